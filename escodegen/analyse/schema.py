@@ -1,0 +1,155 @@
+"""The canonical JSON Schema (draft 2020-12) of an event version, and its content fingerprint.
+
+This is the one place where the model becomes JSON Schema: the registry stores these
+schemas, the Python target feeds them to datamodel-code-generator and the PostgreSQL target
+stores them in its registry table. Decisions (documented in docs/registry.md):
+
+- `decimal` is a JSON *string* with `format: decimal` and a plain-decimal `pattern`, because a
+  JSON number goes through binary floating point in most readers and PostgreSQL `numeric`
+  must round-trip exactly (`"0.10"` stays `"0.10"`). datamodel-code-generator maps
+  `format: decimal` to `Decimal`.
+- An optional field is absent from `required` and nullable: `anyOf: [<type>, {type: null}]`.
+- Objects are open (no `additionalProperties: false`): a weak-schema addition (an optional
+  field added in place) must not make old readers reject new payloads.
+- `title` is the class name of the version (`CustomerRegistered` for the latest,
+  `CustomerRegisteredV1` for older ones); nested objects and enums get `<Event>V<n><Path>`
+  so generated nested types keep their names when a new version arrives.
+- The fingerprint hashes the shape only: annotations (`title`, `description`, `$comment`,
+  `examples`) are left out, so a documentation fix or the latest class being renamed to
+  `...V<n>` when a newer version arrives keeps the id, and equal shapes share one id.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import decimal as _decimal
+import hashlib
+import json
+from typing import Any
+
+from escodegen.model import Event, EventVersion, Field, FieldType
+from escodegen.model.naming import pascal, version_class
+
+DRAFT = "https://json-schema.org/draft/2020-12/schema"
+DECIMAL_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
+
+_SCALARS: dict[str, dict[str, Any]] = {
+    "string": {"type": "string"},
+    "integer": {"type": "integer"},
+    "number": {"type": "number"},
+    "decimal": {"type": "string", "format": "decimal", "pattern": DECIMAL_PATTERN},
+    "boolean": {"type": "boolean"},
+    "uuid": {"type": "string", "format": "uuid"},
+    "date": {"type": "string", "format": "date"},
+    "datetime": {"type": "string", "format": "date-time"},
+    "json": {},
+}
+
+ANNOTATIONS = frozenset({"title", "description", "$comment", "examples"})
+# Keywords whose value is a schema, a list of schemas or a mapping of name -> schema; the
+# fingerprint walks only these, so a *property* called `title` is never mistaken for one.
+_SUBSCHEMA = frozenset({"items", "not", "if", "then", "else", "contains", "additionalProperties"})
+_SUBSCHEMA_LISTS = frozenset({"anyOf", "oneOf", "allOf", "prefixItems"})
+_SUBSCHEMA_MAPS = frozenset({"properties", "$defs", "patternProperties"})
+
+
+def event_version_schema(event: Event, version: EventVersion | int) -> dict[str, Any]:
+    """The canonical JSON Schema of one version of `event`, keys in declaration order."""
+    ev = event.version(version) if isinstance(version, int) else version
+    schema: dict[str, Any] = {
+        "$schema": DRAFT,
+        "title": version_class(event.name, ev.number, event.latest.number),
+    }
+    description = _describe(event, ev)
+    if description:
+        schema["description"] = description
+    schema.update(_object(ev.fields, f"{event.name}V{ev.number}"))
+    return schema
+
+
+def fields_schema(fields: tuple[Field, ...], title: str) -> dict[str, Any]:
+    """The schema of a plain record of fields (an aggregate's state, a projection's row)."""
+    return {"$schema": DRAFT, "title": title, **_object(fields, title)}
+
+
+def type_schema(field_type: FieldType, title: str = "") -> dict[str, Any]:
+    """The schema of one field type; `title` names objects and enums (`<Event>V<n><Path>`)."""
+    if field_type.kind in _SCALARS:
+        return dict(_SCALARS[field_type.kind])
+    if field_type.kind == "enum":
+        return {"type": "string", "title": title, "enum": list(field_type.values)}
+    if field_type.kind == "array":
+        assert field_type.items is not None, "the check stage gives every array its items"
+        return {"type": "array", "items": type_schema(field_type.items, title + "Item")}
+    if field_type.kind == "object":
+        return {"title": title, **_object(field_type.fields, title)}
+    raise ValueError(f"unknown field type {field_type.kind!r}")
+
+
+def _object(fields: tuple[Field, ...], title: str) -> dict[str, Any]:
+    properties = {f.name: _property(f, title + pascal(f.name)) for f in fields}
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": sorted(f.name for f in fields if f.required),
+    }
+
+
+def _property(field: Field, title: str) -> dict[str, Any]:
+    inner = type_schema(field.type, title)
+    prop: dict[str, Any] = inner if field.required else {"anyOf": [inner, {"type": "null"}]}
+    if field.description:
+        prop["description"] = field.description
+    if field.has_default:
+        prop["default"] = _json_value(field.default, field.type)
+    if field.pii:
+        prop["x-pii"] = True
+    return prop
+
+
+def _describe(event: Event, version: EventVersion) -> str:
+    parts = [event.description or ""]
+    if version.description:
+        parts.append(f"Version {version.number}: {version.description}")
+    return "\n\n".join(p for p in parts if p)
+
+
+def _json_value(value: Any, field_type: FieldType) -> Any:
+    """A default as JSON: decimals as exact strings, dates in ISO form (YAML reads them natively)."""
+    if value is None:
+        return None
+    if field_type.kind == "decimal" and isinstance(value, int | float | _decimal.Decimal):
+        return str(value)
+    if isinstance(value, _dt.date | _dt.datetime):
+        return value.isoformat()
+    return value
+
+
+def canonical_json(obj: Any) -> str:
+    """The one text form of a JSON document: sorted keys, two-space indent, UTF-8, final newline."""
+    return json.dumps(obj, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+def shape(schema: Any) -> Any:
+    """`schema` without annotations: what the fingerprint is taken of."""
+    if not isinstance(schema, dict):
+        return schema
+    result: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key in ANNOTATIONS:
+            continue
+        if key in _SUBSCHEMA:
+            result[key] = shape(value)
+        elif key in _SUBSCHEMA_LISTS:
+            result[key] = [shape(v) for v in value]
+        elif key in _SUBSCHEMA_MAPS:
+            result[key] = {name: shape(v) for name, v in value.items()}
+        else:
+            result[key] = value
+    return result
+
+
+def fingerprint(schema: dict[str, Any]) -> str:
+    """Content id of a schema's shape: `sha256:<hex>`; same shape, same id."""
+    digest = hashlib.sha256(canonical_json(shape(schema)).encode("utf-8")).hexdigest()
+    return f"sha256:{digest}"

@@ -1,0 +1,292 @@
+"""Turn structurally valid documents into the typed model, reporting what only the whole
+project can tell: duplicate names across files, version gaps, paths outside the project.
+
+The structure check has already accepted every document, so shapes here are trusted.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from escodegen.diagnostics import Report, Span
+from escodegen.load import LoadedProject, inside
+from escodegen.load.yaml_source import Document, JsonPath
+from escodegen.model import (
+    Aggregate,
+    AggregateState,
+    Assignment,
+    Column,
+    Constant,
+    EnvelopeRef,
+    Event,
+    EventVersion,
+    Field,
+    FieldType,
+    Handler,
+    Ignore,
+    Increment,
+    PayloadRef,
+    PostgresTarget,
+    Project,
+    Projection,
+    PythonTarget,
+    SnapshotPolicy,
+    ValueExpr,
+)
+from escodegen.upcast import UpcastOp, parse_operation
+
+KINDS = ("events", "aggregates", "projections")
+_DURATION = re.compile(r"^([0-9]+(?:\.[0-9]+)?)(ms|s|m|h|d)$")
+_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+_ENVELOPE = {"$stream": "stream", "$position": "position", "$recorded_at": "recorded_at"}
+
+
+@dataclass(frozen=True)
+class _Located:
+    """A cursor into one document: its data at `path`, and where that is."""
+
+    doc: Document
+    path: JsonPath
+
+    @property
+    def data(self) -> Any:
+        value = self.doc.data
+        for part in self.path:
+            value = value[part]
+        return value
+
+    def at(self, *parts: str | int) -> _Located:
+        return _Located(self.doc, (*self.path, *parts))
+
+    @property
+    def span(self) -> Span:
+        return self.doc.span(self.path)
+
+    @property
+    def key_span(self) -> Span:
+        return self.doc.key_span(self.path)
+
+
+def build_project(loaded: LoadedProject, report: Report) -> Project:
+    config = _Located(loaded.project, ())
+    data = config.data
+    root = loaded.root
+    seen: dict[tuple[str, str], Span] = {}
+    declared: dict[str, list[Any]] = {kind: [] for kind in KINDS}
+    for doc in loaded.sources:
+        if not isinstance(doc.data, dict):
+            continue
+        for kind in KINDS:
+            for name in doc.data.get(kind) or {}:
+                node = _Located(doc, (kind, name))
+                kind_key = "projections" if kind == "projections" else "types"
+                first = seen.get((kind_key, name))
+                if first is not None:
+                    report.error("ES201", f"'{name}' is declared twice (first at {first})", node.key_span)
+                    continue
+                seen[(kind_key, name)] = node.key_span
+                declared[kind].append(_BUILDERS[kind](name, node, report))
+    return Project(
+        name=data["name"],
+        root=root,
+        project_file=loaded.project.path,
+        sources=tuple(data["sources"]),
+        registry=_inside_path(root, config.at("registry"), data.get("registry", "registry"), report),
+        python=_python_target(root, config, report),
+        postgres=_postgres_target(root, config, report),
+        events=tuple(declared["events"]),
+        aggregates=tuple(declared["aggregates"]),
+        projections=tuple(declared["projections"]),
+        ignores=tuple(Ignore(i["rule"], i["path"], i["reason"]) for i in data.get("ignore", [])),
+        source_files=tuple(doc.path for doc in loaded.sources),
+    )
+
+
+def _inside_path(root: Path, node: _Located, value: str, report: Report) -> Path:
+    path = (root / value).absolute()
+    if Path(value).is_absolute() or ".." in Path(value).parts or not inside(root, path):
+        report.error("ES005", f"'{value}' points outside the project folder", node.span)
+    return path
+
+
+def _python_target(root: Path, config: _Located, report: Report) -> PythonTarget | None:
+    spec = config.data.get("python")
+    if spec is None:
+        return None
+    out = _inside_path(root, config.at("python", "out"), spec["out"], report)
+    return PythonTarget(out=out, package=spec["package"], models=spec.get("models", "dataclasses"))
+
+
+def _postgres_target(root: Path, config: _Located, report: Report) -> PostgresTarget | None:
+    spec = config.data.get("postgres")
+    if spec is None:
+        return None
+    out = _inside_path(root, config.at("postgres", "out"), spec["out"], report)
+    return PostgresTarget(out=out, schema=spec.get("schema", "es"))
+
+
+def field_type(node: _Located) -> tuple[FieldType, bool]:
+    """A type from its short (`string?`) or long form, and whether the field is required."""
+    spec = node.data
+    if isinstance(spec, str):
+        return FieldType(spec.rstrip("?")), not spec.endswith("?")
+    kind = spec["type"]
+    nested = ()
+    if kind == "object":
+        nested = fields(node.at("fields"))
+    items = field_type(node.at("items"))[0] if kind == "array" else None
+    required = spec.get("required", "default" not in spec)
+    return FieldType(kind, nested, items, tuple(spec.get("values", ()))), bool(required)
+
+
+def fields(node: _Located) -> tuple[Field, ...]:
+    result = []
+    for name, spec in node.data.items():
+        child = node.at(name)
+        ftype, required = field_type(child)
+        long_form = spec if isinstance(spec, dict) else {}
+        result.append(Field(
+            name=name,
+            type=ftype,
+            required=required,
+            has_default="default" in long_form,
+            default=long_form.get("default"),
+            description=long_form.get("description"),
+            pii=bool(long_form.get("pii", False)),
+            span=child.key_span,
+        ))
+    return tuple(result)
+
+
+def _event(name: str, node: _Located, report: Report) -> Event:
+    spec = node.data
+    versions_node = node.at("versions")
+    numbers = sorted(int(k) for k in versions_node.data)
+    if numbers != list(range(1, len(numbers) + 1)):
+        report.error(
+            "ES301",
+            f"event {name} has versions {', '.join(map(str, numbers))}; expected "
+            f"{', '.join(map(str, range(1, len(numbers) + 1)))}",
+            versions_node.span,
+        )
+    by_number = {int(k): k for k in versions_node.data}
+    versions = []
+    for number in numbers:
+        vnode = versions_node.at(by_number[number])
+        ops: list[UpcastOp] = []
+        for index, entry in enumerate(vnode.data.get("upcast", [])):
+            op = parse_operation(entry, vnode.at("upcast", index).span, report)
+            if op is not None:
+                ops.append(op)
+        if number == 1 and ops:
+            report.error("ES302", f"{name} v1 has an `upcast` list", vnode.at("upcast").span)
+        versions.append(EventVersion(
+            number=number,
+            fields=fields(vnode.at("fields")),
+            upcast=tuple(ops),
+            description=vnode.data.get("description"),
+            span=vnode.key_span,
+        ))
+    return Event(
+        name=name,
+        versions=tuple(versions),
+        description=spec.get("description"),
+        aggregate=spec.get("aggregate"),
+        subject=spec.get("subject"),
+        replaces=spec.get("replaces"),
+        file=node.doc.display,
+        span=node.key_span,
+    )
+
+
+def _seconds(text: str) -> float:
+    match = _DURATION.match(text)
+    assert match is not None  # the meta-schema's duration pattern
+    return float(match.group(1)) * _SECONDS[match.group(2)]
+
+
+def _snapshot(spec: Any) -> SnapshotPolicy:
+    if not isinstance(spec, dict):
+        return SnapshotPolicy("none")
+    if "replay_over" in spec:
+        return SnapshotPolicy("replay_over", seconds=_seconds(spec["replay_over"]))
+    every = spec["every"]
+    if isinstance(every, int):
+        return SnapshotPolicy("every", events=every)
+    return SnapshotPolicy("interval", seconds=_seconds(every))
+
+
+def _aggregate(name: str, node: _Located, report: Report) -> Aggregate:
+    spec = node.data
+    id_field = spec["id"]["field"]
+    state = spec["state"]
+    return Aggregate(
+        name=name,
+        id_field=id_field,
+        id_type=FieldType(spec["id"].get("type", "uuid")),
+        stream=spec.get("stream", f"{name}-{{{id_field}}}"),
+        events=tuple(spec["events"]),
+        state=AggregateState(version=state["version"], fields=fields(node.at("state", "fields"))),
+        snapshot=_snapshot(spec.get("snapshot")),
+        description=spec.get("description"),
+        file=node.doc.display,
+        span=node.key_span,
+    )
+
+
+def value_expr(node: _Located, report: Report) -> ValueExpr:
+    value = node.data
+    if isinstance(value, dict):
+        return Increment(value["increment"])
+    if isinstance(value, str) and value.startswith("$"):
+        if value.startswith("$.") and len(value) > 2:
+            return PayloadRef(tuple(value[2:].split(".")))
+        if value.startswith("$meta.") and len(value) > 6:
+            return EnvelopeRef("meta", value[6:])
+        if value in _ENVELOPE:
+            return EnvelopeRef(_ENVELOPE[value])  # type: ignore[arg-type]
+        report.error("ES207", f"unknown reference '{value}'", node.span,
+                     "Use $.field for the payload, $meta.key, $stream, $position or $recorded_at.")
+    return Constant(value)
+
+
+def _assignments(node: _Located, report: Report) -> tuple[Assignment, ...]:
+    return tuple(
+        Assignment(column, value_expr(node.at(column), report), node.at(column).key_span)
+        for column in node.data
+    )
+
+
+def _projection(name: str, node: _Located, report: Report) -> Projection:
+    spec = node.data
+    key = tuple(spec["key"])
+    columns = tuple(
+        Column(f.name, f.type, f.required, f.span) for f in fields(node.at("columns"))
+    )
+    handlers = []
+    for event_name, handler_spec in spec["on"].items():
+        hnode = node.at("on", event_name)
+        action = next(a for a in ("upsert", "update", "delete") if a in handler_spec)
+        values = _assignments(hnode.at(action), report) if action != "delete" else ()
+        if "where" in handler_spec:
+            where = _assignments(hnode.at("where"), report)
+        elif action == "upsert":
+            where = ()
+        else:
+            where = tuple(Assignment(k, PayloadRef((k,)), hnode.key_span) for k in key)
+        handlers.append(Handler(event_name, action, values, where, hnode.key_span))
+    return Projection(
+        name=name,
+        key=key,
+        columns=columns,
+        handlers=tuple(handlers),
+        description=spec.get("description"),
+        file=node.doc.display,
+        span=node.key_span,
+    )
+
+
+_BUILDERS = {"events": _event, "aggregates": _aggregate, "projections": _projection}

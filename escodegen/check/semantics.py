@@ -1,0 +1,202 @@
+"""Checks on the built model: identifiers, references between declarations, projections.
+
+Upcast chains are checked separately (escodegen.check.chains).
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from collections.abc import Iterable
+
+from escodegen.diagnostics import Report, Span
+from escodegen.model import (
+    Aggregate,
+    Event,
+    Field,
+    FieldType,
+    PayloadRef,
+    Project,
+    Projection,
+)
+from escodegen.model.naming import snake
+
+PASCAL = re.compile(r"^[A-Z][A-Za-z0-9]*$")
+IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+PYDANTIC_RESERVED_PREFIX = "model_"
+# Names the generated Python package defines next to the event classes.
+GENERATED_NAMES = frozenset({"Envelope", "EventStore", "Codec", "Snapshot", "Any", "UUID"})
+MAX_NAME_LENGTH = 48
+"""PostgreSQL truncates identifiers at 63 bytes; generated names add prefixes and suffixes."""
+
+
+def check_semantics(project: Project, report: Report) -> None:
+    pydantic = project.python is not None and project.python.models == "pydantic"
+    _check_collisions(((e.name, e.span) for e in project.events), "event", report)
+    _check_collisions(((p.name, p.span) for p in project.projections), "projection", report)
+    for event in project.events:
+        _check_event(project, event, pydantic, report)
+    for aggregate in project.aggregates:
+        _check_aggregate(project, aggregate, pydantic, report)
+    for projection in project.projections:
+        _check_projection(project, projection, report)
+    _check_version_class_names(project, report)
+
+
+def _check_type_name(name: str, what: str, span: Span | None, report: Report) -> None:
+    if not PASCAL.match(name):
+        report.error("ES202", f"{what} name '{_printable(name)}' is not PascalCase", span)
+    elif name in GENERATED_NAMES or keyword.iskeyword(name):
+        report.error("ES203", f"{what} name '{name}' is reserved by the generated code", span)
+    elif len(name) > MAX_NAME_LENGTH:
+        report.error("ES202", f"{what} name '{name[:20]}…' is longer than {MAX_NAME_LENGTH}", span)
+
+
+def _check_identifier(name: str, what: str, span: Span | None, pydantic: bool,
+                      report: Report) -> bool:
+    if not IDENTIFIER.match(name):
+        report.error("ES202", f"{what} '{_printable(name)}' is not an identifier", span)
+        return False
+    if keyword.iskeyword(name) or keyword.issoftkeyword(name):
+        report.error("ES203", f"{what} '{name}' is a Python keyword", span)
+        return False
+    if len(name) > MAX_NAME_LENGTH:
+        report.error("ES202", f"{what} '{name[:20]}…' is longer than {MAX_NAME_LENGTH}", span)
+        return False
+    if pydantic and (name.startswith(PYDANTIC_RESERVED_PREFIX) or name.startswith("_")):
+        report.error("ES203", f"{what} '{name}' is reserved by pydantic "
+                     "(names starting with `model_` or `_`)", span)
+        return False
+    return True
+
+
+def _printable(name: str) -> str:
+    """A name shown in a message, with anything unprintable escaped."""
+    return name.encode("unicode_escape").decode("ascii")[:60]
+
+
+def _check_collisions(named: Iterable[tuple[str, Span | None]], what: str, report: Report) -> None:
+    seen: dict[str, str] = {}
+    for name, span in named:
+        key = snake(name)
+        if key in seen and seen[key] != name:
+            report.error("ES204", f"{what} '{name}' and '{seen[key]}' both become '{key}'", span)
+        seen.setdefault(key, name)
+
+
+def _check_fields(fields: tuple[Field, ...], context: str, pydantic: bool, report: Report) -> None:
+    for f in fields:
+        _check_identifier(f.name, f"field {context}.{f.name}" if context else "field",
+                          f.span, pydantic, report)
+        _check_nested(f.type, f"{context}.{f.name}", pydantic, report)
+    _check_collisions(((f.name, f.span) for f in fields), f"field of {context}", report)
+
+
+def _check_nested(ftype: FieldType, context: str, pydantic: bool, report: Report) -> None:
+    if ftype.kind == "object":
+        _check_fields(ftype.fields, context, pydantic, report)
+    elif ftype.kind == "array" and ftype.items is not None:
+        _check_nested(ftype.items, context + "[]", pydantic, report)
+
+
+def _check_event(project: Project, event: Event, pydantic: bool, report: Report) -> None:
+    _check_type_name(event.name, "event", event.span, report)
+    for version in event.versions:
+        _check_fields(version.fields, f"{event.name} v{version.number}", pydantic, report)
+    if event.replaces is not None and project.event(event.replaces) is None:
+        report.error("ES205", f"{event.name} replaces '{event.replaces}', which is not declared",
+                     event.span, "`replaces` names the event type this one supersedes.")
+    if event.replaces == event.name:
+        report.error("ES205", f"{event.name} replaces itself", event.span)
+    if event.aggregate is not None and project.aggregate(event.aggregate) is None:
+        report.error("ES206", f"{event.name} belongs to aggregate '{event.aggregate}', "
+                     "which is not declared", event.span)
+    if event.subject is not None and event.latest.field(event.subject) is None:
+        report.error("ES207", f"{event.name} names subject '{event.subject}', which its latest "
+                     f"version v{event.latest.number} does not declare", event.span)
+
+
+def _check_aggregate(project: Project, aggregate: Aggregate, pydantic: bool, report: Report) -> None:
+    _check_type_name(aggregate.name, "aggregate", aggregate.span, report)
+    _check_identifier(aggregate.id_field, "aggregate id field", aggregate.span, False, report)
+    _check_fields(aggregate.state.fields, f"{aggregate.name} state", pydantic, report)
+    for name in aggregate.events:
+        if project.event(name) is None:
+            report.error("ES205", f"aggregate {aggregate.name} lists event '{name}', "
+                         "which is not declared", aggregate.span)
+    placeholders = _PLACEHOLDER.findall(aggregate.stream)
+    category = aggregate.stream.split("{", 1)[0].rstrip("-_:")
+    if placeholders != [aggregate.id_field] or not aggregate.stream.endswith("}") or not category:
+        report.error("ES405", f"stream '{_printable(aggregate.stream)}' of {aggregate.name} must be "
+                     f"a prefix followed by {{{aggregate.id_field}}}", aggregate.span,
+                     f"For example `{aggregate.name}-{{{aggregate.id_field}}}`.")
+    elif not IDENTIFIER.match(category):
+        report.error("ES405", f"stream prefix '{_printable(category)}' of {aggregate.name} must be "
+                     "an identifier followed by '-', '_' or ':'", aggregate.span)
+
+
+def _resolve(fields: tuple[Field, ...], path: tuple[str, ...]) -> Field | None:
+    """The field at a dotted path through nested objects."""
+    current: Field | None = None
+    for part in path:
+        current = next((f for f in fields if f.name == part), None)
+        if current is None:
+            return None
+        fields = current.type.fields
+    return current
+
+
+def _check_projection(project: Project, projection: Projection, report: Report) -> None:
+    _check_identifier(projection.name, "projection", projection.span, False, report)
+    for column in projection.columns:
+        _check_identifier(column.name, f"column {projection.name}.{column.name}", column.span,
+                          False, report)
+        if column.type.kind in ("object", "array"):
+            report.error("ES101", f"column {projection.name}.{column.name} is an {column.type.kind}; "
+                         "columns hold scalars (use json for structured values)", column.span)
+    _check_collisions(((c.name, c.span) for c in projection.columns), "column", report)
+    for key in projection.key:
+        if projection.column(key) is None:
+            report.error("ES403", f"key '{key}' of {projection.name} is not a declared column",
+                         projection.span)
+    for handler in projection.handlers:
+        event = project.event(handler.event)
+        if event is None:
+            report.error("ES205", f"projection {projection.name} handles '{handler.event}', "
+                         "which is not declared", handler.span)
+            continue
+        latest = event.latest
+        for assignment in (*handler.set, *handler.where):
+            if projection.column(assignment.column) is None:
+                report.error("ES402", f"{projection.name} on {handler.event} sets unknown column "
+                             f"'{assignment.column}'", assignment.span)
+            ref = assignment.value
+            if isinstance(ref, PayloadRef) and _resolve(latest.fields, ref.path) is None:
+                declared = ", ".join(f.name for f in latest.fields)
+                report.error("ES401", f"{projection.name} on {handler.event} reads "
+                             f"$.{'.'.join(ref.path)}, which {handler.event} v{latest.number} "
+                             "does not declare", assignment.span,
+                             f"Fields of {handler.event} v{latest.number}: {declared}.")
+        if handler.action == "upsert":
+            missing = [k for k in projection.key if k not in {a.column for a in handler.set}]
+            if missing:
+                report.error("ES403", f"{projection.name} upsert on {handler.event} does not set "
+                             f"key column(s) {', '.join(missing)}", handler.span)
+        else:
+            where = {a.column for a in handler.where}
+            if where != set(projection.key):
+                report.error("ES403", f"{projection.name} {handler.action} on {handler.event} must "
+                             f"find its row by the key ({', '.join(projection.key)})", handler.span)
+
+
+def _check_version_class_names(project: Project, report: Report) -> None:
+    """`Foo` v1 is generated as `FooV1` while Foo has later versions: no event may be named so."""
+    names = {e.name for e in project.events}
+    for event in project.events:
+        for version in event.versions[:-1]:
+            generated = f"{event.name}V{version.number}"
+            if generated in names:
+                report.error("ES204", f"event '{generated}' collides with the class generated for "
+                             f"{event.name} v{version.number}", project.event(generated).span
+                             if project.event(generated) else event.span)

@@ -1,0 +1,79 @@
+"""The structure check: each file against the language's own JSON Schemas in schemas/."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from functools import cache
+from typing import Any
+
+import jsonschema
+from jsonschema.exceptions import ValidationError, best_match
+
+from escodegen.diagnostics import Report
+from escodegen.load.yaml_source import Document
+from escodegen.resources import schema_path
+
+PROJECT_SCHEMA = "project.schema.json"
+DECLARATIONS_SCHEMA = "declarations.schema.json"
+
+
+@cache
+def _validator(name: str) -> jsonschema.protocols.Validator:
+    schema = json.loads(schema_path(name).read_text(encoding="utf-8"))
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
+
+
+def check_structure(doc: Document, schema: str, report: Report) -> bool:
+    """Report every structural error in `doc`; True when there was none."""
+    errors = list(_validator(schema).iter_errors(doc.data))
+    for error in _most_specific(errors):
+        _report(doc, error, report)
+    return not errors
+
+
+def _most_specific(errors: Iterable[ValidationError]) -> list[ValidationError]:
+    """For `oneOf`/`anyOf` failures, the branch error that explains the most."""
+    result = []
+    for error in errors:
+        while error.context:
+            deeper = best_match(error.context)
+            if deeper is None:
+                break
+            error = deeper
+        result.append(error)
+    return result
+
+
+def _report(doc: Document, error: ValidationError, report: Report) -> None:
+    path = tuple(error.absolute_path)
+    where = ".".join(str(p) for p in path) or "(top level)"
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = set(error.schema.get("properties", {}))
+        for key in sorted(set(error.instance) - allowed):
+            known = ", ".join(sorted(allowed))
+            report.error("ES101", f"unknown key '{key}' in {where}", doc.key_span((*path, key)),
+                         f"Allowed keys here: {known}." if known else "")
+        return
+    message = _message(error)
+    report.error("ES101", f"{where}: {message}", doc.span(path))
+
+
+def _message(error: ValidationError) -> str:
+    validator = error.validator
+    if validator == "required":
+        return error.message
+    if validator == "enum":
+        return f"{_short(error.instance)} is not one of {', '.join(map(str, error.validator_value))}"
+    if validator == "pattern" and isinstance(error.instance, str):
+        return f"{_short(error.instance)} does not match {error.validator_value}"
+    if validator == "type":
+        return f"expected {error.validator_value}, got {_short(error.instance)}"
+    return error.message
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 60 else text[:57] + "..."

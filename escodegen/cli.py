@@ -1,0 +1,53 @@
+"""The `escodegen` command line.
+
+Each subcommand lives in its own module under `escodegen.commands` and is imported only
+when it runs, so `escodegen validate` (the pre-commit path) never pays for the heavy
+imports of the generators (datamodel-code-generator, sqlglot).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import click
+
+from escodegen import __version__
+
+# name -> "module:attribute" of a click command; add a line here for a new command.
+COMMANDS: dict[str, str] = {
+    "init": "escodegen.commands.init:init",
+    "validate": "escodegen.commands.validate:validate",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module, attribute = target.split(":")
+        command: click.Command = getattr(importlib.import_module(module), attribute)
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="escodegen")
+@click.option("-C", "directory", type=click.Path(file_okay=False, path_type=str),
+              help="Run as if started in this folder.")
+@click.option("--project", "project_file", type=click.Path(dir_okay=False, path_type=str),
+              help="The project file (default: escodegen.yaml in the current folder).")
+@click.pass_context
+def cli(ctx: click.Context, directory: str | None, project_file: str | None) -> None:
+    """Declarative code generator and schema registry for event sourcing on PostgreSQL."""
+    from escodegen.commands.common import ProjectLocation
+
+    ctx.obj = ProjectLocation.from_options(directory, project_file)
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Console entry point. Usage errors exit 2 (click's convention), findings exit 1."""
+    return cli.main(args=argv, prog_name="escodegen")

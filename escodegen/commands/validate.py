@@ -1,0 +1,30 @@
+"""`escodegen validate`: load and check the declarations; nothing is written."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from escodegen.commands.common import ProjectLocation, print_report
+
+
+@click.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="text for people, json for tools.")
+@click.pass_context
+def validate(ctx: click.Context, fmt: str) -> None:
+    """Check escodegen.yaml and every declaration file. Exit 0 when clean, 1 on errors."""
+    from escodegen.check import compile_project
+
+    location = ctx.find_object(ProjectLocation)
+    assert location is not None
+    project, report = compile_project(location.project_file)
+    print_report(report, fmt)
+    if report.has_errors or project is None:
+        sys.exit(1)
+    if fmt == "text":
+        click.echo(
+            f"{project.name}: {len(project.events)} events, {len(project.aggregates)} aggregates, "
+            f"{len(project.projections)} projections - valid"
+        )

@@ -1,0 +1,150 @@
+"""Errors as values: every stage appends `Diagnostic`s to a `Report`; the CLI prints them together.
+
+Each code is declared once in `CODES` (title and default hint); `docs/errors.md` is generated from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterator
+
+
+@dataclass(frozen=True, order=True)
+class Span:
+    """A place in a source file; line and column are 1-based, as editors show them."""
+
+    file: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True)
+class Code:
+    code: str
+    title: str
+    hint: str
+
+
+def _codes(*codes: Code) -> dict[str, Code]:
+    return {c.code: c for c in codes}
+
+
+# The catalogue of checks. Codes are stable: never renumber, only add.
+CODES: dict[str, Code] = _codes(
+    # ES0xx: reading files
+    Code("ES001", "YAML syntax error", "Fix the YAML syntax at the position shown."),
+    Code("ES002", "duplicate key in a mapping",
+         "YAML keeps only the last of two equal keys; remove or rename one of them."),
+    Code("ES003", "input too large",
+         "Split the file, or remove the aliases that expand it (a YAML alias bomb?)."),
+    Code("ES004", "file cannot be read", "Declaration files must be UTF-8 text."),
+    Code("ES005", "path outside the project",
+         "Paths in escodegen.yaml must stay inside the project folder."),
+    Code("ES006", "project file missing",
+         "Run `escodegen init` or pass --project / -C to point at escodegen.yaml."),
+    Code("ES007", "source matches no file",
+         "Check the folder or glob under `sources` in escodegen.yaml."),
+    Code("ES008", "unsupported YAML feature",
+         "Use plain mappings, sequences and scalars."),
+    # ES1xx: structure (the language's JSON Schemas in schemas/)
+    Code("ES101", "invalid structure",
+         "See the key's documentation in docs/language.md."),
+    # ES2xx: names and references
+    Code("ES201", "duplicate name", "Names of events, aggregates and projections are unique across all files."),
+    Code("ES202", "invalid identifier",
+         "Event and aggregate names are PascalCase ([A-Z][A-Za-z0-9]*); fields, projections and "
+         "columns match [A-Za-z_][A-Za-z0-9_]*."),
+    Code("ES203", "reserved name", "Pick a name that is not a Python keyword or reserved by the generated code."),
+    Code("ES204", "names collide after case conversion",
+         "Generated code converts names to snake_case and PascalCase; rename one of them."),
+    Code("ES205", "unknown event", "Declare the event, or fix the spelling."),
+    Code("ES206", "unknown aggregate", "Declare the aggregate, or fix the spelling."),
+    Code("ES207", "unknown field", "Reference a field that the declaration has."),
+    # ES3xx: versions and upcast chains
+    Code("ES301", "version numbers not consecutive", "Versions are numbered 1, 2, 3, … without gaps."),
+    Code("ES302", "upcast on the first version", "Version 1 has nothing to upcast from; remove `upcast`."),
+    Code("ES303", "upcast target collides with an existing field",
+         "Remove or rename the existing field first, or choose another target name."),
+    Code("ES310", "upcast chain does not produce the declared fields",
+         "Add the operations that turn the previous version into this one."),
+    Code("ES311", "upcast operation reads a missing field",
+         "An operation can only read fields that exist at that point of the chain."),
+    Code("ES312", "value does not match the declared type",
+         "Give a value of the field's declared type."),
+    Code("ES313", "type changed without convert",
+         "A change of meaning needs a new event type (see `replaces`); a representation change needs `convert`."),
+    Code("ES314", "invalid custom operation",
+         "`python` is a dotted path `module:function`; `sql` a jsonb expression over `data`."),
+    # ES4xx: aggregates and projections
+    Code("ES401", "projection handler reads a field the event lacks",
+         "Handlers read the latest version of the event; use a field it declares."),
+    Code("ES402", "projection handler sets an unknown column", "Declare the column under `columns`."),
+    Code("ES403", "invalid projection key", "Every key column must be declared under `columns`."),
+    Code("ES404", "invalid aggregate", "See docs/language.md#aggregates."),
+    Code("ES405", "invalid stream template", "A stream template names only the aggregate's id field, e.g. `Order-{orderId}`."),
+)
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    code: str
+    message: str
+    span: Span | None = None
+    hint: str = ""
+    severity: str = "error"
+
+    @property
+    def title(self) -> str:
+        return CODES[self.code].title
+
+    @property
+    def effective_hint(self) -> str:
+        return self.hint or CODES[self.code].hint
+
+    def render(self) -> str:
+        where = f"{self.span}: " if self.span else ""
+        text = f"{where}{self.severity} {self.code}: {self.message}"
+        hint = self.effective_hint
+        return f"{text}\n    hint: {hint}" if hint else text
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message,
+            "hint": self.effective_hint,
+            "file": self.span.file if self.span else None,
+            "line": self.span.line if self.span else None,
+            "column": self.span.column if self.span else None,
+        }
+
+
+@dataclass
+class Report:
+    """Collects diagnostics from every stage, to be shown together."""
+
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def error(self, code: str, message: str, span: Span | None = None, hint: str = "") -> None:
+        if code not in CODES:  # a programming error, caught by the tests
+            raise KeyError(f"undeclared diagnostic code {code}")
+        self.diagnostics.append(Diagnostic(code, message, span, hint))
+
+    def extend(self, other: Report) -> None:
+        self.diagnostics.extend(other.diagnostics)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(d.severity == "error" for d in self.diagnostics)
+
+    def sorted(self) -> list[Diagnostic]:
+        return sorted(self.diagnostics, key=lambda d: (d.span or Span("", 0, 0), d.code, d.message))
+
+    def __iter__(self) -> Iterator[Diagnostic]:
+        return iter(self.sorted())
+
+    def __len__(self) -> int:
+        return len(self.diagnostics)

@@ -1,0 +1,89 @@
+"""Stage 1: read the project file and every declaration file, keeping source positions.
+
+Nothing here interprets the declarations; it only finds and parses the files safely.
+"""
+
+from __future__ import annotations
+
+import glob
+from dataclasses import dataclass
+from pathlib import Path
+
+from escodegen.diagnostics import Report, Span
+from escodegen.load.yaml_source import Document, load_yaml_file
+
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class LoadedProject:
+    root: Path
+    project: Document
+    sources: tuple[Document, ...]
+
+
+def inside(root: Path, candidate: Path) -> bool:
+    """Is `candidate` (symlinks resolved) inside `root`?"""
+    try:
+        candidate.resolve().relative_to(root.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def display_path(root: Path, path: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def load_project(project_file: Path, report: Report) -> LoadedProject | None:
+    """Read escodegen.yaml and the declaration files its `sources` name."""
+    project_file = project_file.absolute()
+    root = project_file.parent
+    if not project_file.is_file():
+        report.error("ES006", f"no project file at {project_file}", None)
+        return None
+    project = load_yaml_file(project_file, project_file.name, report)
+    if project is None:
+        return None
+    sources = project.data.get("sources") if isinstance(project.data, dict) else None
+    if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
+        return LoadedProject(root, project, ())  # the structure check reports it
+    documents = []
+    for index, pattern in enumerate(sources):
+        where = project.span(("sources", index))
+        for path in _expand_source(root, pattern, where, report):
+            doc = load_yaml_file(path, display_path(root, path), report)
+            if doc is not None:
+                documents.append(doc)
+    return LoadedProject(root, project, tuple(documents))
+
+
+def _expand_source(root: Path, pattern: str, where: Span, report: Report) -> list[Path]:
+    """The YAML files a `sources` entry names: a folder (searched recursively), a file or a glob."""
+    if Path(pattern).is_absolute() or ".." in Path(pattern).parts:
+        report.error("ES005", f"source '{pattern}' points outside the project folder", where)
+        return []
+    target = root / pattern
+    if target.is_dir():
+        candidates = sorted(p for p in target.rglob("*") if p.suffix in YAML_SUFFIXES)
+    elif any(ch in pattern for ch in "*?["):
+        candidates = sorted(Path(p) for p in glob.glob(str(target), recursive=True))
+    elif target.is_file():
+        candidates = [target]
+    else:
+        candidates = []
+    files = []
+    for path in candidates:
+        if not path.is_file():
+            continue
+        if not inside(root, path):
+            report.error("ES005", f"{display_path(root, path)} resolves outside the project folder "
+                         "(a symbolic link?)", where)
+            continue
+        files.append(path)
+    if not files and not candidates:
+        report.error("ES007", f"source '{pattern}' matches no YAML file", where)
+    return files

@@ -1,0 +1,278 @@
+"""Read one YAML file into plain values, keeping the position of every node.
+
+The tree is built from PyYAML's event stream by an explicit stack rather than PyYAML's
+recursive composer, so no input can exhaust the Python stack, and every hostile shape is
+a diagnostic, not a traceback: duplicate keys (PyYAML would silently keep the last),
+alias bombs (expansion is counted), deep nesting, huge or binary files.
+
+Scalars are resolved with the YAML 1.2 core schema: `on`, `yes` and `no` stay strings
+(a projection's `on:` key must not become `True`), dates stay strings, mapping keys are
+always their source text.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from escodegen.diagnostics import Report, Span
+
+MAX_FILE_BYTES = 8 * 1024 * 1024
+"""Declaration files are small; anything larger is refused before it is parsed."""
+MAX_NODES = 250_000
+"""Nodes a document may hold once its aliases are expanded."""
+MAX_DEPTH = 100
+
+JsonPath = tuple[str | int, ...]
+
+try:  # libyaml's parser is several times faster; both produce the same events
+    _Parser: Any = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - PyYAML built without libyaml
+    _Parser = yaml.SafeLoader
+
+
+@dataclass
+class Document:
+    """One parsed file: plain JSON-like `data` plus the positions of its nodes."""
+
+    path: Path
+    display: str
+    data: Any
+    spans: dict[JsonPath, Span] = field(default_factory=dict)
+    key_spans: dict[JsonPath, Span] = field(default_factory=dict)
+
+    def span(self, path: JsonPath) -> Span:
+        """The position of the value at `path`, or of its nearest located ancestor."""
+        path = tuple(path)
+        while path:
+            if path in self.spans:
+                return self.spans[path]
+            path = path[:-1]
+        return self.spans.get((), Span(self.display, 1, 1))
+
+    def key_span(self, path: JsonPath) -> Span:
+        """The position of the key that holds the value at `path`."""
+        return self.key_spans.get(tuple(path)) or self.span(path)
+
+
+_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+_BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_INT = re.compile(r"^[-+]?[0-9]+$")
+_OCT = re.compile(r"^0o[0-7]+$")
+_HEX = re.compile(r"^0x[0-9a-fA-F]+$")
+_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
+_INF = re.compile(r"^[-+]?\.(?:inf|Inf|INF)$")
+_NAN = re.compile(r"^\.(?:nan|NaN|NAN)$")
+
+
+def resolve_scalar(text: str) -> Any:
+    """A plain (unquoted) scalar under the YAML 1.2 core schema."""
+    if _NULL.match(text):
+        return None
+    if text in _BOOL:
+        return _BOOL[text]
+    if _INT.match(text):
+        return int(text)
+    if _OCT.match(text):
+        return int(text[2:], 8)
+    if _HEX.match(text):
+        return int(text[2:], 16)
+    if _FLOAT.match(text):
+        return float(text)
+    if _INF.match(text):
+        return -math.inf if text.startswith("-") else math.inf
+    if _NAN.match(text):
+        return math.nan
+    return text
+
+
+def _span(display: str, mark: Any) -> Span:
+    return Span(display, mark.line + 1, mark.column + 1)
+
+
+class _Frame:
+    """A mapping or sequence under construction."""
+
+    __slots__ = ("value", "path", "key", "key_span", "anchor", "size")
+
+    def __init__(self, value: Any, path: JsonPath, anchor: str | None) -> None:
+        self.value = value
+        self.path = path
+        self.key: str | None = None
+        self.key_span: Span | None = None
+        self.anchor = anchor
+        self.size = 1
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def load_yaml_text(text: str, display: str, path: Path, report: Report) -> Document | None:
+    """Parse `text`; on any problem add a diagnostic to `report` and return None."""
+    doc = Document(path=path, display=display, data=None)
+    parser = _Parser(text)
+    try:
+        return _build(parser, doc, report)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = _span(display, mark) if mark else Span(display, 1, 1)
+        problem = exc.problem or str(exc)
+        report.error("ES001", f"{problem}" + (f" ({exc.context})" if exc.context else ""), where)
+    except yaml.YAMLError as exc:
+        report.error("ES001", str(exc).splitlines()[0], Span(display, 1, 1))
+    except _TooLarge as exc:
+        report.error("ES003", str(exc), Span(display, 1, 1))
+    finally:
+        parser.dispose()
+    return None
+
+
+def _build(parser: Any, doc: Document, report: Report) -> Document | None:
+    stack: list[_Frame] = []
+    anchors: dict[str, tuple[Any, int]] = {}
+    pending: set[str] = set()
+    total = 0
+    documents = 0
+    root: Any = None
+    display = doc.display
+
+    def attach(value: Any, size: int, anchor: str | None) -> None:
+        """Place a finished value into its parent."""
+        nonlocal root, total
+        total += size
+        if total > MAX_NODES:
+            raise _TooLarge(
+                f"the document expands to more than {MAX_NODES:,} nodes (aliases included)"
+            )
+        if anchor is not None:
+            anchors[anchor] = (value, size)
+        if not stack:
+            root = value
+            return
+        parent = stack[-1]
+        parent.size += size
+        if isinstance(parent.value, list):
+            parent.value.append(value)
+            return
+        key, parent.key = parent.key, None  # keys are never containers: rejected at their start
+        if key in parent.value:
+            first = doc.key_spans.get((*parent.path, key))
+            where = f" (first at line {first.line})" if first else ""
+            report.error("ES002", f"duplicate key '{key}'{where}", parent.key_span)
+        assert key is not None
+        parent.value[key] = value
+
+    def child_path() -> JsonPath:
+        if not stack:
+            return ()
+        parent = stack[-1]
+        if isinstance(parent.value, list):
+            return (*parent.path, len(parent.value))
+        return (*parent.path, parent.key) if parent.key is not None else parent.path
+
+    while True:
+        event = parser.get_event()
+        if event is None:
+            break
+        if isinstance(event, yaml.StreamEndEvent):
+            break
+        if isinstance(event, (yaml.StreamStartEvent, yaml.DocumentEndEvent)):
+            continue
+        if isinstance(event, yaml.DocumentStartEvent):
+            documents += 1
+            if documents > 1:
+                report.error("ES008", "a file holds one YAML document; remove the `---`",
+                             _span(display, event.start_mark))
+                return None
+            continue
+        start = _span(display, event.start_mark)
+        if isinstance(event, yaml.AliasEvent):
+            if event.anchor in pending:
+                report.error("ES008", f"alias *{event.anchor} refers to its own parent", start)
+                return None
+            if event.anchor not in anchors:
+                report.error("ES001", f"unknown alias *{event.anchor}", start)
+                return None
+            value, size = anchors[event.anchor]
+            path = child_path()
+            if stack and isinstance(stack[-1].value, dict) and stack[-1].key is None:
+                report.error("ES008", "a mapping key must be a plain scalar", start)
+                return None
+            doc.spans.setdefault(path, start)
+            attach(value, size, None)
+            continue
+        if isinstance(event, yaml.ScalarEvent):
+            is_key = bool(stack) and isinstance(stack[-1].value, dict) and stack[-1].key is None
+            if is_key:
+                frame = stack[-1]
+                frame.key = event.value
+                frame.key_span = start
+                if event.anchor is not None:
+                    anchors[event.anchor] = (event.value, 1)
+                doc.key_spans.setdefault((*frame.path, event.value), start)
+                continue
+            plain = event.implicit[0] and not event.style  # libyaml: '' for plain style
+            value = resolve_scalar(event.value) if plain else event.value
+            path = child_path()
+            doc.spans[path] = start
+            attach(value, 1, event.anchor)
+            continue
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            if stack and isinstance(stack[-1].value, dict) and stack[-1].key is None:
+                report.error("ES008", "a mapping key must be a plain scalar", start)
+                return None
+            if len(stack) >= MAX_DEPTH:
+                raise _TooLarge(f"nesting deeper than {MAX_DEPTH} levels")
+            path = child_path()
+            doc.spans[path] = start
+            container: Any = {} if isinstance(event, yaml.MappingStartEvent) else []
+            if event.anchor is not None:
+                pending.add(event.anchor)
+            stack.append(_Frame(container, path, event.anchor))
+            continue
+        if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            frame = stack.pop()
+            if frame.anchor is not None:
+                pending.discard(frame.anchor)
+            attach(frame.value, frame.size, frame.anchor)
+            continue
+    doc.data = root
+    return doc
+
+
+def load_yaml_file(path: Path, display: str, report: Report) -> Document | None:
+    """Read and parse one file, refusing oversized, binary and non-UTF-8 input."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        report.error("ES004", f"cannot read {display}: {exc.strerror}", Span(display, 1, 1))
+        return None
+    if size > MAX_FILE_BYTES:
+        report.error(
+            "ES003",
+            f"{display} is {size / 1_048_576:.1f} MiB; declaration files may be at most "
+            f"{MAX_FILE_BYTES // 1_048_576} MiB",
+            Span(display, 1, 1),
+        )
+        return None
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        report.error("ES004", f"cannot read {display}: {exc.strerror}", Span(display, 1, 1))
+        return None
+    if b"\x00" in raw:
+        report.error("ES004", f"{display} is binary (it contains NUL bytes)", Span(display, 1, 1))
+        return None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        report.error("ES004", f"{display} is not valid UTF-8 (byte {exc.start})", Span(display, line, 1))
+        return None
+    return load_yaml_text(text, display, path, report)

@@ -1,0 +1,22 @@
+"""How declared names become names in generated code, in one place so every target agrees."""
+
+from __future__ import annotations
+
+import re
+
+_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+
+
+def snake(name: str) -> str:
+    """`CustomerRegistered` -> `customer_registered`, `orderId` -> `order_id`, `HTTPCode` -> `http_code`."""
+    return _BOUNDARY.sub("_", name).lower()
+
+
+def pascal(name: str) -> str:
+    """`order_summary` -> `OrderSummary`, `orderId` -> `OrderId`."""
+    return "".join(part[:1].upper() + part[1:] for part in re.split(r"_+", name) if part)
+
+
+def version_class(event: str, version: int, latest: int) -> str:
+    """The latest version has the plain name; older ones a `V<n>` suffix."""
+    return event if version == latest else f"{event}V{version}"

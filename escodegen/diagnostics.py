@@ -148,3 +148,24 @@ class Report:
 
     def __len__(self) -> int:
         return len(self.diagnostics)
+
+
+def errors_markdown() -> str:
+    """docs/errors.md, generated from `CODES` (`python -m escodegen.diagnostics > docs/errors.md`)."""
+    lines = [
+        "# Error codes",
+        "",
+        "<!-- Generated from escodegen/diagnostics.py by `python -m escodegen.diagnostics`. -->",
+        "",
+        "Every diagnostic names the file, line and column, one of these codes, what is wrong and",
+        "what to do. Codes are stable: a code is never reused for another check.",
+        "",
+        "| code | what | what to do |",
+        "|---|---|---|",
+    ]
+    lines += [f"| {c.code} | {c.title} | {c.hint} |" for c in CODES.values()]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(errors_markdown(), end="")

@@ -56,16 +56,16 @@ def _check_type_name(name: str, what: str, span: Span | None, report: Report) ->
 def _check_identifier(name: str, what: str, span: Span | None, pydantic: bool,
                       report: Report) -> bool:
     if not IDENTIFIER.match(name):
-        report.error("ES202", f"{what} '{_printable(name)}' is not an identifier", span)
+        report.error("ES202", f"{what} is not an identifier", span)
         return False
     if keyword.iskeyword(name) or keyword.issoftkeyword(name):
-        report.error("ES203", f"{what} '{name}' is a Python keyword", span)
+        report.error("ES203", f"{what} is a Python keyword", span)
         return False
     if len(name) > MAX_NAME_LENGTH:
-        report.error("ES202", f"{what} '{name[:20]}…' is longer than {MAX_NAME_LENGTH}", span)
+        report.error("ES202", f"{what} is longer than {MAX_NAME_LENGTH} characters", span)
         return False
     if pydantic and (name.startswith(PYDANTIC_RESERVED_PREFIX) or name.startswith("_")):
-        report.error("ES203", f"{what} '{name}' is reserved by pydantic "
+        report.error("ES203", f"{what} is reserved by pydantic "
                      "(names starting with `model_` or `_`)", span)
         return False
     return True
@@ -87,8 +87,8 @@ def _check_collisions(named: Iterable[tuple[str, Span | None]], what: str, repor
 
 def _check_fields(fields: tuple[Field, ...], context: str, pydantic: bool, report: Report) -> None:
     for f in fields:
-        _check_identifier(f.name, f"field {context}.{f.name}" if context else "field",
-                          f.span, pydantic, report)
+        _check_identifier(f.name, f"field '{_printable(f.name)}' of {context}", f.span, pydantic,
+                          report)
         _check_nested(f.type, f"{context}.{f.name}", pydantic, report)
     _check_collisions(((f.name, f.span) for f in fields), f"field of {context}", report)
 
@@ -119,7 +119,8 @@ def _check_event(project: Project, event: Event, pydantic: bool, report: Report)
 
 def _check_aggregate(project: Project, aggregate: Aggregate, pydantic: bool, report: Report) -> None:
     _check_type_name(aggregate.name, "aggregate", aggregate.span, report)
-    _check_identifier(aggregate.id_field, "aggregate id field", aggregate.span, False, report)
+    _check_identifier(aggregate.id_field, f"id field '{_printable(aggregate.id_field)}' of "
+                      f"{aggregate.name}", aggregate.span, False, report)
     _check_fields(aggregate.state.fields, f"{aggregate.name} state", pydantic, report)
     for name in aggregate.events:
         if project.event(name) is None:
@@ -148,10 +149,11 @@ def _resolve(fields: tuple[Field, ...], path: tuple[str, ...]) -> Field | None:
 
 
 def _check_projection(project: Project, projection: Projection, report: Report) -> None:
-    _check_identifier(projection.name, "projection", projection.span, False, report)
+    _check_identifier(projection.name, f"projection name '{_printable(projection.name)}'",
+                      projection.span, False, report)
     for column in projection.columns:
-        _check_identifier(column.name, f"column {projection.name}.{column.name}", column.span,
-                          False, report)
+        _check_identifier(column.name, f"column '{_printable(column.name)}' of {projection.name}",
+                          column.span, False, report)
         if column.type.kind in ("object", "array"):
             report.error("ES101", f"column {projection.name}.{column.name} is an {column.type.kind}; "
                          "columns hold scalars (use json for structured values)", column.span)
@@ -182,12 +184,14 @@ def _check_projection(project: Project, projection: Projection, report: Report) 
             missing = [k for k in projection.key if k not in {a.column for a in handler.set}]
             if missing:
                 report.error("ES403", f"{projection.name} upsert on {handler.event} does not set "
-                             f"key column(s) {', '.join(missing)}", handler.span)
+                             f"key column(s) {', '.join(missing)}", handler.span,
+                             "An upsert sets every key column, usually from the payload ($.field).")
         else:
             where = {a.column for a in handler.where}
             if where != set(projection.key):
                 report.error("ES403", f"{projection.name} {handler.action} on {handler.event} must "
-                             f"find its row by the key ({', '.join(projection.key)})", handler.span)
+                             f"find its row by the key ({', '.join(projection.key)})", handler.span,
+                             "`where` maps each key column to a value, e.g. {orderId: $.orderId}.")
 
 
 def _check_version_class_names(project: Project, report: Report) -> None:

@@ -39,7 +39,9 @@ def _most_specific(errors: Iterable[ValidationError]) -> list[ValidationError]:
     result = []
     for error in errors:
         while error.context:
-            deeper = best_match(error.context)
+            # Prefer the branch whose type fits the value: it explains what is wrong inside it.
+            fitting = [e for e in error.context if e.validator != "type" or e.path]
+            deeper = best_match(fitting or error.context)
             if deeper is None:
                 break
             error = deeper
@@ -62,6 +64,9 @@ def _report(doc: Document, error: ValidationError, report: Report) -> None:
 
 
 def _message(error: ValidationError) -> str:
+    custom = error.schema.get("x-error") if isinstance(error.schema, dict) else None
+    if custom:
+        return f"{_short(error.instance)}: {custom}"
     validator = error.validator
     if validator == "required":
         return error.message

@@ -1,0 +1,40 @@
+"""Every error class has a broken example whose exact diagnostics (code and position) are held here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from escodegen.cli import cli
+from tests.conftest import EXAMPLES
+
+BROKEN = sorted(p for p in (EXAMPLES / "broken").iterdir() if p.is_dir())
+
+
+def validate(project: Path) -> tuple[int, list[str]]:
+    result = CliRunner().invoke(cli, ["-C", str(project), "validate"])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    lines = [line for line in result.output.splitlines() if ": error ES" in line]
+    return result.exit_code, lines
+
+
+@pytest.mark.parametrize("case", BROKEN, ids=[p.name for p in BROKEN])
+def test_broken_example_reports_exactly_its_errors(case: Path) -> None:
+    code, lines = validate(case)
+    expected = (case / "expected.txt").read_text(encoding="utf-8").splitlines()
+    assert code == 1
+    assert lines == expected
+
+
+def test_every_error_code_of_the_front_half_has_a_broken_example() -> None:
+    seen = {line.split("error ")[1].split(":")[0]
+            for case in BROKEN for line in (case / "expected.txt").read_text().splitlines()}
+    assert {"ES001", "ES002", "ES003", "ES004", "ES005", "ES101", "ES201", "ES202", "ES203",
+            "ES204", "ES205", "ES206", "ES301", "ES401", "ES402", "ES403", "ES405"} <= seen
+
+
+def test_the_shop_example_is_valid() -> None:
+    code, lines = validate(EXAMPLES / "shop")
+    assert (code, lines) == (0, [])

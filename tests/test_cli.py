@@ -1,0 +1,68 @@
+"""The command line: exit codes, formats, -C/--project, init, and the fast path's imports."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from escodegen import __version__
+from escodegen.cli import cli
+from tests.conftest import EXAMPLES
+
+
+def test_version() -> None:
+    result = CliRunner().invoke(cli, ["--version"])
+    assert result.exit_code == 0 and __version__ in result.output
+
+
+def test_validate_json_lists_every_diagnostic_with_its_position() -> None:
+    result = CliRunner().invoke(
+        cli, ["-C", str(EXAMPLES / "broken" / "projection_columns"), "validate", "--format", "json"])
+    assert result.exit_code == 1
+    payload = json.loads(result.output)
+    assert payload["ok"] is False
+    assert [(d["code"], d["line"], d["column"]) for d in payload["diagnostics"]] == [
+        ("ES403", 7, 3), ("ES403", 11, 7), ("ES402", 11, 50)]
+    assert all(d["file"] == "declarations.yaml" and d["hint"] for d in payload["diagnostics"])
+
+
+def test_project_option_and_usage_errors() -> None:
+    ok = CliRunner().invoke(cli, ["--project", str(EXAMPLES / "shop" / "escodegen.yaml"), "validate"])
+    assert ok.exit_code == 0 and "valid" in ok.output
+    assert CliRunner().invoke(cli, ["validate", "--format", "xml"]).exit_code == 2
+    assert CliRunner().invoke(cli, ["no-such-command"]).exit_code == 2
+
+
+def test_missing_project_file_is_a_clear_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["-C", str(tmp_path), "validate"])
+    assert result.exit_code == 1 and "ES006" in result.output
+
+
+def test_init_scaffolds_a_project_that_validates(tmp_path: Path) -> None:
+    target = tmp_path / "bank"
+    created = CliRunner().invoke(cli, ["init", str(target)])
+    assert created.exit_code == 0, created.output
+    result = CliRunner().invoke(cli, ["-C", str(target), "validate"])
+    assert result.exit_code == 0, result.output
+    again = CliRunner().invoke(cli, ["init", str(target)])
+    assert again.exit_code == 1 and "already exists" in again.output
+
+
+def test_validate_does_not_import_the_generators() -> None:
+    probe = (
+        "import sys\n"
+        "from escodegen.cli import main\n"
+        "try:\n"
+        f"    main(['-C', {str(EXAMPLES / 'shop')!r}, 'validate'])\n"
+        "except SystemExit as e:\n"
+        "    assert e.code in (0, None), e.code\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in\n"
+        "               ('datamodel_code_generator', 'sqlglot', 'jinja2', 'psycopg'))\n"
+        "print('HEAVY', heavy)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert "HEAVY []" in out.stdout, out.stdout + out.stderr

@@ -1,0 +1,38 @@
+"""The built wheel carries the meta-schemas and templates: installed into a fresh venv, it works."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EXAMPLES, ROOT
+
+
+@pytest.mark.slow
+def test_wheel_installs_into_a_fresh_venv_and_validates_the_example(tmp_path: Path) -> None:
+    dist = tmp_path / "dist"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(dist),
+                    str(ROOT)], check=True)
+    [wheel] = dist.glob("escodegen-*.whl")
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, with_pip=True)
+    python = env_dir / "bin" / "python"
+    subprocess.run([str(python), "-m", "pip", "install", "--quiet", str(wheel)], check=True)
+    # Run from a folder outside the checkout so nothing can be found through the source tree.
+    work = tmp_path / "work"
+    work.mkdir()
+    result = subprocess.run(
+        [str(env_dir / "bin" / "escodegen"), "-C", str(EXAMPLES / "shop"), "validate"],
+        cwd=work, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "valid" in result.stdout
+    files = subprocess.run([str(python), "-c",
+                            "import escodegen.resources as r; print(r.data_dir('schemas'), "
+                            "r.data_dir('templates'))"],
+                           cwd=work, capture_output=True, text=True, check=True).stdout
+    assert "site-packages/escodegen/_data/schemas" in files
+    assert "site-packages/escodegen/_data/templates" in files

@@ -8,6 +8,8 @@ imports of the generators (datamodel-code-generator, sqlglot).
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 from typing import Any
 
 import click
@@ -49,5 +51,17 @@ def cli(ctx: click.Context, directory: str | None, project_file: str | None) -> 
 
 
 def main(argv: list[str] | None = None) -> Any:
-    """Console entry point. Usage errors exit 2 (click's convention), findings exit 1."""
-    return cli.main(args=argv, prog_name="escodegen")
+    """Console entry point. Usage errors exit 2 (click's convention), findings exit 1.
+
+    A bug of ours must not greet the user with a traceback: it is reported in one line with
+    where to send it (ESCODEGEN_DEBUG=1 shows the traceback).
+    """
+    try:
+        return cli.main(args=argv, prog_name="escodegen")
+    except Exception as exc:
+        if os.environ.get("ESCODEGEN_DEBUG"):
+            raise
+        click.echo(f"escodegen: internal error: {type(exc).__name__}: {exc}\n"
+                   "This is a bug in escodegen. Run again with ESCODEGEN_DEBUG=1 for details "
+                   "and report it.", err=True)
+        sys.exit(3)

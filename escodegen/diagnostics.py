@@ -5,8 +5,8 @@ Each code is declared once in `CODES` (title and default hint); `docs/errors.md`
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
 
 
 @dataclass(frozen=True, order=True)
@@ -85,6 +85,15 @@ CODES: dict[str, Code] = _codes(
     Code("ES403", "invalid projection key", "Every key column must be declared under `columns`."),
     Code("ES404", "invalid aggregate", "See docs/language.md#aggregates."),
     Code("ES405", "invalid stream template", "A stream template names only the aggregate's id field, e.g. `Order-{orderId}`."),
+    Code("ES406", "value does not fit the column",
+         "Assign a value of the column's type, or change the column's type."),
+    # ES6xx: generating code
+    Code("ES601", "generated names collide",
+         "Two declarations would generate the same Python name; rename one of them."),
+    Code("ES602", "output folders overlap",
+         "Give every target (`python.out`, `postgres.out`) a folder of its own."),
+    Code("ES603", "generated path outside the output folder",
+         "A generated file would land outside its configured folder; check `out` and symlinks."),
 )
 
 

@@ -7,10 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from escodegen import __version__
-from escodegen.cli import cli
+from escodegen.cli import cli, main
 from tests.conftest import EXAMPLES
 
 
@@ -66,3 +67,22 @@ def test_validate_does_not_import_the_generators() -> None:
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert "HEAVY []" in out.stdout, out.stdout + out.stderr
+
+
+def test_a_bug_is_reported_in_one_line_not_a_traceback(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import escodegen.check
+
+    def broken(_: Path) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(escodegen.check, "compile_project", broken)
+    monkeypatch.delenv("ESCODEGEN_DEBUG", raising=False)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["-C", str(EXAMPLES / "shop"), "validate"])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 3
+    assert "internal error: RuntimeError: boom" in err and "Traceback" not in err
+    monkeypatch.setenv("ESCODEGEN_DEBUG", "1")
+    with pytest.raises(RuntimeError):
+        main(["-C", str(EXAMPLES / "shop"), "validate"])

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from escodegen.diagnostics import Report, Span
 from escodegen.load import LoadedProject, inside
@@ -134,7 +134,7 @@ def field_type(node: _Located) -> tuple[FieldType, bool]:
     if isinstance(spec, str):
         return FieldType(spec.rstrip("?")), not spec.endswith("?")
     kind = spec["type"]
-    nested = ()
+    nested: tuple[Field, ...] = ()
     if kind == "object":
         nested = fields(node.at("fields"))
     items = field_type(node.at("items"))[0] if kind == "array" else None
@@ -269,7 +269,9 @@ def _projection(name: str, node: _Located, report: Report) -> Projection:
     handlers = []
     for event_name, handler_spec in spec["on"].items():
         hnode = node.at("on", event_name)
-        action = next(a for a in ("upsert", "update", "delete") if a in handler_spec)
+        action: Literal["upsert", "update", "delete"] = (
+            "upsert" if "upsert" in handler_spec else "update" if "update" in handler_spec
+            else "delete")
         values = _assignments(hnode.at(action), report) if action != "delete" else ()
         if "where" in handler_spec:
             where = _assignments(hnode.at("where"), report)

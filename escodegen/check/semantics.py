@@ -12,9 +12,13 @@ from collections.abc import Iterable
 from escodegen.diagnostics import Report, Span
 from escodegen.model import (
     Aggregate,
+    Column,
+    Constant,
+    EnvelopeRef,
     Event,
     Field,
     FieldType,
+    Increment,
     PayloadRef,
     Project,
     Projection,
@@ -64,7 +68,7 @@ def _check_identifier(name: str, what: str, span: Span | None, pydantic: bool,
     if len(name) > MAX_NAME_LENGTH:
         report.error("ES202", f"{what} is longer than {MAX_NAME_LENGTH} characters", span)
         return False
-    if pydantic and (name.startswith(PYDANTIC_RESERVED_PREFIX) or name.startswith("_")):
+    if pydantic and name.startswith((PYDANTIC_RESERVED_PREFIX, "_")):
         report.error("ES203", f"{what} is reserved by pydantic "
                      "(names starting with `model_` or `_`)", span)
         return False
@@ -174,12 +178,20 @@ def _check_projection(project: Project, projection: Projection, report: Report) 
                 report.error("ES402", f"{projection.name} on {handler.event} sets unknown column "
                              f"'{assignment.column}'", assignment.span)
             ref = assignment.value
-            if isinstance(ref, PayloadRef) and _resolve(latest.fields, ref.path) is None:
+            source = _resolve(latest.fields, ref.path) if isinstance(ref, PayloadRef) else None
+            if isinstance(ref, PayloadRef) and source is None:
                 declared = ", ".join(f.name for f in latest.fields)
                 report.error("ES401", f"{projection.name} on {handler.event} reads "
                              f"$.{'.'.join(ref.path)}, which {handler.event} v{latest.number} "
                              "does not declare", assignment.span,
                              f"Fields of {handler.event} v{latest.number}: {declared}.")
+            target = projection.column(assignment.column)
+            if target is not None:
+                problem = _misfit(target, ref, source)
+                if problem:
+                    report.error("ES406", f"{projection.name}.{target.name} "
+                                 f"({target.type.describe()}{'' if target.required else '?'}) "
+                                 f"on {handler.event}: {problem}", assignment.span)
         if handler.action == "upsert":
             missing = [k for k in projection.key if k not in {a.column for a in handler.set}]
             if missing:
@@ -194,13 +206,77 @@ def _check_projection(project: Project, projection: Projection, report: Report) 
                              "`where` maps each key column to a value, e.g. {orderId: $.orderId}.")
 
 
+# Which value types a column of each type accepts (besides its own and json columns).
+_WIDENS_TO: dict[str, frozenset[str]] = {
+    "integer": frozenset({"number", "decimal"}),
+    "enum": frozenset({"string"}),
+    "uuid": frozenset({"string"}),
+    "date": frozenset({"string"}),
+    "datetime": frozenset({"string"}),
+    "decimal": frozenset({"number"}),
+}
+_ENVELOPE_TYPES = {"stream": "string", "position": "integer", "recorded_at": "datetime"}
+
+
+def _fits(value_kind: str, column: FieldType) -> bool:
+    return (value_kind == column.kind or column.kind == "json"
+            or column.kind in _WIDENS_TO.get(value_kind, frozenset()))
+
+
+def _misfit(column: Column, value: object, source: Field | None) -> str | None:
+    """Why `value` cannot be stored in `column`, or None when it can."""
+    if isinstance(value, Increment):
+        if column.type.kind not in ("integer", "number", "decimal"):
+            return "only numeric columns can be incremented"
+        if column.type.kind == "integer" and not isinstance(value.amount, int):
+            return f"an integer column cannot be incremented by {value.amount}"
+        return None
+    if isinstance(value, EnvelopeRef):
+        kind = _ENVELOPE_TYPES.get(value.name)
+        return None if kind is None or _fits(kind, column.type) else (
+            f"${value.name} is a {kind}")
+    if isinstance(value, PayloadRef):
+        if source is None:
+            return None  # reported as ES401
+        if not _fits(source.type.kind, column.type):
+            return f"$.{'.'.join(value.path)} is {source.type.describe()}"
+        if column.type.kind == "enum" and source.type.kind == "enum" and not set(
+                source.type.values) <= set(column.type.values):
+            return f"$.{'.'.join(value.path)} has values the column does not allow"
+        if not source.required and column.required:
+            return (f"$.{'.'.join(value.path)} is optional but the column is required "
+                    f"(declare it `{column.type.kind}?`)")
+        return None
+    if isinstance(value, Constant):
+        return _literal_misfit(column, value.value)
+    return None
+
+
+def _literal_misfit(column: Column, literal: object) -> str | None:
+    kind = column.type.kind
+    if literal is None:
+        return None if not column.required else "null in a required column"
+    if kind == "json":
+        return None
+    if isinstance(literal, bool):
+        ok = kind == "boolean"
+    elif isinstance(literal, int):
+        ok = kind in ("integer", "number", "decimal")
+    elif isinstance(literal, float):
+        ok = kind in ("number", "decimal")
+    elif isinstance(literal, str):
+        ok = kind in ("string", "uuid", "date", "datetime") or (
+            kind == "enum" and literal in column.type.values)
+    else:
+        ok = False
+    return None if ok else f"the literal {literal!r} does not fit {column.type.describe()}"
+
+
 def _check_version_class_names(project: Project, report: Report) -> None:
     """`Foo` v1 is generated as `FooV1` while Foo has later versions: no event may be named so."""
-    names = {e.name for e in project.events}
     for event in project.events:
         for version in event.versions[:-1]:
-            generated = f"{event.name}V{version.number}"
-            if generated in names:
-                report.error("ES204", f"event '{generated}' collides with the class generated for "
-                             f"{event.name} v{version.number}", project.event(generated).span
-                             if project.event(generated) else event.span)
+            generated = project.event(f"{event.name}V{version.number}")
+            if generated is not None:
+                report.error("ES204", f"event '{generated.name}' collides with the class generated "
+                             f"for {event.name} v{version.number}", generated.span)

@@ -79,9 +79,9 @@ def resolve_scalar(text: str) -> Any:
     if _INT.match(text):
         return int(text)
     if _OCT.match(text):
-        return int(text[2:], 8)
+        return int(text, 8)  # int() accepts the 0o prefix with an explicit base
     if _HEX.match(text):
-        return int(text[2:], 16)
+        return int(text, 16)
     if _FLOAT.match(text):
         return float(text)
     if _INF.match(text):
@@ -98,7 +98,7 @@ def _span(display: str, mark: Any) -> Span:
 class _Frame:
     """A mapping or sequence under construction."""
 
-    __slots__ = ("value", "path", "key", "key_span", "anchor", "size")
+    __slots__ = ("anchor", "key", "key_span", "path", "size", "value")
 
     def __init__(self, value: Any, path: JsonPath, anchor: str | None) -> None:
         self.value = value
@@ -215,7 +215,7 @@ def _build(parser: Any, doc: Document, report: Report) -> Document | None:
                 frame.key_span = start
                 if event.anchor is not None:
                     anchors[event.anchor] = (event.value, 1)
-                doc.key_spans.setdefault((*frame.path, event.value), start)
+                doc.key_spans.setdefault((*frame.path, str(event.value)), start)
                 continue
             plain = event.implicit[0] and not event.style  # libyaml: '' for plain style
             value = resolve_scalar(event.value) if plain else event.value

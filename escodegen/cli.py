@@ -18,8 +18,17 @@ from escodegen import __version__
 
 # name -> "module:attribute" of a click command; add a line here for a new command.
 COMMANDS: dict[str, str] = {
+    "generate": "escodegen.commands.generate:generate",
+    "check": "escodegen.commands.check:check",
+    "diff": "escodegen.commands.diff:diff",
+    "explain": "escodegen.commands.explain:explain",
+    "publish": "escodegen.commands.publish:publish",
+    "registry": "escodegen.commands.registry:registry",
+    "rules": "escodegen.commands.rules:rules",
     "init": "escodegen.commands.init:init",
+    "migrate": "escodegen.commands.migrate:migrate",
     "validate": "escodegen.commands.validate:validate",
+    "verify-upcasters": "escodegen.commands.verify_upcasters:verify_upcasters",
 }
 
 

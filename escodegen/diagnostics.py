@@ -78,6 +78,8 @@ CODES: dict[str, Code] = _codes(
          "A change of meaning needs a new event type (see `replaces`); a representation change needs `convert`."),
     Code("ES314", "invalid custom operation",
          "`python` is a dotted path `module:function`; `sql` a jsonb expression over `data`."),
+    Code("ES315", "upcast operation does not fit the field's type",
+         "split and join work on strings; map and convert on strings, numbers and booleans."),
     # ES4xx: aggregates and projections
     Code("ES401", "projection handler reads a field the event lacks",
          "Handlers read the latest version of the event; use a field it declares."),
@@ -94,6 +96,19 @@ CODES: dict[str, Code] = _codes(
          "Give every target (`python.out`, `postgres.out`) a folder of its own."),
     Code("ES603", "generated path outside the output folder",
          "A generated file would land outside its configured folder; check `out` and symlinks."),
+    # ES7xx: migrations
+    Code("ES701", "no postgres target",
+         "Migrations work on the PostgreSQL event store: add `postgres:` to escodegen.yaml."),
+    Code("ES702", "nothing to migrate",
+         "Name events that have more than one version, or declare a new version first."),
+    Code("ES703", "invalid migration id",
+         "Use a short lowercase identifier ([a-z][a-z0-9_]{0,29}); it names tables and functions."),
+    Code("ES704", "nothing to purge",
+         "Mark fields `pii: true` and name the event's `subject` field (see docs/language.md)."),
+    Code("ES705", "projection shape unknown",
+         "Publish the projection (`escodegen publish`) or pass --against a git ref or folder."),
+    Code("ES706", "pii field inside an array",
+         "A purge rewrites pii fields of objects only; move the field out of the array's items."),
 )
 
 
@@ -141,6 +156,11 @@ class Report:
         if code not in CODES:  # a programming error, caught by the tests
             raise KeyError(f"undeclared diagnostic code {code}")
         self.diagnostics.append(Diagnostic(code, message, span, hint))
+
+    def warning(self, code: str, message: str, span: Span | None = None, hint: str = "") -> None:
+        if code not in CODES:
+            raise KeyError(f"undeclared diagnostic code {code}")
+        self.diagnostics.append(Diagnostic(code, message, span, hint, severity="warning"))
 
     def extend(self, other: Report) -> None:
         self.diagnostics.extend(other.diagnostics)

@@ -109,8 +109,11 @@ def _check_event(project: Project, event: Event, pydantic: bool, report: Report)
     for version in event.versions:
         _check_fields(version.fields, f"{event.name} v{version.number}", pydantic, report)
     if event.replaces is not None and project.event(event.replaces) is None:
-        report.error("ES205", f"{event.name} replaces '{event.replaces}', which is not declared",
-                     event.span, "`replaces` names the event type this one supersedes.")
+        # Allowed once the replaced type is retired (the registry still knows it; `check` and
+        # `diff` hold it to that), so this alone is a warning: it may also be a typo.
+        report.warning("ES205", f"{event.name} replaces '{event.replaces}', which is not declared",
+                       event.span, "Fine if the replaced event type was published and retired; "
+                       "otherwise check the spelling.")
     if event.replaces == event.name:
         report.error("ES205", f"{event.name} replaces itself", event.span)
     if event.aggregate is not None and project.aggregate(event.aggregate) is None:

@@ -54,14 +54,14 @@ def load_project(project_file: Path, report: Report) -> LoadedProject | None:
     documents = []
     for index, pattern in enumerate(sources):
         where = project.span(("sources", index))
-        for path in _expand_source(root, pattern, where, report):
+        for path in expand_source(root, pattern, where, report):
             doc = load_yaml_file(path, display_path(root, path), report)
             if doc is not None:
                 documents.append(doc)
     return LoadedProject(root, project, tuple(documents))
 
 
-def _expand_source(root: Path, pattern: str, where: Span, report: Report) -> list[Path]:
+def expand_source(root: Path, pattern: str, where: Span, report: Report) -> list[Path]:
     """The YAML files a `sources` entry names: a folder (searched recursively), a file or a glob."""
     if Path(pattern).is_absolute() or ".." in Path(pattern).parts:
         report.error("ES005", f"source '{pattern}' points outside the project folder", where)

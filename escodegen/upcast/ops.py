@@ -1,100 +1,32 @@
-"""The upcast operations' parameters (shape, Python and SQL behaviour to follow)."""
+"""The upcast operations by name, and `parse_operation`, which the model builder calls."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any
 
 from escodegen.diagnostics import Report, Span
 from escodegen.model import FieldPath
+from escodegen.upcast.operations.add import Add
+from escodegen.upcast.operations.base import UpcastOp
+from escodegen.upcast.operations.convert import Convert
+from escodegen.upcast.operations.custom import Custom, check_custom
+from escodegen.upcast.operations.default import Default
+from escodegen.upcast.operations.join import Join
+from escodegen.upcast.operations.map import Map
+from escodegen.upcast.operations.move import Move, Rename
+from escodegen.upcast.operations.remove import Remove
+from escodegen.upcast.operations.split import Split
 
-
-def _path(text: str) -> FieldPath:
-    return tuple(text.split("."))
-
-
-@dataclass(frozen=True)
-class UpcastOp:
-    name: ClassVar[str]
-    span: Span | None = field(default=None, compare=False, kw_only=True)
-
-
-@dataclass(frozen=True)
-class Add(UpcastOp):
-    name: ClassVar[str] = "add"
-    field: FieldPath
-    value: Any
-
-
-@dataclass(frozen=True)
-class Default(UpcastOp):
-    name: ClassVar[str] = "default"
-    field: FieldPath
-    value: Any
-
-
-@dataclass(frozen=True)
-class Rename(UpcastOp):
-    name: ClassVar[str] = "rename"
-    source: FieldPath
-    target: FieldPath
-
-
-@dataclass(frozen=True)
-class Remove(UpcastOp):
-    name: ClassVar[str] = "remove"
-    field: FieldPath
-
-
-@dataclass(frozen=True)
-class Split(UpcastOp):
-    name: ClassVar[str] = "split"
-    source: FieldPath
-    into: tuple[FieldPath, ...]
-    separator: str
-
-
-@dataclass(frozen=True)
-class Join(UpcastOp):
-    name: ClassVar[str] = "join"
-    sources: tuple[FieldPath, ...]
-    into: FieldPath
-    separator: str
-
-
-@dataclass(frozen=True)
-class Map(UpcastOp):
-    name: ClassVar[str] = "map"
-    field: FieldPath
-    values: tuple[tuple[Any, Any], ...]
-    has_else: bool = False
-    otherwise: Any = None
-
-
-@dataclass(frozen=True)
-class Convert(UpcastOp):
-    name: ClassVar[str] = "convert"
-    field: FieldPath
-    to: str
-
-
-@dataclass(frozen=True)
-class Move(UpcastOp):
-    name: ClassVar[str] = "move"
-    source: FieldPath
-    target: FieldPath
-
-
-@dataclass(frozen=True)
-class Custom(UpcastOp):
-    name: ClassVar[str] = "custom"
-    python: str
-    sql: str
-
+__all__ = ["OPERATIONS", "Add", "Convert", "Custom", "Default", "Join", "Map", "Move", "Remove",
+           "Rename", "Split", "UpcastOp", "parse_operation"]
 
 OPERATIONS: dict[str, type[UpcastOp]] = {
     op.name: op for op in (Add, Default, Rename, Remove, Split, Join, Map, Convert, Move, Custom)
 }
+
+
+def _path(text: str) -> FieldPath:
+    return tuple(text.split("."))
 
 
 def parse_operation(entry: dict[str, Any], span: Span, report: Report) -> UpcastOp | None:
@@ -115,13 +47,14 @@ def parse_operation(entry: dict[str, Any], span: Span, report: Report) -> Upcast
         return Join(tuple(_path(p) for p in args["from"]), _path(args["into"]),
                     args.get("separator", " "), span=span)
     if name == "map":
-        return Map(_path(args["field"]), tuple(args["values"].items()), "else" in args,
-                   args.get("else"), span=span)
+        return Map(_path(args["field"]), tuple((str(k), v) for k, v in args["values"].items()),
+                   "else" in args, args.get("else"), span=span)
     if name == "convert":
         return Convert(_path(args["field"]), args["to"], span=span)
     if name == "move":
         return Move(_path(args["from"]), _path(args["to"]), span=span)
     if name == "custom":
-        return Custom(args["python"], args["sql"], span=span)
+        sql = check_custom(args["python"], args["sql"], span, report)
+        return None if sql is None else Custom(args["python"], sql, span=span)
     report.error("ES101", f"unknown upcast operation '{name}'", span)
     return None

@@ -1,0 +1,93 @@
+"""Wall time of `escodegen check` and `escodegen diff --against HEAD` on a 200-event project.
+
+Both run on every commit (pre-commit, pull request), so the goal is under 0.5 s each, process
+start included. Run: .venv/bin/python benchmarks/check.py [--events 200] [--runs 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+GOAL = 0.5
+ESCODEGEN = [str(Path(sys.executable).parent / "escodegen")]
+
+
+def declarations(events: int) -> str:
+    """`events` event types in groups of ten per aggregate; every third has three versions
+    with a split and an add, every fifth a nested object and an enum."""
+    lines = ["events:"]
+    for i in range(events):
+        lines += [f"  Event{i}:", f"    description: Benchmark event {i}.",
+                  f"    aggregate: Agg{i // 10}", "    versions:", "      1:", "        fields:",
+                  "          entityId: uuid", "          name: string", "          amount: decimal",
+                  "          at: datetime"]
+        if i % 5 == 0:
+            lines += ["          address: {type: object, fields: {street: string, city: string}}",
+                      "          tier: {type: enum, values: [a, b, c]}"]
+        if i % 3 == 0:
+            lines += ["      2:", "        upcast:",
+                      "          - split: {from: name, into: [first, last], separator: \" \"}",
+                      "        fields: {entityId: uuid, first: string, last: string, amount: decimal, "
+                      "at: datetime" + (", address: {type: object, fields: {street: string, city: "
+                                        "string}}, tier: {type: enum, values: [a, b, c]}"
+                                        if i % 5 == 0 else "") + "}",
+                      "      3:", "        upcast:", "          - add: {field: note, value: \"\"}",
+                      "        fields: {entityId: uuid, first: string, last: string, amount: decimal, "
+                      "at: datetime, note: string" + (", address: {type: object, fields: {street: "
+                                                      "string, city: string}}, tier: {type: enum, "
+                                                      "values: [a, b, c]}" if i % 5 == 0 else "") + "}"]
+    lines.append("aggregates:")
+    for a in range((events + 9) // 10):
+        members = ", ".join(f"Event{i}" for i in range(a * 10, min(events, a * 10 + 10)))
+        lines += [f"  Agg{a}:", "    id: {field: entityId, type: uuid}",
+                  f"    stream: \"Agg{a}-{{entityId}}\"", f"    events: [{members}]",
+                  "    state: {version: 1, fields: {total: decimal, count: integer}}",
+                  "    snapshot: {every: 100}"]
+    lines += ["projections:", "  totals:", "    key: [entityId]",
+              "    columns: {entityId: uuid, amount: decimal}", "    on:"]
+    lines += [f"      Event{i}: {{upsert: {{entityId: $.entityId, amount: $.amount}}}}"
+              for i in range(0, events, 2)]
+    return "\n".join(lines) + "\n"
+
+
+def timed(args: list[str], cwd: Path, runs: int) -> tuple[float, int]:
+    times, code = [], 0
+    for _ in range(runs):
+        start = time.perf_counter()
+        code = subprocess.run(args, cwd=cwd, capture_output=True, check=False).returncode
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), code
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=200)
+    parser.add_argument("--runs", type=int, default=7)
+    options = parser.parse_args()
+    with tempfile.TemporaryDirectory() as scratch:
+        project = Path(scratch)
+        (project / "escodegen.yaml").write_text(
+            "escodegen: 1\nname: bench\nsources: [events.yaml]\nregistry: registry\n")
+        (project / "events.yaml").write_text(declarations(options.events))
+        subprocess.run([*ESCODEGEN, "publish"], cwd=project, check=True, capture_output=True)
+        for git in (["init", "-q"], ["add", "."], ["-c", "user.name=b", "-c", "user.email=b@b",
+                                                   "commit", "-qm", "base"]):
+            subprocess.run(["git", *git], cwd=project, check=True)
+        baseline, _ = timed([sys.executable, "-c", "pass"], project, options.runs)
+        print(f"{options.events} events, median of {options.runs} runs, goal {GOAL:.2f} s "
+              f"(bare interpreter start: {baseline:.3f} s)")
+        for label, args in (("check", [*ESCODEGEN, "check"]),
+                            ("diff --against HEAD", [*ESCODEGEN, "diff", "--against", "HEAD"])):
+            seconds, code = timed(args, project, options.runs)
+            print(f"  escodegen {label:<20} {seconds:.3f} s  exit {code}  "
+                  f"ratio to goal {seconds / GOAL:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,144 @@
+"""What `escodegen registry list/show` shows: the declarations joined with the registry.
+
+Plain data (dicts) so that the same content is printed as terminal tables or as JSON.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields as dataclass_fields
+from typing import Any
+
+from escodegen.analyse.consumers import event_consumers
+from escodegen.analyse.registry import Registry
+from escodegen.analyse.schema import event_version_schema, fingerprint
+from escodegen.analyse.shapes import flatten
+from escodegen.model import Event, Project
+from escodegen.upcast.ops import Add, Default, Join, Move, Remove, Rename, Split, UpcastOp
+
+
+def _dotted(path: tuple[str, ...]) -> str:
+    return ".".join(path)
+
+
+def describe_op(op: UpcastOp) -> str:
+    """One line per operation, e.g. `split name -> firstName, lastName (separator " ")`."""
+    if isinstance(op, Rename | Move):
+        return f"{op.name} {_dotted(op.source)} -> {_dotted(op.target)}"
+    if isinstance(op, Split):
+        return (f"split {_dotted(op.source)} -> {', '.join(_dotted(p) for p in op.into)} "
+                f"(separator {op.separator!r})")
+    if isinstance(op, Join):
+        return (f"join {', '.join(_dotted(p) for p in op.sources)} -> {_dotted(op.into)} "
+                f"(separator {op.separator!r})")
+    if isinstance(op, Add | Default):
+        return f"{op.name} {_dotted(op.field)} = {op.value!r}"
+    if isinstance(op, Remove):
+        return f"remove {_dotted(op.field)}"
+    args = ", ".join(f"{f.name}={getattr(op, f.name)!r}" for f in dataclass_fields(op)
+                     if f.name != "span")
+    return f"{op.name} {args}"
+
+
+def publication(registry: Registry, event: Event, number: int) -> str:
+    """`published`, `revised (r2)`, `not published` or `differs` (edited since publishing)."""
+    entry = registry.index["events"].get(event.name, {}).get("versions", {}).get(str(number))
+    if entry is None:
+        return "not published"
+    if entry["fingerprint"] != fingerprint(event_version_schema(event, number)):
+        return "differs"
+    revisions = len(entry.get("revisions", ()))
+    return f"revised (r{revisions})" if revisions > 1 else "published"
+
+
+def listing(project: Project, registry: Registry) -> dict[str, Any]:
+    return {
+        "events": [{
+            "name": e.name,
+            "versions": e.latest.number,
+            "published": [publication(registry, e, v.number) for v in e.versions],
+            "fingerprint": fingerprint(event_version_schema(e, e.latest)),
+            "producer": f"aggregate {e.aggregate}" if e.aggregate else None,
+            "consumers": list(event_consumers(project, e.name)),
+        } for e in project.events],
+        "aggregates": [{
+            "name": a.name, "state_version": a.state.version, "events": list(a.events),
+        } for a in project.aggregates],
+        "projections": [{
+            "name": p.name, "key": list(p.key), "events": sorted({h.event for h in p.handlers}),
+        } for p in project.projections],
+    }
+
+
+def chain(event: Event, start: int) -> list[str]:
+    """The operations that take a v`start` payload to the latest version, with their versions."""
+    return [f"v{n}: {describe_op(op)}" for n in range(start + 1, event.latest.number + 1)
+            for op in event.version(n).upcast]
+
+
+def field_rows(event: Event, number: int) -> list[dict[str, Any]]:
+    schema = event_version_schema(event, number)
+    rows = []
+    for path, shape in flatten(schema).items():
+        prop = _property(schema, path)
+        rows.append({"field": path, "type": shape.kind if shape.kind != "enum"
+                     else "enum[" + "|".join(shape.values) + "]",
+                     "required": shape.required, "pii": shape.pii,
+                     "default": prop.get("default"), "description": prop.get("description")})
+    return rows
+
+
+def _property(schema: dict[str, Any], path: str) -> dict[str, Any]:
+    current: dict[str, Any] = schema
+    prop: dict[str, Any] = {}
+    for part in path.split("."):
+        name = part.replace("[]", "")
+        prop = current.get("properties", {}).get(name, {})
+        inner = next((s for s in prop.get("anyOf", ()) if s.get("type") != "null"), prop)
+        while inner.get("type") == "array":
+            inner = inner.get("items", {})
+        current = inner
+    return prop
+
+
+def field_diff(event: Event, old: int, new: int) -> list[dict[str, Any]]:
+    """Field-level differences between two versions: added, removed, changed (type, required, pii)."""
+    before = flatten(event_version_schema(event, old))
+    after = flatten(event_version_schema(event, new))
+    rows: list[dict[str, Any]] = []
+    for path in [*before, *(p for p in after if p not in before)]:
+        a, b = before.get(path), after.get(path)
+        if a is None and b is not None:
+            rows.append({"field": path, "change": "added", "old": None,
+                         "new": b.kind + ("" if b.required else "?")})
+        elif b is None and a is not None:
+            rows.append({"field": path, "change": "removed",
+                         "old": a.kind + ("" if a.required else "?"), "new": None})
+        elif a is not None and b is not None and a != b:
+            rows.append({"field": path, "change": "changed",
+                         "old": f"{a.kind}{'' if a.required else '?'}{' pii' if a.pii else ''}"
+                                f"{' ' + '|'.join(a.values) if a.values else ''}",
+                         "new": f"{b.kind}{'' if b.required else '?'}{' pii' if b.pii else ''}"
+                                f"{' ' + '|'.join(b.values) if b.values else ''}"})
+    return rows
+
+
+def details(project: Project, registry: Registry, event: Event, number: int,
+            compare: tuple[int, int] | None) -> dict[str, Any]:
+    version = event.version(number)
+    return {
+        "name": event.name,
+        "description": event.description,
+        "version": number,
+        "latest": event.latest.number,
+        "version_description": version.description,
+        "replaces": event.replaces,
+        "subject": event.subject,
+        "fingerprint": fingerprint(event_version_schema(event, number)),
+        "published": {str(v.number): publication(registry, event, v.number) for v in event.versions},
+        "fields": field_rows(event, number),
+        "upcast_chains": {str(v.number): chain(event, v.number) for v in event.versions[:-1]},
+        "producers": [f"aggregate {event.aggregate}"] if event.aggregate else [],
+        "consumers": list(event_consumers(project, event.name)),
+        "diff": ({"from": compare[0], "to": compare[1],
+                  "changes": field_diff(event, *compare)} if compare else None),
+    }

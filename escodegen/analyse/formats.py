@@ -1,0 +1,279 @@
+"""The output formats of `check` and `diff`: text, json, markdown, github, junit, sarif.
+
+Every format prints the same findings in the same order (`findings.ordered`); the JSON form
+is described by `report.schema.json` beside this file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
+
+from escodegen import __version__
+from escodegen.analyse.findings import Finding, ordered, reaches
+from escodegen.analyse.rules import RULES, SEVERITIES
+
+FORMATS = ("text", "json", "markdown", "github", "junit", "sarif")
+FAIL_ON = ("error", "warning", "info", "never")
+REPORT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Findings of one run with what the formats need to show them."""
+
+    findings: tuple[Finding, ...]
+    against: str
+    """What the declarations were compared with: `registry`, a git ref, a folder."""
+    fail_on: str = "error"
+    root: Path = Path(".")
+    """The project folder; finding spans are relative to it and are shown relative to the
+    current folder (the repository root in CI, as GitHub annotations need)."""
+
+    @property
+    def failed(self) -> bool:
+        return any(reaches(f, self.fail_on) for f in self.findings)
+
+    @property
+    def active(self) -> list[Finding]:
+        return [f for f in ordered(self.findings) if f.ignored_by is None]
+
+    @property
+    def ignored(self) -> list[Finding]:
+        return [f for f in ordered(self.findings) if f.ignored_by is not None]
+
+    def counts(self) -> dict[str, int]:
+        counter = Counter(f.severity for f in self.active)
+        return {s: counter.get(s, 0) for s in SEVERITIES}
+
+    def location(self, finding: Finding) -> tuple[str, int, int] | None:
+        if finding.span is None:
+            return None
+        path = self.root / finding.span.file
+        try:
+            shown = os.path.relpath(path)
+        except ValueError:  # another drive on Windows
+            shown = str(path)
+        if shown.startswith(".."):
+            shown = str(path)
+        return shown.replace(os.sep, "/"), finding.span.line, finding.span.column
+
+
+def render(outcome: Outcome, fmt: str) -> str:
+    return _RENDERERS[fmt](outcome)
+
+
+def summary_line(outcome: Outcome) -> str:
+    counts = outcome.counts()
+    parts = [_plural(counts["error"], "error"), _plural(counts["warning"], "warning"),
+             f"{counts['info']} info"]
+    if outcome.ignored:
+        parts.append(f"{len(outcome.ignored)} ignored")
+    return ", ".join(parts) + f" (against {outcome.against})"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+# -- text ----------------------------------------------------------------------------------
+
+def _text(outcome: Outcome) -> str:
+    lines = []
+    for finding in outcome.active:
+        where = outcome.location(finding)
+        at = f"  {where[0]}:{where[1]}:{where[2]}" if where else ""
+        lines.append(f"{finding.severity:<7} {finding.rule} {finding.path}{at}")
+        lines.append(f"        {finding.message}")
+        details = []
+        if finding.strategy:
+            details.append(f"strategy: {finding.strategy}")
+        if finding.consumers:
+            details.append(f"consumers: {', '.join(finding.consumers)}")
+        if details:
+            lines.append("        " + " · ".join(details))
+        if finding.severity != "info":
+            lines.append(f"        see: escodegen explain {finding.rule}")
+    lines.append(summary_line(outcome))
+    return "\n".join(lines) + "\n"
+
+
+# -- json ----------------------------------------------------------------------------------
+
+def finding_json(outcome: Outcome, finding: Finding) -> dict[str, Any]:
+    where = outcome.location(finding)
+    return {
+        "rule": finding.rule,
+        "name": finding.definition.name,
+        "severity": finding.severity,
+        "path": finding.path,
+        "message": finding.message,
+        "old": finding.old,
+        "new": finding.new,
+        "strategy": finding.strategy,
+        "consumers": list(finding.consumers),
+        "file": where[0] if where else None,
+        "line": where[1] if where else None,
+        "column": where[2] if where else None,
+        "fingerprint": finding.fingerprint,
+        "ignored": ({"reason": finding.ignored_by.reason, "path": finding.ignored_by.path}
+                    if finding.ignored_by else None),
+    }
+
+
+def _json(outcome: Outcome) -> str:
+    document = {
+        "version": REPORT_VERSION,
+        "against": outcome.against,
+        "fail_on": outcome.fail_on,
+        "ok": not outcome.failed,
+        "summary": {**outcome.counts(), "ignored": len(outcome.ignored)},
+        "findings": [finding_json(outcome, f) for f in ordered(outcome.findings)],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n"
+
+
+# -- markdown (a pull-request comment) -------------------------------------------------------
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _markdown(outcome: Outcome) -> str:
+    counts = outcome.counts()
+    serious = [f for f in outcome.active if f.severity != "info"]
+    if not serious:
+        extra = f" ({counts['info']} info)" if counts["info"] else ""
+        return f"✅ **escodegen**: no breaking change against `{outcome.against}`{extra}.\n"
+    mark = "❌" if outcome.failed else "⚠️"
+    lines = [f"{mark} **escodegen**: {summary_line(outcome)}", "", "<details>",
+             (f"<summary>{len(outcome.active)} finding{'' if len(outcome.active) == 1 else 's'}"
+             "</summary>"), "",
+             "| severity | rule | path | finding | strategy | consumers |",
+             "|---|---|---|---|---|---|"]
+    for f in outcome.active:
+        lines.append(f"| {f.severity} | [{f.rule}](docs/rules/{f.rule}.md) {f.definition.name} | "
+                     f"`{f.path}` | {_cell(f.message)} | {f.strategy or ''} | "
+                     f"{_cell(', '.join(f.consumers))} |")
+    if outcome.ignored:
+        lines += ["", "Ignored (escodegen.yaml `ignore`):", ""]
+        lines += [f"- {f.rule} `{f.path}`: {_cell(f.ignored_by.reason)}"
+                  for f in outcome.ignored if f.ignored_by]
+    lines += ["", "</details>", ""]
+    return "\n".join(lines)
+
+
+# -- GitHub workflow annotations -------------------------------------------------------------
+
+_LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def _github(outcome: Outcome) -> str:
+    lines = []
+    for f in outcome.active:
+        props = []
+        where = outcome.location(f)
+        if where:
+            props += [f"file={_escape_property(where[0])}", f"line={where[1]}", f"col={where[2]}"]
+        props.append(f"title={_escape_property(f'{f.rule} {f.definition.name}')}")
+        message = f.message + (f"\nstrategy: {f.strategy}" if f.strategy else "")
+        lines.append(f"::{_LEVELS[f.severity]} {','.join(props)}::{_escape_data(message)}")
+    lines.append(summary_line(outcome))
+    return "\n".join(lines) + "\n"
+
+
+# -- JUnit XML -----------------------------------------------------------------------------------
+
+def _junit(outcome: Outcome) -> str:
+    findings = ordered(outcome.findings)
+    failures = sum(1 for f in findings if reaches(f, outcome.fail_on))
+    suite = ElementTree.Element("testsuite", name=f"escodegen against {outcome.against}",
+                                tests=str(max(len(findings), 1)), failures=str(failures),
+                                errors="0", skipped=str(len(outcome.ignored)))
+    if not findings:
+        ElementTree.SubElement(suite, "testcase", classname="escodegen", name="no changes")
+    for f in findings:
+        case = ElementTree.SubElement(suite, "testcase", classname=f"{f.rule}.{f.definition.name}",
+                                      name=f.path)
+        if f.ignored_by is not None:
+            ElementTree.SubElement(case, "skipped", message=f"ignored: {f.ignored_by.reason}")
+        elif reaches(f, outcome.fail_on):
+            failure = ElementTree.SubElement(case, "failure", type=f.severity, message=f.message)
+            where = outcome.location(f)
+            failure.text = "\n".join(filter(None, (
+                f"{where[0]}:{where[1]}:{where[2]}" if where else "",
+                f"strategy: {f.strategy}" if f.strategy else "",
+                f"consumers: {', '.join(f.consumers)}" if f.consumers else "",
+                f"fingerprint: {f.fingerprint}")))
+        else:
+            ElementTree.SubElement(case, "system-out").text = f"{f.severity}: {f.message}"
+    root = ElementTree.Element("testsuites")
+    root.append(suite)
+    ElementTree.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(root, "unicode") + "\n"
+
+
+# -- SARIF 2.1.0 -------------------------------------------------------------------------------
+
+_SARIF_LEVELS = {"error": "error", "warning": "warning", "info": "note"}
+
+
+def _sarif(outcome: Outcome) -> str:
+    rules = [{
+        "id": r.id,
+        "name": r.name,
+        "shortDescription": {"text": r.summary},
+        "fullDescription": {"text": r.why},
+        "help": {"text": r.remedy},
+        "helpUri": f"docs/rules/{r.id}.md",
+        "defaultConfiguration": {"level": _SARIF_LEVELS[r.severity]},
+    } for r in RULES]
+    index = {r.id: i for i, r in enumerate(RULES)}
+    results = []
+    for f in ordered(outcome.findings):
+        result: dict[str, Any] = {
+            "ruleId": f.rule,
+            "ruleIndex": index[f.rule],
+            "level": _SARIF_LEVELS[f.severity],
+            "message": {"text": f.message},
+            "partialFingerprints": {"escodegen/v1": f.fingerprint},
+            "properties": {"path": f.path, "strategy": f.strategy, "consumers": list(f.consumers)},
+        }
+        where = outcome.location(f)
+        if where:
+            result["locations"] = [{"physicalLocation": {
+                "artifactLocation": {"uri": where[0]},
+                "region": {"startLine": where[1], "startColumn": where[2]}}}]
+        if f.ignored_by is not None:
+            result["suppressions"] = [{"kind": "external", "justification": f.ignored_by.reason}]
+        results.append(result)
+    document = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "escodegen", "version": __version__,
+                                "informationUri": "https://escodegen.dev", "rules": rules}},
+            "results": results,
+        }],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+_RENDERERS: dict[str, Callable[[Outcome], str]] = {
+    "text": _text, "json": _json, "markdown": _markdown, "github": _github, "junit": _junit,
+    "sarif": _sarif,
+}

@@ -1,0 +1,500 @@
+"""The diff rules as data: the one definition from which `escodegen rules`, `escodegen explain`
+and the pages under docs/rules/ are made, and whose examples are the rules' golden tests.
+
+Ids are stable (never renumbered, only added); the ignore list in escodegen.yaml names them.
+Each example is a pair of declaration files: `before` is the published side, `after` the
+change under review; `fixed` (when given) is the change done the recommended way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning", "info"]
+SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
+
+# The decision matrix of SPEC section 4: the change it classifies -> strategy -> verdict.
+STRATEGIES = ("weak schema", "upcasting", "new event type", "copy-transform")
+MATRIX: dict[str, tuple[str, str, str, str]] = {
+    "add optional field": ("best", "overkill", "overkill", "overkill"),
+    "rename field": ("not possible", "best", "good", "heavy"),
+    "split field": ("not possible", "best", "good", "heavy"),
+    "remove field": ("risky", "good", "best", "good"),
+    "change semantics (type or meaning)": ("not possible", "not possible", "best", "good"),
+    "regulatory purge": ("not possible", "not possible", "not possible", "required"),
+}
+
+
+@dataclass(frozen=True)
+class Example:
+    before: str
+    after: str
+    fixed: str | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    name: str
+    severity: Severity
+    summary: str
+    why: str
+    remedy: str
+    example: Example
+    change: str | None = None
+    """The decision-matrix row this rule classifies, if any."""
+    strategy: str | None = None
+    """The strategy the decision matrix recommends for this change."""
+    ignorable: bool = True
+
+
+_CUSTOMER_V1 = """\
+events:
+  CustomerRegistered:
+    versions:
+      1:
+        fields: {customerId: uuid, name: string, email: string}
+"""
+
+_ORDER_V1 = """\
+events:
+  OrderPlaced:
+    versions:
+      1:
+        fields: {orderId: uuid, totalAmount: decimal}
+"""
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "ESD001", "declarations-invalid", "error",
+        "The declarations under review do not pass `escodegen validate`.",
+        "Nothing can be generated or published from invalid declarations, and a comparison of "
+        "an invalid model would be guesswork.",
+        "Fix the diagnostic shown (its code is explained in docs/errors.md), then run the diff again.",
+        Example(_ORDER_V1, _ORDER_V1.replace("OrderPlaced:", "OrderPlaced:\n    aggregate: Nobody")),
+        ignorable=False,
+    ),
+    Rule(
+        "ESD101", "optional-field-added", "info",
+        "An optional field was added, in place or in a new version.",
+        "Old events simply lack the field and readers already treat it as absent: the weak-schema "
+        "strategy needs no upcaster. Added in place to a published version, `escodegen publish` "
+        "records a revision of that version.",
+        "Nothing to do; run `escodegen publish` after merging.",
+        Example(_ORDER_V1, _ORDER_V1.replace("totalAmount: decimal}", "totalAmount: decimal, note: string?}")),
+        change="add optional field", strategy="weak schema",
+    ),
+    Rule(
+        "ESD102", "required-field-added-with-upcast", "info",
+        "A required field was added and an upcaster gives old events a value (covered by upcaster vN).",
+        "Events stored before the change are upcast on read (`add` or `default`), so every reader "
+        "sees the field.",
+        "Nothing to do.",
+        Example(_ORDER_V1, _ORDER_V1 + """\
+      2:
+        upcast:
+          - add: {field: currency, value: USD}
+        fields: {orderId: uuid, totalAmount: decimal, currency: string}
+"""),
+        change="add optional field", strategy="upcasting",
+    ),
+    Rule(
+        "ESD103", "required-field-added-without-value", "error",
+        "A required field was added (or an optional one made required) with no value for old events.",
+        "Events already stored do not have the field; reading them would fail or invent a value.",
+        "Make the field optional (weak schema), or add a new version whose upcaster supplies the "
+        "value: `upcast: [add: {field: F, value: V}]` (or `default` for a field that was optional).",
+        Example(_ORDER_V1, _ORDER_V1.replace("totalAmount: decimal}", "totalAmount: decimal, currency: string}"),
+                _ORDER_V1 + """\
+      2:
+        upcast:
+          - add: {field: currency, value: USD}
+        fields: {orderId: uuid, totalAmount: decimal, currency: string}
+"""),
+        change="add optional field", strategy="upcasting",
+    ),
+    Rule(
+        "ESD104", "field-renamed-with-upcast", "info",
+        "A field was renamed or moved, and the upcaster of the new version does it (covered by upcaster vN).",
+        "Old events are upcast on read: readers see the new name only.",
+        "Nothing to do.",
+        Example(_CUSTOMER_V1, _CUSTOMER_V1 + """\
+      2:
+        upcast:
+          - rename: {from: name, to: fullName}
+        fields: {customerId: uuid, fullName: string, email: string}
+"""),
+        change="rename field", strategy="upcasting",
+    ),
+    Rule(
+        "ESD105", "field-renamed-without-upcast", "error",
+        "A field looks renamed (one removed, a similar one added) and no upcaster maps the old name.",
+        "Stored events keep the old name: readers of the new name find nothing, and the value is lost "
+        "to them.",
+        "Keep the published version as it was and add a new version with "
+        "`upcast: [rename: {from: OLD, to: NEW}]` (or `move` for dotted paths).",
+        Example(_CUSTOMER_V1, _CUSTOMER_V1.replace("name: string", "fullName: string"),
+                _CUSTOMER_V1 + """\
+      2:
+        upcast:
+          - rename: {from: name, to: fullName}
+        fields: {customerId: uuid, fullName: string, email: string}
+"""),
+        change="rename field", strategy="upcasting",
+    ),
+    Rule(
+        "ESD106", "field-split-with-upcast", "info",
+        "A field was split into several (or several joined into one) by the upcaster of the new "
+        "version (covered by upcaster vN).",
+        "Old events are upcast on read: readers see the new fields only.",
+        "Nothing to do.",
+        Example(_CUSTOMER_V1, _CUSTOMER_V1 + """\
+      2:
+        upcast:
+          - split: {from: name, into: [firstName, lastName], separator: " "}
+        fields: {customerId: uuid, firstName: string, lastName: string, email: string}
+"""),
+        change="split field", strategy="upcasting",
+    ),
+    Rule(
+        "ESD107", "field-split-without-upcast", "error",
+        "A field looks split into several (removed, and new fields named after it added) with no "
+        "upcaster doing the split.",
+        "Stored events keep the single field: readers of the new fields find nothing.",
+        "Keep the published version as it was and add a new version with "
+        "`upcast: [split: {from: OLD, into: [NEW1, NEW2], separator: \" \"}]`.",
+        Example(_CUSTOMER_V1, _CUSTOMER_V1.replace("name: string", "firstName: string, lastName: string"),
+                _CUSTOMER_V1 + """\
+      2:
+        upcast:
+          - split: {from: name, into: [firstName, lastName], separator: " "}
+        fields: {customerId: uuid, firstName: string, lastName: string, email: string}
+"""),
+        change="split field", strategy="upcasting",
+    ),
+    Rule(
+        "ESD108", "field-removed", "warning",
+        "A field was removed; no projection or aggregate of the project reads it.",
+        "Consumers outside this project may still read it. The decision matrix calls removal in "
+        "place risky; a new event type is the clean way when the meaning of the event changes.",
+        "Check external consumers; prefer a new version with `upcast: [remove: {field: F}]`, or a new "
+        "event type declared with `replaces`.",
+        Example(_CUSTOMER_V1, _CUSTOMER_V1 + """\
+      2:
+        upcast:
+          - remove: {field: email}
+        fields: {customerId: uuid, name: string}
+"""),
+        change="remove field", strategy="new event type",
+    ),
+    Rule(
+        "ESD109", "field-removed-while-read", "error",
+        "A field was removed while a projection or aggregate of the project reads it.",
+        "The consumer would read nothing (a projection column turns null, an aggregate loses its "
+        "stream id).",
+        "Change the consumer first (read another field or drop the column), or keep the field.",
+        Example(_ORDER_V1 + """\
+projections:
+  order_totals:
+    key: [orderId]
+    columns: {orderId: uuid, total: decimal}
+    on:
+      OrderPlaced: {upsert: {orderId: $.orderId, total: $.totalAmount}}
+""", _ORDER_V1 + """\
+      2:
+        upcast:
+          - remove: {field: totalAmount}
+        fields: {orderId: uuid}
+projections:
+  order_totals:
+    key: [orderId]
+    columns: {orderId: uuid, total: decimal?}
+    on:
+      OrderPlaced: {upsert: {orderId: $.orderId}}
+"""),
+        change="remove field", strategy="new event type",
+    ),
+    Rule(
+        "ESD110", "field-type-changed", "error",
+        "A field's type changed inside a version chain without `convert` (also judged across the "
+        "whole chain: a name reused with another type).",
+        "Stored events hold the old type; the same name now means something else. Changing "
+        "semantics is not possible with a weak schema or an upcaster.",
+        "Declare a new event type (`replaces: OldEvent`) for the new meaning; for a mere "
+        "representation change use `upcast: [convert: {field: F, to: TYPE}]`.",
+        Example(_ORDER_V1, _ORDER_V1.replace("totalAmount: decimal", "totalAmount: integer"),
+                _ORDER_V1 + """\
+  OrderSubmitted:
+    replaces: OrderPlaced
+    versions:
+      1:
+        fields: {orderId: uuid, totalCents: integer}
+"""),
+        change="change semantics (type or meaning)", strategy="new event type",
+    ),
+    Rule(
+        "ESD111", "enum-value-removed", "error",
+        "A value was removed from an enum and no upcaster maps it.",
+        "Stored events may hold the value; readers of the new version would reject them.",
+        "Add a new version with `upcast: [map: {field: F, values: {OLD: NEW}}]`, or keep the value.",
+        Example("""\
+events:
+  TierChanged:
+    versions:
+      1:
+        fields: {tier: {type: enum, values: [standard, gold, premium]}}
+""", """\
+events:
+  TierChanged:
+    versions:
+      1:
+        fields: {tier: {type: enum, values: [standard, premium]}}
+""", """\
+events:
+  TierChanged:
+    versions:
+      1:
+        fields: {tier: {type: enum, values: [standard, gold, premium]}}
+      2:
+        upcast:
+          - map: {field: tier, values: {gold: premium}}
+        fields: {tier: {type: enum, values: [standard, premium]}}
+"""),
+        change="change semantics (type or meaning)", strategy="upcasting",
+    ),
+    Rule(
+        "ESD112", "enum-value-mapped-by-upcast", "info",
+        "An enum value was removed and the upcaster of the new version maps it (covered by upcaster vN).",
+        "Old events holding the value are mapped on read.",
+        "Nothing to do.",
+        Example("""\
+events:
+  TierChanged:
+    versions:
+      1:
+        fields: {tier: {type: enum, values: [standard, gold, premium]}}
+""", """\
+events:
+  TierChanged:
+    versions:
+      1:
+        fields: {tier: {type: enum, values: [standard, gold, premium]}}
+      2:
+        upcast:
+          - map: {field: tier, values: {gold: premium}}
+        fields: {tier: {type: enum, values: [standard, premium]}}
+"""),
+        change="change semantics (type or meaning)", strategy="upcasting",
+    ),
+    Rule(
+        "ESD113", "enum-value-added", "info",
+        "A value was added to an enum.",
+        "Readers built from the previous version (generated code with a closed enum) reject the new "
+        "value: deploy consumers before producers.",
+        "Deploy consumers first.",
+        Example("""\
+events:
+  TierChanged:
+    versions:
+      1:
+        fields: {tier: {type: enum, values: [standard, premium]}}
+""", """\
+events:
+  TierChanged:
+    versions:
+      1:
+        fields: {tier: {type: enum, values: [standard, premium]}}
+      2:
+        fields: {tier: {type: enum, values: [standard, premium, enterprise]}}
+"""),
+    ),
+    Rule(
+        "ESD114", "pii-flag-added", "info",
+        "A stored field was marked `pii: true`.",
+        "Events already stored hold the personal data in clear. A regulatory purge can only remove "
+        "it by rewriting the stored events (copy-transform); no upcaster or new version can.",
+        "Plan the purge migration that `escodegen generate` emits for pii fields.",
+        Example(_CUSTOMER_V1, _CUSTOMER_V1.replace("email: string", "email: {type: string, pii: true}")),
+        change="regulatory purge", strategy="copy-transform", ignorable=False,
+    ),
+    Rule(
+        "ESD115", "field-made-optional", "warning",
+        "A required field became optional.",
+        "Readers that rely on the field being present now meet null.",
+        "Check every consumer handles the absent value.",
+        Example(_ORDER_V1, _ORDER_V1 + """\
+      2:
+        fields: {orderId: uuid, totalAmount: decimal?}
+"""),
+    ),
+    Rule(
+        "ESD116", "field-converted-with-upcast", "info",
+        "A field's representation changed and the upcaster converts it (covered by upcaster vN).",
+        "Old events are converted on read: readers see the new type only.",
+        "Nothing to do; make sure the meaning is the same (otherwise declare a new event type).",
+        Example(_ORDER_V1, _ORDER_V1 + """\
+      2:
+        upcast:
+          - convert: {field: totalAmount, to: string}
+        fields: {orderId: uuid, totalAmount: string}
+"""),
+        change="change semantics (type or meaning)", strategy="upcasting",
+    ),
+    Rule(
+        "ESD120", "published-version-edited", "error",
+        "A published event version was changed in place (other than adding an optional field).",
+        "Published versions are immutable: events of that version are already stored and their "
+        "payloads cannot change with the declaration.",
+        "Restore the version as published and declare the change as a new version with an upcaster.",
+        Example(_ORDER_V1, _ORDER_V1.replace("totalAmount: decimal}", "totalAmount: decimal, currency: string}"),
+                _ORDER_V1 + """\
+      2:
+        upcast:
+          - add: {field: currency, value: USD}
+        fields: {orderId: uuid, totalAmount: decimal, currency: string}
+"""),
+    ),
+    Rule(
+        "ESD121", "published-version-removed", "error",
+        "A published event version is no longer declared.",
+        "Events of that version are stored; without the declaration nothing can read or upcast them.",
+        "Declare the version again. To retire a whole event type, declare its successor with `replaces`.",
+        Example(_ORDER_V1 + """\
+      2:
+        fields: {orderId: uuid, totalAmount: decimal, note: string?}
+""", _ORDER_V1),
+    ),
+    Rule(
+        "ESD130", "event-removed", "error",
+        "An event type with published versions is no longer declared, and no event `replaces` it.",
+        "Its events are stored: without the declaration they cannot be read, upcast or migrated.",
+        "Keep the declaration, or declare the successor event type with `replaces: OldEvent`.",
+        Example(_ORDER_V1 + """\
+  OrderNoted:
+    versions:
+      1:
+        fields: {orderId: uuid, note: string}
+""", _ORDER_V1),
+        change="change semantics (type or meaning)", strategy="new event type",
+    ),
+    Rule(
+        "ESD131", "event-replaced", "info",
+        "An event type was removed and a new event type `replaces` it.",
+        "The new event type strategy: stored events of the old type stay readable through the "
+        "successor's declared migration.",
+        "Nothing to do; plan the copy-transform of stored events if the old type must go.",
+        Example(_ORDER_V1, """\
+events:
+  OrderSubmitted:
+    replaces: OrderPlaced
+    versions:
+      1:
+        fields: {orderId: uuid, totalCents: integer}
+"""),
+        change="change semantics (type or meaning)", strategy="new event type",
+    ),
+    Rule(
+        "ESD132", "event-added", "info",
+        "A new event type was declared.",
+        "Nothing stored can conflict with it.",
+        "Run `escodegen publish` after merging.",
+        Example(_ORDER_V1, _ORDER_V1 + """\
+  OrderNoted:
+    versions:
+      1:
+        fields: {orderId: uuid, note: string}
+"""),
+    ),
+    Rule(
+        "ESD133", "version-added", "info",
+        "A new version of an event type was declared.",
+        "Each change inside it is judged by its own rule; this one records the version itself.",
+        "Run `escodegen publish` after merging.",
+        Example(_ORDER_V1, _ORDER_V1 + """\
+      2:
+        fields: {orderId: uuid, totalAmount: decimal, note: string?}
+"""),
+    ),
+    Rule(
+        "ESD140", "state-changed-without-version", "error",
+        "An aggregate's state shape changed but `state.version` stayed the same.",
+        "Snapshots of the old shape would be loaded as the new one.",
+        "Bump `state.version`: snapshots of older versions are then ignored and the aggregate is "
+        "rebuilt by a full replay.",
+        Example(_ORDER_V1 + """\
+aggregates:
+  Order:
+    id: {field: orderId, type: uuid}
+    stream: "Order-{orderId}"
+    events: [OrderPlaced]
+    state: {version: 1, fields: {total: decimal}}
+""", _ORDER_V1 + """\
+aggregates:
+  Order:
+    id: {field: orderId, type: uuid}
+    stream: "Order-{orderId}"
+    events: [OrderPlaced]
+    state: {version: 1, fields: {total: decimal, lines: integer}}
+""", _ORDER_V1 + """\
+aggregates:
+  Order:
+    id: {field: orderId, type: uuid}
+    stream: "Order-{orderId}"
+    events: [OrderPlaced]
+    state: {version: 2, fields: {total: decimal, lines: integer}}
+"""),
+    ),
+    Rule(
+        "ESD141", "state-version-bumped", "info",
+        "An aggregate's state version was bumped.",
+        "Existing snapshots are of an older version and are never deserialized: each aggregate is "
+        "rebuilt by a full replay on its next load, then snapshotted again.",
+        "Expect slower first loads after deploying.",
+        Example(_ORDER_V1 + """\
+aggregates:
+  Order:
+    id: {field: orderId, type: uuid}
+    stream: "Order-{orderId}"
+    events: [OrderPlaced]
+    state: {version: 1, fields: {total: decimal}}
+""", _ORDER_V1 + """\
+aggregates:
+  Order:
+    id: {field: orderId, type: uuid}
+    stream: "Order-{orderId}"
+    events: [OrderPlaced]
+    state: {version: 2, fields: {total: decimal, lines: integer}}
+"""),
+    ),
+    Rule(
+        "ESD150", "projection-rebuild-required", "warning",
+        "A projection's key or a column's type changed, or a column was added or removed.",
+        "Rows already in the table were computed for the old shape: the projection must be rebuilt "
+        "by replaying its events.",
+        "Run the generated migration, then rebuild the projection from position 0.",
+        Example(_ORDER_V1 + """\
+projections:
+  order_totals:
+    key: [orderId]
+    columns: {orderId: uuid, total: decimal}
+    on:
+      OrderPlaced: {upsert: {orderId: $.orderId, total: $.totalAmount}}
+""", _ORDER_V1 + """\
+projections:
+  order_totals:
+    key: [orderId]
+    columns: {orderId: uuid, total: decimal, placedAt: datetime}
+    on:
+      OrderPlaced: {upsert: {orderId: $.orderId, total: $.totalAmount, placedAt: $recorded_at}}
+"""),
+    ),
+)
+
+BY_ID: dict[str, Rule] = {r.id: r for r in RULES}
+BY_NAME: dict[str, Rule] = {r.name: r for r in RULES}
+
+
+def find_rule(key: str) -> Rule | None:
+    """A rule by id (`ESD105`, any case) or by name (`field-renamed-without-upcast`)."""
+    return BY_ID.get(key.upper()) or BY_NAME.get(key.lower())

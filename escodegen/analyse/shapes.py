@@ -1,0 +1,121 @@
+"""What a comparison reads: the published side as JSON Schemas (a `Contract`) and every schema
+flattened to one `Shape` per field path.
+
+A contract comes from the registry folder (for `check`) or from the model at a git ref or
+in another folder (for `diff`): both sides of every comparison are the same canonical
+schemas, so `check` and `diff` judge changes by one engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from escodegen.analyse.schema import event_version_schema, fields_schema
+from escodegen.model import Aggregate, Field, Project, Projection
+from escodegen.model.naming import pascal
+
+
+@dataclass(frozen=True)
+class Shape:
+    """One field as a reader sees it. `kind` is the declared type name (`array<...>` for arrays)."""
+
+    kind: str
+    required: bool
+    pii: bool = False
+    values: tuple[str, ...] = ()
+    has_default: bool = False
+
+
+@dataclass(frozen=True)
+class Contract:
+    """The published side of a comparison: schemas by event and version, aggregate state
+    schemas by aggregate and state version, projection schemas by name."""
+
+    events: Mapping[str, Mapping[int, dict[str, Any]]] = field(default_factory=dict)
+    states: Mapping[str, Mapping[int, dict[str, Any]]] = field(default_factory=dict)
+    projections: Mapping[str, dict[str, Any]] = field(default_factory=dict)
+    label: str = "base"
+    """What the contract was read from, shown in reports: `registry`, `origin/main`, a folder."""
+
+
+def state_schema(aggregate: Aggregate) -> dict[str, Any]:
+    title = f"{aggregate.name}StateV{aggregate.state.version}"
+    return fields_schema(aggregate.state.fields, title)
+
+
+def projection_schema(projection: Projection) -> dict[str, Any]:
+    """A projection row's shape; `x-key` lists the key columns (a change forces a rebuild too)."""
+    fields = tuple(Field(c.name, c.type, c.required) for c in projection.columns)
+    return {**fields_schema(fields, pascal(projection.name) + "Row"), "x-key": list(projection.key)}
+
+
+def contract_of(project: Project, label: str) -> Contract:
+    """The contract a project's declarations define: every declared version counts as published."""
+    return Contract(
+        events={e.name: {v.number: event_version_schema(e, v) for v in e.versions}
+                for e in project.events},
+        states={a.name: {a.state.version: state_schema(a)} for a in project.aggregates},
+        projections={p.name: projection_schema(p) for p in project.projections},
+        label=label,
+    )
+
+
+def flatten(schema: dict[str, Any]) -> dict[str, Shape]:
+    """Every field path of an object schema: `a`, `a.b` for nested objects, `a[].b` for objects
+    inside arrays; parents come before their children."""
+    result: dict[str, Shape] = {}
+    _flatten_object(schema, "", result)
+    return result
+
+
+def _flatten_object(schema: dict[str, Any], prefix: str, out: dict[str, Shape]) -> None:
+    required = set(schema.get("required", ()))
+    for name, prop in schema.get("properties", {}).items():
+        path = prefix + name
+        inner = _non_null(prop)
+        out[path] = Shape(
+            kind=kind_of(inner),
+            required=name in required,
+            pii=bool(prop.get("x-pii")),
+            values=tuple(inner.get("enum", ())),
+            has_default="default" in prop,
+        )
+        _flatten_inner(inner, path, out)
+
+
+def _flatten_inner(inner: dict[str, Any], path: str, out: dict[str, Shape]) -> None:
+    if inner.get("type") == "object":
+        _flatten_object(inner, path + ".", out)
+    elif inner.get("type") == "array":
+        items = inner.get("items", {})
+        if items.get("type") == "object":
+            _flatten_object(items, path + "[].", out)
+        elif items.get("type") == "array":
+            _flatten_inner(items, path + "[]", out)
+
+
+def _non_null(prop: dict[str, Any]) -> dict[str, Any]:
+    """The type of an optional property, `anyOf: [<type>, {type: null}]`, without its null branch."""
+    any_of = prop.get("anyOf")
+    if any_of:
+        return next((s for s in any_of if s.get("type") != "null"), {})
+    return prop
+
+
+_FORMATS = {"uuid": "uuid", "date": "date", "date-time": "datetime", "decimal": "decimal"}
+
+
+def kind_of(schema: dict[str, Any]) -> str:
+    """The declared type name of a (non-null) schema, the inverse of `schema.type_schema`."""
+    kind = schema.get("type")
+    if kind is None:
+        return "json"
+    if kind == "string":
+        if "enum" in schema:
+            return "enum"
+        return _FORMATS.get(schema.get("format", ""), "string")
+    if kind == "array":
+        return f"array<{kind_of(schema.get('items', {}))}>"
+    return str(kind)

@@ -1,0 +1,165 @@
+"""The static upcast chain check: version N-1's declared fields, changed by version N's
+operations, must give exactly version N's declared fields, types and optionality.
+
+Rules beyond the operations' own checks (docs/upcast/chain-check.md):
+* a declared optional field that no operation produces is fine (weak schema: it may be absent);
+* a field carried over unchanged keeps its type; a different declared type is a change of
+  meaning (ES313), which needs `convert` or a new event type; an enum may gain values;
+* split and join produce strings, convert its `to` type; the values add, default and map write
+  must fit the declared type (ES312);
+* after a `custom` operation the rest of that version's chain is not checked statically
+  (`escodegen verify-upcasters` runs it instead).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from escodegen.diagnostics import Report, Span
+from escodegen.model import Event, EventVersion, Field, FieldPath, FieldType
+from escodegen.upcast.operations.base import Step
+from escodegen.upcast.shape import STRING_KINDS, Shape, Slot, dotted
+from escodegen.upcast.values import fits, kind_of
+
+
+def check_chains(events: Sequence[Event], report: Report) -> None:
+    for event in events:
+        for previous, version in zip(event.versions, event.versions[1:]):
+            _check_step(event, previous, version, report)
+
+
+def _check_step(event: Event, previous: EventVersion, version: EventVersion,
+                report: Report) -> None:
+    shape = Shape.of(previous.fields)
+    step = Step(event.name, version.number, report)
+    errors_before = len(report)
+    for op in version.upcast:
+        if not op.apply_shape(shape, step):
+            return
+    if len(report) > errors_before:
+        return  # an operation already failed: comparing its result would only repeat that
+    _Comparison(step, previous, version).objects(shape.fields, version.fields, ())
+
+
+def compatible(produced: FieldType, declared: FieldType) -> bool:
+    """Whether every value of `produced` is a value of `declared` (same kind; an enum may grow)."""
+    if produced.kind != declared.kind:
+        return False
+    if produced.kind == "enum":
+        return set(produced.values) <= set(declared.values)
+    if produced.kind == "array":
+        return (produced.items is not None and declared.items is not None
+                and compatible(produced.items, declared.items))
+    if produced.kind == "object":
+        if {f.name for f in produced.fields} != {f.name for f in declared.fields}:
+            return False
+        for field in declared.fields:
+            old = produced.field(field.name)
+            assert old is not None
+            if (field.required and not old.required) or not compatible(old.type, field.type):
+                return False
+    return True
+
+
+class _Comparison:
+    def __init__(self, step: Step, previous: EventVersion, version: EventVersion) -> None:
+        self.step = step
+        self.previous = previous
+        self.version = version
+
+    def error(self, code: str, message: str, span: Span | None, hint: str = "") -> None:
+        self.step.report.error(code, message, span or self.version.span, hint)
+
+    @property
+    def declares(self) -> str:
+        return f"{self.step.event} v{self.version.number}"
+
+    def objects(self, produced: dict[str, Slot], declared: Sequence[Field],
+                prefix: FieldPath) -> None:
+        names = {f.name for f in declared}
+        leftovers = {name: slot for name, slot in produced.items() if name not in names}
+        missing = [f for f in declared if f.name not in produced and f.required]
+        for field in declared:
+            slot = produced.get(field.name)
+            path = (*prefix, field.name)
+            if slot is None:
+                if field.required:
+                    self.error("ES310", f"{self.declares} declares {dotted(path)} "
+                               f"({field.type.describe()}) but no operation of {self.step.link} "
+                               f"produces it{self._suggest(field, missing, leftovers, prefix)}",
+                               field.span)
+                continue
+            self.slot(slot, field, path)
+        for name, slot in leftovers.items():
+            path = (*prefix, name)
+            self.error("ES310", f"{self.step.name} leaves {dotted(path)} ({slot.describe()}), "
+                       f"which {self.declares} does not declare",
+                       self.version.span,
+                       f"Remove it (`remove {{field: {dotted(path)}}}`), rename or move it to a "
+                       "declared field, or declare it.")
+
+    def slot(self, slot: Slot, field: Field, path: FieldPath) -> None:
+        declared = field.type
+        if (declared.kind == "object") != slot.is_object:
+            self._type_changed(slot, field, path)
+            return
+        if slot.children is not None:
+            self.objects(slot.children, declared.fields, path)
+        elif slot.type is not None and not compatible(slot.type, declared):
+            self._type_changed(slot, field, path)
+        for literal in slot.literals:
+            if not fits(literal.value, declared, field.required):
+                self.error("ES312", f"{self.step.name}: {literal.op} puts {kind_of(literal.value)} "
+                           f"{_json(literal.value)} into {dotted(path)}, which {self.declares} "
+                           f"declares as {field.describe().split(': ', 1)[1]}", literal.span)
+        if field.required and not slot.required:
+            self.error("ES310", f"{self.declares} requires {dotted(path)} but after "
+                       f"{self.step.name} it may be absent or null", field.span,
+                       f"Fill it with `default {{field: {dotted(path)}, value: ...}}`, or declare "
+                       f"it optional (`{field.name}: {declared.describe()}?`).")
+
+    def _type_changed(self, slot: Slot, field: Field, path: FieldPath) -> None:
+        produced = slot.describe()
+        if slot.produced_by is not None:
+            self.error("ES310", f"{self.declares} declares {dotted(path)} as "
+                       f"{field.type.describe()} but {slot.produced_by} in {self.step.name} "
+                       f"produces {produced}", field.span,
+                       "Declare the type the operation produces, or convert it.")
+            return
+        self.error("ES313", f"{self.declares} declares {dotted(path)} as {field.type.describe()} "
+                   f"but {self.step.link} carries it over as {produced}", field.span,
+                   f"A change of meaning needs a new event type (`replaces: {self.step.event}`); "
+                   f"a change of representation only, `convert {{field: {dotted(path)}, to: ...}}`.")
+
+    def _suggest(self, field: Field, missing: list[Field], leftovers: dict[str, Slot],
+                 prefix: FieldPath) -> str:
+        """A likely fix, from the fields left over here or (at the top) no longer declared."""
+        sources = {name: slot.type.kind for name, slot in leftovers.items() if slot.type}
+        wanted = [f.name for f in missing if f.type.kind in STRING_KINDS]
+        if not prefix:  # also what the previous version had and this one does not, and back
+            sources.update((f.name, f.type.kind) for f in self.previous.fields
+                           if self.version.field(f.name) is None and f.name not in sources)
+            wanted = [f.name for f in self.version.fields if f.type.kind in STRING_KINDS
+                      and (f in missing or self.previous.field(f.name) is None)]
+        strings = [name for name, kind in sources.items() if kind in STRING_KINDS]
+
+        def path(name: str) -> str:
+            return dotted((*prefix, name))
+
+        if field.type.kind in STRING_KINDS and len(wanted) >= 2 and len(strings) == 1:
+            into = ", ".join(path(name) for name in wanted)
+            return f"; did you mean split {{from: {path(strings[0])}, into: [{into}]}}?"
+        if field.type.kind in STRING_KINDS and len(wanted) == 1 and len(strings) >= 2:
+            parts = ", ".join(path(name) for name in strings)
+            return f"; did you mean join {{from: [{parts}], into: {path(field.name)}}}?"
+        if len(sources) == 1 and len(missing) == 1:
+            (source,) = sources
+            return f"; did you mean rename {{from: {path(source)}, to: {path(field.name)}}}?"
+        return (f"; add it (`add {{field: {path(field.name)}, value: ...}}`) or declare it "
+                f"optional (`{field.name}: {field.type.describe()}?`)")
+
+
+def _json(value: object) -> str:
+    import json
+
+    return json.dumps(value, ensure_ascii=True)

@@ -1,0 +1,76 @@
+"""`escodegen check`: validate + conformance to the registry. The pre-commit hook: no database,
+no generator imports (datamodel-code-generator, sqlglot stay unloaded)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from escodegen.commands.common import ProjectLocation
+
+F = Callable[..., Any]
+
+
+def report_options(command: F) -> F:
+    """The options every finding-producing command shares: format, --fail-on, --output."""
+    from escodegen.analyse.formats import FAIL_ON, FORMATS
+
+    command = click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+                           help="Write the report to this file instead of standard output.")(command)
+    command = click.option("--fail-on", type=click.Choice(FAIL_ON), default="error",
+                           show_default=True,
+                           help="Exit 1 when an active finding is at least this severe.")(command)
+    return click.option("--format", "fmt", type=click.Choice(FORMATS), default="text",
+                        show_default=True, help="Report format.")(command)
+
+
+def finish(ctx: click.Context, outcome: Any, fmt: str, output: Path | None) -> None:
+    """Print or write the report, then exit 0 (nothing reaches --fail-on) or 1."""
+    from escodegen.analyse.formats import render
+
+    text = render(outcome, fmt)
+    if output is not None:
+        output.write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+    ctx.exit(1 if outcome.failed else 0)
+
+
+def fail(ctx: click.Context, message: str) -> NoReturn:
+    """A tool or usage error: message to stderr, exit 2."""
+    click.echo(f"escodegen: {message}", err=True)
+    ctx.exit(2)
+
+
+@click.command()
+@report_options
+@click.pass_context
+def check(ctx: click.Context, fmt: str, fail_on: str, output: Path | None) -> None:
+    """Validate the declarations and check them against the published registry.
+
+    Exit 0 when no active finding reaches --fail-on, 1 when one does, 2 on tool errors.
+    """
+    from escodegen.analyse.compare import compare, invalid_findings
+    from escodegen.analyse.findings import apply_ignores
+    from escodegen.analyse.formats import Outcome
+    from escodegen.analyse.registry import RegistryError, open_registry
+    from escodegen.check import compile_project
+
+    location = ctx.find_object(ProjectLocation)
+    assert location is not None
+    if not location.project_file.is_file():
+        fail(ctx, f"no project file at {location.project_file} (run `escodegen init`)")
+    project, report = compile_project(location.project_file)
+    root = location.project_file.parent
+    if project is None or report.has_errors:
+        findings = invalid_findings(report)
+    else:
+        try:
+            contract = open_registry(project.registry).contract()
+        except RegistryError as error:
+            fail(ctx, f"cannot read the registry: {error}")
+        findings = apply_ignores(compare(contract, project), project.ignores)
+    finish(ctx, Outcome(tuple(findings), "registry", fail_on, root), fmt, output)

@@ -1,0 +1,20 @@
+"""`escodegen explain RULE`: one rule's page (what, why, example, remedy)."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.command()
+@click.argument("rule")
+@click.pass_context
+def explain(ctx: click.Context, rule: str) -> None:
+    """Print the documentation of RULE (an id such as ESD105, or its name)."""
+    from escodegen.analyse.rule_docs import rule_page
+    from escodegen.analyse.rules import find_rule
+
+    found = find_rule(rule)
+    if found is None:
+        click.echo(f"escodegen: unknown rule '{rule}'; `escodegen rules` lists them", err=True)
+        ctx.exit(2)
+    click.echo(rule_page(found), nl=False)

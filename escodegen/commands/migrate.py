@@ -1,0 +1,236 @@
+"""`escodegen migrate`: migration SQL for the PostgreSQL event store.
+
+`events` rewrites stored events to their latest versions (file, or run here with a progress
+bar), `purge` removes one data subject's pii, `projections` moves projection tables to their
+declared shape. Reference: docs/commands/migrate.md, docs/runbook-migration.md.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from escodegen.commands.common import load_project_or_exit, print_report
+from escodegen.diagnostics import Report
+
+if TYPE_CHECKING:
+    from escodegen.analyse.shapes import Contract
+    from escodegen.model import Project
+
+DSN_HELP = "Run against this database (libpq URL or key=value string) instead of writing a file."
+
+
+@click.group()
+def migrate() -> None:
+    """Migration SQL: rewrite stored events, purge a data subject, change projection tables."""
+
+
+@migrate.command()
+@click.option("--event", "events", multiple=True, metavar="NAME",
+              help="Rewrite this event type (repeatable). Default: every event with more than "
+                   "one version.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the migration file here (default: standard output).")
+@click.option("--id", "migration_id", metavar="ID",
+              help="The migration's id (names its tables and functions). Default: derived "
+                   "from the plan.")
+@click.option("--batch-size", default=10000, show_default=True, type=click.IntRange(1),
+              help="Events per batch (one transaction each).")
+@click.option("--no-swap", is_flag=True,
+              help="Copy, prepare and verify (reporting each check), but leave the swap "
+                   "for later.")
+@click.option("--dry-run", is_flag=True, help="Only report what would change.")
+@click.option("--dsn", envvar="ESCODEGEN_DSN", metavar="URL", help=DSN_HELP)
+@click.option("--rollback", is_flag=True,
+              help="With --dsn: swap back to the backup kept by the swap.")
+@click.pass_context
+def events(ctx: click.Context, events: tuple[str, ...], out: Path | None,
+           migration_id: str | None, batch_size: int, no_swap: bool, dry_run: bool,
+           dsn: str | None, rollback: bool) -> None:
+    """Rewrite stored events to their latest versions: new table, batched, resumable,
+    verified, swapped."""
+    from escodegen.emit.migrate.events import plan_events
+
+    project = load_project_or_exit(ctx)
+    report = Report()
+    migration = plan_events(project, events, migration_id, report)
+    if migration is None:
+        print_report(report)
+        sys.exit(1)
+    if rollback and dsn is None:
+        raise click.UsageError("--rollback needs --dsn")
+    if dsn is None:
+        _write(out, migration.file(batch_size, swap=not no_swap, dry_run=dry_run))
+        return
+    from escodegen.emit.migrate import runner
+
+    with _database_errors():
+        if dry_run:
+            _print_dry_run(runner.dry_run(dsn, migration))
+        elif rollback:
+            click.echo(f"rolled back: the rewritten table is kept as {runner.rollback(dsn, migration)}")
+        else:
+            outcome = runner.run(dsn, migration, batch_size, swap=not no_swap,
+                                 progress=_progress_bar)
+            click.echo(f"migration {migration.id}: {outcome.copied} events copied by this run")
+            if outcome.backup_table is None:
+                for name, ok, detail in runner.verify(dsn, migration):
+                    click.echo(f"  {'ok  ' if ok else 'DIFF'} {name}"
+                               + (f": {detail}" if detail else ""))
+                click.echo(f"not swapped; swap with `escodegen migrate events --dsn ...` "
+                           f"again or `select {migration.function('swap')}()`")
+            else:
+                click.echo(f"verified and swapped; the old table is kept as "
+                           f"{migration.schema}.{outcome.backup_table}")
+
+
+@contextmanager
+def _progress_bar(total: int) -> Iterator[Callable[[int], None]]:
+    with click.progressbar(length=total, label="copying events", show_pos=True,
+                           file=sys.stderr) as bar:
+        yield bar.update
+
+
+def _print_dry_run(rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        click.echo("nothing to rewrite: every stored event of the chosen types is at its "
+                   "latest version")
+        return
+    total = 0
+    for row in rows:
+        total += int(row["events"])
+        click.echo(f"{row['event_type']} v{row['from_version']} -> v{row['to_version']}: "
+                   f"{row['events']} events")
+        click.echo(f"  e.g. before: {json.dumps(row['first_before'], sort_keys=True)}")
+        click.echo(f"       after:  {json.dumps(row['first_after'], sort_keys=True)}")
+    click.echo(f"{total} events would be rewritten (dry run: nothing changed)")
+
+
+def _write(out: Path | None, text: str) -> None:
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    click.echo(f"wrote {out}")
+
+
+@contextmanager
+def _database_errors() -> Iterator[None]:
+    """A database's refusal (verification failed, lock timeout, no connection) in one line."""
+    import psycopg
+
+    try:
+        yield
+    except psycopg.Error as error:
+        message = (error.diag.message_primary or str(error)).strip()
+        click.echo(f"escodegen: database error: {message}", err=True)
+        sys.exit(1)
+
+
+@migrate.command()
+@click.option("--subject", required=True, metavar="ID",
+              help="The data subject's id, as stored in the field each event's `subject` names.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the purge file here (default: standard output).")
+@click.option("--dsn", envvar="ESCODEGEN_DSN", metavar="URL", help=DSN_HELP)
+@click.pass_context
+def purge(ctx: click.Context, subject: str, out: Path | None, dsn: str | None) -> None:
+    """Purge every `pii` field of one data subject: events of every version, tables a rewrite
+    kept, snapshots and projection rows; with an audit row that holds no purged value."""
+    from escodegen.emit.migrate.purge import plan_purge
+
+    project = load_project_or_exit(ctx)
+    report = Report()
+    plan = plan_purge(project, report)
+    print_report(report)
+    if plan is None:
+        sys.exit(1)
+    if not subject.strip():
+        raise click.BadParameter("the subject id is empty", param_hint="--subject")
+    if dsn is None:
+        _write(out, plan.file(subject))
+        return
+    from escodegen.emit.migrate import runner
+
+    with _database_errors():
+        purge_id, counts = runner.purge(dsn, plan, subject)
+    click.echo(f"purge {purge_id}: " + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
+    click.echo("now VACUUM the tables (see docs/runbook-migration.md) so the old row versions "
+               "leave the table files too")
+
+
+@migrate.command()
+@click.option("--against", metavar="REF|FOLDER",
+              help="The published shapes: the declarations at a git ref or in a folder. "
+                   "Default: the registry.")
+@click.option("--out", "folder", required=True,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="The migration tool's folder: files are numbered after its highest V<n>__.")
+@click.option("--start", type=click.IntRange(1), help="Number the first file with this.")
+@click.option("--rebuild", is_flag=True,
+              help="Rebuild every changed projection, also when columns were only added or "
+                   "dropped (so added columns get their true values).")
+@click.pass_context
+def projections(ctx: click.Context, against: str | None, folder: Path, start: int | None,
+                rebuild: bool) -> None:
+    """Write the DDL moving projection tables from their published shape to the declared one."""
+    from escodegen.emit.migrate.projections import plan_projections, render_files
+
+    project = load_project_or_exit(ctx)
+    if project.postgres is None:
+        report = Report()
+        report.error("ES701", "the project has no `postgres` target: there are no projection "
+                     "tables", None)
+        print_report(report)
+        sys.exit(1)
+    published = _published(project, against)
+    if not published.projections and project.projections:
+        report = Report()
+        report.warning("ES705", f"{published.label} records no projection: there is no "
+                       "published shape to migrate from", None)
+        print_report(report)
+    changes = plan_projections(project, published, rebuild)
+    files = render_files(project, changes, folder, start)
+    if not files:
+        click.echo("every published projection table has its declared shape: nothing to write")
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+        click.echo(f"wrote {folder / name}")
+
+
+def _published(project: Project, against: str | None) -> Contract:
+    """The published side: the registry, or the declarations at a git ref or in a folder."""
+    import tempfile
+
+    from escodegen.analyse.baseline import BaselineError, extract_at_ref, project_file_in_folder
+    from escodegen.analyse.registry import RegistryError, open_registry
+    from escodegen.analyse.shapes import contract_of
+    from escodegen.check import compile_project
+
+    if against is None:
+        try:
+            return open_registry(project.registry).contract()
+        except RegistryError as error:
+            raise click.ClickException(str(error)) from error
+    with tempfile.TemporaryDirectory(prefix="escodegen-base-") as scratch:
+        try:
+            folder = Path(against)
+            base_file = (project_file_in_folder(folder, project.project_file.name)
+                         if folder.exists()
+                         else extract_at_ref(project.project_file, against, Path(scratch)))
+        except BaselineError as error:
+            raise click.ClickException(str(error)) from error
+        base, report = compile_project(base_file)
+    if base is None or report.has_errors:
+        print_report(report)
+        raise click.ClickException(f"the declarations at {against} are invalid")
+    return contract_of(base, against)

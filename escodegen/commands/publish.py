@@ -1,0 +1,44 @@
+"""`escodegen publish`: record what is new in the registry folder; published versions stay as
+they are (an optional field added in place is recorded as a revision)."""
+
+from __future__ import annotations
+
+import click
+
+from escodegen.commands.check import fail
+from escodegen.commands.common import load_project_or_exit
+
+
+@click.command()
+@click.option("--dry-run", is_flag=True, help="Show what would be recorded; write nothing.")
+@click.pass_context
+def publish(ctx: click.Context, dry_run: bool) -> None:
+    """Record new event versions, aggregate state versions and projection shapes.
+
+    Refuses (exit 1, nothing written) when a published version or state was changed in place.
+    """
+    from escodegen.analyse.formats import Outcome, render
+    from escodegen.analyse.registry import RegistryError, open_registry
+    from escodegen.analyse.registry import publish as record
+
+    project = load_project_or_exit(ctx)
+    try:
+        result = record(project, open_registry(project.registry), dry_run=dry_run)
+    except RegistryError as error:
+        fail(ctx, f"cannot read the registry: {error}")
+    if result.refused:
+        click.echo(render(Outcome(tuple(result.refused), "registry", root=project.root), "text"),
+                   err=True, nl=False)
+        click.echo("publish refused: published versions are immutable; nothing was written",
+                   err=True)
+        ctx.exit(1)
+    verb = "would record" if dry_run else "recorded"
+    for line in result.added:
+        click.echo(f"{verb} {line}")
+    for line in result.revised:
+        click.echo(f"{verb} {line} (weak schema: optional field added in place)")
+    for line in result.refreshed:
+        click.echo(f"{verb} {line} (annotations only; same fingerprint)")
+    changed = len(result.added) + len(result.revised) + len(result.refreshed)
+    click.echo(f"{changed} {verb}, {result.unchanged} unchanged in "
+               f"{project.registry.relative_to(project.root).as_posix()}/")

@@ -1,0 +1,117 @@
+"""`escodegen registry list|show`: browse events, versions, fingerprints, chains and consumers."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from escodegen.commands.check import fail
+from escodegen.commands.common import load_project_or_exit
+
+_FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+                       show_default=True)
+
+
+@click.group()
+def registry() -> None:
+    """Browse the declared events with their registry status."""
+
+
+def _open(ctx: click.Context) -> tuple[Any, Any]:
+    from escodegen.analyse.registry import RegistryError, open_registry
+
+    project = load_project_or_exit(ctx)
+    try:
+        return project, open_registry(project.registry)
+    except RegistryError as error:
+        fail(ctx, f"cannot read the registry: {error}")
+
+
+@registry.command("list")
+@_FORMAT
+@click.pass_context
+def list_(ctx: click.Context, fmt: str) -> None:
+    """Events with versions, publication, latest fingerprint and consumers."""
+    from escodegen.analyse.browse import listing
+    from escodegen.analyse.terminal import table
+
+    project, reg = _open(ctx)
+    data = listing(project, reg)
+    if fmt == "json":
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    click.echo(table(["EVENT", "VERSIONS", "PUBLISHED", "FINGERPRINT", "CONSUMERS"], [
+        [e["name"], str(e["versions"]), _published(e["published"]), e["fingerprint"][:19],
+         ", ".join(e["consumers"]) or "-"] for e in data["events"]]))
+    click.echo()
+    click.echo(table(["AGGREGATE", "STATE", "EVENTS"], [
+        [a["name"], f"v{a['state_version']}", ", ".join(a["events"])] for a in data["aggregates"]]))
+    click.echo()
+    click.echo(table(["PROJECTION", "KEY", "EVENTS"], [
+        [p["name"], ", ".join(p["key"]), ", ".join(p["events"])] for p in data["projections"]]))
+
+
+def _published(states: list[str]) -> str:
+    done = sum(1 for s in states if s == "published" or s.startswith("revised"))
+    flags = sorted({s for s in states if s not in ("published", "not published")
+                    and not s.startswith("revised")})
+    return f"{done}/{len(states)}" + (f" ({', '.join(flags)})" if flags else "")
+
+
+@registry.command()
+@click.argument("name")
+@click.option("--version", "number", type=int, help="The version to show (default: latest).")
+@click.option("--diff", "between", type=int, nargs=2, metavar="FROM TO",
+              help="Also show the field-level diff between two versions.")
+@_FORMAT
+@click.pass_context
+def show(ctx: click.Context, name: str, number: int | None, between: tuple[int, int] | None,
+         fmt: str) -> None:
+    """One event: fields, upcast chains from every version, producers, consumers."""
+    from escodegen.analyse.browse import details
+    from escodegen.analyse.terminal import table
+
+    project, reg = _open(ctx)
+    event = project.event(name)
+    if event is None:
+        known = ", ".join(e.name for e in project.events)
+        fail(ctx, f"no event '{name}' (declared: {known})")
+    latest = event.latest.number
+    for n in (number, *(between or ())):
+        if n is not None and not 1 <= n <= latest:
+            fail(ctx, f"{name} has versions 1 to {latest}, not {n}")
+    data = details(project, reg, event, number or latest, between or None)
+    if fmt == "json":
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+        return
+    head = f"{data['name']} v{data['version']} (latest v{data['latest']})  {data['fingerprint']}"
+    click.echo(head)
+    for text in (data["description"], data["version_description"]):
+        if text:
+            click.echo(f"  {text}")
+    for label, key in (("replaces", "replaces"), ("subject", "subject")):
+        if data[key]:
+            click.echo(f"  {label}: {data[key]}")
+    click.echo()
+    click.echo(table(["FIELD", "TYPE", "REQUIRED", "PII", "DEFAULT", "DESCRIPTION"], [
+        [r["field"], r["type"], "yes" if r["required"] else "no", "yes" if r["pii"] else "",
+         "" if r["default"] is None else json.dumps(r["default"]), r["description"] or ""]
+        for r in data["fields"]]))
+    click.echo()
+    click.echo(table(["VERSION", "REGISTRY"], [[f"v{v}", s] for v, s in data["published"].items()]))
+    if data["upcast_chains"]:
+        click.echo("\nupcast chains to the latest version:")
+        for start, steps in data["upcast_chains"].items():
+            click.echo(f"  v{start} -> v{latest}: " + ("; ".join(steps) if steps else "no operation"))
+    click.echo(f"\nproducers: {', '.join(data['producers']) or '-'}")
+    click.echo(f"consumers: {', '.join(data['consumers']) or '-'}")
+    if data["diff"]:
+        diff = data["diff"]
+        click.echo(f"\nv{diff['from']} -> v{diff['to']}:")
+        if diff["changes"]:
+            click.echo(table(["FIELD", "CHANGE", "OLD", "NEW"], [
+                [c["field"], c["change"], c["old"] or "", c["new"] or ""] for c in diff["changes"]]))
+        else:
+            click.echo("  no field changes")

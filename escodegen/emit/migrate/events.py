@@ -1,0 +1,144 @@
+"""`migrate events`: the rewrite of stored events to their latest versions.
+
+The plan (which event types, up to which version) is fixed when the file is generated; the
+SQL finds the affected rows itself. The same SQL serves the file (`psql -f`) and the Python
+runner (`escodegen migrate events --dsn`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from escodegen.diagnostics import Report
+from escodegen.emit.migrate import FILE_HEADER, MIGRATION_ID, template
+from escodegen.emit.postgres.sqltext import ident, json_literal, literal
+from escodegen.model import Project
+from escodegen.model.naming import snake
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    """One event type: stored versions below `latest` are upcast to it."""
+
+    event: str
+    latest: int
+
+
+@dataclass(frozen=True)
+class RewriteSql:
+    name: str
+    type: str
+    latest: int
+    upcaster: str
+
+
+@dataclass(frozen=True)
+class EventsMigration:
+    """A planned rewrite and every SQL name it uses."""
+
+    id: str
+    schema: str
+    project: str
+    rewrites: tuple[Rewrite, ...]
+
+    def function(self, step: str) -> str:
+        return ident(self.schema, f"migrate_{self.id}_{step}")
+
+    @property
+    def standby_table(self) -> str:
+        return f"events__{self.id}"
+
+    @property
+    def backup_prefix(self) -> str:
+        """The backup's name without the date the database adds at the swap."""
+        return f"events__before_{self.id}_"
+
+    @property
+    def lock_key(self) -> str:
+        """The session advisory lock that lets one run of this migration go at a time."""
+        return f"hashtextextended({literal('escodegen migration ' + self.id)}, 0)"
+
+    def definitions(self) -> str:
+        """Creates (or replaces) the progress table and the run's functions; moves no data."""
+        steps = ("start", "step", "prepare", "verify", "swap", "rollback", "run")
+        return template("events.sql.j2").render(
+            s=ident(self.schema),
+            s_name=literal(self.schema),
+            s_events_lit=literal(ident(self.schema, "events")),
+            id=literal(self.id),
+            standby=ident(self.schema, self.standby_table),
+            standby_lit=literal(ident(self.schema, self.standby_table)),
+            standby_name=literal(self.standby_table),
+            backup_prefix=literal(self.backup_prefix),
+            index_suffix=literal("_" + hashlib.sha256(self.id.encode()).hexdigest()[:8]),
+            record=json_literal([{"migration": self.id}]),
+            plan=literal(json.dumps({"rewrites": {r.event: r.latest for r in self.rewrites}},
+                                    sort_keys=True)),
+            fn={step: self.function(step) for step in steps},
+            fn_lit={step: literal(self.function(step)) for step in steps},
+            rewrites=self._rewrites_sql(),
+        ).strip()
+
+    def dry_run_query(self) -> str:
+        return template("events_dry_run.sql.j2").render(
+            s=ident(self.schema), rewrites=self._rewrites_sql()).strip()
+
+    def file(self, batch_size: int = 10000, swap: bool = True, dry_run: bool = False) -> str:
+        """The migration file: the definitions followed by the run (or only the dry run)."""
+        return template("events_file.sql.j2").render(
+            header=FILE_HEADER,
+            project=self.project,
+            id_name=self.id,
+            id=literal(self.id),
+            s=ident(self.schema),
+            rewrites=self._rewrites_sql(),
+            dry_run=dry_run,
+            dry_run_query=self.dry_run_query() if dry_run else "",
+            definitions="" if dry_run else self.definitions(),
+            run=self.function("run"),
+            lock_key=self.lock_key,
+            batch_size=batch_size,
+            swap="true" if swap else "false",
+        )
+
+    def _rewrites_sql(self) -> list[RewriteSql]:
+        return [RewriteSql(r.event, literal(r.event), r.latest,
+                           ident(self.schema, f"upcast_{snake(r.event)}"))
+                for r in self.rewrites]
+
+
+def plan_events(project: Project, names: tuple[str, ...], migration_id: str | None,
+                report: Report) -> EventsMigration | None:
+    """The rewrite of the named events (default: every event with more than one version)."""
+    if project.postgres is None:
+        report.error("ES701", "the project has no `postgres` target: there is no event table "
+                     "to migrate", None)
+        return None
+    rewrites: list[Rewrite] = []
+    for name in names or tuple(e.name for e in project.events if len(e.versions) > 1):
+        event = project.event(name)
+        if event is None:
+            report.error("ES205", f"unknown event '{name}'", None)
+        elif len(event.versions) == 1:
+            report.error("ES702", f"event '{name}' has only one version: nothing to rewrite",
+                         event.span)
+        else:
+            rewrites.append(Rewrite(event.name, event.latest.number))
+    if not rewrites and not report.has_errors:
+        report.error("ES702", "no event has more than one version: nothing to rewrite", None)
+    if migration_id is not None and not MIGRATION_ID.fullmatch(migration_id):
+        report.error("ES703", f"migration id '{migration_id}' is not a short lowercase "
+                     "identifier ([a-z][a-z0-9_]{0,29})", None)
+    if report.has_errors:
+        return None
+    plan = tuple(sorted(set(rewrites), key=lambda r: r.event))
+    return EventsMigration(migration_id or default_id(plan), project.postgres.schema,
+                           project.name, plan)
+
+
+def default_id(plan: tuple[Rewrite, ...]) -> str:
+    """Derived from the plan, so the same declarations give the same file."""
+    text = ",".join(f"{r.event}:{r.latest}" for r in plan)
+    return "rewrite_" + hashlib.sha256(text.encode()).hexdigest()[:8]

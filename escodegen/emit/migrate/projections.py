@@ -1,0 +1,162 @@
+"""`migrate projections`: the DDL that moves each projection table from its published shape
+(the registry, or the declarations at a git ref or in a folder) to the declared one.
+
+Per projection, one file named for a migration tool (`V0003__escodegen_order_summary.sql`):
+- a column added: `add column` (null when optional; with a constant default when required,
+  which PostgreSQL 11+ stores without rewriting the table); existing rows hold that value
+  until the projection is rebuilt;
+- a column dropped, or made optional: `drop column`, `drop not null` (no rewrite, no scan);
+- the key changed, a column's type changed, or a column made required: a blue-green rebuild
+  (the values cannot be derived from the old rows; they are replayed from the events).
+Every file sets a lock timeout, so a statement waiting behind a long reader gives up instead
+of queueing every other session behind it; then it re-applies the projection's generated
+SQL (idempotent), so table and handlers change together.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from escodegen.analyse.shapes import Contract, flatten, projection_schema
+from escodegen.emit.migrate import FILE_HEADER, template
+from escodegen.emit.postgres import render as render_postgres
+from escodegen.emit.postgres.sqltext import column_type, constant, ident
+from escodegen.model import FieldType, Project, Projection
+from escodegen.model.naming import snake
+
+LOCK_TIMEOUT = "5s"
+VERSIONED = re.compile(r"^V(\d+)__")
+
+_ZERO: dict[str, Any] = {
+    "string": "", "enum": "", "integer": 0, "number": 0, "decimal": 0, "boolean": False,
+    "uuid": "00000000-0000-0000-0000-000000000000", "date": "1970-01-01",
+    "datetime": "1970-01-01T00:00:00Z", "json": {}, "object": {}, "array": [],
+}
+"""The default a required column added to existing rows gets."""
+
+
+@dataclass(frozen=True)
+class ColumnShape:
+    name: str
+    sql_type: str
+    kind: str
+    required: bool
+
+
+@dataclass(frozen=True)
+class ProjectionChange:
+    projection: str
+    rebuild_reasons: tuple[str, ...]
+    alters: tuple[str, ...]
+    """`alter table` clauses, when no rebuild is needed."""
+    notes: tuple[str, ...]
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.rebuild_reasons or self.alters)
+
+
+def shape_of(schema: dict[str, Any]) -> tuple[tuple[str, ...], dict[str, ColumnShape]]:
+    """A projection's key and columns from its canonical JSON Schema (published or declared)."""
+    columns = {}
+    for path, shape in flatten(schema).items():
+        if "." in path or "[" in path:
+            continue  # inside an object or array column: one jsonb column
+        kind = "array" if shape.kind.startswith("array") else shape.kind
+        columns[path] = ColumnShape(snake(path), column_type(FieldType(kind)), kind,
+                                    shape.required)
+    return tuple(schema.get("x-key", ())), columns
+
+
+def compare_projection(published: dict[str, Any], projection: Projection,
+                       rebuild: bool = False) -> ProjectionChange:
+    old_key, old = shape_of(published)
+    new_key, new = shape_of(projection_schema(projection))
+    reasons: list[str] = []
+    alters: list[str] = []
+    notes: list[str] = []
+    if old_key != new_key:
+        reasons.append(f"key {list(old_key)} -> {list(new_key)}")
+    for name, column in new.items():
+        before = old.get(name)
+        if before is None:
+            if column.required:
+                zero = constant(_ZERO[column.kind], column.sql_type)
+                alters.append(f"add column if not exists {ident(column.name)} "
+                              f"{column.sql_type} not null default {zero}")
+                notes.append(f"{name}: added; rows written before hold {zero} until a rebuild")
+            else:
+                alters.append(f"add column if not exists {ident(column.name)} {column.sql_type}")
+                notes.append(f"{name}: added; rows written before hold null until a rebuild")
+        elif before.sql_type != column.sql_type:
+            reasons.append(f"{name}: type {before.sql_type} -> {column.sql_type}")
+        elif column.required and not before.required and name not in new_key:
+            reasons.append(f"{name}: now required")
+        elif before.required and not column.required:
+            alters.append(f"alter column {ident(column.name)} drop not null")
+            notes.append(f"{name}: now optional")
+    for name, column in old.items():
+        if name not in new:
+            alters.append(f"drop column if exists {ident(column.name)}")
+            notes.append(f"{name}: dropped")
+    if rebuild and alters and not reasons:
+        reasons.append("rebuild asked for (" + "; ".join(notes) + ")")
+    if reasons:
+        return ProjectionChange(projection.name, tuple(reasons), (), tuple(reasons))
+    return ProjectionChange(projection.name, (), tuple(alters), tuple(notes))
+
+
+def plan_projections(project: Project, base: Contract,
+                     rebuild: bool = False) -> list[ProjectionChange]:
+    """The changed projections that were published, in name order."""
+    changes = []
+    for projection in sorted(project.projections, key=lambda p: p.name):
+        published = base.projections.get(projection.name)
+        if published is None:
+            continue  # new: its generated file creates it
+        change = compare_projection(published, projection, rebuild)
+        if change.changed:
+            changes.append(change)
+    return changes
+
+
+def next_number(folder: Path) -> int:
+    """One past the highest `V<n>__` file in the migration folder (1 for an empty one)."""
+    numbers = [int(m.group(1)) for p in folder.glob("V*__*.sql")
+               if (m := VERSIONED.match(p.name))] if folder.is_dir() else []
+    return max(numbers, default=0) + 1
+
+
+def render_files(project: Project, changes: list[ProjectionChange], folder: Path,
+                 start: int | None = None) -> dict[str, str]:
+    """File name -> text; a change already written (same text, any number) is not repeated."""
+    assert project.postgres is not None
+    schema = project.postgres.schema
+    generated = render_postgres(project)
+    existing = {p.read_text(encoding="utf-8") for p in folder.glob("V*__escodegen_*.sql")} \
+        if folder.is_dir() else set()
+    number = next_number(folder) if start is None else start
+    files: dict[str, str] = {}
+    for change in changes:
+        name = snake(change.projection)
+        projection_sql = generated[f"004_projection_{name}.sql"]
+        text = template("projection.sql.j2").render(
+            header=FILE_HEADER, project=project.name, change=change,
+            table=ident(schema, name), lock_timeout=LOCK_TIMEOUT,
+            projection_sql=_without_header(projection_sql).strip(),
+            begin_rebuild=ident(schema, f"begin_rebuild_{name}"),
+            rebuild_step=ident(schema, f"rebuild_step_{name}"),
+            finish_rebuild=ident(schema, f"finish_rebuild_{name}"),
+        )
+        if text in existing:
+            continue
+        files[f"V{number:04d}__escodegen_{name}.sql"] = text
+        number += 1
+    return files
+
+
+def _without_header(text: str) -> str:
+    return "\n".join(text.splitlines()[1:])

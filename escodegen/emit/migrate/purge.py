@@ -1,0 +1,271 @@
+"""`migrate purge`: the regulatory purge of one data subject's `pii` fields.
+
+What is whose comes from the declarations: an event's `subject` names the field holding the
+data subject's id; fields marked `pii` (at any version, at any depth of objects) are purged in
+every stored event of that subject, in the tables a rewrite kept (backup and standby), in the
+snapshots of the subject's streams (the aggregate state's `pii` fields) and in projection rows
+(columns a handler fills from a `pii` field) keyed by the subject's events. Only the affected
+rows are rewritten; an audit row records the purge without any purged value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from escodegen.diagnostics import Report
+from escodegen.emit.migrate import FILE_HEADER, template
+from escodegen.emit.postgres.sqltext import (
+    column_type,
+    constant,
+    ident,
+    json_literal,
+    literal,
+    value,
+)
+from escodegen.model import Field, FieldType, PayloadRef, Project, Projection
+from escodegen.model.naming import snake
+
+PURGED_TEXT = "[purged]"
+"""What a required text field holds after a purge (an optional field becomes null)."""
+
+_PLACEHOLDERS: dict[str, Any] = {
+    "string": PURGED_TEXT,
+    "uuid": "00000000-0000-0000-0000-000000000000",
+    "integer": 0,
+    "number": 0,
+    "decimal": 0,
+    "boolean": False,
+    "date": "1970-01-01",
+    "datetime": "1970-01-01T00:00:00Z",
+    "json": None,
+    "object": {},
+    "array": [],
+}
+
+
+@dataclass(frozen=True)
+class VersionSql:
+    """One stored (event type, version): how to read its subject and purge its payload."""
+
+    type: str
+    version: int
+    subject: str
+    """SQL reading the subject id of row `e` as text."""
+    purged: str | None
+    """SQL of `e.data` with the pii fields replaced; None when this version has none."""
+
+
+@dataclass(frozen=True)
+class SnapshotSql:
+    aggregate: str
+    label: str
+    event_types: str
+    state_version: int
+    purged: str
+
+
+@dataclass(frozen=True)
+class ProjectionPurgeSql:
+    label: str
+    table: str
+    keys: tuple[str, ...]
+    key_sources: tuple[tuple[str, tuple[str, ...]], ...]
+    """(event type literal, key expressions over the subject's events `b`) per handler."""
+    sets: tuple[tuple[str, str], ...]
+    """(column, purged value)."""
+
+
+@dataclass(frozen=True)
+class PurgePlan:
+    schema: str
+    project: str
+    versions: tuple[VersionSql, ...]
+    snapshots: tuple[SnapshotSql, ...]
+    projections: tuple[ProjectionPurgeSql, ...]
+    fields: tuple[str, ...]
+    """What is purged, for the audit row: `CustomerRegistered v1: email`, never a value."""
+
+    def definitions(self) -> str:
+        s = ident(self.schema)
+        return template("purge.sql.j2").render(
+            s=s, s_name=literal(self.schema),
+            events_statement=literal(_events_statement(self)),
+            versions=self.versions,
+            snapshots=self.snapshots, projections=self.projections,
+            fields=json_literal(list(self.fields)),
+            purge=ident(self.schema, "escodegen_purge_subject"),
+            purge_events=ident(self.schema, "escodegen_purge_events"),
+        ).strip()
+
+    def file(self, subject: str) -> str:
+        return template("purge_file.sql.j2").render(
+            header=FILE_HEADER, project=self.project, fields=self.fields,
+            definitions=self.definitions(), s=ident(self.schema),
+            purge=ident(self.schema, "escodegen_purge_subject"), subject=literal(subject))
+
+
+def _events_statement(plan: PurgePlan) -> str:
+    """The purge of one events-shaped table, a format() string: `%1$s` is the table, every
+    other `%` doubled; $1 is the subject, $2 the purge id."""
+    def escaped(text: str) -> str:
+        return text.replace("%", "%%")
+
+    versions = [VersionSql(escaped(v.type), v.version, escaped(v.subject), escaped(v.purged))
+                for v in plan.versions if v.purged is not None]
+    return template("purge_events.sql.j2").render(table="%1$s", versions=versions).strip()
+
+
+def plan_purge(project: Project, report: Report) -> PurgePlan | None:
+    if project.postgres is None:
+        report.error("ES701", "the project has no `postgres` target: there is nothing to purge",
+                     None)
+        return None
+    schema = project.postgres.schema
+    versions: list[VersionSql] = []
+    fields: list[str] = []
+    for event in project.events:
+        pii_by_version = {v.number: _pii_paths(v.fields, (), report, event.name) for v in event.versions}
+        if event.subject is None:
+            if any(pii_by_version.values()):
+                report.warning("ES704", f"event '{event.name}' has pii fields but no `subject`: "
+                               "a purge cannot tell whose they are, and leaves them", event.span)
+            continue
+        for version in event.versions:
+            paths = pii_by_version[version.number]
+            fields += [f"{event.name} v{version.number}: {'.'.join(p)}" for p, _ in paths]
+            versions.append(VersionSql(
+                literal(event.name), version.number,
+                _subject(event.name, event.subject, version.field(event.subject) is not None,
+                         version.number, event.latest.number, schema),
+                _purged("e.data", paths) if paths else None))
+    subject_types = {e.name for e in project.events if e.subject is not None}
+    snapshots = []
+    for aggregate in project.aggregates:
+        paths = _pii_paths(aggregate.state.fields, (), report, aggregate.name)
+        types = [t for t in aggregate.events if t in subject_types]
+        if paths and types:
+            fields += [f"{aggregate.name} state v{aggregate.state.version}: {'.'.join(p)}"
+                       for p, _ in paths]
+            snapshots.append(SnapshotSql(
+                aggregate.name, literal(f"snapshots {aggregate.name}"), "array[" + ", ".join(literal(t) for t in types) + "]",
+                aggregate.state.version, _purged("s.state", paths)))
+    projections = []
+    for projection in project.projections:
+        purge = _projection(project, projection, subject_types, report)
+        if purge is not None:
+            fields += [f"{projection.name}: {column}" for column, _ in purge.sets]
+            projections.append(purge)
+    if not fields and not report.has_errors:
+        report.error("ES704", "no event with a `subject` has a field marked `pii`: there is "
+                     "nothing a purge could remove", None)
+    if report.has_errors:
+        return None
+    return PurgePlan(schema, project.name, tuple(versions), tuple(snapshots),
+                     tuple(projections), tuple(fields))
+
+
+def _pii_paths(fields: tuple[Field, ...], prefix: tuple[str, ...], report: Report,
+               owner: str) -> list[tuple[tuple[str, ...], Field]]:
+    found: list[tuple[tuple[str, ...], Field]] = []
+    for f in fields:
+        path = (*prefix, f.name)
+        if f.pii:
+            found.append((path, f))
+        elif f.type.kind == "object":
+            found += _pii_paths(f.type.fields, path, report, owner)
+        elif f.type.kind == "array" and _array_has_pii(f.type):
+            report.error("ES706", f"'{owner}' has a pii field inside the array "
+                         f"'{'.'.join(path)}'", f.span)
+    return found
+
+
+def _array_has_pii(field_type: FieldType | None) -> bool:
+    while field_type is not None and field_type.kind == "array":
+        field_type = field_type.items
+    if field_type is None or field_type.kind != "object":
+        return False
+    return any(f.pii or _array_has_pii(f.type) or
+               (f.type.kind == "object" and _array_has_pii(FieldType("array", items=f.type)))
+               for f in field_type.fields)
+
+
+def _subject(event: str, subject: str, has_field: bool, version: int, latest: int,
+             schema: str) -> str:
+    """The subject id of row `e` stored at `version`: its own field when the version has it,
+    otherwise read after upcasting to the latest version (where the checker guarantees it)."""
+    if has_field or version == latest:
+        return f"e.data ->> {literal(subject)}"
+    upcaster = ident(schema, f"upcast_{snake(event)}")
+    return f"{upcaster}(e.data, {version}) ->> {literal(subject)}"
+
+
+def _placeholder(f: Field) -> Any:
+    if not f.required:
+        return None
+    if f.type.kind == "enum":
+        return f.type.values[0]
+    return _PLACEHOLDERS[f.type.kind]
+
+
+def _purged(source: str, paths: list[tuple[tuple[str, ...], Field]]) -> str:
+    """`source` with every path that is present replaced by its placeholder (jsonb_set with
+    create_missing false never adds a field that was absent)."""
+    expr = source
+    for path, f in paths:
+        expr = (f"jsonb_set({expr}, {literal('{' + ','.join(path) + '}')}, "
+                f"{json_literal(_placeholder(f))}, false)")
+    return expr
+
+
+def _projection(project: Project, projection: Projection, subject_types: set[str],
+                report: Report) -> ProjectionPurgeSql | None:
+    columns = {c.name: c for c in projection.columns}
+    pii_columns: list[str] = []
+    for handler in projection.handlers:
+        event = project.event(handler.event)
+        if event is None:
+            continue
+        pii = {p for p, _ in _pii_paths(event.latest.fields, (), Report(), event.name)}
+        for assignment in handler.set:
+            if (isinstance(assignment.value, PayloadRef) and assignment.value.path in pii
+                    and assignment.column not in pii_columns):
+                pii_columns.append(assignment.column)
+    if not pii_columns:
+        return None
+    if any(k in pii_columns for k in projection.key):
+        report.error("ES704", f"projection '{projection.name}' is keyed by a pii column: its "
+                     "rows cannot be kept without it; key it by the subject's id", projection.span)
+        return None
+    types = {c.name: column_type(c.type) for c in projection.columns}
+    key_sources = []
+    for handler in projection.handlers:
+        if handler.event not in subject_types:
+            continue
+        given = {a.column: a.value for a in (handler.set if handler.action == "upsert"
+                                              else handler.where)}
+        key_sources.append((literal(handler.event), tuple(
+            value(given.get(k, PayloadRef((k,))), types[k]) for k in projection.key)))
+    if not key_sources:
+        report.warning("ES704", f"projection '{projection.name}' has pii columns but no "
+                       "handler of an event with a `subject`: a purge cannot find the "
+                       "subject's rows", projection.span)
+        return None
+    sets = tuple(
+        (ident(snake(c)), constant(None if not columns[c].required
+                                   else _column_placeholder(columns[c].type), types[c]))
+        for c in pii_columns)
+    name = snake(projection.name)
+    return ProjectionPurgeSql(literal(f"projection {name}"), ident(project.postgres.schema if project.postgres else "",
+                                          name),
+                              tuple(ident(snake(k)) for k in projection.key),
+                              tuple(key_sources), sets)
+
+
+def _column_placeholder(field_type: FieldType) -> Any:
+    if field_type.kind == "enum":
+        return field_type.values[0]
+    return _PLACEHOLDERS[field_type.kind]
+
+
+__all__ = ["PURGED_TEXT", "PurgePlan", "plan_purge"]

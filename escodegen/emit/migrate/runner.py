@@ -1,0 +1,134 @@
+"""The Python-driven run of an events rewrite: the same SQL as the migration file, called
+batch by batch from here so a progress bar can follow it.
+
+Every batch is its own transaction (autocommit), exactly as the file's `run` procedure
+commits after each; killing this process, or its database session, at any point leaves the
+run resumable by starting it again.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+import psycopg.errors
+
+from escodegen.emit.migrate.events import EventsMigration
+from escodegen.emit.migrate.purge import PurgePlan
+from escodegen.emit.postgres.sqltext import ident
+
+APPLICATION_NAME = "escodegen-migrate"
+SWAP_ATTEMPTS = 5
+"""The swap waits at most its lock timeout for the table; busy tables get a few tries."""
+"""The runner's sessions carry this name in pg_stat_activity."""
+
+Progress = Callable[[int], AbstractContextManager[Callable[[int], None]]]
+"""Given the number of events to copy, a context giving a callback `advance(n)`."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    copied: int
+    backup_table: str | None
+
+
+@contextmanager
+def no_progress(total: int) -> Iterator[Callable[[int], None]]:
+    yield lambda n: None
+
+
+def dry_run(dsn: str, migration: EventsMigration) -> list[dict[str, Any]]:
+    """Per event type and stored version: how many events would change, and an example."""
+    with psycopg.connect(dsn, autocommit=True, application_name=APPLICATION_NAME) as conn:
+        cursor = conn.execute(migration.dry_run_query())
+        names = [d.name for d in cursor.description or ()]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def run(dsn: str, migration: EventsMigration, batch_size: int = 10000, swap: bool = True,
+        progress: Progress = no_progress) -> Outcome:
+    with psycopg.connect(dsn, autocommit=True, application_name=APPLICATION_NAME) as conn:
+        _stop_when_orphaned(conn)
+        # One run at a time: a restart waits for a killed client's session to finish.
+        conn.execute(f"select pg_advisory_lock({migration.lock_key})")
+        conn.execute(migration.definitions())
+        _scalar(conn, f"select {migration.function('start')}()")
+        total = _scalar(conn, f"""
+            select count(*) from {_events(migration)}
+             where global_position > (select copied_upto from {_runs(migration)}
+                                       where migration_id = %s and status = 'copying')""",
+                        (migration.id,))
+        copied = 0
+        with progress(int(total)) as advance:
+            while True:
+                count = int(_scalar(conn, f"select {migration.function('step')}(%s)",
+                                    (batch_size,)))
+                if count == 0:
+                    break
+                copied += count
+                advance(count)
+        conn.execute(f"select {migration.function('prepare')}()")
+        backup = _swap(conn, migration) if swap else None
+        return Outcome(copied, backup)
+
+
+def _swap(conn: psycopg.Connection[Any], migration: EventsMigration) -> str:
+    """The swap, tried again when it lost a lock race (it changed nothing then)."""
+    for attempt in range(SWAP_ATTEMPTS):
+        try:
+            return str(_scalar(conn, f"select {migration.function('swap')}()"))
+        except (psycopg.errors.DeadlockDetected, psycopg.errors.LockNotAvailable):
+            if attempt == SWAP_ATTEMPTS - 1:
+                raise
+            time.sleep(1 + attempt)
+    raise AssertionError("unreachable")
+
+
+def verify(dsn: str, migration: EventsMigration) -> list[tuple[str, bool, str]]:
+    with psycopg.connect(dsn, autocommit=True, application_name=APPLICATION_NAME) as conn:
+        rows = conn.execute(f"select * from {migration.function('verify')}()").fetchall()
+        return [(str(name), bool(ok), str(detail)) for name, ok, detail in rows]
+
+
+def rollback(dsn: str, migration: EventsMigration) -> str:
+    with psycopg.connect(dsn, autocommit=True, application_name=APPLICATION_NAME) as conn:
+        conn.execute(f"select pg_advisory_lock({migration.lock_key})")
+        conn.execute(migration.definitions())
+        return str(_scalar(conn, f"select {migration.function('rollback')}()"))
+
+
+def _stop_when_orphaned(conn: psycopg.Connection[Any]) -> None:
+    """A killed runner's session then stops its batch within a second instead of running on
+    (PostgreSQL 14+ where the platform supports it)."""
+    try:
+        conn.execute("set client_connection_check_interval = '1s'")
+    except psycopg.Error:
+        pass
+
+
+def _events(migration: EventsMigration) -> str:
+    return ident(migration.schema, "events")
+
+
+def _runs(migration: EventsMigration) -> str:
+    return ident(migration.schema, "escodegen_migrations")
+
+
+def _scalar(conn: psycopg.Connection[Any], query: str, params: tuple[Any, ...] = ()) -> Any:
+    row = conn.execute(query, params).fetchone()
+    return None if row is None else row[0]
+
+
+def purge(dsn: str, plan: PurgePlan, subject: str) -> tuple[str, dict[str, Any]]:
+    """Runs the purge in one transaction; the audit row's id and its counts."""
+    with psycopg.connect(dsn, application_name=APPLICATION_NAME) as conn:
+        conn.execute(plan.definitions())
+        purge_id = _scalar(conn, f"select {ident(plan.schema, 'escodegen_purge_subject')}(%s)",
+                           (subject,))
+        counts = _scalar(conn, f"select counts from {ident(plan.schema, 'escodegen_purges')} "
+                               "where purge_id = %s", (purge_id,))
+        return str(purge_id), dict(counts)

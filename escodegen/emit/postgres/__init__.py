@@ -1,0 +1,133 @@
+"""The PostgreSQL target: the event store, registry, upcasters and projections as .sql files.
+
+`render(project)` maps file names (relative to `postgres.out`) to their text; the writer in
+escodegen.emit owns the files. The SQL's contract is docs/postgres.md.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+
+import jinja2
+
+from escodegen.analyse.schema import event_version_schema, fingerprint
+from escodegen.diagnostics import Report
+from escodegen.emit import HEADER, EmitError
+from escodegen.emit.postgres.projection import ProjectionSql, projection_sql
+from escodegen.emit.postgres.sqltext import ident, literal
+from escodegen.model import Project
+from escodegen.model.naming import snake
+from escodegen.resources import template_dir
+
+FILE_HEADER = f"-- {HEADER}"
+
+RESERVED_TABLES = frozenset(
+    {"events", "events_latest", "streams", "event_registry", "checkpoints", "snapshots"}
+)
+"""Names the store takes in the schema; a projection table may not have them."""
+RESERVED_COLUMNS = frozenset({"last_tx_id", "last_position"})
+"""Bookkeeping columns of every projection table."""
+
+
+@dataclass(frozen=True)
+class RegistryRow:
+    type: str
+    version: int
+    schema: str
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class EventSql:
+    type: str
+    latest: int
+    upcaster: str | None
+
+
+def render(project: Project) -> dict[str, str]:
+    """Every file of the target, by name, in the order they are applied."""
+    if project.postgres is None:
+        return {}
+    _refuse_reserved_names(project)
+    schema = project.postgres.schema
+    common = {"header": FILE_HEADER, "project": project.name, "s": ident(schema)}
+    files = {
+        "001_event_store.sql": _template("event_store.sql.j2").render(
+            channel=literal(f"{schema}_events"), **common),
+        "002_registry.sql": _template("registry.sql.j2").render(
+            rows=_registry_rows(project), **common),
+        "003_upcasters.sql": _template("upcasters.sql.j2").render(
+            upcasters=_upcasters(project, schema), events=_events(project, schema), **common),
+    }
+    for projection in sorted(project.projections, key=lambda p: snake(p.name)):
+        sql: ProjectionSql = projection_sql(project, projection, schema)
+        files[f"004_projection_{sql.name}.sql"] = _template("projection.sql.j2").render(
+            p=sql, **common)
+    return files
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(template_dir("postgres")),
+        autoescape=False,  # SQL, not HTML: every value is quoted by sqltext before it gets here
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def _template(name: str) -> jinja2.Template:
+    return _environment().get_template(name)
+
+
+def _registry_rows(project: Project) -> list[RegistryRow]:
+    rows = []
+    for event in project.events:
+        for version in event.versions:
+            schema = event_version_schema(event, version)
+            rows.append(RegistryRow(literal(event.name), version.number,
+                                    _jsonb(schema), literal(fingerprint(schema))))
+    return rows
+
+
+def _jsonb(document: object) -> str:
+    """A jsonb literal of compact JSON with sorted keys, so the file is byte-stable."""
+    text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return f"{literal(text)}::jsonb"
+
+
+def _events(project: Project, schema: str) -> list[EventSql]:
+    return [
+        EventSql(literal(e.name), e.latest.number,
+                 ident(schema, f"upcast_{snake(e.name)}") if e.latest.number > 1 else None)
+        for e in project.events
+    ]
+
+
+def _upcasters(project: Project, schema: str) -> str:
+    from escodegen.upcast import sql_upcasters
+
+    return sql_upcasters(project.events, schema).strip()
+
+
+def _refuse_reserved_names(project: Project) -> None:
+    report = Report()
+    for projection in project.projections:
+        name = snake(projection.name)
+        if name in RESERVED_TABLES or name.endswith(("__rebuild", "__batch")):
+            report.error("ES203", f"projection name '{projection.name}' is taken by the "
+                         "event store's tables in PostgreSQL", projection.span)
+        for column in projection.columns:
+            if snake(column.name) in RESERVED_COLUMNS:
+                report.error("ES203", f"column '{column.name}' of projection "
+                             f"'{projection.name}' is taken by the projection's bookkeeping",
+                             column.span)
+    if report.diagnostics:
+        raise EmitError(report)
+
+
+__all__ = ["FILE_HEADER", "RESERVED_COLUMNS", "RESERVED_TABLES", "render"]

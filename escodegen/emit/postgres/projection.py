@@ -1,0 +1,213 @@
+"""What the projection template needs to know about one projection, as SQL fragments.
+
+The statements' shape (insert ... on conflict, update, delete, the guard) lives in
+templates/postgres/projection.sql.j2; this module only turns the model's handlers into the
+column lists and expressions that fill it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from escodegen.emit.postgres.sqltext import BATCH, column_type, constant, ident, literal, value
+from escodegen.model import Assignment, Event, Increment, PayloadRef, Project, Projection
+from escodegen.model.naming import snake
+
+TARGET = "t"
+"""Alias of the projection table in handler statements."""
+
+
+@dataclass(frozen=True)
+class ColumnSql:
+    name: str
+    type: str
+    not_null: bool
+    key: bool = False
+    incremented: bool = False
+    """Some handler adds to it: the set-based catch-up then also sums increments."""
+    op: str = ""
+    """Names of this column's per-event columns in the catch-up batch: <op>_k (what the event
+    does to it: 's' set, 'a' add, null nothing), <op>_v (the value set), <op>_a (amount)."""
+
+
+@dataclass(frozen=True)
+class ColumnOp:
+    """What one event does to one column: `kind` 's' (set `value`) or 'a' (add `amount`)."""
+
+    kind: str
+    value: str
+    amount: str
+
+
+@dataclass(frozen=True)
+class EventSource:
+    """How to read one event type's payload at its latest version."""
+
+    type: str
+    latest: int
+    upcaster: str | None
+    """The SQL upcast function from older versions; None when there is only version 1."""
+
+    def latest_data(self, row: str) -> str:
+        if self.upcaster is None:
+            return f"{row}.data"
+        return (f"case when {row}.event_version = {self.latest} then {row}.data "
+                f"else {self.upcaster}({row}.data, {row}.event_version) end")
+
+
+@dataclass(frozen=True)
+class HandlerSql:
+    event: str
+    """The event type as a SQL string literal."""
+    source: EventSource
+    action: str
+    insert_columns: tuple[str, ...]
+    insert_values: tuple[str, ...]
+    conflict_sets: tuple[str, ...]
+    update_sets: tuple[str, ...]
+    key_matches: tuple[str, ...]
+    keys: tuple[str, ...]
+    """The row key this event touches, one expression per key column, in key order."""
+    ops: dict[str, ColumnOp]
+    """By column name (quoted), what the event does to each non-key column it touches."""
+
+
+@dataclass(frozen=True)
+class ProjectionSql:
+    name: str
+    """The projection's snake_case name, as used in function names."""
+    table: str
+    rebuild_table: str
+    rebuild_table_text: str
+    """The rebuild table's qualified name as a string literal (for to_regclass)."""
+    table_name: str
+    """The live table's name without its schema (for a rename)."""
+    pkey: str
+    rebuild_pkey: str
+    checkpoint: str
+    rebuild_checkpoint: str
+    columns: tuple[ColumnSql, ...]
+    key: tuple[str, ...]
+    batch_keys: tuple[str, ...]
+    """Names of the batch's key columns (`k_order_id`), computed per event from `keys`."""
+    handlers: tuple[HandlerSql, ...]
+    batch: str
+    """The temporary table a catch-up fills with its batch of events (in pg_temp)."""
+    catch_up: str
+    apply: str
+    begin_rebuild: str
+    rebuild_step: str
+    finish_rebuild: str
+
+    @property
+    def value_columns(self) -> tuple[ColumnSql, ...]:
+        return tuple(c for c in self.columns if not c.key)
+
+    def column_ops(self, column: ColumnSql) -> list[tuple[str, ColumnOp]]:
+        """(event type literal, op) of every handler that touches the column."""
+        return [(h.event, h.ops[column.name]) for h in self.handlers if column.name in h.ops]
+
+    @property
+    def event_types(self) -> str:
+        return "array[" + ", ".join(h.event for h in self.handlers) + "]::text[]"
+
+
+def projection_sql(project: Project, projection: Projection, schema: str) -> ProjectionSql:
+    name = snake(projection.name)
+    types = {c.name: column_type(c.type) for c in projection.columns}
+    incremented = {a.column for h in projection.handlers for a in h.set
+                   if isinstance(a.value, Increment)}
+    columns = tuple(
+        ColumnSql(ident(snake(c.name)), types[c.name], c.required or c.name in projection.key,
+                  key=c.name in projection.key, incremented=c.name in incremented,
+                  op=f"c{i}")
+        for i, c in enumerate(projection.columns)
+    )
+    handlers = tuple(
+        _handler(projection, h.event, h.action, h.set, h.where, types,
+                 _source(project.event(h.event), h.event, schema))
+        for h in projection.handlers
+    )
+    return ProjectionSql(
+        name=name,
+        table=ident(schema, name),
+        rebuild_table=ident(schema, f"{name}__rebuild"),
+        rebuild_table_text=literal(ident(schema, f"{name}__rebuild")),
+        table_name=ident(name),
+        pkey=ident(f"{name}_pkey"),
+        rebuild_pkey=ident(f"{name}__rebuild_pkey"),
+        checkpoint=literal(name),
+        rebuild_checkpoint=literal(f"{name}__rebuild"),
+        columns=columns,
+        key=tuple(ident(snake(k)) for k in projection.key),
+        batch_keys=tuple(ident(f"k_{snake(k)}") for k in projection.key),
+        handlers=handlers,
+        batch=ident(f"{name}__batch"),
+        catch_up=ident(schema, f"catch_up_{name}"),
+        apply=ident(schema, f"apply_{name}"),
+        begin_rebuild=ident(schema, f"begin_rebuild_{name}"),
+        rebuild_step=ident(schema, f"rebuild_step_{name}"),
+        finish_rebuild=ident(schema, f"finish_rebuild_{name}"),
+    )
+
+
+def _source(event: Event | None, name: str, schema: str) -> EventSource:
+    if event is None:  # the checker reports unknown events; render only checked projects
+        raise ValueError(f"projection handler of an undeclared event {name!r}")
+    upcaster = ident(schema, f"upcast_{snake(name)}") if event.latest.number > 1 else None
+    return EventSource(literal(name), event.latest.number, upcaster)
+
+
+def _handler(projection: Projection, event: str, action: str, sets: tuple[Assignment, ...],
+             where: tuple[Assignment, ...], types: dict[str, str],
+             source: EventSource) -> HandlerSql:
+    col = {a.column: ident(snake(a.column)) for a in (*sets, *where)}
+    if action == "upsert":
+        by_column = {a.column: a for a in sets}
+        keys = tuple(value(by_column[k].value, types[k]) for k in projection.key)
+    else:
+        by_where = {a.column: a for a in where}
+        keys = tuple(
+            value(by_where[k].value if k in by_where else PayloadRef((k,)), types[k])
+            for k in projection.key
+        )
+    key_matches = tuple(
+        f"{TARGET}.{ident(snake(k))} = {expr}" for k, expr in zip(projection.key, keys, strict=True)
+    )
+    insert_values = tuple(value(a.value, types[a.column]) for a in sets)
+    conflict_sets = tuple(
+        f"{col[a.column]} = coalesce({TARGET}.{col[a.column]}, 0) + "
+        f"{constant(a.value.amount, types[a.column])}"
+        if isinstance(a.value, Increment)
+        else f"{col[a.column]} = excluded.{col[a.column]}"
+        for a in sets if a.column not in projection.key
+    )
+    update_sets = tuple(
+        f"{col[a.column]} = coalesce({TARGET}.{col[a.column]}, 0) + "
+        f"{constant(a.value.amount, types[a.column])}"
+        if isinstance(a.value, Increment)
+        else f"{col[a.column]} = {value(a.value, types[a.column])}"
+        for a in sets
+    )
+    ops = {
+        col[a.column]: ColumnOp("a", f"null::{types[a.column]}",
+                                constant(a.value.amount, types[a.column]))
+        if isinstance(a.value, Increment)
+        else ColumnOp("s", value(a.value, types[a.column]), f"null::{types[a.column]}")
+        for a in sets if a.column not in projection.key
+    }
+    return HandlerSql(
+        event=literal(event),
+        ops=ops,
+        source=source,
+        action=action,
+        insert_columns=tuple(col[a.column] for a in sets),
+        insert_values=insert_values,
+        conflict_sets=conflict_sets,
+        update_sets=update_sets,
+        key_matches=key_matches,
+        keys=keys,
+    )
+
+
+__all__ = ["BATCH", "TARGET", "ProjectionSql", "projection_sql"]

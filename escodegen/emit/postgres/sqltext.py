@@ -1,0 +1,106 @@
+"""SQL text for names, literals, column types and projection value expressions.
+
+Names are validated identifiers already, but every one that reaches SQL still goes through
+psycopg's quoting here, so nothing a declaration says can leave its identifier or string.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from psycopg import sql
+from psycopg.types.json import Jsonb
+
+from escodegen.model import (
+    Constant,
+    EnvelopeRef,
+    FieldType,
+    Increment,
+    PayloadRef,
+    ValueExpr,
+)
+
+BATCH = "b"
+"""Alias of the relation of events a handler statement reads: every expression refers to it."""
+
+_TYPES = {
+    "string": "text",
+    "enum": "text",
+    "integer": "bigint",
+    "number": "double precision",
+    "decimal": "numeric",
+    "boolean": "boolean",
+    "uuid": "uuid",
+    "date": "date",
+    "datetime": "timestamptz",
+    "json": "jsonb",
+    "object": "jsonb",
+    "array": "jsonb",
+}
+
+_ENVELOPE = {"stream": "stream_id", "position": "global_position", "recorded_at": "recorded_at"}
+_ENVELOPE_TYPES = {"stream": "text", "position": "bigint", "recorded_at": "timestamptz"}
+
+
+def ident(*names: str) -> str:
+    """`"es"."order_summary"`: always quoted, so a name is never read as a keyword."""
+    return sql.Identifier(*names).as_string(None)
+
+
+def literal(value: Any) -> str:
+    """A SQL literal of a Python value (str, int, float, Decimal, bool, None)."""
+    # psycopg writes a leading space before E'...' so it can follow any token; we don't need it.
+    return sql.Literal(value).as_string(None).strip()
+
+
+def json_literal(value: Any) -> str:
+    return sql.Literal(Jsonb(value)).as_string(None).strip()
+
+
+def column_type(field_type: FieldType) -> str:
+    return _TYPES[field_type.kind]
+
+
+def is_json(sql_type: str) -> bool:
+    return sql_type == "jsonb"
+
+
+def json_path(source: str, path: tuple[str, ...], as_text: bool) -> str:
+    """`b.data ->> 'orderId'`, or `b.data #>> '{pricing,total}'` for a nested field."""
+    if len(path) == 1:
+        return f"{source} {'->>' if as_text else '->'} {literal(path[0])}"
+    return f"{source} {'#>>' if as_text else '#>'} {literal('{' + ','.join(path) + '}')}"
+
+
+def cast(expr: str, expr_type: str, sql_type: str) -> str:
+    return expr if expr_type == sql_type else f"({expr})::{sql_type}"
+
+
+def value(expr: ValueExpr, sql_type: str) -> str:
+    """The SQL of a handler's value for a column of `sql_type`, reading the batch row `b`."""
+    if isinstance(expr, PayloadRef):
+        json_column = is_json(sql_type)
+        text = json_path(f"{BATCH}.data", expr.path, as_text=not json_column)
+        return text if json_column else cast(text, "text", sql_type)
+    if isinstance(expr, EnvelopeRef):
+        if expr.name == "meta":
+            json_column = is_json(sql_type)
+            text = json_path(f"{BATCH}.metadata", (expr.key or "",), as_text=not json_column)
+            return text if json_column else cast(text, "text", sql_type)
+        return cast(f"{BATCH}.{_ENVELOPE[expr.name]}", _ENVELOPE_TYPES[expr.name], sql_type)
+    if isinstance(expr, Constant):
+        return constant(expr.value, sql_type)
+    if isinstance(expr, Increment):
+        return constant(expr.amount, sql_type)
+    raise TypeError(f"not a value expression: {expr!r}")
+
+
+def constant(data: Any, sql_type: str) -> str:
+    if data is None:
+        return f"null::{sql_type}"
+    if is_json(sql_type):
+        return json_literal(data)
+    if isinstance(data, bool | int | float | Decimal | str):
+        return f"{literal(data)}::{sql_type}"
+    return f"{literal(str(data))}::{sql_type}"

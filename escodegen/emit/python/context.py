@@ -1,0 +1,140 @@
+"""What the Python templates see: the model turned into names, annotations and literals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from escodegen.diagnostics import Report
+from escodegen.emit import EmitError
+from escodegen.model import Aggregate, Field, FieldType, Project, Projection
+from escodegen.model.naming import pascal, snake
+
+# Annotations of state fields, and the import each one needs.
+_ANNOTATIONS: dict[str, tuple[str, str | None]] = {
+    "string": ("str", None),
+    "integer": ("int", None),
+    "number": ("float", None),
+    "decimal": ("Decimal", "decimal"),
+    "boolean": ("bool", None),
+    "uuid": ("UUID", "uuid"),
+    "date": ("date", "datetime"),
+    "datetime": ("datetime", "datetime"),
+    "json": ("Any", None),
+}
+# What aggregates.py imports whatever the state fields are.
+_AGGREGATE_IMPORTS = {
+    "abc": {"ABC", "abstractmethod"},
+    "dataclasses": {"dataclass"},
+    "datetime": {"datetime", "timedelta"},
+    "typing": {"Any", "ClassVar", "Generic", "Literal", "TypeAlias", "TypeVar"},
+}
+
+
+@dataclass
+class _Imports:
+    modules: dict[str, set[str]]
+
+    def annotation(self, ftype: FieldType) -> str:
+        if ftype.kind in _ANNOTATIONS:
+            text, module = _ANNOTATIONS[ftype.kind]
+            if module:
+                self.modules.setdefault(module, set()).add(text)
+            return text
+        if ftype.kind == "enum":
+            return "Literal[" + ", ".join(repr(v) for v in ftype.values) + "]"
+        if ftype.kind == "array":
+            assert ftype.items is not None
+            return f"list[{self.annotation(ftype.items)}]"
+        return "dict[str, Any]"  # object: a state keeps nested records as plain JSON
+
+
+def _field(field: Field, imports: _Imports) -> dict[str, Any]:
+    annotation = imports.annotation(field.type)
+    return {
+        "name": field.name,
+        "annotation": annotation if field.required else f"{annotation} | None",
+        "optional": not field.required,
+    }
+
+
+def _aggregate(aggregate: Aggregate, project: Project, imports: _Imports) -> dict[str, Any]:
+    prefix, _, rest = aggregate.stream.partition("{" + aggregate.id_field + "}")
+    return {
+        "name": aggregate.name,
+        "base": f"{aggregate.name}Aggregate",
+        "state": f"{aggregate.name}State",
+        "event_union": f"{aggregate.name}Event",
+        "description": aggregate.description or f"The {aggregate.name} aggregate.",
+        "id_field": aggregate.id_field,
+        "id_param": snake(aggregate.id_field),
+        "id_annotation": imports.annotation(aggregate.id_type),
+        "stream_prefix": prefix,
+        "stream_suffix": rest,
+        "state_version": aggregate.state.version,
+        "state_fields": [_field(f, imports) for f in aggregate.state.fields],
+        "snapshot": aggregate.snapshot,
+        "events": [{"name": name, "hook": f"apply_{snake(name)}"} for name in aggregate.events],
+    }
+
+
+def _projection(projection: Projection) -> dict[str, Any]:
+    return {
+        "name": projection.name,
+        "sql_name": snake(projection.name),
+        "class_name": f"{pascal(projection.name)}Projection",
+        "description": projection.description or f"The {projection.name} projection.",
+        "events": sorted({h.event for h in projection.handlers}),
+    }
+
+
+def package_context(project: Project, event_classes: dict[str, list[str]]) -> dict[str, Any]:
+    assert project.python is not None
+    imports = _Imports({module: set(names) for module, names in _AGGREGATE_IMPORTS.items()})
+    aggregates = [_aggregate(a, project, imports) for a in project.aggregates]
+    projections = [_projection(p) for p in project.projections]
+    _check_names(project, event_classes, aggregates, projections)
+    events = [{
+        "name": event.name,
+        "module": snake(event.name),
+        "latest": event.latest.number,
+        "classes": sorted(event_classes[event.name]),
+        "description": event.description or "",
+    } for event in sorted(project.events, key=lambda e: snake(e.name))]
+    return {
+        "package": project.python.package,
+        "models": project.python.models,
+        "schema": project.postgres.schema if project.postgres else "es",
+        "events": events,
+        "aggregates": aggregates,
+        "projections": projections,
+        "aggregate_imports": [(module, sorted(names)) for module, names
+                              in sorted(imports.modules.items())],
+    }
+
+
+def _check_names(project: Project, event_classes: dict[str, list[str]],
+                 aggregates: list[dict[str, Any]], projections: list[dict[str, Any]]) -> None:
+    """The package re-exports every class at its top; a generated name must be unique."""
+    report = Report()
+    owners: dict[str, str] = {c: f"event '{e}'" for e, classes in event_classes.items()
+                              for c in classes}
+    declared = [(a, f"aggregate '{a['name']}'", project.aggregate(a["name"]))
+                for a in aggregates]
+    for agg, owner, model in declared:
+        for key in ("base", "state", "event_union"):
+            name = agg[key]
+            if name in owners:
+                report.error("ES601", f"{owner} generates '{name}', already generated for "
+                             f"{owners[name]}", model.span if model else None)
+            owners[name] = owner
+    for proj in projections:
+        name = proj["class_name"]
+        declared_projection = project.projection(proj["name"])
+        if name in owners:
+            report.error("ES601", f"projection '{proj['name']}' generates '{name}', already "
+                         f"generated for {owners[name]}",
+                         declared_projection.span if declared_projection else None)
+        owners[name] = f"projection '{proj['name']}'"
+    if report.has_errors:
+        raise EmitError(report)

@@ -1,0 +1,57 @@
+"""The jinja2 environment of the Python target, and the filters that keep input out of code.
+
+Every declared value reaches a template either as an identifier the check stage has
+validated, or through `py`, which writes a Python literal (`repr`), so a description or a
+default can never break out of a string.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import jinja2
+
+from escodegen.emit import HEADER
+from escodegen.resources import template_dir
+
+
+def py_literal(value: Any) -> str:
+    """A Python literal for a JSON-like value; anything else is a programming error."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return repr(value)
+    if isinstance(value, list | tuple):
+        return "(" + "".join(py_literal(v) + ", " for v in value) + ")"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{py_literal(k)}: {py_literal(v)}" for k, v in value.items()) + "}"
+    raise TypeError(f"no Python literal for {type(value).__name__}")
+
+
+def isort_key(name: str) -> tuple[int, str, str]:
+    """The order ruff's isort and RUF022 want names in: CONSTANTS, Classes, then the rest."""
+    kind = 0 if name.isupper() else 1 if name[:1].isupper() else 2
+    return kind, name.lower(), name
+
+
+def isorted(names: Any) -> list[str]:
+    return sorted(names, key=isort_key)
+
+
+@cache
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(template_dir("python"))),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,  # Python source, not HTML; values go through `py`
+    )
+    env.filters["py"] = py_literal
+    env.filters["isorted"] = isorted
+    env.globals["HEADER"] = f"# {HEADER}"
+    return env
+
+
+def render_template(name: str, context: dict[str, Any]) -> str:
+    return environment().get_template(name).render(**context)

@@ -1,0 +1,78 @@
+"""`convert {field, to}` (docs/upcast/convert.md).
+
+to string: numbers become their decimal digits (no exponent, trailing zeros kept, never "-0"),
+booleans "true"/"false". to integer: numbers round half away from zero, numeral strings
+(`-?[0-9]+(.[0-9]+)?`, at most 1000 characters) likewise, booleans 1/0. to number/decimal:
+numeral strings become numbers with their digits kept, booleans 1/0. to boolean: "true"/"false",
+numbers (0 is false). Every other value (absent, null, objects, arrays, other text) is unchanged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from escodegen.model import FieldPath, FieldType
+from escodegen.upcast import paths
+from escodegen.upcast.operations.base import Step, UpcastOp, indent, py_get, py_set
+from escodegen.upcast.operations.map import SCALAR_KINDS
+from escodegen.upcast.shape import Shape, Slot
+
+NUMERAL = r"^-?[0-9]+(\.[0-9]+)?$"
+"""The strings that convert to numbers; the Python template uses the same pattern."""
+NUMERAL_MAX_LENGTH = 1000
+
+
+@dataclass(frozen=True)
+class Convert(UpcastOp):
+    name: ClassVar[str] = "convert"
+    field: FieldPath
+    to: str
+
+    def arguments(self) -> list[tuple[str, Any]]:
+        return [("field", self.field), ("to", self.to)]
+
+    def apply_shape(self, shape: Shape, step: Step) -> bool:
+        slot = step.read(shape, self, self.field)
+        if slot is None:
+            return True
+        if slot.is_object or (slot.type is not None and slot.type.kind not in SCALAR_KINDS):
+            step.error("ES315", self, f"it converts {'.'.join(self.field)}, which is "
+                       f"{slot.describe()}; convert works on strings, numbers and booleans")
+            return True
+        shape.set(self.field, Slot(FieldType(self.to), slot.required, produced_by=self.describe()))
+        return True
+
+    def python(self) -> list[str]:
+        function = "_to_number" if self.to == "decimal" else f"_to_{self.to}"
+        return [f"value = {py_get(self.field)}",
+                "if value is not None:",
+                *indent([py_set(self.field, f"{function}(value)")])]
+
+    def sql(self, data: str) -> str:
+        value = paths.get(data, self.field)
+        text = paths.get_text(data, self.field)
+        kind = paths.type_of(data, self.field)
+        numeral = (f"{kind} = 'string' AND length({text}) <= {NUMERAL_MAX_LENGTH} "
+                   f"AND {text} ~ '{NUMERAL}'")
+
+        def write(expression: str) -> str:
+            return paths.set_(data, self.field, expression)
+
+        from_boolean = write(f"(CASE WHEN {value} = 'true'::jsonb THEN '1' ELSE '0' END)::jsonb")
+        if self.to == "string":
+            branches = [f"WHEN {kind} IN ('number', 'boolean') THEN {write(paths.string(text))}"]
+        elif self.to == "integer":
+            branches = [f"WHEN {kind} = 'number' THEN {write(f'round({value}::numeric)::text::jsonb')}",
+                        f"WHEN {kind} = 'boolean' THEN {from_boolean}",
+                        f"WHEN {numeral} THEN {write(f'round({text}::numeric)::text::jsonb')}"]
+        elif self.to in ("number", "decimal"):
+            branches = [f"WHEN {kind} = 'boolean' THEN {from_boolean}",
+                        f"WHEN {numeral} THEN {write(f'{text}::numeric::text::jsonb')}"]
+        else:  # boolean
+            to_true, to_false = write("'true'::jsonb"), write("'false'::jsonb")
+            nonzero = f"(CASE WHEN {value}::numeric <> 0 THEN 'true' ELSE 'false' END)::jsonb"
+            branches = [f"WHEN {kind} = 'number' THEN {write(nonzero)}",
+                        f"WHEN {value} = '\"true\"'::jsonb THEN {to_true}",
+                        f"WHEN {value} = '\"false\"'::jsonb THEN {to_false}"]
+        return f"(CASE {' '.join(branches)} ELSE {data} END)"

@@ -1,0 +1,66 @@
+"""Render every event's upcast chain as one Python module (templates/upcast/upcasters.py.j2)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import jinja2
+
+from escodegen.model import Event
+from escodegen.model.naming import snake
+from escodegen.resources import template_dir
+from escodegen.upcast.operations.base import UpcastOp
+from escodegen.upcast.operations.custom import Custom
+
+
+@dataclass(frozen=True)
+class Block:
+    """The statements of one version's operations, with a comment per operation."""
+
+    version: int
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Chain:
+    event: str
+    snake: str
+    latest: int
+    blocks: tuple[Block, ...]
+    """blocks[i] turns version i+1 into version i+2."""
+
+
+def _lines(version: int, ops: Sequence[UpcastOp]) -> tuple[str, ...]:
+    lines: list[str] = []
+    for op in ops:
+        lines.append(f"# v{version - 1} -> v{version}: {op.describe()}")
+        lines.extend(op.python())
+    return tuple(lines)
+
+
+def chains(events: Sequence[Event]) -> list[Chain]:
+    return [Chain(event.name, snake(event.name), event.latest.number,
+                  tuple(Block(v.number, _lines(v.number, v.upcast)) for v in event.versions[1:]))
+            for event in events]
+
+
+def customs(events: Sequence[Event]) -> list[Custom]:
+    """The distinct custom operations, in declaration order."""
+    found: dict[str, Custom] = {}
+    for event in events:
+        for version in event.versions:
+            for op in version.upcast:
+                if isinstance(op, Custom):
+                    found.setdefault(op.python_path, op)
+    return list(found.values())
+
+
+def render(events: Sequence[Event]) -> str:
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(template_dir("upcast")),
+        keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined, autoescape=False)
+    environment.filters["pyrepr"] = repr
+    template = environment.get_template("upcasters.py.j2")
+    return template.render(chains=chains(events), customs=customs(events))

@@ -1,0 +1,160 @@
+"""The shape of a payload at one point of an upcast chain, for the static chain check.
+
+A `Slot` is what may be at one key: values of a type (carried from the previous version, or
+produced by split/join/convert), literal values an operation put there (add, default, map), or
+nested slots for an object. Operations change the shape the way they change a payload.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from escodegen.diagnostics import Span
+from escodegen.model import Field, FieldPath, FieldType
+
+STRING_KINDS = ("string", "enum", "uuid", "date", "datetime")
+"""Kinds whose JSON values are strings: split and join read them as text."""
+
+
+@dataclass(frozen=True)
+class Literal:
+    """A value an operation writes, remembered with the operation that wrote it."""
+
+    value: Any
+    op: str
+    span: Span | None
+
+
+@dataclass
+class Slot:
+    type: FieldType | None
+    """The type of the values that may be here; None when only `literals` may be."""
+    required: bool
+    literals: tuple[Literal, ...] = ()
+    children: dict[str, Slot] | None = None
+    """For an object: its keys' slots (the `fields` of `type` are not used then)."""
+    produced_by: str | None = None
+    """The operation that produced this slot's type (split, join, convert), for messages."""
+
+    @classmethod
+    def of(cls, declared: Field) -> Slot:
+        return cls.of_type(declared.type, declared.required)
+
+    @classmethod
+    def of_type(cls, type_: FieldType, required: bool) -> Slot:
+        children = {f.name: cls.of(f) for f in type_.fields} if type_.kind == "object" else None
+        return cls(type_, required, children=children)
+
+    @property
+    def is_object(self) -> bool:
+        return self.children is not None
+
+    def describe(self) -> str:
+        parts = [self.type.describe()] if self.type is not None and not self.is_object else []
+        if self.is_object:
+            parts.append("object")
+        parts += [_literal_text(lit.value) for lit in self.literals]
+        return " or ".join(parts) + ("" if self.required else " (optional)")
+
+
+def _literal_text(value: Any) -> str:
+    import json
+
+    return json.dumps(value, ensure_ascii=True)
+
+
+class PathError(Exception):
+    """A path that does not lead to a slot; the message says where it stops."""
+
+
+@dataclass
+class Shape:
+    fields: dict[str, Slot] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, declared: tuple[Field, ...]) -> Shape:
+        return cls({f.name: Slot.of(f) for f in declared})
+
+    def _parent(self, path: FieldPath) -> dict[str, Slot]:
+        slots = self.fields
+        for depth, key in enumerate(path[:-1]):
+            slot = slots.get(key)
+            if slot is None:
+                raise PathError(f"{dotted(path[:depth + 1])} does not exist")
+            if slot.children is None:
+                raise PathError(f"{dotted(path[:depth + 1])} is not an object")
+            slots = slot.children
+        return slots
+
+    def get(self, path: FieldPath) -> Slot:
+        slot = self._parent(path).get(path[-1])
+        if slot is None:
+            raise PathError(f"{dotted(path)} does not exist")
+        return slot
+
+    def has(self, path: FieldPath) -> bool:
+        try:
+            self.get(path)
+        except PathError:
+            return False
+        return True
+
+    def required_all_the_way(self, path: FieldPath) -> bool:
+        """Whether the value is present whenever the payload is: it and its parents required."""
+        slots = self.fields
+        for key in path:
+            slot = slots[key]
+            if not slot.required:
+                return False
+            slots = slot.children or {}
+        return True
+
+    def set(self, path: FieldPath, slot: Slot) -> None:
+        """Write into an existing parent object."""
+        self._parent(path)[path[-1]] = slot
+
+    def delete(self, path: FieldPath) -> Slot:
+        return self._parent(path).pop(path[-1])
+
+    def take(self, path: FieldPath) -> Slot:
+        """Remove the slot and every enclosing object this leaves without keys (as `move` does)."""
+        slot = self.delete(path)
+        for depth in range(len(path) - 1, 0, -1):
+            parent = self.get(path[:depth])
+            if parent.children:
+                break
+            self.delete(path[:depth])
+        return slot
+
+    def put(self, path: FieldPath, slot: Slot) -> None:
+        """Write, creating the objects on the way (present exactly when the moved value is)."""
+        slots = self.fields
+        for key in path[:-1]:
+            parent = slots.get(key)
+            if parent is None or parent.children is None:
+                parent = Slot(FieldType("object"), slot.required, children={})
+                slots[key] = parent
+            assert parent.children is not None
+            slots = parent.children
+        slots[path[-1]] = slot
+
+    def walk(self, visit: Callable[[FieldPath, Slot], None], prefix: FieldPath = ()) -> None:
+        _walk(self.fields, visit, prefix)
+
+
+def _walk(slots: dict[str, Slot], visit: Callable[[FieldPath, Slot], None],
+          prefix: FieldPath) -> None:
+    for name, slot in slots.items():
+        visit((*prefix, name), slot)
+        if slot.children is not None:
+            _walk(slot.children, visit, (*prefix, name))
+
+
+def dotted(path: FieldPath) -> str:
+    return ".".join(path)
+
+
+def with_required(slot: Slot, required: bool) -> Slot:
+    return replace(slot, required=required)

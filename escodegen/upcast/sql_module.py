@@ -1,0 +1,73 @@
+"""Render every event's upcast chain as SQL functions (templates/upcast/upcasters.sql.j2).
+
+Each operation becomes one IMMUTABLE `LANGUAGE sql` function whose body is a single expression
+over its parameter `data`; a step composes its operations, and `upcast_<event>` composes the steps
+for the stored version. PostgreSQL inlines such functions into the calling query, and an
+operation's function that reads its input several times is then called once with the value
+computed once, instead of its input expression being copied (and computed) several times.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import jinja2
+
+from escodegen.model import Event
+from escodegen.model.naming import snake
+from escodegen.resources import template_dir
+from escodegen.upcast.sqltext import ident, literal, qualified
+
+
+@dataclass(frozen=True)
+class Function:
+    name: str
+    """Schema-qualified and quoted."""
+    comment: str
+    body: str
+
+
+@dataclass(frozen=True)
+class EventFunctions:
+    event: str
+    literal: str
+    operations: tuple[Function, ...]
+    steps: tuple[Function, ...]
+    upcast: str
+    """The qualified name of `upcast_<event>(data jsonb, from_version int)`."""
+    branches: tuple[tuple[int, str], ...]
+    """(stored version, expression upcasting `data` from it) for every version but the latest."""
+
+
+def _event_functions(event: Event, schema: str) -> EventFunctions:
+    base = f"upcast_{snake(event.name)}"
+    operations: list[Function] = []
+    steps: list[Function] = []
+    for version in event.versions[1:]:
+        n = version.number
+        body = "data"
+        for index, op in enumerate(version.upcast, start=1):
+            name = qualified(schema, f"{base}_v{n}_op{index}")
+            operations.append(Function(name, f"v{n - 1} -> v{n}: {op.describe()}", op.sql("data")))
+            body = f"{name}({body})"
+        steps.append(Function(qualified(schema, f"{base}_v{n - 1}_to_v{n}"),
+                              f"{event.name} v{n - 1} -> v{n}", body))
+    branches = []
+    for start in range(1, event.latest.number):
+        expression = "data"
+        for step in steps[start - 1:]:
+            expression = f"{step.name}({expression})"
+        branches.append((start, expression))
+    return EventFunctions(event.name, literal(event.name), tuple(operations), tuple(steps),
+                          qualified(schema, base), tuple(branches))
+
+
+def render(events: Sequence[Event], schema: str) -> str:
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(template_dir("upcast")),
+        keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined, autoescape=False)
+    template = environment.get_template("upcasters.sql.j2")
+    return template.render(events=[_event_functions(e, schema) for e in events],
+                           dispatcher=qualified(schema, "upcast"), schema=ident(schema))

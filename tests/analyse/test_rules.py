@@ -1,0 +1,48 @@
+"""Every rule's documented example is its golden test: `before` -> `after` reports the rule
+(the expected findings are in golden/rules/<ID>.txt), and `fixed` no longer does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from escodegen.analyse.findings import ordered
+from escodegen.analyse.formats import Outcome, render
+from escodegen.analyse.rule_docs import pages
+from escodegen.analyse.rules import BY_NAME, RULES, Rule, find_rule
+from tests.analyse.helpers import assert_golden, diff_texts
+from tests.conftest import ROOT
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
+def test_example_reports_the_rule(rule: Rule, tmp_path: Path) -> None:
+    findings = diff_texts(tmp_path, rule.example.before, rule.example.after)
+    assert rule.id in {f.rule for f in findings}
+    outcome = Outcome(tuple(ordered(findings)), "base", root=tmp_path / "after")
+    assert_golden(f"rules/{rule.id}.txt", render(outcome, "text").replace(str(tmp_path), "<tmp>"))
+
+
+@pytest.mark.parametrize("rule", [r for r in RULES if r.example.fixed], ids=lambda r: r.id)
+def test_fixed_example_does_not(rule: Rule, tmp_path: Path) -> None:
+    assert rule.example.fixed is not None
+    findings = diff_texts(tmp_path, rule.example.before, rule.example.fixed)
+    assert rule.id not in {f.rule for f in findings}
+    assert not any(f.severity == "error" for f in findings), findings
+
+
+def test_rule_ids_and_names_are_unique_and_well_formed() -> None:
+    assert len({r.id for r in RULES}) == len(RULES) == len(BY_NAME)
+    for rule in RULES:
+        assert rule.id.startswith("ESD") and rule.id[3:].isdigit()
+        assert find_rule(rule.id.lower()) is rule and find_rule(rule.name) is rule
+        assert rule.summary and rule.why and rule.remedy
+
+
+def test_rule_docs_are_generated_from_the_definitions() -> None:
+    folder = ROOT / "docs" / "rules"
+    stale = [name for name, text in pages().items()
+             if not (folder / name).is_file() or (folder / name).read_text(encoding="utf-8") != text]
+    assert not stale, f"regenerate with `python -m escodegen.analyse.rule_docs docs/rules`: {stale}"
+    extra = {p.name for p in folder.glob("*.md")} - set(pages())
+    assert not extra, f"pages of no rule: {extra}"

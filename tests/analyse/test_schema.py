@@ -1,0 +1,121 @@
+"""The canonical JSON Schema of event versions, checked with jsonschema itself."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import jsonschema
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from escodegen.analyse.schema import canonical_json, event_version_schema, fingerprint
+from escodegen.check import compile_project
+from escodegen.model import Event, EventVersion, Field, FieldType, Project
+from tests.conftest import EXAMPLES
+
+
+@pytest.fixture(scope="module")
+def shop() -> Project:
+    project, report = compile_project(EXAMPLES / "shop" / "escodegen.yaml")
+    assert project is not None and not report.has_errors, [d.render() for d in report]
+    return project
+
+
+def _validator(schema: dict[str, object]) -> jsonschema.Draft202012Validator:
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+
+
+def test_every_shop_schema_is_valid_draft_2020_12(shop: Project) -> None:
+    for event in shop.events:
+        for version in event.versions:
+            schema = event_version_schema(event, version)
+            assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+            _validator(schema)
+
+
+def test_titles_name_the_version_classes(shop: Project) -> None:
+    registered = shop.event("CustomerRegistered")
+    assert registered is not None
+    assert event_version_schema(registered, 3)["title"] == "CustomerRegistered"
+    assert event_version_schema(registered, 1)["title"] == "CustomerRegisteredV1"
+    tier = event_version_schema(registered, 3)["properties"]["tier"]
+    assert tier == {"type": "string", "title": "CustomerRegisteredV3Tier",
+                    "enum": ["standard", "premium", "enterprise"]}
+    submitted = shop.event("OrderSubmitted")
+    assert submitted is not None
+    props = event_version_schema(submitted, 1)["properties"]
+    assert props["customer"]["title"] == "OrderSubmittedV1Customer"
+    assert props["lineItems"]["items"]["title"] == "OrderSubmittedV1LineItemsItem"
+
+
+def test_required_optional_pii_and_default(shop: Project) -> None:
+    placed = shop.event("OrderPlaced")
+    assert placed is not None
+    schema = event_version_schema(placed, 2)
+    assert schema["required"] == ["customerId", "orderId", "totalAmount"]
+    assert schema["properties"]["currency"] == {
+        "anyOf": [{"type": "string"}, {"type": "null"}], "default": "USD"}
+    registered = shop.event("CustomerRegistered")
+    assert registered is not None
+    assert event_version_schema(registered, 1)["properties"]["email"]["x-pii"] is True
+    validator = _validator(schema)
+    order = {"orderId": "6f1c1a1e-0000-4000-8000-000000000001",
+             "customerId": "6f1c1a1e-0000-4000-8000-000000000002", "totalAmount": "12.50"}
+    assert validator.is_valid(order)
+    assert validator.is_valid({**order, "currency": None, "shippingAddress": None})
+    assert not validator.is_valid({**order, "totalAmount": 12.5})  # decimals travel as strings
+    assert not validator.is_valid({**order, "orderId": "not-a-uuid"})
+    assert not validator.is_valid({k: v for k, v in order.items() if k != "orderId"})
+    assert not validator.is_valid({**order, "shippingAddress": {"street": "x"}})
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 12).flatmap(
+    lambda places: st.decimals(allow_nan=False, allow_infinity=False, places=places)))
+def test_decimals_round_trip_exactly_as_strings(value: Decimal) -> None:
+    event = Event("Paid", (EventVersion(1, (Field("amount", FieldType("decimal")),)),))
+    validator = _validator(event_version_schema(event, 1))
+    text = format(value, "f")
+    assert validator.is_valid({"amount": text})
+    assert Decimal(text) == value
+
+
+def test_fingerprint_ignores_annotations_and_names() -> None:
+    amount = Field("amount", FieldType("integer"))
+    v1 = EventVersion(1, (amount,))
+    alone = Event("Paid", (v1,), description="money came in")
+    followed = Event("Paid", (v1, EventVersion(2, (amount, Field("note", FieldType("string"), False)))))
+    first, later = event_version_schema(alone, 1), event_version_schema(followed, 1)
+    assert first["title"] == "Paid" and later["title"] == "PaidV1"
+    assert first != later
+    assert fingerprint(first) == fingerprint(later)
+    assert fingerprint(event_version_schema(followed, 2)) != fingerprint(later)
+
+
+def test_a_property_called_title_is_part_of_the_shape() -> None:
+    def with_field(kind: str) -> dict[str, object]:
+        field = Field("title", FieldType(kind))
+        return event_version_schema(Event("Named", (EventVersion(1, (field,)),)), 1)
+
+    assert fingerprint(with_field("string")) != fingerprint(with_field("integer"))
+
+
+def test_canonical_json_is_stable_text() -> None:
+    assert canonical_json({"b": 1, "a": ["é", {"d": 2, "c": 3}]}) == (
+        '{\n  "a": [\n    "é",\n    {\n      "c": 3,\n      "d": 2\n    }\n  ],\n  "b": 1\n}\n')
+    assert fingerprint({"type": "string"}).startswith("sha256:")
+
+
+def test_shop_fingerprints_are_stable_across_loads(shop: Project, tmp_path: Path) -> None:
+    again, _ = compile_project(EXAMPLES / "shop" / "escodegen.yaml")
+    assert again is not None
+    for event in shop.events:
+        other = again.event(event.name)
+        assert other is not None
+        for version in event.versions:
+            assert fingerprint(event_version_schema(event, version)) == fingerprint(
+                event_version_schema(other, version.number))

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from escodegen.check import compile_project
+from escodegen.emit.postgres import render
+from escodegen.model import Project
+from tests.conftest import EXAMPLES
+
+
+@pytest.fixture(scope="session")
+def shop_project() -> Project:
+    project, report = compile_project(EXAMPLES / "shop" / "escodegen.yaml")
+    assert project is not None, report
+    return project
+
+
+@pytest.fixture(scope="session")
+def shop_sql(shop_project: Project) -> dict[str, str]:
+    return render(shop_project)
+
+
+def apply(dsn: str, files: dict[str, str]) -> None:
+    """Apply the files in name order, each in a transaction, as `psql -1 -f` would."""
+    with psycopg.connect(dsn) as conn:
+        for name in sorted(files):
+            with conn.transaction():
+                conn.execute(files[name])
+
+
+@pytest.fixture
+def store(pg_dsn: str, shop_sql: dict[str, str]) -> Iterator[str]:
+    """A database with the shop's generated SQL applied."""
+    apply(pg_dsn, shop_sql)
+    yield pg_dsn
+
+
+@pytest.fixture
+def conn(store: str) -> Iterator[psycopg.Connection]:
+    with psycopg.connect(store, autocommit=True) as connection:
+        yield connection
+
+
+def sql_files(root: Path) -> dict[str, str]:
+    return {p.name: p.read_text() for p in sorted(root.glob("*.sql"))}

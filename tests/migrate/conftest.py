@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import json
+import types
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import psycopg
+import pytest
+
+from escodegen.check import compile_project
+from escodegen.diagnostics import Report
+from escodegen.emit.migrate.events import EventsMigration, plan_events
+from escodegen.emit.postgres import render
+from escodegen.model import Project
+from escodegen.upcast import python_upcasters
+from tests.conftest import EXAMPLES
+
+Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+@pytest.fixture(scope="session")
+def shop_project() -> Project:
+    project, report = compile_project(EXAMPLES / "shop" / "escodegen.yaml")
+    assert project is not None, report
+    return project
+
+
+@pytest.fixture(scope="session")
+def shop_migration(shop_project: Project) -> EventsMigration:
+    report = Report()
+    migration = plan_events(shop_project, (), None, report)
+    assert migration is not None, report
+    return migration
+
+
+@pytest.fixture(scope="session")
+def upcasters(shop_project: Project) -> dict[tuple[str, int], Upcaster]:
+    """The generated Python upcasters, imported from their source."""
+    module = types.ModuleType("shop_upcasters")
+    exec(compile(python_upcasters(shop_project.events), "shop_upcasters.py", "exec"),  # noqa: S102
+         module.__dict__)
+    table: dict[tuple[str, int], Upcaster] = module.UPCASTERS
+    return table
+
+
+def apply_store(dsn: str, project: Project) -> None:
+    """The PostgreSQL target's files, applied in name order."""
+    files = render(project)
+    with psycopg.connect(dsn) as conn:
+        for name in sorted(files):
+            with conn.transaction():
+                conn.execute(files[name])
+
+
+def payload(text: str) -> Any:
+    """A payload as the Python upcasters take it: exact decimals."""
+    return json.loads(text, parse_float=Decimal)
+
+
+@pytest.fixture
+def store(pg_dsn: str, shop_project: Project) -> str:
+    apply_store(pg_dsn, shop_project)
+    return pg_dsn

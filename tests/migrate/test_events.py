@@ -1,0 +1,179 @@
+"""The events rewrite on a real PostgreSQL: seeded with the shop's events at every version
+they ever had, migrated, and compared event by event with the Python upcasters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+import pytest
+
+from escodegen.emit.migrate import runner
+from escodegen.emit.migrate.events import EventsMigration
+from tests.migrate import shop_history
+from tests.migrate.conftest import Upcaster, payload
+
+COLUMNS = ("global_position, event_id, stream_id, stream_position, event_type, event_version, "
+           "data::text, metadata::text, correlation_id, causation_id, recorded_at, tx_id::text")
+
+
+def rows(conn: psycopg.Connection[Any], table: str) -> list[tuple[Any, ...]]:
+    return conn.execute(f"select {COLUMNS} from es.{table} order by global_position").fetchall()
+
+
+def test_every_event_equals_the_python_upcasters_output(
+        store: str, shop_migration: EventsMigration,
+        upcasters: dict[tuple[str, int], Upcaster]) -> None:
+    seeded = shop_history.history(seed=7, customers=6000)
+    assert len(seeded) > 20000
+    with psycopg.connect(store, autocommit=True) as conn:
+        shop_history.load(conn, seeded)
+        before = rows(conn, "events")
+    assert set(shop_history.stored_versions(seeded)) == {
+        ("CustomerRegistered", 1), ("CustomerRegistered", 2), ("CustomerRegistered", 3),
+        ("CustomerTierChanged", 1), ("OrderCancelled", 1), ("OrderItemAdded", 1),
+        ("OrderPlaced", 1), ("OrderPlaced", 2), ("OrderShipped", 1), ("OrderShipped", 2),
+        ("OrderSubmitted", 1)}
+
+    outcome = runner.run(store, shop_migration, batch_size=5000)
+
+    latest = {"CustomerRegistered": 3, "OrderPlaced": 2, "OrderShipped": 2}
+    with psycopg.connect(store, autocommit=True) as conn:
+        after = rows(conn, "events")
+        backup = rows(conn, outcome.backup_table or "missing")
+    assert outcome.copied == len(seeded)
+    assert backup == before, "the old table is kept, unchanged, as the backup"
+    assert len(after) == len(before)
+    rewritten = 0
+    for old, new in zip(before, after, strict=True):
+        (position, event_id, stream, stream_position, event_type, version, data, metadata,
+         *envelope) = old
+        assert new[:5] == (position, event_id, stream, stream_position, event_type)
+        assert new[8:] == tuple(envelope), "correlation, causation, time and tx id are kept"
+        assert payload(new[6]) == upcasters[(event_type, version)](payload(data))
+        old_metadata, new_metadata = payload(metadata), payload(new[7])
+        if version < latest.get(event_type, version):
+            rewritten += 1
+            assert new[5] == latest[event_type]
+            assert new_metadata == {**old_metadata, "escodegen_migrations": [
+                {"migration": shop_migration.id, "from_version": version,
+                 "to_version": latest[event_type]}]}
+        else:
+            assert (new[5], new[6], new_metadata) == (version, data, old_metadata)
+    assert rewritten > 5000
+
+
+def test_the_store_keeps_working_after_the_swap_and_the_rollback(
+        store: str, shop_migration: EventsMigration) -> None:
+    seeded = shop_history.history(seed=3, customers=50)
+    with psycopg.connect(store, autocommit=True) as conn:
+        shop_history.load(conn, seeded)
+        last_position = conn.execute("select max(global_position) from es.events").fetchone()
+    outcome = runner.run(store, shop_migration, batch_size=100)
+    append = ("select global_position from es.append_to_stream('Customer-new', -1, "
+              "'[{\"event_type\": \"CustomerRegistered\", \"event_version\": 1, "
+              "\"data\": {\"customerId\": \"5a4f1c1e-7a89-4d3e-9a51-2d0c1c4f7e10\", "
+              "\"name\": \"New Comer\", \"email\": \"n@example.com\"}}]')")
+    with psycopg.connect(store, autocommit=True) as conn:
+        # appended after the swap: the sequence went on from where the old table was
+        (appended,) = conn.execute(append).fetchone() or (None,)
+        assert last_position is not None and appended == last_position[0] + 1
+        assert conn.execute("select count(*) from es.events_latest").fetchone() == (
+            len(seeded) + 1,)
+        assert conn.execute("select count(*) from es.read_all('0', 0, 1000000)").fetchone() == (
+            len(seeded) + 1,)
+        assert conn.execute("select es.catch_up_customer_directory(100000)").fetchone() == (
+            len([r for r in seeded if r[1].startswith("Customer")]) + 1,)
+        tables = {name for (name,) in conn.execute(
+            "select tablename from pg_tables where schemaname = 'es'")}
+        assert outcome.backup_table in tables
+
+    standby = runner.rollback(store, shop_migration)
+
+    with psycopg.connect(store, autocommit=True) as conn:
+        assert standby == shop_migration.standby_table
+        versions = conn.execute("select event_version, count(*) from es.events "
+                                "where event_type = 'CustomerRegistered' group by 1 order by 1")
+        stored = {v: 0 for v in (1, 2, 3)}
+        for _, event_type, version, _, _ in seeded:
+            if event_type == "CustomerRegistered":
+                stored[version] += 1
+        stored[1] += 1  # the one appended after the swap, carried over as written
+        assert dict(versions.fetchall()) == {v: n for v, n in stored.items() if n}
+        (appended_again,) = conn.execute(append.replace("Customer-new", "Customer-newer")
+                                         .replace("5a4f1c1e", "6a4f1c1e")).fetchone() or (None,)
+        assert appended_again == appended + 1
+        assert conn.execute("select count(*) from es.events_latest").fetchone() == (
+            len(seeded) + 2,)
+
+
+def test_a_tampered_row_blocks_the_swap(store: str, shop_migration: EventsMigration) -> None:
+    seeded = shop_history.history(seed=5, customers=200)
+    with psycopg.connect(store, autocommit=True) as conn:
+        shop_history.load(conn, seeded)
+    runner.run(store, shop_migration, batch_size=250, swap=False)
+    assert all(ok for _, ok, _ in runner.verify(store, shop_migration))
+    with psycopg.connect(store, autocommit=True) as conn:
+        conn.execute(f"update es.{shop_migration.standby_table} "
+                     "set recorded_at = recorded_at + interval '1 second' "
+                     "where global_position = 77")
+        before = rows(conn, "events")
+
+    failed = [name for name, ok, _ in runner.verify(store, shop_migration) if not ok]
+    assert failed == ["count, last position and checksum per stream"]
+    with pytest.raises(psycopg.Error, match="verification failed, nothing swapped"):
+        runner.run(store, shop_migration, batch_size=250)
+
+    with psycopg.connect(store, autocommit=True) as conn:
+        assert rows(conn, "events") == before
+        assert conn.execute("select status from es.escodegen_migrations").fetchone() == (
+            "copying",)
+
+
+@pytest.mark.parametrize("tamper", [
+    "delete from es.{standby} where global_position = 10",
+    ("update es.{standby} set data = data || '{{\"extra\": 1}}' "
+    "where global_position = (select min(global_position) from es.{standby} "
+    "where event_type = 'OrderItemAdded')"),
+    ("update es.{standby} set event_version = 1 "
+    "where global_position = (select min(global_position) from es.{standby} "
+    "where event_type = 'OrderShipped' and metadata ? 'escodegen_migrations')"),
+])
+def test_verification_finds_every_kind_of_difference(
+        store: str, shop_migration: EventsMigration, tamper: str) -> None:
+    with psycopg.connect(store, autocommit=True) as conn:
+        shop_history.load(conn, shop_history.history(seed=11, customers=100))
+    runner.run(store, shop_migration, swap=False)
+    with psycopg.connect(store, autocommit=True) as conn:
+        conn.execute(tamper.format(standby=shop_migration.standby_table))
+    assert not all(ok for _, ok, _ in runner.verify(store, shop_migration))
+
+
+def test_an_event_committed_behind_a_batch_is_not_lost(
+        store: str, shop_migration: EventsMigration) -> None:
+    """A slow transaction takes a position, a later one commits first and is copied; the
+    slow one commits after the batches passed its position: the swap still copies it."""
+    def registration(stream: str) -> str:
+        return (f"select global_position from es.append_to_stream('Customer-{stream}', -1, "
+                "'[{\"event_type\": \"CustomerRegistered\", \"event_version\": 1, \"data\": "
+                "{\"customerId\": \"5a4f1c1e-7a89-4d3e-9a51-2d0c1c4f7e10\", \"name\": \"A B\", "
+                "\"email\": \"a@example.com\"}}]')")
+
+    with psycopg.connect(store, autocommit=True) as conn:
+        shop_history.load(conn, shop_history.history(seed=31, customers=30))
+    with psycopg.connect(store) as slow, psycopg.connect(store, autocommit=True) as fast:
+        runner.run(store, shop_migration, batch_size=50, swap=False)  # the run has started
+        (late,) = slow.execute(registration("slow")).fetchone() or (None,)
+        (early,) = fast.execute(registration("fast")).fetchone() or (None,)
+        assert late is not None and early is not None and late < early
+        runner.run(store, shop_migration, batch_size=50, swap=False)
+        copied = fast.execute("select copied_upto from es.escodegen_migrations").fetchone()
+        assert copied == (early,), "the batches went past the uncommitted position"
+        slow.commit()
+
+    runner.run(store, shop_migration, batch_size=50)
+
+    with psycopg.connect(store, autocommit=True) as conn:
+        found = conn.execute("select event_version, data ->> 'firstName' from es.events "
+                             "where global_position = %s", (late,)).fetchone()
+        assert found == (3, "A")

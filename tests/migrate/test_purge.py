@@ -1,0 +1,226 @@
+"""The regulatory purge on a real PostgreSQL: afterwards a pg_dump of the database holds none
+of the subject's pii values, in events of any version, the backup an earlier rewrite kept,
+snapshots or projection rows; everybody else's data is untouched."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg.types.json import Jsonb
+
+from escodegen.check import compile_project
+from escodegen.diagnostics import Report
+from escodegen.emit.migrate import runner
+from escodegen.emit.migrate.events import plan_events
+from escodegen.emit.migrate.purge import PURGED_TEXT, plan_purge
+from escodegen.model import Project
+from tests.migrate import shop_history
+from tests.migrate.conftest import apply_store
+from tests.migrate.test_kill import psql
+
+SUBJECT_EMAIL = "subject.person@example.org"
+OTHER_EMAIL = "c1@example.com"
+
+
+def pii_shop(shop: Path) -> Project:
+    """The shop, with the customer state's email and a directory column marked pii."""
+    aggregates = shop / "aggregates" / "aggregates.yaml"
+    text = aggregates.read_text()
+    assert "fields: {email: string, tier: string}" in text
+    aggregates.write_text(text.replace("fields: {email: string, tier: string}",
+                                       "fields: {email: {type: string, pii: true}, tier: string}"))
+    projections = shop / "projections" / "projections.yaml"
+    text = projections.read_text()
+    for old, new in [("tier: string, registeredAt: datetime}",
+                      "tier: string, registeredAt: datetime, email: string?}"),
+                     ("tier: $.tier, registeredAt: $recorded_at}",
+                      "tier: $.tier, registeredAt: $recorded_at, email: $.email}")]:
+        assert old in text
+        text = text.replace(old, new)
+    projections.write_text(text)
+    project, report = compile_project(shop / "escodegen.yaml")
+    assert project is not None, list(report)
+    return project
+
+
+def dump(dsn: str) -> str:
+    pg_dump = str(Path(psql()).with_name("pg_dump"))
+    return subprocess.run([pg_dump, "--no-owner", "-d", dsn], check=True, capture_output=True,
+                          text=True).stdout
+
+
+def seed(conn: psycopg.Connection[Any]) -> str:
+    """The shop's history, the first customer's email made recognisable; their id."""
+    rows = shop_history.history(seed=17, customers=300)
+    subject = rows[[r[1] for r in rows].index("CustomerRegistered")][3]["customerId"]
+    for _, event_type, _, data, _ in rows:
+        if event_type == "CustomerRegistered" and data["customerId"] == subject:
+            data["email"] = SUBJECT_EMAIL
+    shop_history.load(conn, rows)
+    return str(subject)
+
+
+@pytest.mark.parametrize("state_version", [1, 7], ids=["current state", "older state"])
+def test_purge_leaves_no_pii_of_the_subject_in_a_dump(pg_dsn: str, shop: Path,
+                                                      state_version: int) -> None:
+    project = pii_shop(shop)
+    apply_store(pg_dsn, project)
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        subject = seed(conn)
+    report = Report()
+    rewrite = plan_events(project, (), None, report)
+    plan = plan_purge(project, report)
+    assert rewrite is not None and plan is not None, list(report)
+    backup = runner.run(pg_dsn, rewrite, batch_size=1000).backup_table
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        # the subject registers again at an old version, after the rewrite
+        conn.execute("select es.append_to_stream(%s, -1, %s)", (f"Customer-{subject}", Jsonb([{
+            "event_type": "CustomerRegistered", "event_version": 1,
+            "data": {"customerId": subject, "name": "Sub Ject", "email": SUBJECT_EMAIL}}])))
+        # a snapshot of the current state version is purged, of another one deleted
+        conn.execute("insert into es.snapshots (stream_id, state_version, stream_version, "
+                     "state) values (%s, %s, 1, %s)",
+                     (f"Customer-{subject}", state_version,
+                      Jsonb({"email": SUBJECT_EMAIL, "tier": "premium"})))
+        conn.execute("select es.save_snapshot('Customer-other', 1, 1, %s)",
+                     (Jsonb({"email": OTHER_EMAIL, "tier": "standard"}),))
+        conn.execute("select es.catch_up_customer_directory(100000)")
+    before = dump(pg_dsn)
+    assert before.count(SUBJECT_EMAIL) >= 5 and OTHER_EMAIL in before
+
+    purge_file = shop / "purge.sql"
+    purge_file.write_text(plan.file(subject))
+    subprocess.run([psql(), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", str(purge_file), pg_dsn],
+                   check=True, capture_output=True)
+
+    after = dump(pg_dsn)
+    assert SUBJECT_EMAIL not in after
+    assert after.count(OTHER_EMAIL) == before.count(OTHER_EMAIL), "nobody else is purged"
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        (audit,) = conn.execute("select row(a.*)::text from es.escodegen_purges a").fetchall()
+        assert subject not in audit[0] and "example" not in audit[0]
+        counts = conn.execute("select counts from es.escodegen_purges").fetchone()
+        # the subject's registration: rewritten table, backup, and the one appended later
+        assert counts is not None and counts[0] == {
+            "events": 2, "events_in_kept_tables": 1, "snapshots Customer": 1,
+            "projection customer_directory": 1}
+        events = conn.execute("select data, metadata from es.events where data->>'customerId' "
+                              "= %s and event_type = 'CustomerRegistered'", (subject,)).fetchall()
+        assert [d["email"] for d, _ in events] == [PURGED_TEXT, PURGED_TEXT]
+        assert all("escodegen_purged" in m for _, m in events)
+        assert conn.execute(f"select count(*) from es.{backup} where data->>'email' = %s",
+                            (PURGED_TEXT,)).fetchone() == (1,)
+        assert conn.execute("select email from es.customer_directory where customer_id = %s",
+                            (subject,)).fetchone() == (None,)
+        snapshot = conn.execute("select state from es.snapshots where stream_id = %s",
+                                (f"Customer-{subject}",)).fetchone()
+        assert snapshot == ({"email": PURGED_TEXT, "tier": "premium"},) if state_version == 1 \
+            else snapshot is None
+
+    # a second purge finds nothing left to change
+    _purge_id, counts = runner.purge(pg_dsn, plan, subject)
+    assert counts == {"events": 0, "events_in_kept_tables": 0, "snapshots Customer": 0,
+                      "projection customer_directory": 0}
+
+
+def test_purge_needs_pii_fields_with_a_subject(shop: Path) -> None:
+    declarations = shop / "events" / "customer.yaml"
+    text = declarations.read_text()
+    assert "subject: customerId\n" in text
+    declarations.write_text(text.replace("    subject: customerId\n", ""))
+    project, _ = compile_project(shop / "escodegen.yaml")
+    assert project is not None
+    report = Report()
+    assert plan_purge(project, report) is None
+    assert [d.code for d in report] == ["ES704", "ES704"]
+
+
+@pytest.mark.parametrize("subject", ["'; drop table es.events; --", "%1$s %s"])
+def test_a_hostile_subject_is_only_a_value(store: str, shop_project: Project,
+                                           subject: str) -> None:
+    plan = plan_purge(shop_project, Report())
+    assert plan is not None
+    _, counts = runner.purge(store, plan, subject)
+    assert counts["events"] == 0
+    with psycopg.connect(store) as conn:
+        assert conn.execute("select count(*) from es.events").fetchone() == (0,)
+
+
+def test_a_purge_during_a_rewrite_reaches_the_new_table(store: str, shop_project: Project
+                                                        ) -> None:
+    """Events already copied are purged in the new table too; a batch waiting for the purge
+    copies the purged rows."""
+    with psycopg.connect(store, autocommit=True) as conn:
+        subject = seed(conn)
+    rewrite = plan_events(shop_project, (), None, Report())
+    plan = plan_purge(shop_project, Report())
+    assert rewrite is not None and plan is not None
+    with psycopg.connect(store, autocommit=True) as conn:
+        conn.execute(rewrite.definitions())
+        conn.execute(f"select {rewrite.function('start')}()")
+        conn.execute(f"select {rewrite.function('step')}(300)")  # part of it copied
+        assert conn.execute(f"select count(*) from es.{rewrite.standby_table} "
+                            "where data ->> 'email' = %s", (SUBJECT_EMAIL,)).fetchone() == (1,)
+    runner.purge(store, plan, subject)
+    runner.run(store, rewrite, batch_size=300)
+    assert SUBJECT_EMAIL not in dump(store)
+
+
+def test_pii_inside_an_array_is_refused(shop: Path) -> None:
+    (shop / "events" / "contacts.yaml").write_text(
+        "events:\n"
+        "  ContactsImported:\n"
+        "    subject: customerId\n"
+        "    versions:\n"
+        "      1:\n"
+        "        fields:\n"
+        "          customerId: uuid\n"
+        "          contacts:\n"
+        "            type: array\n"
+        "            items: {type: object, fields: {phone: {type: string, pii: true}}}\n")
+    project, report = compile_project(shop / "escodegen.yaml")
+    assert project is not None, [d.render() for d in report]
+    report = Report()
+    assert plan_purge(project, report) is None
+    assert [(d.code, d.message) for d in report] == [
+        ("ES706", "'ContactsImported' has a pii field inside the array 'contacts'")]
+
+
+def test_nested_and_optional_pii_fields(pg_dsn: str, shop: Path) -> None:
+    (shop / "events" / "address.yaml").write_text(
+        "events:\n"
+        "  AddressChanged:\n"
+        "    subject: customerId\n"
+        "    versions:\n"
+        "      1:\n"
+        "        fields:\n"
+        "          customerId: uuid\n"
+        "          address:\n"
+        "            type: object\n"
+        "            fields: {street: {type: string, pii: true}, city: string,\n"
+        "                     floor: {type: integer, required: false, pii: true}}\n")
+    project, report = compile_project(shop / "escodegen.yaml")
+    assert project is not None, [d.render() for d in report]
+    plan = plan_purge(project, Report())
+    assert plan is not None
+    apply_store(pg_dsn, project)
+    subject, other = "8d9c4f43-0d0f-4a53-9a57-7e1f4b0e8f11", "1d9c4f43-0d0f-4a53-9a57-7e1f4b0e8f11"
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        for customer, floor in [(subject, 3), (subject, None), (other, 4)]:
+            address: dict[str, Any] = {"street": f"Secret St {customer[:2]}", "city": "Bern"}
+            if floor is not None:
+                address["floor"] = floor
+            conn.execute("select es.append_to_stream(%s, -1, %s)", (f"Customer-{customer}", Jsonb([{
+                "event_type": "AddressChanged", "event_version": 1,
+                "data": {"customerId": customer, "address": address}}])))
+    runner.purge(pg_dsn, plan, subject)
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        stored = [row[0]["address"] for row in conn.execute(
+            "select data from es.events order by global_position")]
+    assert stored == [{"street": PURGED_TEXT, "city": "Bern", "floor": None},
+                      {"street": PURGED_TEXT, "city": "Bern"},
+                      {"street": "Secret St 1d", "city": "Bern", "floor": 4}]

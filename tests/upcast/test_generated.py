@@ -1,0 +1,79 @@
+"""The generated upcasters as artefacts: typed, linted, idempotent, inlined, and safe whatever
+names and values the declarations hold."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+
+from escodegen.model import Event, EventVersion
+from escodegen.upcast import python_upcasters, sql_upcasters
+from escodegen.upcast.ops import Add, Custom, Map, Split
+from escodegen.upcast.verify import Upcasters, canonical, from_json, load_module
+from tests.upcast.ops_catalog import EVENTS
+
+HOSTILE = Event("Hostile", (
+    EventVersion(1, ()),
+    EventVersion(2, (), upcast=(
+        Split(("na'me\"\n--",), (("a'); DROP TABLE x; --",), ("b\\",)), "'\n*/ $$"),
+        Map(("k",), (("'); DROP TABLE x; --", "\n\"\"\"\nimport os"),), True, {"$$": "'"}),
+        Add(("x",), "'; SELECT 1; --\u2028"),
+    )),
+))
+CUSTOM = Event("WithCustom", (
+    EventVersion(1, ()),
+    EventVersion(2, (), upcast=(Custom("json:loads", "data - 'x'"),)),
+))
+LONG = Event("A" + "VeryLong" * 10 + "EventName", (
+    EventVersion(1, ()), EventVersion(2, (), upcast=(Add(("a",), 1),)),
+    EventVersion(3, (), upcast=(Add(("b",), 2),)),
+))
+ALL = [*EVENTS, HOSTILE, CUSTOM, LONG]
+
+
+def test_python_passes_mypy_strict_and_ruff(tmp_path: Path) -> None:
+    module = tmp_path / "upcasters.py"
+    module.write_text(python_upcasters(ALL), encoding="utf-8")
+    for tool in (["mypy", "--strict"], ["ruff", "check", "--no-cache"]):
+        result = subprocess.run([sys.executable, "-m", *tool, str(module)], cwd=tmp_path,
+                                capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_python_never_changes_its_argument(tmp_path: Path) -> None:
+    module = load_module(python_upcasters(EVENTS), tmp_path)
+    payload = {"holder": {"a": 1, "holder": {"a": 2}, "name": "x y"}, "a": "1", "name": "p q"}
+    snapshot = repr(payload)
+    for function in module.UPCASTERS.values():
+        function(payload)
+    assert repr(payload) == snapshot
+
+
+def test_sql_is_idempotent_inlined_and_hostile_values_stay_values(pg_dsn: str) -> None:
+    sql = sql_upcasters(ALL, 'odd"schema')
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        conn.execute('CREATE SCHEMA "odd""schema"')
+        conn.execute(sql.encode())
+        conn.execute(sql.encode())  # CREATE OR REPLACE: applying twice is fine
+        conn.execute("CREATE TABLE t (data jsonb)")
+        plan = conn.execute(
+            'EXPLAIN VERBOSE SELECT "odd""schema".upcast(\'Split0\', 1, data) FROM t').fetchall()
+        assert not any("upcast_split0" in row[0] for row in plan), plan  # no call left: inlined
+        tables = conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
+        assert tables.fetchone() == (1,)
+        names = conn.execute("SELECT proname FROM pg_proc WHERE proname LIKE 'upcast_a_very%'")
+        assert len({row[0] for row in names}) == 5  # long names shortened, still distinct
+
+
+def test_hostile_values_agree_in_both_languages(pg_dsn: str) -> None:
+    with Upcasters.open([HOSTILE], pg_dsn) as loaded:
+        payload = {"na'me\"\n--": "x'\n*/ $$y", "k": "'); DROP TABLE x; --"}
+        python = loaded.python(HOSTILE, 1, dict(payload))
+        (sql,) = loaded.sql(HOSTILE, 1, [__import__("json").dumps(payload)])
+        assert canonical(python) == canonical(from_json(sql))
+        assert python["a'); DROP TABLE x; --"] == "x" and python["b\\"] == "y"
+        assert python["k"] == "\n\"\"\"\nimport os"
+        loaded.check(HOSTILE, 1, max_examples=50)

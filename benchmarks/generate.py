@@ -69,10 +69,7 @@ def write_project(root: Path) -> None:
 
 
 def run(root: Path, *args: str) -> tuple[float, subprocess.CompletedProcess[str]]:
-    code = ("import sys, escodegen.upcast\n"
-            "if not hasattr(escodegen.upcast, 'python_upcasters'):\n"
-            "    from tests.emit_python.standin import python_upcasters\n"
-            "    escodegen.upcast.python_upcasters = python_upcasters\n"
+    code = ("import sys\n"
             "from escodegen.cli import main\n"
             "sys.exit(main(sys.argv[1:]))\n")
     started = time.perf_counter()

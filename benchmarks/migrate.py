@@ -26,8 +26,8 @@ import re
 import sys
 import time
 import types
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -44,20 +44,14 @@ from escodegen.emit.postgres import render
 from escodegen.model import Project
 from escodegen.upcast import python_upcasters
 from tests.migrate import shop_history
-from tests.postgres import fresh_database, server_dsn
+from tests.postgres import benchmark_database
 
 COLUMNS = ("global_position, event_id, stream_id, stream_position, event_type, event_version, "
            "data, metadata, correlation_id, causation_id, recorded_at, tx_id")
 
 
-@contextmanager
-def database(dsn: str | None) -> Iterator[str]:
-    if dsn:
-        yield dsn
-        return
-    with ExitStack() as stack:
-        server = stack.enter_context(server_dsn())
-        yield stack.enter_context(fresh_database(server, "bench_migrate"))
+def database(dsn: str | None) -> AbstractContextManager[str]:
+    return benchmark_database(dsn, "bench_migrate")
 
 
 def seed(dsn: str, project: Project, events: int) -> None:

@@ -18,8 +18,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -31,17 +30,11 @@ sys.path.insert(0, str(ROOT))
 
 from escodegen.check import compile_project
 from escodegen.emit.postgres import render
-from tests.postgres import fresh_database, server_dsn
+from tests.postgres import benchmark_database
 
 
-@contextmanager
-def database(dsn: str | None) -> Iterator[str]:
-    if dsn:
-        yield dsn
-        return
-    with ExitStack() as stack:
-        server = stack.enter_context(server_dsn())
-        yield stack.enter_context(fresh_database(server, "bench"))
+def database(dsn: str | None) -> AbstractContextManager[str]:
+    return benchmark_database(dsn, "bench")
 
 
 def install(dsn: str) -> None:

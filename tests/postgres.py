@@ -50,3 +50,13 @@ def fresh_database(admin_dsn: str, label: str = "t") -> Iterator[str]:
     finally:
         with psycopg.connect(admin_dsn, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def benchmark_database(dsn: str | None, label: str) -> Iterator[str]:
+    """The benchmarks' database: the given DSN, or a fresh one on a server started for the run."""
+    if dsn:
+        yield dsn
+        return
+    with server_dsn() as server, fresh_database(server, label) as database:
+        yield database

@@ -9,24 +9,12 @@ from types import ModuleType
 
 import pytest
 
-import escodegen.upcast
-
 ROOT = Path(__file__).resolve().parents[2]
-
-
-if not hasattr(escodegen.upcast, "python_upcasters"):
-    # Until the upcast stage provides it (then this branch is dead and can go).
-    from tests.emit_python.standin import python_upcasters
-
-    escodegen.upcast.python_upcasters = python_upcasters  # type: ignore[attr-defined]
 
 
 def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     """The real command line in a fresh interpreter (what a user runs)."""
-    code = ("import sys, escodegen.upcast\n"
-            "if not hasattr(escodegen.upcast, 'python_upcasters'):\n"
-            "    from tests.emit_python.standin import python_upcasters\n"
-            "    escodegen.upcast.python_upcasters = python_upcasters\n"
+    code = ("import sys\n"
             "from escodegen.cli import main\n"
             "sys.exit(main(sys.argv[1:]))\n")
     env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}

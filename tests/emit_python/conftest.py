@@ -43,3 +43,31 @@ def shop_events(generated_shop: Path) -> Iterator[ModuleType]:
         yield importlib.import_module("shop_events")
     finally:
         sys.path.remove(str(generated_shop / "generated"))
+
+
+@pytest.fixture(scope="session")
+def generated_pydantic_shop(generated_shop: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """examples/shop with `models: pydantic`, generated once as package `shop_models`."""
+    import shutil
+
+    project = tmp_path_factory.mktemp("pydantic_shop") / "shop"
+    shutil.copytree(generated_shop, project, ignore=shutil.ignore_patterns("generated"))
+    config = project / "escodegen.yaml"
+    text = config.read_text()
+    dataclasses = "{out: generated/shop_events, package: shop_events, models: dataclasses}"
+    assert dataclasses in text
+    config.write_text(text.replace(
+        dataclasses, "{out: generated/shop_models, package: shop_models, models: pydantic}"))
+    result = run_cli("generate", "--target", "python", cwd=project)
+    assert result.returncode == 0, result.stderr
+    return project
+
+
+@pytest.fixture(scope="session")
+def shop_models(generated_pydantic_shop: Path) -> Iterator[ModuleType]:
+    """The pydantic-mode package, imported."""
+    sys.path.insert(0, str(generated_pydantic_shop / "generated"))
+    try:
+        yield importlib.import_module("shop_models")
+    finally:
+        sys.path.remove(str(generated_pydantic_shop / "generated"))

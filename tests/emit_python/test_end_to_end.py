@@ -12,6 +12,7 @@ from types import ModuleType
 from typing import Any
 
 import psycopg
+import pytest
 
 from escodegen.check import compile_project
 from tests.emit_python.test_generated_package import _order_class
@@ -122,3 +123,22 @@ def test_snapshots_every_n_across_a_batch_and_never_of_another_state_version(
         assert (replayed.replayed, replayed.state.items) == (103, 103)
         row = conn.execute("select state_version, stream_version from es.snapshots").fetchone()
         assert row == (1, 103)
+
+
+def test_a_stored_event_that_does_not_decode_says_which_and_where(
+        generated_shop: Path, shop_events: ModuleType, pg_dsn: str) -> None:
+    _apply_sql(generated_shop, pg_dsn)
+    with psycopg.connect(pg_dsn) as conn:
+        _append_raw(conn, "Customer-bad", [{
+            "event_type": "CustomerRegistered", "event_version": 1,
+            "data": {"customerId": str(uuid.uuid4()), "email": "nameless@example.org"}}])
+        conn.commit()
+        with pytest.raises(shop_events.CodecError) as caught:
+            shop_events.EventStore(conn).read_stream("Customer-bad")
+        row = conn.execute("select global_position, event_id from es.events").fetchone()
+    assert row is not None
+    error = caught.value
+    assert str(error) == "CustomerRegistered version 1: name: required field is missing"
+    assert (error.event_type, error.version, error.fields) == ("CustomerRegistered", 1, ("name",))
+    assert error.__notes__ == [
+        f"stored as Customer-bad:1 (global position {row[0]}, id {row[1]})"]

@@ -8,7 +8,7 @@ from typing import Any
 from escodegen.diagnostics import Report
 from escodegen.emit import EmitError
 from escodegen.model import Aggregate, Field, FieldType, Project, Projection
-from escodegen.model.naming import pascal, snake
+from escodegen.model.naming import pascal, snake, version_class
 
 # Annotations of state fields, and the import each one needs.
 _ANNOTATIONS: dict[str, tuple[str, str | None]] = {
@@ -99,6 +99,8 @@ def package_context(project: Project, event_classes: dict[str, list[str]]) -> di
         "module": snake(event.name),
         "latest": event.latest.number,
         "classes": sorted(event_classes[event.name]),
+        "version_classes": [version_class(event.name, v.number, event.latest.number)
+                            for v in event.versions],
         "description": event.description or "",
     } for event in sorted(project.events, key=lambda e: snake(e.name))]
     return {

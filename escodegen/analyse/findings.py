@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from escodegen.analyse.rules import BY_ID, SEVERITIES, Rule, Severity
 from escodegen.diagnostics import Span
-from escodegen.model import Ignore
+from escodegen.model import Ignore, Project
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,15 @@ def ordered(findings: Iterable[Finding]) -> list[Finding]:
     return sorted(findings, key=lambda f: (severity_rank(f.severity), f.path, f.rule, f.arguments))
 
 
+def _matches(entry: Ignore, finding: Finding) -> bool:
+    """Same rule id, and the path equal or matched by the entry's glob."""
+    return entry.rule.upper() == finding.rule and fnmatch.fnmatchcase(finding.path, entry.path)
+
+
+def _first_match(finding: Finding, entries: Sequence[Ignore]) -> int | None:
+    return next((n for n, entry in enumerate(entries) if _matches(entry, finding)), None)
+
+
 def apply_ignores(findings: Iterable[Finding], ignores: Iterable[Ignore]) -> list[Finding]:
     """Mark findings matched by an ignore entry (same rule id, path equal or a glob match).
 
@@ -66,13 +76,97 @@ def apply_ignores(findings: Iterable[Finding], ignores: Iterable[Ignore]) -> lis
     entries = tuple(ignores)
     result = []
     for finding in findings:
-        match = next((i for i in entries
-                      if i.rule.upper() == finding.rule and fnmatch.fnmatchcase(finding.path, i.path)),
-                     None)
+        match = _first_match(finding, entries)
         if match is not None and finding.definition.ignorable:
-            finding = replace(finding, ignored_by=match)
+            finding = replace(finding, ignored_by=entries[match])
         result.append(finding)
     return result
+
+
+@dataclass(frozen=True)
+class UnusedIgnore:
+    """An `ignore:` entry of escodegen.yaml that suppresses nothing: a stale suppression."""
+
+    entry: Ignore
+    why: str
+    """Why it has no effect: it matches no finding, its rule cannot be ignored, ..."""
+    span: Span | None = None
+    """Where the entry is in escodegen.yaml."""
+
+    @property
+    def message(self) -> str:
+        return (f"ignore entry {{rule: {self.entry.rule}, path: {self.entry.path}}} {self.why}; "
+                "remove it from escodegen.yaml")
+
+
+def unused_ignores(ignores: Sequence[Ignore], findings: Iterable[Finding],
+                   spans: Mapping[int, Span] | None = None,
+                   compared: str = "") -> list[UnusedIgnore]:
+    """The entries of `ignores` that suppress none of `findings`, in the order they are written.
+
+    An entry is used when it is the first entry matching an ignorable finding (what
+    `apply_ignores` marks). `findings` may hold the findings of several comparisons (`diff`
+    passes its own and those against the registry): an entry used by any of them is in use.
+    `compared` names what was compared, for the message ("against the registry").
+    """
+    entries = tuple(ignores)
+    used: set[int] = set()
+    blocked: dict[int, str] = {}  # entry -> a matching rule that cannot be ignored
+    shadowed: dict[int, int] = {}  # entry -> the earlier entry that took its findings
+    for finding in findings:
+        matching = [n for n, entry in enumerate(entries) if _matches(entry, finding)]
+        if not matching:
+            continue
+        if not finding.definition.ignorable:
+            for n in matching:
+                blocked.setdefault(n, finding.rule)
+            continue
+        used.add(matching[0])
+        for n in matching[1:]:
+            shadowed.setdefault(n, matching[0])
+    spans = spans or {}
+    result = []
+    for n, entry in enumerate(entries):
+        if n in used:
+            continue
+        if entry.rule.upper() not in BY_ID:
+            why = "names no diff rule (`escodegen rules` lists them)"
+        elif n in blocked:
+            why = f"has no effect: {blocked[n]} findings cannot be ignored"
+        elif n in shadowed:
+            earlier = spans.get(shadowed[n])
+            where = f" (line {earlier.line})" if earlier else ""
+            why = f"only matches findings that an earlier entry{where} already ignores"
+        else:
+            why = "matches no finding" + (f" {compared}" if compared else "")
+        result.append(UnusedIgnore(entry, why, spans.get(n)))
+    return result
+
+
+def unused_ignores_of(project: Project, findings: Iterable[Finding],
+                      compared: str = "") -> list[UnusedIgnore]:
+    """`unused_ignores` of the project's entries, located in its project file."""
+    if not project.ignores:
+        return []
+    return unused_ignores(project.ignores, findings, ignore_spans(project.project_file), compared)
+
+
+def ignore_spans(project_file: Path) -> dict[int, Span]:
+    """Where each `ignore:` entry is in the project file (by index), read by escodegen's loader.
+
+    The model keeps the entries without positions; the file is small, so reading it again
+    costs next to nothing. Positions are relative to the project folder, as finding spans are.
+    """
+    from escodegen.diagnostics import Report
+    from escodegen.load.yaml_source import load_yaml_file
+
+    document = load_yaml_file(project_file, project_file.name, Report())
+    if document is None or not isinstance(document.data, dict):
+        return {}
+    entries = document.data.get("ignore")
+    if not isinstance(entries, list):
+        return {}
+    return {n: document.span(("ignore", n)) for n in range(len(entries))}
 
 
 def reaches(finding: Finding, fail_on: str) -> bool:

@@ -16,8 +16,9 @@ from typing import Any
 from xml.etree import ElementTree
 
 from escodegen import __version__
-from escodegen.analyse.findings import Finding, ordered, reaches
+from escodegen.analyse.findings import Finding, UnusedIgnore, ordered, reaches, severity_rank
 from escodegen.analyse.rules import RULES, SEVERITIES
+from escodegen.diagnostics import Span
 
 FORMATS = ("text", "json", "markdown", "github", "junit", "sarif")
 FAIL_ON = ("error", "warning", "info", "never")
@@ -35,10 +36,18 @@ class Outcome:
     root: Path = Path(".")
     """The project folder; finding spans are relative to it and are shown relative to the
     current folder (the repository root in CI, as GitHub annotations need)."""
+    unused: tuple[UnusedIgnore, ...] = ()
+    """`ignore:` entries that suppress nothing: warnings, shown after the findings."""
 
     @property
     def failed(self) -> bool:
-        return any(reaches(f, self.fail_on) for f in self.findings)
+        return (any(reaches(f, self.fail_on) for f in self.findings)
+                or (bool(self.unused) and self.unused_fail))
+
+    @property
+    def unused_fail(self) -> bool:
+        """Do the unused-ignore warnings reach --fail-on (warning or info)?"""
+        return self.fail_on != "never" and severity_rank("warning") <= severity_rank(self.fail_on)
 
     @property
     def active(self) -> list[Finding]:
@@ -52,17 +61,18 @@ class Outcome:
         counter = Counter(f.severity for f in self.active)
         return {s: counter.get(s, 0) for s in SEVERITIES}
 
-    def location(self, finding: Finding) -> tuple[str, int, int] | None:
-        if finding.span is None:
+    def location(self, item: Finding | UnusedIgnore) -> tuple[str, int, int] | None:
+        span: Span | None = item.span
+        if span is None:
             return None
-        path = self.root / finding.span.file
+        path = self.root / span.file
         try:
             shown = os.path.relpath(path)
         except ValueError:  # another drive on Windows
             shown = str(path)
         if shown.startswith(".."):
             shown = str(path)
-        return shown.replace(os.sep, "/"), finding.span.line, finding.span.column
+        return shown.replace(os.sep, "/"), span.line, span.column
 
 
 def render(outcome: Outcome, fmt: str) -> str:
@@ -75,6 +85,9 @@ def summary_line(outcome: Outcome) -> str:
              f"{counts['info']} info"]
     if outcome.ignored:
         parts.append(f"{len(outcome.ignored)} ignored")
+    if outcome.unused:
+        count = len(outcome.unused)
+        parts.append(f"{count} unused ignore entr{'y' if count == 1 else 'ies'}")
     return ", ".join(parts) + f" (against {outcome.against})"
 
 
@@ -100,6 +113,11 @@ def _text(outcome: Outcome) -> str:
             lines.append("        " + " · ".join(details))
         if finding.severity != "info":
             lines.append(f"        see: escodegen explain {finding.rule}")
+    for unused in outcome.unused:
+        where = outcome.location(unused)
+        at = f"  {where[0]}:{where[1]}:{where[2]}" if where else ""
+        lines.append(f"warning unused ignore {unused.entry.rule} {unused.entry.path}{at}")
+        lines.append(f"        {unused.message}")
     lines.append(summary_line(outcome))
     return "\n".join(lines) + "\n"
 
@@ -127,6 +145,19 @@ def finding_json(outcome: Outcome, finding: Finding) -> dict[str, Any]:
     }
 
 
+def unused_json(outcome: Outcome, unused: UnusedIgnore) -> dict[str, Any]:
+    where = outcome.location(unused)
+    return {
+        "rule": unused.entry.rule,
+        "path": unused.entry.path,
+        "reason": unused.entry.reason,
+        "message": unused.message,
+        "file": where[0] if where else None,
+        "line": where[1] if where else None,
+        "column": where[2] if where else None,
+    }
+
+
 def _json(outcome: Outcome) -> str:
     document = {
         "version": REPORT_VERSION,
@@ -135,6 +166,7 @@ def _json(outcome: Outcome) -> str:
         "ok": not outcome.failed,
         "summary": {**outcome.counts(), "ignored": len(outcome.ignored)},
         "findings": [finding_json(outcome, f) for f in ordered(outcome.findings)],
+        "unused_ignores": [unused_json(outcome, u) for u in outcome.unused],
     }
     return json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n"
 
@@ -150,7 +182,8 @@ def _markdown(outcome: Outcome) -> str:
     serious = [f for f in outcome.active if f.severity != "info"]
     if not serious:
         extra = f" ({counts['info']} info)" if counts["info"] else ""
-        return f"✅ **escodegen**: no breaking change against `{outcome.against}`{extra}.\n"
+        line = f"✅ **escodegen**: no breaking change against `{outcome.against}`{extra}.\n"
+        return line + _markdown_unused(outcome)
     mark = "❌" if outcome.failed else "⚠️"
     lines = [f"{mark} **escodegen**: {summary_line(outcome)}", "", "<details>",
              (f"<summary>{len(outcome.active)} finding{'' if len(outcome.active) == 1 else 's'}"
@@ -166,7 +199,19 @@ def _markdown(outcome: Outcome) -> str:
         lines += [f"- {f.rule} `{f.path}`: {_cell(f.ignored_by.reason)}"
                   for f in outcome.ignored if f.ignored_by]
     lines += ["", "</details>", ""]
-    return "\n".join(lines)
+    return "\n".join(lines) + _markdown_unused(outcome)
+
+
+def _markdown_unused(outcome: Outcome) -> str:
+    """Stale `ignore:` entries, outside the collapsed details: each is a one-line fix."""
+    if not outcome.unused:
+        return ""
+    lines = ["", "⚠️ Unused `ignore` entries (remove them from escodegen.yaml):", ""]
+    for unused in outcome.unused:
+        where = outcome.location(unused)
+        at = f" ({where[0]}:{where[1]})" if where else ""
+        lines.append(f"- {unused.entry.rule} `{unused.entry.path}`{at}: {_cell(unused.why)}")
+    return "\n".join(lines) + "\n"
 
 
 # -- GitHub workflow annotations -------------------------------------------------------------
@@ -192,6 +237,13 @@ def _github(outcome: Outcome) -> str:
         props.append(f"title={_escape_property(f'{f.rule} {f.definition.name}')}")
         message = f.message + (f"\nstrategy: {f.strategy}" if f.strategy else "")
         lines.append(f"::{_LEVELS[f.severity]} {','.join(props)}::{_escape_data(message)}")
+    for unused in outcome.unused:
+        props = []
+        where = outcome.location(unused)
+        if where:
+            props += [f"file={_escape_property(where[0])}", f"line={where[1]}", f"col={where[2]}"]
+        props.append(f"title={_escape_property('unused ignore entry')}")
+        lines.append(f"::warning {','.join(props)}::{_escape_data(unused.message)}")
     lines.append(summary_line(outcome))
     return "\n".join(lines) + "\n"
 
@@ -201,10 +253,12 @@ def _github(outcome: Outcome) -> str:
 def _junit(outcome: Outcome) -> str:
     findings = ordered(outcome.findings)
     failures = sum(1 for f in findings if reaches(f, outcome.fail_on))
+    failures += len(outcome.unused) if outcome.unused_fail else 0
+    cases = len(findings) + len(outcome.unused)
     suite = ElementTree.Element("testsuite", name=f"escodegen against {outcome.against}",
-                                tests=str(max(len(findings), 1)), failures=str(failures),
+                                tests=str(max(cases, 1)), failures=str(failures),
                                 errors="0", skipped=str(len(outcome.ignored)))
-    if not findings:
+    if not cases:
         ElementTree.SubElement(suite, "testcase", classname="escodegen", name="no changes")
     for f in findings:
         case = ElementTree.SubElement(suite, "testcase", classname=f"{f.rule}.{f.definition.name}",
@@ -221,6 +275,17 @@ def _junit(outcome: Outcome) -> str:
                 f"fingerprint: {f.fingerprint}")))
         else:
             ElementTree.SubElement(case, "system-out").text = f"{f.severity}: {f.message}"
+    for unused in outcome.unused:
+        case = ElementTree.SubElement(suite, "testcase", classname="escodegen.unused-ignore",
+                                      name=f"{unused.entry.rule} {unused.entry.path}")
+        where = outcome.location(unused)
+        text = "\n".join(filter(None, (f"{where[0]}:{where[1]}:{where[2]}" if where else "",
+                                       f"reason given: {unused.entry.reason}")))
+        if outcome.unused_fail:
+            failure = ElementTree.SubElement(case, "failure", type="warning", message=unused.message)
+            failure.text = text
+        else:
+            ElementTree.SubElement(case, "system-out").text = f"warning: {unused.message}\n{text}"
     root = ElementTree.Element("testsuites")
     root.append(suite)
     ElementTree.indent(root)
@@ -261,14 +326,30 @@ def _sarif(outcome: Outcome) -> str:
         if f.ignored_by is not None:
             result["suppressions"] = [{"kind": "external", "justification": f.ignored_by.reason}]
         results.append(result)
+    run: dict[str, Any] = {
+        "tool": {"driver": {"name": "escodegen", "version": __version__,
+                            "informationUri": "https://escodegen.dev", "rules": rules}},
+        "results": results,
+    }
+    if outcome.unused:
+        # Not results (no rule was broken) but notifications about the tool's configuration.
+        notifications = []
+        for unused in outcome.unused:
+            notification: dict[str, Any] = {"descriptor": {"id": "unused-ignore"},
+                                            "level": "warning",
+                                            "message": {"text": unused.message}}
+            where = outcome.location(unused)
+            if where:
+                notification["locations"] = [{"physicalLocation": {
+                    "artifactLocation": {"uri": where[0]},
+                    "region": {"startLine": where[1], "startColumn": where[2]}}}]
+            notifications.append(notification)
+        run["invocations"] = [{"executionSuccessful": True,
+                               "toolConfigurationNotifications": notifications}]
     document = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "escodegen", "version": __version__,
-                                "informationUri": "https://escodegen.dev", "rules": rules}},
-            "results": results,
-        }],
+        "runs": [run],
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 

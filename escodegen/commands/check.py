@@ -54,7 +54,7 @@ def check(ctx: click.Context, fmt: str, fail_on: str, output: Path | None) -> No
     Exit 0 when no active finding reaches --fail-on, 1 when one does, 2 on tool errors.
     """
     from escodegen.analyse.compare import compare, invalid_findings
-    from escodegen.analyse.findings import apply_ignores
+    from escodegen.analyse.findings import apply_ignores, unused_ignores_of
     from escodegen.analyse.formats import Outcome
     from escodegen.analyse.registry import RegistryError, open_registry
     from escodegen.check import compile_project
@@ -65,6 +65,7 @@ def check(ctx: click.Context, fmt: str, fail_on: str, output: Path | None) -> No
         fail(ctx, f"no project file at {location.project_file} (run `escodegen init`)")
     project, report = compile_project(location.project_file)
     root = location.project_file.parent
+    unused = []
     if project is None or report.has_errors:
         findings = invalid_findings(report)
     else:
@@ -72,5 +73,7 @@ def check(ctx: click.Context, fmt: str, fail_on: str, output: Path | None) -> No
             contract = open_registry(project.registry).contract()
         except RegistryError as error:
             fail(ctx, f"cannot read the registry: {error}")
-        findings = apply_ignores(compare(contract, project), project.ignores)
-    finish(ctx, Outcome(tuple(findings), "registry", fail_on, root), fmt, output)
+        found = compare(contract, project)
+        findings = apply_ignores(found, project.ignores)
+        unused = unused_ignores_of(project, found, "against the registry")
+    finish(ctx, Outcome(tuple(findings), "registry", fail_on, root, tuple(unused)), fmt, output)

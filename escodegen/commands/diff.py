@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from escodegen.commands.check import fail, finish, report_options
 from escodegen.commands.common import ProjectLocation
+
+if TYPE_CHECKING:
+    from escodegen.analyse.findings import Finding, UnusedIgnore
+    from escodegen.model import Project
 
 
 @click.command()
@@ -23,7 +28,7 @@ def diff(ctx: click.Context, against: str, fmt: str, fail_on: str, output: Path 
     Exit 0 when no active finding reaches --fail-on, 1 when one does, 2 on tool errors
     (unknown ref, unreadable base).
     """
-    from escodegen.analyse.baseline import BaselineError, extract_at_ref, project_file_in_folder
+    from escodegen.analyse.baseline import BaselineError, open_baseline
     from escodegen.analyse.compare import compare, invalid_findings
     from escodegen.analyse.findings import apply_ignores
     from escodegen.analyse.formats import Outcome
@@ -36,22 +41,42 @@ def diff(ctx: click.Context, against: str, fmt: str, fail_on: str, output: Path 
         fail(ctx, f"no project file at {location.project_file} (run `escodegen init`)")
     with tempfile.TemporaryDirectory(prefix="escodegen-base-") as scratch:
         try:
-            folder = Path(against)
-            if folder.exists():
-                base_file = project_file_in_folder(folder, location.project_file.name)
-            else:
-                base_file = extract_at_ref(location.project_file, against, Path(scratch))
+            baseline = open_baseline(location.project_file, against, Path(scratch))
         except BaselineError as error:
             fail(ctx, str(error))
-        base, base_report = compile_project(base_file)
+        base, base_report = compile_project(baseline.project_file)
     if base is None or base_report.has_errors:
-        problems = "; ".join(d.render().splitlines()[0] for d in base_report if d.severity == "error")
-        fail(ctx, f"the declarations at {against} are invalid: {problems}")
+        fail(ctx, baseline.errors(base_report))
     assert base is not None
     head, report = compile_project(location.project_file)
+    unused = []
     if head is None or report.has_errors:
         findings = invalid_findings(report)
     else:
-        findings = apply_ignores(compare(contract_of(base, against), head, base), head.ignores)
-    outcome = Outcome(tuple(findings), against, fail_on, location.project_file.parent)
+        found = compare(contract_of(base, against), head, base)
+        findings = apply_ignores(found, head.ignores)
+        unused = _unused_ignores(head, found, against)
+    outcome = Outcome(tuple(findings), against, fail_on, location.project_file.parent, tuple(unused))
     finish(ctx, outcome, fmt, output)
+
+
+def _unused_ignores(head: Project, found: list[Finding], against: str) -> list[UnusedIgnore]:
+    """Ignore entries that neither this diff nor `escodegen check` (the registry) uses.
+
+    An entry written for `check` (a change published long ago) must not be called unused just
+    because this diff does not see that change, so the registry comparison is made too, but
+    only when some entry is unused by the diff. With an unreadable registry nothing is called
+    unused: `check` reports the registry problem.
+    """
+    from escodegen.analyse.compare import compare
+    from escodegen.analyse.findings import unused_ignores, unused_ignores_of
+    from escodegen.analyse.registry import RegistryError, open_registry
+
+    if not head.ignores or not unused_ignores(head.ignores, found):
+        return []
+    try:
+        contract = open_registry(head.registry).contract()
+    except RegistryError:
+        return []
+    return unused_ignores_of(head, [*found, *compare(contract, head)],
+                             f"against {against} or the registry")

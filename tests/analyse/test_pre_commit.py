@@ -35,13 +35,22 @@ def pre_commit(repo: Path, tmp: Path) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, check=False)
 
 
-def test_escodegen_check_hook(shop: Path, tmp_path: Path) -> None:
-    config = {"repos": [{"repo": "local", "hooks": hooks("escodegen-check")}]}
-    (shop / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
-    subprocess.run([str(VENV_BIN / "escodegen"), "-C", str(shop), "publish"], check=True,
+def escodegen(project: Path, *args: str) -> None:
+    subprocess.run([str(VENV_BIN / "escodegen"), "-C", str(project), *args], check=True,
                    capture_output=True)
-    subprocess.run(["git", "init", "-q"], cwd=shop, check=True)
-    subprocess.run(["git", "add", "."], cwd=shop, check=True)
+
+
+def git_repo_with(project: Path, *hook_ids: str) -> None:
+    """Make `project` a git repository (everything staged) whose pre-commit config runs the hooks."""
+    config = {"repos": [{"repo": "local", "hooks": hooks(*hook_ids)}]}
+    (project / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
+    subprocess.run(["git", "add", "."], cwd=project, check=True)
+
+
+def test_escodegen_check_hook(shop: Path, tmp_path: Path) -> None:
+    escodegen(shop, "publish")
+    git_repo_with(shop, "escodegen-check")
     passed = pre_commit(shop, tmp_path)
     assert passed.returncode == 0, passed.stdout + passed.stderr
     assert "escodegen check" in passed.stdout and "Passed" in passed.stdout
@@ -51,3 +60,35 @@ def test_escodegen_check_hook(shop: Path, tmp_path: Path) -> None:
     failed = pre_commit(shop, tmp_path)
     assert failed.returncode == 1
     assert "ESD120 OrderPlaced.v1" in failed.stdout and "ESD110 OrderPlaced.v1.totalAmount" in failed.stdout
+
+
+def test_escodegen_generate_check_hook(shop: Path, tmp_path: Path) -> None:
+    escodegen(shop, "generate")
+    git_repo_with(shop, "escodegen-generate-check")
+    passed = pre_commit(shop, tmp_path)
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert "escodegen generate --check" in passed.stdout and "Passed" in passed.stdout
+
+    # A hand edit of a generated file: the hook fails and names the file.
+    sql = shop / "generated" / "sql" / "003_upcasters.sql"
+    sql.write_text(sql.read_text(encoding="utf-8") + "-- edited by hand\n", encoding="utf-8")
+    edited = pre_commit(shop, tmp_path)
+    assert edited.returncode == 1, edited.stdout
+    assert "Failed" in edited.stdout
+    assert "stale: generated/sql/003_upcasters.sql" in edited.stdout
+    assert "-- edited by hand" in edited.stdout  # the diff shows what generate would undo
+    assert "stale: generated/shop_events" not in edited.stdout  # only the edited file
+    subprocess.run(["git", "checkout", "--", "."], cwd=shop, check=True)
+    assert pre_commit(shop, tmp_path).returncode == 0
+
+    # A declaration changed without re-generating: the hook fails and names the stale files.
+    items = shop / "events" / "order.yaml"
+    items.write_text(items.read_text(encoding="utf-8").replace(
+        "fields: {orderId: uuid, sku: string, quantity: integer}",
+        "fields: {orderId: uuid, sku: string, quantity: integer, giftWrap: boolean?}"),
+        encoding="utf-8")
+    assert subprocess.run(["git", "diff", "--quiet"], cwd=shop, check=False).returncode == 1
+    changed = pre_commit(shop, tmp_path)
+    assert changed.returncode == 1, changed.stdout
+    assert "stale: generated/shop_events/events/order_item_added.py" in changed.stdout
+    assert "out of date; run `escodegen generate`" in changed.stdout

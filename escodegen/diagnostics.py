@@ -57,12 +57,17 @@ CODES: dict[str, Code] = _codes(
     Code("ES202", "invalid identifier",
          "Event and aggregate names are PascalCase ([A-Z][A-Za-z0-9]*); fields, projections and "
          "columns match [A-Za-z_][A-Za-z0-9_]*."),
-    Code("ES203", "reserved name", "Pick a name that is not a Python keyword or reserved by the generated code."),
+    Code("ES203", "reserved name",
+         "Pick a name that is not a Python keyword or reserved by the generated code or the event "
+         "store (docs/language.md#reserved-names)."),
     Code("ES204", "names collide after case conversion",
          "Generated code converts names to snake_case and PascalCase; rename one of them."),
     Code("ES205", "unknown event", "Declare the event, or fix the spelling."),
     Code("ES206", "unknown aggregate", "Declare the aggregate, or fix the spelling."),
     Code("ES207", "unknown field", "Reference a field that the declaration has."),
+    Code("ES208", "generated PostgreSQL name too long",
+         "PostgreSQL keeps 63 bytes of a name; shorten the declaration's name "
+         "(docs/language.md#reserved-names)."),
     # ES3xx: versions and upcast chains
     Code("ES301", "version numbers not consecutive", "Versions are numbered 1, 2, 3, … without gaps."),
     Code("ES302", "upcast on the first version", "Version 1 has nothing to upcast from; remove `upcast`."),

@@ -33,9 +33,22 @@ def test_every_error_code_of_the_front_half_has_a_broken_example() -> None:
     seen = {re.search(r"(ES[0-9]+)", line).group(1)
             for case in BROKEN for line in (case / "expected.txt").read_text().splitlines()}
     assert {"ES001", "ES002", "ES003", "ES004", "ES005", "ES101", "ES201", "ES202", "ES203",
-            "ES204", "ES205", "ES206", "ES301", "ES401", "ES402", "ES403", "ES405", "ES406"} <= seen
+            "ES204", "ES205", "ES206", "ES208", "ES301", "ES401", "ES402", "ES403", "ES405", "ES406"} <= seen
 
 
 def test_the_shop_example_is_valid() -> None:
     code, lines = validate(EXAMPLES / "shop")
     assert (code, lines) == (0, [])
+
+
+def test_pii_on_a_projection_column_is_a_warning_not_silently_ignored(tmp_path: Path) -> None:
+    (tmp_path / "escodegen.yaml").write_text("escodegen: 1\nname: p\nsources: [d.yaml]\n")
+    (tmp_path / "d.yaml").write_text(
+        "events:\n  Registered:\n    subject: id\n"
+        "    versions: {1: {fields: {id: uuid, email: {type: string, pii: true}}}}\n"
+        "projections:\n  people:\n    key: [id]\n"
+        "    columns: {id: uuid, email: {type: string, pii: true}}\n"
+        "    on: {Registered: {upsert: {id: $.id, email: $.email}}}\n")
+    code, lines = validate(tmp_path)
+    assert code == 0
+    assert lines == ["d.yaml:8:25: warning ES101: `pii` on column people.email has no effect"]

@@ -1,7 +1,8 @@
 """Stage 2: check the loaded files and build the model.
 
 `compile_project` is the front half of the pipeline that every command starts with:
-load -> structure (meta-schemas) -> build the model -> semantic checks -> upcast chains.
+load -> structure (meta-schemas) -> build the model -> semantic checks -> PostgreSQL names
+-> upcast chains.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from pathlib import Path
 from escodegen.check.build import build_project
 from escodegen.check.chains import check_chains
 from escodegen.check.semantics import check_semantics
+from escodegen.check.sqlnames import check_sql_names
 from escodegen.check.structure import DECLARATIONS_SCHEMA, PROJECT_SCHEMA, check_structure
 from escodegen.diagnostics import Report
 from escodegen.load import load_project
@@ -34,5 +36,6 @@ def compile_project(project_file: Path) -> tuple[Project | None, Report]:
         return None, report
     project = build_project(loaded, report)
     check_semantics(project, report)
+    check_sql_names(project, report)
     check_chains(project.events, report)
     return project, report

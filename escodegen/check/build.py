@@ -263,9 +263,14 @@ def _assignments(node: _Located, report: Report) -> tuple[Assignment, ...]:
 def _projection(name: str, node: _Located, report: Report) -> Projection:
     spec = node.data
     key = tuple(spec["key"])
-    columns = tuple(
-        Column(f.name, f.type, f.required, f.span) for f in fields(node.at("columns"))
-    )
+    declared = fields(node.at("columns"))
+    columns = tuple(Column(f.name, f.type, f.required, f.span) for f in declared)
+    for f in declared:
+        if f.pii:
+            report.warning("ES101", f"`pii` on column {name}.{f.name} has no effect",
+                           f.span, "A purge clears the columns a handler fills from a field "
+                           "marked `pii` in the event; mark the event's field instead "
+                           "(docs/language.md#personal-data-and-the-regulatory-purge).")
     handlers = []
     for event_name, handler_spec in spec["on"].items():
         hnode = node.at("on", event_name)

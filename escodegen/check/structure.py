@@ -51,7 +51,8 @@ def _most_specific(errors: Iterable[ValidationError]) -> list[ValidationError]:
 def _report(doc: Document, error: ValidationError, report: Report) -> None:
     path = tuple(error.absolute_path)
     where = ".".join(str(p) for p in path) or "(top level)"
-    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+    if (error.validator == "additionalProperties" and isinstance(error.instance, dict)
+            and isinstance(error.schema, dict)):
         allowed = set(error.schema.get("properties", {}))
         for key in sorted(set(error.instance) - allowed):
             known = ", ".join(sorted(allowed))
@@ -70,7 +71,8 @@ def _message(error: ValidationError) -> str:
     if validator == "required":
         return error.message
     if validator == "enum":
-        return f"{_short(error.instance)} is not one of {', '.join(map(str, error.validator_value))}"
+        values = error.validator_value if isinstance(error.validator_value, list) else []
+        return f"{_short(error.instance)} is not one of {', '.join(map(str, values))}"
     if validator == "pattern" and isinstance(error.instance, str):
         return f"{_short(error.instance)} does not match {error.validator_value}"
     if validator == "type":

@@ -119,23 +119,43 @@ class Shape:
         return self._parent(path).pop(path[-1])
 
     def take(self, path: FieldPath) -> Slot:
-        """Remove the slot and every enclosing object this leaves without keys (as `move` does)."""
+        """Remove the slot and every enclosing object this leaves without keys (as `move` does).
+
+        An enclosing object whose remaining keys are all optional may be left empty, and so
+        removed, by some payloads: it becomes optional."""
         slot = self.delete(path)
         for depth in range(len(path) - 1, 0, -1):
             parent = self.get(path[:depth])
-            if parent.children:
+            if not parent.children:
+                self.delete(path[:depth])
+            elif any(child.required for child in parent.children.values()):
                 break
-            self.delete(path[:depth])
+            else:
+                self.set(path[:depth], replace(parent, required=False))
         return slot
 
     def put(self, path: FieldPath, slot: Slot) -> None:
-        """Write, creating the objects on the way (present exactly when the moved value is)."""
+        """Write, creating the objects on the way (present exactly when the moved value is).
+
+        An object already on the way is then present also whenever the value is; one that may
+        have been absent or null is created by some payloads holding nothing but the way to the
+        value, so its other keys become optional."""
         slots = self.fields
+        created = False  # whether the object at this depth may be new, holding only this write
         for key in path[:-1]:
             parent = slots.get(key)
             if parent is None or parent.children is None:
                 parent = Slot(FieldType("object"), slot.required, children={})
-                slots[key] = parent
+                created = True
+            else:
+                created = created or not parent.required
+                children = parent.children
+                if created:
+                    children = {name: replace(child, required=False)
+                                for name, child in children.items()}
+                parent = replace(parent, required=parent.required or slot.required,
+                                 children=children)
+            slots[key] = parent
             assert parent.children is not None
             slots = parent.children
         slots[path[-1]] = slot

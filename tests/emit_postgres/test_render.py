@@ -1,4 +1,5 @@
-"""The files themselves: header, determinism, sqlglot, applying twice, refused names."""
+"""The files themselves: header, determinism, sqlglot, applying twice. (Names a projection may
+not take are refused before rendering, by the check stage: tests/test_sql_names.py.)"""
 
 from __future__ import annotations
 
@@ -6,11 +7,9 @@ import dataclasses
 import re
 
 import psycopg
-import pytest
 import sqlglot
 from sqlglot import exp
 
-from escodegen.emit import EmitError
 from escodegen.emit.postgres import render
 from escodegen.model import Project
 from tests.emit_postgres.conftest import apply
@@ -83,18 +82,3 @@ def test_the_schema_is_the_configured_one(pg_dsn: str, shop_project: Project) ->
         "checkpoints", "customer_directory", "event_registry", "events", "order_summary",
         "snapshots", "streams",
     ]
-
-
-@pytest.mark.parametrize("name", ["events", "checkpoints", "orders__rebuild"])
-def test_a_projection_may_not_take_a_store_table_name(shop_project: Project, name: str) -> None:
-    taken = dataclasses.replace(shop_project.projections[0], name=name)
-    with pytest.raises(EmitError, match="taken by the event store"):
-        render(dataclasses.replace(shop_project, projections=(taken,)))
-
-
-def test_a_projection_column_may_not_take_a_bookkeeping_name(shop_project: Project) -> None:
-    projection = shop_project.projections[0]
-    column = dataclasses.replace(projection.columns[-1], name="lastPosition")
-    taken = dataclasses.replace(projection, columns=(*projection.columns[:-1], column))
-    with pytest.raises(EmitError, match="bookkeeping"):
-        render(dataclasses.replace(shop_project, projections=(taken,)))

@@ -9,6 +9,8 @@ import pytest
 
 from escodegen.check import compile_project
 from escodegen.diagnostics import Diagnostic
+from escodegen.upcast import python_upcasters
+from escodegen.upcast.verify import load_module
 from tests.conftest import EXAMPLES
 
 
@@ -131,3 +133,61 @@ def test_split_of_a_number_is_a_type_error(tmp_path: Path) -> None:
                                      "{customerId: uuid, age: integer}"))
     assert [d.code for d in found] == ["ES315"]
     assert "age, which is integer, not a string" in found[0].message
+
+
+# `move` creates the objects on its way to `to` (replacing an absent or null one) and removes
+# the objects `from` leaves empty: the check must see the optionality that produces, which the
+# generated upcaster (run below on the payload that decides it) shows.
+
+def upcast_v1(tmp_path: Path, events_yaml: str, payload: dict[str, object]) -> object:
+    project, _ = compile_project(tmp_path / "escodegen.yaml")
+    assert project is not None
+    module = load_module(python_upcasters(project.events), tmp_path)
+    return module.UPCASTERS[("CustomerRegistered", 1)](payload)
+
+
+OPTIONAL_CONTACT = ("{customerId: uuid, email: string, "
+                    "contact: {type: object, required: false, fields: {phone: string}}}")
+
+
+def test_move_into_an_optional_object_makes_it_as_present_as_the_moved_value(
+        tmp_path: Path) -> None:
+    yaml = customer("[{move: {from: email, to: contact.email}}]",
+                    "{customerId: uuid, contact: {type: object, fields: {email: string, "
+                    "phone: string?}}}", OPTIONAL_CONTACT)
+    assert check(tmp_path, yaml) == []
+    assert upcast_v1(tmp_path, yaml, {"customerId": "c", "email": "e"}) == {
+        "customerId": "c", "contact": {"email": "e"}}
+
+
+def test_move_into_an_optional_object_makes_its_other_fields_optional(tmp_path: Path) -> None:
+    yaml = customer("[{move: {from: email, to: contact.email}}]",
+                    "{customerId: uuid, contact: {type: object, required: false, "
+                    "fields: {email: string, phone: string}}}", OPTIONAL_CONTACT)
+    found = check(tmp_path, yaml)
+    assert [d.code for d in found] == ["ES310"], [d.render() for d in found]
+    assert "requires contact.phone but after CustomerRegistered v1->v2 it may be absent" in (
+        found[0].message)
+    assert upcast_v1(tmp_path, yaml, {"customerId": "c", "email": "e", "contact": None}) == {
+        "customerId": "c", "contact": {"email": "e"}}
+
+
+def test_move_out_of_an_object_can_leave_it_empty_and_so_absent(tmp_path: Path) -> None:
+    v1 = "{customerId: uuid, name: {type: object, fields: {first: string, middle: string?}}}"
+    yaml = customer("[{move: {from: name.first, to: firstName}}]",
+                    "{customerId: uuid, firstName: string, "
+                    "name: {type: object, fields: {middle: string?}}}", v1)
+    found = check(tmp_path, yaml)
+    assert [d.code for d in found] == ["ES310"], [d.render() for d in found]
+    assert "requires name but after CustomerRegistered v1->v2 it may be absent" in (
+        found[0].message)
+    assert upcast_v1(tmp_path, yaml, {"customerId": "c", "name": {"first": "f"}}) == {
+        "customerId": "c", "firstName": "f"}
+
+
+def test_move_out_of_an_object_with_a_required_field_left_keeps_it(tmp_path: Path) -> None:
+    v1 = "{customerId: uuid, name: {type: object, fields: {first: string, last: string}}}"
+    yaml = customer("[{move: {from: name.first, to: firstName}}]",
+                    "{customerId: uuid, firstName: string, "
+                    "name: {type: object, fields: {last: string}}}", v1)
+    assert check(tmp_path, yaml) == []

@@ -13,22 +13,15 @@ from functools import cache
 import jinja2
 
 from escodegen.analyse.schema import event_version_schema, fingerprint
-from escodegen.diagnostics import Report
-from escodegen.emit import HEADER, EmitError
+from escodegen.emit import HEADER
 from escodegen.emit.postgres.projection import ProjectionSql, projection_sql
 from escodegen.emit.postgres.sqltext import ident, literal
 from escodegen.model import Project
 from escodegen.model.naming import snake
+from escodegen.model.sqlnames import RESERVED_COLUMNS, RESERVED_TABLES, upcast_function
 from escodegen.resources import template_dir
 
 FILE_HEADER = f"-- {HEADER}"
-
-RESERVED_TABLES = frozenset(
-    {"events", "events_latest", "streams", "event_registry", "checkpoints", "snapshots"}
-)
-"""Names the store takes in the schema; a projection table may not have them."""
-RESERVED_COLUMNS = frozenset({"last_tx_id", "last_position"})
-"""Bookkeeping columns of every projection table."""
 
 
 @dataclass(frozen=True)
@@ -47,10 +40,12 @@ class EventSql:
 
 
 def render(project: Project) -> dict[str, str]:
-    """Every file of the target, by name, in the order they are applied."""
+    """Every file of the target, by name, in the order they are applied.
+
+    `project` is a checked one: names the store takes (RESERVED_TABLES, RESERVED_COLUMNS) and
+    names too long for PostgreSQL are refused by the check stage (escodegen.check.sqlnames)."""
     if project.postgres is None:
         return {}
-    _refuse_reserved_names(project)
     schema = project.postgres.schema
     common = {"header": FILE_HEADER, "project": project.name, "s": ident(schema)}
     files = {
@@ -103,7 +98,7 @@ def _jsonb(document: object) -> str:
 def _events(project: Project, schema: str) -> list[EventSql]:
     return [
         EventSql(literal(e.name), e.latest.number,
-                 ident(schema, f"upcast_{snake(e.name)}") if e.latest.number > 1 else None)
+                 ident(schema, upcast_function(e.name)) if e.latest.number > 1 else None)
         for e in project.events
     ]
 
@@ -112,22 +107,6 @@ def _upcasters(project: Project, schema: str) -> str:
     from escodegen.upcast import sql_upcasters
 
     return sql_upcasters(project.events, schema).strip()
-
-
-def _refuse_reserved_names(project: Project) -> None:
-    report = Report()
-    for projection in project.projections:
-        name = snake(projection.name)
-        if name in RESERVED_TABLES or name.endswith(("__rebuild", "__batch")):
-            report.error("ES203", f"projection name '{projection.name}' is taken by the "
-                         "event store's tables in PostgreSQL", projection.span)
-        for column in projection.columns:
-            if snake(column.name) in RESERVED_COLUMNS:
-                report.error("ES203", f"column '{column.name}' of projection "
-                             f"'{projection.name}' is taken by the projection's bookkeeping",
-                             column.span)
-    if report.diagnostics:
-        raise EmitError(report)
 
 
 __all__ = ["FILE_HEADER", "RESERVED_COLUMNS", "RESERVED_TABLES", "render"]

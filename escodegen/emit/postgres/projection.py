@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from escodegen.emit.postgres.sqltext import BATCH, column_type, constant, ident, literal, value
 from escodegen.model import Assignment, Event, Increment, PayloadRef, Project, Projection
 from escodegen.model.naming import snake
+from escodegen.model.sqlnames import ProjectionNames, batch_key_column, upcast_function
 
 TARGET = "t"
 """Alias of the projection table in handler statements."""
@@ -113,7 +114,8 @@ class ProjectionSql:
 
 
 def projection_sql(project: Project, projection: Projection, schema: str) -> ProjectionSql:
-    name = snake(projection.name)
+    names = ProjectionNames.of(projection.name)
+    name = names.base
     types = {c.name: column_type(c.type) for c in projection.columns}
     incremented = {a.column for h in projection.handlers for a in h.set
                    if isinstance(a.value, Increment)}
@@ -130,31 +132,31 @@ def projection_sql(project: Project, projection: Projection, schema: str) -> Pro
     )
     return ProjectionSql(
         name=name,
-        table=ident(schema, name),
-        rebuild_table=ident(schema, f"{name}__rebuild"),
-        rebuild_table_text=literal(ident(schema, f"{name}__rebuild")),
-        table_name=ident(name),
-        pkey=ident(f"{name}_pkey"),
-        rebuild_pkey=ident(f"{name}__rebuild_pkey"),
+        table=ident(schema, names.table),
+        rebuild_table=ident(schema, names.rebuild_table),
+        rebuild_table_text=literal(ident(schema, names.rebuild_table)),
+        table_name=ident(names.table),
+        pkey=ident(names.pkey),
+        rebuild_pkey=ident(names.rebuild_pkey),
         checkpoint=literal(name),
-        rebuild_checkpoint=literal(f"{name}__rebuild"),
+        rebuild_checkpoint=literal(names.rebuild_table),
         columns=columns,
         key=tuple(ident(snake(k)) for k in projection.key),
-        batch_keys=tuple(ident(f"k_{snake(k)}") for k in projection.key),
+        batch_keys=tuple(ident(batch_key_column(k)) for k in projection.key),
         handlers=handlers,
-        batch=ident(f"{name}__batch"),
-        catch_up=ident(schema, f"catch_up_{name}"),
-        apply=ident(schema, f"apply_{name}"),
-        begin_rebuild=ident(schema, f"begin_rebuild_{name}"),
-        rebuild_step=ident(schema, f"rebuild_step_{name}"),
-        finish_rebuild=ident(schema, f"finish_rebuild_{name}"),
+        batch=ident(names.batch),
+        catch_up=ident(schema, names.function("catch_up")),
+        apply=ident(schema, names.function("apply")),
+        begin_rebuild=ident(schema, names.function("begin_rebuild")),
+        rebuild_step=ident(schema, names.function("rebuild_step")),
+        finish_rebuild=ident(schema, names.function("finish_rebuild")),
     )
 
 
 def _source(event: Event | None, name: str, schema: str) -> EventSource:
     if event is None:  # the checker reports unknown events; render only checked projects
         raise ValueError(f"projection handler of an undeclared event {name!r}")
-    upcaster = ident(schema, f"upcast_{snake(name)}") if event.latest.number > 1 else None
+    upcaster = ident(schema, upcast_function(name)) if event.latest.number > 1 else None
     return EventSource(literal(name), event.latest.number, upcaster)
 
 

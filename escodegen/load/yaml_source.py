@@ -161,11 +161,11 @@ def _build(parser: Any, doc: Document, report: Report) -> Document | None:
             parent.value.append(value)
             return
         key, parent.key = parent.key, None  # keys are never containers: rejected at their start
+        assert key is not None
         if key in parent.value:
             first = doc.key_spans.get((*parent.path, key))
             where = f" (first at line {first.line})" if first else ""
             report.error("ES002", f"duplicate key '{key}'{where}", parent.key_span)
-        assert key is not None
         parent.value[key] = value
 
     def child_path() -> JsonPath:

@@ -63,6 +63,32 @@ def test_every_event_equals_the_python_upcasters_output(
     assert rewritten > 5000
 
 
+def test_a_record_of_an_earlier_migration_is_kept_and_extended(
+        store: str, shop_migration: EventsMigration) -> None:
+    """An event rewritten before (by another migration) keeps that record and gets this one
+    after it; a first rewrite gets a record of its own: the two ways the SQL builds it."""
+    earlier = {"migration": "older", "from_version": 1, "to_version": 1}
+    seeded: list[shop_history.Row] = [
+        ("Customer-1", "CustomerRegistered", 1,
+         {"customerId": "5a4f1c1e-7a89-4d3e-9a51-2d0c1c4f7e10", "name": "Ada Lovelace",
+          "email": "ada@example.com"}, {"escodegen_migrations": [earlier], "source": "x"}),
+        ("Customer-2", "CustomerRegistered", 2,
+         {"customerId": "5a4f1c1e-7a89-4d3e-9a51-2d0c1c4f7e11", "firstName": "Cher",
+          "lastName": "", "email": "cher@example.com"}, {"source": "y"}),
+    ]
+    with psycopg.connect(store, autocommit=True) as conn:
+        shop_history.load(conn, seeded)
+    runner.run(store, shop_migration, batch_size=10)
+    with psycopg.connect(store, autocommit=True) as conn:
+        metadata = [payload(text) for (text,) in conn.execute(
+            "select metadata::text from es.events order by global_position")]
+    record = {"migration": shop_migration.id, "to_version": 3}
+    assert metadata == [
+        {"escodegen_migrations": [earlier, {**record, "from_version": 1}], "source": "x"},
+        {"escodegen_migrations": [{**record, "from_version": 2}], "source": "y"},
+    ]
+
+
 def test_the_store_keeps_working_after_the_swap_and_the_rollback(
         store: str, shop_migration: EventsMigration) -> None:
     seeded = shop_history.history(seed=3, customers=50)
@@ -120,12 +146,85 @@ def test_a_tampered_row_blocks_the_swap(store: str, shop_migration: EventsMigrat
         before = rows(conn, "events")
 
     failed = [name for name, ok, _ in runner.verify(store, shop_migration) if not ok]
-    assert failed == ["count, last position and checksum per stream"]
+    assert failed == ["kept columns equal, event by event"]
     with pytest.raises(psycopg.Error, match="verification failed, nothing swapped"):
         runner.run(store, shop_migration, batch_size=250)
 
     with psycopg.connect(store, autocommit=True) as conn:
         assert rows(conn, "events") == before
+        assert conn.execute("select status from es.escodegen_migrations").fetchone() == (
+            "copying",)
+
+
+def _run_row(conn: psycopg.Connection[Any], migration: EventsMigration) -> tuple[Any, ...]:
+    row = conn.execute("select verified_upto, guard_tripped from es.escodegen_migrations "
+                       "where migration_id = %s", (migration.id,)).fetchone()
+    assert row is not None
+    return tuple(row)
+
+
+def _append_registration(conn: psycopg.Connection[Any], stream: str) -> None:
+    conn.execute(f"select es.append_to_stream('{stream}', -1, '[{{\"event_type\": "
+                 "\"CustomerRegistered\", \"event_version\": 1, \"data\": {\"customerId\": "
+                 "\"5a4f1c1e-7a89-4d3e-9a51-2d0c1c4f7e10\", \"name\": \"A B\", "
+                 "\"email\": \"a@example.com\"}}]')")
+
+
+def test_prepare_verifies_ahead_and_the_swap_checks_only_the_rest(
+        store: str, shop_migration: EventsMigration) -> None:
+    """Prepare verifies what is copied; events appended after it are the swap's part, which
+    the swap copies and verifies; the guard triggers are gone after the swap."""
+    with psycopg.connect(store, autocommit=True) as conn:
+        shop_history.load(conn, shop_history.history(seed=13, customers=60))
+    runner.run(store, shop_migration, batch_size=100, swap=False)
+    verify_part = shop_migration.function("verify_part")
+    with psycopg.connect(store, autocommit=True) as conn:
+        verified_upto, tripped = _run_row(conn, shop_migration)
+        top = conn.execute("select max(global_position) from es.events").fetchone()
+        assert top is not None and verified_upto == top[0] and tripped is False
+        _append_registration(conn, "Customer-late")
+        (xmin,) = conn.execute("select verified_xmin from es.escodegen_migrations").fetchone() \
+            or (None,)
+        checks = conn.execute(f"select check_name, ok from {verify_part}(%s, %s, false)",
+                              (verified_upto, xmin)).fetchall()
+        assert all(ok for _, ok in checks), "the verified part is unchanged by an append"
+        rest = conn.execute(f"select check_name, ok from {verify_part}(%s, %s, true)",
+                            (verified_upto, xmin)).fetchall()
+        assert [name for name, ok in rest if not ok] == [
+            "count per event type", "kept columns equal, event by event"], \
+            "the appended event is in the swap's part, not copied yet"
+
+    outcome = runner.run(store, shop_migration)
+
+    with psycopg.connect(store, autocommit=True) as conn:
+        assert conn.execute("select event_version from es.events "
+                            "where stream_id = 'Customer-late'").fetchone() == (3,)
+        triggers = conn.execute("select tgrelid::regclass::text from pg_trigger "
+                                "where tgname = %s", (shop_migration.guard_trigger,)).fetchall()
+        assert triggers == [], f"guard triggers left behind on {triggers}"
+        assert outcome.backup_table is not None
+
+
+@pytest.mark.parametrize("change", [
+    ("update es.events set recorded_at = recorded_at + interval '1 second' "
+     "where global_position = 42"),
+    "delete from es.events where global_position = 42",
+])
+def test_a_change_to_a_verified_live_event_blocks_the_swap(
+        store: str, shop_migration: EventsMigration, change: str) -> None:
+    """After prepare verified the copy, someone changes the live table (not an append): the
+    copy no longer matches, the guard makes the swap verify everything, and it refuses."""
+    with psycopg.connect(store, autocommit=True) as conn:
+        shop_history.load(conn, shop_history.history(seed=17, customers=60))
+    runner.run(store, shop_migration, batch_size=100, swap=False)
+    with psycopg.connect(store, autocommit=True) as conn:
+        assert _run_row(conn, shop_migration)[1] is False
+        conn.execute(change)
+        assert _run_row(conn, shop_migration)[1] is True
+
+    with pytest.raises(psycopg.Error, match="verification failed, nothing swapped"):
+        runner.run(store, shop_migration)
+    with psycopg.connect(store, autocommit=True) as conn:
         assert conn.execute("select status from es.escodegen_migrations").fetchone() == (
             "copying",)
 

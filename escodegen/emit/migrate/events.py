@@ -32,6 +32,8 @@ class RewriteSql:
     type: str
     latest: int
     upcaster: str
+    records: tuple[tuple[int, str], ...]
+    """Per declared older version, the metadata a first migration adds, as a jsonb literal."""
 
 
 @dataclass(frozen=True)
@@ -56,13 +58,20 @@ class EventsMigration:
         return f"events__before_{self.id}_"
 
     @property
+    def guard_trigger(self) -> str:
+        """The triggers on the live and standby tables that tell the swap whether the
+        verification done ahead of it still holds."""
+        return f"escodegen_guard_{self.id}"
+
+    @property
     def lock_key(self) -> str:
         """The session advisory lock that lets one run of this migration go at a time."""
         return f"hashtextextended({literal('escodegen migration ' + self.id)}, 0)"
 
     def definitions(self) -> str:
         """Creates (or replaces) the progress table and the run's functions; moves no data."""
-        steps = ("start", "step", "prepare", "verify", "swap", "rollback", "run")
+        steps = ("start", "step", "catch_up", "indexes", "prepare", "verify_part", "verify",
+                 "swap", "rollback", "run")
         return template("events.sql.j2").render(
             s=ident(self.schema),
             s_name=literal(self.schema),
@@ -72,6 +81,8 @@ class EventsMigration:
             standby_lit=literal(ident(self.schema, self.standby_table)),
             standby_name=literal(self.standby_table),
             backup_prefix=literal(self.backup_prefix),
+            guard=ident(self.guard_trigger),
+            guard_name=literal(self.guard_trigger),
             index_suffix=literal("_" + hashlib.sha256(self.id.encode()).hexdigest()[:8]),
             record=json_literal([{"migration": self.id}]),
             plan=literal(json.dumps({"rewrites": {r.event: r.latest for r in self.rewrites}},
@@ -105,8 +116,14 @@ class EventsMigration:
 
     def _rewrites_sql(self) -> list[RewriteSql]:
         return [RewriteSql(r.event, literal(r.event), r.latest,
-                           ident(self.schema, f"upcast_{snake(r.event)}"))
+                           ident(self.schema, f"upcast_{snake(r.event)}"),
+                           tuple((version, json_literal(self._record(version, r.latest)))
+                                 for version in range(1, r.latest)))
                 for r in self.rewrites]
+
+    def _record(self, from_version: int, to_version: int) -> dict[str, object]:
+        return {"escodegen_migrations": [{"migration": self.id, "from_version": from_version,
+                                          "to_version": to_version}]}
 
 
 def plan_events(project: Project, names: tuple[str, ...], migration_id: str | None,

@@ -22,9 +22,9 @@ from escodegen.emit.migrate.purge import PurgePlan
 from escodegen.emit.postgres.sqltext import ident
 
 APPLICATION_NAME = "escodegen-migrate"
+"""The runner's sessions carry this name in pg_stat_activity."""
 SWAP_ATTEMPTS = 5
 """The swap waits at most its lock timeout for the table; busy tables get a few tries."""
-"""The runner's sessions carry this name in pg_stat_activity."""
 
 Progress = Callable[[int], AbstractContextManager[Callable[[int], None]]]
 """Given the number of events to copy, a context giving a callback `advance(n)`."""

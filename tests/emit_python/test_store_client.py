@@ -1,0 +1,91 @@
+"""The generated store client against a real PostgreSQL: every expected-version mode,
+idempotent retries, and reading all events or one category in batches."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import psycopg
+import pytest
+
+from tests.emit_python.test_end_to_end import _apply_sql
+
+
+def _item(shop_events: ModuleType, order_id: uuid.UUID, sku: str) -> Any:
+    return shop_events.OrderItemAdded(orderId=order_id, sku=sku, quantity=1)
+
+
+@pytest.fixture
+def store(generated_shop: Path, shop_events: ModuleType, pg_dsn: str) -> Any:
+    _apply_sql(generated_shop, pg_dsn)
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        yield shop_events.EventStore(conn)
+
+
+def test_every_expected_version_mode(store: Any, shop_events: ModuleType) -> None:
+    order_id = uuid.uuid4()
+    stream = f"Order-{order_id}"
+    conflict = shop_events.ConcurrencyError
+
+    with pytest.raises(conflict):
+        store.append(stream, [_item(shop_events, order_id, "a")], expected="stream_exists")
+    with pytest.raises(conflict):
+        store.append(stream, [_item(shop_events, order_id, "a")], expected=1)
+    assert [a.stream_position for a in store.append(
+        stream, [_item(shop_events, order_id, "a")], expected="no_stream")] == [1]
+    with pytest.raises(conflict):
+        store.append(stream, [_item(shop_events, order_id, "b")], expected="no_stream")
+    assert [a.stream_position for a in store.append(
+        stream, [_item(shop_events, order_id, "b")], expected="stream_exists")] == [2]
+    with pytest.raises(conflict):
+        store.append(stream, [_item(shop_events, order_id, "c")], expected=1)
+    assert [a.stream_position for a in store.append(
+        stream, [_item(shop_events, order_id, "c"), _item(shop_events, order_id, "d")],
+        expected=2)] == [3, 4]
+    assert [a.stream_position for a in store.append(
+        stream, [_item(shop_events, order_id, "e")], expected="any")] == [5]
+    with pytest.raises(shop_events.StoreError, match=">= 0"):
+        store.append(stream, [_item(shop_events, order_id, "f")], expected=-7)
+
+    assert store.stream_version(stream) == 5
+    assert [e.event.sku for e in store.read_stream(stream)] == ["a", "b", "c", "d", "e"]
+    assert [e.event.sku for e in store.read_stream(stream, from_position=4)] == ["d", "e"]
+
+
+def test_a_retried_append_returns_the_first_positions_and_writes_nothing(
+        store: Any, shop_events: ModuleType) -> None:
+    order_id = uuid.uuid4()
+    stream = f"Order-{order_id}"
+    batch = [shop_events.NewEvent(event=_item(shop_events, order_id, sku)) for sku in "xy"]
+    first = store.append(stream, batch, expected="no_stream")
+    again = store.append(stream, batch, expected="no_stream")
+    assert again == first
+    assert store.stream_version(stream) == 2
+
+
+def test_read_all_and_one_category_in_batches(store: Any, shop_events: ModuleType) -> None:
+    orders = [uuid.uuid4() for _ in range(3)]
+    customer = uuid.uuid4()
+    for order_id in orders:
+        store.append(f"Order-{order_id}", [_item(shop_events, order_id, s) for s in "pq"])
+    store.append(f"Customer-{customer}", [shop_events.CustomerTierChanged(
+        customerId=customer, tier=shop_events.CustomerTierChangedV1Tier.premium)])
+
+    everything = list(store.iter_all(batch_size=2))
+    assert len(everything) == 7
+    positions = [e.global_position for e in everything]
+    assert positions == sorted(positions) and len(set(positions)) == 7
+
+    orders_only = list(store.iter_all(batch_size=4, category="Order-"))
+    assert [e.stream_id for e in orders_only] == [
+        f"Order-{o}" for o in orders for _ in "pq"]
+
+    first = store.read_all(max_count=3)
+    rest = store.read_all(first[-1].checkpoint, max_count=100)
+    assert [e.event_id for e in first + rest] == [e.event_id for e in everything]
+    assert store.read_all(everything[-1].checkpoint) == []
+    customers = store.read_all(event_types=["CustomerTierChanged"])
+    assert [type(e.event) for e in customers] == [shop_events.CustomerTierChanged]

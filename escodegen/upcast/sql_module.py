@@ -15,7 +15,11 @@ from dataclasses import dataclass
 import jinja2
 
 from escodegen.model import Event
-from escodegen.model.naming import snake
+from escodegen.model.sqlnames import (
+    upcast_function,
+    upcast_operation_function,
+    upcast_step_function,
+)
 from escodegen.resources import template_dir
 from escodegen.upcast.sqltext import ident, literal, qualified
 
@@ -41,17 +45,16 @@ class EventFunctions:
 
 
 def _event_functions(event: Event, schema: str) -> EventFunctions:
-    base = f"upcast_{snake(event.name)}"
     operations: list[Function] = []
     steps: list[Function] = []
     for version in event.versions[1:]:
         n = version.number
         body = "data"
         for index, op in enumerate(version.upcast, start=1):
-            name = qualified(schema, f"{base}_v{n}_op{index}")
+            name = qualified(schema, upcast_operation_function(event.name, n, index))
             operations.append(Function(name, f"v{n - 1} -> v{n}: {op.describe()}", op.sql("data")))
             body = f"{name}({body})"
-        steps.append(Function(qualified(schema, f"{base}_v{n - 1}_to_v{n}"),
+        steps.append(Function(qualified(schema, upcast_step_function(event.name, n)),
                               f"{event.name} v{n - 1} -> v{n}", body))
     branches = []
     for start in range(1, event.latest.number):
@@ -60,7 +63,7 @@ def _event_functions(event: Event, schema: str) -> EventFunctions:
             expression = f"{step.name}({expression})"
         branches.append((start, expression))
     return EventFunctions(event.name, literal(event.name), tuple(operations), tuple(steps),
-                          qualified(schema, base), tuple(branches))
+                          qualified(schema, upcast_function(event.name)), tuple(branches))
 
 
 def render(events: Sequence[Event], schema: str) -> str:

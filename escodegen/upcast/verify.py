@@ -24,7 +24,7 @@ from typing import Any
 import psycopg
 
 from escodegen.model import Event
-from escodegen.model.naming import snake
+from escodegen.model.sqlnames import upcast_function
 from escodegen.upcast import python_upcasters, sql_upcasters
 from escodegen.upcast.sqltext import ident, qualified
 
@@ -180,7 +180,7 @@ class Upcasters:
     def sql(self, event: Event, version: int, payloads: Sequence[str]) -> list[str]:
         """Upcast several payloads (JSON texts) in one query; a payload on which PostgreSQL
         raises gives the text `ERROR: <message>`."""
-        function = qualified(self.schema, f"upcast_{snake(event.name)}")
+        function = qualified(self.schema, upcast_function(event.name))
         query = (f"SELECT {function}(p.value, %s)::text FROM jsonb_array_elements(%s::jsonb) "
                  "WITH ORDINALITY AS p(value, n) ORDER BY p.n")
         try:

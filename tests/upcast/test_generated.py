@@ -27,11 +27,9 @@ CUSTOM = Event("WithCustom", (
     EventVersion(1, ()),
     EventVersion(2, (), upcast=(Custom("json:loads", "data - 'x'"),)),
 ))
-LONG = Event("A" + "VeryLong" * 10 + "EventName", (
-    EventVersion(1, ()), EventVersion(2, (), upcast=(Add(("a",), 1),)),
-    EventVersion(3, (), upcast=(Add(("b",), 2),)),
-))
-ALL = [*EVENTS, HOSTILE, CUSTOM, LONG]
+ALL = [*EVENTS, HOSTILE, CUSTOM]
+# Names too long for PostgreSQL never get here: the check stage refuses them (ES208,
+# tests/test_sql_names.py).
 
 
 def test_python_passes_mypy_strict_and_ruff(tmp_path: Path) -> None:
@@ -64,8 +62,6 @@ def test_sql_is_idempotent_inlined_and_hostile_values_stay_values(pg_dsn: str) -
         assert not any("upcast_split0" in row[0] for row in plan), plan  # no call left: inlined
         tables = conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
         assert tables.fetchone() == (1,)
-        names = conn.execute("SELECT proname FROM pg_proc WHERE proname LIKE 'upcast_a_very%'")
-        assert len({row[0] for row in names}) == 5  # long names shortened, still distinct
 
 
 def test_hostile_values_agree_in_both_languages(pg_dsn: str) -> None:

@@ -15,7 +15,7 @@ from escodegen.diagnostics import Report
 from escodegen.emit.migrate import FILE_HEADER, MIGRATION_ID, template
 from escodegen.emit.postgres.sqltext import ident, json_literal, literal
 from escodegen.model import Project
-from escodegen.model.naming import snake
+from escodegen.model.sqlnames import upcast_function
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ class EventsMigration:
 
     def _rewrites_sql(self) -> list[RewriteSql]:
         return [RewriteSql(r.event, literal(r.event), r.latest,
-                           ident(self.schema, f"upcast_{snake(r.event)}"),
+                           ident(self.schema, upcast_function(r.event)),
                            tuple((version, json_literal(self._record(version, r.latest)))
                                  for version in range(1, r.latest)))
                 for r in self.rewrites]

@@ -25,6 +25,7 @@ from escodegen.emit.postgres.sqltext import (
 )
 from escodegen.model import Field, FieldType, PayloadRef, Project, Projection
 from escodegen.model.naming import snake
+from escodegen.model.sqlnames import upcast_function
 
 PURGED_TEXT = "[purged]"
 """What a required text field holds after a purge (an optional field becomes null)."""
@@ -196,7 +197,7 @@ def _subject(event: str, subject: str, has_field: bool, version: int, latest: in
     otherwise read after upcasting to the latest version (where the checker guarantees it)."""
     if has_field or version == latest:
         return f"e.data ->> {literal(subject)}"
-    upcaster = ident(schema, f"upcast_{snake(event)}")
+    upcaster = ident(schema, upcast_function(event))
     return f"{upcaster}(e.data, {version}) ->> {literal(subject)}"
 
 

@@ -9,6 +9,7 @@ from escodegen.diagnostics import Report
 from escodegen.emit import EmitError
 from escodegen.model import Aggregate, Field, FieldType, Project, Projection
 from escodegen.model.naming import pascal, snake, version_class
+from escodegen.model.sqlnames import ProjectionNames
 
 # Annotations of state fields, and the import each one needs.
 _ANNOTATIONS: dict[str, tuple[str, str | None]] = {
@@ -79,9 +80,13 @@ def _aggregate(aggregate: Aggregate, project: Project, imports: _Imports) -> dic
 
 
 def _projection(projection: Projection) -> dict[str, Any]:
+    names = ProjectionNames.of(projection.name)
     return {
         "name": projection.name,
-        "sql_name": snake(projection.name),
+        "sql_name": names.table,
+        "rebuild_table": names.rebuild_table,
+        "functions": {kind: names.function(kind)
+                      for kind in ("catch_up", "begin_rebuild", "rebuild_step", "finish_rebuild")},
         "class_name": f"{pascal(projection.name)}Projection",
         "description": projection.description or f"The {projection.name} projection.",
         "events": sorted({h.event for h in projection.handlers}),

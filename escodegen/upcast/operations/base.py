@@ -18,6 +18,10 @@ from escodegen.diagnostics import Report, Span
 from escodegen.model import FieldPath
 from escodegen.upcast.shape import PathError, Shape, Slot, dotted
 
+SCALAR_KINDS = ("string", "integer", "number", "decimal", "boolean", "enum", "uuid", "date",
+                "datetime")
+"""The kinds `map` and `convert` work on: one JSON scalar each."""
+
 _PLAIN_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
 
 
@@ -49,6 +53,18 @@ class Step:
             self.error("ES311", op, f"it reads {dotted(path)}, but {exc} at that point "
                        f"(top-level fields there: {known})")
             return None
+
+    def read_scalar(self, shape: Shape, op: UpcastOp, path: FieldPath) -> Slot | None:
+        """The slot an operation on one scalar value reads; None after an ES311, or an ES315
+        when it holds an object or array."""
+        slot = self.read(shape, op, path)
+        if slot is None:
+            return None
+        if slot.is_object or (slot.type is not None and slot.type.kind not in SCALAR_KINDS):
+            self.error("ES315", op, f"it {op.name}s {dotted(path)}, which is {slot.describe()}; "
+                       f"{op.name} works on strings, numbers and booleans")
+            return None
+        return slot
 
     def free(self, shape: Shape, op: UpcastOp, path: FieldPath, creating: bool = False) -> bool:
         """Whether an operation may write a new field at `path`: nothing there yet (ES303) and,

@@ -15,7 +15,6 @@ from typing import Any, ClassVar
 from escodegen.model import FieldPath, FieldType
 from escodegen.upcast import paths
 from escodegen.upcast.operations.base import Step, UpcastOp, indent, py_get, py_set
-from escodegen.upcast.operations.map import SCALAR_KINDS
 from escodegen.upcast.shape import Shape, Slot
 
 NUMERAL = r"^-?[0-9]+(\.[0-9]+)?$"
@@ -33,12 +32,8 @@ class Convert(UpcastOp):
         return [("field", self.field), ("to", self.to)]
 
     def apply_shape(self, shape: Shape, step: Step) -> bool:
-        slot = step.read(shape, self, self.field)
+        slot = step.read_scalar(shape, self, self.field)
         if slot is None:
-            return True
-        if slot.is_object or (slot.type is not None and slot.type.kind not in SCALAR_KINDS):
-            step.error("ES315", self, f"it converts {'.'.join(self.field)}, which is "
-                       f"{slot.describe()}; convert works on strings, numbers and booleans")
             return True
         shape.set(self.field, Slot(FieldType(self.to), slot.required, produced_by=self.describe()))
         return True

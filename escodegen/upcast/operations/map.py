@@ -18,9 +18,6 @@ from escodegen.upcast.shape import Literal, Shape, Slot
 from escodegen.upcast.sqltext import jsonb, literal
 from escodegen.upcast.values import python_literal
 
-SCALAR_KINDS = ("string", "integer", "number", "decimal", "boolean", "enum", "uuid", "date",
-                "datetime")
-
 
 @dataclass(frozen=True)
 class Map(UpcastOp):
@@ -35,12 +32,8 @@ class Map(UpcastOp):
         return [*args, ("else", self.otherwise)] if self.has_else else args
 
     def apply_shape(self, shape: Shape, step: Step) -> bool:
-        slot = step.read(shape, self, self.field)
+        slot = step.read_scalar(shape, self, self.field)
         if slot is None:
-            return True
-        if slot.is_object or (slot.type is not None and slot.type.kind not in SCALAR_KINDS):
-            step.error("ES315", self, f"it maps {'.'.join(self.field)}, which is "
-                       f"{slot.describe()}; map works on strings, numbers and booleans")
             return True
         keys = {key for key, _ in self.values}
         written = [Literal(value, self.describe(), self.span) for _, value in self.values]

@@ -10,7 +10,7 @@ and which projections and aggregates read a field.
 from __future__ import annotations
 
 from collections.abc import Generator, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from escodegen.analyse.consumers import event_consumers, readers_in
@@ -186,12 +186,23 @@ class _Context:
             schema = state_schema(aggregate)
             path = f"aggregate.{name}.state"
             if version in published:
-                if fingerprint(published[version]) != fingerprint(schema):
-                    old, new = _describe_fields(published[version]), _describe_fields(schema)
-                    yield Finding("ESD140", path,
-                                  f"aggregate {name}: state v{version} changed from {{{old}}} to "
-                                  f"{{{new}}} without a new state.version",
-                                  (f"v{version}",), old, new, span=aggregate.span)
+                if fingerprint(published[version]) == fingerprint(schema):
+                    continue
+                before, after = flatten(published[version]), flatten(schema)
+                if _without_pii(before) == _without_pii(after):
+                    # Only pii flags changed: the state's shape, and its snapshots, stay valid.
+                    for field_path, shape in after.items():
+                        if shape.pii and not before[field_path].pii:
+                            yield Finding("ESD114", f"{path}.{field_path}",
+                                          f"aggregate {name}: state field {field_path} is now pii; "
+                                          "stored snapshots hold it in clear until a purge",
+                                          (), False, True, span=aggregate.span)
+                    continue
+                old, new = _describe_fields(published[version]), _describe_fields(schema)
+                yield Finding("ESD140", path,
+                              f"aggregate {name}: state v{version} changed from {{{old}}} to "
+                              f"{{{new}}} without a new state.version",
+                              (f"v{version}",), old, new, span=aggregate.span)
             elif version > max(published):
                 yield Finding("ESD141", path,
                               f"aggregate {name}: state v{max(published)} -> v{version}; older "
@@ -264,6 +275,10 @@ def _rekey(origin: dict[str, str | None], source: str, target: str) -> None:
 def _drop(origin: dict[str, str | None], path: str) -> None:
     for p in [p for p in origin if _subtree(path, p)]:
         del origin[p]
+
+
+def _without_pii(fields: dict[str, Shape]) -> dict[str, Shape]:
+    return {path: replace(shape, pii=False) for path, shape in fields.items()}
 
 
 def _describe_fields(schema: dict[str, Any]) -> str:

@@ -314,7 +314,8 @@ events:
         "A stored field was marked `pii: true`.",
         "Events already stored hold the personal data in clear. A regulatory purge can only remove "
         "it by rewriting the stored events (copy-transform); no upcaster or new version can.",
-        "Plan the purge migration that `escodegen generate` emits for pii fields.",
+        "Purge a data subject with `escodegen migrate purge --subject ID`: a copy-transform of "
+        "their stored events, snapshots and projection rows.",
         Example(_CUSTOMER_V1, _CUSTOMER_V1.replace("email: string", "email: {type: string, pii: true}")),
         change="regulatory purge", strategy="copy-transform", ignorable=False,
     ),

@@ -46,3 +46,29 @@ def test_rule_docs_are_generated_from_the_definitions() -> None:
     assert not stale, f"regenerate with `python -m escodegen.analyse.rule_docs docs/rules`: {stale}"
     extra = {p.name for p in folder.glob("*.md")} - set(pages())
     assert not extra, f"pages of no rule: {extra}"
+
+
+_STATE = """\
+events:
+  CustomerRegistered:
+    aggregate: Customer
+    versions:
+      1: {fields: {customerId: uuid, email: string}}
+aggregates:
+  Customer:
+    id: {field: customerId, type: uuid}
+    stream: "Customer-{customerId}"
+    events: [CustomerRegistered]
+    state: {version: 1, fields: {email: STATE_EMAIL}}
+"""
+
+
+def test_pii_on_a_state_field_is_a_purge_finding_not_a_shape_change(tmp_path: Path) -> None:
+    before = _STATE.replace("STATE_EMAIL", "string")
+    findings = diff_texts(tmp_path / "pii", before,
+                          _STATE.replace("STATE_EMAIL", "{type: string, pii: true}"))
+    assert [(f.rule, f.path) for f in findings] == [
+        ("ESD114", "aggregate.Customer.state.email")]
+    assert "snapshots hold it in clear" in findings[0].message
+    changed = diff_texts(tmp_path / "shape", before, _STATE.replace("STATE_EMAIL", "integer"))
+    assert [f.rule for f in changed] == ["ESD140"]

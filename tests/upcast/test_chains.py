@@ -109,6 +109,10 @@ BAD = [
     ("[{split: {from: name, into: [a, b]}}]", "{customerId: uuid, a: integer, b: string, email: string}",
      "ES310", ("split {from: name, into: [a, b], separator: \" \"} in CustomerRegistered v1->v2 "
                "produces string")),
+    # a move through a field that is not an object: a payload without the moved value keeps it
+    ("[{move: {from: email, to: name.email}}]",
+     "{customerId: uuid, name: {type: object, fields: {email: string}}}",
+     "ES311", "it writes name.email, but name is not an object"),
     ("[{custom: {python: 'not a path', sql: data}}]", "{customerId: uuid}", "ES314", "custom python"),
     ("[{custom: {python: 'm:f', sql: 'data); DROP TABLE x; SELECT (1'}}]", "{customerId: uuid}",
      "ES314", "custom sql"),

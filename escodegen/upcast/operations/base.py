@@ -68,10 +68,17 @@ class Step:
 
     def free(self, shape: Shape, op: UpcastOp, path: FieldPath, creating: bool = False) -> bool:
         """Whether an operation may write a new field at `path`: nothing there yet (ES303) and,
-        unless it creates objects on its way, an object to hold it (ES311)."""
+        unless it creates objects on its way, an object to hold it (ES311). A field on the way
+        that is not an object is an error either way: a payload without the moved value keeps
+        it as it is, so no later version could declare both."""
         if shape.has(path):
             self.error("ES303", op, f"it writes {dotted(path)}, which already exists at that point")
             return False
+        for depth in range(1, len(path)):
+            if shape.has(path[:depth]) and not shape.get(path[:depth]).is_object:
+                self.error("ES311", op, f"it writes {dotted(path)}, but {dotted(path[:depth])} "
+                           "is not an object")
+                return False
         if len(path) > 1 and not creating:
             try:
                 parent = shape.get(path[:-1])

@@ -73,6 +73,9 @@ CODES: dict[str, Code] = _codes(
     Code("ES302", "upcast on the first version", "Version 1 has nothing to upcast from; remove `upcast`."),
     Code("ES303", "upcast target collides with an existing field",
          "Remove or rename the existing field first, or choose another target name."),
+    Code("ES304", "field is pii in some versions only",
+         "A purge reads each stored version through its own declaration: mark the field "
+         "`pii: true` in every version that has it."),
     Code("ES310", "upcast chain does not produce the declared fields",
          "Add the operations that turn the previous version into this one."),
     Code("ES311", "upcast operation reads a missing field",

@@ -52,3 +52,22 @@ def test_pii_on_a_projection_column_is_a_warning_not_silently_ignored(tmp_path: 
     code, lines = validate(tmp_path)
     assert code == 0
     assert lines == ["d.yaml:8:25: warning ES101: `pii` on column people.email has no effect"]
+
+
+def test_pii_marked_in_some_versions_only_is_a_warning(tmp_path: Path) -> None:
+    (tmp_path / "escodegen.yaml").write_text("escodegen: 1\nname: p\nsources: [d.yaml]\n")
+    (tmp_path / "d.yaml").write_text(
+        "events:\n  Registered:\n    subject: id\n    versions:\n"
+        "      1: {fields: {id: uuid, email: string, home: {type: object, fields: {city: string}}}}\n"
+        "      2:\n"
+        "        fields:\n"
+        "          id: uuid\n"
+        "          email: {type: string, pii: true}\n"
+        "          home: {type: object, fields: {city: {type: string, pii: true}}}\n")
+    code, lines = validate(tmp_path)
+    assert code == 0
+    assert lines == [
+        "d.yaml:5:30: warning ES304: Registered v1 declares email without `pii: true`, which "
+        "another version has; a purge leaves its stored values",
+        "d.yaml:5:75: warning ES304: Registered v1 declares home.city without `pii: true`, which "
+        "another version has; a purge leaves its stored values"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import keyword
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from escodegen.diagnostics import Report, Span
 from escodegen.model import (
@@ -119,9 +119,29 @@ def _check_event(project: Project, event: Event, pydantic: bool, report: Report)
     if event.aggregate is not None and project.aggregate(event.aggregate) is None:
         report.error("ES206", f"{event.name} belongs to aggregate '{event.aggregate}', "
                      "which is not declared", event.span)
+    _check_pii_in_every_version(event, report)
     if event.subject is not None and event.latest.field(event.subject) is None:
         report.error("ES207", f"{event.name} names subject '{event.subject}', which its latest "
                      f"version v{event.latest.number} does not declare", event.span)
+
+
+def _check_pii_in_every_version(event: Event, report: Report) -> None:
+    """A field marked pii in one version and not in another keeps its stored values of the
+    other version through a purge, which reads each version by its own declaration."""
+    per_version = [(version.number, dict(_field_paths(version.fields)))
+                   for version in event.versions]
+    marked = {path for _, fields in per_version for path, f in fields.items() if f.pii}
+    for number, fields in per_version:
+        for path in sorted(marked & {p for p, f in fields.items() if not f.pii}):
+            report.warning("ES304", f"{event.name} v{number} declares {path} without `pii: true`, "
+                           "which another version has; a purge leaves its stored values",
+                           fields[path].span)
+
+
+def _field_paths(fields: tuple[Field, ...], prefix: str = "") -> Iterator[tuple[str, Field]]:
+    for f in fields:
+        yield prefix + f.name, f
+        yield from _field_paths(f.type.fields, f"{prefix}{f.name}.")
 
 
 def _check_aggregate(project: Project, aggregate: Aggregate, pydantic: bool, report: Report) -> None:

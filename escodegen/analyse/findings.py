@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
 from escodegen.analyse.rules import BY_ID, SEVERITIES, Rule, Severity
@@ -100,7 +99,6 @@ class UnusedIgnore:
 
 
 def unused_ignores(ignores: Sequence[Ignore], findings: Iterable[Finding],
-                   spans: Mapping[int, Span] | None = None,
                    compared: str = "") -> list[UnusedIgnore]:
     """The entries of `ignores` that suppress none of `findings`, in the order they are written.
 
@@ -124,7 +122,6 @@ def unused_ignores(ignores: Sequence[Ignore], findings: Iterable[Finding],
         used.add(matching[0])
         for n in matching[1:]:
             shadowed.setdefault(n, matching[0])
-    spans = spans or {}
     result = []
     for n, entry in enumerate(entries):
         if n in used:
@@ -134,39 +131,19 @@ def unused_ignores(ignores: Sequence[Ignore], findings: Iterable[Finding],
         elif n in blocked:
             why = f"has no effect: {blocked[n]} findings cannot be ignored"
         elif n in shadowed:
-            earlier = spans.get(shadowed[n])
+            earlier = entries[shadowed[n]].span
             where = f" (line {earlier.line})" if earlier else ""
             why = f"only matches findings that an earlier entry{where} already ignores"
         else:
             why = "matches no finding" + (f" {compared}" if compared else "")
-        result.append(UnusedIgnore(entry, why, spans.get(n)))
+        result.append(UnusedIgnore(entry, why, entry.span))
     return result
 
 
 def unused_ignores_of(project: Project, findings: Iterable[Finding],
                       compared: str = "") -> list[UnusedIgnore]:
     """`unused_ignores` of the project's entries, located in its project file."""
-    if not project.ignores:
-        return []
-    return unused_ignores(project.ignores, findings, ignore_spans(project.project_file), compared)
-
-
-def ignore_spans(project_file: Path) -> dict[int, Span]:
-    """Where each `ignore:` entry is in the project file (by index), read by escodegen's loader.
-
-    The model keeps the entries without positions; the file is small, so reading it again
-    costs next to nothing. Positions are relative to the project folder, as finding spans are.
-    """
-    from escodegen.diagnostics import Report
-    from escodegen.load.yaml_source import load_yaml_file
-
-    document = load_yaml_file(project_file, project_file.name, Report())
-    if document is None or not isinstance(document.data, dict):
-        return {}
-    entries = document.data.get("ignore")
-    if not isinstance(entries, list):
-        return {}
-    return {n: document.span(("ignore", n)) for n in range(len(entries))}
+    return unused_ignores(project.ignores, findings, compared)
 
 
 def reaches(finding: Finding, fail_on: str) -> bool:

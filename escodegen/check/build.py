@@ -100,7 +100,8 @@ def build_project(loaded: LoadedProject, report: Report) -> Project:
         events=tuple(declared["events"]),
         aggregates=tuple(declared["aggregates"]),
         projections=tuple(declared["projections"]),
-        ignores=tuple(Ignore(i["rule"], i["path"], i["reason"]) for i in data.get("ignore", [])),
+        ignores=tuple(Ignore(i["rule"], i["path"], i["reason"], config.at("ignore", n).span)
+                      for n, i in enumerate(data.get("ignore", []))),
         source_files=tuple(doc.path for doc in loaded.sources),
     )
 

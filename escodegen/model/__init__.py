@@ -219,6 +219,7 @@ class Ignore:
     rule: str
     path: str
     reason: str
+    span: Span | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from escodegen.analyse.findings import Finding, apply_ignores, ignore_spans, unused_ignores
+from escodegen.analyse.findings import Finding, apply_ignores, unused_ignores
+from escodegen.check import compile_project
 from escodegen.diagnostics import Span
 from escodegen.model import Ignore
 from tests.analyse.test_commands import edit, git, run
@@ -45,21 +46,24 @@ def test_why_an_entry_is_unused() -> None:
         ("Customer.v1.email", "has no effect: ESD114 findings cannot be ignored"),
         ("OrderPlaced", "names no diff rule (`escodegen rules` lists them)"),
     ]
-    unused = unused_ignores(ignores[:1], FINDINGS, {0: Span("escodegen.yaml", 9, 5)},
-                            "against the registry")
+    located = Ignore("ESD108", "OrderPlaced.v9.*", "no such version", Span("escodegen.yaml", 9, 5))
+    unused = unused_ignores([located], FINDINGS, "against the registry")
     assert unused[0].span == Span("escodegen.yaml", 9, 5)
     assert unused[0].message == ("ignore entry {rule: ESD108, path: OrderPlaced.v9.*} matches no "
                                  "finding against the registry; remove it from escodegen.yaml")
 
 
-def test_ignore_spans_come_from_the_loader(tmp_path: Path) -> None:
-    project = tmp_path / "escodegen.yaml"
-    project.write_text("escodegen: 1\nname: x\nsources: [events]\nignore:\n"
-                       "  - {rule: ESD108, path: A.v1.a, reason: r}\n"
-                       "  -\n    rule: ESD108\n    path: A.v1.b\n    reason: r\n", encoding="utf-8")
-    assert ignore_spans(project) == {0: Span("escodegen.yaml", 5, 5), 1: Span("escodegen.yaml", 7, 5)}
-    project.write_text("name: [unclosed\n", encoding="utf-8")
-    assert ignore_spans(project) == {}
+def test_ignore_entries_carry_their_position(tmp_path: Path) -> None:
+    project_file = tmp_path / "escodegen.yaml"
+    project_file.write_text("escodegen: 1\nname: x\nsources: [events.yaml]\nignore:\n"
+                            "  - {rule: ESD108, path: A.v1.a, reason: r}\n"
+                            "  -\n    rule: ESD108\n    path: A.v1.b\n    reason: r\n",
+                            encoding="utf-8")
+    (tmp_path / "events.yaml").write_text("events: {}\n", encoding="utf-8")
+    project, report = compile_project(project_file)
+    assert project is not None, [d.render() for d in report]
+    assert [i.span for i in project.ignores] == [Span("escodegen.yaml", 5, 5),
+                                                 Span("escodegen.yaml", 7, 5)]
 
 
 IGNORES = """\

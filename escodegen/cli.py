@@ -45,7 +45,8 @@ class LazyGroup(click.Group):
         return command
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"],
+                                               "max_content_width": 100})
 @click.version_option(__version__, prog_name="escodegen")
 @click.option("-C", "directory", type=click.Path(file_okay=False, path_type=str),
               help="Run as if started in this folder.")

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import jinja2
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -25,3 +29,19 @@ def schema_path(name: str) -> Path:
 def template_dir(target: str) -> Path:
     """The template folder of one emit target, e.g. `python` or `postgres`."""
     return data_dir("templates") / target
+
+
+def template_environment(target: str) -> jinja2.Environment:
+    """A Jinja environment over one template folder, set up the same way for every target:
+    no escaping (the output is code, and every name and value is quoted in Python before it
+    reaches a template), an undefined variable is an error, block tags leave no blank lines."""
+    import jinja2  # only commands that render load it
+
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(template_dir(target)),
+        autoescape=False,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 
 import jinja2
 
 from escodegen.model import Event
 from escodegen.model.naming import snake
-from escodegen.resources import template_dir
+from escodegen.resources import template_environment
 from escodegen.upcast.operations.base import UpcastOp
 from escodegen.upcast.operations.custom import Custom
 
@@ -57,10 +58,11 @@ def customs(events: Sequence[Event]) -> list[Custom]:
 
 
 def render(events: Sequence[Event]) -> str:
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(template_dir("upcast")),
-        keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
-        undefined=jinja2.StrictUndefined, autoescape=False)
+    return _template().render(chains=chains(events), customs=customs(events))
+
+
+@cache
+def _template() -> jinja2.Template:
+    environment = template_environment("upcast")
     environment.filters["pyrepr"] = repr
-    template = environment.get_template("upcasters.py.j2")
-    return template.render(chains=chains(events), customs=customs(events))
+    return environment.get_template("upcasters.py.j2")

@@ -12,15 +12,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import jinja2
-
 from escodegen.model import Event
 from escodegen.model.sqlnames import (
     upcast_function,
     upcast_operation_function,
     upcast_step_function,
 )
-from escodegen.resources import template_dir
+from escodegen.resources import template_environment
 from escodegen.upcast.sqltext import ident, literal, qualified
 
 
@@ -67,10 +65,6 @@ def _event_functions(event: Event, schema: str) -> EventFunctions:
 
 
 def render(events: Sequence[Event], schema: str) -> str:
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(template_dir("upcast")),
-        keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
-        undefined=jinja2.StrictUndefined, autoescape=False)
-    template = environment.get_template("upcasters.sql.j2")
+    template = template_environment("upcast").get_template("upcasters.sql.j2")
     return template.render(events=[_event_functions(e, schema) for e in events],
                            dispatcher=qualified(schema, "upcast"), schema=ident(schema))

@@ -19,7 +19,7 @@ from functools import cache
 import jinja2
 
 from escodegen.emit.postgres import FILE_HEADER
-from escodegen.resources import template_dir
+from escodegen.resources import template_environment
 
 MIGRATION_ID = re.compile(r"[a-z][a-z0-9_]{0,29}")
 """A migration id names tables and functions (`events__<id>`), so it stays a short identifier."""
@@ -27,14 +27,7 @@ MIGRATION_ID = re.compile(r"[a-z][a-z0-9_]{0,29}")
 
 @cache
 def environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(template_dir("migrate")),
-        autoescape=False,  # SQL: every name and value is quoted in Python before it gets here
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
+    return template_environment("migrate")
 
 
 def template(name: str) -> jinja2.Template:

@@ -19,7 +19,7 @@ from escodegen.emit.postgres.sqltext import ident, literal
 from escodegen.model import Project
 from escodegen.model.naming import snake
 from escodegen.model.sqlnames import RESERVED_COLUMNS, RESERVED_TABLES, upcast_function
-from escodegen.resources import template_dir
+from escodegen.resources import template_environment
 
 FILE_HEADER = f"-- {HEADER}"
 
@@ -65,14 +65,7 @@ def render(project: Project) -> dict[str, str]:
 
 @cache
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(template_dir("postgres")),
-        autoescape=False,  # SQL, not HTML: every value is quoted by sqltext before it gets here
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
+    return template_environment("postgres")
 
 
 def _template(name: str) -> jinja2.Template:

@@ -13,7 +13,7 @@ from typing import Any
 import jinja2
 
 from escodegen.emit import HEADER
-from escodegen.resources import template_dir
+from escodegen.resources import template_environment
 
 
 def py_literal(value: Any) -> str:
@@ -39,14 +39,7 @@ def isorted(names: Any) -> list[str]:
 
 @cache
 def environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(template_dir("python"))),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        autoescape=False,  # Python source, not HTML; values go through `py`
-    )
+    env = template_environment("python")  # values reach templates through `py`
     env.filters["py"] = py_literal
     env.filters["isorted"] = isorted
     env.globals["HEADER"] = f"# {HEADER}"

@@ -161,14 +161,15 @@ class Report:
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
     def error(self, code: str, message: str, span: Span | None = None, hint: str = "") -> None:
-        if code not in CODES:  # a programming error, caught by the tests
-            raise KeyError(f"undeclared diagnostic code {code}")
-        self.diagnostics.append(Diagnostic(code, message, span, hint))
+        self._add(Diagnostic(code, message, span, hint))
 
     def warning(self, code: str, message: str, span: Span | None = None, hint: str = "") -> None:
-        if code not in CODES:
-            raise KeyError(f"undeclared diagnostic code {code}")
-        self.diagnostics.append(Diagnostic(code, message, span, hint, severity="warning"))
+        self._add(Diagnostic(code, message, span, hint, severity="warning"))
+
+    def _add(self, diagnostic: Diagnostic) -> None:
+        if diagnostic.code not in CODES:  # a programming error, caught by the tests
+            raise KeyError(f"undeclared diagnostic code {diagnostic.code}")
+        self.diagnostics.append(diagnostic)
 
     def extend(self, other: Report) -> None:
         self.diagnostics.extend(other.diagnostics)

@@ -19,7 +19,7 @@ from escodegen.diagnostics import Report, Span
 from escodegen.model import Event, EventVersion, Field, FieldPath, FieldType
 from escodegen.upcast.operations.base import Step
 from escodegen.upcast.shape import STRING_KINDS, Shape, Slot, dotted
-from escodegen.upcast.values import fits, kind_of
+from escodegen.upcast.values import ascii_json, fits, kind_of
 
 
 def check_chains(events: Sequence[Event], report: Report) -> None:
@@ -110,7 +110,7 @@ class _Comparison:
         for literal in slot.literals:
             if not fits(literal.value, declared, field.required):
                 self.error("ES312", f"{self.step.name}: {literal.op} puts {kind_of(literal.value)} "
-                           f"{_json(literal.value)} into {dotted(path)}, which {self.declares} "
+                           f"{ascii_json(literal.value)} into {dotted(path)}, which {self.declares} "
                            f"declares as {field.describe().split(': ', 1)[1]}", literal.span)
         if field.required and not slot.required:
             self.error("ES310", f"{self.declares} requires {dotted(path)} but after "
@@ -157,9 +157,3 @@ class _Comparison:
             return f"; did you mean rename {{from: {path(source)}, to: {path(field.name)}}}?"
         return (f"; add it (`add {{field: {path(field.name)}, value: ...}}`) or declare it "
                 f"optional (`{field.name}: {field.type.describe()}?`)")
-
-
-def _json(value: object) -> str:
-    import json
-
-    return json.dumps(value, ensure_ascii=True)

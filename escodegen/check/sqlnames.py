@@ -8,6 +8,7 @@ use too. Names that are not valid identifiers are reported elsewhere (ES202) and
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from escodegen.check.semantics import IDENTIFIER, MAX_NAME_LENGTH, PASCAL
 from escodegen.diagnostics import Report, Span
@@ -93,7 +94,7 @@ def _check_event(event: Event, report: Report) -> None:
     _check_length(f"event '{event.name}'", derived, event.span, report)
 
 
-def _check_length(what: str, derived: tuple[str, ...] | list[str], span: Span | None,
+def _check_length(what: str, derived: Sequence[str], span: Span | None,
                   report: Report) -> None:
     """One error for the longest derived name that is too long."""
     longest = max(derived, key=lambda name: len(name.encode("utf-8")))

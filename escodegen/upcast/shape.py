@@ -7,12 +7,12 @@ nested slots for an object. Operations change the shape the way they change a pa
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from escodegen.diagnostics import Span
 from escodegen.model import Field, FieldPath, FieldType
+from escodegen.upcast.values import ascii_json
 
 STRING_KINDS = ("string", "enum", "uuid", "date", "datetime")
 """Kinds whose JSON values are strings: split and join read them as text."""
@@ -55,14 +55,8 @@ class Slot:
         parts = [self.type.describe()] if self.type is not None and not self.is_object else []
         if self.is_object:
             parts.append("object")
-        parts += [_literal_text(lit.value) for lit in self.literals]
+        parts += [ascii_json(lit.value) for lit in self.literals]
         return " or ".join(parts) + ("" if self.required else " (optional)")
-
-
-def _literal_text(value: Any) -> str:
-    import json
-
-    return json.dumps(value, ensure_ascii=True)
 
 
 class PathError(Exception):
@@ -160,21 +154,6 @@ class Shape:
             slots = parent.children
         slots[path[-1]] = slot
 
-    def walk(self, visit: Callable[[FieldPath, Slot], None], prefix: FieldPath = ()) -> None:
-        _walk(self.fields, visit, prefix)
-
-
-def _walk(slots: dict[str, Slot], visit: Callable[[FieldPath, Slot], None],
-          prefix: FieldPath) -> None:
-    for name, slot in slots.items():
-        visit((*prefix, name), slot)
-        if slot.children is not None:
-            _walk(slot.children, visit, (*prefix, name))
-
 
 def dotted(path: FieldPath) -> str:
     return ".".join(path)
-
-
-def with_required(slot: Slot, required: bool) -> Slot:
-    return replace(slot, required=required)

@@ -19,6 +19,12 @@ def json_text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
+def ascii_json(value: Any) -> str:
+    """JSON for a value shown in a message or a code comment: ASCII only, so no newline or quote
+    in a declaration can end the line or comment it is shown in."""
+    return json.dumps(value, ensure_ascii=True)
+
+
 def python_literal(value: Any) -> str:
     """Python source that builds `value` afresh each time it runs (no shared mutable constant).
 

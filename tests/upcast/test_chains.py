@@ -23,6 +23,12 @@ def check(tmp_path: Path, events_yaml: str) -> list[Diagnostic]:
     return list(report)
 
 
+def only(found: list[Diagnostic], code: str) -> str:
+    """The message of the one diagnostic found, which has `code`."""
+    assert [d.code for d in found] == [code], [d.render() for d in found]
+    return found[0].message
+
+
 def customer(v2_upcast: str, v2_fields: str,
              v1_fields: str = "{customerId: uuid, name: string, email: string}") -> str:
     return f"""events:
@@ -135,15 +141,15 @@ def test_split_of_a_number_is_a_type_error(tmp_path: Path) -> None:
     found = check(tmp_path, customer("[{split: {from: age, into: [a, b]}}]",
                                      "{customerId: uuid, a: string, b: string}",
                                      "{customerId: uuid, age: integer}"))
-    assert [d.code for d in found] == ["ES315"]
-    assert "age, which is integer, not a string" in found[0].message
+    assert "age, which is integer, not a string" in only(found, "ES315")
 
 
 # `move` creates the objects on its way to `to` (replacing an absent or null one) and removes
 # the objects `from` leaves empty: the check must see the optionality that produces, which the
 # generated upcaster (run below on the payload that decides it) shows.
 
-def upcast_v1(tmp_path: Path, events_yaml: str, payload: dict[str, object]) -> object:
+def upcast_v1(tmp_path: Path, payload: dict[str, object]) -> object:
+    """`payload` (stored at v1) upcast by the project `check` last wrote in `tmp_path`."""
     project, _ = compile_project(tmp_path / "escodegen.yaml")
     assert project is not None
     module = load_module(python_upcasters(project.events), tmp_path)
@@ -160,7 +166,7 @@ def test_move_into_an_optional_object_makes_it_as_present_as_the_moved_value(
                     "{customerId: uuid, contact: {type: object, fields: {email: string, "
                     "phone: string?}}}", OPTIONAL_CONTACT)
     assert check(tmp_path, yaml) == []
-    assert upcast_v1(tmp_path, yaml, {"customerId": "c", "email": "e"}) == {
+    assert upcast_v1(tmp_path, {"customerId": "c", "email": "e"}) == {
         "customerId": "c", "contact": {"email": "e"}}
 
 
@@ -168,11 +174,9 @@ def test_move_into_an_optional_object_makes_its_other_fields_optional(tmp_path: 
     yaml = customer("[{move: {from: email, to: contact.email}}]",
                     "{customerId: uuid, contact: {type: object, required: false, "
                     "fields: {email: string, phone: string}}}", OPTIONAL_CONTACT)
-    found = check(tmp_path, yaml)
-    assert [d.code for d in found] == ["ES310"], [d.render() for d in found]
     assert "requires contact.phone but after CustomerRegistered v1->v2 it may be absent" in (
-        found[0].message)
-    assert upcast_v1(tmp_path, yaml, {"customerId": "c", "email": "e", "contact": None}) == {
+        only(check(tmp_path, yaml), "ES310"))
+    assert upcast_v1(tmp_path, {"customerId": "c", "email": "e", "contact": None}) == {
         "customerId": "c", "contact": {"email": "e"}}
 
 
@@ -181,11 +185,9 @@ def test_move_out_of_an_object_can_leave_it_empty_and_so_absent(tmp_path: Path) 
     yaml = customer("[{move: {from: name.first, to: firstName}}]",
                     "{customerId: uuid, firstName: string, "
                     "name: {type: object, fields: {middle: string?}}}", v1)
-    found = check(tmp_path, yaml)
-    assert [d.code for d in found] == ["ES310"], [d.render() for d in found]
     assert "requires name but after CustomerRegistered v1->v2 it may be absent" in (
-        found[0].message)
-    assert upcast_v1(tmp_path, yaml, {"customerId": "c", "name": {"first": "f"}}) == {
+        only(check(tmp_path, yaml), "ES310"))
+    assert upcast_v1(tmp_path, {"customerId": "c", "name": {"first": "f"}}) == {
         "customerId": "c", "firstName": "f"}
 
 

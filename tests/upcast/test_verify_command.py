@@ -81,3 +81,15 @@ def test_a_broken_dsn_is_an_error_not_a_traceback(tmp_path: Path) -> None:
     code, _, err = run(root, "postgresql://nobody@127.0.0.1:1/none?connect_timeout=2")
     assert code == 1
     assert err.startswith("error: PostgreSQL") and "Traceback" not in err
+
+
+def test_an_unknown_event_or_a_zero_example_count_is_a_usage_error(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "ok", "mark", AGREEING)
+    unused = "postgresql://nobody@127.0.0.1:1/none"  # refused before any connection
+    unknown = CliRunner().invoke(cli, ["-C", str(root), "verify-upcasters", "--dsn", unused,
+                                       "--event", "NoteTakn"])
+    assert unknown.exit_code == 2
+    assert "no event type NoteTakn in legacy" in unknown.stderr
+    zero = CliRunner().invoke(cli, ["-C", str(root), "verify-upcasters", "--dsn", unused,
+                                    "--examples", "0"])
+    assert zero.exit_code == 2 and "--examples" in zero.stderr

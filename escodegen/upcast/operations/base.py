@@ -9,14 +9,14 @@ The exact meaning of each operation is in docs/upcast/<name>.md; both renderings
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from escodegen.diagnostics import Report, Span
 from escodegen.model import FieldPath
-from escodegen.upcast.shape import PathError, Shape, Slot, dotted
+from escodegen.upcast.shape import STRING_KINDS, PathError, Shape, Slot, dotted
+from escodegen.upcast.values import ascii_json
 
 SCALAR_KINDS = ("string", "integer", "number", "decimal", "boolean", "enum", "uuid", "date",
                 "datetime")
@@ -66,6 +66,14 @@ class Step:
             return None
         return slot
 
+    def is_text(self, op: UpcastOp, path: FieldPath, slot: Slot) -> bool:
+        """Whether the slot split or join reads holds only strings; False after an ES315."""
+        if slot.type is not None and slot.type.kind in STRING_KINDS and not slot.literals:
+            return True
+        self.error("ES315", op, f"it {op.name}s {dotted(path)}, which is {slot.describe()}, "
+                   "not a string")
+        return False
+
     def free(self, shape: Shape, op: UpcastOp, path: FieldPath, creating: bool = False) -> bool:
         """Whether an operation may write a new field at `path`: nothing there yet (ES303) and,
         unless it creates objects on its way, an object to hold it (ES311). A field on the way
@@ -81,13 +89,9 @@ class Step:
                 return False
         if len(path) > 1 and not creating:
             try:
-                parent = shape.get(path[:-1])
+                shape.get(path[:-1])  # an object if it is there: the loop above saw to that
             except PathError as exc:
                 self.error("ES311", op, f"it writes {dotted(path)}, but {exc} at that point")
-                return False
-            if not parent.is_object:
-                self.error("ES311", op, f"it writes {dotted(path)}, but {dotted(path[:-1])} "
-                           "is not an object")
                 return False
         return True
 
@@ -121,10 +125,10 @@ def show(value: Any) -> str:
     (so a newline or quote in a declaration cannot end the comment it is shown in)."""
     if isinstance(value, tuple) and value and all(isinstance(v, str) for v in value):
         text = dotted(value)
-        return text if _PLAIN_PATH.fullmatch(text) else json.dumps(text)
+        return text if _PLAIN_PATH.fullmatch(text) else ascii_json(text)
     if isinstance(value, tuple):
         return "[" + ", ".join(show(v) for v in value) + "]"
-    return json.dumps(value, ensure_ascii=True)
+    return ascii_json(value)
 
 
 # Python renderings of path access on the payload dict `d`: plain dict operations at the top

@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 from escodegen.model import FieldPath, FieldType
 from escodegen.upcast import paths
 from escodegen.upcast.operations.base import Step, UpcastOp, indent, py_delete, py_get, py_set
-from escodegen.upcast.shape import STRING_KINDS, Shape, Slot
+from escodegen.upcast.shape import Shape, Slot
 from escodegen.upcast.sqltext import literal
 
 
@@ -33,9 +33,7 @@ class Join(UpcastOp):
             return True
         for source, slot in zip(self.sources, slots):
             assert slot is not None
-            if slot.type is None or slot.type.kind not in STRING_KINDS or slot.literals:
-                step.error("ES315", self, f"it joins {'.'.join(source)}, which is "
-                           f"{slot.describe()}, not a string")
+            if not step.is_text(self, source, slot):
                 return True
         required = any(shape.required_all_the_way(source) for source in self.sources)
         for source in self.sources:

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 from escodegen.model import FieldPath, FieldType
 from escodegen.upcast import paths
 from escodegen.upcast.operations.base import Step, UpcastOp, indent, py_delete, py_get, py_set
-from escodegen.upcast.shape import STRING_KINDS, Shape, Slot
+from escodegen.upcast.shape import Shape, Slot
 from escodegen.upcast.sqltext import literal
 
 
@@ -31,11 +31,7 @@ class Split(UpcastOp):
 
     def apply_shape(self, shape: Shape, step: Step) -> bool:
         slot = step.read(shape, self, self.source)
-        if slot is None:
-            return True
-        if slot.type is None or slot.type.kind not in STRING_KINDS or slot.literals:
-            step.error("ES315", self, f"it splits {'.'.join(self.source)}, which is "
-                       f"{slot.describe()}, not a string")
+        if slot is None or not step.is_text(self, self.source, slot):
             return True
         required = shape.required_all_the_way(self.source)
         shape.delete(self.source)

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from escodegen.check import compile_project
+from escodegen.model import Project
 from tests.postgres import fresh_database, server_dsn
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,3 +34,11 @@ def shop(tmp_path: Path) -> Path:
     target = tmp_path / "shop"
     shutil.copytree(EXAMPLES / "shop", target, ignore=shutil.ignore_patterns("generated"))
     return target
+
+
+@pytest.fixture(scope="session")
+def shop_project() -> Project:
+    """examples/shop, checked (shared by the tests of the PostgreSQL target and migrations)."""
+    project, report = compile_project(EXAMPLES / "shop" / "escodegen.yaml")
+    assert project is not None, report
+    return project

@@ -60,3 +60,11 @@ def benchmark_database(dsn: str | None, label: str) -> Iterator[str]:
         return
     with server_dsn() as server, fresh_database(server, label) as database:
         yield database
+
+
+def apply(dsn: str, files: dict[str, str]) -> None:
+    """Apply SQL files in name order, each in a transaction, as `psql -1 -f` would."""
+    with psycopg.connect(dsn) as conn:
+        for name in sorted(files):
+            with conn.transaction():
+                conn.execute(files[name])

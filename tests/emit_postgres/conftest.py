@@ -6,30 +6,14 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from escodegen.check import compile_project
 from escodegen.emit.postgres import render
 from escodegen.model import Project
-from tests.conftest import EXAMPLES
-
-
-@pytest.fixture(scope="session")
-def shop_project() -> Project:
-    project, report = compile_project(EXAMPLES / "shop" / "escodegen.yaml")
-    assert project is not None, report
-    return project
+from tests.postgres import apply
 
 
 @pytest.fixture(scope="session")
 def shop_sql(shop_project: Project) -> dict[str, str]:
     return render(shop_project)
-
-
-def apply(dsn: str, files: dict[str, str]) -> None:
-    """Apply the files in name order, each in a transaction, as `psql -1 -f` would."""
-    with psycopg.connect(dsn) as conn:
-        for name in sorted(files):
-            with conn.transaction():
-                conn.execute(files[name])
 
 
 @pytest.fixture

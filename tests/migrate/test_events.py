@@ -276,3 +276,23 @@ def test_an_event_committed_behind_a_batch_is_not_lost(
         found = conn.execute("select event_version, data ->> 'firstName' from es.events "
                              "where global_position = %s", (late,)).fetchone()
         assert found == (3, "A")
+
+
+def test_a_progress_table_of_an_earlier_escodegen_gains_the_new_columns(
+        store: str, shop_migration: EventsMigration) -> None:
+    """The progress table as the first released migration created it: a run still works."""
+    with psycopg.connect(store, autocommit=True) as conn:
+        conn.execute("""create table es.escodegen_migrations (
+            migration_id text not null, kind text not null, status text not null,
+            standby_table text, backup_table text, start_xmin xid8,
+            copied_upto bigint not null default 0, copied bigint not null default 0,
+            swap_position bigint, detail jsonb not null default '{}',
+            started_at timestamptz not null default now(),
+            updated_at timestamptz not null default now(), finished_at timestamptz,
+            constraint escodegen_migrations_pkey primary key (migration_id))""")
+        shop_history.load(conn, shop_history.history(seed=19, customers=20))
+    outcome = runner.run(store, shop_migration, batch_size=100)
+    assert outcome.backup_table is not None
+    with psycopg.connect(store, autocommit=True) as conn:
+        verified_upto, tripped = _run_row(conn, shop_migration)
+        assert verified_upto is not None and tripped is False

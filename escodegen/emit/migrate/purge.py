@@ -24,8 +24,7 @@ from escodegen.emit.postgres.sqltext import (
     value,
 )
 from escodegen.model import Field, FieldType, PayloadRef, Project, Projection
-from escodegen.model.naming import snake
-from escodegen.model.sqlnames import upcast_function
+from escodegen.model.sqlnames import ProjectionNames, column_name, upcast_function
 
 PURGED_TEXT = "[purged]"
 """What a required text field holds after a purge (an optional field becomes null)."""
@@ -87,23 +86,30 @@ class PurgePlan:
     fields: tuple[str, ...]
     """What is purged, for the audit row: `CustomerRegistered v1: email`, never a value."""
 
+    @property
+    def function(self) -> str:
+        """`purge_subject(subject) returns uuid`: the purge, returning its audit row's id."""
+        return ident(self.schema, "escodegen_purge_subject")
+
+    @property
+    def audit_table(self) -> str:
+        return ident(self.schema, "escodegen_purges")
+
     def definitions(self) -> str:
-        s = ident(self.schema)
         return template("purge.sql.j2").render(
-            s=s, s_name=literal(self.schema),
+            s=ident(self.schema), s_name=literal(self.schema),
             events_statement=literal(_events_statement(self)),
             versions=self.versions,
             snapshots=self.snapshots, projections=self.projections,
             fields=json_literal(list(self.fields)),
-            purge=ident(self.schema, "escodegen_purge_subject"),
+            purge=self.function,
             purge_events=ident(self.schema, "escodegen_purge_events"),
         ).strip()
 
     def file(self, subject: str) -> str:
         return template("purge_file.sql.j2").render(
             header=FILE_HEADER, project=self.project, fields=self.fields,
-            definitions=self.definitions(), s=ident(self.schema),
-            purge=ident(self.schema, "escodegen_purge_subject"), subject=literal(subject))
+            definitions=self.definitions(), purge=self.function, subject=literal(subject))
 
 
 def _events_statement(plan: PurgePlan) -> str:
@@ -126,7 +132,8 @@ def plan_purge(project: Project, report: Report) -> PurgePlan | None:
     versions: list[VersionSql] = []
     fields: list[str] = []
     for event in project.events:
-        pii_by_version = {v.number: _pii_paths(v.fields, (), report, event.name) for v in event.versions}
+        pii_by_version = {v.number: _pii_paths(v.fields, (), report, event.name)
+                          for v in event.versions}
         if event.subject is None:
             if any(pii_by_version.values()):
                 report.warning("ES704", f"event '{event.name}' has pii fields but no `subject`: "
@@ -149,11 +156,12 @@ def plan_purge(project: Project, report: Report) -> PurgePlan | None:
             fields += [f"{aggregate.name} state v{aggregate.state.version}: {'.'.join(p)}"
                        for p, _ in paths]
             snapshots.append(SnapshotSql(
-                aggregate.name, literal(f"snapshots {aggregate.name}"), "array[" + ", ".join(literal(t) for t in types) + "]",
+                aggregate.name, literal(f"snapshots {aggregate.name}"),
+                "array[" + ", ".join(literal(t) for t in types) + "]",
                 aggregate.state.version, _purged("s.state", paths)))
     projections = []
     for projection in project.projections:
-        purge = _projection(project, projection, subject_types, report)
+        purge = _projection(project, projection, schema, subject_types, report)
         if purge is not None:
             fields += [f"{projection.name}: {column}" for column, _ in purge.sets]
             projections.append(purge)
@@ -202,11 +210,7 @@ def _subject(event: str, subject: str, has_field: bool, version: int, latest: in
 
 
 def _placeholder(f: Field) -> Any:
-    if not f.required:
-        return None
-    if f.type.kind == "enum":
-        return f.type.values[0]
-    return _PLACEHOLDERS[f.type.kind]
+    return _column_placeholder(f.type) if f.required else None
 
 
 def _purged(source: str, paths: list[tuple[tuple[str, ...], Field]]) -> str:
@@ -219,8 +223,8 @@ def _purged(source: str, paths: list[tuple[tuple[str, ...], Field]]) -> str:
     return expr
 
 
-def _projection(project: Project, projection: Projection, subject_types: set[str],
-                report: Report) -> ProjectionPurgeSql | None:
+def _projection(project: Project, projection: Projection, schema: str,
+                subject_types: set[str], report: Report) -> ProjectionPurgeSql | None:
     columns = {c.name: c for c in projection.columns}
     pii_columns: list[str] = []
     for handler in projection.handlers:
@@ -253,13 +257,12 @@ def _projection(project: Project, projection: Projection, subject_types: set[str
                        "subject's rows", projection.span)
         return None
     sets = tuple(
-        (ident(snake(c)), constant(None if not columns[c].required
-                                   else _column_placeholder(columns[c].type), types[c]))
+        (ident(column_name(c)), constant(None if not columns[c].required
+                                         else _column_placeholder(columns[c].type), types[c]))
         for c in pii_columns)
-    name = snake(projection.name)
-    return ProjectionPurgeSql(literal(f"projection {name}"), ident(project.postgres.schema if project.postgres else "",
-                                          name),
-                              tuple(ident(snake(k)) for k in projection.key),
+    names = ProjectionNames.of(projection.name)
+    return ProjectionPurgeSql(literal(f"projection {names.base}"), ident(schema, names.table),
+                              tuple(ident(column_name(k)) for k in projection.key),
                               tuple(key_sources), sets)
 
 

@@ -127,8 +127,7 @@ def purge(dsn: str, plan: PurgePlan, subject: str) -> tuple[str, dict[str, Any]]
     """Runs the purge in one transaction; the audit row's id and its counts."""
     with psycopg.connect(dsn, application_name=APPLICATION_NAME) as conn:
         conn.execute(plan.definitions())
-        purge_id = _scalar(conn, f"select {ident(plan.schema, 'escodegen_purge_subject')}(%s)",
-                           (subject,))
-        counts = _scalar(conn, f"select counts from {ident(plan.schema, 'escodegen_purges')} "
-                               "where purge_id = %s", (purge_id,))
+        purge_id = _scalar(conn, f"select {plan.function}(%s)", (subject,))
+        counts = _scalar(conn, f"select counts from {plan.audit_table} where purge_id = %s",
+                         (purge_id,))
         return str(purge_id), dict(counts)

@@ -14,11 +14,16 @@ import jinja2
 
 from escodegen.analyse.schema import event_version_schema, fingerprint
 from escodegen.emit import HEADER
-from escodegen.emit.postgres.projection import ProjectionSql, projection_sql
+from escodegen.emit.postgres.projection import (
+    EventSource,
+    ProjectionSql,
+    event_source,
+    projection_sql,
+)
 from escodegen.emit.postgres.sqltext import ident, literal
 from escodegen.model import Project
 from escodegen.model.naming import snake
-from escodegen.model.sqlnames import RESERVED_COLUMNS, RESERVED_TABLES, upcast_function
+from escodegen.model.sqlnames import RESERVED_COLUMNS, RESERVED_TABLES
 from escodegen.resources import template_environment
 
 FILE_HEADER = f"-- {HEADER}"
@@ -30,13 +35,6 @@ class RegistryRow:
     version: int
     schema: str
     fingerprint: str
-
-
-@dataclass(frozen=True)
-class EventSql:
-    type: str
-    latest: int
-    upcaster: str | None
 
 
 def render(project: Project) -> dict[str, str]:
@@ -88,12 +86,8 @@ def _jsonb(document: object) -> str:
     return f"{literal(text)}::jsonb"
 
 
-def _events(project: Project, schema: str) -> list[EventSql]:
-    return [
-        EventSql(literal(e.name), e.latest.number,
-                 ident(schema, upcast_function(e.name)) if e.latest.number > 1 else None)
-        for e in project.events
-    ]
+def _events(project: Project, schema: str) -> list[EventSource]:
+    return [event_source(e, schema) for e in project.events]
 
 
 def _upcasters(project: Project, schema: str) -> str:

@@ -11,8 +11,12 @@ from dataclasses import dataclass
 
 from escodegen.emit.postgres.sqltext import BATCH, column_type, constant, ident, literal, value
 from escodegen.model import Assignment, Event, Increment, PayloadRef, Project, Projection
-from escodegen.model.naming import snake
-from escodegen.model.sqlnames import ProjectionNames, batch_key_column, upcast_function
+from escodegen.model.sqlnames import (
+    ProjectionNames,
+    batch_key_column,
+    column_name,
+    upcast_function,
+)
 
 TARGET = "t"
 """Alias of the projection table in handler statements."""
@@ -120,7 +124,7 @@ def projection_sql(project: Project, projection: Projection, schema: str) -> Pro
     incremented = {a.column for h in projection.handlers for a in h.set
                    if isinstance(a.value, Increment)}
     columns = tuple(
-        ColumnSql(ident(snake(c.name)), types[c.name], c.required or c.name in projection.key,
+        ColumnSql(ident(column_name(c.name)), types[c.name], c.required or c.name in projection.key,
                   key=c.name in projection.key, incremented=c.name in incremented,
                   op=f"c{i}")
         for i, c in enumerate(projection.columns)
@@ -141,7 +145,7 @@ def projection_sql(project: Project, projection: Projection, schema: str) -> Pro
         checkpoint=literal(name),
         rebuild_checkpoint=literal(names.rebuild_table),
         columns=columns,
-        key=tuple(ident(snake(k)) for k in projection.key),
+        key=tuple(ident(column_name(k)) for k in projection.key),
         batch_keys=tuple(ident(batch_key_column(k)) for k in projection.key),
         handlers=handlers,
         batch=ident(names.batch),
@@ -153,17 +157,21 @@ def projection_sql(project: Project, projection: Projection, schema: str) -> Pro
     )
 
 
+def event_source(event: Event, schema: str) -> EventSource:
+    upcaster = ident(schema, upcast_function(event.name)) if event.latest.number > 1 else None
+    return EventSource(literal(event.name), event.latest.number, upcaster)
+
+
 def _source(event: Event | None, name: str, schema: str) -> EventSource:
     if event is None:  # the checker reports unknown events; render only checked projects
         raise ValueError(f"projection handler of an undeclared event {name!r}")
-    upcaster = ident(schema, upcast_function(name)) if event.latest.number > 1 else None
-    return EventSource(literal(name), event.latest.number, upcaster)
+    return event_source(event, schema)
 
 
 def _handler(projection: Projection, event: str, action: str, sets: tuple[Assignment, ...],
              where: tuple[Assignment, ...], types: dict[str, str],
              source: EventSource) -> HandlerSql:
-    col = {a.column: ident(snake(a.column)) for a in (*sets, *where)}
+    col = {a.column: ident(column_name(a.column)) for a in (*sets, *where)}
     if action == "upsert":
         by_column = {a.column: a for a in sets}
         keys = tuple(value(by_column[k].value, types[k]) for k in projection.key)
@@ -174,7 +182,8 @@ def _handler(projection: Projection, event: str, action: str, sets: tuple[Assign
             for k in projection.key
         )
     key_matches = tuple(
-        f"{TARGET}.{ident(snake(k))} = {expr}" for k, expr in zip(projection.key, keys, strict=True)
+        f"{TARGET}.{ident(column_name(k))} = {expr}"
+        for k, expr in zip(projection.key, keys, strict=True)
     )
     insert_values = tuple(value(a.value, types[a.column]) for a in sets)
     conflict_sets = tuple(
@@ -212,4 +221,4 @@ def _handler(projection: Projection, event: str, action: str, sets: tuple[Assign
     )
 
 
-__all__ = ["BATCH", "TARGET", "ProjectionSql", "projection_sql"]
+__all__ = ["BATCH", "TARGET", "EventSource", "ProjectionSql", "event_source", "projection_sql"]

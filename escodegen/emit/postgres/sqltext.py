@@ -1,7 +1,8 @@
 """SQL text for names, literals, column types and projection value expressions.
 
-Names are validated identifiers already, but every one that reaches SQL still goes through
-psycopg's quoting here, so nothing a declaration says can leave its identifier or string.
+Names are validated identifiers already, but every one that reaches SQL is still quoted here
+(identifiers by the same function as the upcasters' SQL, escodegen.upcast.sqltext; values by
+psycopg), so nothing a declaration says can leave its identifier or string.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from escodegen.model import (
     PayloadRef,
     ValueExpr,
 )
+from escodegen.upcast.sqltext import ident as quote_ident
 
 BATCH = "b"
 """Alias of the relation of events a handler statement reads: every expression refers to it."""
@@ -45,7 +47,7 @@ _ENVELOPE_TYPES = {"stream": "text", "position": "bigint", "recorded_at": "times
 
 def ident(*names: str) -> str:
     """`"es"."order_summary"`: always quoted, so a name is never read as a keyword."""
-    return sql.Identifier(*names).as_string(None)
+    return ".".join(quote_ident(name) for name in names)
 
 
 def literal(value: Any) -> str:

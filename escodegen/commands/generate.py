@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import click
 
@@ -12,6 +11,7 @@ from escodegen.diagnostics import Report
 from escodegen.emit import TARGETS, EmitError, Target, project_targets
 from escodegen.emit.files import UnsafePath, changes, project_digest, up_to_date, write
 from escodegen.emit.fresh import all_up_to_date
+from escodegen.load import display_path
 from escodegen.model import Project
 
 
@@ -29,7 +29,7 @@ def generate(ctx: click.Context, check: bool, force: bool, only: tuple[str, ...]
     fresh = None if force else all_up_to_date(location.project_file, only)
     if fresh is not None:
         for target in fresh:
-            click.echo(f"{target.name}: {_shown(location.project_file.parent, target.out)} "
+            click.echo(f"{target.name}: {display_path(location.project_file.parent, target.out)} "
                        "is up to date")
         return
     project = load_project_or_exit(ctx)
@@ -49,7 +49,7 @@ def generate(ctx: click.Context, check: bool, force: bool, only: tuple[str, ...]
 
 def _run(project: Project, target: Target, check: bool, force: bool) -> int:
     """Handle one target; the number of files that are (check) or were out of date."""
-    where = _shown(project.root, target.out)
+    where = display_path(project.root, target.out)
     digest = project_digest(project, target)
     if not force and up_to_date(target, digest):
         click.echo(f"{target.name}: {where} is up to date")
@@ -67,7 +67,7 @@ def _run(project: Project, target: Target, check: bool, force: bool) -> int:
         sys.exit(1)
     if check:
         for change in found:
-            click.echo(f"{change.kind}: {_shown(project.root, target.out / change.relative)}")
+            click.echo(f"{change.kind}: {display_path(project.root, target.out / change.relative)}")
         for change in found:
             click.echo(change.diff, nl=False)
         if not found:
@@ -75,13 +75,6 @@ def _run(project: Project, target: Target, check: bool, force: bool) -> int:
     else:
         click.echo(f"{target.name}: {len(found)} of {len(rendered)} files changed in {where}")
     return len(found)
-
-
-def _shown(root: Path, path: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return str(path)
 
 
 def _overlapping(targets: list[Target]) -> Report:

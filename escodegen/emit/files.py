@@ -21,13 +21,13 @@ from typing import Any, Literal
 from escodegen import __version__
 from escodegen.emit import HEADER, Target, is_generated
 from escodegen.model import Project
-from escodegen.resources import template_dir
+from escodegen.resources import data_dir
 
 MANIFEST = "escodegen-manifest.json"
 MANIFEST_FORMAT = 1
 # Libraries whose version changes what a target renders.
 TARGET_TOOLS: dict[str, tuple[str, ...]] = {"python": ("datamodel-code-generator",)}
-_EMIT = Path(__file__).resolve().parent
+_PACKAGE = Path(__file__).resolve().parent.parent
 
 
 class UnsafePath(ValueError):
@@ -52,15 +52,15 @@ def _hash_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _code_files(target: str) -> Iterable[Path]:
-    """The generator's own files for `target`: its templates and its emit module(s)."""
-    folders = [template_dir(target), _EMIT / target]
+def _code_files() -> Iterable[Path]:
+    """Every file of the generator itself: the package's code and all templates. Which of them
+    a target's output depends on is not guessed (upcast, schema and naming code shape it too);
+    hashing them all costs a few milliseconds."""
+    templates = data_dir("templates")  # inside the package in a wheel, beside it in a checkout
+    folders = [_PACKAGE] if templates.is_relative_to(_PACKAGE) else [_PACKAGE, templates]
     for folder in folders:
-        if folder.is_dir():
-            yield from sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix != ".pyc")
-    for module in (_EMIT / f"{target}.py", _EMIT / "__init__.py", Path(__file__)):
-        if module.is_file():
-            yield module
+        yield from sorted(p for p in folder.rglob("*")
+                          if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc")
 
 
 def input_digest(project_file: Path, sources: Iterable[Path], target: str) -> str:
@@ -76,7 +76,7 @@ def input_digest(project_file: Path, sources: Iterable[Path], target: str) -> st
     feed("format", str(MANIFEST_FORMAT).encode())
     feed("target", target.encode())
     feed("tools", json.dumps(tool_versions(target), sort_keys=True).encode())
-    for path in _code_files(target):
+    for path in _code_files():
         feed("code", path.read_bytes())
     feed("project", project_file.read_bytes())
     for source in sorted(set(sources)):
@@ -150,9 +150,7 @@ def up_to_date(target: Target, digest: str) -> bool:
     Cheap: hashes the files the manifest lists and reads the first line of any other file, but
     renders nothing."""
     manifest = read_manifest(target.out)
-    if manifest is None or manifest.get("inputs") != digest:
-        return False
-    if manifest.get("tools") != tool_versions(target.name):
+    if manifest is None or manifest.get("inputs") != digest:  # the digest covers tool versions
         return False
     files = manifest.get("files")
     if not isinstance(files, dict):
@@ -194,9 +192,9 @@ def changes(target: Target, rendered: Mapping[str, str]) -> list[Change]:
 
 
 def write(target: Target, rendered: Mapping[str, str], digest: str) -> list[Change]:
-    """Bring the folder in line with `rendered` (orphans removed) and record the manifest."""
-    for relative in rendered:
-        checked_path(target.out, relative)  # refuse before writing anything
+    """Bring the folder in line with `rendered` (orphans removed) and record the manifest.
+
+    An unsafe path raises UnsafePath from `changes`, before anything is written."""
     todo = changes(target, rendered)
     for change in todo:
         path = checked_path(target.out, change.relative)

@@ -1,13 +1,19 @@
 from __future__ import annotations
 
 import importlib
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
+
+from escodegen.model import Project
+from tests.postgres import apply
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -22,11 +28,19 @@ def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
                           text=True, env=env, check=False)
 
 
+def _imported(project: Path, package: str) -> Iterator[ModuleType]:
+    """The package generated into `project`/generated, importable while the fixture lives."""
+    folder = str(project / "generated")
+    sys.path.insert(0, folder)
+    try:
+        yield importlib.import_module(package)
+    finally:
+        sys.path.remove(folder)
+
+
 @pytest.fixture(scope="session")
 def generated_shop(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """examples/shop generated once for the session (read-only for tests); the project root."""
-    import shutil
-
     target = tmp_path_factory.mktemp("shop") / "shop"
     shutil.copytree(ROOT / "examples" / "shop", target,
                     ignore=shutil.ignore_patterns("generated"))
@@ -38,18 +52,12 @@ def generated_shop(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def shop_events(generated_shop: Path) -> Iterator[ModuleType]:
     """The generated package, imported."""
-    sys.path.insert(0, str(generated_shop / "generated"))
-    try:
-        yield importlib.import_module("shop_events")
-    finally:
-        sys.path.remove(str(generated_shop / "generated"))
+    yield from _imported(generated_shop, "shop_events")
 
 
 @pytest.fixture(scope="session")
 def generated_pydantic_shop(generated_shop: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """examples/shop with `models: pydantic`, generated once as package `shop_models`."""
-    import shutil
-
     project = tmp_path_factory.mktemp("pydantic_shop") / "shop"
     shutil.copytree(generated_shop, project, ignore=shutil.ignore_patterns("generated"))
     config = project / "escodegen.yaml"
@@ -66,8 +74,38 @@ def generated_pydantic_shop(generated_shop: Path, tmp_path_factory: pytest.TempP
 @pytest.fixture(scope="session")
 def shop_models(generated_pydantic_shop: Path) -> Iterator[ModuleType]:
     """The pydantic-mode package, imported."""
-    sys.path.insert(0, str(generated_pydantic_shop / "generated"))
-    try:
-        yield importlib.import_module("shop_models")
-    finally:
-        sys.path.remove(str(generated_pydantic_shop / "generated"))
+    yield from _imported(generated_pydantic_shop, "shop_models")
+
+
+@pytest.fixture
+def shop_dsn(pg_dsn: str, shop_project: Project) -> str:
+    """A database of the test's own with the shop's SQL applied, for the generated client."""
+    from escodegen.emit.postgres import render
+
+    apply(pg_dsn, render(shop_project))
+    return pg_dsn
+
+
+def order_class(shop_events: ModuleType) -> type[Any]:
+    """The shop's Order aggregate, implemented on the generated base as a user would."""
+
+    class Order(shop_events.OrderAggregate):  # type: ignore[name-defined,misc]
+        def initial_state(self) -> Any:
+            return shop_events.OrderState(status="new", total=Decimal(0), items=0)
+
+        def apply_order_placed(self, event: Any) -> None:
+            self.state.status, self.state.total = "placed", event.totalAmount
+
+        def apply_order_submitted(self, event: Any) -> None:
+            self.state.status, self.state.total = "placed", event.pricing.total
+
+        def apply_order_item_added(self, event: Any) -> None:
+            self.state.items += event.quantity
+
+        def apply_order_shipped(self, event: Any) -> None:
+            self.state.status = "shipped"
+
+        def apply_order_cancelled(self, event: Any) -> None:
+            self.state.status = "cancelled"
+
+    return Order

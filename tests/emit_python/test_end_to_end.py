@@ -7,25 +7,13 @@ from __future__ import annotations
 import json
 import uuid
 from decimal import Decimal
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import psycopg
 import pytest
 
-from escodegen.check import compile_project
-from tests.emit_python.test_generated_package import _order_class
-
-
-def _apply_sql(project_root: Path, dsn: str) -> None:
-    from escodegen.emit.postgres import render
-
-    project, report = compile_project(project_root / "escodegen.yaml")
-    assert project is not None and not report.has_errors
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        for _, text in sorted(render(project).items()):
-            conn.execute(text)  # type: ignore[call-overload]
+from tests.emit_python.conftest import order_class
 
 
 def _append_raw(conn: psycopg.Connection[Any], stream: str, events: list[dict[str, Any]]) -> None:
@@ -35,10 +23,9 @@ def _append_raw(conn: psycopg.Connection[Any], stream: str, events: list[dict[st
 
 
 def test_old_versions_load_project_and_read_back_at_the_latest(
-        generated_shop: Path, shop_events: ModuleType, pg_dsn: str) -> None:
-    _apply_sql(generated_shop, pg_dsn)
+        shop_events: ModuleType, shop_dsn: str) -> None:
     customer, order_id = uuid.uuid4(), uuid.uuid4()
-    with psycopg.connect(pg_dsn) as conn:
+    with psycopg.connect(shop_dsn) as conn:
         _append_raw(conn, f"Customer-{customer}", [{
             "event_type": "CustomerRegistered", "event_version": 1,
             "data": {"customerId": str(customer), "name": "Grace Brewster Hopper",
@@ -62,7 +49,7 @@ def test_old_versions_load_project_and_read_back_at_the_latest(
         assert history[0].correlation_id is None or isinstance(history[0].correlation_id,
                                                                uuid.UUID)
 
-        order = store.load(_order_class(shop_events)(order_id))
+        order = store.load(order_class(shop_events)(order_id))
         assert (order.version, order.state.status, order.state.items) == (3, "shipped", 2)
         assert order.state.total == Decimal("12.50")
 
@@ -72,7 +59,7 @@ def test_old_versions_load_project_and_read_back_at_the_latest(
         assert latest[0].causation_id == history[-1].event_id
         assert latest[0].correlation_id == (history[-1].correlation_id or history[-1].event_id)
 
-        stale = _order_class(shop_events)(order_id)
+        stale = order_class(shop_events)(order_id)
         stale.record(shop_events.OrderItemAdded(orderId=order_id, sku="B", quantity=1))
         try:
             store.save(stale)
@@ -97,11 +84,10 @@ def test_old_versions_load_project_and_read_back_at_the_latest(
 
 
 def test_snapshots_every_n_across_a_batch_and_never_of_another_state_version(
-        generated_shop: Path, shop_events: ModuleType, pg_dsn: str) -> None:
-    _apply_sql(generated_shop, pg_dsn)
+        shop_events: ModuleType, shop_dsn: str) -> None:
     order_id = uuid.uuid4()
-    Order = _order_class(shop_events)
-    with psycopg.connect(pg_dsn) as conn:
+    Order = order_class(shop_events)
+    with psycopg.connect(shop_dsn) as conn:
         store = shop_events.EventStore(conn)
         order = store.load(Order(order_id))
         for _ in range(98):
@@ -126,9 +112,8 @@ def test_snapshots_every_n_across_a_batch_and_never_of_another_state_version(
 
 
 def test_a_stored_event_that_does_not_decode_says_which_and_where(
-        generated_shop: Path, shop_events: ModuleType, pg_dsn: str) -> None:
-    _apply_sql(generated_shop, pg_dsn)
-    with psycopg.connect(pg_dsn) as conn:
+        shop_events: ModuleType, shop_dsn: str) -> None:
+    with psycopg.connect(shop_dsn) as conn:
         _append_raw(conn, "Customer-bad", [{
             "event_type": "CustomerRegistered", "event_version": 1,
             "data": {"customerId": str(uuid.uuid4()), "email": "nameless@example.org"}}])

@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from tests.emit_python.conftest import order_class
+
 INCOMPLETE_AGGREGATE = '''
 from decimal import Decimal
 from uuid import uuid4
@@ -119,32 +121,9 @@ def test_follow_up_carries_correlation_and_sets_causation(shop_events: ModuleTyp
     assert follow.metadata == {"user": "ops"}
 
 
-def _order_class(shop_events: ModuleType) -> type[Any]:
-    class Order(shop_events.OrderAggregate):  # type: ignore[name-defined,misc]
-        def initial_state(self) -> Any:
-            return shop_events.OrderState(status="new", total=Decimal(0), items=0)
-
-        def apply_order_placed(self, event: Any) -> None:
-            self.state.status, self.state.total = "placed", event.totalAmount
-
-        def apply_order_submitted(self, event: Any) -> None:
-            self.state.status, self.state.total = "placed", event.pricing.total
-
-        def apply_order_item_added(self, event: Any) -> None:
-            self.state.items += event.quantity
-
-        def apply_order_shipped(self, event: Any) -> None:
-            self.state.status = "shipped"
-
-        def apply_order_cancelled(self, event: Any) -> None:
-            self.state.status = "cancelled"
-
-    return Order
-
-
 def test_aggregate_dispatches_hooks_and_tracks_versions(shop_events: ModuleType) -> None:
     order_id = uuid.uuid4()
-    order = _order_class(shop_events)(order_id)
+    order = order_class(shop_events)(order_id)
     assert order.stream_id == f"Order-{order_id}"
     order.record(shop_events.OrderItemAdded(orderId=order_id, sku="a", quantity=3))
     order.record(shop_events.OrderCancelled(orderId=order_id))

@@ -8,14 +8,11 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import psycopg
 import pytest
-
-from tests.emit_python.test_end_to_end import _apply_sql
 
 PATIENCE = 5.0  # seconds the test waits for the runner; its idle timeout is far longer
 IDLE = 600.0
@@ -66,9 +63,8 @@ class Runner:
 
 
 @pytest.fixture
-def shop_db(generated_shop: Path, pg_dsn: str) -> Iterator[psycopg.Connection[Any]]:
-    _apply_sql(generated_shop, pg_dsn)
-    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+def shop_db(shop_dsn: str) -> Iterator[psycopg.Connection[Any]]:
+    with psycopg.connect(shop_dsn, autocommit=True) as conn:
         yield conn
 
 
@@ -95,11 +91,11 @@ def _last_position(conn: psycopg.Connection[Any]) -> int:
 
 
 def test_run_catches_up_wakes_on_notify_and_stops_cleanly(
-        shop_events: ModuleType, shop_db: psycopg.Connection[Any], pg_dsn: str) -> None:
+        shop_events: ModuleType, shop_db: psycopg.Connection[Any], shop_dsn: str) -> None:
     conn = shop_db
     for name in ("Ada", "Grace", "Edsger"):  # stored before the runner starts
         _register(shop_events, conn, name)
-    runner = Runner(shop_events, pg_dsn, batch_size=2)  # two batches to catch up
+    runner = Runner(shop_events, shop_dsn, batch_size=2)  # two batches to catch up
     runner.thread.start()
     try:
         # 1. The initial catch-up, checkpoint included.
@@ -138,10 +134,10 @@ def test_run_catches_up_wakes_on_notify_and_stops_cleanly(
 
 
 def test_run_refuses_a_connection_inside_a_transaction(
-        shop_events: ModuleType, shop_db: psycopg.Connection[Any], pg_dsn: str) -> None:
+        shop_events: ModuleType, shop_db: psycopg.Connection[Any], shop_dsn: str) -> None:
     # LISTEN inside an uncommitted transaction never takes effect, and every batch would be
     # a savepoint of it: run would wait forever without a word.
-    with psycopg.connect(pg_dsn) as conn:
+    with psycopg.connect(shop_dsn) as conn:
         conn.execute("select 1")
         projection = shop_events.CustomerDirectoryProjection(conn)
         with pytest.raises(psycopg.ProgrammingError, match="outside a transaction"):

@@ -4,14 +4,11 @@ idempotent retries, and reading all events or one category in batches."""
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import psycopg
 import pytest
-
-from tests.emit_python.test_end_to_end import _apply_sql
 
 
 def _item(shop_events: ModuleType, order_id: uuid.UUID, sku: str) -> Any:
@@ -19,9 +16,8 @@ def _item(shop_events: ModuleType, order_id: uuid.UUID, sku: str) -> Any:
 
 
 @pytest.fixture
-def store(generated_shop: Path, shop_events: ModuleType, pg_dsn: str) -> Any:
-    _apply_sql(generated_shop, pg_dsn)
-    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+def store(shop_events: ModuleType, shop_dsn: str) -> Any:
+    with psycopg.connect(shop_dsn, autocommit=True) as conn:
         yield shop_events.EventStore(conn)
 
 

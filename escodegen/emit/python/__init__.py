@@ -14,6 +14,7 @@ from escodegen.emit.python.models import render_event_modules
 from escodegen.emit.python.templates import render_template
 from escodegen.model import Project
 from escodegen.model.naming import snake
+from escodegen.upcast import python_upcasters
 
 # Package modules rendered from templates/python/<name>.j2, in this order.
 _MODULES = (
@@ -35,7 +36,5 @@ def render(project: Project) -> dict[str, str]:
 
 
 def upcasters_module(project: Project) -> str:
-    from escodegen.upcast import python_upcasters
-
     body = python_upcasters(project.events).strip("\n")
     return f"# {HEADER}\n{body}\n"

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from escodegen.diagnostics import Report
+from escodegen.diagnostics import Report, Span
 from escodegen.emit import EmitError
+from escodegen.emit.python.templates import isorted
 from escodegen.model import Aggregate, Field, FieldType, Project, Projection
 from escodegen.model.naming import pascal, snake, version_class
-from escodegen.model.sqlnames import ProjectionNames
+from escodegen.model.sqlnames import RESERVED_COLUMNS, ProjectionNames
 
 # Annotations of state fields, and the import each one needs.
 _ANNOTATIONS: dict[str, tuple[str, str | None]] = {
@@ -59,13 +60,16 @@ def _field(field: Field, imports: _Imports) -> dict[str, Any]:
     }
 
 
-def _aggregate(aggregate: Aggregate, project: Project, imports: _Imports) -> dict[str, Any]:
+def _aggregate(aggregate: Aggregate, imports: _Imports) -> dict[str, Any]:
     prefix, _, rest = aggregate.stream.partition("{" + aggregate.id_field + "}")
+    base, state, event_union = (f"{aggregate.name}Aggregate", f"{aggregate.name}State",
+                                f"{aggregate.name}Event")
     return {
         "name": aggregate.name,
-        "base": f"{aggregate.name}Aggregate",
-        "state": f"{aggregate.name}State",
-        "event_union": f"{aggregate.name}Event",
+        "base": base,
+        "state": state,
+        "event_union": event_union,
+        "classes": [base, state, event_union],
         "description": aggregate.description or f"The {aggregate.name} aggregate.",
         "id_field": aggregate.id_field,
         "id_param": snake(aggregate.id_field),
@@ -96,7 +100,7 @@ def _projection(projection: Projection) -> dict[str, Any]:
 def package_context(project: Project, event_classes: dict[str, list[str]]) -> dict[str, Any]:
     assert project.python is not None
     imports = _Imports({module: set(names) for module, names in _AGGREGATE_IMPORTS.items()})
-    aggregates = [_aggregate(a, project, imports) for a in project.aggregates]
+    aggregates = [_aggregate(a, imports) for a in project.aggregates]
     projections = [_projection(p) for p in project.projections]
     _check_names(project, event_classes, aggregates, projections)
     events = [{
@@ -117,6 +121,8 @@ def package_context(project: Project, event_classes: dict[str, list[str]]) -> di
         "projections": projections,
         "aggregate_imports": [(module, sorted(names)) for module, names
                               in sorted(imports.modules.items())],
+        "aggregate_events": isorted({e["name"] for a in aggregates for e in a["events"]}),
+        "bookkeeping_columns": sorted(RESERVED_COLUMNS),
     }
 
 
@@ -126,22 +132,17 @@ def _check_names(project: Project, event_classes: dict[str, list[str]],
     report = Report()
     owners: dict[str, str] = {c: f"event '{e}'" for e, classes in event_classes.items()
                               for c in classes}
-    declared = [(a, f"aggregate '{a['name']}'", project.aggregate(a["name"]))
-                for a in aggregates]
-    for agg, owner, model in declared:
-        for key in ("base", "state", "event_union"):
-            name = agg[key]
-            if name in owners:
-                report.error("ES601", f"{owner} generates '{name}', already generated for "
-                             f"{owners[name]}", model.span if model else None)
-            owners[name] = owner
-    for proj in projections:
-        name = proj["class_name"]
-        declared_projection = project.projection(proj["name"])
+
+    def claim(name: str, owner: str, span: Span | None) -> None:
         if name in owners:
-            report.error("ES601", f"projection '{proj['name']}' generates '{name}', already "
-                         f"generated for {owners[name]}",
-                         declared_projection.span if declared_projection else None)
-        owners[name] = f"projection '{proj['name']}'"
+            report.error("ES601", f"{owner} generates '{name}', already generated for "
+                         f"{owners[name]}", span)
+        owners[name] = owner
+
+    for aggregate, agg in zip(project.aggregates, aggregates, strict=True):
+        for name in agg["classes"]:
+            claim(name, f"aggregate '{aggregate.name}'", aggregate.span)
+    for projection, proj in zip(project.projections, projections, strict=True):
+        claim(proj["class_name"], f"projection '{projection.name}'", projection.span)
     if report.has_errors:
         raise EmitError(report)

@@ -38,15 +38,13 @@ def event_schemas(event: Event) -> dict[str, Any]:
 
 
 def _titles(schema: Any) -> Iterable[str]:
-    """Every `title` annotation in a schema (the names its classes may take)."""
+    """Every `title` annotation in a schema (the names its classes may take). A property
+    called `title` maps to a schema, not a string, so it is never taken for one."""
     if isinstance(schema, dict):
         for key, value in schema.items():
             if key == "title" and isinstance(value, str):
                 yield value
-            elif key == "properties" and isinstance(value, dict):
-                for prop in value.values():
-                    yield from _titles(prop)
-            elif isinstance(value, dict | list):
+            else:
                 yield from _titles(value)
     elif isinstance(schema, list):
         for item in schema:
@@ -114,14 +112,13 @@ def render_event_modules(project: Project, models: ModelKind) -> dict[str, tuple
         text = texts[event.name]
         classes = _CLASS.findall(text)
         for name in classes:
-            span = event.span
             if name not in expected[event.name]:
                 report.error("ES601", f"event '{event.name}' would generate class '{name}', "
                              "a name not taken from its schema titles (a collision renamed it)",
-                             span)
+                             event.span)
             elif name in owner:
                 report.error("ES601", f"class name '{name}' is generated for both "
-                             f"'{owner[name]}' and '{event.name}'", span)
+                             f"'{owner[name]}' and '{event.name}'", event.span)
             else:
                 owner[name] = event.name
         modules[event.name] = (text, classes)

@@ -5,38 +5,33 @@ Plain data (dicts) so that the same content is printed as terminal tables or as 
 
 from __future__ import annotations
 
-from dataclasses import fields as dataclass_fields
 from typing import Any
 
 from escodegen.analyse.consumers import event_consumers
 from escodegen.analyse.registry import Registry
 from escodegen.analyse.schema import event_version_schema, fingerprint
-from escodegen.analyse.shapes import flatten
+from escodegen.analyse.shapes import Shape, flatten, non_null
 from escodegen.model import Event, Project
 from escodegen.upcast.ops import Add, Default, Join, Move, Remove, Rename, Split, UpcastOp
-
-
-def _dotted(path: tuple[str, ...]) -> str:
-    return ".".join(path)
+from escodegen.upcast.shape import dotted
 
 
 def describe_op(op: UpcastOp) -> str:
-    """One line per operation, e.g. `split name -> firstName, lastName (separator " ")`."""
+    """One line per operation, e.g. `split name -> firstName, lastName (separator " ")`; the
+    others (map, convert, custom) as their YAML flow mapping."""
     if isinstance(op, Rename | Move):
-        return f"{op.name} {_dotted(op.source)} -> {_dotted(op.target)}"
+        return f"{op.name} {dotted(op.source)} -> {dotted(op.target)}"
     if isinstance(op, Split):
-        return (f"split {_dotted(op.source)} -> {', '.join(_dotted(p) for p in op.into)} "
+        return (f"split {dotted(op.source)} -> {', '.join(dotted(p) for p in op.into)} "
                 f"(separator {op.separator!r})")
     if isinstance(op, Join):
-        return (f"join {', '.join(_dotted(p) for p in op.sources)} -> {_dotted(op.into)} "
+        return (f"join {', '.join(dotted(p) for p in op.sources)} -> {dotted(op.into)} "
                 f"(separator {op.separator!r})")
     if isinstance(op, Add | Default):
-        return f"{op.name} {_dotted(op.field)} = {op.value!r}"
+        return f"{op.name} {dotted(op.field)} = {op.value!r}"
     if isinstance(op, Remove):
-        return f"remove {_dotted(op.field)}"
-    args = ", ".join(f"{f.name}={getattr(op, f.name)!r}" for f in dataclass_fields(op)
-                     if f.name != "span")
-    return f"{op.name} {args}"
+        return f"remove {dotted(op.field)}"
+    return op.describe()
 
 
 def publication(registry: Registry, event: Event, number: int) -> str:
@@ -48,6 +43,14 @@ def publication(registry: Registry, event: Event, number: int) -> str:
         return "differs"
     revisions = len(entry.get("revisions", ()))
     return f"revised (r{revisions})" if revisions > 1 else "published"
+
+
+def published_summary(states: list[str]) -> str:
+    """`publication`s of an event's versions in one cell: `2/3`, `1/2 (differs)`."""
+    done = sum(1 for s in states if s == "published" or s.startswith("revised"))
+    flags = sorted({s for s in states if s not in ("published", "not published")
+                    and not s.startswith("revised")})
+    return f"{done}/{len(states)}" + (f" ({', '.join(flags)})" if flags else "")
 
 
 def listing(project: Project, registry: Registry) -> dict[str, Any]:
@@ -93,7 +96,7 @@ def _property(schema: dict[str, Any], path: str) -> dict[str, Any]:
     for part in path.split("."):
         name = part.replace("[]", "")
         prop = current.get("properties", {}).get(name, {})
-        inner = next((s for s in prop.get("anyOf", ()) if s.get("type") != "null"), prop)
+        inner = non_null(prop)
         while inner.get("type") == "array":
             inner = inner.get("items", {})
         current = inner
@@ -108,22 +111,22 @@ def field_diff(event: Event, old: int, new: int) -> list[dict[str, Any]]:
     for path in [*before, *(p for p in after if p not in before)]:
         a, b = before.get(path), after.get(path)
         if a is None and b is not None:
-            rows.append({"field": path, "change": "added", "old": None,
-                         "new": b.kind + ("" if b.required else "?")})
+            rows.append({"field": path, "change": "added", "old": None, "new": b.describe()})
         elif b is None and a is not None:
-            rows.append({"field": path, "change": "removed",
-                         "old": a.kind + ("" if a.required else "?"), "new": None})
+            rows.append({"field": path, "change": "removed", "old": a.describe(), "new": None})
         elif a is not None and b is not None and a != b:
-            rows.append({"field": path, "change": "changed",
-                         "old": f"{a.kind}{'' if a.required else '?'}{' pii' if a.pii else ''}"
-                                f"{' ' + '|'.join(a.values) if a.values else ''}",
-                         "new": f"{b.kind}{'' if b.required else '?'}{' pii' if b.pii else ''}"
-                                f"{' ' + '|'.join(b.values) if b.values else ''}"})
+            rows.append({"field": path, "change": "changed", "old": _in_full(a), "new": _in_full(b)})
     return rows
 
 
+def _in_full(shape: Shape) -> str:
+    """`describe` with the pii flag and enum values: what a change may be in."""
+    return (shape.describe() + (" pii" if shape.pii else "")
+            + (" " + "|".join(shape.values) if shape.values else ""))
+
+
 def details(project: Project, registry: Registry, event: Event, number: int,
-            compare: tuple[int, int] | None) -> dict[str, Any]:
+            between: tuple[int, int] | None) -> dict[str, Any]:
     version = event.version(number)
     return {
         "name": event.name,
@@ -139,6 +142,6 @@ def details(project: Project, registry: Registry, event: Event, number: int,
         "upcast_chains": {str(v.number): chain(event, v.number) for v in event.versions[:-1]},
         "producers": [f"aggregate {event.aggregate}"] if event.aggregate else [],
         "consumers": list(event_consumers(project, event.name)),
-        "diff": ({"from": compare[0], "to": compare[1],
-                  "changes": field_diff(event, *compare)} if compare else None),
+        "diff": ({"from": between[0], "to": between[1],
+                  "changes": field_diff(event, *between)} if between else None),
     }

@@ -38,6 +38,7 @@ from escodegen.upcast.ops import (
     Split,
     UpcastOp,
 )
+from escodegen.upcast.shape import dotted
 
 
 def compare(base: Contract, head: Project, base_project: Project | None = None) -> list[Finding]:
@@ -245,20 +246,20 @@ _ALLOWED_IN_PLACE = frozenset({"ESD101", "ESD114"})
 def _trace(op: UpcastOp, origin: dict[str, str | None], converted: set[str]) -> None:
     """Apply one operation to the identity map `current path -> path in the old version`."""
     if isinstance(op, Rename | Move):
-        _rekey(origin, ".".join(op.source), ".".join(op.target))
+        _rekey(origin, dotted(op.source), dotted(op.target))
     elif isinstance(op, Split):
-        _drop(origin, ".".join(op.source))
-        origin.update({".".join(p): None for p in op.into})
+        _drop(origin, dotted(op.source))
+        origin.update({dotted(p): None for p in op.into})
     elif isinstance(op, Join):
         for source in op.sources:
-            _drop(origin, ".".join(source))
-        origin[".".join(op.into)] = None
+            _drop(origin, dotted(source))
+        origin[dotted(op.into)] = None
     elif isinstance(op, Remove):
-        _drop(origin, ".".join(op.field))
+        _drop(origin, dotted(op.field))
     elif isinstance(op, Add):
-        origin[".".join(op.field)] = None
+        origin[dotted(op.field)] = None
     elif isinstance(op, Convert):
-        traced = origin.get(".".join(op.field))
+        traced = origin.get(dotted(op.field))
         if traced is not None:
             converted.add(traced)
 
@@ -282,7 +283,7 @@ def _without_pii(fields: dict[str, Shape]) -> dict[str, Shape]:
 
 
 def _describe_fields(schema: dict[str, Any]) -> str:
-    return ", ".join(f"{p}: {s.kind}{'' if s.required else '?'}" for p, s in flatten(schema).items())
+    return ", ".join(f"{p}: {s.describe()}" for p, s in flatten(schema).items())
 
 
 def _parent(path: str) -> str:
@@ -303,7 +304,7 @@ def _span(event: Event, number: int, path: str) -> Span | None:
 def _field_at(fields: tuple[Field, ...], path: str) -> Field | None:
     current: Field | None = None
     for part in path.split("."):
-        name = part.removesuffix("[]").removesuffix("[]")
+        name = part.replace("[]", "")
         current = next((f for f in fields if f.name == name), None)
         if current is None:
             return None
@@ -366,21 +367,21 @@ class _Changes:
 
     def _operation(self, op: UpcastOp) -> Iterator[Finding]:
         if isinstance(op, Rename | Move):
-            source, target = ".".join(op.source), ".".join(op.target)
+            source, target = dotted(op.source), dotted(op.target)
             self._explain(source, target)
             yield self.finding("ESD104", source, f"{self.event.name}.{source} {op.name}d to {target}, "
                                f"covered by {self.by}", (target,), source, target, at=target)
         elif isinstance(op, Split | Join):
-            sources = [".".join(op.source)] if isinstance(op, Split) else [".".join(s) for s in op.sources]
-            targets = ([".".join(p) for p in op.into] if isinstance(op, Split)
-                       else [".".join(op.into)])
+            sources = [dotted(op.source)] if isinstance(op, Split) else [dotted(s) for s in op.sources]
+            targets = ([dotted(p) for p in op.into] if isinstance(op, Split)
+                       else [dotted(op.into)])
             self._explain(*sources, *targets)
             verb = "split into" if isinstance(op, Split) else "joined into"
             yield self.finding("ESD106", sources[0], f"{self.event.name}.{', '.join(sources)} {verb} "
                                f"{', '.join(targets)}, covered by {self.by}", tuple(targets),
                                sources, targets, at=targets[0])
         elif isinstance(op, Add | Default):
-            path = ".".join(op.field)
+            path = dotted(op.field)
             shape = self.new.get(path)
             fills = path in self.added or (path in self.common and not self.old[path].required)
             if shape is not None and shape.required and fills:
@@ -389,11 +390,11 @@ class _Changes:
                                    f"get {op.value!r} from {self.by} ({op.name})", (op.name,),
                                    None, op.value)
         elif isinstance(op, Remove):
-            path = ".".join(op.field)
+            path = dotted(op.field)
             self._explain(path)
             yield self._removal(path, f" by {self.by}")
         elif isinstance(op, Convert):
-            path = ".".join(op.field)
+            path = dotted(op.field)
             if path in self.common and self.old[path].kind != self.new[path].kind:
                 self.done.add(path)
                 yield self.finding("ESD116", path, f"{self.event.name}.{path} converted "
@@ -403,7 +404,7 @@ class _Changes:
             yield from self._mapped(op)
 
     def _mapped(self, op: Map) -> Iterator[Finding]:
-        path = ".".join(op.field)
+        path = dotted(op.field)
         before, after = self.old.get(path), self.new.get(path)
         if before is None or after is None:
             return

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from escodegen.model import Handler, PayloadRef, Project, Projection
+from escodegen.upcast.shape import dotted
 
 
 def event_consumers(project: Project, event: str) -> tuple[str, ...]:
@@ -48,7 +49,7 @@ def _projection_reads(projection: Projection, event: str) -> Iterator[str]:
 def _handler_reads(projection: Projection, handler: Handler) -> Iterator[str]:
     for assignment in (*handler.set, *handler.where):
         if isinstance(assignment.value, PayloadRef):
-            yield ".".join(assignment.value.path)
+            yield dotted(assignment.value.path)
     if handler.action in ("update", "delete") and not handler.where:
         yield from projection.key
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from escodegen.analyse.rules import BY_ID, SEVERITIES, Rule, Severity
 from escodegen.diagnostics import Span
-from escodegen.model import Ignore, Project
+from escodegen.model import Ignore
 
 
 @dataclass(frozen=True)
@@ -47,10 +47,12 @@ class Finding:
         return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
+_RANKS: dict[str, int] = {s: i for i, s in enumerate(SEVERITIES)}
+
+
 def severity_rank(severity: str) -> int:
     """error 0, warning 1, info 2: lower is more severe."""
-    ranks: dict[str, int] = {s: i for i, s in enumerate(SEVERITIES)}
-    return ranks[severity]
+    return _RANKS[severity]
 
 
 def ordered(findings: Iterable[Finding]) -> list[Finding]:
@@ -89,8 +91,11 @@ class UnusedIgnore:
     entry: Ignore
     why: str
     """Why it has no effect: it matches no finding, its rule cannot be ignored, ..."""
-    span: Span | None = None
-    """Where the entry is in escodegen.yaml."""
+
+    @property
+    def span(self) -> Span | None:
+        """Where the entry is in escodegen.yaml."""
+        return self.entry.span
 
     @property
     def message(self) -> str:
@@ -136,14 +141,8 @@ def unused_ignores(ignores: Sequence[Ignore], findings: Iterable[Finding],
             why = f"only matches findings that an earlier entry{where} already ignores"
         else:
             why = "matches no finding" + (f" {compared}" if compared else "")
-        result.append(UnusedIgnore(entry, why, entry.span))
+        result.append(UnusedIgnore(entry, why))
     return result
-
-
-def unused_ignores_of(project: Project, findings: Iterable[Finding],
-                      compared: str = "") -> list[UnusedIgnore]:
-    """`unused_ignores` of the project's entries, located in its project file."""
-    return unused_ignores(project.ignores, findings, compared)
 
 
 def reaches(finding: Finding, fail_on: str) -> bool:

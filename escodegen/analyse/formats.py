@@ -61,7 +61,8 @@ class Outcome:
         counter = Counter(f.severity for f in self.active)
         return {s: counter.get(s, 0) for s in SEVERITIES}
 
-    def location(self, item: Finding | UnusedIgnore) -> tuple[str, int, int] | None:
+    def location(self, item: Finding | UnusedIgnore) -> Span | None:
+        """Where `item` is, its file shown relative to the current folder (absolute outside it)."""
         span: Span | None = item.span
         if span is None:
             return None
@@ -72,7 +73,7 @@ class Outcome:
             shown = str(path)
         if shown.startswith(".."):
             shown = str(path)
-        return shown.replace(os.sep, "/"), span.line, span.column
+        return Span(shown.replace(os.sep, "/"), span.line, span.column)
 
 
 def render(outcome: Outcome, fmt: str) -> str:
@@ -100,9 +101,8 @@ def _plural(n: int, word: str) -> str:
 def _text(outcome: Outcome) -> str:
     lines = []
     for finding in outcome.active:
-        where = outcome.location(finding)
-        at = f"  {where[0]}:{where[1]}:{where[2]}" if where else ""
-        lines.append(f"{finding.severity:<7} {finding.rule} {finding.path}{at}")
+        lines.append(f"{finding.severity:<7} {finding.rule} {finding.path}"
+                     f"{_text_at(outcome.location(finding))}")
         lines.append(f"        {finding.message}")
         details = []
         if finding.strategy:
@@ -114,18 +114,26 @@ def _text(outcome: Outcome) -> str:
         if finding.severity != "info":
             lines.append(f"        see: escodegen explain {finding.rule}")
     for unused in outcome.unused:
-        where = outcome.location(unused)
-        at = f"  {where[0]}:{where[1]}:{where[2]}" if where else ""
-        lines.append(f"warning unused ignore {unused.entry.rule} {unused.entry.path}{at}")
+        lines.append(f"warning unused ignore {unused.entry.rule} {unused.entry.path}"
+                     f"{_text_at(outcome.location(unused))}")
         lines.append(f"        {unused.message}")
     lines.append(summary_line(outcome))
     return "\n".join(lines) + "\n"
 
 
+def _text_at(where: Span | None) -> str:
+    return f"  {where}" if where else ""
+
+
 # -- json ----------------------------------------------------------------------------------
 
+def _json_location(where: Span | None) -> dict[str, Any]:
+    if where is None:
+        return {"file": None, "line": None, "column": None}
+    return {"file": where.file, "line": where.line, "column": where.column}
+
+
 def finding_json(outcome: Outcome, finding: Finding) -> dict[str, Any]:
-    where = outcome.location(finding)
     return {
         "rule": finding.rule,
         "name": finding.definition.name,
@@ -136,9 +144,7 @@ def finding_json(outcome: Outcome, finding: Finding) -> dict[str, Any]:
         "new": finding.new,
         "strategy": finding.strategy,
         "consumers": list(finding.consumers),
-        "file": where[0] if where else None,
-        "line": where[1] if where else None,
-        "column": where[2] if where else None,
+        **_json_location(outcome.location(finding)),
         "fingerprint": finding.fingerprint,
         "ignored": ({"reason": finding.ignored_by.reason, "path": finding.ignored_by.path}
                     if finding.ignored_by else None),
@@ -146,15 +152,12 @@ def finding_json(outcome: Outcome, finding: Finding) -> dict[str, Any]:
 
 
 def unused_json(outcome: Outcome, unused: UnusedIgnore) -> dict[str, Any]:
-    where = outcome.location(unused)
     return {
         "rule": unused.entry.rule,
         "path": unused.entry.path,
         "reason": unused.entry.reason,
         "message": unused.message,
-        "file": where[0] if where else None,
-        "line": where[1] if where else None,
-        "column": where[2] if where else None,
+        **_json_location(outcome.location(unused)),
     }
 
 
@@ -209,7 +212,7 @@ def _markdown_unused(outcome: Outcome) -> str:
     lines = ["", "⚠️ Unused `ignore` entries (remove them from escodegen.yaml):", ""]
     for unused in outcome.unused:
         where = outcome.location(unused)
-        at = f" ({where[0]}:{where[1]})" if where else ""
+        at = f" ({where.file}:{where.line})" if where else ""
         lines.append(f"- {unused.entry.rule} `{unused.entry.path}`{at}: {_cell(unused.why)}")
     return "\n".join(lines) + "\n"
 
@@ -227,23 +230,22 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
+def _annotation(level: str, where: Span | None, title: str, message: str) -> str:
+    props = [f"file={_escape_property(where.file)}", f"line={where.line}",
+             f"col={where.column}"] if where else []
+    props.append(f"title={_escape_property(title)}")
+    return f"::{level} {','.join(props)}::{_escape_data(message)}"
+
+
 def _github(outcome: Outcome) -> str:
     lines = []
     for f in outcome.active:
-        props = []
-        where = outcome.location(f)
-        if where:
-            props += [f"file={_escape_property(where[0])}", f"line={where[1]}", f"col={where[2]}"]
-        props.append(f"title={_escape_property(f'{f.rule} {f.definition.name}')}")
         message = f.message + (f"\nstrategy: {f.strategy}" if f.strategy else "")
-        lines.append(f"::{_LEVELS[f.severity]} {','.join(props)}::{_escape_data(message)}")
+        lines.append(_annotation(_LEVELS[f.severity], outcome.location(f),
+                                 f"{f.rule} {f.definition.name}", message))
     for unused in outcome.unused:
-        props = []
-        where = outcome.location(unused)
-        if where:
-            props += [f"file={_escape_property(where[0])}", f"line={where[1]}", f"col={where[2]}"]
-        props.append(f"title={_escape_property('unused ignore entry')}")
-        lines.append(f"::warning {','.join(props)}::{_escape_data(unused.message)}")
+        lines.append(_annotation("warning", outcome.location(unused), "unused ignore entry",
+                                 unused.message))
     lines.append(summary_line(outcome))
     return "\n".join(lines) + "\n"
 
@@ -267,9 +269,8 @@ def _junit(outcome: Outcome) -> str:
             ElementTree.SubElement(case, "skipped", message=f"ignored: {f.ignored_by.reason}")
         elif reaches(f, outcome.fail_on):
             failure = ElementTree.SubElement(case, "failure", type=f.severity, message=f.message)
-            where = outcome.location(f)
             failure.text = "\n".join(filter(None, (
-                f"{where[0]}:{where[1]}:{where[2]}" if where else "",
+                str(outcome.location(f) or ""),
                 f"strategy: {f.strategy}" if f.strategy else "",
                 f"consumers: {', '.join(f.consumers)}" if f.consumers else "",
                 f"fingerprint: {f.fingerprint}")))
@@ -278,8 +279,7 @@ def _junit(outcome: Outcome) -> str:
     for unused in outcome.unused:
         case = ElementTree.SubElement(suite, "testcase", classname="escodegen.unused-ignore",
                                       name=f"{unused.entry.rule} {unused.entry.path}")
-        where = outcome.location(unused)
-        text = "\n".join(filter(None, (f"{where[0]}:{where[1]}:{where[2]}" if where else "",
+        text = "\n".join(filter(None, (str(outcome.location(unused) or ""),
                                        f"reason given: {unused.entry.reason}")))
         if outcome.unused_fail:
             failure = ElementTree.SubElement(case, "failure", type="warning", message=unused.message)
@@ -318,11 +318,7 @@ def _sarif(outcome: Outcome) -> str:
             "partialFingerprints": {"escodegen/v1": f.fingerprint},
             "properties": {"path": f.path, "strategy": f.strategy, "consumers": list(f.consumers)},
         }
-        where = outcome.location(f)
-        if where:
-            result["locations"] = [{"physicalLocation": {
-                "artifactLocation": {"uri": where[0]},
-                "region": {"startLine": where[1], "startColumn": where[2]}}}]
+        result.update(_sarif_locations(outcome.location(f)))
         if f.ignored_by is not None:
             result["suppressions"] = [{"kind": "external", "justification": f.ignored_by.reason}]
         results.append(result)
@@ -335,15 +331,9 @@ def _sarif(outcome: Outcome) -> str:
         # Not results (no rule was broken) but notifications about the tool's configuration.
         notifications = []
         for unused in outcome.unused:
-            notification: dict[str, Any] = {"descriptor": {"id": "unused-ignore"},
-                                            "level": "warning",
-                                            "message": {"text": unused.message}}
-            where = outcome.location(unused)
-            if where:
-                notification["locations"] = [{"physicalLocation": {
-                    "artifactLocation": {"uri": where[0]},
-                    "region": {"startLine": where[1], "startColumn": where[2]}}}]
-            notifications.append(notification)
+            notifications.append({"descriptor": {"id": "unused-ignore"}, "level": "warning",
+                                  "message": {"text": unused.message},
+                                  **_sarif_locations(outcome.location(unused))})
         run["invocations"] = [{"executionSuccessful": True,
                                "toolConfigurationNotifications": notifications}]
     document = {
@@ -352,6 +342,15 @@ def _sarif(outcome: Outcome) -> str:
         "runs": [run],
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _sarif_locations(where: Span | None) -> dict[str, Any]:
+    """The `locations` of a SARIF result or notification; nothing when there is no place."""
+    if where is None:
+        return {}
+    return {"locations": [{"physicalLocation": {
+        "artifactLocation": {"uri": where.file},
+        "region": {"startLine": where.line, "startColumn": where.column}}}]}
 
 
 _RENDERERS: dict[str, Callable[[Outcome], str]] = {

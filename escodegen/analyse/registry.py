@@ -4,7 +4,7 @@
       index.json                               every entry and its fingerprints
       events/<Event>/v<N>.schema.json          current revision of each published version
       events/<Event>/v<N>.r<K>.schema.json     superseded revisions (weak-schema additions)
-      aggregates/<Aggregate>/state-v<N>.schema.json
+      aggregates/<Aggregate>/state-v<N>.schema.json   (+ .r<K> revisions: pii flags added)
       projections/<projection>.schema.json     (+ .r<K> revisions)
 
 Every file is canonical JSON (`schema.canonical_json`), so the folder diffs cleanly in review.
@@ -15,7 +15,9 @@ refreshes annotations (titles, descriptions) that leave the fingerprint as it wa
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -40,16 +42,13 @@ class Registry:
     root: Path
     index: dict[str, Any]
 
-    @property
-    def exists(self) -> bool:
-        return (self.root / INDEX).is_file()
-
     def event_file(self, event: str, version: int, revision: int | None = None) -> Path:
         suffix = f".r{revision}" if revision is not None else ""
         return self.root / "events" / event / f"v{version}{suffix}.schema.json"
 
-    def state_file(self, aggregate: str, version: int) -> Path:
-        return self.root / "aggregates" / aggregate / f"state-v{version}.schema.json"
+    def state_file(self, aggregate: str, version: int, revision: int | None = None) -> Path:
+        suffix = f".r{revision}" if revision is not None else ""
+        return self.root / "aggregates" / aggregate / f"state-v{version}{suffix}.schema.json"
 
     def projection_file(self, projection: str, revision: int | None = None) -> Path:
         suffix = f".r{revision}" if revision is not None else ""
@@ -58,23 +57,23 @@ class Registry:
     def contract(self) -> Contract:
         """The published schemas (current revisions) as the base of a comparison."""
         return Contract(
-            events={name: {int(n): self._read(self.event_file(name, int(n)))
+            events={name: {int(n): _read_json(self.event_file(name, int(n)))
                            for n in entry["versions"]}
                     for name, entry in self.index["events"].items()},
-            states={name: {int(n): self._read(self.state_file(name, int(n)))
+            states={name: {int(n): _read_json(self.state_file(name, int(n)))
                            for n in entry["states"]}
                     for name, entry in self.index["aggregates"].items()},
-            projections={name: self._read(self.projection_file(name))
+            projections={name: _read_json(self.projection_file(name))
                          for name in self.index["projections"]},
             label="registry",
         )
 
-    def _read(self, path: Path) -> dict[str, Any]:
-        try:
-            data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as error:
-            raise RegistryError(f"{path}: {error}") from error
-        return data
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise RegistryError(f"{path}: {error}") from error
 
 
 def empty_index() -> dict[str, Any]:
@@ -86,10 +85,7 @@ def open_registry(root: Path) -> Registry:
     index_file = root / INDEX
     if not index_file.is_file():
         return Registry(root, empty_index())
-    try:
-        index = json.loads(index_file.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise RegistryError(f"{index_file}: {error}") from error
+    index = _read_json(index_file)
     if not isinstance(index, dict) or index.get("escodegen") != FORMAT:
         raise RegistryError(f"{index_file}: not an escodegen registry index (format {FORMAT})")
     for key in ("events", "aggregates", "projections"):
@@ -122,24 +118,19 @@ def publish(project: Project, registry: Registry, dry_run: bool = False) -> Publ
     for event in project.events:
         versions = index["events"].setdefault(event.name, {"versions": {}})["versions"]
         for version in event.versions:
-            schema = event_version_schema(event, version)
-            label = f"{event.name} v{version.number}"
-            path = registry.event_file(event.name, version.number)
-            _record(versions, str(version.number), schema, path, label, result, writes,
-                    lambda k, n=version.number, e=event.name: registry.event_file(e, n, k))
+            _record(versions, str(version.number), event_version_schema(event, version),
+                    partial(registry.event_file, event.name, version.number),
+                    f"{event.name} v{version.number}", result, writes)
     for aggregate in project.aggregates:
         states = index["aggregates"].setdefault(aggregate.name, {"states": {}})["states"]
         number = aggregate.state.version
-        schema = state_schema(aggregate)
-        label = f"aggregate {aggregate.name} state v{number}"
-        path = registry.state_file(aggregate.name, number)
-        _record(states, str(number), schema, path, label, result, writes, None)
+        _record(states, str(number), state_schema(aggregate),
+                partial(registry.state_file, aggregate.name, number),
+                f"aggregate {aggregate.name} state v{number}", result, writes)
     for projection in project.projections:
-        schema = projection_schema(projection)
-        label = f"projection {projection.name}"
-        path = registry.projection_file(projection.name)
-        _record(index["projections"], projection.name, schema, path, label, result, writes,
-                lambda k, n=projection.name: registry.projection_file(n, k))
+        _record(index["projections"], projection.name, projection_schema(projection),
+                partial(registry.projection_file, projection.name),
+                f"projection {projection.name}", result, writes)
     if writes and not dry_run:
         writes[registry.root / INDEX] = canonical_json(index)
         for path, text in writes.items():
@@ -148,9 +139,12 @@ def publish(project: Project, registry: Registry, dry_run: bool = False) -> Publ
     return result
 
 
-def _record(entries: dict[str, Any], key: str, schema: dict[str, Any], path: Path, label: str,
-            result: Publication, writes: dict[Path, str], revision_file: Any) -> None:
-    """Add, revise or refresh one entry; `revision_file(k)` names where revision k is kept."""
+def _record(entries: dict[str, Any], key: str, schema: dict[str, Any],
+            file: Callable[[int | None], Path], label: str, result: Publication,
+            writes: dict[Path, str]) -> None:
+    """Add, revise or refresh one entry; `file(None)` is its current file, `file(k)` where its
+    revision k is kept."""
+    path = file(None)
     text = canonical_json(schema)
     digest = fingerprint(schema)
     entry = entries.get(key)
@@ -166,10 +160,11 @@ def _record(entries: dict[str, Any], key: str, schema: dict[str, Any], path: Pat
         else:
             result.unchanged += 1
         return
-    # compare() has refused every other in-place change: this one is a weak-schema revision.
+    # compare() has refused every other in-place change: this one is a weak-schema revision
+    # (an optional field or a pii flag added) or a projection's new shape.
     revisions: list[str] = entry["revisions"]
     if path.is_file():
-        writes[revision_file(len(revisions))] = path.read_text(encoding="utf-8")
+        writes[file(len(revisions))] = path.read_text(encoding="utf-8")
     revisions.append(digest)
     entry["fingerprint"] = digest
     writes[path] = text

@@ -65,6 +65,63 @@ events:
         fields: {orderId: uuid, totalAmount: decimal}
 """
 
+# Examples that serve two rules: what one rule reports is often another's recommended fix.
+_ORDER_WITH_CURRENCY = _ORDER_V1 + """\
+      2:
+        upcast:
+          - add: {field: currency, value: USD}
+        fields: {orderId: uuid, totalAmount: decimal, currency: string}
+"""
+_ORDER_AND_NOTE = _ORDER_V1 + """\
+  OrderNoted:
+    versions:
+      1:
+        fields: {orderId: uuid, note: string}
+"""
+_ORDER_TOTALS = _ORDER_V1 + """\
+projections:
+  order_totals:
+    key: [orderId]
+    columns: {orderId: uuid, total: decimal}
+    on:
+      OrderPlaced: {upsert: {orderId: $.orderId, total: $.totalAmount}}
+"""
+_ORDER_STATE_V1 = _ORDER_V1 + """\
+aggregates:
+  Order:
+    id: {field: orderId, type: uuid}
+    stream: "Order-{orderId}"
+    events: [OrderPlaced]
+    state: {version: 1, fields: {total: decimal}}
+"""
+_ORDER_STATE_V2 = _ORDER_STATE_V1.replace("version: 1, fields: {total: decimal}",
+                                          "version: 2, fields: {total: decimal, lines: integer}")
+_CUSTOMER_RENAMED = _CUSTOMER_V1 + """\
+      2:
+        upcast:
+          - rename: {from: name, to: fullName}
+        fields: {customerId: uuid, fullName: string, email: string}
+"""
+_CUSTOMER_SPLIT = _CUSTOMER_V1 + """\
+      2:
+        upcast:
+          - split: {from: name, into: [firstName, lastName], separator: " "}
+        fields: {customerId: uuid, firstName: string, lastName: string, email: string}
+"""
+_TIER_V1 = """\
+events:
+  TierChanged:
+    versions:
+      1:
+        fields: {tier: {type: enum, values: [standard, gold, premium]}}
+"""
+_TIER_MAPPED = _TIER_V1 + """\
+      2:
+        upcast:
+          - map: {field: tier, values: {gold: premium}}
+        fields: {tier: {type: enum, values: [standard, premium]}}
+"""
+
 RULES: tuple[Rule, ...] = (
     Rule(
         "ESD001", "declarations-invalid", "error",
@@ -91,12 +148,7 @@ RULES: tuple[Rule, ...] = (
         "Events stored before the change are upcast on read (`add` or `default`), so every reader "
         "sees the field.",
         "Nothing to do.",
-        Example(_ORDER_V1, _ORDER_V1 + """\
-      2:
-        upcast:
-          - add: {field: currency, value: USD}
-        fields: {orderId: uuid, totalAmount: decimal, currency: string}
-"""),
+        Example(_ORDER_V1, _ORDER_WITH_CURRENCY),
         change="add optional field", strategy="upcasting",
     ),
     Rule(
@@ -106,12 +158,7 @@ RULES: tuple[Rule, ...] = (
         "Make the field optional (weak schema), or add a new version whose upcaster supplies the "
         "value: `upcast: [add: {field: F, value: V}]` (or `default` for a field that was optional).",
         Example(_ORDER_V1, _ORDER_V1.replace("totalAmount: decimal}", "totalAmount: decimal, currency: string}"),
-                _ORDER_V1 + """\
-      2:
-        upcast:
-          - add: {field: currency, value: USD}
-        fields: {orderId: uuid, totalAmount: decimal, currency: string}
-"""),
+                _ORDER_WITH_CURRENCY),
         change="add optional field", strategy="upcasting",
     ),
     Rule(
@@ -119,12 +166,7 @@ RULES: tuple[Rule, ...] = (
         "A field was renamed or moved, and the upcaster of the new version does it (covered by upcaster vN).",
         "Old events are upcast on read: readers see the new name only.",
         "Nothing to do.",
-        Example(_CUSTOMER_V1, _CUSTOMER_V1 + """\
-      2:
-        upcast:
-          - rename: {from: name, to: fullName}
-        fields: {customerId: uuid, fullName: string, email: string}
-"""),
+        Example(_CUSTOMER_V1, _CUSTOMER_RENAMED),
         change="rename field", strategy="upcasting",
     ),
     Rule(
@@ -135,12 +177,7 @@ RULES: tuple[Rule, ...] = (
         "Keep the published version as it was and add a new version with "
         "`upcast: [rename: {from: OLD, to: NEW}]` (or `move` for dotted paths).",
         Example(_CUSTOMER_V1, _CUSTOMER_V1.replace("name: string", "fullName: string"),
-                _CUSTOMER_V1 + """\
-      2:
-        upcast:
-          - rename: {from: name, to: fullName}
-        fields: {customerId: uuid, fullName: string, email: string}
-"""),
+                _CUSTOMER_RENAMED),
         change="rename field", strategy="upcasting",
     ),
     Rule(
@@ -149,12 +186,7 @@ RULES: tuple[Rule, ...] = (
         "version (covered by upcaster vN).",
         "Old events are upcast on read: readers see the new fields only.",
         "Nothing to do.",
-        Example(_CUSTOMER_V1, _CUSTOMER_V1 + """\
-      2:
-        upcast:
-          - split: {from: name, into: [firstName, lastName], separator: " "}
-        fields: {customerId: uuid, firstName: string, lastName: string, email: string}
-"""),
+        Example(_CUSTOMER_V1, _CUSTOMER_SPLIT),
         change="split field", strategy="upcasting",
     ),
     Rule(
@@ -165,12 +197,7 @@ RULES: tuple[Rule, ...] = (
         "Keep the published version as it was and add a new version with "
         "`upcast: [split: {from: OLD, into: [NEW1, NEW2], separator: \" \"}]`.",
         Example(_CUSTOMER_V1, _CUSTOMER_V1.replace("name: string", "firstName: string, lastName: string"),
-                _CUSTOMER_V1 + """\
-      2:
-        upcast:
-          - split: {from: name, into: [firstName, lastName], separator: " "}
-        fields: {customerId: uuid, firstName: string, lastName: string, email: string}
-"""),
+                _CUSTOMER_SPLIT),
         change="split field", strategy="upcasting",
     ),
     Rule(
@@ -194,14 +221,7 @@ RULES: tuple[Rule, ...] = (
         "The consumer would read nothing (a projection column turns null, an aggregate loses its "
         "stream id).",
         "Change the consumer first (read another field or drop the column), or keep the field.",
-        Example(_ORDER_V1 + """\
-projections:
-  order_totals:
-    key: [orderId]
-    columns: {orderId: uuid, total: decimal}
-    on:
-      OrderPlaced: {upsert: {orderId: $.orderId, total: $.totalAmount}}
-""", _ORDER_V1 + """\
+        Example(_ORDER_TOTALS, _ORDER_V1 + """\
       2:
         upcast:
           - remove: {field: totalAmount}
@@ -238,29 +258,13 @@ projections:
         "A value was removed from an enum and no upcaster maps it.",
         "Stored events may hold the value; readers of the new version would reject them.",
         "Add a new version with `upcast: [map: {field: F, values: {OLD: NEW}}]`, or keep the value.",
-        Example("""\
-events:
-  TierChanged:
-    versions:
-      1:
-        fields: {tier: {type: enum, values: [standard, gold, premium]}}
-""", """\
+        Example(_TIER_V1, """\
 events:
   TierChanged:
     versions:
       1:
         fields: {tier: {type: enum, values: [standard, premium]}}
-""", """\
-events:
-  TierChanged:
-    versions:
-      1:
-        fields: {tier: {type: enum, values: [standard, gold, premium]}}
-      2:
-        upcast:
-          - map: {field: tier, values: {gold: premium}}
-        fields: {tier: {type: enum, values: [standard, premium]}}
-"""),
+""", _TIER_MAPPED),
         change="change semantics (type or meaning)", strategy="upcasting",
     ),
     Rule(
@@ -268,23 +272,7 @@ events:
         "An enum value was removed and the upcaster of the new version maps it (covered by upcaster vN).",
         "Old events holding the value are mapped on read.",
         "Nothing to do.",
-        Example("""\
-events:
-  TierChanged:
-    versions:
-      1:
-        fields: {tier: {type: enum, values: [standard, gold, premium]}}
-""", """\
-events:
-  TierChanged:
-    versions:
-      1:
-        fields: {tier: {type: enum, values: [standard, gold, premium]}}
-      2:
-        upcast:
-          - map: {field: tier, values: {gold: premium}}
-        fields: {tier: {type: enum, values: [standard, premium]}}
-"""),
+        Example(_TIER_V1, _TIER_MAPPED),
         change="change semantics (type or meaning)", strategy="upcasting",
     ),
     Rule(
@@ -349,12 +337,7 @@ events:
         "payloads cannot change with the declaration.",
         "Restore the version as published and declare the change as a new version with an upcaster.",
         Example(_ORDER_V1, _ORDER_V1.replace("totalAmount: decimal}", "totalAmount: decimal, currency: string}"),
-                _ORDER_V1 + """\
-      2:
-        upcast:
-          - add: {field: currency, value: USD}
-        fields: {orderId: uuid, totalAmount: decimal, currency: string}
-"""),
+                _ORDER_WITH_CURRENCY),
     ),
     Rule(
         "ESD121", "published-version-removed", "error",
@@ -371,12 +354,7 @@ events:
         "An event type with published versions is no longer declared, and no event `replaces` it.",
         "Its events are stored: without the declaration they cannot be read, upcast or migrated.",
         "Keep the declaration, or declare the successor event type with `replaces: OldEvent`.",
-        Example(_ORDER_V1 + """\
-  OrderNoted:
-    versions:
-      1:
-        fields: {orderId: uuid, note: string}
-""", _ORDER_V1),
+        Example(_ORDER_AND_NOTE, _ORDER_V1),
         change="change semantics (type or meaning)", strategy="new event type",
     ),
     Rule(
@@ -400,12 +378,7 @@ events:
         "A new event type was declared.",
         "Nothing stored can conflict with it.",
         "Run `escodegen publish` after merging.",
-        Example(_ORDER_V1, _ORDER_V1 + """\
-  OrderNoted:
-    versions:
-      1:
-        fields: {orderId: uuid, note: string}
-"""),
+        Example(_ORDER_V1, _ORDER_AND_NOTE),
     ),
     Rule(
         "ESD133", "version-added", "info",
@@ -423,28 +396,7 @@ events:
         "Snapshots of the old shape would be loaded as the new one.",
         "Bump `state.version`: snapshots of older versions are then ignored and the aggregate is "
         "rebuilt by a full replay.",
-        Example(_ORDER_V1 + """\
-aggregates:
-  Order:
-    id: {field: orderId, type: uuid}
-    stream: "Order-{orderId}"
-    events: [OrderPlaced]
-    state: {version: 1, fields: {total: decimal}}
-""", _ORDER_V1 + """\
-aggregates:
-  Order:
-    id: {field: orderId, type: uuid}
-    stream: "Order-{orderId}"
-    events: [OrderPlaced]
-    state: {version: 1, fields: {total: decimal, lines: integer}}
-""", _ORDER_V1 + """\
-aggregates:
-  Order:
-    id: {field: orderId, type: uuid}
-    stream: "Order-{orderId}"
-    events: [OrderPlaced]
-    state: {version: 2, fields: {total: decimal, lines: integer}}
-"""),
+        Example(_ORDER_STATE_V1, _ORDER_STATE_V2.replace("version: 2", "version: 1"), _ORDER_STATE_V2),
     ),
     Rule(
         "ESD141", "state-version-bumped", "info",
@@ -452,21 +404,7 @@ aggregates:
         "Existing snapshots are of an older version and are never deserialized: each aggregate is "
         "rebuilt by a full replay on its next load, then snapshotted again.",
         "Expect slower first loads after deploying.",
-        Example(_ORDER_V1 + """\
-aggregates:
-  Order:
-    id: {field: orderId, type: uuid}
-    stream: "Order-{orderId}"
-    events: [OrderPlaced]
-    state: {version: 1, fields: {total: decimal}}
-""", _ORDER_V1 + """\
-aggregates:
-  Order:
-    id: {field: orderId, type: uuid}
-    stream: "Order-{orderId}"
-    events: [OrderPlaced]
-    state: {version: 2, fields: {total: decimal, lines: integer}}
-"""),
+        Example(_ORDER_STATE_V1, _ORDER_STATE_V2),
     ),
     Rule(
         "ESD150", "projection-rebuild-required", "warning",
@@ -474,14 +412,7 @@ aggregates:
         "Rows already in the table were computed for the old shape: the projection must be rebuilt "
         "by replaying its events.",
         "Run the generated migration, then rebuild the projection from position 0.",
-        Example(_ORDER_V1 + """\
-projections:
-  order_totals:
-    key: [orderId]
-    columns: {orderId: uuid, total: decimal}
-    on:
-      OrderPlaced: {upsert: {orderId: $.orderId, total: $.totalAmount}}
-""", _ORDER_V1 + """\
+        Example(_ORDER_TOTALS, _ORDER_V1 + """\
 projections:
   order_totals:
     key: [orderId]

@@ -27,6 +27,10 @@ class Shape:
     values: tuple[str, ...] = ()
     has_default: bool = False
 
+    def describe(self) -> str:
+        """The kind, marked `?` when optional: `string?`, `array<integer>`."""
+        return self.kind + ("" if self.required else "?")
+
 
 @dataclass(frozen=True)
 class Contract:
@@ -74,7 +78,7 @@ def _flatten_object(schema: dict[str, Any], prefix: str, out: dict[str, Shape]) 
     required = set(schema.get("required", ()))
     for name, prop in schema.get("properties", {}).items():
         path = prefix + name
-        inner = _non_null(prop)
+        inner = non_null(prop)
         out[path] = Shape(
             kind=kind_of(inner),
             required=name in required,
@@ -96,7 +100,7 @@ def _flatten_inner(inner: dict[str, Any], path: str, out: dict[str, Shape]) -> N
             _flatten_inner(items, path + "[]", out)
 
 
-def _non_null(prop: dict[str, Any]) -> dict[str, Any]:
+def non_null(prop: dict[str, Any]) -> dict[str, Any]:
     """The type of an optional property, `anyOf: [<type>, {type: null}]`, without its null branch."""
     any_of = prop.get("anyOf")
     if any_of:

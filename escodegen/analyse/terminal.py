@@ -6,7 +6,7 @@ import shutil
 from collections.abc import Sequence
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[str]], wrap_last: bool = True) -> str:
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     """Columns padded to their widest cell; the last column is cut to the terminal width."""
     widths = [max(len(str(r[i])) for r in (headers, *rows)) for i in range(len(headers))]
     room = shutil.get_terminal_size((120, 24)).columns - sum(widths[:-1]) - 2 * (len(widths) - 1)
@@ -14,7 +14,7 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], wrap_last: bool
     for row in (headers, *rows):
         cells = [str(c).ljust(w) for c, w in zip(row[:-1], widths)]
         last = str(row[-1])
-        if wrap_last and room > 20 and len(last) > room:
+        if room > 20 and len(last) > room:
             last = last[: room - 1] + "…"
         lines.append("  ".join([*cells, last]).rstrip())
     return "\n".join(lines)

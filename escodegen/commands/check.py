@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from escodegen.commands.common import ProjectLocation
+
+if TYPE_CHECKING:
+    from escodegen.analyse.formats import Outcome
 
 F = Callable[..., Any]
 
@@ -27,7 +30,7 @@ def report_options(command: F) -> F:
                         show_default=True, help="Report format.")(command)
 
 
-def finish(ctx: click.Context, outcome: Any, fmt: str, output: Path | None) -> None:
+def finish(ctx: click.Context, outcome: Outcome, fmt: str, output: Path | None) -> None:
     """Print or write the report, then exit 0 (nothing reaches --fail-on) or 1."""
     from escodegen.analyse.formats import render
 
@@ -45,6 +48,15 @@ def fail(ctx: click.Context, message: str) -> NoReturn:
     ctx.exit(2)
 
 
+def existing_project_file(ctx: click.Context) -> Path:
+    """The project file named by -C/--project; exit 2 when there is none."""
+    location = ctx.find_object(ProjectLocation)
+    assert location is not None
+    if not location.project_file.is_file():
+        fail(ctx, f"no project file at {location.project_file} (run `escodegen init`)")
+    return location.project_file
+
+
 @click.command()
 @report_options
 @click.pass_context
@@ -54,17 +66,13 @@ def check(ctx: click.Context, fmt: str, fail_on: str, output: Path | None) -> No
     Exit 0 when no active finding reaches --fail-on, 1 when one does, 2 on tool errors.
     """
     from escodegen.analyse.compare import compare, invalid_findings
-    from escodegen.analyse.findings import apply_ignores, unused_ignores_of
+    from escodegen.analyse.findings import apply_ignores, unused_ignores
     from escodegen.analyse.formats import Outcome
     from escodegen.analyse.registry import RegistryError, open_registry
     from escodegen.check import compile_project
 
-    location = ctx.find_object(ProjectLocation)
-    assert location is not None
-    if not location.project_file.is_file():
-        fail(ctx, f"no project file at {location.project_file} (run `escodegen init`)")
-    project, report = compile_project(location.project_file)
-    root = location.project_file.parent
+    project_file = existing_project_file(ctx)
+    project, report = compile_project(project_file)
     unused = []
     if project is None or report.has_errors:
         findings = invalid_findings(report)
@@ -75,5 +83,6 @@ def check(ctx: click.Context, fmt: str, fail_on: str, output: Path | None) -> No
             fail(ctx, f"cannot read the registry: {error}")
         found = compare(contract, project)
         findings = apply_ignores(found, project.ignores)
-        unused = unused_ignores_of(project, found, "against the registry")
-    finish(ctx, Outcome(tuple(findings), "registry", fail_on, root, tuple(unused)), fmt, output)
+        unused = unused_ignores(project.ignores, found, "against the registry")
+    outcome = Outcome(tuple(findings), "registry", fail_on, project_file.parent, tuple(unused))
+    finish(ctx, outcome, fmt, output)

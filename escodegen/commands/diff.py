@@ -9,8 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from escodegen.commands.check import fail, finish, report_options
-from escodegen.commands.common import ProjectLocation
+from escodegen.commands.check import existing_project_file, fail, finish, report_options
 
 if TYPE_CHECKING:
     from escodegen.analyse.findings import Finding, UnusedIgnore
@@ -35,20 +34,17 @@ def diff(ctx: click.Context, against: str, fmt: str, fail_on: str, output: Path 
     from escodegen.analyse.shapes import contract_of
     from escodegen.check import compile_project
 
-    location = ctx.find_object(ProjectLocation)
-    assert location is not None
-    if not location.project_file.is_file():
-        fail(ctx, f"no project file at {location.project_file} (run `escodegen init`)")
+    project_file = existing_project_file(ctx)
     with tempfile.TemporaryDirectory(prefix="escodegen-base-") as scratch:
         try:
-            baseline = open_baseline(location.project_file, against, Path(scratch))
+            baseline = open_baseline(project_file, against, Path(scratch))
         except BaselineError as error:
             fail(ctx, str(error))
         base, base_report = compile_project(baseline.project_file)
     if base is None or base_report.has_errors:
         fail(ctx, baseline.errors(base_report))
     assert base is not None
-    head, report = compile_project(location.project_file)
+    head, report = compile_project(project_file)
     unused = []
     if head is None or report.has_errors:
         findings = invalid_findings(report)
@@ -56,7 +52,7 @@ def diff(ctx: click.Context, against: str, fmt: str, fail_on: str, output: Path 
         found = compare(contract_of(base, against), head, base)
         findings = apply_ignores(found, head.ignores)
         unused = _unused_ignores(head, found, against)
-    outcome = Outcome(tuple(findings), against, fail_on, location.project_file.parent, tuple(unused))
+    outcome = Outcome(tuple(findings), against, fail_on, project_file.parent, tuple(unused))
     finish(ctx, outcome, fmt, output)
 
 
@@ -69,7 +65,7 @@ def _unused_ignores(head: Project, found: list[Finding], against: str) -> list[U
     unused: `check` reports the registry problem.
     """
     from escodegen.analyse.compare import compare
-    from escodegen.analyse.findings import unused_ignores, unused_ignores_of
+    from escodegen.analyse.findings import unused_ignores
     from escodegen.analyse.registry import RegistryError, open_registry
 
     if not head.ignores or not unused_ignores(head.ignores, found):
@@ -78,5 +74,5 @@ def _unused_ignores(head: Project, found: list[Finding], against: str) -> list[U
         contract = open_registry(head.registry).contract()
     except RegistryError:
         return []
-    return unused_ignores_of(head, [*found, *compare(contract, head)],
-                             f"against {against} or the registry")
+    return unused_ignores(head.ignores, [*found, *compare(contract, head)],
+                          f"against {against} or the registry")

@@ -36,7 +36,7 @@ def publish(ctx: click.Context, dry_run: bool) -> None:
     for line in result.added:
         click.echo(f"{verb} {line}")
     for line in result.revised:
-        click.echo(f"{verb} {line} (weak schema: optional field added in place)")
+        click.echo(f"{verb} {line} (changed in place; the previous file is kept)")
     for line in result.refreshed:
         click.echo(f"{verb} {line} (annotations only; same fingerprint)")
     changed = len(result.added) + len(result.revised) + len(result.refreshed)

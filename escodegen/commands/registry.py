@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
 from escodegen.commands.check import fail
 from escodegen.commands.common import load_project_or_exit
+
+if TYPE_CHECKING:
+    from escodegen.analyse.registry import Registry
+    from escodegen.model import Project
 
 _FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
                        show_default=True)
@@ -19,7 +23,7 @@ def registry() -> None:
     """Browse the declared events with their registry status."""
 
 
-def _open(ctx: click.Context) -> tuple[Any, Any]:
+def _open(ctx: click.Context) -> tuple[Project, Registry]:
     from escodegen.analyse.registry import RegistryError, open_registry
 
     project = load_project_or_exit(ctx)
@@ -34,7 +38,7 @@ def _open(ctx: click.Context) -> tuple[Any, Any]:
 @click.pass_context
 def list_(ctx: click.Context, fmt: str) -> None:
     """Events with versions, publication, latest fingerprint and consumers."""
-    from escodegen.analyse.browse import listing
+    from escodegen.analyse.browse import listing, published_summary
     from escodegen.analyse.terminal import table
 
     project, reg = _open(ctx)
@@ -43,7 +47,7 @@ def list_(ctx: click.Context, fmt: str) -> None:
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return
     click.echo(table(["EVENT", "VERSIONS", "PUBLISHED", "FINGERPRINT", "CONSUMERS"], [
-        [e["name"], str(e["versions"]), _published(e["published"]), e["fingerprint"][:19],
+        [e["name"], str(e["versions"]), published_summary(e["published"]), e["fingerprint"][:19],
          ", ".join(e["consumers"]) or "-"] for e in data["events"]]))
     click.echo()
     click.echo(table(["AGGREGATE", "STATE", "EVENTS"], [
@@ -51,13 +55,6 @@ def list_(ctx: click.Context, fmt: str) -> None:
     click.echo()
     click.echo(table(["PROJECTION", "KEY", "EVENTS"], [
         [p["name"], ", ".join(p["key"]), ", ".join(p["events"])] for p in data["projections"]]))
-
-
-def _published(states: list[str]) -> str:
-    done = sum(1 for s in states if s == "published" or s.startswith("revised"))
-    flags = sorted({s for s in states if s not in ("published", "not published")
-                    and not s.startswith("revised")})
-    return f"{done}/{len(states)}" + (f" ({', '.join(flags)})" if flags else "")
 
 
 @registry.command()
@@ -91,9 +88,9 @@ def show(ctx: click.Context, name: str, number: int | None, between: tuple[int, 
     for text in (data["description"], data["version_description"]):
         if text:
             click.echo(f"  {text}")
-    for label, key in (("replaces", "replaces"), ("subject", "subject")):
+    for key in ("replaces", "subject"):
         if data[key]:
-            click.echo(f"  {label}: {data[key]}")
+            click.echo(f"  {key}: {data[key]}")
     click.echo()
     click.echo(table(["FIELD", "TYPE", "REQUIRED", "PII", "DEFAULT", "DESCRIPTION"], [
         [r["field"], r["type"], "yes" if r["required"] else "no", "yes" if r["pii"] else "",

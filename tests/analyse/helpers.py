@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 from escodegen.analyse.compare import compare, invalid_findings
@@ -45,3 +48,24 @@ def assert_golden(name: str, actual: str) -> None:
         path.write_text(actual, encoding="utf-8")
     assert path.is_file(), f"no golden file {path}; run with ESCODEGEN_UPDATE_GOLDEN=1 and review it"
     assert actual == path.read_text(encoding="utf-8")
+
+
+HEAVY = ("datamodel_code_generator", "sqlglot", "jinja2", "psycopg")
+"""Packages that only generating and migrating need: the fast commands must not load them."""
+
+
+def heavy_imports(*argv: str) -> list[str]:
+    """The modules of HEAVY that `escodegen ARGV` loads, in a fresh interpreter (the command
+    must exit 0)."""
+    probe = (
+        "import json, sys\n"
+        "from escodegen.cli import main\n"
+        "try:\n"
+        f"    main({list(argv)!r})\n"
+        "except SystemExit as e:\n"
+        "    assert e.code in (0, None), e.code\n"
+        f"print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r})))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    loaded: list[str] = json.loads(out.stdout.splitlines()[-1])
+    return loaded

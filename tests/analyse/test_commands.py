@@ -9,8 +9,10 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from escodegen.analyse.browse import describe_op
 from escodegen.cli import cli
-from tests.analyse.helpers import diff_texts
+from escodegen.upcast.ops import Convert, Map
+from tests.analyse.helpers import diff_texts, write_project
 
 
 def run(project: Path, *args: str) -> tuple[int, str]:
@@ -150,3 +152,68 @@ def test_registry_show(shop: Path) -> None:
     assert data["published"] == {"1": "published", "2": "published", "3": "published"}
     assert run(shop, "registry", "show", "Nope")[0] == 2
     assert run(shop, "registry", "show", "CustomerRegistered", "--version", "9")[0] == 2
+
+
+def test_publish_dry_run_writes_nothing(shop: Path) -> None:
+    code, out = run(shop, "publish", "--dry-run")
+    assert code == 0 and "would record CustomerRegistered v3 sha256:" in out
+    assert "15 would record, 0 unchanged" in out
+    assert not (shop / "registry").exists()
+
+
+def test_output_option_writes_the_report_to_a_file(shop: Path, tmp_path: Path) -> None:
+    report = tmp_path / "report.json"
+    code, out = run(shop, "check", "--format", "json", "-o", str(report))
+    assert code == 0 and out == ""
+    findings = json.loads(report.read_text(encoding="utf-8"))["findings"]
+    assert {f["rule"] for f in findings} == {"ESD132"}  # nothing published yet
+    # The exit code does not depend on where the report goes.
+    code, out = run(shop, "check", "--fail-on", "info", "--output", str(report))
+    assert code == 1 and out == "" and "ESD132" in report.read_text(encoding="utf-8")
+
+
+def test_a_pii_flag_added_to_a_published_state_is_recorded_as_a_revision(tmp_path: Path) -> None:
+    state = """\
+events:
+  CustomerRegistered:
+    aggregate: Customer
+    versions:
+      1: {fields: {customerId: uuid, email: string}}
+aggregates:
+  Customer:
+    id: {field: customerId, type: uuid}
+    stream: "Customer-{customerId}"
+    events: [CustomerRegistered]
+    state: {version: 1, fields: {email: EMAIL}}
+"""
+    project = write_project(tmp_path, state.replace("EMAIL", "string")).parent
+    assert run(project, "publish")[0] == 0
+    write_project(tmp_path, state.replace("EMAIL", "{type: string, pii: true}"))
+    code, out = run(project, "publish")
+    assert code == 0 and "aggregate Customer state v1 revision 2" in out
+    folder = project / "registry" / "aggregates" / "Customer"
+    assert sorted(p.name for p in folder.iterdir()) == ["state-v1.r1.schema.json",
+                                                        "state-v1.schema.json"]
+    assert run(project, "check") == (0, "0 errors, 0 warnings, 0 info (against registry)\n")
+
+
+def test_registry_list_as_json(shop: Path) -> None:
+    run(shop, "publish")
+    code, out = run(shop, "registry", "list", "--format", "json")
+    data = json.loads(out)
+    registered = next(e for e in data["events"] if e["name"] == "CustomerRegistered")
+    assert code == 0 and registered["published"] == ["published"] * 3
+    assert registered["producer"] == "aggregate Customer"
+    assert {a["name"] for a in data["aggregates"]} >= {"Customer", "Order"}
+
+
+def test_every_upcast_operation_is_shown_on_one_line() -> None:
+    assert describe_op(Map(("tier",), (("gold", "premium"),), False, None)) == (
+        'map {field: tier, values: {"gold": "premium"}}')
+    assert describe_op(Convert(("amount",), "string")) == 'convert {field: amount, to: "string"}'
+
+
+def test_check_and_diff_without_a_project_file_are_tool_errors(tmp_path: Path) -> None:
+    for args in (["check"], ["diff", "--against", "HEAD"]):
+        code, out = run(tmp_path, *args)
+        assert code == 2 and f"no project file at {tmp_path / 'escodegen.yaml'}" in out

@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 
 from escodegen.analyse.compare import compare
-from escodegen.analyse.findings import apply_ignores, ordered, unused_ignores_of
+from escodegen.analyse.findings import apply_ignores, ordered, unused_ignores
 from escodegen.analyse.formats import FORMATS, Outcome, render
 from escodegen.analyse.rules import RULES
 from escodegen.analyse.shapes import contract_of
@@ -59,7 +59,7 @@ def scenario(tmp_path: Path) -> Outcome:
     assert base is not None and head is not None and not report.has_errors
     found = compare(contract_of(base, "origin/main"), head, base)
     findings = apply_ignores(found, head.ignores)
-    unused = unused_ignores_of(head, found, "against origin/main")
+    unused = unused_ignores(head.ignores, found, "against origin/main")
     return Outcome(tuple(findings), "origin/main", "error", tmp_path / "after", tuple(unused))
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import yaml
 
+from tests.analyse.helpers import heavy_imports
 from tests.conftest import ROOT
 
 VENV_BIN = Path(sys.executable).parent
@@ -35,6 +36,12 @@ def pre_commit(repo: Path, tmp: Path) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, check=False)
 
 
+def assert_hook_passes(repo: Path, tmp: Path, hook_name: str) -> None:
+    passed = pre_commit(repo, tmp)
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert hook_name in passed.stdout and "Passed" in passed.stdout
+
+
 def escodegen(project: Path, *args: str) -> None:
     subprocess.run([str(VENV_BIN / "escodegen"), "-C", str(project), *args], check=True,
                    capture_output=True)
@@ -51,9 +58,7 @@ def git_repo_with(project: Path, *hook_ids: str) -> None:
 def test_escodegen_check_hook(shop: Path, tmp_path: Path) -> None:
     escodegen(shop, "publish")
     git_repo_with(shop, "escodegen-check")
-    passed = pre_commit(shop, tmp_path)
-    assert passed.returncode == 0, passed.stdout + passed.stderr
-    assert "escodegen check" in passed.stdout and "Passed" in passed.stdout
+    assert_hook_passes(shop, tmp_path, "escodegen check")
     order = shop / "events" / "order.yaml"
     # An edit of published versions (v1 and v2 alike, so the chain itself stays consistent).
     order.write_text(order.read_text().replace("totalAmount: decimal", "totalAmount: integer"))
@@ -62,12 +67,17 @@ def test_escodegen_check_hook(shop: Path, tmp_path: Path) -> None:
     assert "ESD120 OrderPlaced.v1" in failed.stdout and "ESD110 OrderPlaced.v1.totalAmount" in failed.stdout
 
 
+def test_the_check_hook_does_not_import_the_generators(shop: Path) -> None:
+    """`check` runs on every commit: like `validate`, it must not load what only generating
+    and migrating need."""
+    escodegen(shop, "publish")
+    assert heavy_imports("-C", str(shop), "check") == []
+
+
 def test_escodegen_generate_check_hook(shop: Path, tmp_path: Path) -> None:
     escodegen(shop, "generate")
     git_repo_with(shop, "escodegen-generate-check")
-    passed = pre_commit(shop, tmp_path)
-    assert passed.returncode == 0, passed.stdout + passed.stderr
-    assert "escodegen generate --check" in passed.stdout and "Passed" in passed.stdout
+    assert_hook_passes(shop, tmp_path, "escodegen generate --check")
 
     # A hand edit of a generated file: the hook fails and names the file.
     sql = shop / "generated" / "sql" / "003_upcasters.sql"

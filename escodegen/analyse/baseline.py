@@ -16,8 +16,13 @@ import subprocess
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from escodegen.diagnostics import Report, Span
 from escodegen.load.yaml_source import load_yaml_file
+
+if TYPE_CHECKING:
+    from escodegen.model import Project
 
 
 class BaselineError(Exception):
@@ -141,8 +146,8 @@ def extract_at_ref(project_file: Path, ref: str, into: Path) -> tuple[Path, str]
         target = into / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(content)
-    key = hashlib.sha256("\0".join(f"{p}\t{e.object}" for p, e in sorted(chosen.items()))
-                         .encode("utf-8", "surrogateescape")).hexdigest()
+    listing = [project_path] + [f"{p}\t{e.object}" for p, e in sorted(chosen.items())]
+    key = hashlib.sha256("\0".join(listing).encode("utf-8", "surrogateescape")).hexdigest()
     return into / relative / project_file.name, key
 
 
@@ -262,3 +267,74 @@ def _git(cwd: Path, *args: str, stdin: bytes | None = None) -> bytes:
             detail = f"unknown git ref '{args[-1].removesuffix('^{commit}')}'"
         raise BaselineError(detail)
     return done.stdout
+
+
+# -- the compiled base, cached -------------------------------------------------------------------
+#
+# Compiling the base is half of a diff's time, and the base (origin/main) changes far less
+# often than the work tree. A valid base model is kept in the user's cache folder under a key
+# made of the git object ids of the files it was compiled from (`Baseline.key`), escodegen's
+# version and Python's: the same key means the same input to the same compiler. An entry
+# carries a SHA-256 of its body and the key it was stored under; anything that does not check
+# out (truncated, edited, another key, unreadable) is ignored and the base compiled again.
+
+_MAGIC = b"escodegen-base-model 1\n"
+
+
+def cache_folder() -> Path:
+    """`$XDG_CACHE_HOME/escodegen` or the platform's user cache folder for escodegen."""
+    from platformdirs import user_cache_dir
+
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return Path(xdg) / "escodegen" if xdg else Path(user_cache_dir("escodegen"))
+
+
+def _entry_key(baseline: Baseline) -> str | None:
+    import sys
+
+    from escodegen import __version__
+
+    if baseline.key is None:
+        return None
+    text = "\0".join((__version__, sys.version, baseline.key))
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def cached_model(baseline: Baseline) -> Project | None:
+    """The base's compiled model from the cache, or None (absent, or not to be trusted)."""
+    import pickle
+
+    from escodegen.model import Project
+
+    key = _entry_key(baseline)
+    if key is None:
+        return None
+    try:
+        data = (cache_folder() / "base-models" / key).read_bytes()
+        header, digest, body = data[:len(_MAGIC)], data[len(_MAGIC):len(_MAGIC) + 32], \
+            data[len(_MAGIC) + 32:]
+        if header != _MAGIC or hashlib.sha256(body).digest() != digest:
+            return None
+        stored_key, model = pickle.loads(body)  # noqa: S301 (our own, checksummed, per user)
+    except Exception:  # any unreadable entry is only a cache miss
+        return None
+    return model if stored_key == key and isinstance(model, Project) else None
+
+
+def store_model(baseline: Baseline, model: Project) -> None:
+    """Keep a valid base model for the next run; a cache that cannot be written is skipped."""
+    import pickle
+    import tempfile
+
+    key = _entry_key(baseline)
+    if key is None:
+        return
+    folder = cache_folder() / "base-models"
+    try:
+        body = pickle.dumps((key, model), protocol=pickle.HIGHEST_PROTOCOL)
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, delete=False) as handle:
+            handle.write(_MAGIC + hashlib.sha256(body).digest() + body)
+        os.replace(handle.name, folder / key)  # atomic: a reader never sees half an entry
+    except (OSError, pickle.PicklingError):
+        return

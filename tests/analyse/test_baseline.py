@@ -175,3 +175,54 @@ def test_a_renamed_project_folder_is_named_as_such(tmp_path: Path) -> None:
     git(repo, "commit", "-qm", "renamed")
     code, out = run(repo / "new", "diff", "--against", "HEAD~1")
     assert code == 2 and "no folder new/ (renamed or moved since?)" in out
+
+
+# -- the compiled base, cached ------------------------------------------------------------------
+
+def _entries() -> list[Path]:
+    from escodegen.analyse.baseline import cache_folder
+
+    folder = cache_folder() / "base-models"
+    return sorted(folder.iterdir()) if folder.is_dir() else []
+
+
+def test_the_base_model_is_cached_by_content_and_a_bad_entry_is_never_trusted(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    root = _repo(tmp_path)
+    _breaking_edit(root / "events" / "paid.yaml")
+    expected = run(root, "diff", "--against", "HEAD")
+    assert expected[0] == 1 and "ESD110 Paid.v1.amount" in expected[1]
+    (entry,) = _entries()
+    assert run(root, "diff", "--against", "HEAD") == expected  # from the cache
+    assert _entries() == [entry]
+    good = entry.read_bytes()
+    # Another base's valid entry put under this key: its stored key gives it away.
+    (root / "events" / "paid.yaml").write_text(_EVENT.replace("AMOUNT", "boolean"))
+    git(root, "commit", "-qam", "boolean")
+    assert run(root, "diff", "--against", "HEAD")[0] == 0
+    other = next(e for e in _entries() if e != entry)
+    for bad in (b"", good[:-10], good[:-1] + bytes([good[-1] ^ 1]), b"garbage" * 10,
+                other.read_bytes()):
+        entry.write_bytes(bad)
+        code, out = run(root, "diff", "--against", "HEAD~1")
+        assert (code, out.replace("HEAD~1", "HEAD")) == expected
+
+
+def test_the_cache_key_changes_with_escodegen_version(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    import escodegen
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    root = _repo(tmp_path)
+    run(root, "diff", "--against", "HEAD")
+    monkeypatch.setattr(escodegen, "__version__", "99.0")
+    run(root, "diff", "--against", "HEAD")
+    assert len(_entries()) == 2
+
+
+def test_an_unwritable_cache_is_skipped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "cache").write_text("a file, not a folder")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    root = _repo(tmp_path)
+    assert run(root, "diff", "--against", "HEAD")[0] == 0

@@ -15,7 +15,6 @@ import posixpath
 import subprocess
 from dataclasses import dataclass, replace
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from escodegen.diagnostics import Report, Span
@@ -78,7 +77,7 @@ def open_baseline(project_file: Path, against: str, scratch: Path) -> Baseline:
                                 "(origin/main, HEAD~1) or a folder holding another copy")
         shown = os.path.relpath(base_file.parent)
         return Baseline(base_file, against, "" if shown == "." else shown.replace(os.sep, "/") + "/")
-    base_file, key = extract_at_ref(project_file, against, scratch)
+    base_file, key = read_ref(project_file, against, scratch)
     relative = base_file.parent.relative_to(scratch).as_posix()
     return Baseline(base_file, against, f"{against}:" + ("" if relative == "." else relative + "/"),
                     key)
@@ -105,7 +104,12 @@ _SYMLINK, _GITLINK = "120000", "160000"
 _LINK_DEPTH = 8
 
 
-def extract_at_ref(project_file: Path, ref: str, into: Path) -> tuple[Path, str]:
+def extract_at_ref(project_file: Path, ref: str, into: Path) -> Path:
+    """Write the project's folder as of `ref` under `into`; return its project file there."""
+    return read_ref(project_file, ref, into)[0]
+
+
+def read_ref(project_file: Path, ref: str, into: Path) -> tuple[Path, str]:
     """Write the project file and declaration folders as of `ref` under `into`; return the
     project file there and a key of what was written (the git object ids of its files).
 
@@ -189,7 +193,7 @@ def _resolve(tree: dict[str, _Entry], links: dict[str, bytes],
         link = links[entry.object]
         target = posixpath.normpath(posixpath.join(posixpath.dirname(path), link.decode(
             "utf-8", "surrogateescape")))
-        if target.startswith("../") or target == ".." or target.startswith("/"):
+        if target.startswith(("../", "/")) or target == "..":
             return None
         path, entry = target, tree.get(target)
     return None
@@ -296,7 +300,7 @@ def _entry_key(baseline: Baseline) -> str | None:
 
     if baseline.key is None:
         return None
-    text = "\0".join((__version__, sys.version, baseline.key))
+    text = f"{__version__}\0{sys.version}\0{baseline.key}"
     return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
 
 
@@ -315,8 +319,8 @@ def cached_model(baseline: Baseline) -> Project | None:
             data[len(_MAGIC) + 32:]
         if header != _MAGIC or hashlib.sha256(body).digest() != digest:
             return None
-        stored_key, model = pickle.loads(body)  # noqa: S301 (our own, checksummed, per user)
-    except Exception:  # any unreadable entry is only a cache miss
+        stored_key, model = pickle.loads(body)
+    except Exception:  # noqa: BLE001 (any unreadable entry is only a cache miss)
         return None
     return model if stored_key == key and isinstance(model, Project) else None
 

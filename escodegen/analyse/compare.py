@@ -25,6 +25,8 @@ from escodegen.analyse.shapes import (
 )
 from escodegen.diagnostics import Report, Span
 from escodegen.model import Event, Field, Project
+from escodegen.upcast.operations.base import SCALAR_KINDS
+from escodegen.upcast.operations.convert import CONVERT_TARGETS, conversion_loss
 from escodegen.upcast.ops import (
     Add,
     Convert,
@@ -38,8 +40,6 @@ from escodegen.upcast.ops import (
     Split,
     UpcastOp,
 )
-from escodegen.upcast.operations.base import SCALAR_KINDS
-from escodegen.upcast.operations.convert import CONVERT_TARGETS, conversion_loss
 from escodegen.upcast.shape import dotted, widens
 
 

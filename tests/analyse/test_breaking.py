@@ -109,7 +109,8 @@ def test_event_moved_to_another_aggregate(tmp_path: Path) -> None:
                                    "{type: string, default: x}"])
 def test_optional_array_items_are_refused_not_silently_made_required(tmp_path: Path,
                                                                      items: str) -> None:
-    project, report = compile_text(tmp_path, _event(f"{{id: uuid, tags: {{type: array, items: {items}}}}}"))
+    tags = f"{{id: uuid, tags: {{type: array, items: {items}}}}}"
+    _, report = compile_text(tmp_path, _event(tags))
     errors = [d for d in report if d.severity == "error"]
     assert [d.code for d in errors] == ["ES101"], [d.render() for d in report]
     assert "versions.1.fields.tags.items" in errors[0].message

@@ -40,8 +40,8 @@ def conversion_loss(source: str, to: str) -> tuple[str, str, bool] | None:
         example = "2" if source != "decimal" else '"2"'
         return example, "becomes true, like 1 (the number is lost)", False
     if source == "decimal" and to == "number":
-        return ('"0.10000000000000000001"', "becomes a binary floating-point number (0.1 to "
-                "most readers)", False)
+        return ('"0.10000000000000000001"',
+                "becomes a binary floating-point number (0.1 to most readers)", False)
     return None
 
 

@@ -1,5 +1,5 @@
 """The other side of `diff --against`: the project's declarations at a git ref, read from git
-objects (`git archive`) into a temporary folder without touching the work tree, or another
+objects (`git ls-tree` and `git cat-file`) into a temporary folder without touching the work tree, or another
 folder holding a project.
 
 Both sides are read by the same pipeline (`escodegen.check.compile_project`); here the base's
@@ -9,15 +9,19 @@ size limits), only to learn which declaration folders to take from git.
 
 from __future__ import annotations
 
-import io
+import hashlib
 import os
+import posixpath
 import subprocess
-import tarfile
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from escodegen.diagnostics import Report, Span
 from escodegen.load.yaml_source import load_yaml_file
+
+if TYPE_CHECKING:
+    from escodegen.model import Project
 
 
 class BaselineError(Exception):
@@ -36,6 +40,9 @@ class Baseline:
     """What stands for the base project's folder when one of its files is named:
     `origin/main:shop/` (git's REV:PATH notation, PATH from the repository root) or the
     folder as given (`../base/`)."""
+    key: str | None = None
+    """For a git ref, a hash of the paths and git object ids of the files read: the same key,
+    the same base (what the compiled-model cache is keyed by)."""
 
     def show(self, file: str) -> str:
         """A file of the base project (relative to its folder) as the user can find it."""
@@ -59,14 +66,21 @@ class Baseline:
 def open_baseline(project_file: Path, against: str, scratch: Path) -> Baseline:
     """The base named by `--against`: a folder when one exists at that path, else a git ref
     (extracted under `scratch`)."""
+    if not against.strip() or posixpath.normpath(against) == ".":
+        raise BaselineError(f"--against {against!r} names the work tree itself (an unset CI "
+                            "variable?); name a git ref (origin/main, HEAD~1) or another folder")
     folder = Path(against)
     if folder.exists():
         base_file = project_file_in_folder(folder, project_file.name)
+        if base_file.resolve() == project_file.resolve():
+            raise BaselineError(f"--against {against} is the project itself; name a git ref "
+                                "(origin/main, HEAD~1) or a folder holding another copy")
         shown = os.path.relpath(base_file.parent)
         return Baseline(base_file, against, "" if shown == "." else shown.replace(os.sep, "/") + "/")
-    base_file = extract_at_ref(project_file, against, scratch)
+    base_file, key = read_ref(project_file, against, scratch)
     relative = base_file.parent.relative_to(scratch).as_posix()
-    return Baseline(base_file, against, f"{against}:" + ("" if relative == "." else relative + "/"))
+    return Baseline(base_file, against, f"{against}:" + ("" if relative == "." else relative + "/"),
+                    key)
 
 
 def project_file_in_folder(folder: Path, project_file_name: str) -> Path:
@@ -79,34 +93,146 @@ def project_file_in_folder(folder: Path, project_file_name: str) -> Path:
     return candidate
 
 
+@dataclass(frozen=True)
+class _Entry:
+    mode: str
+    kind: str
+    object: str
+
+
+_SYMLINK, _GITLINK = "120000", "160000"
+_LINK_DEPTH = 8
+
+
 def extract_at_ref(project_file: Path, ref: str, into: Path) -> Path:
     """Write the project's folder as of `ref` under `into`; return its project file there."""
+    return read_ref(project_file, ref, into)[0]
+
+
+def read_ref(project_file: Path, ref: str, into: Path) -> tuple[Path, str]:
+    """Write the project file and declaration folders as of `ref` under `into`; return the
+    project file there and a key of what was written (the git object ids of its files).
+
+    The tree is read with `git ls-tree -z` and `git cat-file --batch`, not `git archive`, so
+    `export-ignore` and other attributes hide nothing, unusual file names arrive unquoted, and
+    a symlinked declaration file is read through its link, as in the work tree.
+    """
     root = project_file.parent.resolve()
     top = Path(_git(root, "rev-parse", "--show-toplevel").decode().strip()).resolve()
-    _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    _verify(top, ref)
     relative = root.relative_to(top).as_posix()
     prefix = "" if relative == "." else relative + "/"
-    # Only the project file and the declaration folders: not the registry or generated code.
-    wanted = [prefix + project_file.name] + [
-        prefix + folder for folder in _source_folders(top, ref, prefix + project_file.name, into)]
-    present = _git(top, "ls-tree", "-r", "--name-only", ref, "--", *wanted).decode().splitlines()
-    archive = _git(top, "archive", "--format=tar", ref, "--", *present)
-    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        tar.extractall(into, filter="data")
-    extracted = into / relative / project_file.name
-    if not extracted.is_file():
-        raise BaselineError(f"{ref} has no {relative}/{project_file.name}")
-    return extracted
+    tree = _tree(top, ref)
+    project_path = prefix + project_file.name
+    if project_path not in tree:
+        raise BaselineError(_missing_project(tree, ref, relative, project_file.name))
+    symlinks = [e.object for e in tree.values() if e.mode == _SYMLINK]
+    links = dict(zip(symlinks, _blobs(top, symlinks), strict=True))
+    found = _resolve(tree, links, project_path)
+    if found is None:
+        raise BaselineError(f"{ref}:{project_path} is a link to nothing in the repository")
+    raw = _blobs(top, [found[1].object])
+    wanted = [project_path] + [posixpath.normpath(prefix + f)
+                               for f in _source_folders(raw[0], ref, project_path, into)]
+    chosen: dict[str, _Entry] = {}
+    for path, entry in tree.items():
+        if any(w == "." or path == w or path.startswith(w + "/") for w in wanted):
+            if entry.mode == _GITLINK:
+                raise BaselineError(f"{ref}:{path} is a git submodule; its files are not in this "
+                                    "repository's history: compare --against a folder holding "
+                                    "the base project instead")
+            if entry.kind == "blob":
+                resolved = _resolve(tree, links, path)
+                if resolved is not None:
+                    chosen[path] = resolved[1]
+    contents = _blobs(top, [e.object for e in chosen.values()])
+    for (path, _), content in zip(chosen.items(), contents, strict=True):
+        target = into / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
+    listing = [project_path] + [f"{p}\t{e.object}" for p, e in sorted(chosen.items())]
+    key = hashlib.sha256("\0".join(listing).encode("utf-8", "surrogateescape")).hexdigest()
+    return into / relative / project_file.name, key
 
 
-def _source_folders(top: Path, ref: str, path: str, into: Path) -> list[str]:
+def _verify(top: Path, ref: str) -> None:
+    try:
+        _git(top, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    except BaselineError:
+        shallow = _git(top, "rev-parse", "--is-shallow-repository").decode().strip() == "true"
+        if shallow:
+            raise BaselineError(
+                f"unknown git ref '{ref}': this clone is shallow (it holds only the latest "
+                "commits), so the base may not be in it; deepen it with `git fetch --deepen=50` "
+                "(or `git fetch --unshallow`), fetch the base branch (`git fetch origin main`), "
+                "or in GitHub Actions check out with `fetch-depth: 0`") from None
+        raise
+
+
+def _tree(top: Path, ref: str) -> dict[str, _Entry]:
+    """Every entry of the commit's tree, by path from the repository root."""
+    listing = _git(top, "ls-tree", "-r", "-z", "--full-tree", ref)
+    tree: dict[str, _Entry] = {}
+    for record in listing.split(b"\0"):
+        if not record:
+            continue
+        meta, _, name = record.partition(b"\t")
+        mode, kind, obj = meta.decode().split()
+        tree[name.decode("utf-8", "surrogateescape")] = _Entry(mode, kind, obj)
+    return tree
+
+
+def _resolve(tree: dict[str, _Entry], links: dict[str, bytes],
+             path: str) -> tuple[str, _Entry] | None:
+    """The file a path names, through symlinks inside the tree; None when a link leads out
+    of the repository or nowhere."""
+    entry = tree.get(path)
+    for _ in range(_LINK_DEPTH):
+        if entry is None or entry.mode != _SYMLINK:
+            return None if entry is None else (path, entry)
+        link = links[entry.object]
+        target = posixpath.normpath(posixpath.join(posixpath.dirname(path), link.decode(
+            "utf-8", "surrogateescape")))
+        if target.startswith(("../", "/")) or target == "..":
+            return None
+        path, entry = target, tree.get(target)
+    return None
+
+
+def _blobs(top: Path, objects: list[str]) -> list[bytes]:
+    """The contents of git blobs, read in one `git cat-file --batch`."""
+    if not objects:
+        return []
+    out = _git(top, "cat-file", "--batch", stdin="".join(o + "\n" for o in objects).encode())
+    contents, at = [], 0
+    for _ in objects:
+        header_end = out.index(b"\n", at)
+        header = out[at:header_end].decode().split()
+        if len(header) != 3:
+            raise BaselineError(f"git cat-file cannot read {' '.join(header)}")
+        size = header[2]
+        start = header_end + 1
+        contents.append(out[start:start + int(size)])
+        at = start + int(size) + 1
+    return contents
+
+
+def _missing_project(tree: dict[str, _Entry], ref: str, relative: str, name: str) -> str:
+    if relative != "." and any(p.startswith(relative + "/") for p in tree):
+        return f"{ref} has a folder {relative}/ but no {relative}/{name} in it"
+    if relative != ".":
+        return (f"{ref} has no folder {relative}/ (renamed or moved since?); compare --against "
+                "a ref where the project was here, or a folder holding the base project")
+    return f"{ref} has no {name}"
+
+
+def _source_folders(raw: bytes, ref: str, path: str, into: Path) -> list[str]:
     """The literal folders (or files) of the `sources` of the project file at `ref:path`.
 
     The file is read by escodegen's loader, as `compile_project` will read it. When it cannot
     be read or `sources` is malformed, no folder is taken: compiling the extracted project
     file then reports the problem at its line and column, like any other base error.
     """
-    raw = _git(top, "show", f"{ref}:{path}")
     copy = into / ".escodegen-project-at-ref"
     into.mkdir(parents=True, exist_ok=True)
     copy.write_bytes(raw)
@@ -133,9 +259,10 @@ def _literal_prefix(source: str) -> str:
     return "/".join(parts) or "."
 
 
-def _git(cwd: Path, *args: str) -> bytes:
+def _git(cwd: Path, *args: str, stdin: bytes | None = None) -> bytes:
     try:
-        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
+        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False,
+                              input=stdin)
     except FileNotFoundError as error:
         raise BaselineError("git is not installed") from error
     if done.returncode != 0:
@@ -144,3 +271,74 @@ def _git(cwd: Path, *args: str) -> bytes:
             detail = f"unknown git ref '{args[-1].removesuffix('^{commit}')}'"
         raise BaselineError(detail)
     return done.stdout
+
+
+# -- the compiled base, cached -------------------------------------------------------------------
+#
+# Compiling the base is half of a diff's time, and the base (origin/main) changes far less
+# often than the work tree. A valid base model is kept in the user's cache folder under a key
+# made of the git object ids of the files it was compiled from (`Baseline.key`), escodegen's
+# version and Python's: the same key means the same input to the same compiler. An entry
+# carries a SHA-256 of its body and the key it was stored under; anything that does not check
+# out (truncated, edited, another key, unreadable) is ignored and the base compiled again.
+
+_MAGIC = b"escodegen-base-model 1\n"
+
+
+def cache_folder() -> Path:
+    """`$XDG_CACHE_HOME/escodegen` or the platform's user cache folder for escodegen."""
+    from platformdirs import user_cache_dir
+
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return Path(xdg) / "escodegen" if xdg else Path(user_cache_dir("escodegen"))
+
+
+def _entry_key(baseline: Baseline) -> str | None:
+    import sys
+
+    from escodegen import __version__
+
+    if baseline.key is None:
+        return None
+    text = f"{__version__}\0{sys.version}\0{baseline.key}"
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def cached_model(baseline: Baseline) -> Project | None:
+    """The base's compiled model from the cache, or None (absent, or not to be trusted)."""
+    import pickle
+
+    from escodegen.model import Project
+
+    key = _entry_key(baseline)
+    if key is None:
+        return None
+    try:
+        data = (cache_folder() / "base-models" / key).read_bytes()
+        header, digest, body = data[:len(_MAGIC)], data[len(_MAGIC):len(_MAGIC) + 32], \
+            data[len(_MAGIC) + 32:]
+        if header != _MAGIC or hashlib.sha256(body).digest() != digest:
+            return None
+        stored_key, model = pickle.loads(body)
+    except Exception:  # noqa: BLE001 (any unreadable entry is only a cache miss)
+        return None
+    return model if stored_key == key and isinstance(model, Project) else None
+
+
+def store_model(baseline: Baseline, model: Project) -> None:
+    """Keep a valid base model for the next run; a cache that cannot be written is skipped."""
+    import pickle
+    import tempfile
+
+    key = _entry_key(baseline)
+    if key is None:
+        return
+    folder = cache_folder() / "base-models"
+    try:
+        body = pickle.dumps((key, model), protocol=pickle.HIGHEST_PROTOCOL)
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, delete=False) as handle:
+            handle.write(_MAGIC + hashlib.sha256(body).digest() + body)
+        os.replace(handle.name, folder / key)  # atomic: a reader never sees half an entry
+    except (OSError, pickle.PicklingError):
+        return

@@ -15,7 +15,7 @@ from typing import Any
 
 from escodegen.analyse.consumers import event_consumers, readers_in
 from escodegen.analyse.findings import Finding
-from escodegen.analyse.schema import event_version_schema, fingerprint
+from escodegen.analyse.schema import default_json, event_version_schema, fingerprint
 from escodegen.analyse.shapes import (
     Contract,
     Shape,
@@ -25,6 +25,8 @@ from escodegen.analyse.shapes import (
 )
 from escodegen.diagnostics import Report, Span
 from escodegen.model import Event, Field, Project
+from escodegen.upcast.operations.base import SCALAR_KINDS
+from escodegen.upcast.operations.convert import CONVERT_TARGETS, conversion_loss
 from escodegen.upcast.ops import (
     Add,
     Convert,
@@ -38,7 +40,7 @@ from escodegen.upcast.ops import (
     Split,
     UpcastOp,
 )
-from escodegen.upcast.shape import dotted
+from escodegen.upcast.shape import dotted, widens
 
 
 def compare(base: Contract, head: Project, base_project: Project | None = None) -> list[Finding]:
@@ -105,6 +107,7 @@ class _Context:
                 schema = published[number]
                 if fingerprint(schema) != fingerprint(self.schema(event, number)):
                     yield from self._in_place(event, number, schema)
+            yield from self._owner_changed(event)
             last = max(published)
             for number in range(last + 1, event.latest.number + 1):
                 yield Finding("ESD133", f"{name}.v{number}",
@@ -120,6 +123,30 @@ class _Context:
                 also = f", replaces {event.replaces}" if event.replaces else ""
                 yield Finding("ESD132", event.name, f"{event.name} is a new event type (not in "
                               f"{self.base.label}{also})", span=event.span)
+
+    def _owner_changed(self, event: Event) -> Iterator[Finding]:
+        """The event-level facts stored events depend on: the aggregate whose streams hold them
+        and the `subject` a purge finds them by (known when the base is a project)."""
+        base = self.base.owners.get(event.name)
+        if base is None:
+            return
+        if base.aggregate is not None and event.aggregate != base.aggregate:
+            now = f"aggregate {event.aggregate}" if event.aggregate else "no aggregate"
+            yield Finding("ESD134", event.name,
+                          f"{event.name} moved from aggregate {base.aggregate} to {now}; its stored "
+                          f"events stay in {base.aggregate}'s streams, which "
+                          f"{event.aggregate or 'nothing'} never loads: keep `aggregate: "
+                          f"{base.aggregate}`, or declare a new event type for {now} "
+                          f"(`replaces: {event.name}`)", (event.aggregate or "",),
+                          base.aggregate, event.aggregate, event_consumers(self.head, event.name),
+                          event.span)
+        if base.subject is not None and event.subject != base.subject:
+            what = f"changed to {event.subject}" if event.subject else "removed"
+            yield Finding("ESD161", event.name,
+                          f"{event.name}: subject {base.subject} {what}; a purge finds a data "
+                          f"subject's stored events by {base.subject}, so it would miss them: keep "
+                          f"`subject: {base.subject}`", (event.subject or "",), base.subject,
+                          event.subject, span=event.span)
 
     def _removed_event(self, name: str) -> Finding:
         successor = next((e for e in self.head.events if e.replaces == name), None)
@@ -156,7 +183,7 @@ class _Context:
         converted: set[str] = set()
         for step in range(number + 1, event.latest.number + 1):
             for op in event.version(step).upcast:
-                if isinstance(op, Custom):
+                if isinstance(op, Custom) and op.changes is None:
                     return  # opaque: nothing can be traced through it
                 _trace(op, origin, converted)
             declared = flatten(self.schema(event, step))
@@ -165,7 +192,8 @@ class _Context:
         for path, shape in flatten(self.schema(event, latest)).items():
             source = origin.get(path)
             before = start.get(source) if source is not None else start.get(path)
-            if before is None or before.kind == shape.kind or source in converted:
+            if (before is None or before.kind == shape.kind or source in converted
+                    or widens(before.kind, shape.kind)):
                 continue
             how = "was renamed to it" if source not in (None, path) else "is reused"
             yield Finding("ESD110", f"{event.name}.v{latest}.{path}",
@@ -258,10 +286,15 @@ def _trace(op: UpcastOp, origin: dict[str, str | None], converted: set[str]) -> 
         _drop(origin, dotted(op.field))
     elif isinstance(op, Add):
         origin[dotted(op.field)] = None
-    elif isinstance(op, Convert):
+    elif isinstance(op, Convert | Map):
         traced = origin.get(dotted(op.field))
         if traced is not None:
             converted.add(traced)
+    elif isinstance(op, Custom):
+        for path in op.changes or ():
+            traced = origin.get(dotted(path))
+            if traced is not None:
+                converted.add(traced)
 
 
 def _subtree(path: str, candidate: str) -> bool:
@@ -327,6 +360,8 @@ class _Changes:
         self.added = [p for p in new if p not in old]
         self.common = [p for p in old if p in new]
         self.done: set[str] = set()  # paths whose change an operation explains
+        self.filled: dict[str, str] = {}  # path -> the JSON value `add`/`default` fill it with
+        self.mapped: set[str] = set()  # paths a total `map` (with `else`) rewrote
         self.by = f"upcaster v{number}"
 
     def finding(self, rule: str, path: str, message: str, arguments: tuple[str, ...] = (),
@@ -349,9 +384,21 @@ class _Changes:
         return f"add to v{self.number}'s upcast: "
 
     def classify(self) -> Iterator[Finding]:
-        custom = any(isinstance(op, Custom) for op in self.ops)
+        opaque = [op for op in self.ops if isinstance(op, Custom) and op.changes is None]
+        custom = bool(opaque)
+        if opaque:
+            yield Finding("ESD171", f"{self.event.name}.v{self.number}",
+                          f"{self.event.name} v{self.number}: custom {opaque[0].python_path} "
+                          "declares no `changes`, so no change of this version can be judged; "
+                          "list the fields it adds, removes or changes: `custom: {python: ..., "
+                          "sql: ..., changes: [field, ...]}`", (opaque[0].python_path,),
+                          span=opaque[0].span or _span(self.event, self.number, ""))
         for op in self.ops:
             yield from self._operation(op)
+        for path in self.common:
+            if widens(self.old[path].kind, self.new[path].kind):
+                # What was inside (an object's fields, array items) is now opaque json.
+                self.done.update(p for p in self.old if p != path and _subtree(path, p))
         self._cover_containers()
         removed = self._topmost([p for p in self.removed if p not in self.done])
         added = self._topmost([p for p in self.added if p not in self.done])
@@ -383,6 +430,8 @@ class _Changes:
         elif isinstance(op, Add | Default):
             path = dotted(op.field)
             shape = self.new.get(path)
+            if shape is not None:
+                self.filled[path] = default_json(op.value, shape.kind)
             fills = path in self.added or (path in self.common and not self.old[path].required)
             if shape is not None and shape.required and fills:
                 self._explain(path)
@@ -397,17 +446,53 @@ class _Changes:
             path = dotted(op.field)
             if path in self.common and self.old[path].kind != self.new[path].kind:
                 self.done.add(path)
-                yield self.finding("ESD116", path, f"{self.event.name}.{path} converted "
-                                   f"{self.old[path].kind} -> {self.new[path].kind}, covered by {self.by}",
-                                   (self.new[path].kind,), self.old[path].kind, self.new[path].kind)
+                yield self._converted(path)
         elif isinstance(op, Map):
             yield from self._mapped(op)
+        elif isinstance(op, Custom) and op.changes is not None:
+            for path in map(dotted, op.changes):
+                self._explain(path)
+                before, after = self.old.get(path), self.new.get(path)
+                yield self.finding("ESD116", path, f"{self.event.name}.{path} changed by custom "
+                                   f"{self.by} (declared in its `changes`)", ("custom",),
+                                   before.describe() if before else None,
+                                   after.describe() if after else None)
+
+    def _converted(self, path: str) -> Finding:
+        """A `convert`: covered when every stored value converts exactly (or a total `map`
+        made them convertible first), else a warning with a value that does not."""
+        old, new = self.old[path].kind, self.new[path].kind
+        name = f"{self.event.name}.{path}"
+        loss = None if path in self.mapped else conversion_loss(old, new)
+        if loss is None:
+            return self.finding("ESD116", path, f"{name} converted {old} -> {new}, covered by "
+                                f"{self.by}", (new,), old, new)
+        example, outcome, partial = loss
+        if partial:
+            remedy = (f"decide the values that do not convert with a custom upcaster instead "
+                      f"(`custom: {{python: ..., sql: ..., changes: [{path}]}}`), or keep {old}; "
+                      "if every stored value converts, ignore this finding with that reason")
+        else:
+            remedy = (f"keep {old} and add a {new} field for new events, or declare a new event "
+                      f"type (`replaces: {self.event.name}`); if the loss is intended, ignore "
+                      "this finding with the reason")
+        return self.finding("ESD170", path, f"{name} converted {old} -> {new} by {self.by} is "
+                            f"{'partial' if partial else 'lossy'}: a stored {example} {outcome}; "
+                            f"{remedy}", (new,), old, new)
 
     def _mapped(self, op: Map) -> Iterator[Finding]:
         path = dotted(op.field)
         before, after = self.old.get(path), self.new.get(path)
         if before is None or after is None:
             return
+        if op.has_else:
+            self.mapped.add(path)
+            if before.kind != after.kind:
+                self.done.add(path)
+                yield self.finding("ESD116", path, f"{self.event.name}.{path} mapped {before.kind} "
+                                   f"-> {after.kind} by {self.by} (every value: `else` takes the "
+                                   "rest)", (after.kind,), before.kind, after.kind)
+                return
         mapped = {str(k) for k, _ in op.values}
         for value in before.values:
             if value not in after.values and (value in mapped or op.has_else):
@@ -499,24 +584,18 @@ class _Changes:
         before, after = self.old[path], self.new[path]
         name = f"{self.event.name}.{path}"
         if before.kind != after.kind:
-            if not custom:
-                self.done.add(path)
-                yield self.finding("ESD110", path, f"{name} changed type {before.kind} -> "
-                                   f"{after.kind} {self.where}; a change of meaning needs a new event "
-                                   "type (`replaces`), a representation change `convert`",
-                                   (before.kind, after.kind), before.kind, after.kind)
-            return
-        if before.kind == "enum" and path + "#values" not in self.done:
-            for value in before.values:
-                if value not in after.values:
-                    yield self.finding("ESD111", path, f"{name}: value {value!r} removed {self.where} "
-                                       f"and no upcaster maps it; {self.instead}`map: {{field: {path}, "
-                                       f"values: {{{value}: ...}}}}`", (value,), value, None)
-        if before.kind == "enum":
-            for value in after.values:
-                if value not in before.values:
-                    yield self.finding("ESD113", path, f"{name}: value {value!r} added {self.where}",
-                                       (value,), None, value)
+            if not widens(before.kind, after.kind):
+                if not custom:
+                    self.done.add(path)
+                    yield self.finding("ESD110", path, f"{name} changed type {before.kind} -> "
+                                       f"{after.kind} {self.where}; {self._retype(path)}",
+                                       (before.kind, after.kind), before.kind, after.kind)
+                return
+            yield self.finding("ESD117", path, f"{name} widened {before.kind} -> {after.kind} "
+                               f"{self.where}: every stored value is still a {after.kind}",
+                               (before.kind, after.kind), before.kind, after.kind)
+        elif before.is_enum and path + "#values" not in self.done:
+            yield from self._enum_values(path, before, after)
         if before.required and not after.required:
             yield self.finding("ESD115", path, f"{name} became optional {self.where}", (), True, False)
         if not before.required and after.required and path not in self.done:
@@ -528,6 +607,52 @@ class _Changes:
                 yield self.finding("ESD103", path, f"{name} became required {self.where} with no value "
                                    f"for old events without it; {self.instead}"
                                    f"`default: {{field: {path}, value: ...}}`", ("required",), False, True)
+        if before.default is not None and after.default != before.default \
+                and self.filled.get(path) != before.default and not custom:
+            now = f"changed to {after.default}" if after.default is not None else "removed"
+            yield self.finding("ESD118", path, f"{name}: default {before.default} {now} {self.where}; "
+                               f"stored events without {path} read as {before.default} and would "
+                               f"now read as {after.default or 'null'}; {self.instead}"
+                               f"`default: {{field: {path}, value: {before.default}}}`",
+                               (after.default or "",), before.default, after.default)
         if after.pii and not before.pii:
             yield self.finding("ESD114", path, f"{name} is now pii; stored events hold it in clear: a "
                                "regulatory purge needs a copy-transform migration", (), False, True)
+        if before.pii and not after.pii:
+            yield self.finding("ESD160", path, f"{name} is no longer pii {self.where}; stored events "
+                               "hold it, and a purge would now leave it in place: keep `pii: true`",
+                               (), True, False)
+
+    def _enum_values(self, path: str, before: Shape, after: Shape) -> Iterator[Finding]:
+        name = f"{self.event.name}.{path}"
+        array = before.kind != "enum"  # values of array items: `map` works on scalars only
+        for value in before.values:
+            if value not in after.values:
+                remedy = (f"keep the value, or declare a new event type (`replaces: "
+                          f"{self.event.name}`)" if array else
+                          f"{self.instead}`map: {{field: {path}, values: {{{value}: ...}}}}`")
+                yield self.finding("ESD111", path, f"{name}: value {value!r} removed {self.where} "
+                                   f"and no upcaster maps it; {remedy}", (value,), value, None)
+        for value in after.values:
+            if value not in before.values:
+                yield self.finding("ESD113", path, f"{name}: value {value!r} added {self.where}",
+                                   (value,), None, value)
+        if (before.pii or after.pii) and before.values and after.values \
+                and before.values[0] != after.values[0]:
+            yield self.finding("ESD162", path, f"{name}: first value {before.values[0]!r} -> "
+                               f"{after.values[0]!r} {self.where}; a purge writes the first value "
+                               f"in place of a pii enum: keep {before.values[0]!r} first",
+                               (after.values[0],), before.values[0], after.values[0])
+
+    def _retype(self, path: str) -> str:
+        """A remedy for a type change that works for these two types."""
+        old, new = self.old[path].kind, self.new[path].kind
+        meaning = f"a change of meaning needs a new event type (`replaces: {self.event.name}`)"
+        if old in SCALAR_KINDS and new == "enum":
+            how = f"`map: {{field: {path}, values: {{...}}, else: <a value>}}`"
+        elif old in SCALAR_KINDS and new in CONVERT_TARGETS:
+            how = f"`convert: {{field: {path}, to: {new}}}`"
+        else:
+            return (f"{meaning}; a representation change, {self.instead}`custom: {{python: ..., "
+                    f"sql: ..., changes: [{path}]}}`")
+        return f"{meaning}; a representation change, {self.instead}{how}"

@@ -122,6 +122,60 @@ _TIER_MAPPED = _TIER_V1 + """\
         fields: {tier: {type: enum, values: [standard, premium]}}
 """
 
+_QUANTITY_V1 = """\
+events:
+  OrderPlaced:
+    versions:
+      1:
+        fields: {orderId: uuid, quantity: integer}
+"""
+_QUANTITY_TEXT = _QUANTITY_V1.replace("quantity: integer", "quantity: string")
+_CUSTOM_QUANTITY = """\
+      2:
+        upcast:
+          - custom: {python: "shop.upcasters:parse_quantity", sql: "shop_parse_quantity(data)"}
+        fields: {orderId: uuid, quantity: integer}
+"""
+_PRICE_V1 = """\
+events:
+  OrderPriced:
+    versions:
+      1:
+        fields: {orderId: uuid, currency: {type: string, default: EUR}}
+"""
+_CUSTOMER_PII = _CUSTOMER_V1.replace("email: string", "email: {type: string, pii: true}")
+_SEGMENT_V1 = """\
+events:
+  CustomerSegmented:
+    versions:
+      1:
+        fields: {customerId: uuid, segment: {type: enum, values: [unknown, retail], pii: true}}
+"""
+_OWNED = """\
+events:
+  CustomerNoted:
+    aggregate: {owner}
+    versions:
+      1:
+        fields: {{customerId: uuid, note: string}}
+  AccountOpened:
+    aggregate: Account
+    versions:
+      1:
+        fields: {{customerId: uuid}}
+aggregates:
+  Customer:
+    id: {{field: customerId, type: uuid}}
+    stream: "Customer-{{customerId}}"
+    events: [CustomerNoted]
+    state: {{version: 1, fields: {{notes: integer}}}}
+  Account:
+    id: {{field: customerId, type: uuid}}
+    stream: "Account-{{customerId}}"
+    events: [AccountOpened]
+    state: {{version: 1, fields: {{notes: integer}}}}
+"""
+
 RULES: tuple[Rule, ...] = (
     Rule(
         "ESD001", "declarations-invalid", "error",
@@ -331,6 +385,38 @@ events:
         change="change semantics (type or meaning)", strategy="upcasting",
     ),
     Rule(
+        "ESD117", "field-widened", "info",
+        "A field's type was widened so that every stored value is still a value of the new type: "
+        "integer -> number, enum -> string, anything -> json, array items likewise.",
+        "Stored events decode unchanged, so no upcaster is needed. Consumers built for the old "
+        "type may meet values they do not expect (2.5 where an integer was, a string outside the "
+        "enum): deploy them first. In place, in a published version, it is still an edit "
+        "(ESD120): producers of that version would write values its readers reject.",
+        "Nothing to do in a new version; deploy consumers first.",
+        Example(_QUANTITY_V1, _QUANTITY_V1 + """\
+      2:
+        fields: {orderId: uuid, quantity: number}
+"""),
+    ),
+    Rule(
+        "ESD118", "default-changed", "error",
+        "A field's default value was changed or removed with no upcaster filling the old default.",
+        "A stored event without the field is read with the default: changing it changes what "
+        "events already stored say (the same event reads `EUR` before and `USD` after).",
+        "Keep the published version as it was; in the new version give old events the old "
+        "default explicitly: `upcast: [default: {field: F, value: OLD}]`.",
+        Example(_PRICE_V1, _PRICE_V1 + """\
+      2:
+        fields: {orderId: uuid, currency: {type: string, default: USD}}
+""", _PRICE_V1 + """\
+      2:
+        upcast:
+          - default: {field: currency, value: EUR}
+        fields: {orderId: uuid, currency: {type: string, default: USD}}
+"""),
+        change="change semantics (type or meaning)", strategy="upcasting",
+    ),
+    Rule(
         "ESD120", "published-version-edited", "error",
         "A published event version was changed in place (other than adding an optional field).",
         "Published versions are immutable: events of that version are already stored and their "
@@ -391,6 +477,17 @@ events:
 """),
     ),
     Rule(
+        "ESD134", "event-aggregate-changed", "error",
+        "An event type with published versions was moved to another aggregate (or to none).",
+        "Its stored events are in the old aggregate's streams; the new aggregate never loads "
+        "them.",
+        "Keep `aggregate` as it was; for the new owner declare a new event type (`replaces: "
+        "OldEvent`) and move stored events with a copy-transform. Known only when comparing with "
+        "a project (`diff`); the registry does not record it.",
+        Example(_OWNED.format(owner="Customer"), _OWNED.format(owner="Account")),
+        change="change semantics (type or meaning)", strategy="new event type",
+    ),
+    Rule(
         "ESD140", "state-changed-without-version", "error",
         "An aggregate's state shape changed but `state.version` stayed the same.",
         "Snapshots of the old shape would be loaded as the new one.",
@@ -420,6 +517,74 @@ projections:
     on:
       OrderPlaced: {upsert: {orderId: $.orderId, total: $.totalAmount, placedAt: $recorded_at}}
 """),
+    ),
+    Rule(
+        "ESD160", "pii-flag-removed", "error",
+        "A field stored events hold was marked `pii: true` and no longer is.",
+        "A regulatory purge removes only `pii` fields: personal data already stored would stay "
+        "in place after a purge.",
+        "Keep `pii: true`. If the field never held personal data, ignore this finding with that "
+        "reason.",
+        Example(_CUSTOMER_PII, _CUSTOMER_PII + """\
+      2:
+        fields: {customerId: uuid, name: string, email: string}
+"""),
+        change="regulatory purge", strategy="copy-transform",
+    ),
+    Rule(
+        "ESD161", "subject-changed", "error",
+        "An event's `subject` (the field naming the data subject) was removed or changed.",
+        "A purge finds a data subject's stored events by their subject field; without it, or by "
+        "another field, it misses the events already stored.",
+        "Keep `subject` as it was. Known only when comparing with a project (`diff`); the "
+        "registry does not record it.",
+        Example(_CUSTOMER_PII.replace("CustomerRegistered:\n", "CustomerRegistered:\n"
+                                      "    subject: customerId\n"), _CUSTOMER_PII),
+        change="regulatory purge", strategy="copy-transform",
+    ),
+    Rule(
+        "ESD162", "enum-purge-placeholder-changed", "error",
+        "The first value of a `pii` enum changed (values reordered, or the first one replaced).",
+        "A purge writes an enum's first value in place of the personal value: purged data would "
+        "no longer be told apart from the value that now comes first.",
+        "Keep the first value first; add new values after it.",
+        Example(_SEGMENT_V1, _SEGMENT_V1 + """\
+      2:
+        fields: {customerId: uuid, segment: {type: enum, values: [retail, unknown], pii: true}}
+""", _SEGMENT_V1 + """\
+      2:
+        fields: {customerId: uuid, segment: {type: enum, values: [unknown, retail, wholesale], pii: true}}
+"""),
+        change="regulatory purge", strategy="copy-transform",
+    ),
+    Rule(
+        "ESD170", "field-converted-lossy", "warning",
+        "A `convert` does not convert every stored value exactly: some stay unconverted "
+        "(\"abc\" to integer) or lose information (2.5 rounds to 3).",
+        "An unconverted value then fails to decode as the new type; a rounded one silently "
+        "changes what a stored event says. The message shows a stored value that does.",
+        "For a partial conversion, a `custom` upcaster that decides the other values (declaring "
+        "`changes: [F]`), or keep the type; for a lossy one keep the type and add a field, or "
+        "declare a new event type. When every stored value is known to convert, ignore the "
+        "finding with that reason.",
+        Example(_QUANTITY_TEXT, _QUANTITY_TEXT + """\
+      2:
+        upcast:
+          - convert: {field: quantity, to: integer}
+        fields: {orderId: uuid, quantity: integer}
+""", _QUANTITY_TEXT + _CUSTOM_QUANTITY.replace("data)\"}", "data)\", changes: [quantity]}")),
+        change="change semantics (type or meaning)", strategy="upcasting",
+    ),
+    Rule(
+        "ESD171", "custom-upcast-undeclared", "warning",
+        "A version's `custom` upcaster does not declare which fields it changes.",
+        "What a custom function does is known only by running it: without `changes`, no change "
+        "of that version (a type change, a removed field) can be judged, and all pass unseen.",
+        "List the fields it adds, removes or changes: `custom: {python: ..., sql: ..., changes: "
+        "[F, ...]}`; every other field is then judged as usual.",
+        Example(_QUANTITY_TEXT, _QUANTITY_TEXT + _CUSTOM_QUANTITY,
+                _QUANTITY_TEXT + _CUSTOM_QUANTITY.replace("data)\"}", "data)\", changes: [quantity]}")),
+        change="change semantics (type or meaning)", strategy="upcasting",
     ),
 )
 

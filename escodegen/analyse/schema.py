@@ -101,7 +101,7 @@ def _property(field: Field, title: str) -> dict[str, Any]:
     if field.description:
         prop["description"] = field.description
     if field.has_default:
-        prop["default"] = _json_value(field.default, field.type)
+        prop["default"] = _json_value(field.default, field.type.kind)
     if field.pii:
         prop["x-pii"] = True
     return prop
@@ -114,11 +114,16 @@ def _describe(event: Event, version: EventVersion) -> str:
     return "\n\n".join(p for p in parts if p)
 
 
-def _json_value(value: Any, field_type: FieldType) -> Any:
+def default_json(value: Any, kind: str) -> str:
+    """A default (or a value an upcaster fills in) as the JSON text a payload holds."""
+    return json.dumps(_json_value(value, kind), sort_keys=True)
+
+
+def _json_value(value: Any, kind: str) -> Any:
     """A default as JSON: decimals as exact strings, dates in ISO form (YAML reads them natively)."""
     if value is None:
         return None
-    if field_type.kind == "decimal" and isinstance(value, int | float | _decimal.Decimal):
+    if kind == "decimal" and isinstance(value, int | float | _decimal.Decimal):
         return str(value)
     if isinstance(value, _dt.date | _dt.datetime):
         return value.isoformat()

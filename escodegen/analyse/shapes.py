@@ -8,6 +8,7 @@ schemas, so `check` and `diff` judge changes by one engine.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,11 +26,31 @@ class Shape:
     required: bool
     pii: bool = False
     values: tuple[str, ...] = ()
-    has_default: bool = False
+    """The enum's values, in order; for an array of enums (at any depth), its items' values."""
+    default: str | None = None
+    """The default as canonical JSON text, None when there is none."""
+
+    @property
+    def has_default(self) -> bool:
+        return self.default is not None
+
+    @property
+    def is_enum(self) -> bool:
+        """An enum, or an array (of arrays) of enums: what enum rules judge."""
+        return self.kind.replace("array<", "").rstrip(">") == "enum"
 
     def describe(self) -> str:
         """The kind, marked `?` when optional: `string?`, `array<integer>`."""
         return self.kind + ("" if self.required else "?")
+
+
+@dataclass(frozen=True)
+class Owner:
+    """The event-level facts stored events depend on: whose streams hold them, and the field
+    naming the data subject a purge finds them by."""
+
+    aggregate: str | None
+    subject: str | None
 
 
 @dataclass(frozen=True)
@@ -40,6 +61,8 @@ class Contract:
     events: Mapping[str, Mapping[int, dict[str, Any]]] = field(default_factory=dict)
     states: Mapping[str, Mapping[int, dict[str, Any]]] = field(default_factory=dict)
     projections: Mapping[str, dict[str, Any]] = field(default_factory=dict)
+    owners: Mapping[str, Owner] = field(default_factory=dict)
+    """By event; known when the base is a project (git ref or folder), not from the registry."""
     label: str = "base"
     """What the contract was read from, shown in reports: `registry`, `origin/main`, a folder."""
 
@@ -62,6 +85,7 @@ def contract_of(project: Project, label: str) -> Contract:
                 for e in project.events},
         states={a.name: {a.state.version: state_schema(a)} for a in project.aggregates},
         projections={p.name: projection_schema(p) for p in project.projections},
+        owners={e.name: Owner(e.aggregate, e.subject) for e in project.events},
         label=label,
     )
 
@@ -83,8 +107,8 @@ def _flatten_object(schema: dict[str, Any], prefix: str, out: dict[str, Shape]) 
             kind=kind_of(inner),
             required=name in required,
             pii=bool(prop.get("x-pii")),
-            values=tuple(inner.get("enum", ())),
-            has_default="default" in prop,
+            values=tuple(_items(inner).get("enum", ())),
+            default=json.dumps(prop["default"], sort_keys=True) if "default" in prop else None,
         )
         _flatten_inner(inner, path, out)
 
@@ -98,6 +122,13 @@ def _flatten_inner(inner: dict[str, Any], path: str, out: dict[str, Shape]) -> N
             _flatten_object(items, path + "[].", out)
         elif items.get("type") == "array":
             _flatten_inner(items, path + "[]", out)
+
+
+def _items(schema: dict[str, Any]) -> dict[str, Any]:
+    """The innermost item schema of an array (of arrays), or the schema itself."""
+    while schema.get("type") == "array":
+        schema = schema.get("items", {})
+    return schema
 
 
 def non_null(prop: dict[str, Any]) -> dict[str, Any]:

@@ -4,7 +4,9 @@ operations, must give exactly version N's declared fields, types and optionality
 Rules beyond the operations' own checks (docs/upcast/chain-check.md):
 * a declared optional field that no operation produces is fine (weak schema: it may be absent);
 * a field carried over unchanged keeps its type; a different declared type is a change of
-  meaning (ES313), which needs `convert` or a new event type; an enum may gain values;
+  meaning (ES313), which needs `convert` or a new event type; an enum may gain values, and a
+  safe widening (integer -> number, enum -> string, anything -> json, array items likewise)
+  needs no operation;
 * split and join produce strings, convert its `to` type; the values add, default and map write
   must fit the declared type (ES312);
 * after a `custom` operation the rest of that version's chain is not checked statically
@@ -18,7 +20,7 @@ from collections.abc import Sequence
 from escodegen.diagnostics import Report, Span
 from escodegen.model import Event, EventVersion, Field, FieldPath, FieldType
 from escodegen.upcast.operations.base import Step
-from escodegen.upcast.shape import STRING_KINDS, Shape, Slot, dotted
+from escodegen.upcast.shape import SAFE_WIDENINGS, STRING_KINDS, Shape, Slot, dotted
 from escodegen.upcast.values import ascii_json, fits, kind_of
 
 
@@ -42,9 +44,12 @@ def _check_step(event: Event, previous: EventVersion, version: EventVersion,
 
 
 def compatible(produced: FieldType, declared: FieldType) -> bool:
-    """Whether every value of `produced` is a value of `declared` (same kind; an enum may grow)."""
+    """Whether every value of `produced` is a value of `declared` (same kind; an enum may grow;
+    a safe widening)."""
+    if declared.kind == "json":
+        return True
     if produced.kind != declared.kind:
-        return False
+        return (produced.kind, declared.kind) in SAFE_WIDENINGS
     if produced.kind == "enum":
         return set(produced.values) <= set(declared.values)
     if produced.kind == "array":
@@ -100,10 +105,12 @@ class _Comparison:
 
     def slot(self, slot: Slot, field: Field, path: FieldPath) -> None:
         declared = field.type
-        if (declared.kind == "object") != slot.is_object:
+        if declared.kind == "json":
+            pass  # any value is json: an object or any type widened to it
+        elif (declared.kind == "object") != slot.is_object:
             self._type_changed(slot, field, path)
             return
-        if slot.children is not None:
+        elif slot.children is not None:
             self.objects(slot.children, declared.fields, path)
         elif slot.type is not None and not compatible(slot.type, declared):
             self._type_changed(slot, field, path)

@@ -27,7 +27,7 @@ def diff(ctx: click.Context, against: str, fmt: str, fail_on: str, output: Path 
     Exit 0 when no active finding reaches --fail-on, 1 when one does, 2 on tool errors
     (unknown ref, unreadable base).
     """
-    from escodegen.analyse.baseline import BaselineError, open_baseline
+    from escodegen.analyse.baseline import BaselineError, cached_model, open_baseline, store_model
     from escodegen.analyse.compare import compare, invalid_findings
     from escodegen.analyse.findings import apply_ignores
     from escodegen.analyse.formats import Outcome
@@ -40,10 +40,13 @@ def diff(ctx: click.Context, against: str, fmt: str, fail_on: str, output: Path 
             baseline = open_baseline(project_file, against, Path(scratch))
         except BaselineError as error:
             fail(ctx, str(error))
-        base, base_report = compile_project(baseline.project_file)
-    if base is None or base_report.has_errors:
-        fail(ctx, baseline.errors(base_report))
-    assert base is not None
+        base = cached_model(baseline)
+        if base is None:
+            base, base_report = compile_project(baseline.project_file)
+            if base is None or base_report.has_errors:
+                fail(ctx, baseline.errors(base_report))
+            assert base is not None
+            store_model(baseline, base)
     head, report = compile_project(project_file)
     unused = []
     if head is None or report.has_errors:

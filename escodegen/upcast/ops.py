@@ -55,6 +55,7 @@ def parse_operation(entry: dict[str, Any], span: Span, report: Report) -> Upcast
         return Move(_path(args["from"]), _path(args["to"]), span=span)
     if name == "custom":
         sql = check_custom(args["python"], args["sql"], span, report)
-        return None if sql is None else Custom(args["python"], sql, span=span)
+        changes = tuple(_path(p) for p in args["changes"]) if "changes" in args else None
+        return None if sql is None else Custom(args["python"], sql, changes, span=span)
     report.error("ES101", f"unknown upcast operation '{name}'", span)
     return None

@@ -17,6 +17,22 @@ from escodegen.upcast.values import ascii_json
 STRING_KINDS = ("string", "enum", "uuid", "date", "datetime")
 """Kinds whose JSON values are strings: split and join read them as text."""
 
+SAFE_WIDENINGS = frozenset({("integer", "number"), ("enum", "string")})
+"""Scalar type changes under which every stored value is still a value of the new type (any
+type also widens to `json`, and an array to an array of a wider item type)."""
+
+
+def widens(old: str, new: str) -> bool:
+    """Whether `old` -> `new` is a safe widening: every stored value of kind `old` is a value of
+    kind `new`, so stored events decode without an upcaster. Kinds as `array<integer>`."""
+    if old == new:
+        return False
+    if new == "json" or (old, new) in SAFE_WIDENINGS:
+        return True
+    if old.startswith("array<") and new.startswith("array<"):
+        return widens(old[len("array<"):-1], new[len("array<"):-1])
+    return False
+
 
 @dataclass(frozen=True)
 class Literal:

@@ -4,6 +4,7 @@ the working tree's, and its errors are reported as the base's, at file:line:colu
 from __future__ import annotations
 
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -86,3 +87,142 @@ def test_invalid_declarations_in_a_base_folder_name_the_folder(
     code, out = run(shop, "diff", "--against", "base")
     assert code == 2 and "the base declarations (base) are invalid" in out
     assert "  base/events/broken.yaml:2:3: error ES206" in out
+
+
+# -- issue 14: reading the base from git -------------------------------------------------------
+
+_EVENT = "events:\n  Paid:\n    versions:\n      1:\n        fields: {id: uuid, amount: AMOUNT}\n"
+
+
+def _repo(tmp_path: Path, folder: str = "events", file: str = "paid.yaml",
+          project: str = "project") -> Path:
+    root = tmp_path / project
+    (root / folder).mkdir(parents=True)
+    (root / "escodegen.yaml").write_text(
+        f"escodegen: 1\nname: p\nsources: [{folder}]\nregistry: registry\n", encoding="utf-8")
+    (root / folder / file).write_text(_EVENT.replace("AMOUNT", "decimal"), encoding="utf-8")
+    git(root, "init", "-q")
+    git(root, "add", ".")
+    git(root, "commit", "-qm", "base")
+    return root
+
+
+def _breaking_edit(file: Path) -> None:
+    file.write_text(_EVENT.replace("AMOUNT", "boolean"), encoding="utf-8")
+
+
+@pytest.mark.parametrize(("folder", "file"), [("événements", "paiement.yaml"),
+                                              ('quo"ted', "pai d.yaml")])
+def test_unusual_declaration_paths_are_read_from_git(tmp_path: Path, folder: str, file: str) -> None:
+    root = _repo(tmp_path, folder, file)
+    _breaking_edit(root / folder / file)
+    code, out = run(root, "diff", "--against", "HEAD")
+    assert code == 1 and "ESD110 Paid.v1.amount" in out
+
+
+def test_export_ignore_does_not_hide_declarations_from_the_base(tmp_path: Path) -> None:
+    root = _repo(tmp_path)
+    (root / ".gitattributes").write_text("events/** export-ignore\n")
+    git(root, "add", ".")
+    git(root, "commit", "-qm", "attributes")
+    _breaking_edit(root / "events" / "paid.yaml")
+    code, out = run(root, "diff", "--against", "HEAD")
+    assert code == 1 and "ESD110 Paid.v1.amount" in out and "ESD132" not in out
+
+
+def test_a_symlinked_declaration_file_is_read_through_its_link(tmp_path: Path) -> None:
+    root = _repo(tmp_path)
+    (root / "shared").mkdir()
+    (root / "events" / "paid.yaml").rename(root / "shared" / "paid.yaml")
+    (root / "events" / "paid.yaml").symlink_to("../shared/paid.yaml")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "link")
+    assert run(root, "diff", "--against", "HEAD") == (0, "0 errors, 0 warnings, 0 info (against HEAD)\n")
+    _breaking_edit(root / "shared" / "paid.yaml")
+    code, out = run(root, "diff", "--against", "HEAD")
+    assert code == 1 and "ESD110 Paid.v1.amount" in out
+
+
+@pytest.mark.parametrize("against", ["", " ", ".", "./"])
+def test_the_work_tree_itself_is_refused_as_the_base(tmp_path: Path, against: str) -> None:
+    root = _repo(tmp_path)
+    _breaking_edit(root / "events" / "paid.yaml")
+    code, out = run(root, "diff", "--against", against)
+    assert code == 2 and "itself" in out
+
+
+def test_a_shallow_clone_says_how_to_deepen_it(tmp_path: Path) -> None:
+    root = _repo(tmp_path)
+    (root / "events" / "more.yaml").write_text("")
+    git(root, "add", ".")
+    git(root, "commit", "-qm", "two")
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{root}", str(clone)], check=True)
+    code, out = run(clone, "diff", "--against", "HEAD~1")
+    assert code == 2 and "shallow" in out and "git fetch --deepen" in out
+    code, out = run(root, "diff", "--against", "HEAD~5")
+    assert code == 2 and "unknown git ref 'HEAD~5'" in out and "shallow" not in out
+
+
+def test_a_renamed_project_folder_is_named_as_such(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    root = _repo(repo, project="old")
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    shutil.rmtree(root / ".git")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "base")
+    git(repo, "mv", "old", "new")
+    git(repo, "commit", "-qm", "renamed")
+    code, out = run(repo / "new", "diff", "--against", "HEAD~1")
+    assert code == 2 and "no folder new/ (renamed or moved since?)" in out
+
+
+# -- the compiled base, cached ------------------------------------------------------------------
+
+def _entries() -> list[Path]:
+    from escodegen.analyse.baseline import cache_folder
+
+    folder = cache_folder() / "base-models"
+    return sorted(folder.iterdir()) if folder.is_dir() else []
+
+
+def test_the_base_model_is_cached_by_content_and_a_bad_entry_is_never_trusted(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    root = _repo(tmp_path)
+    _breaking_edit(root / "events" / "paid.yaml")
+    expected = run(root, "diff", "--against", "HEAD")
+    assert expected[0] == 1 and "ESD110 Paid.v1.amount" in expected[1]
+    (entry,) = _entries()
+    assert run(root, "diff", "--against", "HEAD") == expected  # from the cache
+    assert _entries() == [entry]
+    good = entry.read_bytes()
+    # Another base's valid entry put under this key: its stored key gives it away.
+    (root / "events" / "paid.yaml").write_text(_EVENT.replace("AMOUNT", "boolean"))
+    git(root, "commit", "-qam", "boolean")
+    assert run(root, "diff", "--against", "HEAD")[0] == 0
+    other = next(e for e in _entries() if e != entry)
+    for bad in (b"", good[:-10], good[:-1] + bytes([good[-1] ^ 1]), b"garbage" * 10,
+                other.read_bytes()):
+        entry.write_bytes(bad)
+        code, out = run(root, "diff", "--against", "HEAD~1")
+        assert (code, out.replace("HEAD~1", "HEAD")) == expected
+
+
+def test_the_cache_key_changes_with_escodegen_version(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    import escodegen
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    root = _repo(tmp_path)
+    run(root, "diff", "--against", "HEAD")
+    monkeypatch.setattr(escodegen, "__version__", "99.0")
+    run(root, "diff", "--against", "HEAD")
+    assert len(_entries()) == 2
+
+
+def test_an_unwritable_cache_is_skipped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "cache").write_text("a file, not a folder")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    root = _repo(tmp_path)
+    assert run(root, "diff", "--against", "HEAD")[0] == 0

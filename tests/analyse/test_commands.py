@@ -39,7 +39,7 @@ def test_publish_then_check_is_clean_and_publish_refuses_an_edit(shop: Path) -> 
     code, out = run(shop, "publish")
     assert code == 0 and "0 recorded, 15 unchanged" in out
     edit(shop / "events" / "order.yaml", "fields: {orderId: uuid, sku: string, quantity: integer}",
-         "fields: {orderId: uuid, sku: string, quantity: number}")
+         "fields: {orderId: uuid, sku: string, quantity: string}")
     code, out = run(shop, "check")
     assert code == 1 and "ESD110 OrderItemAdded.v1.quantity" in out and "ESD120" in out
     before = (shop / "registry" / "index.json").read_text()

@@ -77,7 +77,7 @@ QUANTITY = "fields: {orderId: uuid, sku: string, quantity: integer}"
 def test_check_reports_unused_entries_with_their_line(shop: Path) -> None:
     assert run(shop, "publish")[0] == 0
     (shop / "escodegen.yaml").write_text((shop / "escodegen.yaml").read_text() + IGNORES)
-    edit(shop / "events" / "order.yaml", QUANTITY, QUANTITY.replace("integer", "number"))
+    edit(shop / "events" / "order.yaml", QUANTITY, QUANTITY.replace("integer", "string"))
     line = (shop / "escodegen.yaml").read_text().splitlines().index("ignore:") + 1
     code, out = run(shop, "check", "--format", "json")
     report = json.loads(out)
@@ -107,7 +107,7 @@ def test_diff_counts_entries_that_check_uses_as_used(shop: Path) -> None:
     assert run(shop, "publish")[0] == 0
     (shop / "escodegen.yaml").write_text((shop / "escodegen.yaml").read_text() + IGNORES + (
         '  - {rule: ESD120, path: "OrderItemAdded.v1", reason: "not yet deployed anywhere"}\n'))
-    edit(shop / "events" / "order.yaml", QUANTITY, QUANTITY.replace("integer", "number"))
+    edit(shop / "events" / "order.yaml", QUANTITY, QUANTITY.replace("integer", "string"))
     git(shop, "init", "-q")
     git(shop, "add", ".")
     git(shop, "commit", "-qm", "merged")

@@ -21,6 +21,29 @@ NUMERAL = r"^-?[0-9]+(\.[0-9]+)?$"
 """The strings that convert to numbers; the Python template uses the same pattern."""
 NUMERAL_MAX_LENGTH = 1000
 
+CONVERT_TARGETS = ("string", "integer", "number", "decimal", "boolean")
+"""The types `convert` can produce (its `to`)."""
+
+_TEXT_KINDS = ("string", "enum", "uuid", "date", "datetime")
+
+
+def conversion_loss(source: str, to: str) -> tuple[str, str, bool] | None:
+    """How converting stored `source` values to `to` fails or loses information, for `diff`:
+    (a stored value, what becomes of it, partial: some values stay unconverted), or None when
+    every value converts exactly."""
+    if source in _TEXT_KINDS and to in ("integer", "number", "decimal", "boolean"):
+        return '"abc"', f'stays "abc", which does not decode as {to}', True
+    if source in ("number", "decimal") and to == "integer":
+        example = "2.5" if source == "number" else '"2.5"'
+        return example, "becomes 3 (rounded)", False
+    if source in ("integer", "number", "decimal") and to == "boolean":
+        example = "2" if source != "decimal" else '"2"'
+        return example, "becomes true, like 1 (the number is lost)", False
+    if source == "decimal" and to == "number":
+        return ('"0.10000000000000000001"',
+                "becomes a binary floating-point number (0.1 to most readers)", False)
+    return None
+
 
 @dataclass(frozen=True)
 class Convert(UpcastOp):

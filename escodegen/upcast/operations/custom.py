@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from escodegen.diagnostics import Report, Span
+from escodegen.model import FieldPath
 from escodegen.upcast.operations.base import Step, UpcastOp
 from escodegen.upcast.shape import Shape
 
@@ -27,9 +28,13 @@ class Custom(UpcastOp):
     """`package.module:function`, checked by `check_custom`."""
     sql_expression: str
     """The expression as sqlglot rendered it back (see `check_custom`)."""
+    changes: tuple[FieldPath, ...] | None = None
+    """The fields it declares it adds, removes or changes; None when undeclared (then `diff`
+    cannot tell what it does to any field)."""
 
     def arguments(self) -> list[tuple[str, Any]]:
-        return [("python", self.python_path)]
+        args: list[tuple[str, Any]] = [("python", self.python_path)]
+        return args if self.changes is None else [*args, ("changes", self.changes)]
 
     @property
     def module(self) -> str:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from escodegen.diagnostics import Report, Span
 from escodegen.load.yaml_source import Document, load_yaml_file
+from escodegen.printable import first_unsafe
 
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -29,6 +30,15 @@ def inside(root: Path, candidate: Path) -> bool:
     except ValueError:
         return False
     return True
+
+
+def printable_path(value: str, where: Span, report: Report) -> bool:
+    """Is the path `value` from escodegen.yaml free of control, bidi and separator characters?
+    A file or folder named with one would be hard to see and could forge terminal output."""
+    char = first_unsafe(value)
+    if char is not None:
+        report.error("ES011", f"the path '{value}' holds the character {char}", where)
+    return char is None
 
 
 def display_path(root: Path, path: Path) -> str:
@@ -63,6 +73,8 @@ def load_project(project_file: Path, report: Report) -> LoadedProject | None:
 
 def expand_source(root: Path, pattern: str, where: Span, report: Report) -> list[Path]:
     """The YAML files a `sources` entry names: a folder (searched recursively), a file or a glob."""
+    if not printable_path(pattern, where, report):
+        return []
     if Path(pattern).is_absolute() or ".." in Path(pattern).parts:
         report.error("ES005", f"source '{pattern}' points outside the project folder", where)
         return []

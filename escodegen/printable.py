@@ -4,7 +4,7 @@ A declaration is written by whoever can open a pull request, and its text reache
 CI logs, PR comments and generated source. Control characters (ESC sequences that rewrite a
 terminal line, BEL, CR, a newline that starts a forged diagnostic), bidi overrides that make
 source read differently from how it runs ("Trojan Source"), line/paragraph separators and other
-invisible format characters are therefore shown as escapes (`\\x1b`, `\\u202e`), never raw.
+invisible format characters are therefore shown as escapes (`\\n`, `\\x1b`, `\\u202e`), never raw.
 
 The escape syntax is Python's, so `escape` also keeps a non-raw Python string literal's value.
 """
@@ -25,7 +25,12 @@ def unsafe(char: str) -> bool:
     return unicodedata.category(char) in _UNSAFE_CATEGORIES
 
 
+_SHORT = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
 def _escape_char(char: str) -> str:
+    if char in _SHORT:
+        return _SHORT[char]
     code = ord(char)
     if code < 0x100:
         return f"\\x{code:02x}"

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from escodegen.diagnostics import Report, Span
-from escodegen.load import LoadedProject, inside, printable_path
+from escodegen.load import LoadedProject, inside
 from escodegen.load.yaml_source import Document, JsonPath
 from escodegen.model import (
     Aggregate,
@@ -109,8 +109,6 @@ def build_project(loaded: LoadedProject, report: Report) -> Project:
 
 def _inside_path(root: Path, node: _Located, value: str, report: Report) -> Path:
     path = (root / value).absolute()
-    if not printable_path(value, node.span, report):
-        return path
     if Path(value).is_absolute() or ".." in Path(value).parts or not inside(root, path):
         report.error("ES005", f"'{value}' points outside the project folder", node.span)
     return path

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from escodegen.diagnostics import Report, Span
-from escodegen.load.yaml_source import Document, load_yaml_file
+from escodegen.load.yaml_source import Document, JsonPath, load_yaml_file
 from escodegen.printable import first_unsafe
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -32,13 +32,29 @@ def inside(root: Path, candidate: Path) -> bool:
     return True
 
 
-def printable_path(value: str, where: Span, report: Report) -> bool:
-    """Is the path `value` from escodegen.yaml free of control, bidi and separator characters?
-    A file or folder named with one would be hard to see and could forge terminal output."""
-    char = first_unsafe(value)
-    if char is not None:
-        report.error("ES011", f"the path '{value}' holds the character {char}", where)
-    return char is None
+PATH_KEYS = (("registry",), ("python", "out"), ("postgres", "out"))
+"""The single paths of escodegen.yaml, besides the list `sources`."""
+
+
+def printable_paths(project: Document, report: Report) -> bool:
+    """Are all paths in escodegen.yaml free of control, bidi and separator characters? A file
+    or folder named with one would be hard to see and could forge terminal output."""
+    data = project.data if isinstance(project.data, dict) else {}
+    located: list[tuple[JsonPath, object]] = [
+        (("sources", i), s) for i, s in enumerate(data.get("sources") or [])]
+    for keys in PATH_KEYS:
+        value: object = data
+        for key in keys:
+            value = value.get(key) if isinstance(value, dict) else None
+        located.append((keys, value))
+    ok = True
+    for path, value in located:
+        char = first_unsafe(value) if isinstance(value, str) else None
+        if char is not None:
+            report.error("ES011", f"the path '{value}' holds the character {char}",
+                         project.span(path))
+            ok = False
+    return ok
 
 
 def display_path(root: Path, path: Path) -> str:
@@ -56,7 +72,7 @@ def load_project(project_file: Path, report: Report) -> LoadedProject | None:
         report.error("ES006", f"no project file at {project_file}", None)
         return None
     project = load_yaml_file(project_file, project_file.name, report)
-    if project is None:
+    if project is None or not printable_paths(project, report):
         return None
     sources = project.data.get("sources") if isinstance(project.data, dict) else None
     if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
@@ -73,8 +89,6 @@ def load_project(project_file: Path, report: Report) -> LoadedProject | None:
 
 def expand_source(root: Path, pattern: str, where: Span, report: Report) -> list[Path]:
     """The YAML files a `sources` entry names: a folder (searched recursively), a file or a glob."""
-    if not printable_path(pattern, where, report):
-        return []
     if Path(pattern).is_absolute() or ".." in Path(pattern).parts:
         report.error("ES005", f"source '{pattern}' points outside the project folder", where)
         return []

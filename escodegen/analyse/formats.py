@@ -198,12 +198,9 @@ def _md(text: str) -> str:
 
 
 def _md_code(text: str) -> str:
-    """Declared text as an inline code span: HTML, links and mentions are inert inside one; a
-    fence longer than any backtick run keeps the text inside, and `\\|` keeps a table's cells."""
-    text = escape(text).replace("|", "\\|")
-    fence = "`" * (max(map(len, re.findall("`+", text)), default=0) + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{fence}{pad}{text}{pad}{fence}"
+    """Declared text shown as code. An HTML `<code>` element rather than a backtick span: inside
+    a span markdown escapes do not work, so a backtick in the text could end it."""
+    return f"<code>{_md(text)}</code>"
 
 
 def _markdown(outcome: Outcome) -> str:

@@ -5,8 +5,11 @@ Each code is declared once in `CODES` (title and default hint); `docs/errors.md`
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+
+from escodegen.printable import escape
 
 
 @dataclass(frozen=True, order=True)
@@ -48,7 +51,17 @@ CODES: dict[str, Code] = _codes(
     Code("ES007", "source matches no file",
          "Check the folder or glob under `sources` in escodegen.yaml."),
     Code("ES008", "unsupported YAML feature",
-         "Use plain mappings, sequences and scalars."),
+         "Use plain mappings, sequences and scalars, without tags (`!!binary`, `!name`)."),
+    Code("ES009", "character not allowed in text",
+         "JSON, PostgreSQL and UTF-8 files cannot hold NUL (\\0) or a lone surrogate "
+         "(\\ud800-\\udfff); remove the escape."),
+    Code("ES010", "number out of range",
+         "Numbers are finite (no .nan or .inf, no float beyond 1.8e308) and integers have at "
+         f"most {sys.int_info.default_max_str_digits:,} digits; quote the value if it is meant "
+         "as text."),
+    Code("ES011", "control character in a path",
+         "Paths in escodegen.yaml hold printable characters only: no control, bidi or "
+         "line-separator characters."),
     # ES1xx: structure (the language's JSON Schemas in schemas/)
     Code("ES101", "invalid structure",
          "See the key's documentation in docs/language.md."),
@@ -137,9 +150,11 @@ class Diagnostic:
         return self.hint or CODES[self.code].hint
 
     def render(self) -> str:
-        where = f"{self.span}: " if self.span else ""
-        text = f"{where}{self.severity} {self.code}: {self.message}"
-        hint = self.effective_hint
+        """Two lines at most, whatever the message quotes: declared text is escaped, so it can
+        neither drive the terminal nor start a line that looks like another diagnostic."""
+        where = f"{escape(str(self.span))}: " if self.span else ""
+        text = f"{where}{self.severity} {self.code}: {escape(self.message)}"
+        hint = escape(self.effective_hint)
         return f"{text}\n    hint: {hint}" if hint else text
 
     def as_json(self) -> dict[str, object]:

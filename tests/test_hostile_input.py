@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from escodegen.cli import cli
+from escodegen.cli import cli, main
 from tests.conftest import EXAMPLES
 
 SHOP_FILES = sorted((EXAMPLES / "shop").rglob("*.yaml"))
@@ -86,3 +88,30 @@ def test_mutated_yaml_never_crashes_the_cli(tmp_path: Path, case: tuple[Path, li
     target.write_text(text, encoding="utf-8")
     code, _ = run_validate(project)
     assert code in (0, 1)
+
+
+VALUE_CASES = {
+    "nan-added": ("upcast: [{add: {field: n, value: .nan}}]", "ES010"),
+    "inf-default": ("upcast: [{default: {field: n, value: -.inf}}]", "ES010"),
+    "overflowing-float": ("upcast: [{add: {field: n, value: 1e400}}]", "ES010"),
+    "5000-digit-integer": ("upcast: [{add: {field: n, value: " + "7" * 5000 + "}}]", "ES010"),
+    "nul-in-a-description": ('description: "a\\0b"', "ES009"),
+    "binary-tag": ("description: !!binary aGVsbG8=", "ES008"),
+    "python-object-tag": ("description: !!python/object:os.system ls", "ES008"),
+    "unknown-tag": ("description: !evil x", "ES008"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(VALUE_CASES))
+def test_values_json_cannot_hold_and_tags_are_errors_with_positions(
+        tmp_path: Path, case: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """Through `main`, as a user runs it: exit 1 and a diagnostic, never exit 3."""
+    line, code = VALUE_CASES[case]
+    (tmp_path / "escodegen.yaml").write_text("escodegen: 1\nname: p\nsources: [d.yaml]\n")
+    (tmp_path / "d.yaml").write_text(
+        "events:\n  Counted:\n    versions:\n      1: {fields: {id: uuid}}\n"
+        f"      2:\n        {line}\n        fields: {{id: uuid, n: number}}\n")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["-C", str(tmp_path), "validate"])
+    assert exit_info.value.code == 1
+    assert re.search(rf"^d\.yaml:6:[0-9]+: error {code}: ", capsys.readouterr().err, re.MULTILINE)

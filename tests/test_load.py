@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+import yaml
+
 from escodegen.diagnostics import Report, Span
+from escodegen.load import yaml_source
 from escodegen.load.yaml_source import load_yaml_text
 
 
@@ -55,3 +59,51 @@ def test_recursive_alias_and_complex_keys_and_several_documents_are_refused() ->
 def test_deep_nesting_is_an_error_not_a_stack_overflow() -> None:
     doc, report = load("a: " + "[" * 5000 + "]" * 5000)
     assert doc is None and [d.code for d in report.diagnostics] in (["ES003"], ["ES001"])
+
+
+def codes_and_spans(text: str) -> list[tuple[str, Span | None]]:
+    doc, report = load(text)
+    assert doc is None or not report.has_errors
+    return [(d.code, d.span) for d in report.diagnostics]
+
+
+def at(line: int, column: int) -> Span:
+    return Span("f.yaml", line, column)
+
+
+def test_tags_other_than_str_map_and_seq_are_refused_not_ignored() -> None:
+    assert codes_and_spans("a: !!binary aGVsbG8=\nb: !evil {x: 1}\n"
+                           "c: !!python/object:os.system [ls]\n!!int d: 1\n") == [
+        ("ES008", at(1, 4)), ("ES008", at(2, 4)), ("ES008", at(3, 4)), ("ES008", at(4, 1))]
+    doc, report = load("a: !!str 12\nb: !!map {c: !!seq [1]}\nd: ! x\n")
+    assert doc is not None and not report.diagnostics
+    assert doc.data == {"a": "12", "b": {"c": [1]}, "d": "x"}
+
+
+def test_nul_in_a_value_or_a_key_is_refused() -> None:
+    assert codes_and_spans('a: "x\\0y"\n"k\\x00": 1\nb: [ok, "\\u0000"]\n') == [
+        ("ES009", at(1, 4)), ("ES009", at(2, 1)), ("ES009", at(3, 9))]
+
+
+def test_a_lone_surrogate_is_refused_by_the_pure_python_parser_too(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # libyaml refuses the escape as a syntax error; PyYAML's own parser accepts it.
+    assert [code for code, _ in codes_and_spans('a: "\\ud800"\n')] == ["ES001"]
+    monkeypatch.setattr(yaml_source, "_Parser", yaml.SafeLoader)
+    assert codes_and_spans('a: "\\ud800"\n') == [("ES009", at(1, 4))]
+
+
+def test_numbers_json_cannot_hold_are_refused() -> None:
+    digits = yaml_source.MAX_INTEGER_DIGITS
+    assert codes_and_spans(f"a: [.nan, .inf, -.inf, +.Inf, 1e400, -1e400]\n"
+                           f"b: {'9' * (digits + 1)}\nc: 0x{'f' * digits}\n") == [
+        ("ES010", at(1, 5)), ("ES010", at(1, 11)), ("ES010", at(1, 17)), ("ES010", at(1, 24)),
+        ("ES010", at(1, 31)), ("ES010", at(1, 38)), ("ES010", at(2, 4)), ("ES010", at(3, 4))]
+    doc, report = load(f"a: {'9' * digits}\nb: '.nan'\nc: 1e300\nd: 0x{'f' * 100}\n")
+    assert doc is not None and not report.diagnostics
+    assert doc.data["b"] == ".nan" and doc.data["d"] == 16 ** 100 - 1
+
+
+def test_scalars_resolve_only_when_the_whole_text_matches() -> None:
+    assert yaml_source.resolve_scalar("1\n") == "1\n"
+    assert yaml_source.resolve_scalar("null\n") == "null\n"

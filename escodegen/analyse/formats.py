@@ -2,12 +2,18 @@
 
 Every format prints the same findings in the same order (`findings.ordered`); the JSON form
 is described by `report.schema.json` beside this file.
+
+Findings quote declared text, which whoever opens a pull request controls. Each format shows
+it escaped in its own way (escodegen.printable for control, bidi and separator characters in
+every format; markdown also HTML-escapes and neutralises links, emphasis and @mentions; GitHub
+annotations escape their `%`, CR, LF, `:` and `,`), so no declaration can drive a terminal,
+forge a line of output or put markup into a pull-request comment.
 """
 
 from __future__ import annotations
 
-import json
 import os
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +25,7 @@ from escodegen import __version__
 from escodegen.analyse.findings import Finding, UnusedIgnore, ordered, reaches, severity_rank
 from escodegen.analyse.rules import RULES, SEVERITIES
 from escodegen.diagnostics import Span
+from escodegen.printable import escape, json_text
 
 FORMATS = ("text", "json", "markdown", "github", "junit", "sarif")
 FAIL_ON = ("error", "warning", "info", "never")
@@ -89,7 +96,7 @@ def summary_line(outcome: Outcome) -> str:
     if outcome.unused:
         count = len(outcome.unused)
         parts.append(f"{count} unused ignore entr{'y' if count == 1 else 'ies'}")
-    return ", ".join(parts) + f" (against {outcome.against})"
+    return ", ".join(parts) + f" (against {escape(outcome.against)})"
 
 
 def _plural(n: int, word: str) -> str:
@@ -101,28 +108,28 @@ def _plural(n: int, word: str) -> str:
 def _text(outcome: Outcome) -> str:
     lines = []
     for finding in outcome.active:
-        lines.append(f"{finding.severity:<7} {finding.rule} {finding.path}"
+        lines.append(f"{finding.severity:<7} {finding.rule} {escape(finding.path)}"
                      f"{_text_at(outcome.location(finding))}")
-        lines.append(f"        {finding.message}")
+        lines.append(f"        {escape(finding.message)}")
         details = []
         if finding.strategy:
-            details.append(f"strategy: {finding.strategy}")
+            details.append(f"strategy: {escape(finding.strategy)}")
         if finding.consumers:
-            details.append(f"consumers: {', '.join(finding.consumers)}")
+            details.append(f"consumers: {escape(', '.join(finding.consumers))}")
         if details:
             lines.append("        " + " · ".join(details))
         if finding.severity != "info":
             lines.append(f"        see: escodegen explain {finding.rule}")
     for unused in outcome.unused:
-        lines.append(f"warning unused ignore {unused.entry.rule} {unused.entry.path}"
-                     f"{_text_at(outcome.location(unused))}")
-        lines.append(f"        {unused.message}")
+        lines.append(f"warning unused ignore {escape(unused.entry.rule)} "
+                     f"{escape(unused.entry.path)}{_text_at(outcome.location(unused))}")
+        lines.append(f"        {escape(unused.message)}")
     lines.append(summary_line(outcome))
     return "\n".join(lines) + "\n"
 
 
 def _text_at(where: Span | None) -> str:
-    return f"  {where}" if where else ""
+    return f"  {escape(str(where))}" if where else ""
 
 
 # -- json ----------------------------------------------------------------------------------
@@ -171,13 +178,29 @@ def _json(outcome: Outcome) -> str:
         "findings": [finding_json(outcome, f) for f in ordered(outcome.findings)],
         "unused_ignores": [unused_json(outcome, u) for u in outcome.unused],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n"
+    return json_text(document, indent=2, default=str) + "\n"
 
 
 # -- markdown (a pull-request comment) -------------------------------------------------------
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+_MARKDOWN_SPECIAL = re.compile(r"[\\`*_~\[\]|]")
+_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+
+
+def _md(text: str) -> str:
+    """Declared text as literal markdown (a table cell, a list item): controls escaped, HTML
+    escaped, markdown punctuation backslash-escaped (no link, image, emphasis, code span or
+    extra table cell can start), and `@` followed by a zero-width space entity so that no
+    @mention (`@everyone`, `@org/team`) notifies anyone."""
+    text = escape(text)
+    text = "".join(_HTML.get(c, c) for c in text)
+    return _MARKDOWN_SPECIAL.sub(lambda m: "\\" + m.group(), text).replace("@", "@&#8203;")
+
+
+def _md_code(text: str) -> str:
+    """Declared text shown as code. An HTML `<code>` element rather than a backtick span: inside
+    a span markdown escapes do not work, so a backtick in the text could end it."""
+    return f"<code>{_md(text)}</code>"
 
 
 def _markdown(outcome: Outcome) -> str:
@@ -185,21 +208,22 @@ def _markdown(outcome: Outcome) -> str:
     serious = [f for f in outcome.active if f.severity != "info"]
     if not serious:
         extra = f" ({counts['info']} info)" if counts["info"] else ""
-        line = f"✅ **escodegen**: no breaking change against `{outcome.against}`{extra}.\n"
+        line = (f"✅ **escodegen**: no breaking change against {_md_code(outcome.against)}"
+                f"{extra}.\n")
         return line + _markdown_unused(outcome)
     mark = "❌" if outcome.failed else "⚠️"
-    lines = [f"{mark} **escodegen**: {summary_line(outcome)}", "", "<details>",
+    lines = [f"{mark} **escodegen**: {_md(summary_line(outcome))}", "", "<details>",
              (f"<summary>{len(outcome.active)} finding{'' if len(outcome.active) == 1 else 's'}"
              "</summary>"), "",
              "| severity | rule | path | finding | strategy | consumers |",
              "|---|---|---|---|---|---|"]
     for f in outcome.active:
         lines.append(f"| {f.severity} | [{f.rule}](docs/rules/{f.rule}.md) {f.definition.name} | "
-                     f"`{f.path}` | {_cell(f.message)} | {f.strategy or ''} | "
-                     f"{_cell(', '.join(f.consumers))} |")
+                     f"{_md_code(f.path)} | {_md(f.message)} | {_md(f.strategy or '')} | "
+                     f"{_md(', '.join(f.consumers))} |")
     if outcome.ignored:
         lines += ["", "Ignored (escodegen.yaml `ignore`):", ""]
-        lines += [f"- {f.rule} `{f.path}`: {_cell(f.ignored_by.reason)}"
+        lines += [f"- {f.rule} {_md_code(f.path)}: {_md(f.ignored_by.reason)}"
                   for f in outcome.ignored if f.ignored_by]
     lines += ["", "</details>", ""]
     return "\n".join(lines) + _markdown_unused(outcome)
@@ -212,8 +236,9 @@ def _markdown_unused(outcome: Outcome) -> str:
     lines = ["", "⚠️ Unused `ignore` entries (remove them from escodegen.yaml):", ""]
     for unused in outcome.unused:
         where = outcome.location(unused)
-        at = f" ({where.file}:{where.line})" if where else ""
-        lines.append(f"- {unused.entry.rule} `{unused.entry.path}`{at}: {_cell(unused.why)}")
+        at = f" ({_md(where.file)}:{where.line})" if where else ""
+        lines.append(f"- {_md(unused.entry.rule)} {_md_code(unused.entry.path)}{at}: "
+                     f"{_md(unused.why)}")
     return "\n".join(lines) + "\n"
 
 
@@ -223,6 +248,8 @@ _LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
 
 
 def _escape_data(text: str) -> str:
+    """A workflow command's message; declared text in it is already `escape`d, so the only
+    line breaks are the format's own."""
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
@@ -231,7 +258,7 @@ def _escape_property(text: str) -> str:
 
 
 def _annotation(level: str, where: Span | None, title: str, message: str) -> str:
-    props = [f"file={_escape_property(where.file)}", f"line={where.line}",
+    props = [f"file={_escape_property(escape(where.file))}", f"line={where.line}",
              f"col={where.column}"] if where else []
     props.append(f"title={_escape_property(title)}")
     return f"::{level} {','.join(props)}::{_escape_data(message)}"
@@ -240,12 +267,12 @@ def _annotation(level: str, where: Span | None, title: str, message: str) -> str
 def _github(outcome: Outcome) -> str:
     lines = []
     for f in outcome.active:
-        message = f.message + (f"\nstrategy: {f.strategy}" if f.strategy else "")
+        message = escape(f.message) + (f"\nstrategy: {escape(f.strategy)}" if f.strategy else "")
         lines.append(_annotation(_LEVELS[f.severity], outcome.location(f),
                                  f"{f.rule} {f.definition.name}", message))
     for unused in outcome.unused:
         lines.append(_annotation("warning", outcome.location(unused), "unused ignore entry",
-                                 unused.message))
+                                 escape(unused.message)))
     lines.append(summary_line(outcome))
     return "\n".join(lines) + "\n"
 
@@ -253,39 +280,44 @@ def _github(outcome: Outcome) -> str:
 # -- JUnit XML -----------------------------------------------------------------------------------
 
 def _junit(outcome: Outcome) -> str:
+    """XML 1.0 cannot hold most control characters even as references: declared text is
+    `escape`d; ElementTree escapes the markup characters."""
     findings = ordered(outcome.findings)
     failures = sum(1 for f in findings if reaches(f, outcome.fail_on))
     failures += len(outcome.unused) if outcome.unused_fail else 0
     cases = len(findings) + len(outcome.unused)
-    suite = ElementTree.Element("testsuite", name=f"escodegen against {outcome.against}",
+    suite = ElementTree.Element("testsuite", name=f"escodegen against {escape(outcome.against)}",
                                 tests=str(max(cases, 1)), failures=str(failures),
                                 errors="0", skipped=str(len(outcome.ignored)))
     if not cases:
         ElementTree.SubElement(suite, "testcase", classname="escodegen", name="no changes")
     for f in findings:
         case = ElementTree.SubElement(suite, "testcase", classname=f"{f.rule}.{f.definition.name}",
-                                      name=f.path)
+                                      name=escape(f.path))
         if f.ignored_by is not None:
-            ElementTree.SubElement(case, "skipped", message=f"ignored: {f.ignored_by.reason}")
+            ElementTree.SubElement(case, "skipped",
+                                   message=f"ignored: {escape(f.ignored_by.reason)}")
         elif reaches(f, outcome.fail_on):
-            failure = ElementTree.SubElement(case, "failure", type=f.severity, message=f.message)
+            failure = ElementTree.SubElement(case, "failure", type=f.severity,
+                                             message=escape(f.message))
             failure.text = "\n".join(filter(None, (
-                str(outcome.location(f) or ""),
-                f"strategy: {f.strategy}" if f.strategy else "",
-                f"consumers: {', '.join(f.consumers)}" if f.consumers else "",
+                escape(str(outcome.location(f) or "")),
+                f"strategy: {escape(f.strategy)}" if f.strategy else "",
+                f"consumers: {escape(', '.join(f.consumers))}" if f.consumers else "",
                 f"fingerprint: {f.fingerprint}")))
         else:
-            ElementTree.SubElement(case, "system-out").text = f"{f.severity}: {f.message}"
+            ElementTree.SubElement(case, "system-out").text = f"{f.severity}: {escape(f.message)}"
     for unused in outcome.unused:
         case = ElementTree.SubElement(suite, "testcase", classname="escodegen.unused-ignore",
-                                      name=f"{unused.entry.rule} {unused.entry.path}")
-        text = "\n".join(filter(None, (str(outcome.location(unused) or ""),
-                                       f"reason given: {unused.entry.reason}")))
+                                      name=escape(f"{unused.entry.rule} {unused.entry.path}"))
+        text = "\n".join(filter(None, (escape(str(outcome.location(unused) or "")),
+                                       f"reason given: {escape(unused.entry.reason)}")))
+        message = escape(unused.message)
         if outcome.unused_fail:
-            failure = ElementTree.SubElement(case, "failure", type="warning", message=unused.message)
+            failure = ElementTree.SubElement(case, "failure", type="warning", message=message)
             failure.text = text
         else:
-            ElementTree.SubElement(case, "system-out").text = f"warning: {unused.message}\n{text}"
+            ElementTree.SubElement(case, "system-out").text = f"warning: {message}\n{text}"
     root = ElementTree.Element("testsuites")
     root.append(suite)
     ElementTree.indent(root)
@@ -341,7 +373,7 @@ def _sarif(outcome: Outcome) -> str:
         "version": "2.1.0",
         "runs": [run],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return json_text(document, indent=2) + "\n"
 
 
 def _sarif_locations(where: Span | None) -> dict[str, Any]:

@@ -36,10 +36,11 @@ from escodegen.model import (
     SnapshotPolicy,
     ValueExpr,
 )
+from escodegen.model.naming import is_identifier
 from escodegen.upcast import UpcastOp, parse_operation
 
 KINDS = ("events", "aggregates", "projections")
-_DURATION = re.compile(r"^([0-9]+(?:\.[0-9]+)?)(ms|s|m|h|d)$")
+_DURATION = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ms|s|m|h|d)")
 _SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 _ENVELOPE = {"$stream": "stream", "$position": "position", "$recorded_at": "recorded_at"}
 
@@ -204,7 +205,7 @@ def _event(name: str, node: _Located, report: Report) -> Event:
 
 
 def _seconds(text: str) -> float:
-    match = _DURATION.match(text)
+    match = _DURATION.fullmatch(text)
     assert match is not None  # the meta-schema's duration pattern
     return float(match.group(1)) * _SECONDS[match.group(2)]
 
@@ -245,12 +246,13 @@ def value_expr(node: _Located, report: Report) -> ValueExpr:
     if isinstance(value, str) and value.startswith("$"):
         if value.startswith("$.") and len(value) > 2:
             return PayloadRef(tuple(value[2:].split(".")))
-        if value.startswith("$meta.") and len(value) > 6:
+        if value.startswith("$meta.") and is_identifier(value[6:]):
             return EnvelopeRef("meta", value[6:])
         if value in _ENVELOPE:
             return EnvelopeRef(_ENVELOPE[value])  # type: ignore[arg-type]
         report.error("ES207", f"unknown reference '{value}'", node.span,
-                     "Use $.field for the payload, $meta.key, $stream, $position or $recorded_at.")
+                     "Use $.field for the payload, $meta.key (an identifier), $stream, $position "
+                     "or $recorded_at.")
     return Constant(value)
 
 

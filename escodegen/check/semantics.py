@@ -23,10 +23,8 @@ from escodegen.model import (
     Project,
     Projection,
 )
-from escodegen.model.naming import snake
+from escodegen.model.naming import is_identifier, is_pascal, snake
 
-PASCAL = re.compile(r"^[A-Z][A-Za-z0-9]*$")
-IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 PYDANTIC_RESERVED_PREFIX = "model_"
 # Names the generated Python package defines next to the event classes.
@@ -49,7 +47,7 @@ def check_semantics(project: Project, report: Report) -> None:
 
 
 def _check_type_name(name: str, what: str, span: Span | None, report: Report) -> None:
-    if not PASCAL.match(name):
+    if not is_pascal(name):
         report.error("ES202", f"{what} name '{_printable(name)}' is not PascalCase", span)
     elif name in GENERATED_NAMES or keyword.iskeyword(name):
         report.error("ES203", f"{what} name '{name}' is reserved by the generated code", span)
@@ -59,7 +57,7 @@ def _check_type_name(name: str, what: str, span: Span | None, report: Report) ->
 
 def _check_identifier(name: str, what: str, span: Span | None, pydantic: bool,
                       report: Report) -> bool:
-    if not IDENTIFIER.match(name):
+    if not is_identifier(name):
         report.error("ES202", f"{what} is not an identifier", span)
         return False
     if keyword.iskeyword(name) or keyword.issoftkeyword(name):
@@ -108,7 +106,10 @@ def _check_event(project: Project, event: Event, pydantic: bool, report: Report)
     _check_type_name(event.name, "event", event.span, report)
     for version in event.versions:
         _check_fields(version.fields, f"{event.name} v{version.number}", pydantic, report)
-    if event.replaces is not None and project.event(event.replaces) is None:
+    if event.replaces is not None and not is_pascal(event.replaces):
+        report.error("ES202", f"{event.name} replaces '{_printable(event.replaces)}', which is "
+                     "not a PascalCase event name", event.span)
+    elif event.replaces is not None and project.event(event.replaces) is None:
         # Allowed once the replaced type is retired (the registry still knows it; `check` and
         # `diff` hold it to that), so this alone is a warning: it may also be a typo.
         report.warning("ES205", f"{event.name} replaces '{event.replaces}', which is not declared",
@@ -159,7 +160,7 @@ def _check_aggregate(project: Project, aggregate: Aggregate, pydantic: bool, rep
         report.error("ES405", f"stream '{_printable(aggregate.stream)}' of {aggregate.name} must be "
                      f"a prefix followed by {{{aggregate.id_field}}}", aggregate.span,
                      f"For example `{aggregate.name}-{{{aggregate.id_field}}}`.")
-    elif not IDENTIFIER.match(category):
+    elif not is_identifier(category):
         report.error("ES405", f"stream prefix '{_printable(category)}' of {aggregate.name} must be "
                      "an identifier followed by '-', '_' or ':'", aggregate.span)
 

@@ -7,12 +7,12 @@ use too. Names that are not valid identifiers are reported elsewhere (ES202) and
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from escodegen.check.semantics import IDENTIFIER, MAX_NAME_LENGTH, PASCAL
+from escodegen.check.semantics import MAX_NAME_LENGTH
 from escodegen.diagnostics import Report, Span
 from escodegen.model import Event, Project, Projection
+from escodegen.model.naming import is_identifier, is_pascal
 from escodegen.model.sqlnames import (
     MAX_IDENTIFIER_BYTES,
     RESERVED_COLUMNS,
@@ -33,15 +33,15 @@ RESERVED_HINT = "Rename it; docs/language.md#reserved-names lists the names esco
 def check_sql_names(project: Project, report: Report) -> None:
     owners = _projection_relations(project)
     for projection in project.projections:
-        if _valid(projection.name, IDENTIFIER):
+        if _valid(projection.name, is_identifier):
             _check_projection(projection, owners, report)
     for event in project.events:
-        if _valid(event.name, PASCAL):
+        if _valid(event.name, is_pascal):
             _check_event(event, report)
 
 
-def _valid(name: str, pattern: re.Pattern[str]) -> bool:
-    return pattern.match(name) is not None and len(name) <= MAX_NAME_LENGTH
+def _valid(name: str, is_valid: Callable[[str], bool]) -> bool:
+    return is_valid(name) and len(name) <= MAX_NAME_LENGTH
 
 
 def _projection_relations(project: Project) -> dict[str, str]:
@@ -71,7 +71,7 @@ def _check_projection(projection: Projection, owners: dict[str, str], report: Re
                              RESERVED_HINT)
     _check_length(f"projection '{projection.name}'", names.identifiers(), projection.span, report)
     for column in projection.columns:
-        if not _valid(column.name, IDENTIFIER):
+        if not _valid(column.name, is_identifier):
             continue
         name = column_name(column.name)
         if name in RESERVED_COLUMNS:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from escodegen.commands.common import ProjectLocation
+from escodegen.printable import escape_lines
 
 if TYPE_CHECKING:
     from escodegen.analyse.formats import Outcome
@@ -44,7 +45,7 @@ def finish(ctx: click.Context, outcome: Outcome, fmt: str, output: Path | None) 
 
 def fail(ctx: click.Context, message: str) -> NoReturn:
     """A tool or usage error: message to stderr, exit 2."""
-    click.echo(f"escodegen: {message}", err=True)
+    click.echo(f"escodegen: {escape_lines(message)}", err=True)
     ctx.exit(2)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +10,7 @@ import click
 
 from escodegen.diagnostics import Report
 from escodegen.model import Project
+from escodegen.printable import json_text
 
 PROJECT_FILE = "escodegen.yaml"
 
@@ -35,7 +35,7 @@ def print_report(report: Report, fmt: str = "text") -> None:
             "ok": not report.has_errors,
             "diagnostics": [d.as_json() for d in report],
         }
-        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        click.echo(json_text(payload, indent=2))
         return
     for diagnostic in report:
         click.echo(diagnostic.render(), err=True)

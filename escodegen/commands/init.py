@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from escodegen.model.naming import is_identifier
 from escodegen.resources import data_dir, template_dir
 
 
@@ -20,7 +21,7 @@ def init(directory: Path, name: str | None) -> None:
 
     directory = directory.absolute()
     name = name or re.sub(r"\W", "_", directory.name).strip("_").lower() or "project"
-    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+    if not is_identifier(name):
         raise click.BadParameter(f"'{name}' is not an identifier", param_hint="--name")
     source = template_dir("init")
     templates = sorted(source.rglob("*.j2"))

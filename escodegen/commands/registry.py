@@ -9,6 +9,7 @@ import click
 
 from escodegen.commands.check import fail
 from escodegen.commands.common import load_project_or_exit
+from escodegen.printable import escape, json_text
 
 if TYPE_CHECKING:
     from escodegen.analyse.registry import Registry
@@ -44,7 +45,7 @@ def list_(ctx: click.Context, fmt: str) -> None:
     project, reg = _open(ctx)
     data = listing(project, reg)
     if fmt == "json":
-        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        click.echo(json_text(data, indent=2))
         return
     click.echo(table(["EVENT", "VERSIONS", "PUBLISHED", "FINGERPRINT", "CONSUMERS"], [
         [e["name"], str(e["versions"]), published_summary(e["published"]), e["fingerprint"][:19],
@@ -81,16 +82,16 @@ def show(ctx: click.Context, name: str, number: int | None, between: tuple[int, 
             fail(ctx, f"{name} has versions 1 to {latest}, not {n}")
     data = details(project, reg, event, number or latest, between or None)
     if fmt == "json":
-        click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+        click.echo(json_text(data, indent=2, default=str))
         return
     head = f"{data['name']} v{data['version']} (latest v{data['latest']})  {data['fingerprint']}"
     click.echo(head)
     for text in (data["description"], data["version_description"]):
         if text:
-            click.echo(f"  {text}")
+            click.echo(f"  {escape(text)}")
     for key in ("replaces", "subject"):
         if data[key]:
-            click.echo(f"  {key}: {data[key]}")
+            click.echo(f"  {key}: {escape(data[key])}")
     click.echo()
     click.echo(table(["FIELD", "TYPE", "REQUIRED", "PII", "DEFAULT", "DESCRIPTION"], [
         [r["field"], r["type"], "yes" if r["required"] else "no", "yes" if r["pii"] else "",

@@ -8,6 +8,7 @@ import sys
 import click
 
 from escodegen.commands.common import load_project_or_exit
+from escodegen.printable import escape_lines
 
 
 @click.command("verify-upcasters")
@@ -49,7 +50,7 @@ def verify_upcasters(ctx: click.Context, dsn: str, examples: int, only: tuple[st
                     upcasters.check(event, version, max_examples=examples)
                     checked += 1
     except MismatchError as exc:
-        click.echo(f"counter-example: {exc.mismatch}", err=True)
+        click.echo(f"counter-example: {escape_lines(str(exc.mismatch))}", err=True)
         sys.exit(1)
     except psycopg.Error as exc:
         click.echo(f"error: PostgreSQL: {str(exc).strip()}", err=True)

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from escodegen.diagnostics import Report, Span
-from escodegen.load.yaml_source import Document, load_yaml_file
+from escodegen.load.yaml_source import Document, JsonPath, load_yaml_file
+from escodegen.printable import first_unsafe
 
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -31,6 +32,31 @@ def inside(root: Path, candidate: Path) -> bool:
     return True
 
 
+PATH_KEYS = (("registry",), ("python", "out"), ("postgres", "out"))
+"""The single paths of escodegen.yaml, besides the list `sources`."""
+
+
+def printable_paths(project: Document, report: Report) -> bool:
+    """Are all paths in escodegen.yaml free of control, bidi and separator characters? A file
+    or folder named with one would be hard to see and could forge terminal output."""
+    data = project.data if isinstance(project.data, dict) else {}
+    located: list[tuple[JsonPath, object]] = [
+        (("sources", i), s) for i, s in enumerate(data.get("sources") or [])]
+    for keys in PATH_KEYS:
+        value: object = data
+        for key in keys:
+            value = value.get(key) if isinstance(value, dict) else None
+        located.append((keys, value))
+    ok = True
+    for path, value in located:
+        char = first_unsafe(value) if isinstance(value, str) else None
+        if char is not None:
+            report.error("ES011", f"the path '{value}' holds the character {char}",
+                         project.span(path))
+            ok = False
+    return ok
+
+
 def display_path(root: Path, path: Path) -> str:
     try:
         return path.relative_to(root).as_posix()
@@ -46,7 +72,7 @@ def load_project(project_file: Path, report: Report) -> LoadedProject | None:
         report.error("ES006", f"no project file at {project_file}", None)
         return None
     project = load_yaml_file(project_file, project_file.name, report)
-    if project is None:
+    if project is None or not printable_paths(project, report):
         return None
     sources = project.data.get("sources") if isinstance(project.data, dict) else None
     if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):

@@ -8,12 +8,18 @@ alias bombs (expansion is counted), deep nesting, huge or binary files.
 Scalars are resolved with the YAML 1.2 core schema: `on`, `yes` and `no` stay strings
 (a projection's `on:` key must not become `True`), dates stay strings, mapping keys are
 always their source text.
+
+Nothing that JSON, PostgreSQL or the generated Python cannot hold gets past this module: text
+with NUL or a lone surrogate (ES009), `.nan`, `.inf`, a float that overflows, an integer too
+long for Python's int-to-text conversion (ES010), and tags other than `!!str`, `!!map` and
+`!!seq` (ES008; PyYAML would otherwise ignore `!!binary` or `!evil` silently).
 """
 
 from __future__ import annotations
 
 import math
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +33,14 @@ MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_NODES = 250_000
 """Nodes a document may hold once its aliases are expanded."""
 MAX_DEPTH = 100
+
+MAX_INTEGER_DIGITS = sys.int_info.default_max_str_digits
+"""Python refuses to convert longer integers to or from text (CVE-2020-10735), so neither
+escodegen's output nor the generated code's `json` could write or read one."""
+_INTEGER_LIMIT = 10 ** MAX_INTEGER_DIGITS
+_TAGS = frozenset({"!", "tag:yaml.org,2002:str", "tag:yaml.org,2002:map",
+                   "tag:yaml.org,2002:seq"})
+"""The tags a declaration may carry; they change nothing. Any other is refused."""
 
 JsonPath = tuple[str | int, ...]
 
@@ -60,35 +74,57 @@ class Document:
         return self.key_spans.get(tuple(path)) or self.span(path)
 
 
-_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+_NULL = re.compile(r"~|null|Null|NULL|")
 _BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
-_INT = re.compile(r"^[-+]?[0-9]+$")
-_OCT = re.compile(r"^0o[0-7]+$")
-_HEX = re.compile(r"^0x[0-9a-fA-F]+$")
-_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
-_INF = re.compile(r"^[-+]?\.(?:inf|Inf|INF)$")
-_NAN = re.compile(r"^\.(?:nan|NaN|NAN)$")
+_INT = re.compile(r"[-+]?[0-9]+")
+_OCT = re.compile(r"0o[0-7]+")
+_HEX = re.compile(r"0x[0-9a-fA-F]+")
+_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
+_INF = re.compile(r"[-+]?\.(?:inf|Inf|INF)")
+_NAN = re.compile(r"\.(?:nan|NaN|NAN)")
+
+
+class BadNumber(ValueError):
+    """A plain scalar that is a number JSON cannot hold; the message says why."""
 
 
 def resolve_scalar(text: str) -> Any:
-    """A plain (unquoted) scalar under the YAML 1.2 core schema."""
-    if _NULL.match(text):
+    """A plain (unquoted) scalar under the YAML 1.2 core schema; BadNumber for a number that
+    is not finite or too long."""
+    if _NULL.fullmatch(text):
         return None
     if text in _BOOL:
         return _BOOL[text]
-    if _INT.match(text):
+    if _INT.fullmatch(text):
+        digits = len(text.lstrip("+-"))
+        if digits > MAX_INTEGER_DIGITS:
+            raise BadNumber(f"an integer of {digits:,} digits is longer than the "
+                            f"{MAX_INTEGER_DIGITS:,} allowed")
         return int(text)
-    if _OCT.match(text):
-        return int(text, 8)  # int() accepts the 0o prefix with an explicit base
-    if _HEX.match(text):
-        return int(text, 16)
-    if _FLOAT.match(text):
-        return float(text)
-    if _INF.match(text):
-        return -math.inf if text.startswith("-") else math.inf
-    if _NAN.match(text):
-        return math.nan
+    if _OCT.fullmatch(text) or _HEX.fullmatch(text):
+        value = int(text, 8 if text[1] == "o" else 16)  # int() takes the prefix with a base
+        if value >= _INTEGER_LIMIT:
+            raise BadNumber(f"the integer {text[:12]}… has more than {MAX_INTEGER_DIGITS:,} "
+                            "decimal digits")
+        return value
+    if _FLOAT.fullmatch(text):
+        number = float(text)
+        if math.isinf(number):
+            raise BadNumber(f"{text[:20]} is too large for a floating-point number")
+        return number
+    if _INF.fullmatch(text) or _NAN.fullmatch(text):
+        raise BadNumber(f"{text} is not a number JSON can hold")
     return text
+
+
+def _bad_text(text: str) -> str | None:
+    """Why `text` cannot be declared: JSON, PostgreSQL text and UTF-8 files hold neither NUL
+    nor a lone surrogate (which YAML's \\0 and \\ud800 escapes produce)."""
+    if "\x00" in text:
+        return "NUL (\\0) is not allowed in text"
+    if any("\ud800" <= c <= "\udfff" for c in text):
+        return "a lone surrogate (\\ud800-\\udfff) is not allowed in text"
+    return None
 
 
 def _span(display: str, mark: Any) -> Span:
@@ -141,6 +177,12 @@ def _build(parser: Any, doc: Document, report: Report) -> Document | None:
     documents = 0
     root: Any = None
     display = doc.display
+    refused = False  # a value was refused: keep reading to report every one, return None
+
+    def refuse(code: str, message: str, where: Span) -> None:
+        nonlocal refused
+        refused = True
+        report.error(code, message, where)
 
     def attach(value: Any, size: int, anchor: str | None) -> None:
         """Place a finished value into its parent."""
@@ -192,6 +234,10 @@ def _build(parser: Any, doc: Document, report: Report) -> Document | None:
                 return None
             continue
         start = _span(display, event.start_mark)
+        tag = getattr(event, "tag", None)
+        if tag is not None and tag not in _TAGS:
+            shown = tag.replace("tag:yaml.org,2002:", "!!")
+            refuse("ES008", f"the YAML tag {shown} is not supported; remove it", start)
         if isinstance(event, yaml.AliasEvent):
             if event.anchor in pending:
                 report.error("ES008", f"alias *{event.anchor} refers to its own parent", start)
@@ -208,6 +254,9 @@ def _build(parser: Any, doc: Document, report: Report) -> Document | None:
             attach(value, size, None)
             continue
         if isinstance(event, yaml.ScalarEvent):
+            problem = _bad_text(event.value)
+            if problem:
+                refuse("ES009", problem, start)
             is_key = bool(stack) and isinstance(stack[-1].value, dict) and stack[-1].key is None
             if is_key:
                 frame = stack[-1]
@@ -218,7 +267,12 @@ def _build(parser: Any, doc: Document, report: Report) -> Document | None:
                 doc.key_spans.setdefault((*frame.path, str(event.value)), start)
                 continue
             plain = event.implicit[0] and not event.style  # libyaml: '' for plain style
-            value = resolve_scalar(event.value) if plain else event.value
+            value = event.value
+            if plain:
+                try:
+                    value = resolve_scalar(event.value)
+                except BadNumber as exc:
+                    refuse("ES010", str(exc), start)
             path = child_path()
             doc.spans[path] = start
             attach(value, 1, event.anchor)
@@ -243,7 +297,7 @@ def _build(parser: Any, doc: Document, report: Report) -> Document | None:
             attach(frame.value, frame.size, frame.anchor)
             continue
     doc.data = root
-    return doc
+    return None if refused else doc
 
 
 def load_yaml_file(path: Path, display: str, report: Report) -> Document | None:

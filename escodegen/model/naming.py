@@ -4,6 +4,21 @@ from __future__ import annotations
 
 import re
 
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+"""Field, projection and column names; also every part of a dotted path. Always matched with
+`fullmatch`: `$` in Python's `re` also matches before a final newline."""
+PASCAL = re.compile(r"[A-Z][A-Za-z0-9]*")
+"""Event and aggregate names."""
+
+
+def is_identifier(name: object) -> bool:
+    return isinstance(name, str) and IDENTIFIER.fullmatch(name) is not None
+
+
+def is_pascal(name: object) -> bool:
+    return isinstance(name, str) and PASCAL.fullmatch(name) is not None
+
+
 _BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 

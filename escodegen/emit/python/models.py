@@ -20,6 +20,7 @@ from escodegen.analyse.schema import event_version_schema
 from escodegen.diagnostics import Report
 from escodegen.emit import HEADER, EmitError
 from escodegen.model import Event, Project
+from escodegen.printable import escape, escape_lines
 
 ModelKind = Literal["dataclasses", "pydantic"]
 _CLASS = re.compile(r"^class (\w+)\b", re.MULTILINE)
@@ -28,13 +29,25 @@ _PARALLEL_FROM = 40
 
 
 def event_schemas(event: Event) -> dict[str, Any]:
-    """All versions of `event` as one JSON Schema document, a `$defs` entry per version."""
+    """All versions of `event` as one JSON Schema document, a `$defs` entry per version, its
+    descriptions made printable (`escape_lines`) for the docstrings they become."""
     defs: dict[str, Any] = {}
     for version in event.versions:
-        schema = event_version_schema(event, version)
+        schema = _printable_descriptions(event_version_schema(event, version))
         schema.pop("$schema", None)
         defs[schema["title"]] = schema
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$defs": defs}
+
+
+def _printable_descriptions(schema: Any) -> Any:
+    """`schema` with every `description` annotation passed through `escape_lines`. A property
+    called `description` maps to a schema, not a string, so it is never taken for one."""
+    if isinstance(schema, dict):
+        return {key: escape_lines(value) if key == "description" and isinstance(value, str)
+                else _printable_descriptions(value) for key, value in schema.items()}
+    if isinstance(schema, list):
+        return [_printable_descriptions(item) for item in schema]
+    return schema
 
 
 def _titles(schema: Any) -> Iterable[str]:
@@ -84,7 +97,10 @@ def _generate(schema_text: str, models: ModelKind) -> str:
         use_subclass_enum=False,
     )
     assert isinstance(result, str), "one input schema gives one module"
-    return result.rstrip("\n") + "\n"
+    # Descriptions are printable already; what may still hold a control or bidi character is a
+    # string literal (an enum value, a default), written raw by datamodel-code-generator. The
+    # Python escape keeps the literal's value and leaves no such character in the source.
+    return escape(result.rstrip("\n"), keep="\n") + "\n"
 
 
 def _render_one(job: tuple[str, str, ModelKind]) -> tuple[str, str]:

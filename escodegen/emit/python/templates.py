@@ -13,6 +13,7 @@ from typing import Any
 import jinja2
 
 from escodegen.emit import HEADER
+from escodegen.printable import escape_lines
 from escodegen.resources import template_environment
 
 
@@ -41,6 +42,7 @@ def isorted(names: Any) -> list[str]:
 def environment() -> jinja2.Environment:
     env = template_environment("python")  # values reach templates through `py`
     env.filters["py"] = py_literal
+    env.filters["doc"] = escape_lines  # descriptions in docstrings
     env.filters["isorted"] = isorted
     env.globals["HEADER"] = f"# {HEADER}"
     return env

@@ -9,12 +9,12 @@ The exact meaning of each operation is in docs/upcast/<name>.md; both renderings
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from escodegen.diagnostics import Report, Span
 from escodegen.model import FieldPath
+from escodegen.model.naming import is_identifier
 from escodegen.upcast.shape import STRING_KINDS, PathError, Shape, Slot, dotted
 from escodegen.upcast.values import ascii_json
 
@@ -22,7 +22,6 @@ SCALAR_KINDS = ("string", "integer", "number", "decimal", "boolean", "enum", "uu
                 "datetime")
 """The kinds `map` and `convert` work on: one JSON scalar each."""
 
-_PLAIN_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
 
 
 @dataclass
@@ -125,7 +124,7 @@ def show(value: Any) -> str:
     (so a newline or quote in a declaration cannot end the comment it is shown in)."""
     if isinstance(value, tuple) and value and all(isinstance(v, str) for v in value):
         text = dotted(value)
-        return text if _PLAIN_PATH.fullmatch(text) else ascii_json(text)
+        return text if all(map(is_identifier, value)) else ascii_json(text)
     if isinstance(value, tuple):
         return "[" + ", ".join(show(v) for v in value) + "]"
     return ascii_json(value)

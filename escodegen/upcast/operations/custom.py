@@ -14,10 +14,11 @@ from typing import Any, ClassVar
 
 from escodegen.diagnostics import Report, Span
 from escodegen.model import FieldPath
+from escodegen.model.naming import IDENTIFIER
 from escodegen.upcast.operations.base import Step, UpcastOp
 from escodegen.upcast.shape import Shape
 
-_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+_NAME = IDENTIFIER.pattern
 _PYTHON_PATH = re.compile(rf"({_NAME}(?:\.{_NAME})*):({_NAME})")
 
 

@@ -115,9 +115,9 @@ def test_each_role_does_what_it_may_and_nothing_more(
             == (True,)
     # ... but never changes a stored event, nor reaches the migration guard.
     for statement in (
-            "insert into es.events (event_id, stream_id, stream_position, event_type, "
-            "event_version, data) values (gen_random_uuid(), 'x', 1, 'CustomerRegistered', 1, "
-            "'{}')",
+            ("insert into es.events (event_id, stream_id, stream_position, event_type, "
+             "event_version, data) values (gen_random_uuid(), 'x', 1, 'CustomerRegistered', 1, "
+             "'{}')"),
             "update es.events set data = '{}'",
             "delete from es.events",
             "truncate es.events",
@@ -198,7 +198,7 @@ def test_declared_roles_are_checked(shop: Path, roles_yaml: str, code: str) -> N
     project_file.write_text(text.replace("postgres: {out: generated/sql, schema: es}",
                                          f"postgres: {{out: generated/sql, schema: es, "
                                          f"roles: {roles_yaml}}}"))
-    project, report = compile_project(project_file)
+    _, report = compile_project(project_file)
     assert [d.code for d in report if d.severity == "error"] == [code]
 
 

@@ -81,6 +81,9 @@ CODES: dict[str, Code] = _codes(
     Code("ES208", "generated PostgreSQL name too long",
          "PostgreSQL keeps 63 bytes of a name; shorten the declaration's name "
          "(docs/language.md#reserved-names)."),
+    Code("ES209", "one database role in two postgres.roles",
+         "Give the writer, the reader and the migrator a role each: the migrator owns the "
+         "store, so a writer that is also the migrator could change stored events."),
     # ES3xx: versions and upcast chains
     Code("ES301", "version numbers not consecutive", "Versions are numbered 1, 2, 3, … without gaps."),
     Code("ES302", "upcast on the first version", "Version 1 has nothing to upcast from; remove `upcast`."),

@@ -29,6 +29,7 @@ from escodegen.model import (
     Ignore,
     Increment,
     PayloadRef,
+    PostgresRoles,
     PostgresTarget,
     Project,
     Projection,
@@ -127,7 +128,18 @@ def _postgres_target(root: Path, config: _Located, report: Report) -> PostgresTa
     if spec is None:
         return None
     out = _inside_path(root, config.at("postgres", "out"), spec["out"], report)
-    return PostgresTarget(out=out, schema=spec.get("schema", "es"))
+    roles = spec.get("roles", {})
+    seen: dict[str, str] = {}
+    for kind in ("writer", "reader", "migrator"):
+        role = roles.get(kind)
+        if role in seen:
+            report.error("ES209", f"postgres.roles: role '{role}' is both the {seen[role]} and "
+                         f"the {kind}", config.at("postgres", "roles", kind).span)
+        elif role is not None:
+            seen[role] = kind
+    return PostgresTarget(out=out, schema=spec.get("schema", "es"),
+                          roles=PostgresRoles(roles.get("writer"), roles.get("reader"),
+                                              roles.get("migrator")))
 
 
 def field_type(node: _Located) -> tuple[FieldType, bool]:

@@ -207,9 +207,28 @@ class PythonTarget:
 
 
 @dataclass(frozen=True)
+class PostgresRoles:
+    """`postgres.roles`: existing database roles the generated SQL grants least privileges to
+    (escodegen creates no role). Each is optional."""
+
+    writer: str | None = None
+    """Appends (through `append_to_stream` only), reads, snapshots, checkpoints, projection
+    catch-up; never changes or removes a stored event."""
+    reader: str | None = None
+    """Reads events, snapshots and projections."""
+    migrator: str | None = None
+    """Owns the schema and everything in it: applies the DDL and runs `escodegen migrate`."""
+
+    @property
+    def declared(self) -> tuple[str, ...]:
+        return tuple(r for r in (self.writer, self.reader, self.migrator) if r is not None)
+
+
+@dataclass(frozen=True)
 class PostgresTarget:
     out: Path
     schema: str = "es"
+    roles: PostgresRoles = PostgresRoles()
 
 
 @dataclass(frozen=True)

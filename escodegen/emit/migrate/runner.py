@@ -8,14 +8,12 @@ run resumable by starting it again.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import psycopg
-import psycopg.errors
 
 from escodegen.emit.migrate.events import EventsMigration
 from escodegen.emit.migrate.purge import PurgePlan
@@ -23,8 +21,6 @@ from escodegen.emit.postgres.sqltext import ident
 
 APPLICATION_NAME = "escodegen-migrate"
 """The runner's sessions carry this name in pg_stat_activity."""
-SWAP_ATTEMPTS = 5
-"""The swap waits at most its lock timeout for the table; busy tables get a few tries."""
 
 Progress = Callable[[int], AbstractContextManager[Callable[[int], None]]]
 """Given the number of events to copy, a context giving a callback `advance(n)`."""
@@ -72,20 +68,9 @@ def run(dsn: str, migration: EventsMigration, batch_size: int = 10000, swap: boo
                 copied += count
                 advance(count)
         conn.execute(f"select {migration.function('prepare')}()")
-        backup = _swap(conn, migration) if swap else None
+        # The swap itself tries a few times for its locks (see escodegen_lock_for_exchange).
+        backup = str(_scalar(conn, f"select {migration.function('swap')}()")) if swap else None
         return Outcome(copied, backup)
-
-
-def _swap(conn: psycopg.Connection[Any], migration: EventsMigration) -> str:
-    """The swap, tried again when it lost a lock race (it changed nothing then)."""
-    for attempt in range(SWAP_ATTEMPTS):
-        try:
-            return str(_scalar(conn, f"select {migration.function('swap')}()"))
-        except (psycopg.errors.DeadlockDetected, psycopg.errors.LockNotAvailable):
-            if attempt == SWAP_ATTEMPTS - 1:
-                raise
-            time.sleep(1 + attempt)
-    raise AssertionError("unreachable")
 
 
 def verify(dsn: str, migration: EventsMigration) -> list[tuple[str, bool, str]]:

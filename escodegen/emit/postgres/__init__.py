@@ -20,6 +20,8 @@ from escodegen.emit.postgres.projection import (
     event_source,
     projection_sql,
 )
+from escodegen.emit.postgres.roles import FILE as ROLES_FILE
+from escodegen.emit.postgres.roles import roles_sql
 from escodegen.emit.postgres.sqltext import ident, literal
 from escodegen.model import Project
 from escodegen.model.naming import snake
@@ -58,6 +60,10 @@ def render(project: Project) -> dict[str, str]:
         sql: ProjectionSql = projection_sql(project, projection, schema)
         files[f"004_projection_{sql.name}.sql"] = _template("projection.sql.j2").render(
             p=sql, **common)
+    roles = roles_sql(project)
+    if roles is not None:
+        files[ROLES_FILE] = _template("roles.sql.j2").render(
+            r=roles, s_lit=literal(ident(schema)), **common)
     return files
 
 

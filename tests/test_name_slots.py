@@ -168,7 +168,7 @@ SCHEMAS = ("project.schema.json", "declarations.schema.json")
 PATTERNS = sorted({p for name in SCHEMAS
                    for p in _patterns(json.loads(schema_path(name).read_text()))})
 SAMPLES = {  # one valid value per pattern, found by its first characters
-    "^(string": "string?", "^[0-9]+(?": "12", "^[0-9]+(\\.": "1.5h", "^[A-Za-z_][A-Za-z0-9_]*(?": "shop",
+    "^(string": "string", "^[0-9]+(?": "12", "^[0-9]+(\\.": "1.5h", "^[A-Za-z_][A-Za-z0-9_]*(?": "shop",
     "^[A-Za-z_][A-Za-z0-9_]*(\\.": "shop.events", "^[a-z_]": "es", "^[A-Z]+": "ESD108",
 }
 

@@ -27,7 +27,6 @@ def diff(ctx: click.Context, against: str, fmt: str, fail_on: str, output: Path 
     Exit 0 when no active finding reaches --fail-on, 1 when one does, 2 on tool errors
     (unknown ref, unreadable base).
     """
-    from escodegen.analyse.baseline import BaselineError, open_baseline
     from escodegen.analyse.compare import compare, invalid_findings
     from escodegen.analyse.findings import apply_ignores
     from escodegen.analyse.formats import Outcome
@@ -35,15 +34,7 @@ def diff(ctx: click.Context, against: str, fmt: str, fail_on: str, output: Path 
     from escodegen.check import compile_project
 
     project_file = existing_project_file(ctx)
-    with tempfile.TemporaryDirectory(prefix="escodegen-base-") as scratch:
-        try:
-            baseline = open_baseline(project_file, against, Path(scratch))
-        except BaselineError as error:
-            fail(ctx, str(error))
-        base, base_report = compile_project(baseline.project_file)
-    if base is None or base_report.has_errors:
-        fail(ctx, baseline.errors(base_report))
-    assert base is not None
+    base = base_project(ctx, project_file, against)
     head, report = compile_project(project_file)
     unused = []
     if head is None or report.has_errors:
@@ -54,6 +45,24 @@ def diff(ctx: click.Context, against: str, fmt: str, fail_on: str, output: Path 
         unused = _unused_ignores(head, found, against)
     outcome = Outcome(tuple(findings), against, fail_on, project_file.parent, tuple(unused))
     finish(ctx, outcome, fmt, output)
+
+
+def base_project(ctx: click.Context, project_file: Path, against: str) -> Project:
+    """The checked model at a git ref or in a folder; exit 2 when it cannot be read or is
+    invalid (a broken base is a tool error, not a finding)."""
+    from escodegen.analyse.baseline import BaselineError, open_baseline
+    from escodegen.check import compile_project
+
+    with tempfile.TemporaryDirectory(prefix="escodegen-base-") as scratch:
+        try:
+            baseline = open_baseline(project_file, against, Path(scratch))
+        except BaselineError as error:
+            fail(ctx, str(error))
+        base, base_report = compile_project(baseline.project_file)
+    if base is None or base_report.has_errors:
+        fail(ctx, baseline.errors(base_report))
+    assert base is not None
+    return base
 
 
 def _unused_ignores(head: Project, found: list[Finding], against: str) -> list[UnusedIgnore]:

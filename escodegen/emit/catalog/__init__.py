@@ -54,11 +54,17 @@ def svg_text(value: object) -> Markup:
     return escape("".join(f"[U+{ord(c):04X}]" if c in BIDI_CONTROLS else c for c in str(value)))
 
 
+def searchable(value: object) -> str:
+    """Lower-case text for the index's search attribute, without bidi controls."""
+    return "".join(c for c in str(value).lower() if c not in BIDI_CONTROLS)
+
+
 @cache
 def environment() -> jinja2.Environment:
     env = template_environment("catalog", html=True)
     env.filters["text"] = visible
     env.filters["svgtext"] = svg_text
+    env.filters["searchable"] = searchable
     env.globals.update(event_page=pages.event_page, aggregate_page=pages.aggregate_page,
                        projection_page=pages.projection_page, expression=pages.expression,
                        handler_lines=pages.handler_lines, snapshot_text=pages.snapshot_text,

@@ -8,7 +8,9 @@ same judgement `escodegen diff` makes when that version arrives in a pull reques
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from escodegen.analyse.browse import publication
 from escodegen.analyse.compare import compare
@@ -48,9 +50,11 @@ def version_steps(project: Project) -> dict[tuple[str, int], tuple[Finding, ...]
 
 
 def event_history(event: Event, registry: Registry,
-                  steps: dict[tuple[str, int], tuple[Finding, ...]]) -> list[VersionHistory]:
+                  steps: dict[tuple[str, int], tuple[Finding, ...]],
+                  schemas: Mapping[int, dict[str, Any]] | None = None) -> list[VersionHistory]:
     """One row per version, oldest first. Version 1 of an event that `replaces` another took
-    the new-event-type strategy; a revision recorded in the registry took weak schema."""
+    the new-event-type strategy; a revision recorded in the registry took weak schema.
+    `schemas` are the versions' canonical schemas when the caller has them already."""
     rows = []
     for version in event.versions:
         changes = steps.get((event.name, version.number), ())
@@ -61,6 +65,8 @@ def event_history(event: Event, registry: Registry,
         if state.startswith("revised"):
             strategies.append("weak schema")
         rows.append(VersionHistory(
-            version.number, fingerprint(event_version_schema(event, version)), state,
+            version.number,
+            fingerprint(schemas[version.number] if schemas else event_version_schema(event, version)),
+            state,
             tuple(dict.fromkeys(strategies)), changes))
     return rows

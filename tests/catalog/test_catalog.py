@@ -10,9 +10,9 @@ from click.testing import CliRunner
 from escodegen.analyse.registry import open_registry
 from escodegen.check import compile_project
 from escodegen.cli import cli
+from escodegen.diagnostics import Report
 from escodegen.emit.catalog import pages, render, visible
 from escodegen.emit.migrate.purge import plan_purge
-from escodegen.diagnostics import Report
 from escodegen.model import Project
 from tests.catalog.conftest import run
 

@@ -21,7 +21,6 @@ from markupsafe import Markup, escape
 
 from escodegen.analyse.findings import Finding, ordered
 from escodegen.analyse.registry import Registry
-from escodegen.analyse.schema import canonical_json, event_version_schema
 from escodegen.emit.catalog import chain, pages
 from escodegen.model import Project
 from escodegen.resources import template_dir, template_environment
@@ -42,7 +41,7 @@ class SiteError(Exception):
 def visible(value: object) -> Markup:
     """Escape `value` for HTML and show each bidi control character as a marked `[U+202E]`."""
     text = str(value)
-    if not any(c in BIDI_CONTROLS for c in text):
+    if BIDI_CONTROLS.isdisjoint(text):
         return escape(text)
     parts = [Markup('<span class="bidi" title="bidirectional control character">[U+{:04X}]'
                     "</span>").format(ord(c)) if c in BIDI_CONTROLS else escape(c) for c in text]
@@ -51,12 +50,18 @@ def visible(value: object) -> Markup:
 
 def svg_text(value: object) -> Markup:
     """`visible` for SVG text, where an HTML element would end the picture: plain marks."""
-    return escape("".join(f"[U+{ord(c):04X}]" if c in BIDI_CONTROLS else c for c in str(value)))
+    text = str(value)
+    if BIDI_CONTROLS.isdisjoint(text):
+        return escape(text)
+    return escape("".join(f"[U+{ord(c):04X}]" if c in BIDI_CONTROLS else c for c in text))
 
 
 def searchable(value: object) -> str:
     """Lower-case text for the index's search attribute, without bidi controls."""
-    return "".join(c for c in str(value).lower() if c not in BIDI_CONTROLS)
+    text = str(value).lower()
+    if BIDI_CONTROLS.isdisjoint(text):
+        return text
+    return "".join(c for c in text if c not in BIDI_CONTROLS)
 
 
 @cache
@@ -96,9 +101,8 @@ def render(project: Project, registry: Registry, changes: list[Finding] | None =
          aggregate_names=[a.name for a in project.aggregates])
     for view in catalog.events:
         page(pages.event_page(view.event.name), "event.html.j2", view=view)
-        for version in view.event.versions:
-            files[pages.schema_file(view.event.name, version.number)] = canonical_json(
-                event_version_schema(view.event, version))
+        for version in view.versions:
+            files[version.schema] = version.schema_text
     for aggregate in project.aggregates:
         page(pages.aggregate_page(aggregate.name), "aggregate.html.j2", aggregate=aggregate,
              events=[v for v in catalog.events if v.event.name in aggregate.events])

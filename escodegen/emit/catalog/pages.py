@@ -16,7 +16,7 @@ from escodegen.analyse.consumers import field_readers
 from escodegen.analyse.findings import Finding
 from escodegen.analyse.history import VersionHistory, event_history, version_steps
 from escodegen.analyse.registry import Registry
-from escodegen.analyse.schema import event_version_schema
+from escodegen.analyse.schema import canonical_json, event_version_schema
 from escodegen.analyse.shapes import flatten, projection_schema, state_schema
 from escodegen.emit.catalog.chain import Chain, layout
 from escodegen.model import (
@@ -66,6 +66,8 @@ class VersionView:
     fields: list[dict[str, Any]]
     operations: tuple[str, ...]
     schema: str
+    """Where its canonical JSON Schema is, relative to the site."""
+    schema_text: str
 
 
 @dataclass(frozen=True)
@@ -110,13 +112,16 @@ def build(project: Project, registry: Registry) -> Catalog:
 
 def _event_view(project: Project, registry: Registry, event: Event,
                 steps: dict[tuple[str, int], tuple[Finding, ...]]) -> EventView:
+    schemas = {v.number: event_version_schema(event, v) for v in event.versions}
     versions = tuple(VersionView(v.number, v.description, field_rows(event, v.number),
                                  tuple(describe_op(op) for op in v.upcast),
-                                 schema_file(event.name, v.number))
+                                 schema_file(event.name, v.number),
+                                 canonical_json(schemas[v.number]))
                      for v in reversed(event.versions))
     numbers = [v.number for v in event.versions]
+    # Older to newer only: the picker shows the pair in that order whichever way it is picked.
     diffs = tuple(DiffView(a, b, field_diff(event, a, b)) for a in numbers for b in numbers
-                  if a != b)
+                  if a < b)
     producers = tuple(dict.fromkeys(
         [*([event.aggregate] if event.aggregate else []),
          *(a.name for a in project.aggregates if event.name in a.events)]))
@@ -125,7 +130,7 @@ def _event_view(project: Project, registry: Registry, event: Event,
         replaced_by=tuple(e.name for e in project.events if e.replaces == event.name),
         replaces_declared=bool(event.replaces and project.event(event.replaces)),
         versions=versions, diffs=diffs, chain=layout(event),
-        history=event_history(event, registry, steps),
+        history=event_history(event, registry, steps, schemas),
         producers=producers, consumers=consumers(project, event),
         has_pii=any(row["pii"] for v in versions for row in v.fields))
 
@@ -133,15 +138,17 @@ def _event_view(project: Project, registry: Registry, event: Event,
 def consumers(project: Project, event: Event) -> tuple[Consumer, ...]:
     """The projections handling `event` with the latest version's fields they read (the
     deepest path read, not its parent objects)."""
-    paths = list(flatten(event_version_schema(event, event.latest)))
+    handling = [p.name for p in project.projections if any(h.event == event.name
+                                                           for h in p.handlers)]
+    if not handling:
+        return ()
+    readers = {path: field_readers(project, event.name, path)
+               for path in flatten(event_version_schema(event, event.latest))}
     result = []
-    for projection in project.projections:
-        if not any(h.event == event.name for h in projection.handlers):
-            continue
-        label = f"projection {projection.name}"
-        read = [p for p in paths if label in field_readers(project, event.name, p)]
+    for name in handling:
+        read = [path for path, names in readers.items() if f"projection {name}" in names]
         deepest = tuple(p for p in read if not any(q.startswith((p + ".", p + "[]")) for q in read))
-        result.append(Consumer(projection.name, deepest))
+        result.append(Consumer(name, deepest))
     return tuple(result)
 
 
@@ -254,14 +261,15 @@ def pii_view(project: Project) -> PiiView:
                     (aggregate.name, aggregate.state.version, path))
     for projection in project.projections:
         for handler in projection.handlers:
-            event = project.event(handler.event)
-            if event is None or event.subject is None:
+            source = project.event(handler.event)
+            if source is None or source.subject is None:
                 continue
-            pii = set(pii_paths(event.latest.fields))
+            pii = set(pii_paths(source.latest.fields))
             for assignment in handler.set:
-                if isinstance(assignment.value, PayloadRef) and dotted(assignment.value.path) in pii:
-                    entry = (projection.name, assignment.column, f"{event.name}.{dotted(assignment.value.path)}")
-                    data = subjects.setdefault(event.subject, SubjectData(event.subject))
+                read = assignment.value
+                if isinstance(read, PayloadRef) and dotted(read.path) in pii:
+                    entry = (projection.name, assignment.column, f"{source.name}.{dotted(read.path)}")
+                    data = subjects.setdefault(source.subject, SubjectData(source.subject))
                     if entry not in data.projections:
                         data.projections.append(entry)
     return PiiView(list(subjects.values()), unowned)

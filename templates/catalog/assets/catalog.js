@@ -49,12 +49,16 @@
     var oldVersion = document.getElementById("diff-old");
     var newVersion = document.getElementById("diff-new");
     var same = document.getElementById("diff-same");
+    var swapped = document.getElementById("diff-swapped");
     var diffs = Array.prototype.slice.call(document.querySelectorAll("div.diff"));
 
     function apply() {
-      var wanted = "diff-" + oldVersion.value + "-" + newVersion.value;
+      var a = Number(oldVersion.value), b = Number(newVersion.value);
+      // Each pair is drawn once, older to newer.
+      var wanted = "diff-" + Math.min(a, b) + "-" + Math.max(a, b);
       diffs.forEach(function (diff) { diff.hidden = diff.id !== wanted; });
-      same.hidden = oldVersion.value !== newVersion.value;
+      same.hidden = a !== b;
+      swapped.hidden = !(a > b);
     }
 
     picker.addEventListener("change", apply);

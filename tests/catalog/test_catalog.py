@@ -141,3 +141,16 @@ def test_every_page_and_download_is_rendered(shop: Path) -> None:
     assert '"x-pii": true' in files["schemas/CustomerRegistered/v1.schema.json"]
     page = files["events/OrderShipped.html"]
     assert "move shippingInfo.address -&gt; address" in page and "<svg" in page
+
+
+def test_the_pii_page_lists_projection_columns_filled_from_pii(shop: Path) -> None:
+    projections = shop / "projections" / "projections.yaml"
+    projections.write_text(projections.read_text(encoding="utf-8").replace(
+        "registeredAt: datetime}", "registeredAt: datetime, email: string}").replace(
+        "tier: $.tier, registeredAt: $recorded_at}",
+        "tier: $.tier, registeredAt: $recorded_at, email: $.email}"), encoding="utf-8")
+    project = shop_model(shop)
+    [subject] = pages.pii_view(project).subjects
+    assert subject.projections == [("customer_directory", "email", "CustomerRegistered.email")]
+    plan = plan_purge(project, Report())
+    assert plan is not None and any(f.startswith("customer_directory: ") for f in plan.fields)

@@ -19,9 +19,11 @@ from escodegen import __version__
 # name -> "module:attribute" of a click command; add a line here for a new command.
 COMMANDS: dict[str, str] = {
     "generate": "escodegen.commands.generate:generate",
+    "catalog": "escodegen.commands.catalog:catalog",
     "check": "escodegen.commands.check:check",
     "diff": "escodegen.commands.diff:diff",
     "explain": "escodegen.commands.explain:explain",
+    "export": "escodegen.commands.export:export",
     "publish": "escodegen.commands.publish:publish",
     "registry": "escodegen.commands.registry:registry",
     "rules": "escodegen.commands.rules:rules",

@@ -31,15 +31,16 @@ def template_dir(target: str) -> Path:
     return data_dir("templates") / target
 
 
-def template_environment(target: str) -> jinja2.Environment:
+def template_environment(target: str, *, html: bool = False) -> jinja2.Environment:
     """A Jinja environment over one template folder, set up the same way for every target:
-    no escaping (the output is code, and every name and value is quoted in Python before it
-    reaches a template), an undefined variable is an error, block tags leave no blank lines."""
+    an undefined variable is an error, block tags leave no blank lines. Code targets get no
+    escaping (every name and value is quoted in Python before it reaches a template);
+    `html=True` (the catalog) escapes every value, so a declaration's text stays text."""
     import jinja2  # only commands that render load it
 
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(template_dir(target)),
-        autoescape=False,
+        autoescape=html,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

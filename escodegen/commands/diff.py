@@ -27,7 +27,6 @@ def diff(ctx: click.Context, against: str, fmt: str, fail_on: str, output: Path 
     Exit 0 when no active finding reaches --fail-on, 1 when one does, 2 on tool errors
     (unknown ref, unreadable base).
     """
-    from escodegen.analyse.baseline import BaselineError, cached_model, open_baseline, store_model
     from escodegen.analyse.compare import compare, invalid_findings
     from escodegen.analyse.findings import apply_ignores
     from escodegen.analyse.formats import Outcome
@@ -35,6 +34,25 @@ def diff(ctx: click.Context, against: str, fmt: str, fail_on: str, output: Path 
     from escodegen.check import compile_project
 
     project_file = existing_project_file(ctx)
+    base = base_project(ctx, project_file, against)
+    head, report = compile_project(project_file)
+    unused = []
+    if head is None or report.has_errors:
+        findings = invalid_findings(report)
+    else:
+        found = compare(contract_of(base, against), head, base)
+        findings = apply_ignores(found, head.ignores)
+        unused = _unused_ignores(head, found, against)
+    outcome = Outcome(tuple(findings), against, fail_on, project_file.parent, tuple(unused))
+    finish(ctx, outcome, fmt, output)
+
+
+def base_project(ctx: click.Context, project_file: Path, against: str) -> Project:
+    """The checked model at a git ref or in a folder; exit 2 when it cannot be read or is
+    invalid (a broken base is a tool error, not a finding)."""
+    from escodegen.analyse.baseline import BaselineError, cached_model, open_baseline, store_model
+    from escodegen.check import compile_project
+
     with tempfile.TemporaryDirectory(prefix="escodegen-base-") as scratch:
         try:
             baseline = open_baseline(project_file, against, Path(scratch))
@@ -47,16 +65,7 @@ def diff(ctx: click.Context, against: str, fmt: str, fail_on: str, output: Path 
                 fail(ctx, baseline.errors(base_report))
             assert base is not None
             store_model(baseline, base)
-    head, report = compile_project(project_file)
-    unused = []
-    if head is None or report.has_errors:
-        findings = invalid_findings(report)
-    else:
-        found = compare(contract_of(base, against), head, base)
-        findings = apply_ignores(found, head.ignores)
-        unused = _unused_ignores(head, found, against)
-    outcome = Outcome(tuple(findings), against, fail_on, project_file.parent, tuple(unused))
-    finish(ctx, outcome, fmt, output)
+    return base
 
 
 def _unused_ignores(head: Project, found: list[Finding], against: str) -> list[UnusedIgnore]:

@@ -28,6 +28,17 @@ class ProjectLocation:
         return cls((base / PROJECT_FILE).absolute())
 
 
+def require_postgres_driver(command: str) -> None:
+    """Exit 2 with the install line when psycopg, an optional dependency, is missing: only the
+    commands that connect to a database need it."""
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        click.echo(f"error: {command} connects to PostgreSQL and needs psycopg: "
+                   "pip install 'escodegen[postgres]'", err=True)
+        sys.exit(2)
+
+
 def print_report(report: Report, fmt: str = "text") -> None:
     """Diagnostics to stderr as text, or to stdout as a JSON document."""
     if fmt == "json":

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from escodegen.commands.common import load_project_or_exit, print_report
+from escodegen.commands.common import load_project_or_exit, print_report, require_postgres_driver
 from escodegen.diagnostics import Report
 
 if TYPE_CHECKING:
@@ -56,6 +56,9 @@ def events(ctx: click.Context, events: tuple[str, ...], out: Path | None,
     """Rewrite stored events to their latest versions: new table, batched, resumable,
     verified, swapped."""
     from escodegen.emit.migrate.events import plan_events
+
+    if dsn is not None:
+        require_postgres_driver("migrate events --dsn")
 
     project = load_project_or_exit(ctx)
     report = Report()
@@ -145,6 +148,9 @@ def purge(ctx: click.Context, subject: str, out: Path | None, dsn: str | None) -
     """Purge every `pii` field of one data subject: events of every version, tables a rewrite
     kept, snapshots and projection rows; with an audit row that holds no purged value."""
     from escodegen.emit.migrate.purge import plan_purge
+
+    if dsn is not None:
+        require_postgres_driver("migrate purge --dsn")
 
     project = load_project_or_exit(ctx)
     report = Report()

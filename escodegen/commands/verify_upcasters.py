@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from escodegen.commands.common import load_project_or_exit
+from escodegen.commands.common import load_project_or_exit, require_postgres_driver
 from escodegen.printable import escape_lines
 
 
@@ -31,6 +31,7 @@ def verify_upcasters(ctx: click.Context, dsn: str, examples: int, only: tuple[st
         click.echo("error: verify-upcasters needs hypothesis: pip install 'escodegen[verify]'",
                    err=True)
         sys.exit(2)
+    require_postgres_driver("verify-upcasters")
     import psycopg
 
     from escodegen.upcast.verify import MismatchError, Upcasters

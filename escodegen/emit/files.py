@@ -25,8 +25,13 @@ from escodegen.resources import data_dir
 
 MANIFEST = "escodegen-manifest.json"
 MANIFEST_FORMAT = 1
-# Libraries whose version changes what a target renders.
-TARGET_TOOLS: dict[str, tuple[str, ...]] = {"python": ("datamodel-code-generator",)}
+# Libraries whose version changes what a target renders: the event classes come from
+# datamodel-code-generator, the custom upcast SQL is re-rendered by sqlglot, and every file
+# passes through jinja2's template engine.
+TARGET_TOOLS: dict[str, tuple[str, ...]] = {
+    "python": ("datamodel-code-generator", "jinja2"),
+    "postgres": ("jinja2", "sqlglot"),
+}
 _PACKAGE = Path(__file__).resolve().parent.parent
 
 

@@ -10,6 +10,7 @@ import jinja2
 
 from escodegen.model import Event
 from escodegen.model.naming import snake
+from escodegen.pytext import fit, py_str
 from escodegen.resources import template_environment
 from escodegen.upcast.operations.base import UpcastOp
 from escodegen.upcast.operations.custom import Custom
@@ -33,10 +34,11 @@ class Chain:
 
 
 def _lines(version: int, ops: Sequence[UpcastOp]) -> tuple[str, ...]:
+    """The statements, indented for a function body and laid out as ruff's formatter does."""
     lines: list[str] = []
     for op in ops:
-        lines.append(f"# v{version - 1} -> v{version}: {op.describe()}")
-        lines.extend(op.python())
+        lines.append(f"    # v{version - 1} -> v{version}: {op.describe()}")
+        lines.extend(fit(f"    {line}") for line in op.python())
     return tuple(lines)
 
 
@@ -64,5 +66,6 @@ def render(events: Sequence[Event]) -> str:
 @cache
 def _template() -> jinja2.Template:
     environment = template_environment("upcast")
-    environment.filters["pyrepr"] = repr
+    environment.filters["py_str"] = py_str
+    environment.filters["fit"] = fit
     return environment.get_template("upcasters.py.j2")

@@ -10,6 +10,7 @@ import uuid
 from typing import Any
 
 from escodegen.model import FieldType
+from escodegen.pytext import py_str
 
 _NUL = "\x00"
 
@@ -31,14 +32,16 @@ def python_literal(value: Any) -> str:
     Floats become `Decimal("<repr>")`: the upcasters work on payloads decoded with
     `parse_float=Decimal`, which is how a number keeps its exact digits in both languages.
     """
-    if isinstance(value, bool) or value is None or isinstance(value, (int, str)):
+    if isinstance(value, str):
+        return py_str(value)
+    if isinstance(value, bool) or value is None or isinstance(value, int):
         return repr(value)
     if isinstance(value, float):
-        return f"Decimal({repr(value)!r})"
+        return f"Decimal({py_str(repr(value))})"
     if isinstance(value, list):
         return "[" + ", ".join(python_literal(v) for v in value) + "]"
     if isinstance(value, dict):
-        items = ", ".join(f"{k!r}: {python_literal(v)}" for k, v in value.items())
+        items = ", ".join(f"{py_str(k)}: {python_literal(v)}" for k, v in value.items())
         return "{" + items + "}"
     raise TypeError(f"not a YAML value: {type(value).__name__}")
 

@@ -97,24 +97,24 @@ def test_output_is_byte_identical_across_hash_seeds(project: Path, tmp_path: Pat
 def test_check_lists_stale_missing_and_orphaned_files_and_writes_nothing(project: Path) -> None:
     out = project / "generated" / "shop_events"
     (out / "codec.py").write_text((out / "codec.py").read_text() + "# edited\n")
-    (out / "envelope.py").unlink()
+    (out / "store.py").unlink()
     (out / "events" / "order_refunded.py").write_text(HEADER + "class OrderRefunded: ...\n")
     (out / "notes.py").write_text("# mine, not generated\n")
     before = _snapshot(out)
     check = run_cli("generate", "--target", "python", "--check", cwd=project)
     assert check.returncode == 1
     assert "stale: generated/shop_events/codec.py" in check.stdout
-    assert "missing: generated/shop_events/envelope.py" in check.stdout
+    assert "missing: generated/shop_events/store.py" in check.stdout
     assert "orphaned: generated/shop_events/events/order_refunded.py" in check.stdout
     assert "notes.py" not in check.stdout
-    assert "-# edited" in check.stdout and "+++ b/envelope.py" in check.stdout
+    assert "-# edited" in check.stdout and "+++ b/store.py" in check.stdout
     assert "3 generated files out of date" in check.stderr
     assert _snapshot(out) == before
 
     fix = run_cli("generate", "--target", "python", cwd=project)
     assert fix.returncode == 0, fix.stderr
     assert not (out / "events" / "order_refunded.py").exists()
-    assert (out / "notes.py").exists() and (out / "envelope.py").exists()
+    assert (out / "notes.py").exists() and (out / "store.py").exists()
     assert run_cli("generate", "--target", "python", "--check", cwd=project).returncode == 0
 
 
@@ -144,8 +144,8 @@ def test_an_unrelated_event_renames_nothing(project: Path) -> None:
     for name, data in before.items():
         if name != "__init__.py":
             assert after[name] == data, name
-    names_before = set(re.findall(r"'(\w+)',", before["__init__.py"].decode()))
-    names_after = set(re.findall(r"'(\w+)',", after["__init__.py"].decode()))
+    names_before = set(re.findall(r'"(\w+)",', before["__init__.py"].decode()))
+    names_after = set(re.findall(r'"(\w+)",', after["__init__.py"].decode()))
     assert "OrderSubmittedV1Pricing" in names_before
     assert names_before < names_after
     assert {"AuditNoted", "AuditNotedV1", "AuditNotedV1Detail"} <= names_after

@@ -35,7 +35,8 @@ ALL = [*EVENTS, HOSTILE, CUSTOM]
 def test_python_passes_mypy_strict_and_ruff(tmp_path: Path) -> None:
     module = tmp_path / "upcasters.py"
     module.write_text(python_upcasters(ALL), encoding="utf-8")
-    for tool in (["mypy", "--strict"], ["ruff", "check", "--no-cache"]):
+    for tool in (["mypy", "--strict"], ["ruff", "check", "--isolated", "--no-cache"],
+                 ["ruff", "format", "--check", "--isolated", "--no-cache"]):
         result = subprocess.run([sys.executable, "-m", *tool, str(module)], cwd=tmp_path,
                                 capture_output=True, text=True, check=False)
         assert result.returncode == 0, result.stdout + result.stderr

@@ -1,17 +1,16 @@
 """SQL text for names, literals, column types and projection value expressions.
 
 Names are validated identifiers already, but every one that reaches SQL is still quoted here
-(identifiers by the same function as the upcasters' SQL, escodegen.upcast.sqltext; values by
-psycopg), so nothing a declaration says can leave its identifier or string.
+(identifiers and strings by the same functions as the upcasters' SQL, escodegen.upcast.sqltext),
+so nothing a declaration says can leave its identifier or string.
 """
 
 from __future__ import annotations
 
+import json
+import math
 from decimal import Decimal
 from typing import Any
-
-from psycopg import sql
-from psycopg.types.json import Jsonb
 
 from escodegen.model import (
     Constant,
@@ -22,6 +21,7 @@ from escodegen.model import (
     ValueExpr,
 )
 from escodegen.upcast.sqltext import ident as quote_ident
+from escodegen.upcast.sqltext import literal as string_literal
 
 BATCH = "b"
 """Alias of the relation of events a handler statement reads: every expression refers to it."""
@@ -51,13 +51,32 @@ def ident(*names: str) -> str:
 
 
 def literal(value: Any) -> str:
-    """A SQL literal of a Python value (str, int, float, Decimal, bool, None)."""
-    # psycopg writes a leading space before E'...' so it can follow any token; we don't need it.
-    return sql.Literal(value).as_string(None).strip()
+    """A SQL literal of a Python value (str, int, float, Decimal, bool, None), written as
+    psycopg's `sql.Literal` writes it, strings as standard-conforming literals."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return string_literal(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else f"'{_special(value)}'::float8"
+    if isinstance(value, Decimal):
+        return str(value) if value.is_finite() else f"'{_special(value)}'::numeric"
+    raise TypeError(f"no SQL literal for {type(value).__name__}")
+
+
+def _special(number: float | Decimal) -> str:
+    if math.isnan(number):
+        return "NaN"
+    return "Infinity" if number > 0 else "-Infinity"
 
 
 def json_literal(value: Any) -> str:
-    return sql.Literal(Jsonb(value)).as_string(None).strip()
+    """A jsonb constant: the JSON text psycopg's Jsonb adapter writes (`json.dumps`)."""
+    return f"{string_literal(json.dumps(value))}::jsonb"
 
 
 def column_type(field_type: FieldType) -> str:

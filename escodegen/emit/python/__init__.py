@@ -18,8 +18,8 @@ from escodegen.upcast import python_upcasters
 
 # Package modules rendered from templates/python/<name>.j2, in this order.
 _MODULES = (
-    "__init__.py", "events/__init__.py", "envelope.py", "_serde.py", "codec.py",
-    "aggregates.py", "store.py", "projections.py",
+    "__init__.py", "events/__init__.py", "_runtime.py", "codec.py", "aggregates.py", "store.py",
+    "projections.py",
 )
 
 

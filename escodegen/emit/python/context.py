@@ -11,6 +11,7 @@ from escodegen.emit.python.templates import isorted
 from escodegen.model import Aggregate, Field, FieldType, Project, Projection
 from escodegen.model.naming import pascal, snake, version_class
 from escodegen.model.sqlnames import RESERVED_COLUMNS, ProjectionNames
+from escodegen.pytext import py_str
 
 # Annotations of state fields, and the import each one needs.
 _ANNOTATIONS: dict[str, tuple[str, str | None]] = {
@@ -26,10 +27,9 @@ _ANNOTATIONS: dict[str, tuple[str, str | None]] = {
 }
 # What aggregates.py imports whatever the state fields are.
 _AGGREGATE_IMPORTS = {
-    "abc": {"ABC", "abstractmethod"},
+    "abc": {"abstractmethod"},
     "dataclasses": {"dataclass"},
-    "datetime": {"datetime", "timedelta"},
-    "typing": {"Any", "ClassVar", "Generic", "Literal", "TypeAlias", "TypeVar"},
+    "typing": {"Any", "ClassVar", "TypeAlias"},
 }
 
 
@@ -44,7 +44,8 @@ class _Imports:
                 self.modules.setdefault(module, set()).add(text)
             return text
         if ftype.kind == "enum":
-            return "Literal[" + ", ".join(repr(v) for v in ftype.values) + "]"
+            self.modules.setdefault("typing", set()).add("Literal")
+            return "Literal[" + ", ".join(py_str(v) for v in ftype.values) + "]"
         if ftype.kind == "array":
             assert ftype.items is not None
             return f"list[{self.annotation(ftype.items)}]"

@@ -80,7 +80,8 @@ def _generate(schema_text: str, models: ModelKind) -> str:
         custom_file_header=f"# {HEADER}",
         disable_timestamp=True,
         formatters=[Formatter.BUILTIN],  # no black/isort: their versions would change output
-        builtin_format_line_length=100,
+        builtin_format_line_length=88,
+        use_double_quotes=True,
         keep_model_order=True,
         use_title_as_name=True,
         skip_root_model=True,

@@ -14,15 +14,20 @@ import jinja2
 
 from escodegen.emit import HEADER
 from escodegen.printable import escape_lines
+from escodegen.pytext import fit, py_str, union
 from escodegen.resources import template_environment
 
 
 def py_literal(value: Any) -> str:
-    """A Python literal for a JSON-like value; anything else is a programming error."""
-    if value is None or isinstance(value, bool | int | float | str):
+    """A Python literal for a JSON-like value, quoted as ruff's formatter would; anything else is
+    a programming error."""
+    if isinstance(value, str):
+        return py_str(value)
+    if value is None or isinstance(value, bool | int | float):
         return repr(value)
     if isinstance(value, list | tuple):
-        return "(" + "".join(py_literal(v) + ", " for v in value) + ")"
+        items = [py_literal(v) for v in value]
+        return f"({items[0]},)" if len(items) == 1 else "(" + ", ".join(items) + ")"
     if isinstance(value, dict):
         return "{" + ", ".join(f"{py_literal(k)}: {py_literal(v)}" for k, v in value.items()) + "}"
     raise TypeError(f"no Python literal for {type(value).__name__}")
@@ -44,6 +49,8 @@ def environment() -> jinja2.Environment:
     env.filters["py"] = py_literal
     env.filters["doc"] = escape_lines  # descriptions in docstrings
     env.filters["isorted"] = isorted
+    env.filters["fit"] = fit
+    env.globals["union"] = union
     env.globals["HEADER"] = f"# {HEADER}"
     return env
 

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 from escodegen.diagnostics import Report, Span
 from escodegen.model import FieldPath
 from escodegen.model.naming import is_identifier
+from escodegen.pytext import py_str, py_tuple
 from escodegen.upcast.shape import STRING_KINDS, PathError, Shape, Slot, dotted
 from escodegen.upcast.values import ascii_json
 
@@ -135,15 +136,19 @@ def show(value: Any) -> str:
 
 def py_get(path: FieldPath) -> str:
     """The value, None when absent or null."""
-    return f"d.get({path[0]!r})" if len(path) == 1 else f"_get(d, {path!r})"
+    return f"d.get({py_str(path[0])})" if len(path) == 1 else f"_get(d, {py_tuple(path)})"
 
 
 def py_set(path: FieldPath, value: str) -> str:
-    return f"d[{path[0]!r}] = {value}" if len(path) == 1 else f"_set(d, {path!r}, {value})"
+    if len(path) == 1:
+        return f"d[{py_str(path[0])}] = {value}"
+    return f"_set(d, {py_tuple(path)}, {value})"
 
 
 def py_delete(path: FieldPath) -> str:
-    return f"d.pop({path[0]!r}, None)" if len(path) == 1 else f"_delete(d, {path!r})"
+    if len(path) == 1:
+        return f"d.pop({py_str(path[0])}, None)"
+    return f"_delete(d, {py_tuple(path)})"
 
 
 def indent(lines: list[str]) -> list[str]:

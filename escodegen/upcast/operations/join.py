@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from escodegen.model import FieldPath, FieldType
+from escodegen.pytext import py_str
 from escodegen.upcast import paths
 from escodegen.upcast.operations.base import Step, UpcastOp, indent, py_delete, py_get, py_set
 from escodegen.upcast.shape import Shape, Slot
@@ -43,11 +44,12 @@ class Join(UpcastOp):
         return True
 
     def python(self) -> list[str]:
-        values = ", ".join(py_get(source) for source in self.sources)
         writes = [py_delete(source) for source in self.sources]
-        return [f"texts = [value for value in ({values},) if value is not None]",
+        sources = ", ".join(py_get(source) for source in self.sources)
+        return [f"sources = [{sources}]",
+                "texts = [value for value in sources if value is not None]",
                 "if texts and all(isinstance(value, str) for value in texts):",
-                *indent([*writes, py_set(self.into, f"{self.separator!r}.join(texts)")])]
+                *indent([*writes, py_set(self.into, f"{py_str(self.separator)}.join(texts)")])]
 
     def sql(self, data: str) -> str:
         types = [paths.type_of(data, source) for source in self.sources]

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from escodegen.model import FieldPath, FieldType
+from escodegen.pytext import py_str
 from escodegen.upcast import paths
 from escodegen.upcast.operations.base import Step, UpcastOp, indent, py_get, py_set
 from escodegen.upcast.shape import Literal, Shape, Slot
@@ -54,7 +55,7 @@ class Map(UpcastOp):
         lines = [f"key = _text({py_get(self.field)})"]
         for index, (key, value) in enumerate(self.values):
             keyword = "if" if index == 0 else "elif"
-            lines += [f"{keyword} key == {key!r}:", *indent([py_set(self.field, python_literal(value))])]
+            lines += [f"{keyword} key == {py_str(key)}:", *indent([py_set(self.field, python_literal(value))])]
         if self.has_else:
             lines += ["elif key is not None:",
                       *indent([py_set(self.field, python_literal(self.otherwise))])]

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 from escodegen.model import FieldPath
+from escodegen.pytext import py_str, py_tuple
 from escodegen.upcast import paths
 from escodegen.upcast.operations.base import Step, UpcastOp, indent
 from escodegen.upcast.shape import Shape
@@ -39,9 +40,10 @@ class Move(UpcastOp):
     def python(self) -> list[str]:
         if len(self.source) == 1 and len(self.target) == 1:
             source, target = self.source[0], self.target[0]
-            return [f"if {source!r} in d:", *indent([f"d[{target!r}] = d.pop({source!r})"])]
-        return [f"if _has(d, {self.source!r}):",
-                *indent([f"_put(d, {self.target!r}, _take(d, {self.source!r}))"])]
+            return [f"if {py_str(source)} in d:",
+                    *indent([f"d[{py_str(target)}] = d.pop({py_str(source)})"])]
+        source, target = py_tuple(self.source), py_tuple(self.target)
+        return [f"if _has(d, {source}):", *indent([f"_put(d, {target}, _take(d, {source}))"])]
 
     def sql(self, data: str) -> str:
         moved = paths.put(paths.take(data, self.source), self.target, paths.get(data, self.source))

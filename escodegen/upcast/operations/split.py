@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from escodegen.model import FieldPath, FieldType
+from escodegen.pytext import py_str
 from escodegen.upcast import paths
 from escodegen.upcast.operations.base import Step, UpcastOp, indent, py_delete, py_get, py_set
 from escodegen.upcast.shape import Shape, Slot
@@ -42,14 +43,14 @@ class Split(UpcastOp):
 
     def python(self) -> list[str]:
         count = len(self.into)
-        remove = (f"del d[{self.source[0]!r}]" if len(self.source) == 1
+        remove = (f"del d[{py_str(self.source[0])}]" if len(self.source) == 1
                   else py_delete(self.source))
         if count == 2:  # partition: the same cut as split(sep, 1), and '' when there is none
-            cut = [f"first, _, rest = text.partition({self.separator!r})",
+            cut = [f"first, _, rest = text.partition({py_str(self.separator)})",
                    py_set(self.into[0], "first"), py_set(self.into[1], "rest")]
         else:
-            cut = [f"parts = text.split({self.separator!r}, {count - 1})",
-                   f"parts += [''] * ({count} - len(parts))",
+            cut = [f"parts = text.split({py_str(self.separator)}, {count - 1})",
+                   f'parts += [""] * ({count} - len(parts))',
                    *(py_set(target, f"parts[{i}]") for i, target in enumerate(self.into))]
         return [f"text = {py_get(self.source)}",
                 "if isinstance(text, str):",

@@ -76,13 +76,19 @@ class Registry:
 
     def file(self, key: Key, revision: int | None = None) -> Path:
         """The file of an entry (`revision` k: its superseded revision `.r<k>`)."""
+        return Path(self.root, self.relative(key, revision))
+
+    @staticmethod
+    def relative(key: Key, revision: int | None = None) -> str:
+        """The file of an entry, relative to the registry folder (one string: this runs for
+        every file on every `check`)."""
         section, name, version = key
         suffix = f".r{revision}" if revision is not None else ""
         if section == "events":
-            return self.root / "events" / name / f"v{version}{suffix}.schema.json"
+            return f"events/{name}/v{version}{suffix}.schema.json"
         if section == "aggregates":
-            return self.root / "aggregates" / name / f"state-v{version}{suffix}.schema.json"
-        return self.root / "projections" / f"{name}{suffix}.schema.json"
+            return f"aggregates/{name}/state-v{version}{suffix}.schema.json"
+        return f"projections/{name}{suffix}.schema.json"
 
     def entries(self) -> Iterator[tuple[Key, dict[str, Any]]]:
         yield from _entries(self.index)
@@ -233,23 +239,37 @@ def _fingerprint_of(schema: Any) -> str | None:
     return fingerprint(schema) if isinstance(schema, dict) else None
 
 
-def _published_files(root: Path) -> list[Path]:
-    """Every file under the section folders (hidden files such as .gitkeep aside)."""
-    found = []
-    for section in SECTIONS:
-        for folder, _, files in os.walk(root / section):
-            found += [Path(folder) / f for f in files if not f.startswith(".")]
-    return found
+def _published_files(root: Path) -> bool:
+    """Does any section folder hold a file (hidden files such as .gitkeep aside)?"""
+    return any(not f.startswith(".") for section in SECTIONS
+               for _, _, files in os.walk(root / section) for f in files)
 
 
 def _no_stray_files(folder: Folder, registry: Registry) -> None:
     """Every file in the section folders is one the index names: else an entry was removed
-    (or a file added by hand): ES813."""
+    (or a file added by hand): ES813. One listing per folder, as this runs on every check."""
     expected = set()
     for key, entry in registry.entries():
-        expected.add(registry.file(key))
-        expected.update(registry.file(key, k) for k in range(1, len(entry["superseded"]) + 1))
-    for path in sorted(set(_published_files(registry.root)) - expected):
+        expected.add(registry.relative(key))
+        expected.update(registry.relative(key, k) for k in range(1, len(entry["superseded"]) + 1))
+    folders = {relative.rsplit("/", 1)[0] for relative in expected}
+    pending = [section for section in SECTIONS if (registry.root / section).exists()]
+    stray = []
+    while pending:
+        current = pending.pop()
+        try:
+            names = os.listdir(registry.root / current)
+        except NotADirectoryError:
+            stray.append(current)
+            continue
+        for name in names:
+            relative = f"{current}/{name}"
+            if relative in folders:
+                pending.append(relative)
+            elif relative not in expected and not name.startswith("."):
+                stray.append(relative)
+    for relative in sorted(stray):
+        path = registry.root / relative
         folder.error("ES813", path, f"{folder.show(path)} is not named by "
                      f"{folder.show(registry.root / INDEX)} (was its entry removed?)")
 

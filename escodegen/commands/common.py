@@ -62,9 +62,10 @@ def load_project_or_exit(ctx: click.Context, fmt: str = "text") -> Project:
     return project
 
 
-def open_registry_or_exit(project: Project) -> Registry:
+def open_registry_or_exit(project: Project, warn: bool = True) -> Registry:
     """The project's registry, every file verified; exit 1 after printing every problem (ES8xx)
-    when it is broken or was tampered with. Warnings (an old format) go to stderr."""
+    when it is broken or was tampered with. Warnings (an old format) go to stderr unless
+    `warn` is false (publish, which acts on them)."""
     from escodegen.analyse.registry import RegistryError, open_registry
 
     try:
@@ -72,7 +73,7 @@ def open_registry_or_exit(project: Project) -> Registry:
     except RegistryError as error:
         print_report(error.report)
         sys.exit(1)
-    for note in registry.notes:
+    for note in registry.notes if warn else ():
         click.echo(note.render(), err=True)
     return registry
 

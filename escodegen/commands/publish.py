@@ -22,7 +22,7 @@ def publish(ctx: click.Context, dry_run: bool) -> None:
     from escodegen.analyse.registry import publish as record
 
     project = load_project_or_exit(ctx)
-    registry = open_registry_or_exit(project)
+    registry = open_registry_or_exit(project, warn=False)
     with file_errors("write the registry", project.registry):
         result = record(project, registry, dry_run=dry_run)
     if result.refused:

@@ -64,19 +64,12 @@ def main(argv: list[str] | None = None) -> Any:
     """Console entry point. Exit 1: findings, invalid declarations, a broken registry; 2: usage
     and environment (a file that cannot be read or written); 3: a bug of escodegen's own.
 
-    Commands report file errors where they happen, naming what they were doing; an OSError
-    that still gets here is the environment's too (exit 2, with its path). A bug of ours must
-    not greet the user with a traceback: it is reported in one line with where to send it
-    (ESCODEGEN_DEBUG=1 shows the traceback).
+    Commands report file errors where they happen (`commands.common.file_errors`), naming the
+    path and what they were doing. A bug of ours must not greet the user with a traceback: it
+    is reported in one line with where to send it (ESCODEGEN_DEBUG=1 shows the traceback).
     """
     try:
         return cli.main(args=argv, prog_name="escodegen")
-    except OSError as exc:
-        if os.environ.get("ESCODEGEN_DEBUG"):
-            raise
-        where = f": {exc.filename}" if exc.filename else ""
-        click.echo(f"escodegen: {exc.strerror or exc}{where}", err=True)
-        sys.exit(2)
     except Exception as exc:
         if os.environ.get("ESCODEGEN_DEBUG"):
             raise

@@ -79,17 +79,28 @@ def check_head(folder: Folder, log: Path, lines: list[Line], index: Path, head: 
 
 def check_recorded(folder: Folder, log: Path, lines: list[Line],
                    fingerprints: dict[Key, set[str]]) -> bool:
-    """Is every entry the log says was published still in the index, with that fingerprint
-    among its revisions? Else ES811."""
+    """Does the log account for the index exactly? Every entry a publish recorded is still in
+    the index with that fingerprint among its revisions (else ES811: a published version
+    disappeared), and every fingerprint in the index was recorded by some publish (else
+    ES812: a line of the log was removed)."""
     ok = True
+    recorded: set[tuple[Key, str]] = set()
     for line in lines:
         for key, fingerprint in line.recorded:
+            recorded.add((key, fingerprint))
             if fingerprint in fingerprints.get(key, ()):
                 continue
             ok = False
             folder.error("ES811", log, f"{describe(key)} ({fingerprint}), published by "
                          f"{folder.show(log)} line {line.number}, is not in the index",
                          line.number)
+    for key, found in sorted(fingerprints.items(), key=lambda item: str(item[0])):
+        for fingerprint in sorted(found):
+            if (key, fingerprint) not in recorded:
+                ok = False
+                folder.error("ES812", log, f"no line of {folder.show(log)} records "
+                             f"{describe(key)} ({fingerprint}), which the index holds (was a "
+                             "line removed?)")
     return ok
 
 

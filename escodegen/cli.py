@@ -63,10 +63,12 @@ def cli(ctx: click.Context, directory: str | None, project_file: str | None) -> 
 
 
 def main(argv: list[str] | None = None) -> Any:
-    """Console entry point. Usage errors exit 2 (click's convention), findings exit 1.
+    """Console entry point. Exit 1: findings, invalid declarations, a broken registry; 2: usage
+    and environment (a file that cannot be read or written); 3: a bug of escodegen's own.
 
-    A bug of ours must not greet the user with a traceback: it is reported in one line with
-    where to send it (ESCODEGEN_DEBUG=1 shows the traceback).
+    Commands report file errors where they happen (`commands.common.file_errors`), naming the
+    path and what they were doing. A bug of ours must not greet the user with a traceback: it
+    is reported in one line with where to send it (ESCODEGEN_DEBUG=1 shows the traceback).
     """
     try:
         return cli.main(args=argv, prog_name="escodegen")

@@ -133,6 +133,46 @@ CODES: dict[str, Code] = _codes(
          "Publish the projection (`escodegen publish`) or pass --against a git ref or folder."),
     Code("ES706", "pii field inside an array",
          "A purge rewrites pii fields of objects only; move the field out of the array's items."),
+    # ES8xx: the registry folder (docs/registry.md). Never edit it by hand: restore it from git.
+    Code("ES801", "registry file cannot be read",
+         "Restore the file from git (`git checkout -- <file>`); registry files are UTF-8 JSON "
+         "files that only `escodegen publish` writes."),
+    Code("ES802", "registry file is not strict JSON",
+         "Restore the file from git; registry files hold strict JSON (no NaN or Infinity, no "
+         "duplicate keys) and are written only by `escodegen publish`."),
+    Code("ES803", "registry file has the wrong format",
+         "Restore the file from git; its format is in docs/registry.md. A registry written by "
+         "a newer escodegen needs that version."),
+    Code("ES804", "invalid name in the registry index",
+         "Names in index.json are identifiers (letters, digits, `_`; no path separator): "
+         "restore index.json from git."),
+    Code("ES805", "registry path outside the registry folder",
+         "Replace the symbolic link by the file itself (restore it from git)."),
+    Code("ES806", "published schema file changed",
+         "Published versions are immutable: restore the file from git (`git checkout -- "
+         "<file>`), and declare a new version or event type for the change."),
+    Code("ES807", "published schema file missing",
+         "A published version can never be removed: restore the file from git."),
+    Code("ES808", "registry index changed outside publish",
+         "index.json is not the one the last publish wrote (registry/log.jsonl): restore it "
+         "from git and run `escodegen publish` to record changes."),
+    Code("ES809", "registry index missing",
+         "The registry folder holds published files but no index.json: restore it from git."),
+    Code("ES810", "registry index rolled back",
+         "index.json is one an earlier publish wrote: restore the latest from git "
+         "(`git checkout -- registry/`); published versions can never be withdrawn."),
+    Code("ES811", "published version missing from the index",
+         "registry/log.jsonl records it as published and a published version can never "
+         "disappear: restore index.json from git."),
+    Code("ES812", "publication log broken",
+         "registry/log.jsonl only grows, one line per publish, each naming the index before it: "
+         "restore it from git."),
+    Code("ES813", "file not named by the registry index",
+         "Only `escodegen publish` adds files to the registry: restore the index from git if an "
+         "entry was removed, else delete the file."),
+    Code("ES814", "registry in an old format",
+         "Run `escodegen publish` once: it records every schema file's sha256 and starts the "
+         "publication log (docs/registry.md#upgrading); commit the result."),
 )
 
 

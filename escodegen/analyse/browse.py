@@ -36,13 +36,13 @@ def describe_op(op: UpcastOp) -> str:
 
 def publication(registry: Registry, event: Event, number: int) -> str:
     """`published`, `revised (r2)`, `not published` or `differs` (edited since publishing)."""
-    entry = registry.index["events"].get(event.name, {}).get("versions", {}).get(str(number))
+    entry = registry.entry(("events", event.name, str(number)))
     if entry is None:
         return "not published"
     if entry["fingerprint"] != fingerprint(event_version_schema(event, number)):
         return "differs"
-    revisions = len(entry.get("revisions", ()))
-    return f"revised (r{revisions})" if revisions > 1 else "published"
+    superseded = len(entry["superseded"])
+    return f"revised (r{superseded + 1})" if superseded else "published"
 
 
 def published_summary(states: list[str]) -> str:

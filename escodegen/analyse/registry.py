@@ -1,96 +1,277 @@
 """The registry folder: what has been published, committed in the user's repository.
 
     registry/
-      index.json                               every entry and its fingerprints
+      index.json                               every entry: fingerprint and sha256 of its files
+      log.jsonl                                one line per publish, chained (ledger.py)
       events/<Event>/v<N>.schema.json          current revision of each published version
       events/<Event>/v<N>.r<K>.schema.json     superseded revisions (weak-schema additions)
       aggregates/<Aggregate>/state-v<N>.schema.json   (+ .r<K> revisions: pii flags added)
       projections/<projection>.schema.json     (+ .r<K> revisions)
 
-Every file is canonical JSON (`schema.canonical_json`), so the folder diffs cleanly in review.
-Published versions are immutable: `publish` only adds, records a weak-schema revision, or
-refreshes annotations (titles, descriptions) that leave the fingerprint as it was.
+Content-addressed and tamper-evident: every schema file is checked against the sha256 the
+index records for it, the index against the sha256 the last line of the log records, and the
+log's lines against each other. Reading it trusts nothing: names are checked before they become
+paths and every path must stay inside the folder (registry_files.py). Published versions are
+immutable: `publish` only adds, records a weak-schema revision, or refreshes annotations
+(titles, descriptions) that leave the fingerprint as it was. Format: docs/registry.md.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
+import copy
+import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 from typing import Any
 
 from escodegen.analyse.compare import compare
 from escodegen.analyse.findings import Finding
+from escodegen.analyse.ledger import (
+    LOG,
+    Key,
+    check_head,
+    check_recorded,
+    describe,
+    new_line,
+    read_log,
+)
+from escodegen.analyse.registry_files import NAME, VERSION, Folder, digest
 from escodegen.analyse.schema import canonical_json, event_version_schema, fingerprint
 from escodegen.analyse.shapes import Contract, projection_schema, state_schema
+from escodegen.diagnostics import Report
 from escodegen.model import Project
 
 INDEX = "index.json"
-FORMAT = 1
+INDEX_SCHEMA = "registry-index.schema.json"
+FORMAT = 2
+SECTIONS = ("events", "aggregates", "projections")
+_VERSIONS = {"events": "versions", "aggregates": "states"}
 # Changes that would rewrite something published: publish refuses them.
 REFUSED = frozenset({"ESD120", "ESD140"})
 
 
 class RegistryError(Exception):
-    """The registry folder cannot be read (a broken index or schema file)."""
+    """The registry folder is broken or was tampered with: every problem, with its code."""
+
+    def __init__(self, report: Report) -> None:
+        super().__init__("\n".join(d.render() for d in report))
+        self.report = report
 
 
 @dataclass
 class Registry:
     root: Path
     index: dict[str, Any]
+    """The index in the current format (a format-1 index is converted when read)."""
+    head: str | None = None
+    """The sha256 of index.json as read; None for a registry not yet written."""
+    upgrade_from: int | None = None
+    """1 when the folder is in format 1: the next publish upgrades it."""
+    log_text: str = ""
+    schemas: dict[Key, Any] = field(default_factory=dict)
+    """The current schema of every entry, read (and verified) when the registry was opened."""
+    notes: Report = field(default_factory=Report)
+    """Warnings about the folder (ES814: an old format)."""
 
-    def event_file(self, event: str, version: int, revision: int | None = None) -> Path:
-        suffix = f".r{revision}" if revision is not None else ""
-        return self.root / "events" / event / f"v{version}{suffix}.schema.json"
+    def file(self, key: Key, revision: int | None = None) -> Path:
+        """The file of an entry (`revision` k: its superseded revision `.r<k>`)."""
+        return Path(self.root, self.relative(key, revision))
 
-    def state_file(self, aggregate: str, version: int, revision: int | None = None) -> Path:
+    @staticmethod
+    def relative(key: Key, revision: int | None = None) -> str:
+        """The file of an entry, relative to the registry folder (one string: this runs for
+        every file on every `check`)."""
+        section, name, version = key
         suffix = f".r{revision}" if revision is not None else ""
-        return self.root / "aggregates" / aggregate / f"state-v{version}{suffix}.schema.json"
+        if section == "events":
+            return f"events/{name}/v{version}{suffix}.schema.json"
+        if section == "aggregates":
+            return f"aggregates/{name}/state-v{version}{suffix}.schema.json"
+        return f"projections/{name}{suffix}.schema.json"
 
-    def projection_file(self, projection: str, revision: int | None = None) -> Path:
-        suffix = f".r{revision}" if revision is not None else ""
-        return self.root / "projections" / f"{projection}{suffix}.schema.json"
+    def entries(self) -> Iterator[tuple[Key, dict[str, Any]]]:
+        yield from _entries(self.index)
+
+    def entry(self, key: Key) -> dict[str, Any] | None:
+        section, name, version = key
+        if version is None:
+            found: dict[str, Any] | None = self.index[section].get(name)
+            return found
+        versions: dict[str, dict[str, Any]] = self.index[section].get(name, {}).get(
+            _VERSIONS[section], {})
+        return versions.get(version)
 
     def contract(self) -> Contract:
         """The published schemas (current revisions) as the base of a comparison."""
-        return Contract(
-            events={name: {int(n): _read_json(self.event_file(name, int(n)))
-                           for n in entry["versions"]}
-                    for name, entry in self.index["events"].items()},
-            states={name: {int(n): _read_json(self.state_file(name, int(n)))
-                           for n in entry["states"]}
-                    for name, entry in self.index["aggregates"].items()},
-            projections={name: _read_json(self.projection_file(name))
-                         for name in self.index["projections"]},
-            label="registry",
-        )
+        events: dict[str, dict[int, Any]] = {}
+        states: dict[str, dict[int, Any]] = {}
+        projections: dict[str, Any] = {}
+        for (section, name, version), schema in self.schemas.items():
+            if section == "events":
+                events.setdefault(name, {})[int(str(version))] = schema
+            elif section == "aggregates":
+                states.setdefault(name, {})[int(str(version))] = schema
+            else:
+                projections[name] = schema
+        return Contract(events=events, states=states, projections=projections, label="registry")
 
 
-def _read_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise RegistryError(f"{path}: {error}") from error
+def _entries(index: dict[str, Any]) -> Iterator[tuple[Key, dict[str, Any]]]:
+    for section in SECTIONS:
+        for name, value in index[section].items():
+            if section == "projections":
+                yield (section, name, None), value
+            else:
+                for version, entry in value[_VERSIONS[section]].items():
+                    yield (section, name, version), entry
 
 
 def empty_index() -> dict[str, Any]:
     return {"escodegen": FORMAT, "events": {}, "aggregates": {}, "projections": {}}
 
 
-def open_registry(root: Path) -> Registry:
-    """The registry at `root`; an absent folder is an empty registry."""
+def open_registry(root: Path, base: Path | None = None) -> Registry:
+    """The registry at `root`, every file verified; an absent folder is an empty registry.
+
+    Raises RegistryError with every problem found (file names shown relative to `base`,
+    by default the folder holding the registry)."""
+    folder = Folder(root, base or root.parent)
+    registry = _read(folder)
+    if registry is None or folder.report.has_errors:
+        raise RegistryError(folder.report)
+    return registry
+
+
+def _read(folder: Folder) -> Registry | None:
+    root = folder.root
+    if root.exists() and not root.is_dir():
+        folder.error("ES801", root, f"the registry {folder.show(root)} is not a folder")
+        return None
     index_file = root / INDEX
-    if not index_file.is_file():
+    if not index_file.exists() and not index_file.is_symlink():
+        if _published_files(root) or (root / LOG).exists():
+            folder.error("ES809", index_file, f"{folder.show(index_file)} is missing, but "
+                         f"{folder.show(root)}/ holds published files")
+            return None
         return Registry(root, empty_index())
-    index = _read_json(index_file)
-    if not isinstance(index, dict) or index.get("escodegen") != FORMAT:
-        raise RegistryError(f"{index_file}: not an escodegen registry index (format {FORMAT})")
-    for key in ("events", "aggregates", "projections"):
-        index.setdefault(key, {})
-    return Registry(root, index)
+    data = folder.read_bytes(index_file)
+    if data is None:
+        return None
+    index = folder.parse(index_file, data)
+    if index is None or not folder.check_shape(index_file, index, INDEX_SCHEMA):
+        return None
+    registry = Registry(root, index, head=digest(data))
+    if not _names_valid(folder, index_file, index):
+        return None
+    if index["escodegen"] == 1:
+        registry.upgrade_from = 1
+        registry.notes.warning("ES814", f"{folder.show(root)}/ is a format-1 registry "
+                               "(no publication log, no sha256 of its files); the next "
+                               "`escodegen publish` upgrades it")
+    elif not _chain_holds(folder, registry):
+        return None
+    _read_files(folder, registry)
+    _no_stray_files(folder, registry)
+    return registry
+
+
+def _names_valid(folder: Folder, path: Path, index: dict[str, Any]) -> bool:
+    """Every key is a full-match identifier (or version number), so it names one file inside
+    the folder; else ES804."""
+    ok = True
+    for (section, name, version), _ in _entries(index):
+        for text, pattern in ((name, NAME), (version, VERSION)):
+            if text is not None and not pattern.fullmatch(text):
+                folder.error("ES804", path, f"{folder.show(path)}: {section} key {text!r} is not "
+                             "a name escodegen writes")
+                ok = False
+    return ok
+
+
+def _chain_holds(folder: Folder, registry: Registry) -> bool:
+    log = registry.root / LOG
+    read = read_log(folder, log)
+    if read is None:
+        return False
+    lines, registry.log_text = read
+    assert registry.head is not None
+    if not check_head(folder, log, lines, registry.root / INDEX, registry.head):
+        return False
+    fingerprints = {key: {entry["fingerprint"], *(r["fingerprint"] for r in entry["superseded"])}
+                    for key, entry in registry.entries()}
+    return check_recorded(folder, log, lines, fingerprints)
+
+
+def _read_files(folder: Folder, registry: Registry) -> None:
+    """Read every entry's files, each checked against its sha256 (format 2) or fingerprint
+    (format 1, whose entries are converted to format 2 here)."""
+    for key, entry in registry.entries():
+        if registry.upgrade_from == 1:
+            revisions = entry.pop("revisions")
+            entry["superseded"] = [{"fingerprint": fp} for fp in revisions[:-1]]
+        for number, revision in enumerate([*entry["superseded"], entry], start=1):
+            current = revision is entry
+            path = registry.file(key, None if current else number)
+            data = folder.read_bytes(path)
+            if data is None:
+                continue
+            if registry.upgrade_from == 1 or current:
+                schema = folder.parse(path, data)
+                if schema is None:
+                    continue
+                if current:
+                    registry.schemas[key] = schema
+            if registry.upgrade_from == 1:
+                found = _fingerprint_of(schema)
+                expected = revision["fingerprint"]
+                revision["sha256"] = digest(data)
+            else:
+                found, expected = digest(data), revision["sha256"]
+            if found != expected:
+                folder.error("ES806", path, f"{folder.show(path)} ({describe(key)}"
+                             + ("" if current else f" revision {number}")
+                             + f") was changed after it was published: it has {found}, the "
+                             f"index records {expected}")
+
+
+def _fingerprint_of(schema: Any) -> str | None:
+    return fingerprint(schema) if isinstance(schema, dict) else None
+
+
+def _published_files(root: Path) -> bool:
+    """Does any section folder hold a file (hidden files such as .gitkeep aside)?"""
+    return any(not f.startswith(".") for section in SECTIONS
+               for _, _, files in os.walk(root / section) for f in files)
+
+
+def _no_stray_files(folder: Folder, registry: Registry) -> None:
+    """Every file in the section folders is one the index names: else an entry was removed
+    (or a file added by hand): ES813. One listing per folder, as this runs on every check."""
+    expected = set()
+    for key, entry in registry.entries():
+        expected.add(registry.relative(key))
+        expected.update(registry.relative(key, k) for k in range(1, len(entry["superseded"]) + 1))
+    folders = {relative.rsplit("/", 1)[0] for relative in expected}
+    pending = [section for section in SECTIONS if (registry.root / section).exists()]
+    stray = []
+    while pending:
+        current = pending.pop()
+        try:
+            names = os.listdir(registry.root / current)
+        except NotADirectoryError:
+            stray.append(current)
+            continue
+        for name in names:
+            relative = f"{current}/{name}"
+            if relative in folders:
+                pending.append(relative)
+            elif relative not in expected and not name.startswith("."):
+                stray.append(relative)
+    for relative in sorted(stray):
+        path = registry.root / relative
+        folder.error("ES813", path, f"{folder.show(path)} is not named by "
+                     f"{folder.show(registry.root / INDEX)} (was its entry removed?)")
 
 
 @dataclass
@@ -102,70 +283,97 @@ class Publication:
     refreshed: list[str] = field(default_factory=list)
     refused: list[Finding] = field(default_factory=list)
     unchanged: int = 0
+    upgraded_from: int | None = None
 
 
 def publish(project: Project, registry: Registry, dry_run: bool = False) -> Publication:
     """Record every new event version, state version and projection shape of `project`.
 
     Nothing is written when any change would rewrite a published version (rules in REFUSED).
+    A format-1 registry is upgraded even when nothing is new. Schema files are written first,
+    then the log, then the index, so an interrupted publish is found by the next `check`.
     """
-    result = Publication()
+    result = Publication(upgraded_from=registry.upgrade_from)
     result.refused = [f for f in compare(registry.contract(), project) if f.rule in REFUSED]
     if result.refused:
         return result
+    index = copy.deepcopy(registry.index)
+    index["escodegen"] = FORMAT
     writes: dict[Path, str] = {}
-    index = registry.index
-    for event in project.events:
-        versions = index["events"].setdefault(event.name, {"versions": {}})["versions"]
-        for version in event.versions:
-            _record(versions, str(version.number), event_version_schema(event, version),
-                    partial(registry.event_file, event.name, version.number),
-                    f"{event.name} v{version.number}", result, writes)
-    for aggregate in project.aggregates:
-        states = index["aggregates"].setdefault(aggregate.name, {"states": {}})["states"]
-        number = aggregate.state.version
-        _record(states, str(number), state_schema(aggregate),
-                partial(registry.state_file, aggregate.name, number),
-                f"aggregate {aggregate.name} state v{number}", result, writes)
-    for projection in project.projections:
-        _record(index["projections"], projection.name, projection_schema(projection),
-                partial(registry.projection_file, projection.name),
-                f"projection {projection.name}", result, writes)
-    if writes and not dry_run:
-        writes[registry.root / INDEX] = canonical_json(index)
-        for path, text in writes.items():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
+    recorded: list[tuple[Key, str]] = []
+    for key, entry in ([] if registry.upgrade_from is None else registry.entries()):
+        recorded += [(key, r["fingerprint"]) for r in [*entry["superseded"], entry]]
+    for key, schema, label in _declared(project):
+        if _record(registry, index, key, schema, label, result, writes):
+            recorded.append((key, fingerprint(schema)))
+    if (writes or registry.upgrade_from is not None) and not dry_run:
+        _write(registry, index, recorded, writes)
     return result
 
 
-def _record(entries: dict[str, Any], key: str, schema: dict[str, Any],
-            file: Callable[[int | None], Path], label: str, result: Publication,
-            writes: dict[Path, str]) -> None:
-    """Add, revise or refresh one entry; `file(None)` is its current file, `file(k)` where its
-    revision k is kept."""
-    path = file(None)
+def _declared(project: Project) -> Iterator[tuple[Key, dict[str, Any], str]]:
+    for event in project.events:
+        for version in event.versions:
+            yield (("events", event.name, str(version.number)),
+                   event_version_schema(event, version), f"{event.name} v{version.number}")
+    for aggregate in project.aggregates:
+        number = aggregate.state.version
+        yield (("aggregates", aggregate.name, str(number)), state_schema(aggregate),
+               f"aggregate {aggregate.name} state v{number}")
+    for projection in project.projections:
+        yield (("projections", projection.name, None), projection_schema(projection),
+               f"projection {projection.name}")
+
+
+def _record(registry: Registry, index: dict[str, Any], key: Key, schema: dict[str, Any],
+            label: str, result: Publication, writes: dict[Path, str]) -> bool:
+    """Add, revise or refresh one entry in `index`; True when it changed."""
+    section, name, version = key
+    entries = index[section]
+    if version is not None:
+        entries = entries.setdefault(name, {_VERSIONS[section]: {}})[_VERSIONS[section]]
+    slot = version if version is not None else name
+    path = registry.file(key)
     text = canonical_json(schema)
-    digest = fingerprint(schema)
-    entry = entries.get(key)
+    digest_ = fingerprint(schema)
+    entry = entries.get(slot)
     if entry is None:
-        entries[key] = {"fingerprint": digest, "revisions": [digest]}
+        entries[slot] = {"fingerprint": digest_, "sha256": digest(text.encode()), "superseded": []}
         writes[path] = text
-        result.added.append(f"{label} {digest}")
-        return
-    if entry["fingerprint"] == digest:
-        if not path.is_file() or path.read_text(encoding="utf-8") != text:
-            writes[path] = text
-            result.refreshed.append(label)
-        else:
+        result.added.append(f"{label} {digest_}")
+        return True
+    if entry["fingerprint"] == digest_:
+        if entry["sha256"] == digest(text.encode()):
             result.unchanged += 1
-        return
+            return False
+        entry["sha256"] = digest(text.encode())
+        writes[path] = text
+        result.refreshed.append(label)
+        return True
     # compare() has refused every other in-place change: this one is a weak-schema revision
     # (an optional field or a pii flag added) or a projection's new shape.
-    revisions: list[str] = entry["revisions"]
-    if path.is_file():
-        writes[file(len(revisions))] = path.read_text(encoding="utf-8")
-    revisions.append(digest)
-    entry["fingerprint"] = digest
+    superseded: list[dict[str, str]] = entry["superseded"]
+    superseded.append({"fingerprint": entry["fingerprint"], "sha256": entry["sha256"]})
+    writes[registry.file(key, len(superseded))] = path.read_text(encoding="utf-8")  # verified
+    entry.update(fingerprint=digest_, sha256=digest(text.encode()))
     writes[path] = text
-    result.revised.append(f"{label} revision {len(revisions)} {digest}")
+    result.revised.append(f"{label} revision {len(superseded) + 1} {digest_}")
+    return True
+
+
+def _write(registry: Registry, index: dict[str, Any], recorded: list[tuple[Key, str]],
+           writes: dict[Path, str]) -> None:
+    """Write the files, append to the log, replace the index (each file whole or not at all)."""
+    index_text = canonical_json(index)
+    line = new_line(registry.head, digest(index_text.encode()), recorded, registry.upgrade_from)
+    for path, text in writes.items():
+        _replace(path, text)
+    _replace(registry.root / LOG, registry.log_text + line)
+    _replace(registry.root / INDEX, index_text)
+
+
+def _replace(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)

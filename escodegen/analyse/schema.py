@@ -131,8 +131,10 @@ def _json_value(value: Any, kind: str) -> Any:
 
 
 def canonical_json(obj: Any) -> str:
-    """The one text form of a JSON document: sorted keys, two-space indent, UTF-8, final newline."""
-    return json.dumps(obj, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    """The one text form of a JSON document: sorted keys, two-space indent, UTF-8, final newline.
+
+    Strict JSON: a NaN or infinity is a ValueError, never written as a bare `NaN`."""
+    return json.dumps(obj, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
 def shape(schema: Any) -> Any:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from escodegen.commands.common import ProjectLocation
+from escodegen.commands.common import ProjectLocation, file_errors, open_registry_or_exit
 from escodegen.printable import escape_lines
 
 if TYPE_CHECKING:
@@ -37,7 +37,8 @@ def finish(ctx: click.Context, outcome: Outcome, fmt: str, output: Path | None) 
 
     text = render(outcome, fmt)
     if output is not None:
-        output.write_text(text, encoding="utf-8")
+        with file_errors("write the report to", output):
+            output.write_text(text, encoding="utf-8")
     else:
         click.echo(text, nl=False)
     ctx.exit(1 if outcome.failed else 0)
@@ -64,12 +65,12 @@ def existing_project_file(ctx: click.Context) -> Path:
 def check(ctx: click.Context, fmt: str, fail_on: str, output: Path | None) -> None:
     """Validate the declarations and check them against the published registry.
 
-    Exit 0 when no active finding reaches --fail-on, 1 when one does, 2 on tool errors.
+    Exit 0 when no active finding reaches --fail-on, 1 when one does or when the registry is
+    broken or was tampered with (ES8xx, on stderr), 2 on usage and file errors.
     """
     from escodegen.analyse.compare import compare, invalid_findings
     from escodegen.analyse.findings import apply_ignores, unused_ignores
     from escodegen.analyse.formats import Outcome
-    from escodegen.analyse.registry import RegistryError, open_registry
     from escodegen.check import compile_project
 
     project_file = existing_project_file(ctx)
@@ -78,11 +79,7 @@ def check(ctx: click.Context, fmt: str, fail_on: str, output: Path | None) -> No
     if project is None or report.has_errors:
         findings = invalid_findings(report)
     else:
-        try:
-            contract = open_registry(project.registry).contract()
-        except RegistryError as error:
-            fail(ctx, f"cannot read the registry: {error}")
-        found = compare(contract, project)
+        found = compare(open_registry_or_exit(project).contract(), project)
         findings = apply_ignores(found, project.ignores)
         unused = unused_ignores(project.ignores, found, "against the registry")
     outcome = Outcome(tuple(findings), "registry", fail_on, project_file.parent, tuple(unused))

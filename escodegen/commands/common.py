@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from escodegen.diagnostics import Report
 from escodegen.model import Project
 from escodegen.printable import json_text
+
+if TYPE_CHECKING:
+    from escodegen.analyse.registry import Registry
 
 PROJECT_FILE = "escodegen.yaml"
 
@@ -65,3 +71,33 @@ def load_project_or_exit(ctx: click.Context, fmt: str = "text") -> Project:
         print_report(report, fmt)
         sys.exit(1)
     return project
+
+
+def open_registry_or_exit(project: Project, warn: bool = True) -> Registry:
+    """The project's registry, every file verified; exit 1 after printing every problem (ES8xx)
+    when it is broken or was tampered with. Warnings (an old format) go to stderr unless
+    `warn` is false (publish, which acts on them)."""
+    from escodegen.analyse.registry import RegistryError, open_registry
+
+    try:
+        registry = open_registry(project.registry, project.root)
+    except RegistryError as error:
+        print_report(error.report)
+        sys.exit(1)
+    for note in registry.notes if warn else ():
+        click.echo(note.render(), err=True)
+    return registry
+
+
+@contextmanager
+def file_errors(action: str, path: Path) -> Iterator[None]:
+    """An input or output file the environment refuses (missing folder, a file where a folder
+    is expected, no permission, a full disk) is the user's to fix: one line naming the path,
+    exit 2. `action` says what was being done: "write the report to"."""
+    try:
+        yield
+    except OSError as error:
+        reason = error.strerror or str(error)
+        culprit = f" ({error.filename})" if error.filename and Path(error.filename) != path else ""
+        click.echo(f"escodegen: cannot {action} {path}: {reason}{culprit}", err=True)
+        sys.exit(2)

@@ -83,7 +83,7 @@ def _unused_ignores(head: Project, found: list[Finding], against: str) -> list[U
     if not head.ignores or not unused_ignores(head.ignores, found):
         return []
     try:
-        contract = open_registry(head.registry).contract()
+        contract = open_registry(head.registry, head.root).contract()
     except RegistryError:
         return []
     return unused_ignores(head.ignores, [*found, *compare(contract, head)],

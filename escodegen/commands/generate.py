@@ -6,7 +6,12 @@ import sys
 
 import click
 
-from escodegen.commands.common import ProjectLocation, load_project_or_exit, print_report
+from escodegen.commands.common import (
+    ProjectLocation,
+    file_errors,
+    load_project_or_exit,
+    print_report,
+)
 from escodegen.diagnostics import Report
 from escodegen.emit import TARGETS, EmitError, Target, project_targets
 from escodegen.emit.files import UnsafePath, changes, project_digest, up_to_date, write
@@ -56,7 +61,8 @@ def _run(project: Project, target: Target, check: bool, force: bool) -> int:
         return 0
     try:
         rendered = target.render(project)
-        found = changes(target, rendered) if check else write(target, rendered, digest)
+        with file_errors(f"write the {target.name} target to", target.out):
+            found = changes(target, rendered) if check else write(target, rendered, digest)
     except EmitError as error:
         print_report(error.report)
         sys.exit(1)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from escodegen.commands.common import file_errors
 from escodegen.model.naming import is_identifier
 from escodegen.resources import data_dir, template_dir
 
@@ -26,19 +27,20 @@ def init(directory: Path, name: str | None) -> None:
     source = template_dir("init")
     templates = sorted(source.rglob("*.j2"))
     targets = [directory / t.relative_to(source).with_suffix("") for t in templates]
-    existing = [t for t in targets if t.exists()]
+    existing = [t for t in targets if t.exists() or t.is_symlink()]
     if existing:
         click.echo(f"error: {existing[0]} already exists; nothing written", err=True)
         sys.exit(1)
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(source), keep_trailing_newline=True,
                              undefined=jinja2.StrictUndefined, autoescape=False)
     written = []
-    for template, target in zip(templates, targets):
-        target.parent.mkdir(parents=True, exist_ok=True)
-        text = env.get_template(template.relative_to(source).as_posix()).render(
-            name=name, schema_url=data_dir("schemas").as_uri())
-        target.write_text(text, encoding="utf-8")
-        written.append(target.relative_to(directory).as_posix())
+    with file_errors("create the project in", directory):
+        for template, target in zip(templates, targets):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            text = env.get_template(template.relative_to(source).as_posix()).render(
+                name=name, schema_url=data_dir("schemas").as_uri())
+            target.write_text(text, encoding="utf-8")
+            written.append(target.relative_to(directory).as_posix())
     for path in written:
         click.echo(f"created {path}")
     click.echo(f"next: cd {directory} && escodegen validate && escodegen generate")

@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from escodegen.commands.common import load_project_or_exit, print_report, require_postgres_driver
+from escodegen.commands.common import (
+    file_errors,
+    load_project_or_exit,
+    open_registry_or_exit,
+    print_report,
+    require_postgres_driver,
+)
 from escodegen.diagnostics import Report
 
 if TYPE_CHECKING:
@@ -119,8 +125,9 @@ def _write(out: Path | None, text: str) -> None:
     if out is None:
         click.echo(text, nl=False)
         return
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text, encoding="utf-8")
+    with file_errors("write", out):
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
     click.echo(f"wrote {out}")
 
 
@@ -207,10 +214,11 @@ def projections(ctx: click.Context, against: str | None, folder: Path, start: in
     if not files:
         click.echo("every published projection table has its declared shape: nothing to write")
         return
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, text in files.items():
-        (folder / name).write_text(text, encoding="utf-8")
-        click.echo(f"wrote {folder / name}")
+    with file_errors("write migrations to", folder):
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, text in files.items():
+            (folder / name).write_text(text, encoding="utf-8")
+            click.echo(f"wrote {folder / name}")
 
 
 def _published(project: Project, against: str | None) -> Contract:
@@ -218,15 +226,11 @@ def _published(project: Project, against: str | None) -> Contract:
     import tempfile
 
     from escodegen.analyse.baseline import BaselineError, extract_at_ref, project_file_in_folder
-    from escodegen.analyse.registry import RegistryError, open_registry
     from escodegen.analyse.shapes import contract_of
     from escodegen.check import compile_project
 
     if against is None:
-        try:
-            return open_registry(project.registry).contract()
-        except RegistryError as error:
-            raise click.ClickException(str(error)) from error
+        return open_registry_or_exit(project).contract()
     with tempfile.TemporaryDirectory(prefix="escodegen-base-") as scratch:
         try:
             folder = Path(against)

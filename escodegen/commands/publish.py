@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import click
 
-from escodegen.commands.check import fail
-from escodegen.commands.common import load_project_or_exit
+from escodegen.commands.common import file_errors, load_project_or_exit, open_registry_or_exit
 
 
 @click.command()
@@ -18,14 +17,14 @@ def publish(ctx: click.Context, dry_run: bool) -> None:
     Refuses (exit 1, nothing written) when a published version or state was changed in place.
     """
     from escodegen.analyse.formats import Outcome, render
-    from escodegen.analyse.registry import RegistryError, open_registry
+    from escodegen.analyse.ledger import LOG
+    from escodegen.analyse.registry import FORMAT
     from escodegen.analyse.registry import publish as record
 
     project = load_project_or_exit(ctx)
-    try:
-        result = record(project, open_registry(project.registry), dry_run=dry_run)
-    except RegistryError as error:
-        fail(ctx, f"cannot read the registry: {error}")
+    registry = open_registry_or_exit(project, warn=False)
+    with file_errors("write the registry", project.registry):
+        result = record(project, registry, dry_run=dry_run)
     if result.refused:
         click.echo(render(Outcome(tuple(result.refused), "registry", root=project.root), "text"),
                    err=True, nl=False)
@@ -39,6 +38,11 @@ def publish(ctx: click.Context, dry_run: bool) -> None:
         click.echo(f"{verb} {line} (changed in place; the previous file is kept)")
     for line in result.refreshed:
         click.echo(f"{verb} {line} (annotations only; same fingerprint)")
+    where = f"{project.registry.relative_to(project.root).as_posix()}/"
+    if result.upgraded_from is not None:
+        click.echo(f"{'would upgrade' if dry_run else 'upgraded'} {where} from format "
+                   f"{result.upgraded_from} to format {FORMAT}: the sha256 of every schema file "
+                   f"is {'would be ' if dry_run else ''}recorded in index.json and {LOG} "
+                   f"{'would start' if dry_run else 'starts'} the publication log; commit both")
     changed = len(result.added) + len(result.revised) + len(result.refreshed)
-    click.echo(f"{changed} {verb}, {result.unchanged} unchanged in "
-               f"{project.registry.relative_to(project.root).as_posix()}/")
+    click.echo(f"{changed} {verb}, {result.unchanged} unchanged in {where}")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from escodegen.commands.check import fail
-from escodegen.commands.common import load_project_or_exit
+from escodegen.commands.common import load_project_or_exit, open_registry_or_exit
 from escodegen.printable import escape, json_text
 
 if TYPE_CHECKING:
@@ -25,13 +25,8 @@ def registry() -> None:
 
 
 def _open(ctx: click.Context) -> tuple[Project, Registry]:
-    from escodegen.analyse.registry import RegistryError, open_registry
-
     project = load_project_or_exit(ctx)
-    try:
-        return project, open_registry(project.registry)
-    except RegistryError as error:
-        fail(ctx, f"cannot read the registry: {error}")
+    return project, open_registry_or_exit(project)
 
 
 @registry.command("list")

@@ -1,0 +1,172 @@
+"""File errors are user errors (issue 11 point 9): an input or output that the environment
+refuses exits 2 with the path, a broken registry or declaration file exits 1 with a code;
+exit 3 ("internal error") stays for escodegen's own bugs. Running as root, chmod cannot make a
+file unwritable: a path under a regular file, /proc, or a folder where a file is expected
+stand in for it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from escodegen.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def shop(tmp: Path) -> Path:
+    target = tmp / "shop"
+    shutil.copytree(ROOT / "examples" / "shop", target, ignore=shutil.ignore_patterns("generated"))
+    (tmp / "afile").write_text("a regular file\n")
+    (target / "afile").write_text("a regular file inside the project\n")
+    return target
+
+
+def edit_project(project: Path, old: str, new: str) -> None:
+    path = project / "escodegen.yaml"
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+def published(tmp: Path) -> Path:
+    project = shop(tmp)
+    assert main_exit(["-C", str(project), "publish"]) == 0
+    return project
+
+
+def main_exit(argv: list[str]) -> int:
+    try:
+        main(argv)
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+    return 0
+
+
+def _fifo(tmp: Path) -> list[str]:
+    os.mkfifo(tmp / "fifo")
+    return ["init", str(tmp / "fifo")]
+
+
+def _generate_into_a_file(tmp: Path) -> list[str]:
+    project = shop(tmp)
+    edit_project(project, "out: generated/sql", "out: afile")
+    return ["-C", str(project), "generate"]
+
+
+def _generate_under_a_file(tmp: Path) -> list[str]:
+    project = shop(tmp)
+    edit_project(project, "out: generated/sql", "out: afile/sql")
+    return ["-C", str(project), "generate"]
+
+
+def _registry_under_a_file(tmp: Path) -> list[str]:
+    project = shop(tmp)
+    edit_project(project, "registry: registry", "registry: afile/registry")
+    return ["-C", str(project), "publish"]
+
+
+def _registry_is_a_file(tmp: Path) -> list[str]:
+    project = shop(tmp)
+    edit_project(project, "registry: registry", "registry: afile")
+    return ["-C", str(project), "check"]
+
+
+def _index(tmp: Path, content: bytes | None, *command: str) -> list[str]:
+    project = published(tmp)
+    index = project / "registry" / "index.json"
+    if content is None:
+        index.unlink()
+        index.mkdir()
+    else:
+        index.write_bytes(content)
+    return ["-C", str(project), *command]
+
+
+def _changed_projection(tmp: Path) -> list[str]:
+    project = published(tmp)
+    path = project / "projections" / "projections.yaml"
+    path.write_text(path.read_text().replace("itemCount: integer}", "itemCount: integer, "
+                                             "note: string?}"))
+    return ["-C", str(project), "migrate", "projections", "--out", str(tmp / "afile" / "m")]
+
+
+def _project_file_not_utf8(tmp: Path) -> list[str]:
+    project = shop(tmp)
+    (project / "escodegen.yaml").write_bytes(b"escodegen: 1\nname: \xff\n")
+    return ["-C", str(project), "validate"]
+
+
+def _project_file_is_a_fifo(tmp: Path) -> list[str]:
+    project = shop(tmp)
+    (project / "escodegen.yaml").unlink()
+    os.mkfifo(project / "escodegen.yaml")
+    return ["-C", str(project), "validate"]
+
+
+def _declaration_source_is_a_folder(tmp: Path) -> list[str]:
+    project = shop(tmp)
+    edit_project(project, "sources: [events, aggregates, projections]",
+                 "sources: [events/order.yaml, aggregates, projections]")
+    (project / "events" / "order.yaml").unlink()
+    (project / "events" / "order.yaml").mkdir()
+    return ["-C", str(project), "check"]
+
+
+CASES: dict[str, tuple[Callable[[Path], list[str]], int, str]] = {
+    "check -o under /proc": (lambda t: ["-C", str(shop(t)), "check", "-o", "/proc/x.json"],
+                             2, "cannot write the report to /proc/x.json"),
+    "check -o in a missing folder": (
+        lambda t: ["-C", str(shop(t)), "check", "-o", str(t / "missing" / "x.json")],
+        2, "missing/x.json: No such file or directory"),
+    "check -o under a file": (
+        lambda t: ["-C", str(shop(t)), "check", "-o", str(t / "afile" / "x.json")],
+        2, "afile/x.json: Not a directory"),
+    "diff -o under a file": (
+        lambda t: ["-C", str(shop(t)), "diff", "--against", str(t / "shop"), "-o",
+                   str(t / "afile" / "x.json")], 2, "afile/x.json: Not a directory"),
+    "init into a FIFO": (_fifo, 2, "cannot create the project in"),
+    "init under a file": (lambda t: [*["init"], str(shop(t).parent / "afile" / "sub")],
+                          2, "afile/sub: Not a directory"),
+    "generate into a file": (_generate_into_a_file, 2, "cannot write the postgres target to"),
+    "generate under a file": (_generate_under_a_file, 2, "afile/sql: Not a directory"),
+    "migrate events --out under a file": (
+        lambda t: ["-C", str(shop(t)), "migrate", "events", "--out", str(t / "afile" / "m.sql")],
+        2, "cannot write"),
+    "migrate purge --out under a file": (
+        lambda t: ["-C", str(shop(t)), "migrate", "purge", "--subject", "x", "--out",
+                   str(t / "afile" / "p.sql")], 2, "cannot write"),
+    "migrate projections --out under a file": (_changed_projection, 2,
+                                               "cannot write migrations to"),
+    "publish into a registry under a file": (_registry_under_a_file, 2,
+                                             "cannot write the registry"),
+    "check with a registry that is a file": (_registry_is_a_file, 1, "error ES801"),
+    "check with index.json a folder": (lambda t: _index(t, None, "check"), 1,
+                                       "index.json is not a regular file"),
+    "registry list with index.json not JSON": (lambda t: _index(t, b"{", "registry", "list"),
+                                               1, "error ES802"),
+    "migrate projections with index.json of the wrong shape": (
+        lambda t: _index(t, b'{"escodegen": 2, "events": []}', "migrate", "projections",
+                         "--out", str(t / "m")), 1, "error ES803"),
+    "publish with index.json not UTF-8": (lambda t: _index(t, b"\xff", "publish"), 1,
+                                          "index.json is not valid UTF-8"),
+    "project file not UTF-8": (_project_file_not_utf8, 1, "error ES004"),
+    "project file a FIFO": (_project_file_is_a_fifo, 1, "error ES006"),
+    "declaration source a folder": (_declaration_source_is_a_folder, 1, "ES007"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_a_file_error_is_a_user_error(tmp_path: Path, case: str,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    prepare, code, message = CASES[case]
+    argv = prepare(tmp_path)
+    capsys.readouterr()
+    assert main_exit(argv) == code
+    out, err = capsys.readouterr()
+    assert message in out + err, (out, err)
+    assert "internal error" not in err and "Traceback" not in err

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from escodegen.commands.check import existing_project_file, fail
-from escodegen.commands.common import load_project_or_exit
+from escodegen.commands.common import load_project_or_exit, open_registry_or_exit
 
 
 @click.command()
@@ -20,21 +20,17 @@ def catalog(ctx: click.Context, out: Path, against: str | None) -> None:
     """Write a static HTML catalog of every event, version, field, upcast chain and consumer.
 
     It works from file:// and any static host, and is byte-identical for the same input.
-    Exit 0 when written, 1 on invalid declarations, 2 when the registry, the base of
-    --against or the output folder cannot be used.
+    Exit 0 when written, 1 on invalid declarations or a broken registry (ES8xx), 2 when the
+    base of --against or the output folder cannot be used.
     """
     from escodegen.analyse.compare import compare
     from escodegen.analyse.findings import apply_ignores
-    from escodegen.analyse.registry import RegistryError, open_registry
     from escodegen.analyse.shapes import contract_of
     from escodegen.commands.diff import base_project
     from escodegen.emit.catalog import SiteError, render, write_site
 
     project = load_project_or_exit(ctx)
-    try:
-        registry = open_registry(project.registry)
-    except RegistryError as error:
-        fail(ctx, f"cannot read the registry: {error}")
+    registry = open_registry_or_exit(project)
     changes = None
     if against is not None:
         base = base_project(ctx, existing_project_file(ctx), against)

@@ -26,6 +26,13 @@ def shop(tmp: Path) -> Path:
     return target
 
 
+def base_copy(tmp: Path) -> Path:
+    """Another copy of the shop, to diff against (diff refuses the project itself)."""
+    target = tmp / "base"
+    shutil.copytree(ROOT / "examples" / "shop", target, ignore=shutil.ignore_patterns("generated"))
+    return target
+
+
 def edit_project(project: Path, old: str, new: str) -> None:
     path = project / "escodegen.yaml"
     text = path.read_text()
@@ -127,7 +134,7 @@ CASES: dict[str, tuple[Callable[[Path], list[str]], int, str]] = {
         lambda t: ["-C", str(shop(t)), "check", "-o", str(t / "afile" / "x.json")],
         2, "afile/x.json: Not a directory"),
     "diff -o under a file": (
-        lambda t: ["-C", str(shop(t)), "diff", "--against", str(t / "shop"), "-o",
+        lambda t: ["-C", str(shop(t)), "diff", "--against", str(base_copy(t)), "-o",
                    str(t / "afile" / "x.json")], 2, "afile/x.json: Not a directory"),
     "init into a FIFO": (_fifo, 2, "cannot create the project in"),
     "init under a file": (lambda t: [*["init"], str(shop(t).parent / "afile" / "sub")],

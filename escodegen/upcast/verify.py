@@ -25,8 +25,8 @@ import psycopg
 
 from escodegen.model import Event
 from escodegen.model.sqlnames import upcast_function
+from escodegen.sqltext import PIN_SEARCH_PATH, ident
 from escodegen.upcast import python_upcasters, sql_upcasters
-from escodegen.upcast.sqltext import ident, qualified
 
 TRICKY_TEXT = ("", " ", "  ", "Cher", "Jean Paul Sartre", " a  b ", "a b c d", "12.5", "-0",
                "007", "-12.50", "true", "false", "1", "1e5", "é ü ß", "日本 語", "a.b|c*d",
@@ -166,6 +166,7 @@ class Upcasters:
                 psycopg.connect(dsn) as conn:
             module = load_module(python_upcasters(events), Path(folder))
             try:
+                conn.execute(PIN_SEARCH_PATH)  # as the generated file does before creating them
                 conn.execute(f"CREATE SCHEMA {ident(schema)}")
                 conn.execute(sql_upcasters(events, schema).encode())
                 yield cls(events, conn, module, schema)
@@ -180,7 +181,7 @@ class Upcasters:
     def sql(self, event: Event, version: int, payloads: Sequence[str]) -> list[str]:
         """Upcast several payloads (JSON texts) in one query; a payload on which PostgreSQL
         raises gives the text `ERROR: <message>`."""
-        function = qualified(self.schema, upcast_function(event.name))
+        function = ident(self.schema, upcast_function(event.name))
         query = (f"SELECT {function}(p.value, %s)::text FROM jsonb_array_elements(%s::jsonb) "
                  "WITH ORDINALITY AS p(value, n) ORDER BY p.n")
         try:

@@ -1,17 +1,9 @@
-"""SQL text for names, literals, column types and projection value expressions.
+"""Column types and projection value expressions as SQL.
 
-Names are validated identifiers already, but every one that reaches SQL is still quoted here
-(identifiers by the same function as the upcasters' SQL, escodegen.upcast.sqltext; values by
-psycopg), so nothing a declaration says can leave its identifier or string.
+Every name and value in them is quoted by escodegen.sqltext, the one quoting module.
 """
 
 from __future__ import annotations
-
-from decimal import Decimal
-from typing import Any
-
-from psycopg import sql
-from psycopg.types.json import Jsonb
 
 from escodegen.model import (
     Constant,
@@ -21,7 +13,7 @@ from escodegen.model import (
     PayloadRef,
     ValueExpr,
 )
-from escodegen.upcast.sqltext import ident as quote_ident
+from escodegen.sqltext import literal, text_array, typed
 
 BATCH = "b"
 """Alias of the relation of events a handler statement reads: every expression refers to it."""
@@ -45,21 +37,6 @@ _ENVELOPE = {"stream": "stream_id", "position": "global_position", "recorded_at"
 _ENVELOPE_TYPES = {"stream": "text", "position": "bigint", "recorded_at": "timestamptz"}
 
 
-def ident(*names: str) -> str:
-    """`"es"."order_summary"`: always quoted, so a name is never read as a keyword."""
-    return ".".join(quote_ident(name) for name in names)
-
-
-def literal(value: Any) -> str:
-    """A SQL literal of a Python value (str, int, float, Decimal, bool, None)."""
-    # psycopg writes a leading space before E'...' so it can follow any token; we don't need it.
-    return sql.Literal(value).as_string(None).strip()
-
-
-def json_literal(value: Any) -> str:
-    return sql.Literal(Jsonb(value)).as_string(None).strip()
-
-
 def column_type(field_type: FieldType) -> str:
     return _TYPES[field_type.kind]
 
@@ -72,7 +49,7 @@ def json_path(source: str, path: tuple[str, ...], as_text: bool) -> str:
     """`b.data ->> 'orderId'`, or `b.data #>> '{pricing,total}'` for a nested field."""
     if len(path) == 1:
         return f"{source} {'->>' if as_text else '->'} {literal(path[0])}"
-    return f"{source} {'#>>' if as_text else '#>'} {literal('{' + ','.join(path) + '}')}"
+    return f"{source} {'#>>' if as_text else '#>'} {text_array(path)}"
 
 
 def cast(expr: str, expr_type: str, sql_type: str) -> str:
@@ -92,17 +69,7 @@ def value(expr: ValueExpr, sql_type: str) -> str:
             return text if json_column else cast(text, "text", sql_type)
         return cast(f"{BATCH}.{_ENVELOPE[expr.name]}", _ENVELOPE_TYPES[expr.name], sql_type)
     if isinstance(expr, Constant):
-        return constant(expr.value, sql_type)
+        return typed(expr.value, sql_type)
     if isinstance(expr, Increment):
-        return constant(expr.amount, sql_type)
+        return typed(expr.amount, sql_type)
     raise TypeError(f"not a value expression: {expr!r}")
-
-
-def constant(data: Any, sql_type: str) -> str:
-    if data is None:
-        return f"null::{sql_type}"
-    if is_json(sql_type):
-        return json_literal(data)
-    if isinstance(data, bool | int | float | Decimal | str):
-        return f"{literal(data)}::{sql_type}"
-    return f"{literal(str(data))}::{sql_type}"

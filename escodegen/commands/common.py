@@ -54,3 +54,14 @@ def load_project_or_exit(ctx: click.Context, fmt: str = "text") -> Project:
         print_report(report, fmt)
         sys.exit(1)
     return project
+
+
+def refuse_volatile_custom_sql(project: Project, dsn: str) -> None:
+    """Exit 1 (ES316) when custom SQL calls a function of the user's that the database at
+    `dsn` does not know as immutable; before anything runs there."""
+    from escodegen.upcast.verify import volatile_custom_functions
+
+    report = volatile_custom_functions(dsn, project.events)
+    if report.has_errors:
+        print_report(report)
+        sys.exit(1)

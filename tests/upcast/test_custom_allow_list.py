@@ -50,8 +50,8 @@ def test_anything_but_one_expression_is_refused(tmp_path: Path, sql: str) -> Non
 
 
 @pytest.mark.parametrize("sql", [
-    "jsonb_set(data, '{phone}', jsonb_object(ARRAY['p'], ARRAY[regexp_replace(data ->> 'phone', "
-    "'[^0-9+]', '', 'g')]) -> 'p')",
+    ("jsonb_set(data, '{phone}', jsonb_object(ARRAY['p'], ARRAY[regexp_replace(data ->> 'phone', "
+     "'[^0-9+]', '', 'g')]) -> 'p')"),
     "CASE WHEN jsonb_typeof(data -> 'n') = 'number' THEN data - 'n' ELSE COALESCE(data, '{}') END",
     "pg_catalog.jsonb_set(data, '{a}', '1'::jsonb)",
     "myschema.my_upcast(data)",  # the user's own: checked against the database with --dsn

@@ -86,8 +86,11 @@ def write_project(folder: Path, h: Hostile, with_note: bool = True) -> Path:
     (folder / "escodegen.yaml").write_text(yaml.safe_dump({
         "escodegen": 1, "name": "hostile", "sources": ["declarations.yaml"],
         "registry": "registry", "postgres": {"out": "sql", "schema": "es"}}))
-    (folder / "declarations.yaml").write_text(
-        yaml.safe_dump(declarations(h, with_note), allow_unicode=True), encoding="utf-8")
+    data = declarations(h, with_note)
+    # non-ASCII escaped: PyYAML writes U+0085 raw into a quoted scalar, where it reads a break
+    text = yaml.safe_dump(data)
+    assert yaml.safe_load(text) == data, "the YAML holds exactly the values"
+    (folder / "declarations.yaml").write_text(text, encoding="utf-8")
     return folder
 
 

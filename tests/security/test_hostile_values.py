@@ -157,7 +157,7 @@ def test_the_pwned_projection_value_of_the_issue_stays_text(pg_server: str, tmp_
 @pytest.mark.parametrize("check_function_bodies", [True, False])
 def test_hostile_text_in_every_slot_stays_text(pg_server: str, benign_catalog: list[Any],
                                                check_function_bodies: bool) -> None:
-    @settings(max_examples=3, deadline=None,
+    @settings(max_examples=5, deadline=None,
               suppress_health_check=[HealthCheck.too_slow])
     @given(values=st.fixed_dictionaries({slot: hostile_text for slot in SLOTS}))
     def hostile(values: dict[str, str]) -> None:

@@ -102,6 +102,9 @@ CODES: dict[str, Code] = _codes(
          "A change of meaning needs a new event type (see `replaces`); a representation change needs `convert`."),
     Code("ES314", "invalid custom operation",
          "`python` is a dotted path `module:function`; `sql` a jsonb expression over `data`."),
+    Code("ES316", "custom sql calls a function that is not immutable",
+         "An upcaster is IMMUTABLE: call immutable built-ins, or immutable functions of your own "
+         "schema, schema-qualified (docs/upcast/custom.md)."),
     Code("ES315", "upcast operation does not fit the field's type",
          "split and join work on strings; map and convert on strings, numbers and booleans."),
     # ES4xx: aggregates and projections

@@ -7,6 +7,7 @@ The structure check has already accepted every document, so shapes here are trus
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -192,7 +193,9 @@ def _event(name: str, node: _Located, report: Report) -> Event:
         vnode = versions_node.at(by_number[number])
         ops: list[UpcastOp] = []
         for index, entry in enumerate(vnode.data.get("upcast", [])):
-            op = parse_operation(entry, vnode.at("upcast", index).span, report)
+            entry_node = vnode.at("upcast", index)
+            op = parse_operation(entry, entry_node.span, report,
+                                 _argument_spans(entry_node, next(iter(entry))))
             if op is not None:
                 ops.append(op)
         if number == 1 and ops:
@@ -214,6 +217,11 @@ def _event(name: str, node: _Located, report: Report) -> Event:
         file=node.doc.display,
         span=node.key_span,
     )
+
+
+def _argument_spans(entry: _Located, op: str) -> Callable[[str], Span]:
+    """The position of one argument's value of the upcast entry `{op: {...}}`."""
+    return lambda key: entry.at(op, key).span
 
 
 def _seconds(text: str) -> float:

@@ -101,3 +101,14 @@ def file_errors(action: str, path: Path) -> Iterator[None]:
         culprit = f" ({error.filename})" if error.filename and Path(error.filename) != path else ""
         click.echo(f"escodegen: cannot {action} {path}: {reason}{culprit}", err=True)
         sys.exit(2)
+
+
+def refuse_volatile_custom_sql(project: Project, dsn: str) -> None:
+    """Exit 1 (ES316) when custom SQL calls a function of the user's that the database at
+    `dsn` does not know as immutable; before anything runs there."""
+    from escodegen.upcast.verify import volatile_custom_functions
+
+    report = volatile_custom_functions(dsn, project.events)
+    if report.has_errors:
+        print_report(report)
+        sys.exit(1)

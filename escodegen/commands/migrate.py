@@ -21,6 +21,7 @@ from escodegen.commands.common import (
     load_project_or_exit,
     open_registry_or_exit,
     print_report,
+    refuse_volatile_custom_sql,
     require_postgres_driver,
 )
 from escodegen.diagnostics import Report
@@ -80,6 +81,7 @@ def events(ctx: click.Context, events: tuple[str, ...], out: Path | None,
     from escodegen.emit.migrate import runner
 
     with _database_errors():
+        refuse_volatile_custom_sql(project, dsn)
         if dry_run:
             _print_dry_run(runner.dry_run(dsn, migration))
         elif rollback:
@@ -173,6 +175,7 @@ def purge(ctx: click.Context, subject: str, out: Path | None, dsn: str | None) -
     from escodegen.emit.migrate import runner
 
     with _database_errors():
+        refuse_volatile_custom_sql(project, dsn)
         purge_id, counts = runner.purge(dsn, plan, subject)
     click.echo(f"purge {purge_id}: " + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
     click.echo("now VACUUM the tables (see docs/runbook-migration.md) so the old row versions "

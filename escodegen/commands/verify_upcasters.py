@@ -7,7 +7,11 @@ import sys
 
 import click
 
-from escodegen.commands.common import load_project_or_exit, require_postgres_driver
+from escodegen.commands.common import (
+    load_project_or_exit,
+    refuse_volatile_custom_sql,
+    require_postgres_driver,
+)
 from escodegen.printable import escape_lines
 
 
@@ -42,6 +46,11 @@ def verify_upcasters(ctx: click.Context, dsn: str, examples: int, only: tuple[st
         click.echo(f"error: no event type {', '.join(unknown)} in {project.name}", err=True)
         sys.exit(2)
     events = [e for e in project.events if not only or e.name in only]
+    try:
+        refuse_volatile_custom_sql(project, dsn)
+    except psycopg.Error as exc:
+        click.echo(f"error: PostgreSQL: {str(exc).strip()}", err=True)
+        sys.exit(1)
     sys.path.insert(0, str(project.root))  # custom operations import the project's own modules
     checked = 0
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from escodegen.diagnostics import Report, Span
@@ -29,8 +30,10 @@ def _path(text: str) -> FieldPath:
     return tuple(text.split("."))
 
 
-def parse_operation(entry: dict[str, Any], span: Span, report: Report) -> UpcastOp | None:
-    """Build an op from a one-key mapping the meta-schema has already accepted."""
+def parse_operation(entry: dict[str, Any], span: Span, report: Report,
+                    value_span: Callable[[str], Span] | None = None) -> UpcastOp | None:
+    """Build an op from a one-key mapping the meta-schema has already accepted;
+    `value_span(key)` is the position of one argument's value (custom's `sql`)."""
     (name, args), = entry.items()
     if name == "add":
         return Add(_path(args["field"]), args["value"], span=span)
@@ -54,8 +57,12 @@ def parse_operation(entry: dict[str, Any], span: Span, report: Report) -> Upcast
     if name == "move":
         return Move(_path(args["from"]), _path(args["to"]), span=span)
     if name == "custom":
-        sql = check_custom(args["python"], args["sql"], span, report)
+        sql_span = value_span("sql") if value_span is not None else span
+        checked = check_custom(args["python"], args["sql"], span, report, sql_span)
+        if checked is None:
+            return None
+        sql, user_functions = checked
         changes = tuple(_path(p) for p in args["changes"]) if "changes" in args else None
-        return None if sql is None else Custom(args["python"], sql, changes, span=span)
+        return Custom(args["python"], sql, changes, user_functions, sql_span, span=span)
     report.error("ES101", f"unknown upcast operation '{name}'", span)
     return None

@@ -19,7 +19,7 @@ only when its body is no more volatile than it, and inlining is what makes the u
 from __future__ import annotations
 
 from escodegen.model import FieldPath
-from escodegen.upcast.sqltext import literal, text_array
+from escodegen.sqltext import literal, text_array
 
 
 def get(data: str, path: FieldPath) -> str:

@@ -19,7 +19,7 @@ from escodegen.model.sqlnames import (
     upcast_step_function,
 )
 from escodegen.resources import template_environment
-from escodegen.upcast.sqltext import ident, literal, qualified
+from escodegen.sqltext import ident, install, literal
 
 
 @dataclass(frozen=True)
@@ -49,10 +49,10 @@ def _event_functions(event: Event, schema: str) -> EventFunctions:
         n = version.number
         body = "data"
         for index, op in enumerate(version.upcast, start=1):
-            name = qualified(schema, upcast_operation_function(event.name, n, index))
+            name = ident(schema, upcast_operation_function(event.name, n, index))
             operations.append(Function(name, f"v{n - 1} -> v{n}: {op.describe()}", op.sql("data")))
             body = f"{name}({body})"
-        steps.append(Function(qualified(schema, upcast_step_function(event.name, n)),
+        steps.append(Function(ident(schema, upcast_step_function(event.name, n)),
                               f"{event.name} v{n - 1} -> v{n}", body))
     branches = []
     for start in range(1, event.latest.number):
@@ -61,10 +61,12 @@ def _event_functions(event: Event, schema: str) -> EventFunctions:
             expression = f"{step.name}({expression})"
         branches.append((start, expression))
     return EventFunctions(event.name, literal(event.name), tuple(operations), tuple(steps),
-                          qualified(schema, upcast_function(event.name)), tuple(branches))
+                          ident(schema, upcast_function(event.name)), tuple(branches))
 
 
 def render(events: Sequence[Event], schema: str) -> str:
-    template = template_environment("upcast").get_template("upcasters.sql.j2")
+    environment = template_environment("upcast")
+    install(environment)
+    template = environment.get_template("upcasters.sql.j2")
     return template.render(events=[_event_functions(e, schema) for e in events],
-                           dispatcher=qualified(schema, "upcast"), schema=ident(schema))
+                           dispatcher=ident(schema, "upcast"), schema=ident(schema))

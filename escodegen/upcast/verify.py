@@ -23,14 +23,43 @@ from typing import Any
 
 import psycopg
 
+from escodegen.diagnostics import Report
 from escodegen.model import Event
 from escodegen.model.sqlnames import upcast_function
+from escodegen.sqltext import PIN_SEARCH_PATH, ident
 from escodegen.upcast import python_upcasters, sql_upcasters
-from escodegen.upcast.sqltext import ident, qualified
 
 TRICKY_TEXT = ("", " ", "  ", "Cher", "Jean Paul Sartre", " a  b ", "a b c d", "12.5", "-0",
                "007", "-12.50", "true", "false", "1", "1e5", "é ü ß", "日本 語", "a.b|c*d",
                "x''y", "back\\slash", "tab\there", "line\nbreak", "standard", "null")
+
+
+def volatile_custom_functions(dsn: str, events: Sequence[Event]) -> Report:
+    """ES316 for each custom operation calling a function of the user's own schema that the
+    database does not know as immutable (every overload of the name `provolatile = 'i'`), or
+    does not know at all: the check stage knows only the built-ins."""
+    from escodegen.upcast.operations.custom import Custom
+
+    report = Report()
+    ops = [op for e in events for v in e.versions for op in v.upcast
+           if isinstance(op, Custom) and op.user_functions]
+    if not ops:
+        return report
+    with psycopg.connect(dsn) as conn:
+        for op in ops:
+            for schema, name in op.user_functions:
+                row = conn.execute(
+                    "select pg_catalog.bool_and(p.provolatile operator(pg_catalog.=) 'i') "
+                    "from pg_catalog.pg_proc p join pg_catalog.pg_namespace n "
+                    "on n.oid operator(pg_catalog.=) p.pronamespace "
+                    "where n.nspname operator(pg_catalog.=) %s "
+                    "and p.proname operator(pg_catalog.=) %s", (schema, name)).fetchone()
+                if row is None or row[0] is not True:
+                    state = "does not exist" if row is None or row[0] is None else \
+                        "is not immutable"
+                    report.error("ES316", f"custom sql calls {schema}.{name}(), which "
+                                 f"{state} in this database", op.sql_span or op.span)
+    return report
 
 
 def _names(event: Event) -> list[str]:
@@ -166,6 +195,7 @@ class Upcasters:
                 psycopg.connect(dsn) as conn:
             module = load_module(python_upcasters(events), Path(folder))
             try:
+                conn.execute(PIN_SEARCH_PATH)  # as the generated file does before creating them
                 conn.execute(f"CREATE SCHEMA {ident(schema)}")
                 conn.execute(sql_upcasters(events, schema).encode())
                 yield cls(events, conn, module, schema)
@@ -180,7 +210,7 @@ class Upcasters:
     def sql(self, event: Event, version: int, payloads: Sequence[str]) -> list[str]:
         """Upcast several payloads (JSON texts) in one query; a payload on which PostgreSQL
         raises gives the text `ERROR: <message>`."""
-        function = qualified(self.schema, upcast_function(event.name))
+        function = ident(self.schema, upcast_function(event.name))
         query = (f"SELECT {function}(p.value, %s)::text FROM jsonb_array_elements(%s::jsonb) "
                  "WITH ORDINALITY AS p(value, n) ORDER BY p.n")
         try:

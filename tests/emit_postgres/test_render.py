@@ -31,15 +31,17 @@ def test_rendering_is_deterministic(shop_project: Project, shop_sql: dict[str, s
     assert render(shop_project) == shop_sql
 
 
-FUNCTION = re.compile(r"(/\*.*?\*/\s*)*create or replace function ", re.DOTALL | re.IGNORECASE)
+FUNCTION = re.compile(r"(/\*.*?\*/\s*)*(create or replace function |set search_path = )",
+                      re.DOTALL | re.IGNORECASE)
+BODY = re.compile(r"(\$esc[0-9]*\$)(.*)\1", re.DOTALL)
 
 
 def _sql_function_body(text: str) -> str | None:
-    """The $$-quoted body of a `language sql` function: plain SQL sqlglot can parse too."""
-    head, quoted, rest = text.partition("$$")
-    if not quoted or "language sql" not in head.lower():
+    """The dollar-quoted body of a `language sql` function: plain SQL sqlglot can parse too."""
+    quoted = BODY.search(text)
+    if quoted is None or "language sql" not in text[:quoted.start()].lower():
         return None
-    return rest.rpartition("$$")[0]
+    return quoted.group(2)
 
 
 def test_every_statement_parses_with_sqlglot(shop_sql: dict[str, str]) -> None:

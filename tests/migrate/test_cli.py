@@ -93,6 +93,8 @@ def test_the_written_files_applied_with_psql(store: str, shop_migration: EventsM
     assert expected
     with psycopg.connect(store, autocommit=True) as conn:
         cursor = conn.execute(dry_run.read_text())
+        assert cursor.statusmessage == "SET", "the file pins the search path first"
+        assert cursor.nextset()
         names = [d.name for d in cursor.description or ()]
         assert [dict(zip(names, row, strict=True)) for row in cursor.fetchall()] == expected
         assert conn.execute("select to_regclass('es.escodegen_migrations')").fetchone() == (None,)

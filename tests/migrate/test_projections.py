@@ -95,7 +95,7 @@ def test_columns_added_and_dropped_without_rewriting_the_table(pg_dsn: str, shop
                        "V0009__escodegen_order_summary.sql"]
     text = (migrations / written[1]).read_text()
     assert "set local lock_timeout = '5s';" in text
-    assert 'add column if not exists "lines" bigint not null default 0::bigint' in text
+    assert "add column if not exists \"lines\" bigint not null default '0'::bigint" in text
 
     with psycopg.connect(pg_dsn, autocommit=True) as conn:
         before = {t: file_node(conn, t) for t in ("order_summary", "customer_directory")}

@@ -43,10 +43,11 @@ def shout(data: dict[str, Any]) -> dict[str, Any]:
     return data
 '''
 
-AGREEING = "data || jsonb_build_object('marked', true)"
+AGREEING = "jsonb_set(data, '{marked}', 'true'::jsonb)"
 # Python's str.upper knows every alphabet; PostgreSQL's upper() under the C collation only ASCII.
 DISAGREEING = ("CASE WHEN jsonb_typeof(data -> 'text') = 'string' THEN jsonb_set(data, '{text}', "
-               "to_jsonb(upper((data ->> 'text') COLLATE \\\"C\\\"))) ELSE data END")
+               "jsonb_object(ARRAY['t'], ARRAY[upper((data ->> 'text') COLLATE \\\"C\\\")]) -> 't') "
+               "ELSE data END")
 
 
 def make_project(root: Path, function: str, sql: str) -> Path:
@@ -93,3 +94,25 @@ def test_an_unknown_event_or_a_zero_example_count_is_a_usage_error(tmp_path: Pat
     zero = CliRunner().invoke(cli, ["-C", str(root), "verify-upcasters", "--dsn", unused,
                                     "--examples", "0"])
     assert zero.exit_code == 2 and "--examples" in zero.stderr
+
+
+def test_a_function_of_the_users_schema_is_checked_in_the_database(tmp_path: Path,
+                                                                   pg_dsn: str) -> None:
+    """The check stage knows the built-ins only; with --dsn, pg_proc says whether the user's
+    own function is immutable (here it is volatile: it could change the database)."""
+    import psycopg
+
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        conn.execute("create schema mine")
+        conn.execute("create function mine.stamp(d jsonb) returns jsonb language sql volatile "
+                     "return d")
+        conn.execute("create function mine.same(d jsonb) returns jsonb language sql immutable "
+                     "return d")
+    volatile = run(make_project(tmp_path / "v", "mark", "mine.stamp(data)"), pg_dsn)
+    assert volatile[0] == 1 and "ES316" in volatile[2] and "mine.stamp()" in volatile[2]
+    assert "notes.yaml:10:" in volatile[2], "the position of the `sql:` value"
+    missing = run(make_project(tmp_path / "m", "mark", "mine.nothing(data)"), pg_dsn)
+    assert missing[0] == 1 and "does not exist" in missing[2]
+    immutable = run(make_project(tmp_path / "i", "mark",
+                                 "jsonb_set(mine.same(data), '{marked}', 'true'::jsonb)"), pg_dsn)
+    assert immutable[0] == 0, immutable[2]

@@ -20,6 +20,7 @@ import jinja2
 
 from escodegen.emit.postgres import FILE_HEADER
 from escodegen.resources import template_environment
+from escodegen.sqltext import install
 
 MIGRATION_ID = re.compile(r"[a-z][a-z0-9_]{0,29}")
 """A migration id names tables and functions (`events__<id>`), so it stays a short identifier."""
@@ -27,7 +28,9 @@ MIGRATION_ID = re.compile(r"[a-z][a-z0-9_]{0,29}")
 
 @cache
 def environment() -> jinja2.Environment:
-    return template_environment("migrate")
+    environment = template_environment("migrate")
+    install(environment)
+    return environment
 
 
 def template(name: str) -> jinja2.Template:

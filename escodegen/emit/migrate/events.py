@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 from escodegen.diagnostics import Report
 from escodegen.emit.migrate import FILE_HEADER, MIGRATION_ID, template
-from escodegen.emit.postgres.sqltext import ident, json_literal, literal
 from escodegen.model import Project
 from escodegen.model.sqlnames import upcast_function
+from escodegen.sqltext import ident, jsonb, literal
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ class EventsMigration:
     @property
     def lock_key(self) -> str:
         """The session advisory lock that lets one run of this migration go at a time."""
-        return f"hashtextextended({literal('escodegen migration ' + self.id)}, 0)"
+        return f"pg_catalog.hashtextextended({literal('escodegen migration ' + self.id)}, 0)"
 
     def definitions(self) -> str:
         """Creates (or replaces) the progress table and the run's functions; moves no data."""
@@ -84,7 +84,7 @@ class EventsMigration:
             guard=ident(self.guard_trigger),
             guard_name=literal(self.guard_trigger),
             index_suffix=literal("_" + hashlib.sha256(self.id.encode()).hexdigest()[:8]),
-            record=json_literal([{"migration": self.id}]),
+            record=jsonb([{"migration": self.id}]),
             plan=literal(json.dumps({"rewrites": {r.event: r.latest for r in self.rewrites}},
                                     sort_keys=True)),
             fn={step: self.function(step) for step in steps},
@@ -117,7 +117,7 @@ class EventsMigration:
     def _rewrites_sql(self) -> list[RewriteSql]:
         return [RewriteSql(r.event, literal(r.event), r.latest,
                            ident(self.schema, upcast_function(r.event)),
-                           tuple((version, json_literal(self._record(version, r.latest)))
+                           tuple((version, jsonb(self._record(version, r.latest)))
                                  for version in range(1, r.latest)))
                 for r in self.rewrites]
 

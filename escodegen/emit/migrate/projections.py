@@ -23,9 +23,10 @@ from typing import Any
 from escodegen.analyse.shapes import Contract, flatten, projection_schema
 from escodegen.emit.migrate import FILE_HEADER, template
 from escodegen.emit.postgres import render as render_postgres
-from escodegen.emit.postgres.sqltext import column_type, constant, ident
+from escodegen.emit.postgres.sqltext import column_type
 from escodegen.model import FieldType, Project, Projection
 from escodegen.model.sqlnames import ProjectionNames, column_name
+from escodegen.sqltext import ident, typed
 
 LOCK_TIMEOUT = "5s"
 VERSIONED = re.compile(r"^V(\d+)__")
@@ -84,7 +85,7 @@ def compare_projection(published: dict[str, Any], projection: Projection,
         before = old.get(name)
         if before is None:
             if column.required:
-                zero = constant(_ZERO[column.kind], column.sql_type)
+                zero = typed(_ZERO[column.kind], column.sql_type)
                 alters.append(f"add column if not exists {ident(column.name)} "
                               f"{column.sql_type} not null default {zero}")
                 notes.append(f"{name}: added; rows written before hold {zero} until a rebuild")

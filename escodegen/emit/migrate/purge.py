@@ -15,16 +15,10 @@ from typing import Any
 
 from escodegen.diagnostics import Report
 from escodegen.emit.migrate import FILE_HEADER, template
-from escodegen.emit.postgres.sqltext import (
-    column_type,
-    constant,
-    ident,
-    json_literal,
-    literal,
-    value,
-)
+from escodegen.emit.postgres.sqltext import column_type, value
 from escodegen.model import Field, FieldType, PayloadRef, Project, Projection
 from escodegen.model.sqlnames import ProjectionNames, column_name, upcast_function
+from escodegen.sqltext import ident, jsonb, literal, text_array, typed
 
 PURGED_TEXT = "[purged]"
 """What a required text field holds after a purge (an optional field becomes null)."""
@@ -101,7 +95,7 @@ class PurgePlan:
             events_statement=literal(_events_statement(self)),
             versions=self.versions,
             snapshots=self.snapshots, projections=self.projections,
-            fields=json_literal(list(self.fields)),
+            fields=jsonb(list(self.fields)),
             purge=self.function,
             purge_events=ident(self.schema, "escodegen_purge_events"),
         ).strip()
@@ -218,8 +212,8 @@ def _purged(source: str, paths: list[tuple[tuple[str, ...], Field]]) -> str:
     create_missing false never adds a field that was absent)."""
     expr = source
     for path, f in paths:
-        expr = (f"jsonb_set({expr}, {literal('{' + ','.join(path) + '}')}, "
-                f"{json_literal(_placeholder(f))}, false)")
+        expr = (f"jsonb_set({expr}, {text_array(path)}, "
+                f"{jsonb(_placeholder(f))}, false)")
     return expr
 
 
@@ -257,7 +251,7 @@ def _projection(project: Project, projection: Projection, schema: str,
                        "subject's rows", projection.span)
         return None
     sets = tuple(
-        (ident(column_name(c)), constant(None if not columns[c].required
+        (ident(column_name(c)), typed(None if not columns[c].required
                                          else _column_placeholder(columns[c].type), types[c]))
         for c in pii_columns)
     names = ProjectionNames.of(projection.name)

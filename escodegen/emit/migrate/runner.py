@@ -17,7 +17,7 @@ import psycopg
 
 from escodegen.emit.migrate.events import EventsMigration
 from escodegen.emit.migrate.purge import PurgePlan
-from escodegen.emit.postgres.sqltext import ident
+from escodegen.sqltext import PIN_SEARCH_PATH, ident
 
 APPLICATION_NAME = "escodegen-migrate"
 """The runner's sessions carry this name in pg_stat_activity."""
@@ -33,13 +33,24 @@ class Outcome:
 
 
 @contextmanager
+def _connect(dsn: str, autocommit: bool = True) -> Iterator[psycopg.Connection[Any]]:
+    """A session whose search path holds no schema a role could plant a function or operator
+    in: what the runner executes resolves built-ins in pg_catalog, whatever the role's path."""
+    with psycopg.connect(dsn, autocommit=autocommit, application_name=APPLICATION_NAME) as conn:
+        conn.execute(PIN_SEARCH_PATH)
+        if not autocommit:
+            conn.commit()  # the pin is the session's, not only the first transaction's
+        yield conn
+
+
+@contextmanager
 def no_progress(total: int) -> Iterator[Callable[[int], None]]:
     yield lambda n: None
 
 
 def dry_run(dsn: str, migration: EventsMigration) -> list[dict[str, Any]]:
     """Per event type and stored version: how many events would change, and an example."""
-    with psycopg.connect(dsn, autocommit=True, application_name=APPLICATION_NAME) as conn:
+    with _connect(dsn) as conn:
         cursor = conn.execute(migration.dry_run_query())
         names = [d.name for d in cursor.description or ()]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
@@ -47,10 +58,10 @@ def dry_run(dsn: str, migration: EventsMigration) -> list[dict[str, Any]]:
 
 def run(dsn: str, migration: EventsMigration, batch_size: int = 10000, swap: bool = True,
         progress: Progress = no_progress) -> Outcome:
-    with psycopg.connect(dsn, autocommit=True, application_name=APPLICATION_NAME) as conn:
+    with _connect(dsn) as conn:
         _stop_when_orphaned(conn)
         # One run at a time: a restart waits for a killed client's session to finish.
-        conn.execute(f"select pg_advisory_lock({migration.lock_key})")
+        conn.execute(f"select pg_catalog.pg_advisory_lock({migration.lock_key})")
         conn.execute(migration.definitions())
         _scalar(conn, f"select {migration.function('start')}()")
         total = _scalar(conn, f"""
@@ -74,14 +85,14 @@ def run(dsn: str, migration: EventsMigration, batch_size: int = 10000, swap: boo
 
 
 def verify(dsn: str, migration: EventsMigration) -> list[tuple[str, bool, str]]:
-    with psycopg.connect(dsn, autocommit=True, application_name=APPLICATION_NAME) as conn:
+    with _connect(dsn) as conn:
         rows = conn.execute(f"select * from {migration.function('verify')}()").fetchall()
         return [(str(name), bool(ok), str(detail)) for name, ok, detail in rows]
 
 
 def rollback(dsn: str, migration: EventsMigration) -> str:
-    with psycopg.connect(dsn, autocommit=True, application_name=APPLICATION_NAME) as conn:
-        conn.execute(f"select pg_advisory_lock({migration.lock_key})")
+    with _connect(dsn) as conn:
+        conn.execute(f"select pg_catalog.pg_advisory_lock({migration.lock_key})")
         conn.execute(migration.definitions())
         return str(_scalar(conn, f"select {migration.function('rollback')}()"))
 
@@ -110,7 +121,7 @@ def _scalar(conn: psycopg.Connection[Any], query: str, params: tuple[Any, ...] =
 
 def purge(dsn: str, plan: PurgePlan, subject: str) -> tuple[str, dict[str, Any]]:
     """Runs the purge in one transaction; the audit row's id and its counts."""
-    with psycopg.connect(dsn, application_name=APPLICATION_NAME) as conn:
+    with _connect(dsn, autocommit=False) as conn:
         conn.execute(plan.definitions())
         purge_id = _scalar(conn, f"select {plan.function}(%s)", (subject,))
         counts = _scalar(conn, f"select counts from {plan.audit_table} where purge_id = %s",

@@ -6,7 +6,6 @@ escodegen.emit owns the files. The SQL's contract is docs/postgres.md.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import cache
 
@@ -22,11 +21,11 @@ from escodegen.emit.postgres.projection import (
 )
 from escodegen.emit.postgres.roles import FILE as ROLES_FILE
 from escodegen.emit.postgres.roles import roles_sql
-from escodegen.emit.postgres.sqltext import ident, literal
 from escodegen.model import Project
 from escodegen.model.naming import snake
 from escodegen.model.sqlnames import RESERVED_COLUMNS, RESERVED_TABLES
 from escodegen.resources import template_environment
+from escodegen.sqltext import ident, install, jsonb, literal
 
 FILE_HEADER = f"-- {HEADER}"
 
@@ -69,7 +68,9 @@ def render(project: Project) -> dict[str, str]:
 
 @cache
 def _environment() -> jinja2.Environment:
-    return template_environment("postgres")
+    environment = template_environment("postgres")
+    install(environment)
+    return environment
 
 
 def _template(name: str) -> jinja2.Template:
@@ -82,14 +83,8 @@ def _registry_rows(project: Project) -> list[RegistryRow]:
         for version in event.versions:
             schema = event_version_schema(event, version)
             rows.append(RegistryRow(literal(event.name), version.number,
-                                    _jsonb(schema), literal(fingerprint(schema))))
+                                    jsonb(schema, sort_keys=True), literal(fingerprint(schema))))
     return rows
-
-
-def _jsonb(document: object) -> str:
-    """A jsonb literal of compact JSON with sorted keys, so the file is byte-stable."""
-    text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return f"{literal(text)}::jsonb"
 
 
 def _events(project: Project, schema: str) -> list[EventSource]:

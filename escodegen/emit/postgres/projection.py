@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from escodegen.emit.postgres.sqltext import BATCH, column_type, constant, ident, literal, value
+from escodegen.emit.postgres.sqltext import BATCH, column_type, value
 from escodegen.model import Assignment, Event, Increment, PayloadRef, Project, Projection
 from escodegen.model.sqlnames import (
     ProjectionNames,
@@ -17,6 +17,7 @@ from escodegen.model.sqlnames import (
     column_name,
     upcast_function,
 )
+from escodegen.sqltext import ident, literal, typed
 
 TARGET = "t"
 """Alias of the projection table in handler statements."""
@@ -188,21 +189,21 @@ def _handler(projection: Projection, event: str, action: str, sets: tuple[Assign
     insert_values = tuple(value(a.value, types[a.column]) for a in sets)
     conflict_sets = tuple(
         f"{col[a.column]} = coalesce({TARGET}.{col[a.column]}, 0) + "
-        f"{constant(a.value.amount, types[a.column])}"
+        f"{typed(a.value.amount, types[a.column])}"
         if isinstance(a.value, Increment)
         else f"{col[a.column]} = excluded.{col[a.column]}"
         for a in sets if a.column not in projection.key
     )
     update_sets = tuple(
         f"{col[a.column]} = coalesce({TARGET}.{col[a.column]}, 0) + "
-        f"{constant(a.value.amount, types[a.column])}"
+        f"{typed(a.value.amount, types[a.column])}"
         if isinstance(a.value, Increment)
         else f"{col[a.column]} = {value(a.value, types[a.column])}"
         for a in sets
     )
     ops = {
         col[a.column]: ColumnOp("a", f"null::{types[a.column]}",
-                                constant(a.value.amount, types[a.column]))
+                                typed(a.value.amount, types[a.column]))
         if isinstance(a.value, Increment)
         else ColumnOp("s", value(a.value, types[a.column]), f"null::{types[a.column]}")
         for a in sets if a.column not in projection.key

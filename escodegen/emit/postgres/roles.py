@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from escodegen.emit.postgres.sqltext import ident, literal
 from escodegen.model import Project
 from escodegen.model.sqlnames import (
     ProjectionNames,
@@ -18,6 +17,7 @@ from escodegen.model.sqlnames import (
     upcast_operation_function,
     upcast_step_function,
 )
+from escodegen.sqltext import ident, literal
 
 FILE = "005_roles.sql"
 """After every other file of the target (`004_projection_*`), whose objects it grants on."""

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from escodegen.model import FieldPath, FieldType
+from escodegen.sqltext import literal
 from escodegen.upcast import paths
 from escodegen.upcast.operations.base import Step, UpcastOp, indent, py_get, py_set
 from escodegen.upcast.shape import Shape, Slot
@@ -72,7 +73,7 @@ class Convert(UpcastOp):
         text = paths.get_text(data, self.field)
         kind = paths.type_of(data, self.field)
         numeral = (f"{kind} = 'string' AND length({text}) <= {NUMERAL_MAX_LENGTH} "
-                   f"AND {text} ~ '{NUMERAL}'")
+                   f"AND {text} ~ {literal(NUMERAL)}")
 
         def write(expression: str) -> str:
             return paths.set_(data, self.field, expression)

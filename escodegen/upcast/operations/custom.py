@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import keyword
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from escodegen.diagnostics import Report, Span
@@ -32,6 +32,10 @@ class Custom(UpcastOp):
     changes: tuple[FieldPath, ...] | None = None
     """The fields it declares it adds, removes or changes; None when undeclared (then `diff`
     cannot tell what it does to any field)."""
+    user_functions: tuple[tuple[str, str], ...] = ()
+    """(schema, name) of every schema-qualified function that is not a built-in: their
+    volatility is known only to a database (`volatile_user_functions`)."""
+    sql_span: Span | None = field(default=None, compare=False)
 
     def arguments(self) -> list[tuple[str, Any]]:
         args: list[tuple[str, Any]] = [("python", self.python_path)]
@@ -64,18 +68,28 @@ class Custom(UpcastOp):
         return f"({self.sql_expression})"
 
 
-def check_custom(python: str, sql: str, span: Span, report: Report) -> str | None:
-    """The SQL as it will be emitted, or None after reporting ES314."""
+def check_custom(python: str, sql: str, span: Span, report: Report,
+                 sql_span: Span | None = None) -> tuple[str, tuple[tuple[str, str], ...]] | None:
+    """The SQL as it will be emitted and the user functions it calls, or None after reporting
+    ES314 (not a path, not one expression) or ES316 (a function that is not immutable) at
+    `sql_span`, the position of the `sql:` value."""
     match = _PYTHON_PATH.fullmatch(python)
     names = re.split(r"[.:]", python)
     if match is None or any(keyword.iskeyword(name) for name in names):
         report.error("ES314", f"custom python {python!r} is not a path `package.module:function`",
                      span)
         return None
-    return _checked_sql(sql, span, report)
+    return _checked_sql(sql, sql_span or span, report)
 
 
-def _checked_sql(sql: str, span: Span, report: Report) -> str | None:
+_CONSTRUCTS = frozenset({"coalesce", "nullif", "greatest", "least", "cast", "case", "array",
+                         "row", "trim", "extract", "position", "substring", "overlay"})
+"""Call-shaped SQL syntax that is no function of pg_proc (or one of the immutable ones)."""
+_CALL = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\(")
+
+
+def _checked_sql(sql: str, span: Span, report: Report
+                 ) -> tuple[str, tuple[tuple[str, str], ...]] | None:
     import sqlglot
     from sqlglot import exp
     from sqlglot.errors import SqlglotError
@@ -90,10 +104,61 @@ def _checked_sql(sql: str, span: Span, report: Report) -> str | None:
         return None
     tree = statements[0]
     expression_kinds = (exp.Condition, exp.Func, exp.Paren, exp.Subquery)
-    statement_kinds = (exp.DDL, exp.DML, exp.Command, exp.Transaction, exp.Set)
-    if not isinstance(tree, expression_kinds) or any(
-            isinstance(node, statement_kinds) for node in tree.walk()):
-        report.error("ES314", f"custom sql must be a jsonb expression over `data`, "
-                     f"not a {type(tree).__name__} statement", span)
+    statement_kinds = (exp.DDL, exp.DML, exp.Command, exp.Transaction, exp.Set, exp.Query,
+                       exp.Subquery, exp.Table, exp.Operator, exp.Placeholder, exp.Parameter)
+    inner = next((node for node in tree.walk() if isinstance(node, statement_kinds)), None)
+    if not isinstance(tree, expression_kinds) or isinstance(tree, exp.Subquery) or inner:
+        kind = type(inner if inner is not None else tree).__name__
+        report.error("ES314", f"custom sql must be one jsonb expression over `data`, with no "
+                     f"{kind} in it (no statement, query, subquery, table or OPERATOR())", span)
         return None
-    return tree.sql(dialect="postgres")
+    calls = _function_calls(tree, span, report)
+    if calls is None:
+        return None
+    return tree.sql(dialect="postgres"), calls
+
+
+def _function_calls(tree: Any, span: Span, report: Report) -> tuple[tuple[str, str], ...] | None:
+    """The user functions the expression calls; None after an ES316 for a call of anything
+    else than an immutable built-in or a schema-qualified function."""
+    from sqlglot import exp
+
+    from escodegen.upcast.immutable_builtins import IMMUTABLE_BUILTINS
+
+    refused: list[str] = []
+    user: dict[tuple[str, str], None] = {}
+    for node in tree.walk():
+        if isinstance(node, exp.DataType) and node.this == exp.DataType.Type.USERDEFINED:
+            refused.append(f"a cast to the type {node.sql(dialect='postgres')}")
+            continue
+        if not isinstance(node, exp.Func):
+            continue
+        if isinstance(node.parent, exp.Dot) and node.parent.expression is node:
+            schema = node.parent.this.name
+            if schema.lower() == "pg_catalog" and node.name.lower() in IMMUTABLE_BUILTINS:
+                continue
+            if schema.lower() in ("pg_catalog", "information_schema", "pg_temp"):
+                refused.append(f"{schema}.{node.name}()")
+            else:
+                user[(schema, node.name)] = None
+            continue
+        if isinstance(node, exp.Anonymous):
+            name = node.name
+        else:
+            rendered = _CALL.match(node.sql(dialect="postgres"))
+            if rendered is None:
+                # operator or keyword syntax; the keywords that are functions are not immutable
+                if isinstance(node, (exp.CurrentTimestamp, exp.CurrentDate, exp.CurrentTime,
+                                     exp.CurrentUser)):
+                    refused.append(node.sql(dialect="postgres"))
+                continue
+            name = rendered.group(1)
+        if name.lower() not in IMMUTABLE_BUILTINS and name.lower() not in _CONSTRUCTS:
+            refused.append(f"{name}()")
+    if refused:
+        report.error("ES316", f"custom sql calls {', '.join(dict.fromkeys(refused))}: an "
+                     "upcaster is IMMUTABLE, so it may call only immutable built-in functions "
+                     "and functions of your own schema (checked against the database when "
+                     "a --dsn is given)", span)
+        return None
+    return tuple(user)

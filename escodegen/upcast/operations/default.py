@@ -6,10 +6,10 @@ from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 from escodegen.model import FieldPath
+from escodegen.sqltext import jsonb
 from escodegen.upcast import paths
 from escodegen.upcast.operations.base import Step, UpcastOp, indent, py_get, py_set
 from escodegen.upcast.shape import Literal, PathError, Shape, Slot
-from escodegen.upcast.sqltext import jsonb
 from escodegen.upcast.values import python_literal
 
 

@@ -13,10 +13,10 @@ from typing import Any, ClassVar
 
 from escodegen.model import FieldPath, FieldType
 from escodegen.pytext import py_str
+from escodegen.sqltext import jsonb, literal
 from escodegen.upcast import paths
 from escodegen.upcast.operations.base import Step, UpcastOp, indent, py_get, py_set
 from escodegen.upcast.shape import Literal, Shape, Slot
-from escodegen.upcast.sqltext import jsonb, literal
 from escodegen.upcast.values import python_literal
 
 

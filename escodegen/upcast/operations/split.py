@@ -14,10 +14,10 @@ from typing import Any, ClassVar
 
 from escodegen.model import FieldPath, FieldType
 from escodegen.pytext import py_str
+from escodegen.sqltext import literal
 from escodegen.upcast import paths
 from escodegen.upcast.operations.base import Step, UpcastOp, indent, py_delete, py_get, py_set
 from escodegen.upcast.shape import Shape, Slot
-from escodegen.upcast.sqltext import literal
 
 
 @dataclass(frozen=True)

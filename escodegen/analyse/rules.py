@@ -133,7 +133,7 @@ _QUANTITY_TEXT = _QUANTITY_V1.replace("quantity: integer", "quantity: string")
 _CUSTOM_QUANTITY = """\
       2:
         upcast:
-          - custom: {python: "shop.upcasters:parse_quantity", sql: "shop_parse_quantity(data)"}
+          - custom: {python: "shop.upcasters:parse_quantity", sql: "shop.parse_quantity(data)"}
         fields: {orderId: uuid, quantity: integer}
 """
 _PRICE_V1 = """\

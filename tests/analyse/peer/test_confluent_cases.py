@@ -9,6 +9,7 @@ version. Where escodegen's verdict differs from Confluent's, the data says why.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from escodegen.analyse.rules import RULES
 from escodegen.cli import cli
 from tests.analyse.helpers import write_project
 
@@ -26,8 +28,19 @@ CASES: list[dict[str, Any]] = SUITE["cases"]
 NOT_EXPRESSIBLE: list[dict[str, Any]] = SUITE["not_expressible"]
 PEER_FILES = {"diff-schema-examples.json": 104, "diff-combined-schema-examples.json": 28}
 """The peer's two files and how many cases each holds (at the commit named in the data)."""
-LACKS = {"constraints", "unions", "maps", "tuples", "dependencies", "closed-objects",
-         "intersections", "named-types", "schema-metadata", "negation"}
+LACKS = {
+    "constraints": "constraints",
+    "unions": "unions",
+    "maps": "maps",
+    "tuples": "tuples",
+    "dependencies": "`dependencies`",
+    "closed-objects": "closed objects",
+    "intersections": "`allOf` intersections",
+    "named-types": "named types",
+    "schema-metadata": "schema `$id`/`title`",
+    "negation": "`not`",
+}
+"""What the language lacks for a case it cannot express, as docs/compatibility.md names it."""
 MODES = ("new_version", "in_place")
 
 
@@ -41,18 +54,23 @@ def diff_verdict(tmp: Path, base: str, head: str) -> dict[str, Any]:
     validation error it carries, `ESD001:ES313`) and its exit status."""
     write_project(tmp / "base", base)
     write_project(tmp / "head", head)
-    result = CliRunner().invoke(cli, ["-C", str(tmp / "head"), "diff", "--against",
-                                      str(tmp / "base"), "--format", "json"],
-                                catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli,
+        ["-C", str(tmp / "head"), "diff", "--against", str(tmp / "base"), "--format", "json"],
+        catch_exceptions=False,
+    )
     assert result.exit_code in (0, 1), result.output
     findings = json.loads(result.output)["findings"]
-    rules = {f["rule"] + (":" + f["message"].split()[0] if f["rule"] == "ESD001" else "")
-             for f in findings}
+    rules = {
+        f["rule"] + (":" + f["message"].split()[0] if f["rule"] == "ESD001" else "")
+        for f in findings
+    }
     return {"rules": sorted(rules), "exit": result.exit_code}
 
 
-def run(case: dict[str, Any], mode: str, tmp: Path, head: dict[str, Any] | None = None
-        ) -> dict[str, Any]:
+def run(
+    case: dict[str, Any], mode: str, tmp: Path, head: dict[str, Any] | None = None
+) -> dict[str, Any]:
     head = head or case["head"]
     if mode == "in_place":
         return diff_verdict(tmp, declarations(case["base"]), declarations(head))
@@ -101,3 +119,27 @@ def test_every_peer_case_is_ported_or_listed_with_what_the_language_lacks() -> N
         assert case["lacks"] in LACKS and case["reason"].strip(), case["case"]
     for case in [*CASES, *NOT_EXPRESSIBLE]:
         assert case["description"] and isinstance(case["confluent"]["compatible"], bool)
+
+
+COMPATIBILITY = Path(__file__).resolve().parents[3] / "docs" / "compatibility.md"
+
+
+def test_the_compatibility_page_states_the_suite_as_it_is() -> None:
+    text = " ".join(COMPATIBILITY.read_text(encoding="utf-8").split())
+    agree = sum((c["new_version"]["exit"] == 0) == c["confluent"]["compatible"] for c in CASES)
+    total = sum(PEER_FILES.values())
+    assert (
+        f"Of Confluent's {total} cases, {len(CASES)} can be written in the language. As a new "
+        f"version, escodegen agrees with Confluent on {agree} and differs on purpose on "
+        f"{len(CASES) - agree}:"
+    ) in text
+    assert f"The other {len(NOT_EXPRESSIBLE)} are listed" in text
+    for lacks, n in Counter(c["lacks"] for c in NOT_EXPRESSIBLE).items():
+        assert re.search(rf"{re.escape(LACKS[lacks])} \({n}\b", text), lacks
+
+
+def test_the_compatibility_page_places_every_diff_rule() -> None:
+    text = COMPATIBILITY.read_text(encoding="utf-8")
+    for rule in RULES:
+        assert f"[{rule.id}](rules/{rule.id}.md)" in text, rule.id
+        assert (COMPATIBILITY.parent / "rules" / f"{rule.id}.md").is_file()

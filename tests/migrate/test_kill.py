@@ -156,7 +156,10 @@ def test_a_killed_run_resumes_and_ends_as_an_uninterrupted_one(
     hits: list[str] = []
     r = random.Random(2024)
     kinds = ["runner process", "psql", "backend"]
-    for run in range(RUNS):
+    # Where a kill lands depends on timing: on a loaded machine fewer land mid-copy, so the
+    # runs go on (at most three times as many) until enough have.
+    run = 0
+    while run < RUNS or (hits.count("copying") < RUNS // 4 and run < 3 * RUNS):
         database, dsn = clone(pg_server, store, f"kill{run}")
         try:
             for _ in range(r.randint(1, 3)):
@@ -173,5 +176,6 @@ def test_a_killed_run_resumes_and_ends_as_an_uninterrupted_one(
             assert state(dsn, shop_migration) == expected, f"run {run} differs"
         finally:
             database.__exit__(None, None, None)
+        run += 1
     # the kills did hit runs part-way, not only before or after them
-    assert hits.count("copying") >= len(hits) // 4, hits
+    assert hits.count("copying") >= RUNS // 4, hits

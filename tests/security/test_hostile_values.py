@@ -23,7 +23,14 @@ from escodegen.sqltext import ident
 from escodegen.upcast import python_upcasters
 from escodegen.upcast.verify import load_module
 from tests.postgres import fresh_database
-from tests.security.hostile import SLOTS, Hostile, apply_file, build_and_apply, write_project
+from tests.security.hostile import (
+    META_KEY,
+    SLOTS,
+    Hostile,
+    apply_file,
+    build_and_apply,
+    write_project,
+)
 
 PIECES = ("$$", "$x$", "$esc$", "$esc1$", "$e", "sc$", "$", "'", "''", "\\", "\\'", "E'", '"',
           "*/", "/*", "--", "\n", "\r\n", "\t", ";", "%", "%1$s", "%I", ":v", ":'v'", "\\gexec",
@@ -59,7 +66,7 @@ def _events(h: Hostile) -> tuple[dict[str, Any], list[tuple[str, list[dict[str, 
           "parts": "l" + h["split_separator"] + "r", "kind": h["enum_other"]}
     return v1, [
         ("Thing-1", [{"event_type": "ThingHappened", "event_version": 1, "data": v1,
-                      "metadata": {h["meta_key"]: h["upsert"]}}]),
+                      "metadata": {META_KEY: h["upsert"]}}]),
         ("Thing-1", [{"event_type": "ThingRenamed", "event_version": 1,
                       "data": {"thingId": h["where"]}}]),
     ]

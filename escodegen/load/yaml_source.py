@@ -17,6 +17,7 @@ long for Python's int-to-text conversion (ES010), and tags other than `!!str`, `
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 import sys
@@ -59,6 +60,8 @@ class Document:
     data: Any
     spans: dict[JsonPath, Span] = field(default_factory=dict)
     key_spans: dict[JsonPath, Span] = field(default_factory=dict)
+    sha256: str = ""
+    """The SHA-256 (hex) of the file's bytes as read: what a cached model is checked against."""
 
     def span(self, path: JsonPath) -> Span:
         """The position of the value at `path`, or of its nearest located ancestor."""
@@ -356,4 +359,7 @@ def load_yaml_file(path: Path, display: str, report: Report) -> Document | None:
         line = raw[: exc.start].count(b"\n") + 1
         report.error("ES004", f"{display} is not valid UTF-8 (byte {exc.start})", Span(display, line, 1))
         return None
-    return load_yaml_text(text, display, path, report)
+    doc = load_yaml_text(text, display, path, report)
+    if doc is not None:
+        doc.sha256 = hashlib.sha256(raw).hexdigest()
+    return doc

@@ -276,69 +276,28 @@ def _git(cwd: Path, *args: str, stdin: bytes | None = None) -> bytes:
 # -- the compiled base, cached -------------------------------------------------------------------
 #
 # Compiling the base is half of a diff's time, and the base (origin/main) changes far less
-# often than the work tree. A valid base model is kept in the user's cache folder under a key
-# made of the git object ids of the files it was compiled from (`Baseline.key`), escodegen's
-# version and Python's: the same key means the same input to the same compiler. An entry
-# carries a SHA-256 of its body and the key it was stored under; anything that does not check
-# out (truncated, edited, another key, unreadable) is ignored and the base compiled again.
+# often than the work tree. A valid base model is kept in the user's cache folder
+# (escodegen.check.cache) under a key made of the git object ids of the files it was compiled
+# from (`Baseline.key`) and the compiler's signature: the same key means the same input to the
+# same compiler.
 
-_MAGIC = b"escodegen-base-model 1\n"
-
-
-def cache_folder() -> Path:
-    """`$XDG_CACHE_HOME/escodegen` or the platform's user cache folder for escodegen."""
-    from platformdirs import user_cache_dir
-
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return Path(xdg) / "escodegen" if xdg else Path(user_cache_dir("escodegen"))
-
-
-def _entry_key(baseline: Baseline) -> str | None:
-    import sys
-
-    from escodegen import __version__
-
-    if baseline.key is None:
-        return None
-    text = f"{__version__}\0{sys.version}\0{baseline.key}"
-    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
+_BASE = "base-models"
 
 
 def cached_model(baseline: Baseline) -> Project | None:
     """The base's compiled model from the cache, or None (absent, or not to be trusted)."""
-    import pickle
-
+    from escodegen.check.cache import entry_key, read_entry
     from escodegen.model import Project
 
-    key = _entry_key(baseline)
-    if key is None:
+    if baseline.key is None:
         return None
-    try:
-        data = (cache_folder() / "base-models" / key).read_bytes()
-        header, digest, body = data[:len(_MAGIC)], data[len(_MAGIC):len(_MAGIC) + 32], \
-            data[len(_MAGIC) + 32:]
-        if header != _MAGIC or hashlib.sha256(body).digest() != digest:
-            return None
-        stored_key, model = pickle.loads(body)
-    except Exception:  # noqa: BLE001 (any unreadable entry is only a cache miss)
-        return None
-    return model if stored_key == key and isinstance(model, Project) else None
+    model = read_entry(_BASE, entry_key(baseline.key))
+    return model if isinstance(model, Project) else None
 
 
 def store_model(baseline: Baseline, model: Project) -> None:
     """Keep a valid base model for the next run; a cache that cannot be written is skipped."""
-    import pickle
-    import tempfile
+    from escodegen.check.cache import entry_key, write_entry
 
-    key = _entry_key(baseline)
-    if key is None:
-        return
-    folder = cache_folder() / "base-models"
-    try:
-        body = pickle.dumps((key, model), protocol=pickle.HIGHEST_PROTOCOL)
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=folder, delete=False) as handle:
-            handle.write(_MAGIC + hashlib.sha256(body).digest() + body)
-        os.replace(handle.name, folder / key)  # atomic: a reader never sees half an entry
-    except (OSError, pickle.PicklingError):
-        return
+    if baseline.key is not None:
+        write_entry(_BASE, entry_key(baseline.key), model)

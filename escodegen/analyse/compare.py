@@ -15,7 +15,7 @@ from typing import Any
 
 from escodegen.analyse.consumers import event_consumers, readers_in
 from escodegen.analyse.findings import Finding
-from escodegen.analyse.schema import default_json, event_version_schema, fingerprint
+from escodegen.analyse.schema import default_json, event_version_schema, same_shape
 from escodegen.analyse.shapes import (
     Contract,
     Shape,
@@ -105,7 +105,7 @@ class _Context:
                                   consumers=event_consumers(self.head, name))
                     continue
                 schema = published[number]
-                if fingerprint(schema) != fingerprint(self.schema(event, number)):
+                if not same_shape(schema, self.schema(event, number)):
                     yield from self._in_place(event, number, schema)
             yield from self._owner_changed(event)
             last = max(published)
@@ -215,7 +215,7 @@ class _Context:
             schema = state_schema(aggregate)
             path = f"aggregate.{name}.state"
             if version in published:
-                if fingerprint(published[version]) == fingerprint(schema):
+                if same_shape(published[version], schema):
                     continue
                 before, after = flatten(published[version]), flatten(schema)
                 if _without_pii(before) == _without_pii(after):

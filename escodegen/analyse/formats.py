@@ -19,7 +19,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from xml.etree import ElementTree
 
 from escodegen import __version__
 from escodegen.analyse.findings import Finding, UnusedIgnore, ordered, reaches, severity_rank
@@ -282,6 +281,8 @@ def _github(outcome: Outcome) -> str:
 def _junit(outcome: Outcome) -> str:
     """XML 1.0 cannot hold most control characters even as references: declared text is
     `escape`d; ElementTree escapes the markup characters."""
+    from xml.etree import ElementTree  # only this format needs it
+
     findings = ordered(outcome.findings)
     failures = sum(1 for f in findings if reaches(f, outcome.fail_on))
     failures += len(outcome.unused) if outcome.unused_fail else 0

@@ -17,8 +17,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-
 from escodegen.diagnostics import Report, Span
 from escodegen.resources import schema_path
 
@@ -75,7 +73,10 @@ def strict_loads(text: str) -> Any:
 
 @cache
 def shape_validator(name: str) -> Any:
-    """The validator of schemas/<name> (the registry's index and log formats)."""
+    """The validator of schemas/<name> (the registry's index and log formats); imported only
+    to explain a refusal, as the direct checks (`SHAPES`) decide."""
+    import jsonschema
+
     schema = json.loads(schema_path(name).read_text(encoding="utf-8"))
     return jsonschema.validators.validator_for(schema)(schema)
 

@@ -25,10 +25,13 @@ import datetime as _dt
 import decimal as _decimal
 import hashlib
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from escodegen.model import Event, EventVersion, Field, FieldType
 from escodegen.model.naming import pascal, version_class
+
+T = TypeVar("T")
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 DECIMAL_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
@@ -53,9 +56,38 @@ _SUBSCHEMA_LISTS = frozenset({"anyOf", "oneOf", "allOf", "prefixItems"})
 _SUBSCHEMA_MAPS = frozenset({"properties", "$defs", "patternProperties"})
 
 
+_SHARED: dict[tuple[int, int], tuple[Event, EventVersion, dict[str, Any]]] = {}
+"""The schemas made so far, by (id of the event, id of the version), holding both so that
+neither id is reused while its entry lives."""
+_SHARED_LIMIT = 50_000
+_SHARED_IDS: set[int] = set()
+"""The ids of the schemas in `_SHARED` (alive while their entry is)."""
+_DERIVED: dict[tuple[int, str], Any] = {}
+"""What `derived` computed from shared schemas, by (the schema's id, what)."""
+
+
 def event_version_schema(event: Event, version: EventVersion | int) -> dict[str, Any]:
-    """The canonical JSON Schema of one version of `event`, keys in declaration order."""
+    """The canonical JSON Schema of one version of `event`, keys in declaration order.
+
+    Made once per version and shared by every caller (the model is immutable, and a command
+    asks for the same version's schema many times: compare, history, the catalog's pages):
+    never modify the result; copy it first."""
     ev = event.version(version) if isinstance(version, int) else version
+    key = (id(event), id(ev))
+    held = _SHARED.get(key)
+    if held is not None and held[0] is event and held[1] is ev:
+        return held[2]
+    schema = _event_version_schema(event, ev)
+    if len(_SHARED) >= _SHARED_LIMIT:
+        _SHARED.clear()
+        _SHARED_IDS.clear()
+        _DERIVED.clear()
+    _SHARED[key] = (event, ev, schema)
+    _SHARED_IDS.add(id(schema))
+    return schema
+
+
+def _event_version_schema(event: Event, ev: EventVersion) -> dict[str, Any]:
     schema: dict[str, Any] = {
         "$schema": DRAFT,
         "title": version_class(event.name, ev.number, event.latest.number),
@@ -156,7 +188,35 @@ def shape(schema: Any) -> Any:
     return result
 
 
+def derived(schema: dict[str, Any], what: str, compute: Callable[[dict[str, Any]], T]) -> T:
+    """`compute(schema)`, taken once for each shared schema (`event_version_schema`), under the
+    name `what`; a result that is mutable is shared too: copy it before changing it."""
+    if id(schema) not in _SHARED_IDS:
+        return compute(schema)
+    key = (id(schema), what)
+    if key not in _DERIVED:
+        _DERIVED[key] = compute(schema)
+    result: T = _DERIVED[key]
+    return result
+
+
 def fingerprint(schema: dict[str, Any]) -> str:
     """Content id of a schema's shape: `sha256:<hex>`; same shape, same id."""
-    digest = hashlib.sha256(canonical_json(shape(schema)).encode("utf-8")).hexdigest()
-    return f"sha256:{digest}"
+    return derived(schema, "fingerprint", _fingerprint)
+
+
+def _fingerprint(schema: dict[str, Any]) -> str:
+    return f"sha256:{hashlib.sha256(canonical_json(shape(schema)).encode('utf-8')).hexdigest()}"
+
+
+def same_shape(first: dict[str, Any], second: dict[str, Any]) -> bool:
+    """Do the two schemas have the same fingerprint? Decided without taking it: the compact
+    form below is the canonical text without its indentation, so one is equal exactly when the
+    other is, and json writes it in C (`indent` makes it fall back to Python, ten times slower:
+    most of a `check` on 200 events went into fingerprints taken only to compare them)."""
+    return _compact(shape(first)) == _compact(shape(second))
+
+
+def _compact(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      allow_nan=False)

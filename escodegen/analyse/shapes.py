@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from escodegen.analyse.schema import event_version_schema, fields_schema
+from escodegen.analyse.schema import derived, event_version_schema, fields_schema
 from escodegen.model import Aggregate, Field, Project, Projection
 from escodegen.model.naming import pascal
 
@@ -93,6 +93,10 @@ def contract_of(project: Project, label: str) -> Contract:
 def flatten(schema: dict[str, Any]) -> dict[str, Shape]:
     """Every field path of an object schema: `a`, `a.b` for nested objects, `a[].b` for objects
     inside arrays; parents come before their children."""
+    return dict(derived(schema, "flatten", _flatten))
+
+
+def _flatten(schema: dict[str, Any]) -> dict[str, Shape]:
     result: dict[str, Shape] = {}
     _flatten_object(schema, "", result)
     return result

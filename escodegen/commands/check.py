@@ -74,7 +74,7 @@ def check(ctx: click.Context, fmt: str, fail_on: str, output: Path | None) -> No
     from escodegen.check import compile_project
 
     project_file = existing_project_file(ctx)
-    project, report = compile_project(project_file)
+    project, report = compile_project(project_file, cached=True)
     unused = []
     if project is None or report.has_errors:
         findings = invalid_findings(report)

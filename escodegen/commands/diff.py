@@ -35,7 +35,7 @@ def diff(ctx: click.Context, against: str, fmt: str, fail_on: str, output: Path 
 
     project_file = existing_project_file(ctx)
     base = base_project(ctx, project_file, against)
-    head, report = compile_project(project_file)
+    head, report = compile_project(project_file, cached=True)
     unused = []
     if head is None or report.has_errors:
         findings = invalid_findings(report)

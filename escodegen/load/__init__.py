@@ -8,10 +8,13 @@ from __future__ import annotations
 import glob
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from escodegen.diagnostics import Report, Span
-from escodegen.load.yaml_source import Document, JsonPath, load_yaml_file
 from escodegen.printable import first_unsafe
+
+if TYPE_CHECKING:
+    from escodegen.load.yaml_source import Document, JsonPath
 
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -66,6 +69,8 @@ def display_path(root: Path, path: Path) -> str:
 
 def load_project(project_file: Path, report: Report) -> LoadedProject | None:
     """Read escodegen.yaml and the declaration files its `sources` name."""
+    from escodegen.load.yaml_source import load_yaml_file  # PyYAML: not on a cached run
+
     project_file = project_file.absolute()
     root = project_file.parent
     if not project_file.is_file():

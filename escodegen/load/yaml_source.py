@@ -17,6 +17,7 @@ long for Python's int-to-text conversion (ES010), and tags other than `!!str`, `
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 import sys
@@ -59,6 +60,8 @@ class Document:
     data: Any
     spans: dict[JsonPath, Span] = field(default_factory=dict)
     key_spans: dict[JsonPath, Span] = field(default_factory=dict)
+    sha256: str = ""
+    """The SHA-256 (hex) of the file's bytes as read: what a cached model is checked against."""
 
     def span(self, path: JsonPath) -> Span:
         """The position of the value at `path`, or of its nearest located ancestor."""
@@ -88,9 +91,16 @@ class BadNumber(ValueError):
     """A plain scalar that is a number JSON cannot hold; the message says why."""
 
 
+_NOT_PLAIN_TEXT = frozenset("~nNtTfF+-.0123456789")
+"""The first characters of every plain scalar that is not a string (null, a boolean, a
+number, .inf, .nan): any other plain scalar (most of a declaration) is its own text."""
+
+
 def resolve_scalar(text: str) -> Any:
     """A plain (unquoted) scalar under the YAML 1.2 core schema; BadNumber for a number that
     is not finite or too long."""
+    if text and text[0] not in _NOT_PLAIN_TEXT:
+        return text
     if _NULL.fullmatch(text):
         return None
     if text in _BOOL:
@@ -117,12 +127,15 @@ def resolve_scalar(text: str) -> Any:
     return text
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _bad_text(text: str) -> str | None:
     """Why `text` cannot be declared: JSON, PostgreSQL text and UTF-8 files hold neither NUL
     nor a lone surrogate (which YAML's \\0 and \\ud800 escapes produce)."""
     if "\x00" in text:
         return "NUL (\\0) is not allowed in text"
-    if any("\ud800" <= c <= "\udfff" for c in text):
+    if not text.isascii() and _SURROGATE.search(text):
         return "a lone surrogate (\\ud800-\\udfff) is not allowed in text"
     return None
 
@@ -134,10 +147,11 @@ def _span(display: str, mark: Any) -> Span:
 class _Frame:
     """A mapping or sequence under construction."""
 
-    __slots__ = ("anchor", "key", "key_span", "path", "size", "value")
+    __slots__ = ("anchor", "is_map", "key", "key_span", "path", "size", "value")
 
     def __init__(self, value: Any, path: JsonPath, anchor: str | None) -> None:
         self.value = value
+        self.is_map = isinstance(value, dict)
         self.path = path
         self.key: str | None = None
         self.key_span: Span | None = None
@@ -169,20 +183,40 @@ def load_yaml_text(text: str, display: str, path: Path, report: Report) -> Docum
     return None
 
 
+_SCALAR, _ALIAS = yaml.ScalarEvent, yaml.AliasEvent
+_STARTS = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+_ENDS = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+_SKIPPED = (yaml.StreamStartEvent, yaml.DocumentEndEvent)
+
+
 def _build(parser: Any, doc: Document, report: Report) -> Document | None:
+    """The tree of `doc` from the parser's events.
+
+    This loop runs for every node of every declaration file on every command, so it dispatches
+    on the event's exact class (the most frequent, a scalar, first) and keeps the innermost
+    open container in `top` rather than looking it up."""
     stack: list[_Frame] = []
+    top: _Frame | None = None
     anchors: dict[str, tuple[Any, int]] = {}
     pending: set[str] = set()
     total = 0
     documents = 0
     root: Any = None
     display = doc.display
+    spans = doc.spans
+    key_spans = doc.key_spans
     refused = False  # a value was refused: keep reading to report every one, return None
 
     def refuse(code: str, message: str, where: Span) -> None:
         nonlocal refused
         refused = True
         report.error(code, message, where)
+
+    def tag_refused(event: Any, start: Span) -> None:
+        tag = event.tag
+        if tag is not None and tag not in _TAGS:
+            shown = tag.replace("tag:yaml.org,2002:", "!!")
+            refuse("ES008", f"the YAML tag {shown} is not supported; remove it", start)
 
     def attach(value: Any, size: int, anchor: str | None) -> None:
         """Place a finished value into its parent."""
@@ -194,51 +228,92 @@ def _build(parser: Any, doc: Document, report: Report) -> Document | None:
             )
         if anchor is not None:
             anchors[anchor] = (value, size)
-        if not stack:
+        if top is None:
             root = value
             return
-        parent = stack[-1]
-        parent.size += size
-        if isinstance(parent.value, list):
-            parent.value.append(value)
+        top.size += size
+        if not top.is_map:
+            top.value.append(value)
             return
-        key, parent.key = parent.key, None  # keys are never containers: rejected at their start
+        key, top.key = top.key, None  # keys are never containers: rejected at their start
         assert key is not None
-        if key in parent.value:
-            first = doc.key_spans.get((*parent.path, key))
+        if key in top.value:
+            first = key_spans.get((*top.path, key))
             where = f" (first at line {first.line})" if first else ""
-            report.error("ES002", f"duplicate key '{key}'{where}", parent.key_span)
-        parent.value[key] = value
+            report.error("ES002", f"duplicate key '{key}'{where}", top.key_span)
+        top.value[key] = value
 
     def child_path() -> JsonPath:
-        if not stack:
+        if top is None:
             return ()
-        parent = stack[-1]
-        if isinstance(parent.value, list):
-            return (*parent.path, len(parent.value))
-        return (*parent.path, parent.key) if parent.key is not None else parent.path
+        if not top.is_map:
+            return (*top.path, len(top.value))
+        return (*top.path, top.key) if top.key is not None else top.path
 
+    get_event = parser.get_event
     while True:
-        event = parser.get_event()
-        if event is None:
-            break
-        if isinstance(event, yaml.StreamEndEvent):
-            break
-        if isinstance(event, (yaml.StreamStartEvent, yaml.DocumentEndEvent)):
+        event = get_event()
+        kind = type(event)
+        if kind is _SCALAR:
+            mark = event.start_mark
+            start = Span(display, mark.line + 1, mark.column + 1)
+            if event.tag is not None:
+                tag_refused(event, start)
+            value = event.value
+            if "\x00" in value or not value.isascii():
+                problem = _bad_text(value)
+                if problem:
+                    refuse("ES009", problem, start)
+            if top is not None and top.is_map and top.key is None:
+                top.key = value
+                top.key_span = start
+                if event.anchor is not None:
+                    anchors[event.anchor] = (value, 1)
+                key_spans.setdefault((*top.path, str(value)), start)
+                continue
+            if event.implicit[0] and not event.style:  # plain (libyaml: '' for plain style)
+                try:
+                    value = resolve_scalar(value)
+                except BadNumber as exc:
+                    refuse("ES010", str(exc), start)
+            spans[child_path()] = start
+            attach(value, 1, event.anchor)
             continue
-        if isinstance(event, yaml.DocumentStartEvent):
-            documents += 1
-            if documents > 1:
-                report.error("ES008", "a file holds one YAML document; remove the `---`",
-                             _span(display, event.start_mark))
+        if kind in _STARTS:
+            start = _span(display, event.start_mark)
+            tag_refused(event, start)
+            if top is not None and top.is_map and top.key is None:
+                report.error("ES008", "a mapping key must be a plain scalar", start)
                 return None
+            if len(stack) >= MAX_DEPTH:
+                raise _TooLarge(f"nesting deeper than {MAX_DEPTH} levels")
+            path = child_path()
+            spans[path] = start
+            container: Any = {} if kind is yaml.MappingStartEvent else []
+            if event.anchor is not None:
+                pending.add(event.anchor)
+            top = _Frame(container, path, event.anchor)
+            stack.append(top)
+            continue
+        if kind in _ENDS:
+            frame = stack.pop()
+            top = stack[-1] if stack else None
+            if frame.anchor is not None:
+                pending.discard(frame.anchor)
+            attach(frame.value, frame.size, frame.anchor)
+            continue
+        if event is None or kind is yaml.StreamEndEvent:
+            break
+        if kind in _SKIPPED:
             continue
         start = _span(display, event.start_mark)
-        tag = getattr(event, "tag", None)
-        if tag is not None and tag not in _TAGS:
-            shown = tag.replace("tag:yaml.org,2002:", "!!")
-            refuse("ES008", f"the YAML tag {shown} is not supported; remove it", start)
-        if isinstance(event, yaml.AliasEvent):
+        if kind is yaml.DocumentStartEvent:
+            documents += 1
+            if documents > 1:
+                report.error("ES008", "a file holds one YAML document; remove the `---`", start)
+                return None
+            continue
+        if kind is _ALIAS:
             if event.anchor in pending:
                 report.error("ES008", f"alias *{event.anchor} refers to its own parent", start)
                 return None
@@ -246,56 +321,11 @@ def _build(parser: Any, doc: Document, report: Report) -> Document | None:
                 report.error("ES001", f"unknown alias *{event.anchor}", start)
                 return None
             value, size = anchors[event.anchor]
-            path = child_path()
-            if stack and isinstance(stack[-1].value, dict) and stack[-1].key is None:
+            if top is not None and top.is_map and top.key is None:
                 report.error("ES008", "a mapping key must be a plain scalar", start)
                 return None
-            doc.spans.setdefault(path, start)
+            spans.setdefault(child_path(), start)
             attach(value, size, None)
-            continue
-        if isinstance(event, yaml.ScalarEvent):
-            problem = _bad_text(event.value)
-            if problem:
-                refuse("ES009", problem, start)
-            is_key = bool(stack) and isinstance(stack[-1].value, dict) and stack[-1].key is None
-            if is_key:
-                frame = stack[-1]
-                frame.key = event.value
-                frame.key_span = start
-                if event.anchor is not None:
-                    anchors[event.anchor] = (event.value, 1)
-                doc.key_spans.setdefault((*frame.path, str(event.value)), start)
-                continue
-            plain = event.implicit[0] and not event.style  # libyaml: '' for plain style
-            value = event.value
-            if plain:
-                try:
-                    value = resolve_scalar(event.value)
-                except BadNumber as exc:
-                    refuse("ES010", str(exc), start)
-            path = child_path()
-            doc.spans[path] = start
-            attach(value, 1, event.anchor)
-            continue
-        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-            if stack and isinstance(stack[-1].value, dict) and stack[-1].key is None:
-                report.error("ES008", "a mapping key must be a plain scalar", start)
-                return None
-            if len(stack) >= MAX_DEPTH:
-                raise _TooLarge(f"nesting deeper than {MAX_DEPTH} levels")
-            path = child_path()
-            doc.spans[path] = start
-            container: Any = {} if isinstance(event, yaml.MappingStartEvent) else []
-            if event.anchor is not None:
-                pending.add(event.anchor)
-            stack.append(_Frame(container, path, event.anchor))
-            continue
-        if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-            frame = stack.pop()
-            if frame.anchor is not None:
-                pending.discard(frame.anchor)
-            attach(frame.value, frame.size, frame.anchor)
-            continue
     doc.data = root
     return None if refused else doc
 
@@ -329,4 +359,7 @@ def load_yaml_file(path: Path, display: str, report: Report) -> Document | None:
         line = raw[: exc.start].count(b"\n") + 1
         report.error("ES004", f"{display} is not valid UTF-8 (byte {exc.start})", Span(display, line, 1))
         return None
-    return load_yaml_text(text, display, path, report)
+    doc = load_yaml_text(text, display, path, report)
+    if doc is not None:
+        doc.sha256 = hashlib.sha256(raw).hexdigest()
+    return doc

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from escodegen.analyse.schema import canonical_json, event_version_schema, fingerprint
+from escodegen.analyse.schema import canonical_json, event_version_schema, fingerprint, same_shape
 from escodegen.check import compile_project
 from escodegen.model import Event, EventVersion, Field, FieldType, Project
 from tests.conftest import EXAMPLES
@@ -119,3 +119,26 @@ def test_shop_fingerprints_are_stable_across_loads(shop: Project, tmp_path: Path
         for version in event.versions:
             assert fingerprint(event_version_schema(event, version)) == fingerprint(
                 event_version_schema(other, version.number))
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-3, 3) | st.sampled_from([0.0, 1.0, 2.5, -0.5])
+    | st.sampled_from(["", "a", "é", "title", "\n"]),
+    lambda inner: st.lists(inner, max_size=3)
+    | st.dictionaries(st.sampled_from(["type", "title", "items", "properties", "a", "é"]),
+                      inner, max_size=3),
+    max_leaves=8)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_JSON, _JSON)
+def test_same_shape_is_equal_fingerprints(first: object, second: object) -> None:
+    """`compare` asks `same_shape` instead of taking two fingerprints: the answers must match,
+    also where Python's == does not (1 == 1.0 == True, key order)."""
+    a, b = {"type": "object", "x": first}, {"type": "object", "x": second}
+    assert same_shape(a, b) == (fingerprint(a) == fingerprint(b))
+    assert same_shape(a, {**a, "title": "annotations aside"})
+    for value, same in ((1, True), (1.0, False), (True, False)):
+        assert same_shape({"default": 1}, {"default": value}) == same
+        assert (fingerprint({"default": 1}) == fingerprint({"default": value})) == same
+    assert same_shape({"a": 1, "b": 2}, {"b": 2, "a": 1})

@@ -33,7 +33,6 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -119,8 +118,8 @@ def generate_packages(folder: Path) -> dict[str, ModuleType]:
         old = "{out: generated/shop_events, package: shop_events, models: dataclasses}"
         config.write_text(text.replace(
             old, f"{{out: generated/{package}, package: {package}, models: {models}}}"))
-        subprocess.run([sys.executable, "-c", "import sys; from escodegen.cli import main; "
-                        "sys.exit(main(sys.argv[1:]))", "generate", "--target", "python"],
+        code = "import sys; from escodegen.cli import main; sys.exit(main(sys.argv[1:]))"
+        subprocess.run([sys.executable, "-c", code, "generate", "--target", "python"],
                        cwd=project, check=True, capture_output=True,
                        env={**os.environ, "PYTHONPATH": str(ROOT)})
     for models, package in MODES.items():
@@ -175,7 +174,7 @@ def decode_payloads(packages: dict[str, ModuleType], count: int, repeat: int) ->
         ours_rows = [ours_raw] * count
         peer_rows = [peer_event] * count
 
-        def peer() -> int:
+        def peer(peer_rows: list[StoredEvent] = peer_rows) -> int:
             for event in peer_rows:
                 mapper.to_domain_event(event)
             return count
@@ -184,7 +183,8 @@ def decode_payloads(packages: dict[str, ModuleType], count: int, repeat: int) ->
         for models, package in packages.items():
             decode_json = package.decode_json
 
-            def ours(decode_json: Any = decode_json) -> int:
+            def ours(decode_json: Any = decode_json, ours_rows: list[bytes] = ours_rows,
+                     version: int = version) -> int:
                 for raw in ours_rows:
                     decode_json("CustomerRegistered", version, raw)
                 return count
@@ -216,6 +216,7 @@ def load_aggregate(dsn: str, packages: dict[str, ModuleType], recorder: Any,
         for _ in range(10):
             for stored in recorder.select_events(order):
                 event = mapper.to_domain_event(stored)
+                assert isinstance(event, OrderItemAdded)
                 items += event.quantity
         return 10
 

@@ -203,7 +203,7 @@ class Projection:
 class PythonTarget:
     out: Path
     package: str
-    models: Literal["dataclasses", "pydantic"] = "dataclasses"
+    models: Literal["dataclasses", "pydantic", "msgspec"] = "dataclasses"
 
 
 @dataclass(frozen=True)

@@ -55,26 +55,46 @@ def shop_events(generated_shop: Path) -> Iterator[ModuleType]:
     yield from _imported(generated_shop, "shop_events")
 
 
-@pytest.fixture(scope="session")
-def generated_pydantic_shop(generated_shop: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """examples/shop with `models: pydantic`, generated once as package `shop_models`."""
-    project = tmp_path_factory.mktemp("pydantic_shop") / "shop"
+def _shop_with_models(generated_shop: Path, folder: Path, package: str, models: str) -> Path:
+    """examples/shop generated into `folder` as `package` with other `models`."""
+    project = folder / "shop"
     shutil.copytree(generated_shop, project, ignore=shutil.ignore_patterns("generated"))
     config = project / "escodegen.yaml"
     text = config.read_text()
     dataclasses = "{out: generated/shop_events, package: shop_events, models: dataclasses}"
     assert dataclasses in text
     config.write_text(text.replace(
-        dataclasses, "{out: generated/shop_models, package: shop_models, models: pydantic}"))
+        dataclasses, f"{{out: generated/{package}, package: {package}, models: {models}}}"))
     result = run_cli("generate", "--target", "python", cwd=project)
     assert result.returncode == 0, result.stderr
+    assert result.stderr == ""  # no warning of datamodel-code-generator reaches the user
     return project
+
+
+@pytest.fixture(scope="session")
+def generated_pydantic_shop(generated_shop: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """examples/shop with `models: pydantic`, generated once as package `shop_models`."""
+    return _shop_with_models(generated_shop, tmp_path_factory.mktemp("pydantic_shop"),
+                             "shop_models", "pydantic")
+
+
+@pytest.fixture(scope="session")
+def generated_msgspec_shop(generated_shop: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """examples/shop with `models: msgspec`, generated once as package `shop_structs`."""
+    return _shop_with_models(generated_shop, tmp_path_factory.mktemp("msgspec_shop"),
+                             "shop_structs", "msgspec")
 
 
 @pytest.fixture(scope="session")
 def shop_models(generated_pydantic_shop: Path) -> Iterator[ModuleType]:
     """The pydantic-mode package, imported."""
     yield from _imported(generated_pydantic_shop, "shop_models")
+
+
+@pytest.fixture(scope="session")
+def shop_structs(generated_msgspec_shop: Path) -> Iterator[ModuleType]:
+    """The msgspec-mode package, imported."""
+    yield from _imported(generated_msgspec_shop, "shop_structs")
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""`decode` of a stored event that does not fit, in both model modes: every failure is a
+"""`decode` of a stored event that does not fit, in every model mode: every failure is a
 CodecError (never a KeyError, TypeError or a raw pydantic ValidationError) whose message
 names the event type, the stored version and the bad field, and whose attributes say the
 same for code that handles it."""
@@ -14,11 +14,11 @@ import pytest
 ORDER = str(uuid.uuid4())
 
 
-@pytest.fixture(params=["dataclasses", "pydantic"])
+@pytest.fixture(params=["shop_events", "shop_models", "shop_structs"],
+                ids=["dataclasses", "pydantic", "msgspec"])
 def package(request: pytest.FixtureRequest) -> ModuleType:
-    """The generated shop package in either model mode."""
-    name = "shop_events" if request.param == "dataclasses" else "shop_models"
-    module: ModuleType = request.getfixturevalue(name)
+    """The generated shop package in each model mode."""
+    module: ModuleType = request.getfixturevalue(request.param)
     return module
 
 

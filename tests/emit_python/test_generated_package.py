@@ -58,11 +58,13 @@ def mypy_errors(*paths: Path, search: Path) -> list[str]:
 
 
 def test_generated_package_passes_mypy_strict_and_ruff(
-        generated_shop: Path, generated_pydantic_shop: Path, tmp_path: Path) -> None:
+        generated_shop: Path, generated_pydantic_shop: Path, generated_msgspec_shop: Path,
+        tmp_path: Path) -> None:
     user = tmp_path / "user_code.py"
     user.write_text(INCOMPLETE_AGGREGATE)
     packages = [generated_shop / "generated" / "shop_events",
-                generated_pydantic_shop / "generated" / "shop_models"]
+                generated_pydantic_shop / "generated" / "shop_models",
+                generated_msgspec_shop / "generated" / "shop_structs"]
     assert ruff_findings(*packages) == ""
     errors = mypy_errors(*packages, user, search=generated_shop / "generated")
     # The only finding is the user's aggregate lacking hooks, at the line instantiating it.
@@ -74,7 +76,7 @@ def test_generated_package_passes_mypy_strict_and_ruff(
     assert "apply_order_shipped" in errors[0]
 
 
-@pytest.mark.parametrize("models", ["dataclasses", "pydantic"])
+@pytest.mark.parametrize("models", ["dataclasses", "pydantic", "msgspec"])
 def test_a_larger_package_passes_mypy_strict_and_ruff(tmp_path: Path, models: str) -> None:
     """Long names (whose lines wrap), one-name and many-name unions and tuples, every upcast
     operation, quotes in descriptions and values."""
@@ -87,11 +89,13 @@ def test_a_larger_package_passes_mypy_strict_and_ruff(tmp_path: Path, models: st
 
 
 def test_the_runtime_module_is_the_same_in_every_project(
-        generated_shop: Path, generated_pydantic_shop: Path, tmp_path: Path) -> None:
+        generated_shop: Path, generated_pydantic_shop: Path, generated_msgspec_shop: Path,
+        tmp_path: Path) -> None:
     package = write_large_project(tmp_path, "pydantic")
     assert run_cli("generate", "--target", "python", cwd=tmp_path).returncode == 0
     runtimes = {(generated_shop / "generated" / "shop_events" / "_runtime.py").read_text(),
                 (generated_pydantic_shop / "generated" / "shop_models" / "_runtime.py").read_text(),
+                (generated_msgspec_shop / "generated" / "shop_structs" / "_runtime.py").read_text(),
                 (tmp_path / "generated" / package / "_runtime.py").read_text()}
     assert len(runtimes) == 1
     assert "same in every project" in runtimes.pop()

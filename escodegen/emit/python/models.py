@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import warnings
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Literal
@@ -22,7 +23,7 @@ from escodegen.emit import HEADER, EmitError
 from escodegen.model import Event, Project
 from escodegen.printable import escape, escape_lines
 
-ModelKind = Literal["dataclasses", "pydantic"]
+ModelKind = Literal["dataclasses", "pydantic", "msgspec"]
 _CLASS = re.compile(r"^class (\w+)\b", re.MULTILINE)
 # Below this many events a process pool costs more than it saves.
 _PARALLEL_FROM = 40
@@ -70,33 +71,38 @@ def _generate(schema_text: str, models: ModelKind) -> str:
     from datamodel_code_generator.enums import DataModelType
     from datamodel_code_generator.format import Formatter
 
-    output_type = (DataModelType.DataclassesDataclass if models == "dataclasses"
-                   else DataModelType.PydanticV2BaseModel)
-    result = generate(
-        schema_text,
-        input_file_type=InputFileType.JsonSchema,
-        output_model_type=output_type,
-        target_python_version=PythonVersion.PY_311,
-        custom_file_header=f"# {HEADER}",
-        disable_timestamp=True,
-        formatters=[Formatter.BUILTIN],  # no black/isort: their versions would change output
-        builtin_format_line_length=88,
-        use_double_quotes=True,
-        keep_model_order=True,
-        use_title_as_name=True,
-        skip_root_model=True,
-        use_standard_collections=True,
-        use_union_operator=True,
-        use_standard_primitive_types=True,
-        output_datetime_class=DatetimeClassType.Datetime,
-        frozen_dataclasses=True,
-        keyword_only=True,
-        use_schema_description=True,
-        use_field_description=True,
-        snake_case_field=False,
-        capitalise_enum_members=False,
-        use_subclass_enum=False,
-    )
+    output_type = {"dataclasses": DataModelType.DataclassesDataclass,
+                   "pydantic": DataModelType.PydanticV2BaseModel,
+                   "msgspec": DataModelType.MsgspecStruct}[models]
+    with warnings.catch_warnings():
+        # msgspec's Meta cannot hold a pattern on a Decimal (the exact-decimal string): the
+        # class still holds a Decimal, which msgspec parses from that string
+        warnings.filterwarnings("ignore", "msgspec.Meta does not take pattern", UserWarning)
+        result = generate(
+            schema_text,
+            input_file_type=InputFileType.JsonSchema,
+            output_model_type=output_type,
+            target_python_version=PythonVersion.PY_311,
+            custom_file_header=f"# {HEADER}",
+            disable_timestamp=True,
+            formatters=[Formatter.BUILTIN],  # no black/isort: their versions would change output
+            builtin_format_line_length=88,
+            use_double_quotes=True,
+            keep_model_order=True,
+            use_title_as_name=True,
+            skip_root_model=True,
+            use_standard_collections=True,
+            use_union_operator=True,
+            use_standard_primitive_types=True,
+            output_datetime_class=DatetimeClassType.Datetime,
+            frozen_dataclasses=True,
+            keyword_only=True,
+            use_schema_description=True,
+            use_field_description=True,
+            snake_case_field=False,
+            capitalise_enum_members=False,
+            use_subclass_enum=False,
+        )
     assert isinstance(result, str), "one input schema gives one module"
     # Descriptions are printable already; what may still hold a control or bidi character is a
     # string literal (an enum value, a default), written raw by datamodel-code-generator. The

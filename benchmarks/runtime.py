@@ -1,0 +1,355 @@
+"""Benchmark of the generated Python runtime against pyeventsourcing (issue 13, docs/python.md).
+
+Both run in this process on the same PostgreSQL database, with the same synchronous_commit
+(off), and are reported as ratios (escodegen / pyeventsourcing; above 1 is faster):
+
+a. stored JSON payloads of CustomerRegistered (stored at v1 and at v3) to latest-version
+   objects, per model mode (dataclasses, pydantic, msgspec); pyeventsourcing's Mapper with
+   its JSON transcoder and the upcast methods v1 -> v2 -> v3;
+b. loading a 1,000-event aggregate without snapshot, repeated (`EventStore.load` against
+   the recorder's `select_events` + Mapper + apply);
+c. `iter_all` over N events with decoding (against `select_notifications` + Mapper);
+d. appends of 1, 10 and 100 events per transaction (`EventStore.append` against
+   `PostgresApplicationRecorder.insert_events`), one writer, autocommit;
+e. one call writing to 1,000 streams: pyeventsourcing's `insert_events` with events of 1,000
+   originators; escodegen has no such call yet, so it is 1,000 appends in one transaction.
+
+    .venv/bin/python benchmarks/runtime.py --count 200000      # starts an embedded PostgreSQL
+    .venv/bin/python benchmarks/runtime.py --dsn postgresql://...   # a database to fill (empty)
+
+Needs the benchmark extra: pip install -e '.[bench]'.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import psycopg
+from eventsourcing.domain import DomainEvent
+from eventsourcing.persistence import (
+    DatetimeAsISO,
+    DecimalAsStr,
+    JSONTranscoder,
+    Mapper,
+    StoredEvent,
+    UUIDAsHex,
+)
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from psycopg.conninfo import conninfo_to_dict
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from escodegen.check import compile_project
+from escodegen.emit.postgres import render
+from tests.postgres import benchmark_database
+
+MODES = {"dataclasses": "bench_dataclasses", "pydantic": "bench_pydantic",
+         "msgspec": "bench_msgspec"}
+
+
+# pyeventsourcing's side: the same events, the same upcast (v1 name -> first/last, v3 tier)
+@dataclass(frozen=True)
+class CustomerRegistered(DomainEvent):
+    class_version = 3
+    customer_id: uuid.UUID
+    first_name: str
+    last_name: str
+    email: str
+    tier: str
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        first, _, last = state.pop("name").partition(" ")
+        state["first_name"], state["last_name"] = first, last
+
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        state["tier"] = "standard"
+
+
+@dataclass(frozen=True)
+class OrderItemAdded(DomainEvent):
+    order_id: uuid.UUID
+    sku: str
+    quantity: int
+
+
+def peer_mapper() -> Mapper[uuid.UUID]:
+    transcoder = JSONTranscoder()
+    for transcoding in (UUIDAsHex(), DecimalAsStr(), DatetimeAsISO()):
+        transcoder.register(transcoding)
+    return Mapper(transcoder=transcoder)
+
+
+def peer_recorder(dsn: str) -> PostgresApplicationRecorder:
+    info = conninfo_to_dict(dsn)
+    datastore = PostgresDatastore(
+        dbname=str(info["dbname"]), host=str(info.get("host", "localhost")),
+        port=str(info.get("port", 5432)), user=str(info.get("user", "")),
+        password=str(info.get("password", "")))
+    recorder = PostgresApplicationRecorder(datastore)
+    recorder.create_table()
+    return recorder
+
+
+def generate_packages(folder: Path) -> dict[str, ModuleType]:
+    """examples/shop generated in every model mode into `folder`, imported."""
+    packages = {}
+    for models, package in MODES.items():
+        project = folder / models
+        shutil.copytree(ROOT / "examples" / "shop", project,
+                        ignore=shutil.ignore_patterns("generated"))
+        config = project / "escodegen.yaml"
+        text = config.read_text()
+        old = "{out: generated/shop_events, package: shop_events, models: dataclasses}"
+        config.write_text(text.replace(
+            old, f"{{out: generated/{package}, package: {package}, models: {models}}}"))
+        code = "import sys; from escodegen.cli import main; sys.exit(main(sys.argv[1:]))"
+        subprocess.run([sys.executable, "-c", code, "generate", "--target", "python"],
+                       cwd=project, check=True, capture_output=True,
+                       env={**os.environ, "PYTHONPATH": str(ROOT)})
+    for models, package in MODES.items():
+        sys.path.insert(0, str(folder / models / "generated"))
+        packages[models] = __import__(package)
+    return packages
+
+
+def install(dsn: str) -> None:
+    project, report = compile_project(ROOT / "examples" / "shop" / "escodegen.yaml")
+    if project is None:
+        raise SystemExit(f"examples/shop does not compile: {report}")
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        for _, text in sorted(render(project).items()):
+            conn.execute(text)
+        conn.execute(f"alter database {conn.info.dbname} set synchronous_commit = off")
+
+
+def best(repeat: int, run: Callable[[], int]) -> float:
+    """Items per second of the best of `repeat` runs (`run` returns how many it did)."""
+    rates = []
+    for _ in range(repeat):
+        began = time.perf_counter()
+        n = run()
+        rates.append(n / (time.perf_counter() - began))
+    return max(rates)
+
+
+def row(label: str, ours: float, peer: float) -> None:
+    print(f"| {label} | {ours:,.0f} | {peer:,.0f} | {ours / peer:.2f}x |", flush=True)
+
+
+def decode_payloads(packages: dict[str, ModuleType], count: int, repeat: int) -> None:
+    mapper = peer_mapper()
+    topic = f"{__name__}:CustomerRegistered"
+    v1 = {"customerId": str(uuid.uuid4()), "name": "Ada King Lovelace", "email": "ada@x.org"}
+    v3 = {"customerId": v1["customerId"], "firstName": "Ada", "lastName": "King Lovelace",
+          "email": "ada@x.org", "tier": "standard"}
+    peer_v1 = {"originator_id": uuid.uuid4(), "originator_version": 1,
+               "timestamp": DomainEvent.create_timestamp(), "customer_id": uuid.uuid4(),
+               "name": "Ada King Lovelace", "email": "ada@x.org"}
+    peer_v3 = mapper.to_stored_event(CustomerRegistered(
+        originator_id=uuid.uuid4(), originator_version=1,
+        timestamp=DomainEvent.create_timestamp(), customer_id=uuid.uuid4(),
+        first_name="Ada", last_name="King Lovelace", email="ada@x.org", tier="standard"))
+    stored = {
+        1: (json.dumps(v1).encode(), StoredEvent(uuid.uuid4(), 1, topic,
+                                                 mapper.transcoder.encode(peer_v1))),
+        3: (json.dumps(v3).encode(), peer_v3),
+    }
+    for version, (ours_raw, peer_event) in stored.items():
+        ours_rows = [ours_raw] * count
+        peer_rows = [peer_event] * count
+
+        def peer(peer_rows: list[StoredEvent] = peer_rows) -> int:
+            for event in peer_rows:
+                mapper.to_domain_event(event)
+            return count
+
+        peer_rate = best(repeat, peer)
+        for models, package in packages.items():
+            decode_json = package.decode_json
+
+            def ours(decode_json: Any = decode_json, ours_rows: list[bytes] = ours_rows,
+                     version: int = version) -> int:
+                for raw in ours_rows:
+                    decode_json("CustomerRegistered", version, raw)
+                return count
+
+            row(f"(a) {count:,} payloads stored at v{version}, `{models}`",
+                best(repeat, ours), peer_rate)
+
+
+def new_events(package: ModuleType, order: uuid.UUID, n: int) -> list[Any]:
+    return [package.OrderItemAdded(orderId=order, sku=f"sku-{i}", quantity=1) for i in range(n)]
+
+
+def peer_events(order: uuid.UUID, start: int, n: int) -> list[OrderItemAdded]:
+    return [OrderItemAdded(originator_id=order, originator_version=start + i,
+                           timestamp=DomainEvent.create_timestamp(), order_id=order,
+                           sku=f"sku-{i}", quantity=1) for i in range(n)]
+
+
+def load_aggregate(dsn: str, packages: dict[str, ModuleType], recorder: Any,
+                   repeat: int) -> None:
+    from tests.emit_python.conftest import order_class
+
+    mapper = peer_mapper()
+    order = uuid.uuid4()
+    recorder.insert_events([mapper.to_stored_event(e) for e in peer_events(order, 1, 1000)])
+
+    def peer() -> int:
+        items = 0
+        for _ in range(10):
+            for stored in recorder.select_events(order):
+                event = mapper.to_domain_event(stored)
+                assert isinstance(event, OrderItemAdded)
+                items += event.quantity
+        return 10
+
+    peer_rate = best(repeat, peer)
+    for models, package in packages.items():
+        aggregate = order_class(package)
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            store = package.EventStore(conn)
+            ours_id = uuid.uuid4()
+            stream = aggregate(ours_id).stream_id
+            store.append(stream, new_events(package, ours_id, 1000), expected="no_stream")
+
+            def ours(store: Any = store, aggregate: Any = aggregate,
+                     ours_id: uuid.UUID = ours_id) -> int:
+                for _ in range(10):
+                    assert store.load(aggregate(ours_id)).version == 1000
+                return 10
+
+            row(f"(b) loads of a 1,000-event aggregate, `{models}`", best(repeat, ours),
+                peer_rate)
+
+
+def iterate_all(dsn: str, packages: dict[str, ModuleType], recorder: Any, count: int,
+                repeat: int) -> None:
+    """`count` events in streams of 100, read back in batches of 1,000 with decoding."""
+    mapper = peer_mapper()
+    for _ in range(count // 100):
+        order = uuid.uuid4()
+        recorder.insert_events([mapper.to_stored_event(e) for e in peer_events(order, 1, 100)])
+
+    def peer() -> int:
+        seen, start = 0, 1
+        while batch := recorder.select_notifications(start, 1000):
+            for notification in batch:
+                mapper.to_domain_event(notification)
+            seen += len(batch)
+            start = batch[-1].id + 1
+        return seen
+
+    peer_rate = best(repeat, peer)
+    package = packages["dataclasses"]
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        store = package.EventStore(conn)
+        with conn.transaction():
+            for _ in range(count // 100):
+                order = uuid.uuid4()
+                store.append(f"Order-{order}", new_events(package, order, 100))
+    for models, package in packages.items():
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            store = package.EventStore(conn)
+
+            def ours(store: Any = store) -> int:
+                return sum(1 for _ in store.iter_all(batch_size=1000))
+
+            row(f"(c) `iter_all` over {count:,} events, `{models}`", best(repeat, ours),
+                peer_rate)
+
+
+def appends(dsn: str, package: ModuleType, recorder: Any, seconds: float,
+            repeat: int) -> None:
+    mapper = peer_mapper()
+    for size in (1, 10, 100):
+        def peer(size: int = size) -> int:
+            n, stop = 0, time.perf_counter() + seconds
+            while time.perf_counter() < stop:
+                order = uuid.uuid4()
+                recorder.insert_events([mapper.to_stored_event(e)
+                                        for e in peer_events(order, 1, size)])
+                n += size
+            return n
+
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            store = package.EventStore(conn)
+
+            def ours(size: int = size, store: Any = store) -> int:
+                n, stop = 0, time.perf_counter() + seconds
+                while time.perf_counter() < stop:
+                    order = uuid.uuid4()
+                    store.append(f"Order-{order}", new_events(package, order, size),
+                                 expected="no_stream")
+                    n += size
+                return n
+
+            row(f"(d) events/s appended {size} per transaction", best(repeat, ours),
+                best(repeat, peer))
+
+
+def many_streams(dsn: str, package: ModuleType, recorder: Any, repeat: int) -> None:
+    mapper = peer_mapper()
+
+    def peer() -> int:
+        events = [e for _ in range(1000) for e in peer_events(uuid.uuid4(), 1, 1)]
+        recorder.insert_events([mapper.to_stored_event(e) for e in events])
+        return 1000
+
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        store = package.EventStore(conn)
+
+        def ours() -> int:
+            with conn.transaction():
+                for _ in range(1000):
+                    order = uuid.uuid4()
+                    store.append(f"Order-{order}", new_events(package, order, 1),
+                                 expected="no_stream")
+            return 1000
+
+        row("(e) streams/s, one event to each of 1,000 streams in one transaction",
+            best(repeat, ours), best(repeat, peer))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--dsn", help="an empty database (default: an embedded server)")
+    parser.add_argument("--count", type=int, default=1_000_000,
+                        help="payloads decoded in (a) (default 1,000,000)")
+    parser.add_argument("--events", type=int, default=100_000,
+                        help="events read by iter_all in (c) (default 100,000)")
+    parser.add_argument("--seconds", type=float, default=3.0, help="per append run in (d)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs, the best is reported")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        packages = generate_packages(Path(folder))
+        print("| measure | escodegen /s | pyeventsourcing /s | ratio |\n|---|---|---|---|",
+              flush=True)
+        decode_payloads(packages, args.count, args.repeat)
+        with benchmark_database(args.dsn, "runtime") as dsn:
+            install(dsn)
+            recorder = peer_recorder(dsn)
+            load_aggregate(dsn, packages, recorder, args.repeat)
+            iterate_all(dsn, packages, recorder, args.events, args.repeat)
+            appends(dsn, packages["msgspec"], recorder, args.seconds, args.repeat)
+            many_streams(dsn, packages["msgspec"], recorder, args.repeat)
+
+
+if __name__ == "__main__":
+    main()

@@ -214,8 +214,6 @@ class Example:
     before: dict[str, Any]
     after: dict[str, Any]
     note: str = ""
-    module: tuple[str, str] | None = None
-    """(name, source) of the project's module a `custom` example calls."""
 
 
 @dataclass(frozen=True)
@@ -225,8 +223,8 @@ class Docs:
     title: str
     text: str
     examples: tuple[Example, ...]
-    after: str = ""
-    """Markdown after the examples (how the two renderings agree, the chain check)."""
+    module: tuple[str, str] | None = None
+    """(name, source) of the project's module that `custom` examples call."""
 
 
 O = TypeVar("O", bound=UpcastOp)

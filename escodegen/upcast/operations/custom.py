@@ -126,8 +126,8 @@ upcast:
   which uppercases `ß` to `SS`, against PostgreSQL's `upper`, which does not).
 """, (
         Example(_PHONE, {"phone": "+44 (20) 7946-0958"}, {"phone": "+442079460958"},
-                module=("upcasts", _PHONE_PYTHON)),
-    )),
+        ),
+    ), module=("upcasts", _PHONE_PYTHON)),
 )
 
 

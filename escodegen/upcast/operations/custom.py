@@ -1,4 +1,4 @@
-"""`custom {python: "module:function", sql: "<jsonb expression over data>"}` 
+"""`custom {python: "module:function", sql: "<jsonb expression over data>"}`
 
 The project supplies both renderings. The generator checks that `python` is a dotted path to a
 function and that `sql` is one SQL expression (parsed by sqlglot, and emitted as sqlglot renders

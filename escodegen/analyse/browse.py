@@ -12,26 +12,13 @@ from escodegen.analyse.registry import Registry
 from escodegen.analyse.schema import event_version_schema, fingerprint
 from escodegen.analyse.shapes import Shape, flatten, non_null
 from escodegen.model import Event, Project
-from escodegen.upcast.ops import Add, Default, Join, Move, Remove, Rename, Split, UpcastOp
-from escodegen.upcast.shape import dotted
+from escodegen.model.ops import UpcastOp
+from escodegen.upcast.table import operation
 
 
 def describe_op(op: UpcastOp) -> str:
-    """One line per operation, e.g. `split name -> firstName, lastName (separator " ")`; the
-    others (map, convert, custom) as their YAML flow mapping."""
-    if isinstance(op, Rename | Move):
-        return f"{op.name} {dotted(op.source)} -> {dotted(op.target)}"
-    if isinstance(op, Split):
-        return (f"split {dotted(op.source)} -> {', '.join(dotted(p) for p in op.into)} "
-                f"(separator {op.separator!r})")
-    if isinstance(op, Join):
-        return (f"join {', '.join(dotted(p) for p in op.sources)} -> {dotted(op.into)} "
-                f"(separator {op.separator!r})")
-    if isinstance(op, Add | Default):
-        return f"{op.name} {dotted(op.field)} = {op.value!r}"
-    if isinstance(op, Remove):
-        return f"remove {dotted(op.field)}"
-    return op.describe()
+    """One line per operation, e.g. `split name -> firstName, lastName (separator " ")`."""
+    return operation(op).summary(op)
 
 
 def publication(registry: Registry, event: Event, number: int) -> str:

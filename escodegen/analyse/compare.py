@@ -9,7 +9,7 @@ and which projections and aggregates read a field.
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -25,22 +25,23 @@ from escodegen.analyse.shapes import (
 )
 from escodegen.diagnostics import Report, Span
 from escodegen.model import Event, Field, Project
-from escodegen.upcast.operations.base import SCALAR_KINDS
-from escodegen.upcast.operations.convert import CONVERT_TARGETS, conversion_loss
-from escodegen.upcast.ops import (
-    Add,
-    Convert,
-    Custom,
-    Default,
-    Join,
-    Map,
-    Move,
-    Remove,
-    Rename,
-    Split,
-    UpcastOp,
+from escodegen.model.ops import UpcastOp
+from escodegen.upcast.operations.base import (
+    SCALAR_KINDS,
+    Converts,
+    Declares,
+    Derives,
+    Fills,
+    Loss,
+    Maps,
+    Meaning,
+    Moves,
+    Opaque,
+    Removes,
 )
+from escodegen.upcast.operations.convert import CONVERT_TARGETS
 from escodegen.upcast.shape import dotted, widens
+from escodegen.upcast.table import operation
 
 
 def compare(base: Contract, head: Project, base_project: Project | None = None) -> list[Finding]:
@@ -183,9 +184,10 @@ class _Context:
         converted: set[str] = set()
         for step in range(number + 1, event.latest.number + 1):
             for op in event.version(step).upcast:
-                if isinstance(op, Custom) and op.changes is None:
-                    return  # opaque: nothing can be traced through it
-                _trace(op, origin, converted)
+                meaning = operation(op).meaning(op)
+                if isinstance(meaning, Opaque):
+                    return  # nothing can be traced through it
+                _trace(meaning, origin, converted)
             declared = flatten(self.schema(event, step))
             origin = {p: origin.get(p) for p in declared}
         latest = event.latest.number
@@ -271,30 +273,32 @@ class _Context:
 _ALLOWED_IN_PLACE = frozenset({"ESD101", "ESD114"})
 
 
-def _trace(op: UpcastOp, origin: dict[str, str | None], converted: set[str]) -> None:
-    """Apply one operation to the identity map `current path -> path in the old version`."""
-    if isinstance(op, Rename | Move):
-        _rekey(origin, dotted(op.source), dotted(op.target))
-    elif isinstance(op, Split):
-        _drop(origin, dotted(op.source))
-        origin.update({dotted(p): None for p in op.into})
-    elif isinstance(op, Join):
-        for source in op.sources:
-            _drop(origin, dotted(source))
-        origin[dotted(op.into)] = None
-    elif isinstance(op, Remove):
-        _drop(origin, dotted(op.field))
-    elif isinstance(op, Add):
-        origin[dotted(op.field)] = None
-    elif isinstance(op, Convert | Map):
-        traced = origin.get(dotted(op.field))
-        if traced is not None:
-            converted.add(traced)
-    elif isinstance(op, Custom):
-        for path in op.changes or ():
+def _trace(meaning: Meaning, origin: dict[str, str | None], converted: set[str]) -> None:
+    """Apply one operation's meaning to the identity map `current path -> path in the old
+    version`."""
+    match meaning:
+        case Moves(source, target):
+            _rekey(origin, dotted(source), dotted(target))
+        case Derives(sources, targets):
+            for source in sources:
+                _drop(origin, dotted(source))
+            origin.update({dotted(p): None for p in targets})
+        case Removes(path):
+            _drop(origin, dotted(path))
+        case Fills(path, _, replaces):
+            if replaces:  # the field holds a new value; a default keeps the stored one
+                origin[dotted(path)] = None
+        case Converts(path) | Maps(path):
             traced = origin.get(dotted(path))
             if traced is not None:
                 converted.add(traced)
+        case Declares(paths):
+            for path in paths:
+                traced = origin.get(dotted(path))
+                if traced is not None:
+                    converted.add(traced)
+        case _:
+            raise TypeError(f"diff does not know what {meaning!r} means for a field's identity")
 
 
 def _subtree(path: str, candidate: str) -> bool:
@@ -384,17 +388,20 @@ class _Changes:
         return f"add to v{self.number}'s upcast: "
 
     def classify(self) -> Iterator[Finding]:
-        opaque = [op for op in self.ops if isinstance(op, Custom) and op.changes is None]
+        meanings = [(op, operation(op).meaning(op)) for op in self.ops]
+        opaque = [(op, m) for op, m in meanings if isinstance(m, Opaque)]
         custom = bool(opaque)
         if opaque:
+            (op, first), *_ = opaque
+            assert isinstance(first, Opaque)
             yield Finding("ESD171", f"{self.event.name}.v{self.number}",
-                          f"{self.event.name} v{self.number}: custom {opaque[0].python_path} "
+                          f"{self.event.name} v{self.number}: {op.name} {first.label} "
                           "declares no `changes`, so no change of this version can be judged; "
                           "list the fields it adds, removes or changes: `custom: {python: ..., "
-                          "sql: ..., changes: [field, ...]}`", (opaque[0].python_path,),
-                          span=opaque[0].span or _span(self.event, self.number, ""))
-        for op in self.ops:
-            yield from self._operation(op)
+                          "sql: ..., changes: [field, ...]}`", (first.label,),
+                          span=op.span or _span(self.event, self.number, ""))
+        for op, meaning in meanings:
+            yield from self._operation(op, meaning)
         for path in self.common:
             if widens(self.old[path].kind, self.new[path].kind):
                 # What was inside (an object's fields, array items) is now opaque json.
@@ -412,53 +419,58 @@ class _Changes:
             if path not in self.done and _parent(path) not in self.done:
                 yield from self._changed(path, custom)
 
-    def _operation(self, op: UpcastOp) -> Iterator[Finding]:
-        if isinstance(op, Rename | Move):
-            source, target = dotted(op.source), dotted(op.target)
-            self._explain(source, target)
-            yield self.finding("ESD104", source, f"{self.event.name}.{source} {op.name}d to {target}, "
-                               f"covered by {self.by}", (target,), source, target, at=target)
-        elif isinstance(op, Split | Join):
-            sources = [dotted(op.source)] if isinstance(op, Split) else [dotted(s) for s in op.sources]
-            targets = ([dotted(p) for p in op.into] if isinstance(op, Split)
-                       else [dotted(op.into)])
-            self._explain(*sources, *targets)
-            verb = "split into" if isinstance(op, Split) else "joined into"
-            yield self.finding("ESD106", sources[0], f"{self.event.name}.{', '.join(sources)} {verb} "
-                               f"{', '.join(targets)}, covered by {self.by}", tuple(targets),
-                               sources, targets, at=targets[0])
-        elif isinstance(op, Add | Default):
-            path = dotted(op.field)
-            shape = self.new.get(path)
-            if shape is not None:
-                self.filled[path] = default_json(op.value, shape.kind)
-            fills = path in self.added or (path in self.common and not self.old[path].required)
-            if shape is not None and shape.required and fills:
+    def _operation(self, op: UpcastOp, meaning: Meaning) -> Iterator[Finding]:
+        match meaning:
+            case Moves(source_path, target_path):
+                source, target = dotted(source_path), dotted(target_path)
+                self._explain(source, target)
+                yield self.finding("ESD104", source, f"{self.event.name}.{source} {op.name}d to "
+                                   f"{target}, covered by {self.by}", (target,), source, target,
+                                   at=target)
+            case Derives(source_paths, target_paths, verb):
+                sources = [dotted(s) for s in source_paths]
+                targets = [dotted(p) for p in target_paths]
+                self._explain(*sources, *targets)
+                yield self.finding("ESD106", sources[0], f"{self.event.name}.{', '.join(sources)} "
+                                   f"{verb} {', '.join(targets)}, covered by {self.by}",
+                                   tuple(targets), sources, targets, at=targets[0])
+            case Fills(field_path, value):
+                path = dotted(field_path)
+                shape = self.new.get(path)
+                if shape is not None:
+                    self.filled[path] = default_json(value, shape.kind)
+                fills = path in self.added or (path in self.common and not self.old[path].required)
+                if shape is not None and shape.required and fills:
+                    self._explain(path)
+                    yield self.finding("ESD102", path, f"{self.event.name}.{path} is required; old "
+                                       f"events get {value!r} from {self.by} ({op.name})",
+                                       (op.name,), None, value)
+            case Removes(field_path):
+                path = dotted(field_path)
                 self._explain(path)
-                yield self.finding("ESD102", path, f"{self.event.name}.{path} is required; old events "
-                                   f"get {op.value!r} from {self.by} ({op.name})", (op.name,),
-                                   None, op.value)
-        elif isinstance(op, Remove):
-            path = dotted(op.field)
-            self._explain(path)
-            yield self._removal(path, f" by {self.by}")
-        elif isinstance(op, Convert):
-            path = dotted(op.field)
-            if path in self.common and self.old[path].kind != self.new[path].kind:
-                self.done.add(path)
-                yield self._converted(path)
-        elif isinstance(op, Map):
-            yield from self._mapped(op)
-        elif isinstance(op, Custom) and op.changes is not None:
-            for path in map(dotted, op.changes):
-                self._explain(path)
-                before, after = self.old.get(path), self.new.get(path)
-                yield self.finding("ESD116", path, f"{self.event.name}.{path} changed by custom "
-                                   f"{self.by} (declared in its `changes`)", ("custom",),
-                                   before.describe() if before else None,
-                                   after.describe() if after else None)
+                yield self._removal(path, f" by {self.by}")
+            case Converts(field_path, loss):
+                path = dotted(field_path)
+                if path in self.common and self.old[path].kind != self.new[path].kind:
+                    self.done.add(path)
+                    yield self._converted(path, loss)
+            case Maps():
+                yield from self._mapped(meaning)
+            case Declares(paths):
+                for path in map(dotted, paths):
+                    self._explain(path)
+                    before, after = self.old.get(path), self.new.get(path)
+                    yield self.finding("ESD116", path, f"{self.event.name}.{path} changed by "
+                                       f"{op.name} {self.by} (declared in its `changes`)",
+                                       (op.name,), before.describe() if before else None,
+                                       after.describe() if after else None)
+            case Opaque():
+                pass  # classify reported it (ESD171) and judges the version as a whole
+            case _:
+                raise TypeError(f"diff does not know what {meaning!r} means for stored events")
 
-    def _converted(self, path: str) -> Finding:
+    def _converted(self, path: str, conversion_loss: Callable[[str, str], Loss | None]
+                   ) -> Finding:
         """A `convert`: covered when every stored value converts exactly (or a total `map`
         made them convertible first), else a warning with a value that does not."""
         old, new = self.old[path].kind, self.new[path].kind
@@ -480,12 +492,12 @@ class _Changes:
                             f"{'partial' if partial else 'lossy'}: a stored {example} {outcome}; "
                             f"{remedy}", (new,), old, new)
 
-    def _mapped(self, op: Map) -> Iterator[Finding]:
+    def _mapped(self, op: Maps) -> Iterator[Finding]:
         path = dotted(op.field)
         before, after = self.old.get(path), self.new.get(path)
         if before is None or after is None:
             return
-        if op.has_else:
+        if op.total:
             self.mapped.add(path)
             if before.kind != after.kind:
                 self.done.add(path)
@@ -493,9 +505,9 @@ class _Changes:
                                    f"-> {after.kind} by {self.by} (every value: `else` takes the "
                                    "rest)", (after.kind,), before.kind, after.kind)
                 return
-        mapped = {str(k) for k, _ in op.values}
+        mapped = set(op.keys)
         for value in before.values:
-            if value not in after.values and (value in mapped or op.has_else):
+            if value not in after.values and (value in mapped or op.total):
                 yield self.finding("ESD112", path, f"{self.event.name}.{path}: value {value!r} is "
                                    f"mapped by {self.by}", (value,), value, None)
         self.done.add(path + "#values")

@@ -39,7 +39,8 @@ from escodegen.model import (
     ValueExpr,
 )
 from escodegen.model.naming import is_identifier
-from escodegen.upcast import UpcastOp, parse_operation
+from escodegen.model.ops import UpcastOp
+from escodegen.upcast import parse_operation
 
 KINDS = ("events", "aggregates", "projections")
 _DURATION = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ms|s|m|h|d)")

@@ -21,6 +21,7 @@ from escodegen.diagnostics import Report, Span
 from escodegen.model import Event, EventVersion, Field, FieldPath, FieldType
 from escodegen.upcast.operations.base import Step
 from escodegen.upcast.shape import SAFE_WIDENINGS, STRING_KINDS, Shape, Slot, dotted
+from escodegen.upcast.table import operation
 from escodegen.upcast.values import ascii_json, fits, kind_of
 
 
@@ -36,7 +37,7 @@ def _check_step(event: Event, previous: EventVersion, version: EventVersion,
     step = Step(event.name, version.number, report)
     errors_before = len(report)
     for op in version.upcast:
-        if not op.apply_shape(shape, step):
+        if not operation(op).shape(op, shape, step):
             return
     if len(report) > errors_before:
         return  # an operation already failed: comparing its result would only repeat that

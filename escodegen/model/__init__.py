@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from escodegen.diagnostics import Span
 
 if TYPE_CHECKING:
-    from escodegen.upcast import UpcastOp
+    from escodegen.model.ops import UpcastOp
 
 SCALAR_TYPES = (
     "string", "integer", "number", "decimal", "boolean", "uuid", "date", "datetime", "json",

@@ -1,5 +1,7 @@
-"""Upcast operations: each one a unit that knows its parameters, its effect on a version's
-shape, its Python rendering and its SQL rendering, side by side so they cannot drift.
+"""Upcast operations: each one a unit (escodegen/upcast/operations/<name>.py) that parses its
+parameters (data in escodegen/model/ops.py) and knows its effect on a version's shape, its
+Python rendering and its SQL rendering side by side, so they cannot drift; `OPERATIONS` holds
+them by name.
 
 `parse_operation` turns a structurally valid YAML entry (`{split: {...}}`) into an op;
 `python_upcasters` and `sql_upcasters` render every event's chain as a Python module and as SQL.
@@ -10,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from escodegen.upcast.ops import OPERATIONS, UpcastOp, parse_operation
+from escodegen.upcast.table import OPERATIONS, operation, parse_operation
 
 if TYPE_CHECKING:
     from escodegen.model import Event
 
-__all__ = ["OPERATIONS", "UpcastOp", "parse_operation", "python_upcasters", "sql_upcasters"]
+__all__ = ["OPERATIONS", "operation", "parse_operation", "python_upcasters", "sql_upcasters"]
 
 
 def python_upcasters(events: Sequence[Event]) -> str:

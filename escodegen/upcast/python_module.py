@@ -10,10 +10,11 @@ import jinja2
 
 from escodegen.model import Event
 from escodegen.model.naming import snake
+from escodegen.model.ops import Custom, UpcastOp
 from escodegen.pytext import fit, py_str
 from escodegen.resources import template_environment
-from escodegen.upcast.operations.base import UpcastOp
-from escodegen.upcast.operations.custom import Custom
+from escodegen.upcast.operations.base import describe
+from escodegen.upcast.table import operation
 
 
 @dataclass(frozen=True)
@@ -37,8 +38,8 @@ def _lines(version: int, ops: Sequence[UpcastOp]) -> tuple[str, ...]:
     """The statements, indented for a function body and laid out as ruff's formatter does."""
     lines: list[str] = []
     for op in ops:
-        lines.append(f"    # v{version - 1} -> v{version}: {op.describe()}")
-        lines.extend(fit(f"    {line}") for line in op.python())
+        lines.append(f"    # v{version - 1} -> v{version}: {describe(op)}")
+        lines.extend(fit(f"    {line}") for line in operation(op).python(op))
     return tuple(lines)
 
 

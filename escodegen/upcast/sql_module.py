@@ -20,6 +20,8 @@ from escodegen.model.sqlnames import (
 )
 from escodegen.resources import template_environment
 from escodegen.sqltext import ident, install, literal
+from escodegen.upcast.operations.base import describe
+from escodegen.upcast.table import operation
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,8 @@ def _event_functions(event: Event, schema: str) -> EventFunctions:
         body = "data"
         for index, op in enumerate(version.upcast, start=1):
             name = ident(schema, upcast_operation_function(event.name, n, index))
-            operations.append(Function(name, f"v{n - 1} -> v{n}: {op.describe()}", op.sql("data")))
+            operations.append(Function(name, f"v{n - 1} -> v{n}: {describe(op)}",
+                                       operation(op).sql(op, "data")))
             body = f"{name}({body})"
         steps.append(Function(ident(schema, upcast_step_function(event.name, n)),
                               f"{event.name} v{n - 1} -> v{n}", body))

@@ -38,7 +38,7 @@ def volatile_custom_functions(dsn: str, events: Sequence[Event]) -> Report:
     """ES316 for each custom operation calling a function of the user's own schema that the
     database does not know as immutable (every overload of the name `provolatile = 'i'`), or
     does not know at all: the check stage knows only the built-ins."""
-    from escodegen.upcast.operations.custom import Custom
+    from escodegen.model.ops import Custom
 
     report = Report()
     ops = [op for e in events for v in e.versions for op in v.upcast

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from escodegen.analyse.browse import describe_op
 from escodegen.cli import cli
-from escodegen.upcast.ops import Convert, Map
+from escodegen.model.ops import Convert, Map
 from tests.analyse.helpers import diff_texts, write_project
 
 

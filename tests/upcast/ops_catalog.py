@@ -8,7 +8,7 @@ has its own tests).
 from __future__ import annotations
 
 from escodegen.model import Event, EventVersion
-from escodegen.upcast.ops import (
+from escodegen.model.ops import (
     Add,
     Convert,
     Default,

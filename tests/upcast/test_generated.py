@@ -15,8 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from escodegen.model import Event, EventVersion
+from escodegen.model.ops import Add, Custom, Map, Split
 from escodegen.upcast import python_upcasters, sql_upcasters
-from escodegen.upcast.ops import Add, Custom, Map, Split
 from escodegen.upcast.verify import Upcasters, canonical, from_json, load_module, payloads
 from tests.upcast.ops_catalog import EVENTS
 

@@ -1,20 +1,25 @@
-"""What every upcast operation is: parameters plus three renderings of one meaning.
+"""What every upcast operation's unit holds (`Operation`): its parameters are data in the model
+(escodegen/model/ops.py); the unit parses them, and gives three renderings of one meaning:
 
-* `apply_shape` changes a `Shape` the way the operation changes a payload (the chain check);
+* `shape` changes a `Shape` the way the operation changes a payload (the chain check);
 * `python` gives statements that change the dict `d` in place (the generated Python module);
-* `sql` gives a jsonb expression of the changed payload, given one for the payload.
+* `sql` gives a jsonb expression of the changed payload, given one for the payload;
 
-The exact meaning of each operation is in docs/upcast/<name>.md; both renderings follow it.
+and what the rest of escodegen needs to know of it: the paths it reads and writes, what it can
+lose, its meaning for `diff`, a one-line summary, and its docs page with examples that the tests
+run through both renderings (docs/upcast/<name>.md is generated from them).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from escodegen.diagnostics import Report, Span
 from escodegen.model import FieldPath
 from escodegen.model.naming import is_identifier
+from escodegen.model.ops import UpcastOp
 from escodegen.pytext import py_str, py_tuple
 from escodegen.upcast.shape import STRING_KINDS, PathError, Shape, Slot, dotted
 from escodegen.upcast.values import ascii_json
@@ -42,7 +47,7 @@ class Step:
         return f"{self.event} {self.link}"
 
     def error(self, code: str, op: UpcastOp, message: str, hint: str = "") -> None:
-        self.report.error(code, f"{self.name}: {op.describe()}: {message}", op.span, hint)
+        self.report.error(code, f"{self.name}: {describe(op)}: {message}", op.span, hint)
 
     def read(self, shape: Shape, op: UpcastOp, path: FieldPath) -> Slot | None:
         """The slot an operation reads, or None after an ES311 naming what exists."""
@@ -97,27 +102,159 @@ class Step:
 
 
 @dataclass(frozen=True)
-class UpcastOp:
-    name: ClassVar[str]
-    span: Span | None = field(default=None, compare=False, kw_only=True)
+class Arguments:
+    """One YAML entry's arguments, which the meta-schema has already accepted."""
 
-    def describe(self) -> str:
-        """The operation as a one-line YAML flow mapping, safe to put in a code comment."""
-        args = ", ".join(f"{key}: {show(value)}" for key, value in self.arguments())
-        return f"{self.name} {{{args}}}"
+    values: dict[str, Any]
+    span: Span
+    report: Report
+    value_span: Callable[[str], Span] | None = None
+    """The position of one argument's value (custom's `sql`), when known."""
 
-    def arguments(self) -> list[tuple[str, Any]]:
-        raise NotImplementedError
+    def path(self, key: str) -> FieldPath:
+        return path_of(self.values[key])
 
-    def apply_shape(self, shape: Shape, step: Step) -> bool:
-        """Change `shape`; False when the result cannot be known statically (custom)."""
-        raise NotImplementedError
+    def paths(self, key: str) -> tuple[FieldPath, ...]:
+        return tuple(path_of(p) for p in self.values[key])
 
-    def python(self) -> list[str]:
-        raise NotImplementedError
 
-    def sql(self, data: str) -> str:
-        raise NotImplementedError
+def path_of(text: str) -> FieldPath:
+    return tuple(text.split("."))
+
+
+@dataclass(frozen=True)
+class Paths:
+    """The fields an operation reads and the fields it writes (or deletes)."""
+
+    reads: tuple[FieldPath, ...] = ()
+    writes: tuple[FieldPath, ...] = ()
+
+
+# What an operation means to `diff` (escodegen/analyse/compare.py): one of these records, which
+# compare judges; an operation picks the one that says what it does to stored values.
+
+@dataclass(frozen=True)
+class Moves:
+    """The value is kept, at another path (rename, move)."""
+
+    source: FieldPath
+    target: FieldPath
+
+
+@dataclass(frozen=True)
+class Derives:
+    """New values made of the sources, which are removed (split, join)."""
+
+    sources: tuple[FieldPath, ...]
+    targets: tuple[FieldPath, ...]
+    verb: str
+    """How findings say it: `split into`, `joined into`."""
+
+
+@dataclass(frozen=True)
+class Fills:
+    """A value written where there was none (`replaces` False: default) or whatever was there
+    (`replaces` True: add, whose field then holds a new value, not the stored one)."""
+
+    field: FieldPath
+    value: Any
+    replaces: bool
+
+
+@dataclass(frozen=True)
+class Removes:
+    field: FieldPath
+
+
+Loss = tuple[str, str, bool]
+"""(a stored value, what becomes of it, partial: whether some values stay unconverted)."""
+
+
+@dataclass(frozen=True)
+class Converts:
+    """Each value of a type rewritten as a value of another; `loss(old kind, new kind)` says how
+    a stored value fails or loses information, None when every value converts exactly."""
+
+    field: FieldPath
+    loss: Callable[[str, str], Loss | None]
+
+
+@dataclass(frozen=True)
+class Maps:
+    """Listed values replaced; with `total`, every other value too."""
+
+    field: FieldPath
+    keys: tuple[str, ...]
+    total: bool
+
+
+@dataclass(frozen=True)
+class Declares:
+    """What only running it shows, on the fields it declares it changes (custom `changes`)."""
+
+    fields: tuple[FieldPath, ...]
+
+
+@dataclass(frozen=True)
+class Opaque:
+    """What only running it shows, on fields it does not name: nothing can be judged."""
+
+    label: str
+
+
+Meaning = Moves | Derives | Fills | Removes | Converts | Maps | Declares | Opaque
+
+
+@dataclass(frozen=True)
+class Example:
+    """A docs example, run by the tests through the generated Python and the generated SQL:
+    `before` upcast by the operation `op` (YAML, as declared in `upcast:`) is `after`."""
+
+    op: str
+    before: dict[str, Any]
+    after: dict[str, Any]
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Docs:
+    """The page docs/upcast/<name>.md: `text` (Markdown) then the examples as a table."""
+
+    title: str
+    text: str
+    examples: tuple[Example, ...]
+    module: tuple[str, str] | None = None
+    """(name, source) of the project's module that `custom` examples call."""
+
+
+O = TypeVar("O", bound=UpcastOp)
+
+
+@dataclass(frozen=True)
+class Operation(Generic[O]):
+    """One upcast operation, complete: the table (escodegen/upcast/table.py) holds one per name."""
+
+    name: str
+    type: type[O]
+    parse: Callable[[Arguments], O | None]
+    """The op from its YAML arguments; None after reporting an error."""
+    paths: Callable[[O], Paths]
+    shape: Callable[[O, Shape, Step], bool]
+    """Change the shape; False when the result cannot be known statically (custom)."""
+    loses: str
+    """What stored information the operation can lose (a sentence of the docs)."""
+    meaning: Callable[[O], Meaning]
+    summary: Callable[[O], str]
+    """One line for `registry show`, e.g. `split name -> firstName, lastName (separator ' ')`."""
+    python: Callable[[O], list[str]]
+    sql: Callable[[O, str], str]
+    docs: Docs
+
+
+def describe(op: UpcastOp) -> str:
+    """The operation as a one-line YAML flow mapping, safe to put in a code comment."""
+    args = ", ".join(f"{key}: {show(value)}" for key, value in op.arguments())
+    return f"{op.name} {{{args}}}"
 
 
 def show(value: Any) -> str:

@@ -1,4 +1,4 @@
-"""`custom {python: "module:function", sql: "<jsonb expression over data>"}` (docs/upcast/custom.md).
+"""`custom {python: "module:function", sql: "<jsonb expression over data>"}`
 
 The project supplies both renderings. The generator checks that `python` is a dotted path to a
 function and that `sql` is one SQL expression (parsed by sqlglot, and emitted as sqlglot renders
@@ -9,63 +9,126 @@ from __future__ import annotations
 
 import keyword
 import re
-from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any
 
 from escodegen.diagnostics import Report, Span
-from escodegen.model import FieldPath
 from escodegen.model.naming import IDENTIFIER
-from escodegen.upcast.operations.base import Step, UpcastOp
+from escodegen.model.ops import Custom
+from escodegen.upcast.operations.base import (
+    Arguments,
+    Declares,
+    Docs,
+    Example,
+    Meaning,
+    Opaque,
+    Operation,
+    Paths,
+    Step,
+    describe,
+)
 from escodegen.upcast.shape import Shape
 
 _NAME = IDENTIFIER.pattern
 _PYTHON_PATH = re.compile(rf"({_NAME}(?:\.{_NAME})*):({_NAME})")
 
 
-@dataclass(frozen=True)
-class Custom(UpcastOp):
-    name: ClassVar[str] = "custom"
-    python_path: str
-    """`package.module:function`, checked by `check_custom`."""
-    sql_expression: str
-    """The expression as sqlglot rendered it back (see `check_custom`)."""
-    changes: tuple[FieldPath, ...] | None = None
-    """The fields it declares it adds, removes or changes; None when undeclared (then `diff`
-    cannot tell what it does to any field)."""
-    user_functions: tuple[tuple[str, str], ...] = ()
-    """(schema, name) of every schema-qualified function that is not a built-in: their
-    volatility is known only to a database (`volatile_user_functions`)."""
-    sql_span: Span | None = field(default=None, compare=False)
+def parse(args: Arguments) -> Custom | None:
+    values = args.values
+    sql_span = args.value_span("sql") if args.value_span is not None else args.span
+    checked = check_custom(values["python"], values["sql"], args.span, args.report, sql_span)
+    if checked is None:
+        return None
+    sql, user_functions = checked
+    changes = args.paths("changes") if "changes" in values else None
+    return Custom(values["python"], sql, changes, user_functions, sql_span, span=args.span)
 
-    def arguments(self) -> list[tuple[str, Any]]:
-        args: list[tuple[str, Any]] = [("python", self.python_path)]
-        return args if self.changes is None else [*args, ("changes", self.changes)]
 
-    @property
-    def module(self) -> str:
-        return self.python_path.split(":")[0]
+def shape(op: Custom, shape: Shape, step: Step) -> bool:
+    return False  # what a custom function produces is known only by running it
 
-    @property
-    def function(self) -> str:
-        return self.python_path.split(":")[1]
 
-    @property
-    def python_name(self) -> str:
-        """The module-level name the generated Python gives the function."""
-        return "_custom_" + re.sub(r"[.:]", "_", self.python_path)
+def paths(op: Custom) -> Paths:
+    """What it declares it changes (nothing is known without `changes`)."""
+    return Paths(reads=op.changes or (), writes=op.changes or ())
 
-    def apply_shape(self, shape: Shape, step: Step) -> bool:
-        return False  # what a custom function produces is known only by running it
 
-    def python(self) -> list[str]:
-        return [f"d = {self.python_name}(d)"]
+def meaning(op: Custom) -> Meaning:
+    return Opaque(op.python_path) if op.changes is None else Declares(op.changes)
 
-    def sql(self, data: str) -> str:
-        # The expression reads the column `data`: it is emitted only as the whole body of a
-        # function whose parameter is `data` (escodegen/upcast/sql_module.py).
-        if data != "data":
-            raise ValueError("custom SQL must be the body of a function of `data`")
-        return f"({self.sql_expression})"
+
+def python(op: Custom) -> list[str]:
+    return [f"d = {op.python_name}(d)"]
+
+
+def sql(op: Custom, data: str) -> str:
+    # The expression reads the column `data`: it is emitted only as the whole body of a
+    # function whose parameter is `data` (escodegen/upcast/sql_module.py).
+    if data != "data":
+        raise ValueError("custom SQL must be the body of a function of `data`")
+    return f"({op.sql_expression})"
+
+
+_PHONE = ("{custom: {python: \"upcasts:normalise_phone\", changes: [phone], sql: \"jsonb_set(data, "
+          "'{phone}', jsonb_object(ARRAY['p'], ARRAY[regexp_replace(data ->> 'phone', "
+          "'[^0-9+]', '', 'g')]) -> 'p')\"}}")
+_PHONE_PYTHON = (
+    "import re\n\n\n"
+    "def normalise_phone(d):\n"
+    "    d[\"phone\"] = re.sub(r\"[^0-9+]\", \"\", d[\"phone\"])\n"
+    "    return d\n")
+
+CUSTOM = Operation(
+    name="custom", type=Custom, parse=parse, paths=paths, shape=shape,
+    loses="whatever its functions drop (only running it shows)", meaning=meaning,
+    summary=describe, python=python, sql=sql,
+    docs=Docs("`custom {python, sql, changes?}`", """For what the other operations cannot say. You give both renderings:
+
+```yaml
+upcast:
+  - custom:
+      python: "shop.upcasts:normalise_phone"   # package.module:function
+      sql: "jsonb_set(data, '{phone}', jsonb_object(ARRAY['p'], ARRAY[regexp_replace(data ->> 'phone', '[^0-9+]', '', 'g')]) -> 'p')"
+      changes: [phone]                          # the fields it adds, removes or changes
+```
+
+* `python` is `package.module:function` of identifiers (ES314 otherwise). The generated module
+  imports it with `importlib` when it is loaded; the function gets the payload dict (a copy the
+  upcaster owns: it may change and return it) and returns the new payload.
+* `sql` is **one** jsonb expression over the column `data`. escodegen parses it with sqlglot
+  and rejects several statements, DDL, DML, commands, queries and subqueries, table references
+  and `OPERATOR(...)` (ES314); the expression is emitted as sqlglot renders it back, so what runs
+  is what was checked. It becomes the whole body of its own IMMUTABLE function
+  `upcast_<event>_v<N>_op<k>(data jsonb)`.
+* It may call **only immutable functions** (ES316, at the position of the `sql:` value):
+  - built-ins on escodegen's list (`escodegen/upcast/immutable_builtins.py`: every pg_catalog
+    function name of PostgreSQL 18 with an immutable overload and no volatile one). Refused
+    are, among others, `set_config`, `pg_read_file`, `lo_export`, `query_to_xml`, `pg_sleep`,
+    `random`, `now()`/`CURRENT_TIMESTAMP`, and the STABLE `to_jsonb`, `jsonb_build_object`,
+    `format`, `concat`: use `jsonb_object(ARRAY['k'], ARRAY[text]) -> 'k'` for a jsonb string,
+    `'true'::jsonb` for a constant. Casts to types other than built-ins are refused too;
+  - functions of your own schema, **schema-qualified** (`mine.fix_phone(data)`): the upcasters
+    are created under `search_path = pg_catalog, pg_temp`, so an unqualified name finds only
+    built-ins. escodegen cannot see their volatility without a database: with `--dsn`
+    (`verify-upcasters`, `migrate events`, `migrate purge`) every overload of the name must be
+    `IMMUTABLE` in `pg_proc`, else ES316 and nothing runs. Without a database, mark them
+    IMMUTABLE yourself: PostgreSQL does not check what an IMMUTABLE function calls.
+* The chain check cannot know what a custom operation produces: from a `custom` on, the rest of
+  that version's operations and the comparison with the declared fields are not checked.
+* `changes` (dotted paths) declares the shape the operation produces: the fields it adds,
+  removes or changes; every other field it leaves as it was. `escodegen diff` and `check` then
+  treat the listed fields as covered by the operation (ESD116) and judge every other change of
+  the version as usual, so a type change elsewhere is still ESD110. Without `changes` no change
+  of the version can be judged, and diff says so (ESD171, a warning). `verify-upcasters` does not
+  check the list: it is the author's declaration.
+* Nothing proves statically that the two renderings agree: run
+  [`escodegen verify-upcasters --dsn ...`](../commands/verify-upcasters.md), which tries random
+  payloads through both and reports the first difference (for example Python's `str.upper`,
+  which uppercases `ß` to `SS`, against PostgreSQL's `upper`, which does not).
+""", (
+        Example(_PHONE, {"phone": "+44 (20) 7946-0958"}, {"phone": "+442079460958"},
+        ),
+    ), module=("upcasts", _PHONE_PYTHON)),
+)
 
 
 def check_custom(python: str, sql: str, span: Span, report: Report,

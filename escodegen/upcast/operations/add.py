@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from escodegen.model import FieldPath
+from escodegen.pytext import py_literal
 from escodegen.sqltext import jsonb
 from escodegen.upcast import paths
 from escodegen.upcast.operations.base import Step, UpcastOp, py_set
 from escodegen.upcast.shape import Literal, Shape, Slot
-from escodegen.upcast.values import python_literal
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class Add(UpcastOp):
         return True
 
     def python(self) -> list[str]:
-        return [py_set(self.field, python_literal(self.value))]
+        return [py_set(self.field, py_literal(self.value, fresh=True))]
 
     def sql(self, data: str) -> str:
         return paths.set_(data, self.field, jsonb(self.value))

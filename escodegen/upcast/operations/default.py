@@ -6,11 +6,11 @@ from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 from escodegen.model import FieldPath
+from escodegen.pytext import py_literal
 from escodegen.sqltext import jsonb
 from escodegen.upcast import paths
 from escodegen.upcast.operations.base import Step, UpcastOp, indent, py_get, py_set
 from escodegen.upcast.shape import Literal, PathError, Shape, Slot
-from escodegen.upcast.values import python_literal
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class Default(UpcastOp):
 
     def python(self) -> list[str]:
         return [f"if {py_get(self.field)} is None:",
-                *indent([py_set(self.field, python_literal(self.value))])]
+                *indent([py_set(self.field, py_literal(self.value, fresh=True))])]
 
     def sql(self, data: str) -> str:
         missing = f"COALESCE({paths.type_of(data, self.field)}, 'null') = 'null'"

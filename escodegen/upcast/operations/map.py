@@ -12,12 +12,11 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from escodegen.model import FieldPath, FieldType
-from escodegen.pytext import py_str
+from escodegen.pytext import py_literal, py_str
 from escodegen.sqltext import jsonb, literal
 from escodegen.upcast import paths
 from escodegen.upcast.operations.base import Step, UpcastOp, indent, py_get, py_set
 from escodegen.upcast.shape import Literal, Shape, Slot
-from escodegen.upcast.values import python_literal
 
 
 @dataclass(frozen=True)
@@ -55,10 +54,10 @@ class Map(UpcastOp):
         lines = [f"key = _text({py_get(self.field)})"]
         for index, (key, value) in enumerate(self.values):
             keyword = "if" if index == 0 else "elif"
-            lines += [f"{keyword} key == {py_str(key)}:", *indent([py_set(self.field, python_literal(value))])]
+            lines += [f"{keyword} key == {py_str(key)}:", *indent([py_set(self.field, py_literal(value, fresh=True))])]
         if self.has_else:
             lines += ["elif key is not None:",
-                      *indent([py_set(self.field, python_literal(self.otherwise))])]
+                      *indent([py_set(self.field, py_literal(self.otherwise, fresh=True))])]
         return lines
 
     def sql(self, data: str) -> str:

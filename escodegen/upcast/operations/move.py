@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 from escodegen.model import FieldPath
-from escodegen.pytext import py_str, py_tuple
+from escodegen.pytext import py_literal, py_str
 from escodegen.upcast import paths
 from escodegen.upcast.operations.base import Step, UpcastOp, indent
 from escodegen.upcast.shape import Shape
@@ -42,7 +42,7 @@ class Move(UpcastOp):
             source, target = self.source[0], self.target[0]
             return [f"if {py_str(source)} in d:",
                     *indent([f"d[{py_str(target)}] = d.pop({py_str(source)})"])]
-        source, target = py_tuple(self.source), py_tuple(self.target)
+        source, target = py_literal(self.source), py_literal(self.target)
         return [f"if _has(d, {source}):", *indent([f"_put(d, {target}, _take(d, {source}))"])]
 
     def sql(self, data: str) -> str:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from devtools.postgres import fresh_database, server_dsn
 from escodegen.check import compile_project
 from escodegen.model import Project
-from tests.postgres import fresh_database, server_dsn
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

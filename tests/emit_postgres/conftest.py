@@ -6,9 +6,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from devtools.postgres import apply
 from escodegen.emit.postgres import render
 from escodegen.model import Project
-from tests.postgres import apply
 
 
 @pytest.fixture(scope="session")

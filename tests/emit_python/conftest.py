@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
+from devtools.postgres import apply
 from escodegen.model import Project
-from tests.postgres import apply
 
 ROOT = Path(__file__).resolve().parents[2]
 

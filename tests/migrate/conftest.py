@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 
+from devtools.postgres import apply
 from escodegen.diagnostics import Report
 from escodegen.emit.migrate.events import EventsMigration, plan_events
 from escodegen.emit.postgres import render
 from escodegen.model import Project
 from escodegen.upcast import python_upcasters
-from tests.postgres import apply
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 

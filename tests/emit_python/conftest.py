@@ -12,9 +12,6 @@ from typing import Any
 
 import pytest
 
-from devtools.postgres import apply
-from escodegen.model import Project
-
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -75,15 +72,6 @@ def generated_pydantic_shop(generated_shop: Path, tmp_path_factory: pytest.TempP
 def shop_models(generated_pydantic_shop: Path) -> Iterator[ModuleType]:
     """The pydantic-mode package, imported."""
     yield from _imported(generated_pydantic_shop, "shop_models")
-
-
-@pytest.fixture
-def shop_dsn(pg_dsn: str, shop_project: Project) -> str:
-    """A database of the test's own with the shop's SQL applied, for the generated client."""
-    from escodegen.emit.postgres import render
-
-    apply(pg_dsn, render(shop_project))
-    return pg_dsn
 
 
 def order_class(shop_events: ModuleType) -> type[Any]:

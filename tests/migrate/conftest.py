@@ -60,9 +60,3 @@ def apply_file(dsn: str, path: Path) -> str:
 def payload(text: str) -> Any:
     """A payload as the Python upcasters take it: exact decimals."""
     return json.loads(text, parse_float=Decimal)
-
-
-@pytest.fixture
-def store(pg_dsn: str, shop_project: Project) -> str:
-    apply_store(pg_dsn, shop_project)
-    return pg_dsn

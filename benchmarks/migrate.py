@@ -37,14 +37,14 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from devtools import shop_history
+from devtools.postgres import benchmark_database
 from escodegen.check import compile_project
 from escodegen.diagnostics import Report
 from escodegen.emit.migrate.events import EventsMigration, plan_events
 from escodegen.emit.postgres import render
 from escodegen.model import Project
 from escodegen.upcast import python_upcasters
-from tests.migrate import shop_history
-from tests.postgres import benchmark_database
 
 COLUMNS = ("global_position, event_id, stream_id, stream_position, event_type, event_version, "
            "data, metadata, correlation_id, causation_id, recorded_at, tx_id")

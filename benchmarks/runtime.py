@@ -53,9 +53,9 @@ from psycopg.conninfo import conninfo_to_dict
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from devtools.postgres import benchmark_database
 from escodegen.check import compile_project
 from escodegen.emit.postgres import render
-from tests.postgres import benchmark_database
 
 MODES = {"dataclasses": "bench_dataclasses", "pydantic": "bench_pydantic",
          "msgspec": "bench_msgspec"}

@@ -28,9 +28,9 @@ from psycopg.types.json import Jsonb
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from devtools.postgres import benchmark_database
 from escodegen.check import compile_project
 from escodegen.emit.postgres import render
-from tests.postgres import benchmark_database
 
 
 def database(dsn: str | None) -> AbstractContextManager[str]:

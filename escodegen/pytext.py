@@ -7,6 +7,7 @@ formatter at generation time.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 LINE_LENGTH = 88
 """The line length generated Python is laid out for: ruff's (and black's) default."""
@@ -29,11 +30,29 @@ def py_str(text: str) -> str:
     return '"' + _REPR_ESCAPES.sub(lambda m: swap[m.group()], literal[1:-1]) + '"'
 
 
-def py_tuple(items: tuple[str, ...]) -> str:
-    """A tuple of strings as Python source (`("a",)`, `("a", "b")`)."""
-    if len(items) == 1:
-        return f"({py_str(items[0])},)"
-    return "(" + ", ".join(py_str(item) for item in items) + ")"
+def py_literal(value: Any, *, fresh: bool = False) -> str:
+    """Python source for a JSON-like value (str, int, float, bool, None, list or tuple, dict),
+    strings quoted as ruff's formatter would (`py_str`).
+
+    By default a constant: sequences become tuples, floats their `repr`. With `fresh`, source
+    that builds the value afresh each time it runs (no shared mutable constant: sequences
+    become lists) with floats as `Decimal("<repr>")`, for the upcasters, which work on payloads
+    decoded with `parse_float=Decimal` so that a number keeps its exact digits."""
+    if isinstance(value, str):
+        return py_str(value)
+    if value is None or isinstance(value, bool | int):
+        return repr(value)
+    if isinstance(value, float):
+        return f"Decimal({py_str(repr(value))})" if fresh else repr(value)
+    if isinstance(value, list | tuple):
+        items = [py_literal(item, fresh=fresh) for item in value]
+        if fresh:
+            return "[" + ", ".join(items) + "]"
+        return f"({items[0]},)" if len(items) == 1 else "(" + ", ".join(items) + ")"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{py_literal(k, fresh=fresh)}: {py_literal(v, fresh=fresh)}"
+                               for k, v in value.items()) + "}"
+    raise TypeError(f"no Python literal for {type(value).__name__}")
 
 
 def fit(line: str, first: bool = False) -> str:

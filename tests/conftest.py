@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from devtools.postgres import apply, fresh_database, server_dsn
 from escodegen.check import compile_project
 from escodegen.model import Project
-from tests.postgres import fresh_database, server_dsn
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -50,3 +50,19 @@ def shop_project() -> Project:
     project, report = compile_project(EXAMPLES / "shop" / "escodegen.yaml")
     assert project is not None, report
     return project
+
+
+@pytest.fixture(scope="session")
+def shop_sql(shop_project: Project) -> dict[str, str]:
+    """The PostgreSQL target's files of examples/shop, by name."""
+    from escodegen.emit.postgres import render
+
+    return render(shop_project)
+
+
+@pytest.fixture
+def store(pg_dsn: str, shop_sql: dict[str, str]) -> str:
+    """A database of the test's own with the shop's generated SQL applied (the one such
+    fixture: the store, migration and generated-client tests all use it)."""
+    apply(pg_dsn, shop_sql)
+    return pg_dsn

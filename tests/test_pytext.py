@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from escodegen.pytext import LINE_LENGTH, fit, py_str, union
+from escodegen.pytext import LINE_LENGTH, fit, py_literal, py_str, union
 
 TEXTS = ["a", "it's", 'say "hi"', "both ' and \"", "both '' and \"", "both ' and \"\"",
          "back\\slash", "nl\n", "x'\n*/ $$y", "\u2028", "\x00\x1b", "é", "\\'", '\\"',
@@ -60,3 +60,41 @@ def test_a_line_that_fits_is_left_alone() -> None:
     line = "x = f(" + "a" * (LINE_LENGTH - 7) + ")"
     assert len(line) == LINE_LENGTH and fit(line) == line
     assert fit(line + " ") != line + " "
+
+
+VALUES = ["a", "it's \"q\"", 0, -3, 1.5, 1e-07, True, None, [], [1], ["x", [2.25, {"k": None}]],
+          {"a": [1, "b"], "n": 0.1}]
+
+
+def test_py_literal_builds_the_value_as_a_constant_or_afresh() -> None:
+    """Constants read back with tuples for sequences; fresh source builds lists and exact
+    decimals, a new object each time it runs."""
+    from decimal import Decimal
+
+    def tuples(value: object) -> object:
+        if isinstance(value, list):
+            return tuple(tuples(v) for v in value)
+        if isinstance(value, dict):
+            return {k: tuples(v) for k, v in value.items()}
+        return value
+
+    def decimals(value: object) -> object:
+        if isinstance(value, float):
+            return Decimal(repr(value))
+        if isinstance(value, list):
+            return [decimals(v) for v in value]
+        if isinstance(value, dict):
+            return {k: decimals(v) for k, v in value.items()}
+        return value
+
+    for value in VALUES:
+        assert ast.literal_eval(py_literal(value)) == tuples(value)
+        source = py_literal(value, fresh=True)
+        built = eval(source, {"Decimal": Decimal})
+        assert built == decimals(value)
+        if isinstance(value, list | dict):
+            assert eval(source, {"Decimal": Decimal}) is not built
+    assert py_literal(("a",)) == '("a",)'
+    assert py_literal(()) == "()"
+    with pytest.raises(TypeError):
+        py_literal({1, 2})

@@ -11,6 +11,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from devtools.postgres import apply
 from escodegen.check import compile_project
 from escodegen.diagnostics import Diagnostic
 from escodegen.emit.postgres import render
@@ -25,16 +26,15 @@ from escodegen.model.sqlnames import (
     upcast_operation_function,
     upcast_step_function,
 )
+from tests.analyse.helpers import compile_text
 from tests.conftest import EXAMPLES
-from tests.emit_postgres.conftest import apply
+
+PROBE_FILE = ("escodegen: 1\nname: probe\nsources: [declarations.yaml]\n"
+              "postgres: {out: generated/sql, schema: es}\n")
 
 
-def compile_text(tmp_path: Path, declarations: str) -> tuple[Project | None, list[Diagnostic]]:
-    (tmp_path / "escodegen.yaml").write_text(
-        "escodegen: 1\nname: probe\nsources: [declarations.yaml]\n"
-        "postgres: {out: generated/sql, schema: es}\n")
-    (tmp_path / "declarations.yaml").write_text(declarations)
-    project, report = compile_project(tmp_path / "escodegen.yaml")
+def diagnostics(tmp_path: Path, declarations: str) -> tuple[Project | None, list[Diagnostic]]:
+    project, report = compile_text(tmp_path, declarations, PROBE_FILE)
     return project, list(report)
 
 
@@ -71,7 +71,7 @@ RESERVED = [
 
 @pytest.mark.parametrize("name", RESERVED)
 def test_a_projection_may_not_take_a_name_of_the_store(tmp_path: Path, name: str) -> None:
-    _, found = compile_text(tmp_path, projection(name))
+    _, found = diagnostics(tmp_path, projection(name))
     assert [d.code for d in found] == ["ES203"], [d.render() for d in found]
     assert found[0].message.startswith(f"projection '{name}' would be the PostgreSQL table")
     assert found[0].span is not None
@@ -81,7 +81,7 @@ def test_a_projection_may_not_take_a_name_of_the_store(tmp_path: Path, name: str
 @pytest.mark.parametrize("name", ["events_per_day", "order_events", "snapshots_taken",
                                   "rebuild_log", "stream_stats", "events_", "batch"])
 def test_names_that_only_look_like_the_store_are_fine(tmp_path: Path, name: str) -> None:
-    assert compile_text(tmp_path, projection(name))[1] == []
+    assert diagnostics(tmp_path, projection(name))[1] == []
 
 
 def test_a_projection_may_not_take_the_primary_key_name_of_another(tmp_path: Path) -> None:
@@ -91,7 +91,7 @@ def test_a_projection_may_not_take_the_primary_key_name_of_another(tmp_path: Pat
     on:
       OrderPlaced: {upsert: {orderId: $.orderId}}
 """
-    _, found = compile_text(tmp_path, text)
+    _, found = diagnostics(tmp_path, text)
     assert [d.message for d in found] == [
         ("projection 'orders_pkey' would be the PostgreSQL table 'orders_pkey', which is the "
          "primary key of projection 'orders'")]
@@ -99,7 +99,7 @@ def test_a_projection_may_not_take_the_primary_key_name_of_another(tmp_path: Pat
 
 @pytest.mark.parametrize("column", ["last_tx_id", "lastTxId", "last_position", "lastPosition"])
 def test_a_column_may_not_take_a_bookkeeping_name(tmp_path: Path, column: str) -> None:
-    _, found = compile_text(tmp_path, projection("orders", column))
+    _, found = diagnostics(tmp_path, projection("orders", column))
     assert [d.code for d in found] == ["ES203"], [d.render() for d in found]
     assert "bookkeeping columns (last_position, last_tx_id)" in found[0].message
     assert found[0].span is not None
@@ -118,13 +118,13 @@ TWO_VERSIONS = """      2:
 def test_names_at_the_limit_pass_and_one_byte_more_fails(tmp_path: Path) -> None:
     assert len(AT_LIMIT) == 48 and len(EVENT_AT_LIMIT) == 47
     (tmp_path / "ok").mkdir()
-    _, found = compile_text(tmp_path / "ok", projection(AT_LIMIT, event=EVENT_AT_LIMIT,
+    _, found = diagnostics(tmp_path / "ok", projection(AT_LIMIT, event=EVENT_AT_LIMIT,
                                                         versions=TWO_VERSIONS))
     assert found == []
     # The same lengths, but snake_case adds an underscore before the capital.
     over = AT_LIMIT[:-1] + "X"
     event_over = EVENT_AT_LIMIT[:-1] + "X"
-    _, found = compile_text(tmp_path, projection(over, event=event_over, versions=TWO_VERSIONS))
+    _, found = diagnostics(tmp_path, projection(over, event=event_over, versions=TWO_VERSIONS))
     assert [(d.code, d.span.line if d.span else 0) for d in found] == [("ES208", 2), ("ES208", 9)]
     assert found[0].message == (
         f"event '{event_over}' gives the PostgreSQL name 'upcast_{snake(event_over)}_v1_to_v2' "
@@ -135,13 +135,13 @@ def test_names_at_the_limit_pass_and_one_byte_more_fails(tmp_path: Path) -> None
 
 def test_a_key_column_is_checked_with_its_name_in_the_catch_up_batch(tmp_path: Path) -> None:
     key = "anIdOfAUserWhoseTierIsShownInAnyOfTheRowsOfThis"  # 47 characters, 62 in snake_case
-    _, found = compile_text(tmp_path, projection("orders", key=key))
+    _, found = diagnostics(tmp_path, projection("orders", key=key))
     assert [d.code for d in found] == ["ES208"], [d.render() for d in found]
     assert f"'{batch_key_column(key)}' (64 bytes)" in found[0].message
 
 
 def test_a_name_that_is_not_an_identifier_is_reported_once(tmp_path: Path) -> None:
-    _, found = compile_text(tmp_path, projection("x" * 60))
+    _, found = diagnostics(tmp_path, projection("x" * 60))
     assert [d.code for d in found] == ["ES202"]
 
 
@@ -194,7 +194,7 @@ def test_the_generated_sql_creates_only_names_the_check_derives() -> None:
 
 
 def test_names_at_the_limit_are_kept_whole_by_postgresql(tmp_path: Path, pg_dsn: str) -> None:
-    project, found = compile_text(tmp_path, projection(
+    project, found = diagnostics(tmp_path, projection(
         AT_LIMIT, event=EVENT_AT_LIMIT, versions=TWO_VERSIONS.replace(
             "fields", "upcast: [{rename: {from: total, to: sum}}, {rename: {from: sum, to: total}}]"
             "\n        fields")))

@@ -20,6 +20,24 @@ that share their first 63 bytes would be one object, and a reference to a long n
 
 STORE_TABLES = frozenset({"events", "event_registry", "streams", "checkpoints", "snapshots"})
 """The event store's tables (templates/postgres/event_store.sql.j2)."""
+EVENTS_COLUMNS = (
+    ("global_position", "bigint generated always as identity"),
+    ("event_id", "uuid not null"),
+    ("stream_id", "text not null"),
+    ("stream_position", "bigint not null"),
+    ("event_type", "text not null"),
+    ("event_version", "integer not null"),
+    ("data", "jsonb not null"),
+    ("metadata", "jsonb not null default '{}'"),
+    ("correlation_id", "uuid"),
+    ("causation_id", "uuid"),
+    ("recorded_at", "timestamptz not null default now()"),
+    ("tx_id", "xid8 not null default pg_current_xact_id()"),
+)
+"""The columns of the store's `events` table, in order, with their definitions: the store
+creates the table from this list and an events rewrite copies and compares rows by it."""
+EVENTS_REWRITTEN_COLUMNS = frozenset({"event_version", "data", "metadata"})
+"""What an events rewrite (`migrate events`) changes in a row; it keeps every other column."""
 STORE_VIEWS = frozenset({"events_latest"})
 """templates/postgres/upcasters.sql.j2."""
 STORE_INDEXES = frozenset({
@@ -152,7 +170,8 @@ def too_long(name: str) -> bool:
 
 
 __all__ = [
-    "MAX_IDENTIFIER_BYTES", "MIGRATION_TABLES", "RESERVED_COLUMNS", "RESERVED_TABLES",
+    "EVENTS_COLUMNS", "EVENTS_REWRITTEN_COLUMNS", "MAX_IDENTIFIER_BYTES", "MIGRATION_TABLES",
+    "RESERVED_COLUMNS", "RESERVED_TABLES",
     "RESERVED_TABLE_PREFIXES", "RESERVED_TABLE_SUFFIXES", "STORE_TABLES", "ProjectionNames",
     "batch_key_column", "column_name", "reserved_table", "too_long", "upcast_function",
     "upcast_operation_function", "upcast_step_function",

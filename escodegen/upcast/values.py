@@ -1,4 +1,5 @@
-"""Declared values (from YAML) as JSON text, as Python source, and checked against a field type."""
+"""Declared values (from YAML) as JSON text, and checked against a field type (as Python
+source: escodegen.pytext.py_literal)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ import uuid
 from typing import Any
 
 from escodegen.model import FieldType
-from escodegen.pytext import py_str
 
 _NUL = "\x00"
 
@@ -24,26 +24,6 @@ def ascii_json(value: Any) -> str:
     """JSON for a value shown in a message or a code comment: ASCII only, so no newline or quote
     in a declaration can end the line or comment it is shown in."""
     return json.dumps(value, ensure_ascii=True)
-
-
-def python_literal(value: Any) -> str:
-    """Python source that builds `value` afresh each time it runs (no shared mutable constant).
-
-    Floats become `Decimal("<repr>")`: the upcasters work on payloads decoded with
-    `parse_float=Decimal`, which is how a number keeps its exact digits in both languages.
-    """
-    if isinstance(value, str):
-        return py_str(value)
-    if isinstance(value, bool) or value is None or isinstance(value, int):
-        return repr(value)
-    if isinstance(value, float):
-        return f"Decimal({py_str(repr(value))})"
-    if isinstance(value, list):
-        return "[" + ", ".join(python_literal(v) for v in value) + "]"
-    if isinstance(value, dict):
-        items = ", ".join(f"{py_str(k)}: {python_literal(v)}" for k, v in value.items())
-        return "{" + items + "}"
-    raise TypeError(f"not a YAML value: {type(value).__name__}")
 
 
 def storable(value: Any) -> bool:

@@ -26,8 +26,10 @@ def write_project(folder: Path, declarations: str, project_file: str = PROJECT_F
     return folder / "escodegen.yaml"
 
 
-def compile_text(folder: Path, declarations: str) -> tuple[Project | None, Report]:
-    return compile_project(write_project(folder, declarations))
+def compile_text(folder: Path, declarations: str,
+                 project_file: str = PROJECT_FILE) -> tuple[Project | None, Report]:
+    """The checked project of one declarations file (the one such helper of the tests)."""
+    return compile_project(write_project(folder, declarations, project_file))
 
 
 def diff_texts(tmp: Path, before: str, after: str) -> list[Finding]:

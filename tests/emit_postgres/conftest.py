@@ -6,22 +6,6 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from escodegen.emit.postgres import render
-from escodegen.model import Project
-from tests.postgres import apply
-
-
-@pytest.fixture(scope="session")
-def shop_sql(shop_project: Project) -> dict[str, str]:
-    return render(shop_project)
-
-
-@pytest.fixture
-def store(pg_dsn: str, shop_sql: dict[str, str]) -> Iterator[str]:
-    """A database with the shop's generated SQL applied."""
-    apply(pg_dsn, shop_sql)
-    yield pg_dsn
-
 
 @pytest.fixture
 def conn(store: str) -> Iterator[psycopg.Connection]:

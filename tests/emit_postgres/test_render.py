@@ -10,9 +10,9 @@ import psycopg
 import sqlglot
 from sqlglot import exp
 
+from devtools.postgres import apply
 from escodegen.emit.postgres import render
 from escodegen.model import Project
-from tests.emit_postgres.conftest import apply
 
 
 def test_every_file_starts_with_the_generated_header(shop_sql: dict[str, str]) -> None:

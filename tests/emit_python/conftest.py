@@ -12,9 +12,6 @@ from typing import Any
 
 import pytest
 
-from escodegen.model import Project
-from tests.postgres import apply
-
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -95,15 +92,6 @@ def shop_models(generated_pydantic_shop: Path) -> Iterator[ModuleType]:
 def shop_structs(generated_msgspec_shop: Path) -> Iterator[ModuleType]:
     """The msgspec-mode package, imported."""
     yield from _imported(generated_msgspec_shop, "shop_structs")
-
-
-@pytest.fixture
-def shop_dsn(pg_dsn: str, shop_project: Project) -> str:
-    """A database of the test's own with the shop's SQL applied, for the generated client."""
-    from escodegen.emit.postgres import render
-
-    apply(pg_dsn, render(shop_project))
-    return pg_dsn
 
 
 def order_class(shop_events: ModuleType) -> type[Any]:

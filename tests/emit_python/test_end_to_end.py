@@ -23,9 +23,9 @@ def _append_raw(conn: psycopg.Connection[Any], stream: str, events: list[dict[st
 
 
 def test_old_versions_load_project_and_read_back_at_the_latest(
-        shop_events: ModuleType, shop_dsn: str) -> None:
+        shop_events: ModuleType, store: str) -> None:
     customer, order_id = uuid.uuid4(), uuid.uuid4()
-    with psycopg.connect(shop_dsn) as conn:
+    with psycopg.connect(store) as conn:
         _append_raw(conn, f"Customer-{customer}", [{
             "event_type": "CustomerRegistered", "event_version": 1,
             "data": {"customerId": str(customer), "name": "Grace Brewster Hopper",
@@ -84,10 +84,10 @@ def test_old_versions_load_project_and_read_back_at_the_latest(
 
 
 def test_snapshots_every_n_across_a_batch_and_never_of_another_state_version(
-        shop_events: ModuleType, shop_dsn: str) -> None:
+        shop_events: ModuleType, store: str) -> None:
     order_id = uuid.uuid4()
     Order = order_class(shop_events)
-    with psycopg.connect(shop_dsn) as conn:
+    with psycopg.connect(store) as conn:
         store = shop_events.EventStore(conn)
         order = store.load(Order(order_id))
         for _ in range(98):
@@ -112,8 +112,8 @@ def test_snapshots_every_n_across_a_batch_and_never_of_another_state_version(
 
 
 def test_a_stored_event_that_does_not_decode_says_which_and_where(
-        shop_events: ModuleType, shop_dsn: str) -> None:
-    with psycopg.connect(shop_dsn) as conn:
+        shop_events: ModuleType, store: str) -> None:
+    with psycopg.connect(store) as conn:
         _append_raw(conn, "Customer-bad", [{
             "event_type": "CustomerRegistered", "event_version": 1,
             "data": {"customerId": str(uuid.uuid4()), "email": "nameless@example.org"}}])

@@ -63,8 +63,8 @@ class Runner:
 
 
 @pytest.fixture
-def shop_db(shop_dsn: str) -> Iterator[psycopg.Connection[Any]]:
-    with psycopg.connect(shop_dsn, autocommit=True) as conn:
+def shop_db(store: str) -> Iterator[psycopg.Connection[Any]]:
+    with psycopg.connect(store, autocommit=True) as conn:
         yield conn
 
 
@@ -91,11 +91,11 @@ def _last_position(conn: psycopg.Connection[Any]) -> int:
 
 
 def test_run_catches_up_wakes_on_notify_and_stops_cleanly(
-        shop_events: ModuleType, shop_db: psycopg.Connection[Any], shop_dsn: str) -> None:
+        shop_events: ModuleType, shop_db: psycopg.Connection[Any], store: str) -> None:
     conn = shop_db
     for name in ("Ada", "Grace", "Edsger"):  # stored before the runner starts
         _register(shop_events, conn, name)
-    runner = Runner(shop_events, shop_dsn, batch_size=2)  # two batches to catch up
+    runner = Runner(shop_events, store, batch_size=2)  # two batches to catch up
     runner.thread.start()
     try:
         # 1. The initial catch-up, checkpoint included.
@@ -134,10 +134,10 @@ def test_run_catches_up_wakes_on_notify_and_stops_cleanly(
 
 
 def test_run_refuses_a_connection_inside_a_transaction(
-        shop_events: ModuleType, shop_db: psycopg.Connection[Any], shop_dsn: str) -> None:
+        shop_events: ModuleType, shop_db: psycopg.Connection[Any], store: str) -> None:
     # LISTEN inside an uncommitted transaction never takes effect, and every batch would be
     # a savepoint of it: run would wait forever without a word.
-    with psycopg.connect(shop_dsn) as conn:
+    with psycopg.connect(store) as conn:
         conn.execute("select 1")
         projection = shop_events.CustomerDirectoryProjection(conn)
         with pytest.raises(psycopg.ProgrammingError, match="outside a transaction"):

@@ -16,8 +16,8 @@ def _item(shop_events: ModuleType, order_id: uuid.UUID, sku: str) -> Any:
 
 
 @pytest.fixture
-def store(shop_events: ModuleType, shop_dsn: str) -> Any:
-    with psycopg.connect(shop_dsn, autocommit=True) as conn:
+def store(shop_events: ModuleType, store: str) -> Any:
+    with psycopg.connect(store, autocommit=True) as conn:
         yield shop_events.EventStore(conn)
 
 

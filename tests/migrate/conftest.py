@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 
+from devtools.postgres import apply
 from escodegen.diagnostics import Report
 from escodegen.emit.migrate.events import EventsMigration, plan_events
 from escodegen.emit.postgres import render
 from escodegen.model import Project
 from escodegen.upcast import python_upcasters
-from tests.postgres import apply
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -60,9 +60,3 @@ def apply_file(dsn: str, path: Path) -> str:
 def payload(text: str) -> Any:
     """A payload as the Python upcasters take it: exact decimals."""
     return json.loads(text, parse_float=Decimal)
-
-
-@pytest.fixture
-def store(pg_dsn: str, shop_project: Project) -> str:
-    apply_store(pg_dsn, shop_project)
-    return pg_dsn

@@ -7,11 +7,11 @@ from pathlib import Path
 import psycopg
 from click.testing import CliRunner
 
+from devtools import shop_history
 from escodegen.cli import cli
 from escodegen.emit.migrate import runner
 from escodegen.emit.migrate.events import EventsMigration
 from tests.conftest import EXAMPLES
-from tests.migrate import shop_history
 from tests.migrate.conftest import apply_file
 
 SHOP = str(EXAMPLES / "shop")

@@ -8,9 +8,9 @@ from typing import Any
 import psycopg
 import pytest
 
+from devtools import shop_history
 from escodegen.emit.migrate import runner
 from escodegen.emit.migrate.events import EventsMigration
-from tests.migrate import shop_history
 from tests.migrate.conftest import Upcaster, payload
 
 COLUMNS = ("global_position, event_id, stream_id, stream_position, event_type, event_version, "

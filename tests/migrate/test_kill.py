@@ -23,13 +23,13 @@ from typing import Any
 
 import psycopg
 
+from devtools import shop_history
+from devtools.postgres import fresh_database
 from escodegen.emit.migrate import runner
 from escodegen.emit.migrate.events import EventsMigration
 from tests.conftest import EXAMPLES
-from tests.migrate import shop_history
 from tests.migrate.conftest import psql
 from tests.migrate.test_events import rows
-from tests.postgres import fresh_database
 
 RUNS = int(os.environ.get("ESCODEGEN_KILL_RUNS", "20"))
 BATCH = 20

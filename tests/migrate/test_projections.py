@@ -10,14 +10,14 @@ from typing import Any
 import psycopg
 from click.testing import CliRunner
 
+from devtools import shop_history
+from devtools.postgres import fresh_database
 from escodegen.analyse.shapes import contract_of
 from escodegen.check import compile_project
 from escodegen.cli import cli
 from escodegen.emit.migrate.projections import plan_projections, render_files
 from escodegen.model import Project
-from tests.migrate import shop_history
 from tests.migrate.conftest import apply_store
-from tests.postgres import fresh_database
 
 
 def changed(shop: Path, edits: list[tuple[str, str]]) -> tuple[Path, Project]:

@@ -12,13 +12,13 @@ import psycopg
 import pytest
 from psycopg.types.json import Jsonb
 
+from devtools import shop_history
 from escodegen.check import compile_project
 from escodegen.diagnostics import Report
 from escodegen.emit.migrate import runner
 from escodegen.emit.migrate.events import plan_events
 from escodegen.emit.migrate.purge import PURGED_TEXT, plan_purge
 from escodegen.model import Project
-from tests.migrate import shop_history
 from tests.migrate.conftest import apply_file, apply_store, psql
 
 SUBJECT_EMAIL = "subject.person@example.org"

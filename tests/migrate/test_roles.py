@@ -15,14 +15,14 @@ import psycopg.errors
 import pytest
 from click.testing import CliRunner
 
+from devtools import shop_history
+from devtools.postgres import apply
 from escodegen.check import compile_project
 from escodegen.cli import cli
 from escodegen.emit.migrate.events import EventsMigration
 from escodegen.emit.postgres import render
 from escodegen.model import PostgresRoles, Project
 from tests.conftest import EXAMPLES
-from tests.migrate import shop_history
-from tests.postgres import apply
 
 Roles = dict[str, str]
 """kind (writer, reader, migrator) -> role name."""

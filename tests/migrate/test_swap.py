@@ -12,9 +12,9 @@ from typing import Any
 import psycopg
 import pytest
 
+from devtools import shop_history
 from escodegen.emit.migrate import runner
 from escodegen.emit.migrate.events import EventsMigration
-from tests.migrate import shop_history
 from tests.migrate.conftest import Upcaster, payload
 
 APPENDERS = 4

@@ -16,13 +16,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from devtools.postgres import fresh_database
 from escodegen.analyse.schema import event_version_schema
 from escodegen.check import compile_project
 from escodegen.model.sqlnames import ProjectionNames
 from escodegen.sqltext import ident
 from escodegen.upcast import python_upcasters
 from escodegen.upcast.verify import load_module
-from tests.postgres import fresh_database
 from tests.security.hostile import (
     META_KEY,
     SLOTS,

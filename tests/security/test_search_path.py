@@ -19,6 +19,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.tokens import Tokenizer, TokenType
 
+from devtools import shop_history
 from escodegen.diagnostics import Report
 from escodegen.emit.migrate import runner
 from escodegen.emit.migrate.events import plan_events
@@ -28,7 +29,6 @@ from escodegen.model import Project
 from escodegen.model.sqlnames import ProjectionNames
 from escodegen.sqltext import PIN_SEARCH_PATH, ident, text_array
 from tests.emit_postgres.events import NO_STREAM, append, event
-from tests.migrate import shop_history
 from tests.security.hostile import apply_file
 
 BODY = re.compile(r"(\$esc[0-9]*\$)(.*?)\1", re.DOTALL)

@@ -14,6 +14,9 @@ from escodegen.sqltext import SqlTextError, comment, function_body, ident, jsonb
 from tests.conftest import ROOT
 
 SQL_TEMPLATES = sorted((ROOT / "templates").glob("*/*.sql.j2"))
+FIXED_SQL = sorted((ROOT / "templates").glob("*/runtime/*.sql"))
+"""Fixed SQL, the same in every project: rendered with only the schema."""
+SQL_TEMPLATES += FIXED_SQL
 DOLLAR_TAG = re.compile(r"\$([A-Za-z_][A-Za-z_0-9]*)?\$")
 
 
@@ -23,6 +26,13 @@ def test_no_template_writes_a_dollar_quote_by_hand() -> None:
     for path in SQL_TEMPLATES:
         text = path.read_text()
         assert not DOLLAR_TAG.search(text), (path.name, DOLLAR_TAG.search(text))
+
+
+def test_fixed_sql_pins_the_search_path_first() -> None:
+    assert FIXED_SQL
+    for path in FIXED_SQL:
+        text = re.sub(r"\{#.*?#\}\s*", "", path.read_text(), flags=re.DOTALL)
+        assert text.startswith("{{ pin_search_path }}\n"), path.name
 
 
 def test_no_template_puts_a_value_inside_quotes_by_hand() -> None:

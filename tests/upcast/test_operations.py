@@ -15,6 +15,7 @@ import jsonschema
 import pytest
 import yaml
 
+from devtools.postgres import fresh_database
 from escodegen.analyse.compare import _trace
 from escodegen.model import Event, EventVersion
 from escodegen.model import ops as model_ops
@@ -23,7 +24,6 @@ from escodegen.upcast import OPERATIONS, operation
 from escodegen.upcast.docs import example_op, pages
 from escodegen.upcast.operations.base import Example, Meaning, Operation, Paths
 from escodegen.upcast.verify import Upcasters, canonical, from_json, to_json
-from tests.postgres import fresh_database
 
 ROOT = Path(__file__).resolve().parents[2]
 UNITS = list(OPERATIONS.values())

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from escodegen.diagnostics import Report
 from escodegen.emit.migrate import FILE_HEADER, MIGRATION_ID, template
 from escodegen.model import Project
-from escodegen.model.sqlnames import upcast_function
+from escodegen.model.sqlnames import EVENTS_COLUMNS, EVENTS_REWRITTEN_COLUMNS, upcast_function
 from escodegen.sqltext import ident, jsonb, literal
 
 
@@ -69,12 +69,17 @@ class EventsMigration:
         return f"pg_catalog.hashtextextended({literal('escodegen migration ' + self.id)}, 0)"
 
     def definitions(self) -> str:
-        """Creates (or replaces) the progress table and the run's functions; moves no data."""
+        """Creates (or replaces) the progress table, the fixed functions every rewrite shares
+        (templates/migrate/runtime/exchange.sql) and the run's functions; moves no data."""
         steps = ("start", "step", "catch_up", "indexes", "prepare", "verify_part", "verify",
                  "swap", "rollback", "run")
-        return template("events.sql.j2").render(
-            s=ident(self.schema),
-            s_name=literal(self.schema),
+        schema = {"s": ident(self.schema), "s_name": literal(self.schema)}
+        fixed = template("runtime/exchange.sql").render(**schema).strip()
+        return fixed + "\n\n" + template("events.sql.j2").render(
+            **schema,
+            columns=[name for name, _ in EVENTS_COLUMNS],
+            kept=[name for name, _ in EVENTS_COLUMNS if name not in EVENTS_REWRITTEN_COLUMNS
+                  and name != "global_position"],
             s_events_lit=literal(ident(self.schema, "events")),
             id=literal(self.id),
             standby=ident(self.schema, self.standby_table),

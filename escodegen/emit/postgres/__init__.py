@@ -23,7 +23,7 @@ from escodegen.emit.postgres.roles import FILE as ROLES_FILE
 from escodegen.emit.postgres.roles import roles_sql
 from escodegen.model import Project
 from escodegen.model.naming import snake
-from escodegen.model.sqlnames import RESERVED_COLUMNS, RESERVED_TABLES
+from escodegen.model.sqlnames import EVENTS_COLUMNS, RESERVED_COLUMNS, RESERVED_TABLES
 from escodegen.resources import template_environment
 from escodegen.sqltext import ident, install, jsonb, literal
 
@@ -49,7 +49,7 @@ def render(project: Project) -> dict[str, str]:
     common = {"header": FILE_HEADER, "project": project.name, "s": ident(schema)}
     files = {
         "001_event_store.sql": _template("event_store.sql.j2").render(
-            channel=literal(f"{schema}_events"), **common),
+            channel=literal(f"{schema}_events"), events_columns=EVENTS_COLUMNS, **common),
         "002_registry.sql": _template("registry.sql.j2").render(
             rows=_registry_rows(project), **common),
         "003_upcasters.sql": _template("upcasters.sql.j2").render(

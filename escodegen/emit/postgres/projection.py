@@ -8,6 +8,7 @@ column lists and expressions that fill it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from escodegen.emit.postgres.sqltext import BATCH, column_type, value
 from escodegen.model import Assignment, Event, Increment, PayloadRef, Project, Projection
@@ -32,15 +33,17 @@ class ColumnSql:
     incremented: bool = False
     """Some handler adds to it: the set-based catch-up then also sums increments."""
     op: str = ""
-    """Names of this column's per-event columns in the catch-up batch: <op>_k (what the event
-    does to it: 's' set, 'a' add, null nothing), <op>_v (the value set), <op>_a (amount)."""
+    """The prefix (`col<i>`, the column's position) of this column's columns in the catch-up
+    batch: per event <op>_change (what the event does to it: 'set', 'add' or null), <op>_value
+    (the value set), <op>_amount (the amount added); per segment <op>_is_set, <op>_set_value,
+    <op>_added and <op>_inserted."""
 
 
 @dataclass(frozen=True)
 class ColumnOp:
-    """What one event does to one column: `kind` 's' (set `value`) or 'a' (add `amount`)."""
+    """What one event does to one column: `change` 'set' (to `value`) or 'add' (`amount`)."""
 
-    kind: str
+    change: Literal["set", "add"]
     value: str
     amount: str
 
@@ -127,7 +130,7 @@ def projection_sql(project: Project, projection: Projection, schema: str) -> Pro
     columns = tuple(
         ColumnSql(ident(column_name(c.name)), types[c.name], c.required or c.name in projection.key,
                   key=c.name in projection.key, incremented=c.name in incremented,
-                  op=f"c{i}")
+                  op=f"col{i}")
         for i, c in enumerate(projection.columns)
     )
     handlers = tuple(
@@ -202,10 +205,10 @@ def _handler(projection: Projection, event: str, action: str, sets: tuple[Assign
         for a in sets
     )
     ops = {
-        col[a.column]: ColumnOp("a", f"null::{types[a.column]}",
+        col[a.column]: ColumnOp("add", f"null::{types[a.column]}",
                                 typed(a.value.amount, types[a.column]))
         if isinstance(a.value, Increment)
-        else ColumnOp("s", value(a.value, types[a.column]), f"null::{types[a.column]}")
+        else ColumnOp("set", value(a.value, types[a.column]), f"null::{types[a.column]}")
         for a in sets if a.column not in projection.key
     }
     return HandlerSql(

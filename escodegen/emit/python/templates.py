@@ -1,7 +1,7 @@
 """The jinja2 environment of the Python target, and the filters that keep input out of code.
 
 Every declared value reaches a template either as an identifier the check stage has
-validated, or through `py`, which writes a Python literal (`repr`), so a description or a
+validated, or through `py` (escodegen.pytext.py_literal), which writes a Python literal, so a description or a
 default can never break out of a string.
 """
 
@@ -14,23 +14,8 @@ import jinja2
 
 from escodegen.emit import HEADER
 from escodegen.printable import escape_lines
-from escodegen.pytext import fit, py_str, union
+from escodegen.pytext import fit, py_literal, union
 from escodegen.resources import template_environment
-
-
-def py_literal(value: Any) -> str:
-    """A Python literal for a JSON-like value, quoted as ruff's formatter would; anything else is
-    a programming error."""
-    if isinstance(value, str):
-        return py_str(value)
-    if value is None or isinstance(value, bool | int | float):
-        return repr(value)
-    if isinstance(value, list | tuple):
-        items = [py_literal(v) for v in value]
-        return f"({items[0]},)" if len(items) == 1 else "(" + ", ".join(items) + ")"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{py_literal(k)}: {py_literal(v)}" for k, v in value.items()) + "}"
-    raise TypeError(f"no Python literal for {type(value).__name__}")
 
 
 def isort_key(name: str) -> tuple[int, str, str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from escodegen.model.ops import Add
+from escodegen.pytext import py_literal
 from escodegen.sqltext import jsonb
 from escodegen.upcast import paths
 from escodegen.upcast.operations.base import (
@@ -18,7 +19,6 @@ from escodegen.upcast.operations.base import (
     py_set,
 )
 from escodegen.upcast.shape import Literal, Shape, Slot, dotted
-from escodegen.upcast.values import python_literal
 
 
 def parse(args: Arguments) -> Add:
@@ -41,7 +41,7 @@ def summary(op: Add) -> str:
 
 
 def python(op: Add) -> list[str]:
-    return [py_set(op.field, python_literal(op.value))]
+    return [py_set(op.field, py_literal(op.value, fresh=True))]
 
 
 def sql(op: Add, data: str) -> str:

@@ -20,7 +20,7 @@ from escodegen.diagnostics import Report, Span
 from escodegen.model import FieldPath
 from escodegen.model.naming import is_identifier
 from escodegen.model.ops import UpcastOp
-from escodegen.pytext import py_str, py_tuple
+from escodegen.pytext import py_literal, py_str
 from escodegen.upcast.shape import STRING_KINDS, PathError, Shape, Slot, dotted
 from escodegen.upcast.values import ascii_json
 
@@ -273,19 +273,19 @@ def show(value: Any) -> str:
 
 def py_get(path: FieldPath) -> str:
     """The value, None when absent or null."""
-    return f"d.get({py_str(path[0])})" if len(path) == 1 else f"_get(d, {py_tuple(path)})"
+    return f"d.get({py_str(path[0])})" if len(path) == 1 else f"_get(d, {py_literal(path)})"
 
 
 def py_set(path: FieldPath, value: str) -> str:
     if len(path) == 1:
         return f"d[{py_str(path[0])}] = {value}"
-    return f"_set(d, {py_tuple(path)}, {value})"
+    return f"_set(d, {py_literal(path)}, {value})"
 
 
 def py_delete(path: FieldPath) -> str:
     if len(path) == 1:
         return f"d.pop({py_str(path[0])}, None)"
-    return f"_delete(d, {py_tuple(path)})"
+    return f"_delete(d, {py_literal(path)})"
 
 
 def indent(lines: list[str]) -> list[str]:

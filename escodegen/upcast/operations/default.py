@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from escodegen.model.ops import Default
+from escodegen.pytext import py_literal
 from escodegen.sqltext import jsonb
 from escodegen.upcast import paths
 from escodegen.upcast.operations.base import (
@@ -22,7 +23,6 @@ from escodegen.upcast.operations.base import (
     py_set,
 )
 from escodegen.upcast.shape import Literal, PathError, Shape, Slot, dotted
-from escodegen.upcast.values import python_literal
 
 
 def parse(args: Arguments) -> Default:
@@ -52,7 +52,7 @@ def summary(op: Default) -> str:
 
 def python(op: Default) -> list[str]:
     return [f"if {py_get(op.field)} is None:",
-            *indent([py_set(op.field, python_literal(op.value))])]
+            *indent([py_set(op.field, py_literal(op.value, fresh=True))])]
 
 
 def sql(op: Default, data: str) -> str:

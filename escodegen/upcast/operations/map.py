@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from escodegen.model import FieldType
 from escodegen.model.ops import Map
-from escodegen.pytext import py_str
+from escodegen.pytext import py_literal, py_str
 from escodegen.sqltext import jsonb, literal
 from escodegen.upcast import paths
 from escodegen.upcast.operations.base import (
@@ -30,7 +30,6 @@ from escodegen.upcast.operations.base import (
     py_set,
 )
 from escodegen.upcast.shape import Literal, Shape, Slot
-from escodegen.upcast.values import python_literal
 
 
 def parse(args: Arguments) -> Map:
@@ -67,10 +66,10 @@ def python(op: Map) -> list[str]:
     lines = [f"key = _text({py_get(op.field)})"]
     for index, (key, value) in enumerate(op.values):
         keyword = "if" if index == 0 else "elif"
-        lines += [f"{keyword} key == {py_str(key)}:", *indent([py_set(op.field, python_literal(value))])]
+        lines += [f"{keyword} key == {py_str(key)}:", *indent([py_set(op.field, py_literal(value, fresh=True))])]
     if op.has_else:
         lines += ["elif key is not None:",
-                  *indent([py_set(op.field, python_literal(op.otherwise))])]
+                  *indent([py_set(op.field, py_literal(op.otherwise, fresh=True))])]
     return lines
 
 

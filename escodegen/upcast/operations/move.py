@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from escodegen.model.ops import Move, Rename
-from escodegen.pytext import py_str, py_tuple
+from escodegen.pytext import py_literal, py_str
 from escodegen.upcast import paths
 from escodegen.upcast.operations.base import (
     Docs,
@@ -50,7 +50,7 @@ def python(op: Move) -> list[str]:
         source, target = op.source[0], op.target[0]
         return [f"if {py_str(source)} in d:",
                 *indent([f"d[{py_str(target)}] = d.pop({py_str(source)})"])]
-    source, target = py_tuple(op.source), py_tuple(op.target)
+    source, target = py_literal(op.source), py_literal(op.target)
     return [f"if _has(d, {source}):", *indent([f"_put(d, {target}, _take(d, {source}))"])]
 
 

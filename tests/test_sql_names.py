@@ -57,7 +57,7 @@ def projection(name: str, column: str = "total", event: str = "OrderPlaced",
 RESERVED = [
     # the store's tables and view, also spelled so that they become one in snake_case
     "events", "event_registry", "eventRegistry", "streams", "checkpoints", "snapshots",
-    "events_latest", "projection_status",
+    "events_latest", "projection_status", "store_stats",
     # its indexes and sequence, which share the tables' namespace
     "events_pkey", "events_tx_id_global_position_idx", "snapshots_pkey",
     "events_global_position_seq",

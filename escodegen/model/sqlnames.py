@@ -20,7 +20,7 @@ that share their first 63 bytes would be one object, and a reference to a long n
 
 STORE_TABLES = frozenset({"events", "event_registry", "streams", "checkpoints", "snapshots"})
 """The event store's tables (templates/postgres/event_store.sql.j2)."""
-STORE_VIEWS = frozenset({"events_latest", "projection_status"})
+STORE_VIEWS = frozenset({"events_latest", "projection_status", "store_stats"})
 """templates/postgres/upcasters.sql.j2 and monitoring.sql.j2."""
 STORE_INDEXES = frozenset({
     "events_pkey", "events_event_id_key", "events_stream_position_key",

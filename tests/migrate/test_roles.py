@@ -133,6 +133,8 @@ def test_each_role_does_what_it_may_and_nothing_more(
         # ... and how far the projections are behind (the writer's catch-up above moved one)
         assert conn.execute("select events_behind from es.projection_status "
                             "where name = 'customer_directory'").fetchone() == (0,)
+        assert conn.execute("select events from es.store_stats").fetchone() == (
+            conn.execute("select count(*) from es.events").fetchone())
         assert conn.execute("select es.projection_caught_up('customer_directory', %s)",
                             (position,)).fetchone() == (True,)
     for statement, params in ((APPEND, registration("Customer-r1")),

@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "publish": "escodegen.commands.publish:publish",
     "registry": "escodegen.commands.registry:registry",
     "rules": "escodegen.commands.rules:rules",
+    "stats": "escodegen.commands.stats:stats",
     "init": "escodegen.commands.init:init",
     "migrate": "escodegen.commands.migrate:migrate",
     "validate": "escodegen.commands.validate:validate",

@@ -116,6 +116,19 @@ CODES: dict[str, Code] = _codes(
     Code("ES405", "invalid stream template", "A stream template names only the aggregate's id field, e.g. `Order-{orderId}`."),
     Code("ES406", "value does not fit the column",
          "Assign a value of the column's type, or change the column's type."),
+    # ES5xx: design lints, warnings of `escodegen validate` (docs/lints.md)
+    Code("ES501", "property sourcing",
+         "Name what happened (`CustomerMoved` with the new address), not which field changed; "
+         "or silence it with an `ignore:` entry and its reason (docs/lints.md#es501)."),
+    Code("ES502", "fat event",
+         "Carry what changed and why; readers that need the whole state load the aggregate or "
+         "a projection (docs/lints.md#es502)."),
+    Code("ES503", "event named as a command",
+         "Events are facts, in the past tense: `OrderPlaced`, not `PlaceOrder` "
+         "(docs/lints.md#es503)."),
+    Code("ES504", "snapshot at every event",
+         "Snapshot every N > 1 events, after a time, or when a replay is slow "
+         "(docs/lints.md#es504)."),
     # ES6xx: generating code
     Code("ES601", "generated names collide",
          "Two declarations would generate the same Python name; rename one of them."),

@@ -57,7 +57,7 @@ def projection(name: str, column: str = "total", event: str = "OrderPlaced",
 RESERVED = [
     # the store's tables and view, also spelled so that they become one in snake_case
     "events", "event_registry", "eventRegistry", "streams", "checkpoints", "snapshots",
-    "events_latest",
+    "events_latest", "projection_status", "store_stats",
     # its indexes and sequence, which share the tables' namespace
     "events_pkey", "events_tx_id_global_position_idx", "snapshots_pkey",
     "events_global_position_seq",
@@ -152,10 +152,12 @@ _CREATED = re.compile(
     r"(?:function|view|trigger|table|unique\s+index|index)\s+(?:if\s+not\s+exists\s+)?"
     r"|constraint\s+|rename\s+to\s+|rename\s+constraint\s+\S+\s+to\s+)"
     rf"((?:{_NAME}\.)?{_NAME})")
-# Names of the store's own SQL (templates/postgres/event_store.sql.j2, upcasters.sql.j2).
+# Names of the store's own SQL (templates/postgres/event_store.sql.j2, upcasters.sql.j2,
+# monitoring.sql.j2).
 _FIXED = {
     "append_to_stream", "stream_version", "read_stream", "read_all", "notify_events",
     "save_snapshot", "load_snapshot", "upcast", "events_notify", "events_registered_fkey",
+    "projection_caught_up", "notify_checkpoint", "checkpoints_notify",
 }
 
 

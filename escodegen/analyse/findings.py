@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from escodegen.analyse.rules import BY_ID, SEVERITIES, Rule, Severity
+from escodegen.check.lints import LINT_CODES
 from escodegen.diagnostics import Span
 from escodegen.model import Ignore
 
@@ -129,7 +130,7 @@ def unused_ignores(ignores: Sequence[Ignore], findings: Iterable[Finding],
             shadowed.setdefault(n, matching[0])
     result = []
     for n, entry in enumerate(entries):
-        if n in used:
+        if n in used or entry.rule.upper() in LINT_CODES:  # design lints: `validate` uses those
             continue
         if entry.rule.upper() not in BY_ID:
             why = "names no diff rule (`escodegen rules` lists them)"

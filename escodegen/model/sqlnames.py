@@ -38,8 +38,8 @@ EVENTS_COLUMNS = (
 creates the table from this list and an events rewrite copies and compares rows by it."""
 EVENTS_REWRITTEN_COLUMNS = frozenset({"event_version", "data", "metadata"})
 """What an events rewrite (`migrate events`) changes in a row; it keeps every other column."""
-STORE_VIEWS = frozenset({"events_latest"})
-"""templates/postgres/upcasters.sql.j2."""
+STORE_VIEWS = frozenset({"events_latest", "projection_status", "store_stats"})
+"""templates/postgres/upcasters.sql.j2 and monitoring.sql.j2."""
 STORE_INDEXES = frozenset({
     "events_pkey", "events_event_id_key", "events_stream_position_key",
     "events_tx_id_global_position_idx", "events_correlation_id_idx", "events_causation_id_idx",

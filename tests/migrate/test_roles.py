@@ -130,6 +130,13 @@ def test_each_role_does_what_it_may_and_nothing_more(
             conn.execute("select count(*) from es.events").fetchone())
         conn.execute("select * from es.customer_directory")
         conn.execute("select * from es.read_stream('Customer-w1')")
+        # ... and how far the projections are behind (the writer's catch-up above moved one)
+        assert conn.execute("select events_behind from es.projection_status "
+                            "where name = 'customer_directory'").fetchone() == (0,)
+        assert conn.execute("select events from es.store_stats").fetchone() == (
+            conn.execute("select count(*) from es.events").fetchone())
+        assert conn.execute("select es.projection_caught_up('customer_directory', %s)",
+                            (position,)).fetchone() == (True,)
     for statement, params in ((APPEND, registration("Customer-r1")),
                               ("select es.save_snapshot('x', 1, 1, '{}')", ()),
                               ("select es.catch_up_customer_directory(10)", ()),
@@ -156,6 +163,9 @@ def test_each_role_does_what_it_may_and_nothing_more(
     with psycopg.connect(reader, autocommit=True) as conn:
         assert conn.execute("select count(*) from es.events where stream_id like 'Customer-w_'"
                             ).fetchone() == (2,)
+        # the status reads the rewritten table: one event (Customer-w2) is not applied yet
+        assert conn.execute("select events_behind from es.projection_status "
+                            "where name = 'customer_directory'").fetchone() == (1,)
 
 
 def test_a_missing_role_stops_the_file_with_a_clear_message(

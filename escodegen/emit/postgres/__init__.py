@@ -50,6 +50,9 @@ def render(project: Project) -> dict[str, str]:
     files = {
         "001_event_store.sql": _template("event_store.sql.j2").render(
             channel=literal(f"{schema}_events"), events_columns=EVENTS_COLUMNS, **common),
+        "002_monitoring.sql": _template("monitoring.sql.j2").render(
+            checkpoint_channel=literal(f"{schema}_checkpoints"), s_lit=literal(ident(schema)),
+            schema_lit=literal(schema), **common),
         "002_registry.sql": _template("registry.sql.j2").render(
             rows=_registry_rows(project), **common),
         "003_upcasters.sql": _template("upcasters.sql.j2").render(

@@ -25,8 +25,11 @@ FILE = "005_roles.sql"
 APPEND = ("append_to_stream", "text, bigint, jsonb")
 READ_FUNCTIONS = (("stream_version", "text"), ("read_stream", "text, bigint, integer"),
                   ("read_all", "xid8, bigint, integer, text[], text"),
-                  ("load_snapshot", "text, integer"), ("upcast", "text, integer, jsonb"))
-READ_TABLES = ("events", "events_latest", "streams", "event_registry", "snapshots", "checkpoints")
+                  ("load_snapshot", "text, integer"), ("upcast", "text, integer, jsonb"),
+                  ("projection_status", "text"), ("projection_caught_up", "text, bigint"),
+                  ("store_stats", ""))
+READ_TABLES = ("events", "events_latest", "streams", "event_registry", "snapshots", "checkpoints",
+               "projection_status", "store_stats")
 STORE_WRITES = (("snapshots", "insert, update"), ("checkpoints", "insert, update"))
 """Besides appends (through the append function only), what the writer changes: its
 aggregates' snapshots and its subscribers' and projections' checkpoints."""

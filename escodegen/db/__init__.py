@@ -1,0 +1,1 @@
+"""Everything escodegen runs against a live database (`--dsn`): the commands stay thin."""

@@ -1,0 +1,20 @@
+"""Sessions escodegen opens on a user's database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+
+from escodegen.sqltext import PIN_SEARCH_PATH
+
+
+@contextmanager
+def connect(dsn: str, application_name: str) -> Iterator[psycopg.Connection[Any]]:
+    """An autocommit session whose search path holds no schema a role could plant a function or
+    operator in; `application_name` names it in pg_stat_activity."""
+    with psycopg.connect(dsn, autocommit=True, application_name=application_name) as conn:
+        conn.execute(PIN_SEARCH_PATH)
+        yield conn

@@ -11,11 +11,11 @@ import psycopg
 from click.testing import CliRunner
 from prometheus_client.parser import text_string_to_metric_families
 
+from devtools.postgres import apply
 from escodegen.cli import cli
 from escodegen.emit.postgres import render
 from escodegen.model import Project
 from tests.conftest import EXAMPLES
-from tests.emit_postgres.conftest import apply
 
 APPEND = "select global_position from es.append_to_stream(%s, -1, %s::jsonb)"
 

@@ -18,8 +18,8 @@ PATIENCE = 5.0
 
 
 @pytest.fixture
-def shop_db(shop_dsn: str) -> Iterator[psycopg.Connection[Any]]:
-    with psycopg.connect(shop_dsn, autocommit=True) as conn:
+def shop_db(store: str) -> Iterator[psycopg.Connection[Any]]:
+    with psycopg.connect(store, autocommit=True) as conn:
         yield conn
 
 
@@ -56,7 +56,7 @@ def test_lag_and_the_status_view_say_how_far_behind(
 
 
 def test_wait_until_returns_when_the_projection_applied_the_append(
-        shop_events: ModuleType, shop_db: psycopg.Connection[Any], shop_dsn: str) -> None:
+        shop_events: ModuleType, shop_db: psycopg.Connection[Any], store: str) -> None:
     appended = _register(shop_events, shop_db)
     directory = shop_events.CustomerDirectoryProjection(shop_db)
     assert not directory.caught_up(appended)
@@ -69,7 +69,7 @@ def test_wait_until_returns_when_the_projection_applied_the_append(
 
     def catch_up_later(delay: float) -> None:
         time.sleep(delay)
-        with psycopg.connect(shop_dsn, autocommit=True) as conn:
+        with psycopg.connect(store, autocommit=True) as conn:
             shop_events.CustomerDirectoryProjection(conn).catch_up()
         applied_at.append(time.monotonic())
 
@@ -97,8 +97,8 @@ def test_wait_until_returns_when_the_projection_applied_the_append(
 
 
 def test_wait_until_refuses_a_connection_inside_a_transaction(
-        shop_events: ModuleType, shop_dsn: str) -> None:
-    with psycopg.connect(shop_dsn) as conn:
+        shop_events: ModuleType, store: str) -> None:
+    with psycopg.connect(store) as conn:
         conn.execute("select 1")
         with pytest.raises(psycopg.ProgrammingError, match="outside a transaction"):
             shop_events.CustomerDirectoryProjection(conn).wait_until(1, timeout=0.1)

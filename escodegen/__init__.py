@@ -2,7 +2,7 @@
 
 The pipeline, one package per stage (each reads only what the stage before it produced):
 
-    load     YAML files with source positions          -> escodegen.load
+    load     YAML files with source positions          -> escodegen.sources.project
     check    meta-schema, semantics, upcast chains     -> escodegen.check  (produces the model)
     model    one typed, immutable project model        -> escodegen.model
     analyse  registry, diff, decision matrix           -> escodegen.analyse

@@ -15,7 +15,7 @@ from xml.etree import ElementTree
 import pytest
 from click.testing import CliRunner
 
-from escodegen.analyse.formats import FORMATS
+from escodegen.report.formats import FORMATS
 from escodegen.cli import cli
 from escodegen.printable import escape, escape_lines, json_text, unsafe
 from tests.conftest import EXAMPLES

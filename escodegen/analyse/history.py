@@ -15,7 +15,7 @@ from typing import Any
 from escodegen.analyse.browse import publication
 from escodegen.analyse.compare import compare
 from escodegen.analyse.findings import Finding
-from escodegen.analyse.registry import Registry
+from escodegen.sources.registry import Registry
 from escodegen.analyse.schema import event_version_schema, fingerprint
 from escodegen.analyse.shapes import Contract
 from escodegen.model import Event, Project

@@ -15,7 +15,7 @@ from escodegen.check.semantics import check_semantics
 from escodegen.check.sqlnames import check_sql_names
 from escodegen.check.structure import DECLARATIONS_SCHEMA, PROJECT_SCHEMA, check_structure
 from escodegen.diagnostics import Report
-from escodegen.load import load_project
+from escodegen.sources.project import load_project
 from escodegen.model import Project
 
 

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from escodegen.diagnostics import Report, Span
-from escodegen.load import LoadedProject, inside
-from escodegen.load.yaml_source import Document, JsonPath
+from escodegen.sources.project import LoadedProject, inside
+from escodegen.sources.yaml_source import Document, JsonPath
 from escodegen.model import (
     Aggregate,
     AggregateState,

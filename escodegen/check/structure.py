@@ -11,7 +11,7 @@ import jsonschema
 from jsonschema.exceptions import ValidationError, best_match
 
 from escodegen.diagnostics import Report
-from escodegen.load.yaml_source import Document
+from escodegen.sources.yaml_source import Document
 from escodegen.resources import schema_path
 
 PROJECT_SCHEMA = "project.schema.json"

@@ -78,7 +78,7 @@ def events(ctx: click.Context, events: tuple[str, ...], out: Path | None,
     if dsn is None:
         _write(out, migration.file(batch_size, swap=not no_swap, dry_run=dry_run))
         return
-    from escodegen.emit.migrate import runner
+    from escodegen.db import runner
 
     with _database_errors():
         refuse_volatile_custom_sql(project, dsn)
@@ -172,7 +172,7 @@ def purge(ctx: click.Context, subject: str, out: Path | None, dsn: str | None) -
     if dsn is None:
         _write(out, plan.file(subject))
         return
-    from escodegen.emit.migrate import runner
+    from escodegen.db import runner
 
     with _database_errors():
         refuse_volatile_custom_sql(project, dsn)
@@ -228,7 +228,7 @@ def _published(project: Project, against: str | None) -> Contract:
     """The published side: the registry, or the declarations at a git ref or in a folder."""
     import tempfile
 
-    from escodegen.analyse.baseline import BaselineError, extract_at_ref, project_file_in_folder
+    from escodegen.sources.baseline import BaselineError, extract_at_ref, project_file_in_folder
     from escodegen.analyse.shapes import contract_of
     from escodegen.check import compile_project
 

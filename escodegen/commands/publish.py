@@ -16,10 +16,10 @@ def publish(ctx: click.Context, dry_run: bool) -> None:
 
     Refuses (exit 1, nothing written) when a published version or state was changed in place.
     """
-    from escodegen.analyse.formats import Outcome, render
-    from escodegen.analyse.ledger import LOG
-    from escodegen.analyse.registry import FORMAT
-    from escodegen.analyse.registry import publish as record
+    from escodegen.report.formats import Outcome, render
+    from escodegen.sources.ledger import LOG
+    from escodegen.sources.registry import FORMAT
+    from escodegen.sources.registry import publish as record
 
     project = load_project_or_exit(ctx)
     registry = open_registry_or_exit(project, warn=False)

@@ -13,8 +13,8 @@ from pathlib import Path
 from escodegen.diagnostics import Report, Span
 from escodegen.emit import TARGETS, Target
 from escodegen.emit.files import input_digest, up_to_date
-from escodegen.load import expand_source, inside
-from escodegen.load.yaml_source import load_yaml_file
+from escodegen.sources.project import expand_source, inside
+from escodegen.sources.yaml_source import load_yaml_file
 
 
 def all_up_to_date(project_file: Path, only: tuple[str, ...] = ()) -> list[Target] | None:

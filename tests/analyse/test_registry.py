@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from escodegen.analyse.registry_files import (
+from escodegen.sources.registry_files import (
     SHAPES,
     NotStrictJson,
     digest,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from escodegen.analyse.registry import open_registry
+from escodegen.sources.registry import open_registry
 from escodegen.check import compile_project
 from escodegen.cli import cli
 from escodegen.diagnostics import Report

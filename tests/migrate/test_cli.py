@@ -8,7 +8,7 @@ import psycopg
 from click.testing import CliRunner
 
 from escodegen.cli import cli
-from escodegen.emit.migrate import runner
+from escodegen.db import runner
 from escodegen.emit.migrate.events import EventsMigration
 from tests.conftest import EXAMPLES
 from tests.migrate import shop_history

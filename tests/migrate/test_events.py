@@ -8,7 +8,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from escodegen.emit.migrate import runner
+from escodegen.db import runner
 from escodegen.emit.migrate.events import EventsMigration
 from tests.migrate import shop_history
 from tests.migrate.conftest import Upcaster, payload

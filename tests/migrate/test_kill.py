@@ -23,7 +23,7 @@ from typing import Any
 
 import psycopg
 
-from escodegen.emit.migrate import runner
+from escodegen.db import runner
 from escodegen.emit.migrate.events import EventsMigration
 from tests.conftest import EXAMPLES
 from tests.migrate import shop_history

@@ -15,7 +15,7 @@ from escodegen.analyse.browse import describe_op, field_diff, field_rows
 from escodegen.analyse.consumers import field_readers
 from escodegen.analyse.findings import Finding
 from escodegen.analyse.history import VersionHistory, event_history, version_steps
-from escodegen.analyse.registry import Registry
+from escodegen.sources.registry import Registry
 from escodegen.analyse.schema import canonical_json, event_version_schema
 from escodegen.analyse.shapes import flatten, projection_schema, state_schema
 from escodegen.emit.catalog.chain import Chain, layout

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from escodegen.diagnostics import Report, Span
-from escodegen.load.yaml_source import Document, JsonPath, load_yaml_file
+from escodegen.sources.yaml_source import Document, JsonPath, load_yaml_file
 from escodegen.printable import first_unsafe
 
 YAML_SUFFIXES = (".yaml", ".yml")

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from escodegen.diagnostics import Report, Span
-from escodegen.load.yaml_source import load_yaml_file
+from escodegen.sources.yaml_source import load_yaml_file
 
 if TYPE_CHECKING:
     from escodegen.model import Project

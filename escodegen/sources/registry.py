@@ -27,7 +27,7 @@ from typing import Any
 
 from escodegen.analyse.compare import compare
 from escodegen.analyse.findings import Finding
-from escodegen.analyse.ledger import (
+from escodegen.sources.ledger import (
     LOG,
     Key,
     check_head,
@@ -36,7 +36,7 @@ from escodegen.analyse.ledger import (
     new_line,
     read_log,
 )
-from escodegen.analyse.registry_files import NAME, VERSION, Folder, digest
+from escodegen.sources.registry_files import NAME, VERSION, Folder, digest
 from escodegen.analyse.schema import canonical_json, event_version_schema, fingerprint
 from escodegen.analyse.shapes import Contract, projection_schema, state_schema
 from escodegen.diagnostics import Report

@@ -1,4 +1,4 @@
-"""The canonical JSON Schema (draft 2020-12) of an event version, and its content fingerprint.
+"""The canonical JSON Schema (draft 2020-12) of an event version (fingerprint: canonical.py).
 
 This is the one place where the model becomes JSON Schema: the registry stores these
 schemas, the Python target feeds them to datamodel-code-generator and the PostgreSQL target
@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import decimal as _decimal
-import hashlib
 import json
 from typing import Any
 
@@ -44,13 +43,6 @@ _SCALARS: dict[str, dict[str, Any]] = {
     "datetime": {"type": "string", "format": "date-time"},
     "json": {},
 }
-
-ANNOTATIONS = frozenset({"title", "description", "$comment", "examples"})
-# Keywords whose value is a schema, a list of schemas or a mapping of name -> schema; the
-# fingerprint walks only these, so a *property* called `title` is never mistaken for one.
-_SUBSCHEMA = frozenset({"items", "not", "if", "then", "else", "contains", "additionalProperties"})
-_SUBSCHEMA_LISTS = frozenset({"anyOf", "oneOf", "allOf", "prefixItems"})
-_SUBSCHEMA_MAPS = frozenset({"properties", "$defs", "patternProperties"})
 
 
 def event_version_schema(event: Event, version: EventVersion | int) -> dict[str, Any]:
@@ -128,35 +120,3 @@ def _json_value(value: Any, kind: str) -> Any:
     if isinstance(value, _dt.date | _dt.datetime):
         return value.isoformat()
     return value
-
-
-def canonical_json(obj: Any) -> str:
-    """The one text form of a JSON document: sorted keys, two-space indent, UTF-8, final newline.
-
-    Strict JSON: a NaN or infinity is a ValueError, never written as a bare `NaN`."""
-    return json.dumps(obj, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-
-
-def shape(schema: Any) -> Any:
-    """`schema` without annotations: what the fingerprint is taken of."""
-    if not isinstance(schema, dict):
-        return schema
-    result: dict[str, Any] = {}
-    for key, value in schema.items():
-        if key in ANNOTATIONS:
-            continue
-        if key in _SUBSCHEMA:
-            result[key] = shape(value)
-        elif key in _SUBSCHEMA_LISTS:
-            result[key] = [shape(v) for v in value]
-        elif key in _SUBSCHEMA_MAPS:
-            result[key] = {name: shape(v) for name, v in value.items()}
-        else:
-            result[key] = value
-    return result
-
-
-def fingerprint(schema: dict[str, Any]) -> str:
-    """Content id of a schema's shape: `sha256:<hex>`; same shape, same id."""
-    digest = hashlib.sha256(canonical_json(shape(schema)).encode("utf-8")).hexdigest()
-    return f"sha256:{digest}"

@@ -15,8 +15,8 @@ from escodegen.check.semantics import check_semantics
 from escodegen.check.sqlnames import check_sql_names
 from escodegen.check.structure import DECLARATIONS_SCHEMA, PROJECT_SCHEMA, check_structure
 from escodegen.diagnostics import Report
-from escodegen.sources.project import load_project
 from escodegen.model import Project
+from escodegen.sources.project import load_project
 
 
 def compile_project(project_file: Path) -> tuple[Project | None, Report]:

@@ -13,8 +13,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 from escodegen.diagnostics import Report, Span
-from escodegen.sources.project import LoadedProject, inside
-from escodegen.sources.yaml_source import Document, JsonPath
 from escodegen.model import (
     Aggregate,
     AggregateState,
@@ -39,6 +37,8 @@ from escodegen.model import (
     ValueExpr,
 )
 from escodegen.model.naming import is_identifier
+from escodegen.sources.project import LoadedProject, inside
+from escodegen.sources.yaml_source import Document, JsonPath
 from escodegen.upcast import UpcastOp, parse_operation
 
 KINDS = ("events", "aggregates", "projections")

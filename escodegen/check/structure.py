@@ -11,8 +11,8 @@ import jsonschema
 from jsonschema.exceptions import ValidationError, best_match
 
 from escodegen.diagnostics import Report
-from escodegen.sources.yaml_source import Document
 from escodegen.resources import schema_path
+from escodegen.sources.yaml_source import Document
 
 PROJECT_SCHEMA = "project.schema.json"
 DECLARATIONS_SCHEMA = "declarations.schema.json"

@@ -70,8 +70,9 @@ def check(ctx: click.Context, fmt: str, fail_on: str, output: Path | None) -> No
     """
     from escodegen.analyse.compare import compare, invalid_findings
     from escodegen.analyse.findings import apply_ignores, unused_ignores
-    from escodegen.report.formats import Outcome
+    from escodegen.analyse.shapes import registry_contract
     from escodegen.check import compile_project
+    from escodegen.report.formats import Outcome
 
     project_file = existing_project_file(ctx)
     project, report = compile_project(project_file)
@@ -79,7 +80,7 @@ def check(ctx: click.Context, fmt: str, fail_on: str, output: Path | None) -> No
     if project is None or report.has_errors:
         findings = invalid_findings(report)
     else:
-        found = compare(open_registry_or_exit(project).contract(), project)
+        found = compare(registry_contract(open_registry_or_exit(project)), project)
         findings = apply_ignores(found, project.ignores)
         unused = unused_ignores(project.ignores, found, "against the registry")
     outcome = Outcome(tuple(findings), "registry", fail_on, project_file.parent, tuple(unused))

@@ -228,12 +228,12 @@ def _published(project: Project, against: str | None) -> Contract:
     """The published side: the registry, or the declarations at a git ref or in a folder."""
     import tempfile
 
-    from escodegen.sources.baseline import BaselineError, extract_at_ref, project_file_in_folder
-    from escodegen.analyse.shapes import contract_of
+    from escodegen.analyse.shapes import contract_of, registry_contract
     from escodegen.check import compile_project
+    from escodegen.sources.baseline import BaselineError, extract_at_ref, project_file_in_folder
 
     if against is None:
-        return open_registry_or_exit(project).contract()
+        return registry_contract(open_registry_or_exit(project))
     with tempfile.TemporaryDirectory(prefix="escodegen-base-") as scratch:
         try:
             folder = Path(against)

@@ -12,8 +12,8 @@ from escodegen.commands.common import load_project_or_exit, open_registry_or_exi
 from escodegen.printable import escape, json_text
 
 if TYPE_CHECKING:
-    from escodegen.sources.registry import Registry
     from escodegen.model import Project
+    from escodegen.sources.registry import Registry
 
 _FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
                        show_default=True)

@@ -12,8 +12,8 @@ import click
               show_default=True)
 def rules(fmt: str) -> None:
     """List every rule that `check` and `diff` apply."""
-    from escodegen.report.rule_docs import rule_json
     from escodegen.analyse.rules import RULES
+    from escodegen.report.rule_docs import rule_json
     from escodegen.report.terminal import table
 
     if fmt == "json":

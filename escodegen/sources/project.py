@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from escodegen.diagnostics import Report, Span
-from escodegen.sources.yaml_source import Document, JsonPath, load_yaml_file
 from escodegen.printable import first_unsafe
+from escodegen.sources.yaml_source import Document, JsonPath, load_yaml_file
 
 YAML_SUFFIXES = (".yaml", ".yml")
 

@@ -12,10 +12,10 @@ import pytest
 
 from escodegen.analyse.compare import compare
 from escodegen.analyse.findings import apply_ignores, ordered, unused_ignores
-from escodegen.report.formats import FORMATS, Outcome, render
 from escodegen.analyse.rules import RULES
 from escodegen.analyse.shapes import contract_of
 from escodegen.check import compile_project
+from escodegen.report.formats import FORMATS, Outcome, render
 from tests.analyse.helpers import PROJECT_FILE, assert_golden, compile_text, write_project
 
 BEFORE = """\

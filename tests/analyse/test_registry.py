@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from escodegen.cli import cli
 from escodegen.sources.registry_files import (
     SHAPES,
     NotStrictJson,
@@ -19,7 +20,6 @@ from escodegen.sources.registry_files import (
     shape_validator,
     strict_loads,
 )
-from escodegen.cli import cli
 
 FORMAT1 = Path(__file__).resolve().parent / "data" / "format1"
 

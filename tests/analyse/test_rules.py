@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from escodegen.analyse.findings import ordered
+from escodegen.analyse.rules import BY_NAME, RULES, Rule, find_rule
 from escodegen.report.formats import Outcome, render
 from escodegen.report.rule_docs import pages
-from escodegen.analyse.rules import BY_NAME, RULES, Rule, find_rule
 from tests.analyse.helpers import assert_golden, diff_texts
 from tests.conftest import ROOT
 

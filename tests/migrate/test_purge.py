@@ -13,8 +13,8 @@ import pytest
 from psycopg.types.json import Jsonb
 
 from escodegen.check import compile_project
-from escodegen.diagnostics import Report
 from escodegen.db import runner
+from escodegen.diagnostics import Report
 from escodegen.emit.migrate.events import plan_events
 from escodegen.emit.migrate.purge import PURGED_TEXT, plan_purge
 from escodegen.model import Project

@@ -19,8 +19,8 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.tokens import Tokenizer, TokenType
 
-from escodegen.diagnostics import Report
 from escodegen.db import runner
+from escodegen.diagnostics import Report
 from escodegen.emit.migrate.events import plan_events
 from escodegen.emit.migrate.purge import plan_purge
 from escodegen.emit.postgres import render

@@ -106,7 +106,7 @@ def file_errors(action: str, path: Path) -> Iterator[None]:
 def refuse_volatile_custom_sql(project: Project, dsn: str) -> None:
     """Exit 1 (ES316) when custom SQL calls a function of the user's that the database at
     `dsn` does not know as immutable; before anything runs there."""
-    from escodegen.upcast.verify import volatile_custom_functions
+    from escodegen.db.custom_sql import volatile_custom_functions
 
     report = volatile_custom_functions(dsn, project.events)
     if report.has_errors:

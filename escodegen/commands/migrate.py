@@ -230,19 +230,16 @@ def _published(project: Project, against: str | None) -> Contract:
 
     from escodegen.analyse.shapes import contract_of, registry_contract
     from escodegen.check import compile_project
-    from escodegen.sources.baseline import BaselineError, extract_at_ref, project_file_in_folder
+    from escodegen.sources.baseline import BaselineError, open_baseline
 
     if against is None:
         return registry_contract(open_registry_or_exit(project))
     with tempfile.TemporaryDirectory(prefix="escodegen-base-") as scratch:
         try:
-            folder = Path(against)
-            base_file = (project_file_in_folder(folder, project.project_file.name)
-                         if folder.exists()
-                         else extract_at_ref(project.project_file, against, Path(scratch)))
+            baseline = open_baseline(project.project_file, against, Path(scratch))
         except BaselineError as error:
             raise click.ClickException(str(error)) from error
-        base, report = compile_project(base_file)
+        base, report = compile_project(baseline.project_file)
     if base is None or report.has_errors:
         print_report(report)
         raise click.ClickException(f"the declarations at {against} are invalid")

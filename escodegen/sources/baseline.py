@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from escodegen.diagnostics import Report, Span
-from escodegen.sources.yaml_source import load_yaml_file
+from escodegen.sources.project import read_project_file
 
 if TYPE_CHECKING:
     from escodegen.model import Project
@@ -102,11 +102,6 @@ class _Entry:
 
 _SYMLINK, _GITLINK = "120000", "160000"
 _LINK_DEPTH = 8
-
-
-def extract_at_ref(project_file: Path, ref: str, into: Path) -> Path:
-    """Write the project's folder as of `ref` under `into`; return its project file there."""
-    return read_ref(project_file, ref, into)[0]
 
 
 def read_ref(project_file: Path, ref: str, into: Path) -> tuple[Path, str]:
@@ -237,12 +232,11 @@ def _source_folders(raw: bytes, ref: str, path: str, into: Path) -> list[str]:
     into.mkdir(parents=True, exist_ok=True)
     copy.write_bytes(raw)
     try:
-        document = load_yaml_file(copy, f"{ref}:{path}", Report())
+        project = read_project_file(copy, Report(), shown=f"{ref}:{path}")
     finally:
         copy.unlink()
-    data = document.data if document is not None else None
-    sources = data.get("sources") if isinstance(data, dict) else None
-    if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
+    sources = project.source_patterns() if project is not None else None
+    if sources is None:
         return []
     # Paths leaving the project are not taken from git (ES005 is reported when compiling).
     return [_literal_prefix(s) for s in sources

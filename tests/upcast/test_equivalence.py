@@ -9,7 +9,8 @@ from decimal import Decimal
 import pytest
 
 from escodegen.check import compile_project
-from escodegen.upcast.verify import MismatchError, Upcasters, canonical, from_json, to_json
+from escodegen.db.upcasters import Upcasters
+from escodegen.upcast.verify import MismatchError, canonical, from_json, to_json
 from tests.conftest import EXAMPLES
 from tests.postgres import fresh_database
 from tests.upcast.ops_catalog import EVENTS

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import psycopg
 
+from escodegen.db.upcasters import Upcasters
 from escodegen.model import Event, EventVersion
 from escodegen.upcast import python_upcasters, sql_upcasters
 from escodegen.upcast.ops import Add, Custom, Map, Split
-from escodegen.upcast.verify import Upcasters, canonical, from_json, load_module
+from escodegen.upcast.verify import canonical, from_json, load_module
 from tests.upcast.ops_catalog import EVENTS
 
 HOSTILE = Event("Hostile", (

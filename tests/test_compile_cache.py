@@ -1,4 +1,4 @@
-"""The work tree's compiled model, cached for `check` and `diff` (escodegen.check.cache): a hit
+"""The work tree's compiled model, cached for `check` and `diff` (escodegen.sources.model_cache): a hit
 gives the same model and diagnostics as a compile; any change to what the compile read, and any
 entry that does not check out, is a miss."""
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from escodegen.check import compile_project
-from escodegen.check.cache import cache_folder
+from escodegen.sources.model_cache import cache_folder
 
 PROJECT = "escodegen: 1\nname: p\nsources: [events]\nregistry: registry\n"
 EVENT = ("events:\n  Paid:\n    aggregate: Order\n    versions:\n      1:\n        fields:\n"

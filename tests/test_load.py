@@ -8,8 +8,8 @@ import pytest
 import yaml
 
 from escodegen.diagnostics import Report, Span
-from escodegen.load import yaml_source
-from escodegen.load.yaml_source import load_yaml_text
+from escodegen.sources import yaml_source
+from escodegen.sources.yaml_source import load_yaml_text
 
 
 def load(text: str) -> tuple[object, Report]:

@@ -15,9 +15,9 @@ from xml.etree import ElementTree
 import pytest
 from click.testing import CliRunner
 
-from escodegen.analyse.formats import FORMATS
 from escodegen.cli import cli
 from escodegen.printable import escape, escape_lines, json_text, unsafe
+from escodegen.report.formats import FORMATS
 from tests.conftest import EXAMPLES
 
 FORGED = "d.yaml:1:1: error ES999: forged"

@@ -18,7 +18,7 @@ from escodegen.check.structure import (
     structure_errors,
 )
 from escodegen.diagnostics import Report
-from escodegen.load.yaml_source import load_yaml_file
+from escodegen.sources.yaml_source import load_yaml_file
 from tests.conftest import EXAMPLES
 
 # What a broken node is replaced by: every JSON type, and texts that patterns refuse (a final

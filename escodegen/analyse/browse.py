@@ -8,11 +8,12 @@ from __future__ import annotations
 from typing import Any
 
 from escodegen.analyse.consumers import event_consumers
-from escodegen.analyse.registry import Registry
-from escodegen.analyse.schema import event_version_schema, fingerprint
+from escodegen.analyse.schema import event_version_schema
 from escodegen.analyse.shapes import Shape, flatten, non_null
+from escodegen.canonical import fingerprint
 from escodegen.model import Event, Project
 from escodegen.model.ops import UpcastOp
+from escodegen.sources.registry import Registry
 from escodegen.upcast.table import operation
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from escodegen.analyse.consumers import event_consumers, readers_in
 from escodegen.analyse.findings import Finding
-from escodegen.analyse.schema import default_json, event_version_schema, same_shape
+from escodegen.analyse.schema import default_json, event_version_schema
 from escodegen.analyse.shapes import (
     Contract,
     Shape,
@@ -23,6 +23,7 @@ from escodegen.analyse.shapes import (
     projection_schema,
     state_schema,
 )
+from escodegen.canonical import same_shape
 from escodegen.diagnostics import Report, Span
 from escodegen.model import Event, Field, Project
 from escodegen.model.ops import UpcastOp

@@ -15,10 +15,11 @@ from typing import Any
 from escodegen.analyse.browse import publication
 from escodegen.analyse.compare import compare
 from escodegen.analyse.findings import Finding
-from escodegen.analyse.registry import Registry
-from escodegen.analyse.schema import event_version_schema, fingerprint
+from escodegen.analyse.schema import event_version_schema
 from escodegen.analyse.shapes import Contract
+from escodegen.canonical import fingerprint
 from escodegen.model import Event, Project
+from escodegen.sources.registry import Registry
 
 NEW_VERSION = "ESD133"
 """`vN is new`: said of every version step, so it tells nothing in a history."""

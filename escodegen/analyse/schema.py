@@ -1,4 +1,4 @@
-"""The canonical JSON Schema (draft 2020-12) of an event version, and its content fingerprint.
+"""The canonical JSON Schema (draft 2020-12) of an event version (fingerprint: canonical.py).
 
 This is the one place where the model becomes JSON Schema: the registry stores these
 schemas, the Python target feeds them to datamodel-code-generator and the PostgreSQL target
@@ -23,15 +23,12 @@ from __future__ import annotations
 
 import datetime as _dt
 import decimal as _decimal
-import hashlib
 import json
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
+from escodegen.canonical import forget_shared, share
 from escodegen.model import Event, EventVersion, Field, FieldType
 from escodegen.model.naming import pascal, version_class
-
-T = TypeVar("T")
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 DECIMAL_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
@@ -48,22 +45,11 @@ _SCALARS: dict[str, dict[str, Any]] = {
     "json": {},
 }
 
-ANNOTATIONS = frozenset({"title", "description", "$comment", "examples"})
-# Keywords whose value is a schema, a list of schemas or a mapping of name -> schema; the
-# fingerprint walks only these, so a *property* called `title` is never mistaken for one.
-_SUBSCHEMA = frozenset({"items", "not", "if", "then", "else", "contains", "additionalProperties"})
-_SUBSCHEMA_LISTS = frozenset({"anyOf", "oneOf", "allOf", "prefixItems"})
-_SUBSCHEMA_MAPS = frozenset({"properties", "$defs", "patternProperties"})
-
 
 _SHARED: dict[tuple[int, int], tuple[Event, EventVersion, dict[str, Any]]] = {}
 """The schemas made so far, by (id of the event, id of the version), holding both so that
 neither id is reused while its entry lives."""
 _SHARED_LIMIT = 50_000
-_SHARED_IDS: set[int] = set()
-"""The ids of the schemas in `_SHARED` (alive while their entry is)."""
-_DERIVED: dict[tuple[int, str], Any] = {}
-"""What `derived` computed from shared schemas, by (the schema's id, what)."""
 
 
 def event_version_schema(event: Event, version: EventVersion | int) -> dict[str, Any]:
@@ -80,10 +66,9 @@ def event_version_schema(event: Event, version: EventVersion | int) -> dict[str,
     schema = _event_version_schema(event, ev)
     if len(_SHARED) >= _SHARED_LIMIT:
         _SHARED.clear()
-        _SHARED_IDS.clear()
-        _DERIVED.clear()
+        forget_shared()
     _SHARED[key] = (event, ev, schema)
-    _SHARED_IDS.add(id(schema))
+    share(schema)
     return schema
 
 
@@ -160,63 +145,3 @@ def _json_value(value: Any, kind: str) -> Any:
     if isinstance(value, _dt.date | _dt.datetime):
         return value.isoformat()
     return value
-
-
-def canonical_json(obj: Any) -> str:
-    """The one text form of a JSON document: sorted keys, two-space indent, UTF-8, final newline.
-
-    Strict JSON: a NaN or infinity is a ValueError, never written as a bare `NaN`."""
-    return json.dumps(obj, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-
-
-def shape(schema: Any) -> Any:
-    """`schema` without annotations: what the fingerprint is taken of."""
-    if not isinstance(schema, dict):
-        return schema
-    result: dict[str, Any] = {}
-    for key, value in schema.items():
-        if key in ANNOTATIONS:
-            continue
-        if key in _SUBSCHEMA:
-            result[key] = shape(value)
-        elif key in _SUBSCHEMA_LISTS:
-            result[key] = [shape(v) for v in value]
-        elif key in _SUBSCHEMA_MAPS:
-            result[key] = {name: shape(v) for name, v in value.items()}
-        else:
-            result[key] = value
-    return result
-
-
-def derived(schema: dict[str, Any], what: str, compute: Callable[[dict[str, Any]], T]) -> T:
-    """`compute(schema)`, taken once for each shared schema (`event_version_schema`), under the
-    name `what`; a result that is mutable is shared too: copy it before changing it."""
-    if id(schema) not in _SHARED_IDS:
-        return compute(schema)
-    key = (id(schema), what)
-    if key not in _DERIVED:
-        _DERIVED[key] = compute(schema)
-    result: T = _DERIVED[key]
-    return result
-
-
-def fingerprint(schema: dict[str, Any]) -> str:
-    """Content id of a schema's shape: `sha256:<hex>`; same shape, same id."""
-    return derived(schema, "fingerprint", _fingerprint)
-
-
-def _fingerprint(schema: dict[str, Any]) -> str:
-    return f"sha256:{hashlib.sha256(canonical_json(shape(schema)).encode('utf-8')).hexdigest()}"
-
-
-def same_shape(first: dict[str, Any], second: dict[str, Any]) -> bool:
-    """Do the two schemas have the same fingerprint? Decided without taking it: the compact
-    form below is the canonical text without its indentation, so one is equal exactly when the
-    other is, and json writes it in C (`indent` makes it fall back to Python, ten times slower:
-    most of a `check` on 200 events went into fingerprints taken only to compare them)."""
-    return _compact(shape(first)) == _compact(shape(second))
-
-
-def _compact(obj: Any) -> str:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      allow_nan=False)

@@ -11,11 +11,15 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from escodegen.analyse.schema import derived, event_version_schema, fields_schema
+from escodegen.analyse.schema import event_version_schema, fields_schema
+from escodegen.canonical import derived
 from escodegen.model import Aggregate, Field, Project, Projection
 from escodegen.model.naming import pascal
+
+if TYPE_CHECKING:
+    from escodegen.sources.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,21 @@ def contract_of(project: Project, label: str) -> Contract:
         owners={e.name: Owner(e.aggregate, e.subject) for e in project.events},
         label=label,
     )
+
+
+def registry_contract(registry: Registry) -> Contract:
+    """The published schemas (current revisions) as the base of a comparison."""
+    events: dict[str, dict[int, Any]] = {}
+    states: dict[str, dict[int, Any]] = {}
+    projections: dict[str, Any] = {}
+    for (section, name, version), schema in registry.schemas.items():
+        if section == "events":
+            events.setdefault(name, {})[int(str(version))] = schema
+        elif section == "aggregates":
+            states.setdefault(name, {})[int(str(version))] = schema
+        else:
+            projections[name] = schema
+    return Contract(events=events, states=states, projections=projections, label="registry")
 
 
 def flatten(schema: dict[str, Any]) -> dict[str, Shape]:

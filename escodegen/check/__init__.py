@@ -3,7 +3,7 @@
 `compile_project` is the front half of the pipeline that every command starts with:
 load -> structure (meta-schemas) -> build the model -> semantic checks -> PostgreSQL names
 -> upcast chains. The stages are imported when a compile runs, not with this package: a run
-that finds its model in the cache (`escodegen.check.cache`) never loads them (nor PyYAML).
+that finds its model in the cache (`escodegen.sources.model_cache`) never loads them (nor PyYAML).
 """
 
 from __future__ import annotations
@@ -26,14 +26,14 @@ def compile_project(project_file: Path, *,
     `cached`: take the model from the user's cache folder when none of its files changed since
     it was compiled, and keep it there otherwise (`check` and `diff`, run on every commit).
     """
-    from escodegen.check.cache import cached_compile, store_compile
+    from escodegen.sources.model_cache import cached_compile, store_compile
 
     if cached:
         hit = cached_compile(project_file.absolute())
         if hit is not None:
             return hit
     from escodegen.check.structure import DECLARATIONS_SCHEMA, PROJECT_SCHEMA, check_structure
-    from escodegen.load import load_project
+    from escodegen.sources.project import load_project
 
     report = Report()
     loaded = load_project(project_file, report)

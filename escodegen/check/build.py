@@ -13,8 +13,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 from escodegen.diagnostics import Report, Span
-from escodegen.load import LoadedProject, inside
-from escodegen.load.yaml_source import Document, JsonPath
 from escodegen.model import (
     Aggregate,
     AggregateState,
@@ -40,6 +38,8 @@ from escodegen.model import (
 )
 from escodegen.model.naming import is_identifier
 from escodegen.model.ops import UpcastOp
+from escodegen.sources.project import LoadedProject, inside
+from escodegen.sources.yaml_source import Document, JsonPath
 from escodegen.upcast import parse_operation
 
 KINDS = ("events", "aggregates", "projections")

@@ -17,8 +17,8 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from escodegen.diagnostics import Report
-from escodegen.load.yaml_source import Document
 from escodegen.resources import schema_path
+from escodegen.sources.yaml_source import Document
 
 if TYPE_CHECKING:
     import jsonschema

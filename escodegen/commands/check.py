@@ -13,14 +13,14 @@ from escodegen.commands.common import ProjectLocation, file_errors, open_registr
 from escodegen.printable import escape_lines
 
 if TYPE_CHECKING:
-    from escodegen.analyse.formats import Outcome
+    from escodegen.report.formats import Outcome
 
 F = Callable[..., Any]
 
 
 def report_options(command: F) -> F:
     """The options every finding-producing command shares: format, --fail-on, --output."""
-    from escodegen.analyse.formats import FAIL_ON, FORMATS
+    from escodegen.report.formats import FAIL_ON, FORMATS
 
     command = click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
                            help="Write the report to this file instead of standard output.")(command)
@@ -33,7 +33,7 @@ def report_options(command: F) -> F:
 
 def finish(ctx: click.Context, outcome: Outcome, fmt: str, output: Path | None) -> None:
     """Print or write the report, then exit 0 (nothing reaches --fail-on) or 1."""
-    from escodegen.analyse.formats import render
+    from escodegen.report.formats import render
 
     text = render(outcome, fmt)
     if output is not None:
@@ -70,8 +70,9 @@ def check(ctx: click.Context, fmt: str, fail_on: str, output: Path | None) -> No
     """
     from escodegen.analyse.compare import compare, invalid_findings
     from escodegen.analyse.findings import apply_ignores, unused_ignores
-    from escodegen.analyse.formats import Outcome
+    from escodegen.analyse.shapes import registry_contract
     from escodegen.check import compile_project
+    from escodegen.report.formats import Outcome
 
     project_file = existing_project_file(ctx)
     project, report = compile_project(project_file, cached=True)
@@ -79,7 +80,7 @@ def check(ctx: click.Context, fmt: str, fail_on: str, output: Path | None) -> No
     if project is None or report.has_errors:
         findings = invalid_findings(report)
     else:
-        found = compare(open_registry_or_exit(project).contract(), project)
+        found = compare(registry_contract(open_registry_or_exit(project)), project)
         findings = apply_ignores(found, project.ignores)
         unused = unused_ignores(project.ignores, found, "against the registry")
     outcome = Outcome(tuple(findings), "registry", fail_on, project_file.parent, tuple(unused))

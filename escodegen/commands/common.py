@@ -16,7 +16,7 @@ from escodegen.model import Project
 from escodegen.printable import json_text
 
 if TYPE_CHECKING:
-    from escodegen.analyse.registry import Registry
+    from escodegen.sources.registry import Registry
 
 PROJECT_FILE = "escodegen.yaml"
 
@@ -77,7 +77,7 @@ def open_registry_or_exit(project: Project, warn: bool = True) -> Registry:
     """The project's registry, every file verified; exit 1 after printing every problem (ES8xx)
     when it is broken or was tampered with. Warnings (an old format) go to stderr unless
     `warn` is false (publish, which acts on them)."""
-    from escodegen.analyse.registry import RegistryError, open_registry
+    from escodegen.sources.registry import RegistryError, open_registry
 
     try:
         registry = open_registry(project.registry, project.root)
@@ -106,7 +106,7 @@ def file_errors(action: str, path: Path) -> Iterator[None]:
 def refuse_volatile_custom_sql(project: Project, dsn: str) -> None:
     """Exit 1 (ES316) when custom SQL calls a function of the user's that the database at
     `dsn` does not know as immutable; before anything runs there."""
-    from escodegen.upcast.verify import volatile_custom_functions
+    from escodegen.db.custom_sql import volatile_custom_functions
 
     report = volatile_custom_functions(dsn, project.events)
     if report.has_errors:

@@ -29,9 +29,9 @@ def diff(ctx: click.Context, against: str, fmt: str, fail_on: str, output: Path 
     """
     from escodegen.analyse.compare import compare, invalid_findings
     from escodegen.analyse.findings import apply_ignores
-    from escodegen.analyse.formats import Outcome
     from escodegen.analyse.shapes import contract_of
     from escodegen.check import compile_project
+    from escodegen.report.formats import Outcome
 
     project_file = existing_project_file(ctx)
     base = base_project(ctx, project_file, against)
@@ -50,8 +50,8 @@ def diff(ctx: click.Context, against: str, fmt: str, fail_on: str, output: Path 
 def base_project(ctx: click.Context, project_file: Path, against: str) -> Project:
     """The checked model at a git ref or in a folder; exit 2 when it cannot be read or is
     invalid (a broken base is a tool error, not a finding)."""
-    from escodegen.analyse.baseline import BaselineError, cached_model, open_baseline, store_model
     from escodegen.check import compile_project
+    from escodegen.sources.baseline import BaselineError, cached_model, open_baseline, store_model
 
     with tempfile.TemporaryDirectory(prefix="escodegen-base-") as scratch:
         try:
@@ -78,12 +78,13 @@ def _unused_ignores(head: Project, found: list[Finding], against: str) -> list[U
     """
     from escodegen.analyse.compare import compare
     from escodegen.analyse.findings import unused_ignores
-    from escodegen.analyse.registry import RegistryError, open_registry
+    from escodegen.analyse.shapes import registry_contract
+    from escodegen.sources.registry import RegistryError, open_registry
 
     if not head.ignores or not unused_ignores(head.ignores, found):
         return []
     try:
-        contract = open_registry(head.registry, head.root).contract()
+        contract = registry_contract(open_registry(head.registry, head.root))
     except RegistryError:
         return []
     return unused_ignores(head.ignores, [*found, *compare(contract, head)],

@@ -10,8 +10,8 @@ import click
 @click.pass_context
 def explain(ctx: click.Context, rule: str) -> None:
     """Print the documentation of RULE (an id such as ESD105, or its name)."""
-    from escodegen.analyse.rule_docs import rule_page
     from escodegen.analyse.rules import find_rule
+    from escodegen.report.rule_docs import rule_page
 
     found = find_rule(rule)
     if found is None:

@@ -16,8 +16,8 @@ from escodegen.diagnostics import Report
 from escodegen.emit import TARGETS, EmitError, Target, project_targets
 from escodegen.emit.files import UnsafePath, changes, project_digest, up_to_date, write
 from escodegen.emit.fresh import all_up_to_date
-from escodegen.load import display_path
 from escodegen.model import Project
+from escodegen.sources.project import display_path
 
 
 @click.command()

@@ -78,7 +78,7 @@ def events(ctx: click.Context, events: tuple[str, ...], out: Path | None,
     if dsn is None:
         _write(out, migration.file(batch_size, swap=not no_swap, dry_run=dry_run))
         return
-    from escodegen.emit.migrate import runner
+    from escodegen.db import runner
 
     with _database_errors():
         refuse_volatile_custom_sql(project, dsn)
@@ -172,7 +172,7 @@ def purge(ctx: click.Context, subject: str, out: Path | None, dsn: str | None) -
     if dsn is None:
         _write(out, plan.file(subject))
         return
-    from escodegen.emit.migrate import runner
+    from escodegen.db import runner
 
     with _database_errors():
         refuse_volatile_custom_sql(project, dsn)
@@ -228,21 +228,18 @@ def _published(project: Project, against: str | None) -> Contract:
     """The published side: the registry, or the declarations at a git ref or in a folder."""
     import tempfile
 
-    from escodegen.analyse.baseline import BaselineError, extract_at_ref, project_file_in_folder
-    from escodegen.analyse.shapes import contract_of
+    from escodegen.analyse.shapes import contract_of, registry_contract
     from escodegen.check import compile_project
+    from escodegen.sources.baseline import BaselineError, open_baseline
 
     if against is None:
-        return open_registry_or_exit(project).contract()
+        return registry_contract(open_registry_or_exit(project))
     with tempfile.TemporaryDirectory(prefix="escodegen-base-") as scratch:
         try:
-            folder = Path(against)
-            base_file = (project_file_in_folder(folder, project.project_file.name)
-                         if folder.exists()
-                         else extract_at_ref(project.project_file, against, Path(scratch)))
+            baseline = open_baseline(project.project_file, against, Path(scratch))
         except BaselineError as error:
             raise click.ClickException(str(error)) from error
-        base, report = compile_project(base_file)
+        base, report = compile_project(baseline.project_file)
     if base is None or report.has_errors:
         print_report(report)
         raise click.ClickException(f"the declarations at {against} are invalid")

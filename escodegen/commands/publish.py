@@ -3,9 +3,16 @@ they are (an optional field added in place is recorded as a revision)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from escodegen.commands.common import file_errors, load_project_or_exit, open_registry_or_exit
+
+if TYPE_CHECKING:
+    from escodegen.analyse.publish import Publication
+    from escodegen.model import Project
+    from escodegen.sources.registry import Registry
 
 
 @click.command()
@@ -16,10 +23,9 @@ def publish(ctx: click.Context, dry_run: bool) -> None:
 
     Refuses (exit 1, nothing written) when a published version or state was changed in place.
     """
-    from escodegen.analyse.formats import Outcome, render
-    from escodegen.analyse.ledger import LOG
-    from escodegen.analyse.registry import FORMAT
-    from escodegen.analyse.registry import publish as record
+    from escodegen.report.formats import Outcome, render
+    from escodegen.sources.ledger import LOG
+    from escodegen.sources.registry import FORMAT
 
     project = load_project_or_exit(ctx)
     registry = open_registry_or_exit(project, warn=False)
@@ -46,3 +52,14 @@ def publish(ctx: click.Context, dry_run: bool) -> None:
                    f"{'would start' if dry_run else 'starts'} the publication log; commit both")
     changed = len(result.added) + len(result.revised) + len(result.refreshed)
     click.echo(f"{changed} {verb}, {result.unchanged} unchanged in {where}")
+
+
+def record(project: Project, registry: Registry, dry_run: bool = False) -> Publication:
+    """Plan the publication of `project` and, unless refused or `dry_run`, write it."""
+    from escodegen.analyse.publish import plan_publication
+    from escodegen.sources.registry import write
+
+    result = plan_publication(project, registry)
+    if result.changes is not None and not dry_run:
+        write(registry, result.changes)
+    return result

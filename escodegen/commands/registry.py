@@ -12,8 +12,8 @@ from escodegen.commands.common import load_project_or_exit, open_registry_or_exi
 from escodegen.printable import escape, json_text
 
 if TYPE_CHECKING:
-    from escodegen.analyse.registry import Registry
     from escodegen.model import Project
+    from escodegen.sources.registry import Registry
 
 _FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
                        show_default=True)
@@ -35,7 +35,7 @@ def _open(ctx: click.Context) -> tuple[Project, Registry]:
 def list_(ctx: click.Context, fmt: str) -> None:
     """Events with versions, publication, latest fingerprint and consumers."""
     from escodegen.analyse.browse import listing, published_summary
-    from escodegen.analyse.terminal import table
+    from escodegen.report.terminal import table
 
     project, reg = _open(ctx)
     data = listing(project, reg)
@@ -64,7 +64,7 @@ def show(ctx: click.Context, name: str, number: int | None, between: tuple[int, 
          fmt: str) -> None:
     """One event: fields, upcast chains from every version, producers, consumers."""
     from escodegen.analyse.browse import details
-    from escodegen.analyse.terminal import table
+    from escodegen.report.terminal import table
 
     project, reg = _open(ctx)
     event = project.event(name)

@@ -12,9 +12,9 @@ import click
               show_default=True)
 def rules(fmt: str) -> None:
     """List every rule that `check` and `diff` apply."""
-    from escodegen.analyse.rule_docs import rule_json
     from escodegen.analyse.rules import RULES
-    from escodegen.analyse.terminal import table
+    from escodegen.report.rule_docs import rule_json
+    from escodegen.report.terminal import table
 
     if fmt == "json":
         click.echo(json.dumps([rule_json(r) for r in RULES], indent=2, ensure_ascii=False))

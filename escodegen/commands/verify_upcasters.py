@@ -38,7 +38,8 @@ def verify_upcasters(ctx: click.Context, dsn: str, examples: int, only: tuple[st
     require_postgres_driver("verify-upcasters")
     import psycopg
 
-    from escodegen.upcast.verify import MismatchError, Upcasters
+    from escodegen.db.upcasters import Upcasters
+    from escodegen.upcast.verify import MismatchError
 
     project = load_project_or_exit(ctx)
     unknown = sorted(set(only) - {e.name for e in project.events})

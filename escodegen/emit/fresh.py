@@ -13,25 +13,20 @@ from pathlib import Path
 from escodegen.diagnostics import Report, Span
 from escodegen.emit import TARGETS, Target
 from escodegen.emit.files import input_digest, up_to_date
-from escodegen.load import expand_source, inside
-from escodegen.load.yaml_source import load_yaml_file
+from escodegen.sources.project import expand_source, inside, read_project_file
 
 
 def all_up_to_date(project_file: Path, only: tuple[str, ...] = ()) -> list[Target] | None:
     """The targets, when every selected one is up to date; None when unsure."""
     report = Report()
-    project_file = project_file.absolute()
     if not project_file.is_file():
         return None
-    root = project_file.parent
-    document = load_yaml_file(project_file, project_file.name, report)
-    data = document.data if document is not None else None
-    if report.has_errors or not isinstance(data, dict):
+    read = read_project_file(project_file, report)
+    patterns = read.source_patterns() if read is not None else None
+    if read is None or report.has_errors or patterns is None:
         return None
-    patterns = data.get("sources")
-    if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
-        return None
-    where = Span(project_file.name, 1, 1)
+    root, data = read.root, read.data
+    where = Span(read.path.name, 1, 1)
     sources = [path for pattern in patterns for path in expand_source(root, pattern, where, report)]
     targets = []
     for name, renderer in TARGETS.items():
@@ -43,7 +38,7 @@ def all_up_to_date(project_file: Path, only: tuple[str, ...] = ()) -> list[Targe
             return None
         target = Target(name, (root / out).absolute(), renderer)
         if not inside(root, target.out) or not up_to_date(
-                target, input_digest(project_file, sources, name)):
+                target, input_digest(read.path, sources, name)):
             return None
         targets.append(target)
     return None if report.has_errors or not targets else targets

@@ -180,7 +180,7 @@ def test_a_renamed_project_folder_is_named_as_such(tmp_path: Path) -> None:
 # -- the compiled base, cached ------------------------------------------------------------------
 
 def _entries() -> list[Path]:
-    from escodegen.check.cache import cache_folder
+    from escodegen.sources.model_cache import cache_folder
 
     folder = cache_folder() / "base-models"
     return sorted(folder.iterdir()) if folder.is_dir() else []

@@ -12,10 +12,10 @@ import pytest
 
 from escodegen.analyse.compare import compare
 from escodegen.analyse.findings import apply_ignores, ordered, unused_ignores
-from escodegen.analyse.formats import FORMATS, Outcome, render
 from escodegen.analyse.rules import RULES
 from escodegen.analyse.shapes import contract_of
 from escodegen.check import compile_project
+from escodegen.report.formats import FORMATS, Outcome, render
 from tests.analyse.helpers import PROJECT_FILE, assert_golden, compile_text, write_project
 
 BEFORE = """\
@@ -100,7 +100,7 @@ def test_unused_ignore_entries_are_warnings_for_fail_on(tmp_path: Path) -> None:
 
 
 def test_json_follows_its_documented_schema(tmp_path: Path) -> None:
-    schema_file = Path(__file__).resolve().parents[2] / "escodegen" / "analyse" / "report.schema.json"
+    schema_file = Path(__file__).resolve().parents[2] / "escodegen" / "report" / "report.schema.json"
     schema = json.loads(schema_file.read_text(encoding="utf-8"))
     document = json.loads(render(scenario(tmp_path), "json"))
     jsonschema.Draft202012Validator(schema).validate(document)

@@ -12,14 +12,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from escodegen.analyse.registry_files import (
+from escodegen.cli import cli
+from escodegen.sources.registry_files import (
     SHAPES,
     NotStrictJson,
     digest,
     shape_validator,
     strict_loads,
 )
-from escodegen.cli import cli
 
 FORMAT1 = Path(__file__).resolve().parent / "data" / "format1"
 

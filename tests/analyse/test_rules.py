@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from escodegen.analyse.findings import ordered
-from escodegen.analyse.formats import Outcome, render
-from escodegen.analyse.rule_docs import pages
 from escodegen.analyse.rules import BY_NAME, RULES, Rule, find_rule
+from escodegen.report.formats import Outcome, render
+from escodegen.report.rule_docs import pages
 from tests.analyse.helpers import assert_golden, diff_texts
 from tests.conftest import ROOT
 
@@ -43,7 +43,7 @@ def test_rule_docs_are_generated_from_the_definitions() -> None:
     folder = ROOT / "docs" / "rules"
     stale = [name for name, text in pages().items()
              if not (folder / name).is_file() or (folder / name).read_text(encoding="utf-8") != text]
-    assert not stale, f"regenerate with `python -m escodegen.analyse.rule_docs docs/rules`: {stale}"
+    assert not stale, f"regenerate with `python -m escodegen.report.rule_docs docs/rules`: {stale}"
     extra = {p.name for p in folder.glob("*.md")} - set(pages())
     assert not extra, f"pages of no rule: {extra}"
 

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from escodegen.analyse.schema import canonical_json, event_version_schema, fingerprint, same_shape
+from escodegen.analyse.schema import event_version_schema
+from escodegen.canonical import canonical_json, fingerprint, same_shape
 from escodegen.check import compile_project
 from escodegen.model import Event, EventVersion, Field, FieldType, Project
 from tests.conftest import EXAMPLES

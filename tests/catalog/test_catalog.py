@@ -7,13 +7,13 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from escodegen.analyse.registry import open_registry
 from escodegen.check import compile_project
 from escodegen.cli import cli
 from escodegen.diagnostics import Report
 from escodegen.emit.catalog import pages, render, visible
 from escodegen.emit.migrate.purge import plan_purge
 from escodegen.model import Project
+from escodegen.sources.registry import open_registry
 from tests.catalog.conftest import run
 
 

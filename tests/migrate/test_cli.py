@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from devtools import shop_history
 from escodegen.cli import cli
-from escodegen.emit.migrate import runner
+from escodegen.db import runner
 from escodegen.emit.migrate.events import EventsMigration
 from tests.conftest import EXAMPLES
 from tests.migrate.conftest import apply_file

@@ -9,7 +9,7 @@ import psycopg
 import pytest
 
 from devtools import shop_history
-from escodegen.emit.migrate import runner
+from escodegen.db import runner
 from escodegen.emit.migrate.events import EventsMigration
 from tests.migrate.conftest import Upcaster, payload
 

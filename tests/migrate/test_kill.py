@@ -25,7 +25,7 @@ import psycopg
 
 from devtools import shop_history
 from devtools.postgres import fresh_database
-from escodegen.emit.migrate import runner
+from escodegen.db import runner
 from escodegen.emit.migrate.events import EventsMigration
 from tests.conftest import EXAMPLES
 from tests.migrate.conftest import psql

@@ -211,7 +211,8 @@ def test_an_empty_registry_is_said(tmp_path: Path, shop: Path) -> None:
 
 
 def test_against_the_registry_by_default(tmp_path: Path, shop: Path) -> None:
-    from escodegen.analyse.registry import open_registry, publish
+    from escodegen.commands.publish import record as publish
+    from escodegen.sources.registry import open_registry
 
     base, _ = compile_project(shop / "escodegen.yaml")
     assert base is not None

@@ -14,8 +14,8 @@ from psycopg.types.json import Jsonb
 
 from devtools import shop_history
 from escodegen.check import compile_project
+from escodegen.db import runner
 from escodegen.diagnostics import Report
-from escodegen.emit.migrate import runner
 from escodegen.emit.migrate.events import plan_events
 from escodegen.emit.migrate.purge import PURGED_TEXT, plan_purge
 from escodegen.model import Project

@@ -20,8 +20,8 @@ from sqlglot import exp
 from sqlglot.tokens import Tokenizer, TokenType
 
 from devtools import shop_history
+from escodegen.db import runner
 from escodegen.diagnostics import Report
-from escodegen.emit.migrate import runner
 from escodegen.emit.migrate.events import plan_events
 from escodegen.emit.migrate.purge import plan_purge
 from escodegen.emit.postgres import render

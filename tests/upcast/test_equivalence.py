@@ -10,7 +10,8 @@ import pytest
 
 from devtools.postgres import fresh_database
 from escodegen.check import compile_project
-from escodegen.upcast.verify import MismatchError, Upcasters, canonical, from_json, to_json
+from escodegen.db.upcasters import Upcasters
+from escodegen.upcast.verify import MismatchError, canonical, from_json, to_json
 from tests.conftest import EXAMPLES
 from tests.upcast.ops_catalog import EVENTS
 

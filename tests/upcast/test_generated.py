@@ -14,10 +14,11 @@ import psycopg
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+from escodegen.db.upcasters import Upcasters
 from escodegen.model import Event, EventVersion
 from escodegen.model.ops import Add, Custom, Map, Split
 from escodegen.upcast import python_upcasters, sql_upcasters
-from escodegen.upcast.verify import Upcasters, canonical, from_json, load_module, payloads
+from escodegen.upcast.verify import canonical, from_json, load_module, payloads
 from tests.upcast.ops_catalog import EVENTS
 
 HOSTILE = Event("Hostile", (

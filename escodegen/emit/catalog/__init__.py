@@ -20,10 +20,10 @@ import jinja2
 from markupsafe import Markup, escape
 
 from escodegen.analyse.findings import Finding, ordered
-from escodegen.analyse.registry import Registry
 from escodegen.emit.catalog import chain, pages
 from escodegen.model import Project
 from escodegen.resources import template_dir, template_environment
+from escodegen.sources.registry import Registry
 
 ASSETS = ("catalog.css", "catalog.js")
 MARKER = "assets/catalog.js"

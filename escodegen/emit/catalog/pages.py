@@ -15,9 +15,9 @@ from escodegen.analyse.browse import describe_op, field_diff, field_rows
 from escodegen.analyse.consumers import field_readers
 from escodegen.analyse.findings import Finding
 from escodegen.analyse.history import VersionHistory, event_history, version_steps
-from escodegen.analyse.registry import Registry
-from escodegen.analyse.schema import canonical_json, event_version_schema
+from escodegen.analyse.schema import event_version_schema
 from escodegen.analyse.shapes import flatten, projection_schema, state_schema
+from escodegen.canonical import canonical_json
 from escodegen.emit.catalog.chain import Chain, layout
 from escodegen.model import (
     Aggregate,
@@ -34,6 +34,7 @@ from escodegen.model import (
     ValueExpr,
 )
 from escodegen.model.sqlnames import ProjectionNames, column_name
+from escodegen.sources.registry import Registry
 from escodegen.upcast.shape import dotted
 
 

@@ -18,8 +18,9 @@ from typing import Any
 import jinja2
 import yaml
 
-from escodegen.analyse.schema import canonical_json, event_version_schema
+from escodegen.analyse.schema import event_version_schema
 from escodegen.analyse.shapes import flatten
+from escodegen.canonical import canonical_json
 from escodegen.model import Event, Project
 from escodegen.resources import template_environment
 

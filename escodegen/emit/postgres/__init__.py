@@ -11,7 +11,8 @@ from functools import cache
 
 import jinja2
 
-from escodegen.analyse.schema import event_version_schema, fingerprint
+from escodegen.analyse.schema import event_version_schema
+from escodegen.canonical import fingerprint
 from escodegen.emit import HEADER
 from escodegen.emit.postgres.projection import (
     EventSource,

@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from escodegen.diagnostics import Diagnostic, Report
-    from escodegen.load import LoadedProject
     from escodegen.model import Project
+    from escodegen.sources.project import LoadedProject
 
 _MAGIC = b"escodegen-model 2\n"
 _PACKAGE = Path(__file__).resolve().parent.parent
@@ -145,7 +145,7 @@ def _resolved(project: Project) -> tuple[tuple[str, str], ...]:
 def _source_files(project: Project) -> list[Path] | None:
     """The files the project's `sources` name now, or None when expanding them is an error."""
     from escodegen.diagnostics import Report, Span
-    from escodegen.load import expand_source
+    from escodegen.sources.project import expand_source
 
     report = Report()
     files = [path for pattern in project.sources

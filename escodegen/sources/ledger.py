@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from escodegen.analyse.registry_files import Folder
+from escodegen.sources.registry_files import Folder
 
 LOG = "log.jsonl"
 LOG_SCHEMA = "registry-log.schema.json"

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from escodegen.diagnostics import Report, Span
-from escodegen.load.yaml_source import load_yaml_file
+from escodegen.sources.project import read_project_file
 
 if TYPE_CHECKING:
     from escodegen.model import Project
@@ -102,11 +102,6 @@ class _Entry:
 
 _SYMLINK, _GITLINK = "120000", "160000"
 _LINK_DEPTH = 8
-
-
-def extract_at_ref(project_file: Path, ref: str, into: Path) -> Path:
-    """Write the project's folder as of `ref` under `into`; return its project file there."""
-    return read_ref(project_file, ref, into)[0]
 
 
 def read_ref(project_file: Path, ref: str, into: Path) -> tuple[Path, str]:
@@ -237,12 +232,11 @@ def _source_folders(raw: bytes, ref: str, path: str, into: Path) -> list[str]:
     into.mkdir(parents=True, exist_ok=True)
     copy.write_bytes(raw)
     try:
-        document = load_yaml_file(copy, f"{ref}:{path}", Report())
+        project = read_project_file(copy, Report(), shown=f"{ref}:{path}")
     finally:
         copy.unlink()
-    data = document.data if document is not None else None
-    sources = data.get("sources") if isinstance(data, dict) else None
-    if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
+    sources = project.source_patterns() if project is not None else None
+    if sources is None:
         return []
     # Paths leaving the project are not taken from git (ES005 is reported when compiling).
     return [_literal_prefix(s) for s in sources
@@ -277,7 +271,7 @@ def _git(cwd: Path, *args: str, stdin: bytes | None = None) -> bytes:
 #
 # Compiling the base is half of a diff's time, and the base (origin/main) changes far less
 # often than the work tree. A valid base model is kept in the user's cache folder
-# (escodegen.check.cache) under a key made of the git object ids of the files it was compiled
+# (escodegen.sources.model_cache) under a key made of the git object ids of the files it was compiled
 # from (`Baseline.key`) and the compiler's signature: the same key means the same input to the
 # same compiler.
 
@@ -286,8 +280,8 @@ _BASE = "base-models"
 
 def cached_model(baseline: Baseline) -> Project | None:
     """The base's compiled model from the cache, or None (absent, or not to be trusted)."""
-    from escodegen.check.cache import entry_key, read_entry
     from escodegen.model import Project
+    from escodegen.sources.model_cache import entry_key, read_entry
 
     if baseline.key is None:
         return None
@@ -297,7 +291,7 @@ def cached_model(baseline: Baseline) -> Project | None:
 
 def store_model(baseline: Baseline, model: Project) -> None:
     """Keep a valid base model for the next run; a cache that cannot be written is skipped."""
-    from escodegen.check.cache import entry_key, write_entry
+    from escodegen.sources.model_cache import entry_key, write_entry
 
     if baseline.key is not None:
         write_entry(_BASE, entry_key(baseline.key), model)

@@ -1,6 +1,6 @@
 """The rule pages under docs/rules/, made from the one definition in `rules.py`.
 
-Regenerate with `python -m escodegen.analyse.rule_docs docs/rules`; a test fails when the
+Regenerate with `python -m escodegen.report.rule_docs docs/rules`; a test fails when the
 committed pages differ from what this module writes.
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 from escodegen.analyse.rules import MATRIX, RULES, STRATEGIES, Rule
 
 NOTICE = ("<!-- Generated from escodegen/analyse/rules.py by "
-          "`python -m escodegen.analyse.rule_docs docs/rules`; do not edit. -->\n")
+          "`python -m escodegen.report.rule_docs docs/rules`; do not edit. -->\n")
 
 
 def rule_json(rule: Rule) -> dict[str, Any]:

@@ -1,6 +1,8 @@
-"""Stage 1: read the project file and every declaration file, keeping source positions.
+"""Read the project file and every declaration file, keeping source positions.
 
-Nothing here interprets the declarations; it only finds and parses the files safely.
+Nothing here interprets the declarations; it only finds and parses the files safely. The
+project file is read by `read_project_file` only: compiling, the freshness check of `generate`
+and the base of `diff --against` all learn its `sources` from the one `ProjectFile`.
 """
 
 from __future__ import annotations
@@ -8,15 +10,51 @@ from __future__ import annotations
 import glob
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from escodegen.diagnostics import Report, Span
 from escodegen.printable import first_unsafe
 
-if TYPE_CHECKING:
-    from escodegen.load.yaml_source import Document, JsonPath
+if TYPE_CHECKING:  # PyYAML is imported only when a file is read: not on a cached run
+    from escodegen.sources.yaml_source import Document, JsonPath
 
 YAML_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class ProjectFile:
+    """escodegen.yaml as read (YAML with positions), before any check."""
+
+    path: Path
+    document: Document
+
+    @property
+    def root(self) -> Path:
+        return self.path.parent
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The top-level mapping; empty when the file holds something else (the structure
+        check reports it)."""
+        return self.document.data if isinstance(self.document.data, dict) else {}
+
+    def source_patterns(self) -> list[str] | None:
+        """The entries of `sources`; None when it is missing or not a list of strings (the
+        structure check reports it)."""
+        sources = self.data.get("sources")
+        if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
+            return None
+        return sources
+
+
+def read_project_file(path: Path, report: Report, shown: str | None = None) -> ProjectFile | None:
+    """The project file at `path` (named `shown` in diagnostics, by default its file name);
+    None after a diagnostic."""
+    from escodegen.sources.yaml_source import load_yaml_file
+
+    path = path.absolute()
+    document = load_yaml_file(path, shown or path.name, report)
+    return None if document is None else ProjectFile(path, document)
 
 
 @dataclass(frozen=True)
@@ -69,18 +107,19 @@ def display_path(root: Path, path: Path) -> str:
 
 def load_project(project_file: Path, report: Report) -> LoadedProject | None:
     """Read escodegen.yaml and the declaration files its `sources` name."""
-    from escodegen.load.yaml_source import load_yaml_file  # PyYAML: not on a cached run
+    from escodegen.sources.yaml_source import load_yaml_file  # PyYAML: not on a cached run
 
     project_file = project_file.absolute()
     root = project_file.parent
     if not project_file.is_file():
         report.error("ES006", f"no project file at {project_file}", None)
         return None
-    project = load_yaml_file(project_file, project_file.name, report)
-    if project is None or not printable_paths(project, report):
+    read = read_project_file(project_file, report)
+    if read is None or not printable_paths(read.document, report):
         return None
-    sources = project.data.get("sources") if isinstance(project.data, dict) else None
-    if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
+    project = read.document
+    sources = read.source_patterns()
+    if sources is None:
         return LoadedProject(root, project, ())  # the structure check reports it
     documents = []
     for index, pattern in enumerate(sources):

@@ -18,16 +18,15 @@ immutable: `publish` only adds, records a weak-schema revision, or refreshes ann
 
 from __future__ import annotations
 
-import copy
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from escodegen.analyse.compare import compare
-from escodegen.analyse.findings import Finding
-from escodegen.analyse.ledger import (
+from escodegen.canonical import canonical_json, fingerprint
+from escodegen.diagnostics import Report
+from escodegen.sources.ledger import (
     LOG,
     Key,
     check_head,
@@ -36,19 +35,13 @@ from escodegen.analyse.ledger import (
     new_line,
     read_log,
 )
-from escodegen.analyse.registry_files import NAME, VERSION, Folder, digest
-from escodegen.analyse.schema import canonical_json, event_version_schema, fingerprint
-from escodegen.analyse.shapes import Contract, projection_schema, state_schema
-from escodegen.diagnostics import Report
-from escodegen.model import Project
+from escodegen.sources.registry_files import NAME, VERSION, Folder, digest
 
 INDEX = "index.json"
 INDEX_SCHEMA = "registry-index.schema.json"
 FORMAT = 2
 SECTIONS = ("events", "aggregates", "projections")
-_VERSIONS = {"events": "versions", "aggregates": "states"}
-# Changes that would rewrite something published: publish refuses them.
-REFUSED = frozenset({"ESD120", "ESD140"})
+VERSION_KEYS = {"events": "versions", "aggregates": "states"}
 
 
 class RegistryError(Exception):
@@ -99,22 +92,8 @@ class Registry:
             found: dict[str, Any] | None = self.index[section].get(name)
             return found
         versions: dict[str, dict[str, Any]] = self.index[section].get(name, {}).get(
-            _VERSIONS[section], {})
+            VERSION_KEYS[section], {})
         return versions.get(version)
-
-    def contract(self) -> Contract:
-        """The published schemas (current revisions) as the base of a comparison."""
-        events: dict[str, dict[int, Any]] = {}
-        states: dict[str, dict[int, Any]] = {}
-        projections: dict[str, Any] = {}
-        for (section, name, version), schema in self.schemas.items():
-            if section == "events":
-                events.setdefault(name, {})[int(str(version))] = schema
-            elif section == "aggregates":
-                states.setdefault(name, {})[int(str(version))] = schema
-            else:
-                projections[name] = schema
-        return Contract(events=events, states=states, projections=projections, label="registry")
 
 
 def _entries(index: dict[str, Any]) -> Iterator[tuple[Key, dict[str, Any]]]:
@@ -123,7 +102,7 @@ def _entries(index: dict[str, Any]) -> Iterator[tuple[Key, dict[str, Any]]]:
             if section == "projections":
                 yield (section, name, None), value
             else:
-                for version, entry in value[_VERSIONS[section]].items():
+                for version, entry in value[VERSION_KEYS[section]].items():
                     yield (section, name, version), entry
 
 
@@ -274,99 +253,30 @@ def _no_stray_files(folder: Folder, registry: Registry) -> None:
                      f"{folder.show(registry.root / INDEX)} (was its entry removed?)")
 
 
-@dataclass
-class Publication:
-    """What `publish` did, or why it refused."""
+@dataclass(frozen=True)
+class Changes:
+    """What one publish writes (decided by `analyse.publish`)."""
 
-    added: list[str] = field(default_factory=list)
-    revised: list[str] = field(default_factory=list)
-    refreshed: list[str] = field(default_factory=list)
-    refused: list[Finding] = field(default_factory=list)
-    unchanged: int = 0
-    upgraded_from: int | None = None
-
-
-def publish(project: Project, registry: Registry, dry_run: bool = False) -> Publication:
-    """Record every new event version, state version and projection shape of `project`.
-
-    Nothing is written when any change would rewrite a published version (rules in REFUSED).
-    A format-1 registry is upgraded even when nothing is new. Schema files are written first,
-    then the log, then the index, so an interrupted publish is found by the next `check`.
-    """
-    result = Publication(upgraded_from=registry.upgrade_from)
-    result.refused = [f for f in compare(registry.contract(), project) if f.rule in REFUSED]
-    if result.refused:
-        return result
-    index = copy.deepcopy(registry.index)
-    index["escodegen"] = FORMAT
-    writes: dict[Path, str] = {}
-    recorded: list[tuple[Key, str]] = []
-    for key, entry in ([] if registry.upgrade_from is None else registry.entries()):
-        recorded += [(key, r["fingerprint"]) for r in [*entry["superseded"], entry]]
-    for key, schema, label in _declared(project):
-        if _record(registry, index, key, schema, label, result, writes):
-            recorded.append((key, fingerprint(schema)))
-    if (writes or registry.upgrade_from is not None) and not dry_run:
-        _write(registry, index, recorded, writes)
-    return result
+    index: dict[str, Any]
+    """The new index."""
+    recorded: list[tuple[Key, str]]
+    """(entry, fingerprint) of everything the log line records."""
+    files: dict[Path, str] = field(default_factory=dict)
+    """Schema files to write, by path."""
+    superseded: dict[Path, Path] = field(default_factory=dict)
+    """Revision file -> the current file it keeps: copied before the current one is replaced."""
 
 
-def _declared(project: Project) -> Iterator[tuple[Key, dict[str, Any], str]]:
-    for event in project.events:
-        for version in event.versions:
-            yield (("events", event.name, str(version.number)),
-                   event_version_schema(event, version), f"{event.name} v{version.number}")
-    for aggregate in project.aggregates:
-        number = aggregate.state.version
-        yield (("aggregates", aggregate.name, str(number)), state_schema(aggregate),
-               f"aggregate {aggregate.name} state v{number}")
-    for projection in project.projections:
-        yield (("projections", projection.name, None), projection_schema(projection),
-               f"projection {projection.name}")
-
-
-def _record(registry: Registry, index: dict[str, Any], key: Key, schema: dict[str, Any],
-            label: str, result: Publication, writes: dict[Path, str]) -> bool:
-    """Add, revise or refresh one entry in `index`; True when it changed."""
-    section, name, version = key
-    entries = index[section]
-    if version is not None:
-        entries = entries.setdefault(name, {_VERSIONS[section]: {}})[_VERSIONS[section]]
-    slot = version if version is not None else name
-    path = registry.file(key)
-    text = canonical_json(schema)
-    digest_ = fingerprint(schema)
-    entry = entries.get(slot)
-    if entry is None:
-        entries[slot] = {"fingerprint": digest_, "sha256": digest(text.encode()), "superseded": []}
-        writes[path] = text
-        result.added.append(f"{label} {digest_}")
-        return True
-    if entry["fingerprint"] == digest_:
-        if entry["sha256"] == digest(text.encode()):
-            result.unchanged += 1
-            return False
-        entry["sha256"] = digest(text.encode())
-        writes[path] = text
-        result.refreshed.append(label)
-        return True
-    # compare() has refused every other in-place change: this one is a weak-schema revision
-    # (an optional field or a pii flag added) or a projection's new shape.
-    superseded: list[dict[str, str]] = entry["superseded"]
-    superseded.append({"fingerprint": entry["fingerprint"], "sha256": entry["sha256"]})
-    writes[registry.file(key, len(superseded))] = path.read_text(encoding="utf-8")  # verified
-    entry.update(fingerprint=digest_, sha256=digest(text.encode()))
-    writes[path] = text
-    result.revised.append(f"{label} revision {len(superseded) + 1} {digest_}")
-    return True
-
-
-def _write(registry: Registry, index: dict[str, Any], recorded: list[tuple[Key, str]],
-           writes: dict[Path, str]) -> None:
-    """Write the files, append to the log, replace the index (each file whole or not at all)."""
-    index_text = canonical_json(index)
-    line = new_line(registry.head, digest(index_text.encode()), recorded, registry.upgrade_from)
-    for path, text in writes.items():
+def write(registry: Registry, changes: Changes) -> None:
+    """Keep the superseded files, write the schema files, append to the log, replace the index
+    (each file whole or not at all). The index comes last, so an interrupted publish is found
+    by the next `check`."""
+    index_text = canonical_json(changes.index)
+    line = new_line(registry.head, digest(index_text.encode()), changes.recorded,
+                    registry.upgrade_from)
+    for revision, current in changes.superseded.items():
+        _replace(revision, current.read_text(encoding="utf-8"))  # verified when opened
+    for path, text in changes.files.items():
         _replace(path, text)
     _replace(registry.root / LOG, registry.log_text + line)
     _replace(registry.root / INDEX, index_text)

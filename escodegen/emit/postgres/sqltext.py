@@ -13,32 +13,17 @@ from escodegen.model import (
     PayloadRef,
     ValueExpr,
 )
+from escodegen.model.types import ENVELOPE_KINDS, TYPES
 from escodegen.sqltext import literal, text_array, typed
 
 BATCH = "b"
 """Alias of the relation of events a handler statement reads: every expression refers to it."""
 
-_TYPES = {
-    "string": "text",
-    "enum": "text",
-    "integer": "bigint",
-    "number": "double precision",
-    "decimal": "numeric",
-    "boolean": "boolean",
-    "uuid": "uuid",
-    "date": "date",
-    "datetime": "timestamptz",
-    "json": "jsonb",
-    "object": "jsonb",
-    "array": "jsonb",
-}
-
 _ENVELOPE = {"stream": "stream_id", "position": "global_position", "recorded_at": "recorded_at"}
-_ENVELOPE_TYPES = {"stream": "text", "position": "bigint", "recorded_at": "timestamptz"}
 
 
 def column_type(field_type: FieldType) -> str:
-    return _TYPES[field_type.kind]
+    return TYPES[field_type.kind].sql_type
 
 
 def is_json(sql_type: str) -> bool:
@@ -67,7 +52,8 @@ def value(expr: ValueExpr, sql_type: str) -> str:
             json_column = is_json(sql_type)
             text = json_path(f"{BATCH}.metadata", (expr.key or "",), as_text=not json_column)
             return text if json_column else cast(text, "text", sql_type)
-        return cast(f"{BATCH}.{_ENVELOPE[expr.name]}", _ENVELOPE_TYPES[expr.name], sql_type)
+        envelope_type = TYPES[ENVELOPE_KINDS[expr.name]].sql_type
+        return cast(f"{BATCH}.{_ENVELOPE[expr.name]}", envelope_type, sql_type)
     if isinstance(expr, Constant):
         return typed(expr.value, sql_type)
     if isinstance(expr, Increment):

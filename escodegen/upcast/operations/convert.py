@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from escodegen.model import FieldPath, FieldType
+from escodegen.model.types import STRING_KINDS, TypeKind
 from escodegen.sqltext import literal
 from escodegen.upcast import paths
 from escodegen.upcast.operations.base import Step, UpcastOp, indent, py_get, py_set
@@ -25,14 +26,12 @@ NUMERAL_MAX_LENGTH = 1000
 CONVERT_TARGETS = ("string", "integer", "number", "decimal", "boolean")
 """The types `convert` can produce (its `to`)."""
 
-_TEXT_KINDS = ("string", "enum", "uuid", "date", "datetime")
-
 
 def conversion_loss(source: str, to: str) -> tuple[str, str, bool] | None:
     """How converting stored `source` values to `to` fails or loses information, for `diff`:
     (a stored value, what becomes of it, partial: some values stay unconverted), or None when
     every value converts exactly."""
-    if source in _TEXT_KINDS and to in ("integer", "number", "decimal", "boolean"):
+    if source in STRING_KINDS and to in ("integer", "number", "decimal", "boolean"):
         return '"abc"', f'stays "abc", which does not decode as {to}', True
     if source in ("number", "decimal") and to == "integer":
         example = "2.5" if source == "number" else '"2.5"'
@@ -50,7 +49,7 @@ def conversion_loss(source: str, to: str) -> tuple[str, str, bool] | None:
 class Convert(UpcastOp):
     name: ClassVar[str] = "convert"
     field: FieldPath
-    to: str
+    to: TypeKind
 
     def arguments(self) -> list[tuple[str, Any]]:
         return [("field", self.field), ("to", self.to)]

@@ -27,8 +27,8 @@ from escodegen.canonical import same_shape
 from escodegen.diagnostics import Report, Span
 from escodegen.model import Event, Field, Project
 from escodegen.model.ops import UpcastOp
+from escodegen.model.types import SCALAR_KINDS
 from escodegen.upcast.operations.base import (
-    SCALAR_KINDS,
     Converts,
     Declares,
     Derives,

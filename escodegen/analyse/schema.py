@@ -29,21 +29,9 @@ from typing import Any
 from escodegen.canonical import forget_shared, share
 from escodegen.model import Event, EventVersion, Field, FieldType
 from escodegen.model.naming import pascal, version_class
+from escodegen.model.types import EXACT_NUMBER_KINDS, TYPES
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
-DECIMAL_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
-
-_SCALARS: dict[str, dict[str, Any]] = {
-    "string": {"type": "string"},
-    "integer": {"type": "integer"},
-    "number": {"type": "number"},
-    "decimal": {"type": "string", "format": "decimal", "pattern": DECIMAL_PATTERN},
-    "boolean": {"type": "boolean"},
-    "uuid": {"type": "string", "format": "uuid"},
-    "date": {"type": "string", "format": "date"},
-    "datetime": {"type": "string", "format": "date-time"},
-    "json": {},
-}
 
 
 _SHARED: dict[tuple[int, int], tuple[Event, EventVersion, dict[str, Any]]] = {}
@@ -91,8 +79,9 @@ def fields_schema(fields: tuple[Field, ...], title: str) -> dict[str, Any]:
 
 def type_schema(field_type: FieldType, title: str = "") -> dict[str, Any]:
     """The schema of one field type; `title` names objects and enums (`<Event>V<n><Path>`)."""
-    if field_type.kind in _SCALARS:
-        return dict(_SCALARS[field_type.kind])
+    scalar = TYPES[field_type.kind].schema
+    if scalar is not None:
+        return dict(scalar)
     if field_type.kind == "enum":
         return {"type": "string", "title": title, "enum": list(field_type.values)}
     if field_type.kind == "array":
@@ -140,7 +129,7 @@ def _json_value(value: Any, kind: str) -> Any:
     """A default as JSON: decimals as exact strings, dates in ISO form (YAML reads them natively)."""
     if value is None:
         return None
-    if kind == "decimal" and isinstance(value, int | float | _decimal.Decimal):
+    if kind in EXACT_NUMBER_KINDS and isinstance(value, int | float | _decimal.Decimal):
         return str(value)
     if isinstance(value, _dt.date | _dt.datetime):
         return value.isoformat()

@@ -17,35 +17,11 @@ from escodegen.analyse.schema import event_version_schema, fields_schema
 from escodegen.canonical import derived
 from escodegen.model import Aggregate, Field, Project, Projection
 from escodegen.model.naming import pascal
+from escodegen.model.shape import Shape
+from escodegen.model.types import KIND_OF_FORMAT
 
 if TYPE_CHECKING:
     from escodegen.sources.registry import Registry
-
-
-@dataclass(frozen=True)
-class Shape:
-    """One field as a reader sees it. `kind` is the declared type name (`array<...>` for arrays)."""
-
-    kind: str
-    required: bool
-    pii: bool = False
-    values: tuple[str, ...] = ()
-    """The enum's values, in order; for an array of enums (at any depth), its items' values."""
-    default: str | None = None
-    """The default as canonical JSON text, None when there is none."""
-
-    @property
-    def has_default(self) -> bool:
-        return self.default is not None
-
-    @property
-    def is_enum(self) -> bool:
-        """An enum, or an array (of arrays) of enums: what enum rules judge."""
-        return self.kind.replace("array<", "").rstrip(">") == "enum"
-
-    def describe(self) -> str:
-        """The kind, marked `?` when optional: `string?`, `array<integer>`."""
-        return self.kind + ("" if self.required else "?")
 
 
 @dataclass(frozen=True)
@@ -162,9 +138,6 @@ def non_null(prop: dict[str, Any]) -> dict[str, Any]:
     return prop
 
 
-_FORMATS = {"uuid": "uuid", "date": "date", "date-time": "datetime", "decimal": "decimal"}
-
-
 def kind_of(schema: dict[str, Any]) -> str:
     """The declared type name of a (non-null) schema, the inverse of `schema.type_schema`."""
     kind = schema.get("type")
@@ -173,7 +146,7 @@ def kind_of(schema: dict[str, Any]) -> str:
     if kind == "string":
         if "enum" in schema:
             return "enum"
-        return _FORMATS.get(schema.get("format", ""), "string")
+        return KIND_OF_FORMAT.get(schema.get("format", ""), "string")
     if kind == "array":
         return f"array<{kind_of(schema.get('items', {}))}>"
     return str(kind)

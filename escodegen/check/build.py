@@ -38,6 +38,7 @@ from escodegen.model import (
 )
 from escodegen.model.naming import is_identifier
 from escodegen.model.ops import UpcastOp
+from escodegen.model.types import is_kind
 from escodegen.sources.project import LoadedProject, inside
 from escodegen.sources.yaml_source import Document, JsonPath
 from escodegen.upcast import parse_operation
@@ -148,8 +149,11 @@ def field_type(node: _Located) -> tuple[FieldType, bool]:
     """A type from its short (`string?`) or long form, and whether the field is required."""
     spec = node.data
     if isinstance(spec, str):
-        return FieldType(spec.rstrip("?")), not spec.endswith("?")
+        short = spec.rstrip("?")
+        assert is_kind(short), "the meta-schema lets only type names through"
+        return FieldType(short), not spec.endswith("?")
     kind = spec["type"]
+    assert is_kind(kind), "the meta-schema lets only type names through"
     nested: tuple[Field, ...] = ()
     if kind == "object":
         nested = fields(node.at("fields"))

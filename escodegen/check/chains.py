@@ -19,8 +19,9 @@ from collections.abc import Sequence
 
 from escodegen.diagnostics import Report, Span
 from escodegen.model import Event, EventVersion, Field, FieldPath, FieldType
+from escodegen.model.types import STRING_KINDS
 from escodegen.upcast.operations.base import Step
-from escodegen.upcast.shape import SAFE_WIDENINGS, STRING_KINDS, Shape, Slot, dotted
+from escodegen.upcast.shape import SAFE_WIDENINGS, Shape, Slot, dotted
 from escodegen.upcast.table import operation
 from escodegen.upcast.values import ascii_json, fits, kind_of
 

@@ -24,6 +24,8 @@ from escodegen.model import (
     Projection,
 )
 from escodegen.model.naming import is_identifier, is_pascal, snake
+from escodegen.model.types import ENVELOPE_KINDS, TYPES, TypeKind
+from escodegen.upcast.values import kind_of
 
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 PYDANTIC_RESERVED_PREFIX = "model_"
@@ -230,33 +232,20 @@ def _check_projection(project: Project, projection: Projection, report: Report) 
                              "`where` maps each key column to a value, e.g. {orderId: $.orderId}.")
 
 
-# Which value types a column of each type accepts (besides its own and json columns).
-_WIDENS_TO: dict[str, frozenset[str]] = {
-    "integer": frozenset({"number", "decimal"}),
-    "enum": frozenset({"string"}),
-    "uuid": frozenset({"string"}),
-    "date": frozenset({"string"}),
-    "datetime": frozenset({"string"}),
-    "decimal": frozenset({"number"}),
-}
-_ENVELOPE_TYPES = {"stream": "string", "position": "integer", "recorded_at": "datetime"}
-
-
-def _fits(value_kind: str, column: FieldType) -> bool:
-    return (value_kind == column.kind or column.kind == "json"
-            or column.kind in _WIDENS_TO.get(value_kind, frozenset()))
+def _fits(value_kind: TypeKind, column: FieldType) -> bool:
+    return value_kind in TYPES[column.kind].column_accepts
 
 
 def _misfit(column: Column, value: object, source: Field | None) -> str | None:
     """Why `value` cannot be stored in `column`, or None when it can."""
     if isinstance(value, Increment):
-        if column.type.kind not in ("integer", "number", "decimal"):
+        if not TYPES[column.type.kind].numeric:
             return "only numeric columns can be incremented"
         if column.type.kind == "integer" and not isinstance(value.amount, int):
             return f"an integer column cannot be incremented by {value.amount}"
         return None
     if isinstance(value, EnvelopeRef):
-        kind = _ENVELOPE_TYPES.get(value.name)
+        kind = ENVELOPE_KINDS.get(value.name)
         return None if kind is None or _fits(kind, column.type) else (
             f"${value.name} is a {kind}")
     if isinstance(value, PayloadRef):
@@ -277,22 +266,10 @@ def _misfit(column: Column, value: object, source: Field | None) -> str | None:
 
 
 def _literal_misfit(column: Column, literal: object) -> str | None:
-    kind = column.type.kind
     if literal is None:
         return None if not column.required else "null in a required column"
-    if kind == "json":
-        return None
-    if isinstance(literal, bool):
-        ok = kind == "boolean"
-    elif isinstance(literal, int):
-        ok = kind in ("integer", "number", "decimal")
-    elif isinstance(literal, float):
-        ok = kind in ("number", "decimal")
-    elif isinstance(literal, str):
-        ok = kind in ("string", "uuid", "date", "datetime") or (
-            kind == "enum" and literal in column.type.values)
-    else:
-        ok = False
+    ok = kind_of(literal) in TYPES[column.type.kind].literal_accepts and (
+        column.type.kind != "enum" or literal in column.type.values)
     return None if ok else f"the literal {literal!r} does not fit {column.type.describe()}"
 
 

@@ -12,14 +12,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from escodegen.diagnostics import Span
+from escodegen.model.types import TypeKind
 
 if TYPE_CHECKING:
     from escodegen.model.ops import UpcastOp
-
-SCALAR_TYPES = (
-    "string", "integer", "number", "decimal", "boolean", "uuid", "date", "datetime", "json",
-)
-TYPE_NAMES = (*SCALAR_TYPES, "object", "array", "enum")
 
 FieldPath = tuple[str, ...]
 """A dotted path into nested objects, `holder.country` -> ("holder", "country")."""
@@ -27,9 +23,10 @@ FieldPath = tuple[str, ...]
 
 @dataclass(frozen=True)
 class FieldType:
-    """A field's type. `fields` for object, `items` for array, `values` for enum."""
+    """A field's type (its kind's facts are in `escodegen.model.types.TYPES`). `fields` for
+    object, `items` for array, `values` for enum."""
 
-    kind: str
+    kind: TypeKind
     fields: tuple[Field, ...] = ()
     items: FieldType | None = None
     values: tuple[str, ...] = ()

@@ -16,6 +16,7 @@ from escodegen.diagnostics import Span
 
 if TYPE_CHECKING:
     from escodegen.model import FieldPath
+    from escodegen.model.types import TypeKind
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,7 @@ class Map(UpcastOp):
 class Convert(UpcastOp):
     name: ClassVar[str] = "convert"
     field: FieldPath
-    to: str
+    to: TypeKind
 
     def arguments(self) -> list[tuple[str, Any]]:
         return [("field", self.field), ("to", self.to)]

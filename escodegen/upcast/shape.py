@@ -14,9 +14,6 @@ from escodegen.diagnostics import Span
 from escodegen.model import Field, FieldPath, FieldType
 from escodegen.upcast.values import ascii_json
 
-STRING_KINDS = ("string", "enum", "uuid", "date", "datetime")
-"""Kinds whose JSON values are strings: split and join read them as text."""
-
 SAFE_WIDENINGS = frozenset({("integer", "number"), ("enum", "string")})
 """Scalar type changes under which every stored value is still a value of the new type (any
 type also widens to `json`, and an array to an array of a wider item type)."""

@@ -8,9 +8,11 @@ import json
 import math
 import re
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from escodegen.model import FieldType
+from escodegen.model.types import TYPES
 
 _NUL = "\x00"
 
@@ -49,16 +51,6 @@ def fits(value: Any, type_: FieldType, required: bool = True) -> bool:
     if not storable(value):
         return False
     kind = type_.kind
-    if kind == "json":
-        return True
-    if kind == "boolean":
-        return isinstance(value, bool)
-    if isinstance(value, bool):
-        return False
-    if kind == "integer":
-        return isinstance(value, int)
-    if kind in ("number", "decimal"):
-        return isinstance(value, (int, float))
     if kind == "array":
         return isinstance(value, list) and type_.items is not None and all(
             fits(item, type_.items) for item in value)
@@ -67,28 +59,33 @@ def fits(value: Any, type_: FieldType, required: bool = True) -> bool:
             return False
         return all((f.name in value and fits(value[f.name], f.type, f.required))
                    or (f.name not in value and not f.required) for f in type_.fields)
-    if not isinstance(value, str):
+    if kind_of(value) not in TYPES[kind].literal_accepts:
         return False
-    return _string_fits(value, type_)
-
-
-def _string_fits(value: str, type_: FieldType) -> bool:
-    if type_.kind == "enum":
+    if kind == "enum":
         return value in type_.values
-    if type_.kind == "uuid":
-        try:
-            uuid.UUID(value)
-        except ValueError:
-            return False
-        return True
-    if type_.kind == "date":
-        return bool(_DATE.fullmatch(value)) and _parses(datetime.date.fromisoformat, value)
-    if type_.kind == "datetime":
-        return _parses(datetime.datetime.fromisoformat, value)
-    return type_.kind == "string"
+    parse = _TEXT_PARSERS.get(kind)
+    return parse is None or _parses(parse, value)
 
 
-def _parses(parse: Any, value: str) -> bool:
+def _parse_uuid(value: str) -> None:
+    uuid.UUID(value)
+
+
+def _parse_date(value: str) -> None:
+    if not _DATE.fullmatch(value):
+        raise ValueError(value)
+    datetime.date.fromisoformat(value)
+
+
+_TEXT_PARSERS: dict[str, Callable[[str], object]] = {
+    "uuid": _parse_uuid,
+    "date": _parse_date,
+    "datetime": datetime.datetime.fromisoformat,
+}
+"""What a declared value of a text kind must parse as, besides being a string."""
+
+
+def _parses(parse: Callable[[str], object], value: str) -> bool:
     try:
         parse(value)
     except ValueError:

@@ -23,29 +23,14 @@ from typing import Any
 from escodegen.analyse.shapes import Contract, flatten, projection_schema
 from escodegen.emit.migrate import FILE_HEADER, template
 from escodegen.emit.postgres import render as render_postgres
-from escodegen.emit.postgres.sqltext import column_type
-from escodegen.model import FieldType, Project, Projection
+from escodegen.model import Project, Projection
+from escodegen.model.shape import Shape
 from escodegen.model.sqlnames import ProjectionNames, column_name
+from escodegen.model.types import TYPES
 from escodegen.sqltext import ident, typed
 
 LOCK_TIMEOUT = "5s"
 VERSIONED = re.compile(r"^V(\d+)__")
-
-_ZERO: dict[str, Any] = {
-    "string": "", "enum": "", "integer": 0, "number": 0, "decimal": 0, "boolean": False,
-    "uuid": "00000000-0000-0000-0000-000000000000", "date": "1970-01-01",
-    "datetime": "1970-01-01T00:00:00Z", "json": {}, "object": {}, "array": [],
-}
-"""The default a required column added to existing rows gets."""
-
-
-@dataclass(frozen=True)
-class ColumnShape:
-    name: str
-    sql_type: str
-    kind: str
-    required: bool
-
 
 @dataclass(frozen=True)
 class ProjectionChange:
@@ -60,16 +45,15 @@ class ProjectionChange:
         return bool(self.rebuild_reasons or self.alters)
 
 
-def shape_of(schema: dict[str, Any]) -> tuple[tuple[str, ...], dict[str, ColumnShape]]:
+def shape_of(schema: dict[str, Any]) -> tuple[tuple[str, ...], dict[str, Shape]]:
     """A projection's key and columns from its canonical JSON Schema (published or declared)."""
-    columns = {}
-    for path, shape in flatten(schema).items():
-        if "." in path or "[" in path:
-            continue  # inside an object or array column: one jsonb column
-        kind = "array" if shape.kind.startswith("array") else shape.kind
-        columns[path] = ColumnShape(column_name(path), column_type(FieldType(kind)), kind,
-                                    shape.required)
+    columns = {path: shape for path, shape in flatten(schema).items()
+               if "." not in path and "[" not in path}  # inside one: a jsonb column's value
     return tuple(schema.get("x-key", ())), columns
+
+
+def _sql_type(column: Shape) -> str:
+    return TYPES[column.base].sql_type
 
 
 def compare_projection(published: dict[str, Any], projection: Projection,
@@ -83,25 +67,26 @@ def compare_projection(published: dict[str, Any], projection: Projection,
         reasons.append(f"key {list(old_key)} -> {list(new_key)}")
     for name, column in new.items():
         before = old.get(name)
+        column_sql, sql_type = ident(column_name(name)), _sql_type(column)
         if before is None:
             if column.required:
-                zero = typed(_ZERO[column.kind], column.sql_type)
-                alters.append(f"add column if not exists {ident(column.name)} "
-                              f"{column.sql_type} not null default {zero}")
+                zero = typed(TYPES[column.base].column_default, sql_type)
+                alters.append(f"add column if not exists {column_sql} "
+                              f"{sql_type} not null default {zero}")
                 notes.append(f"{name}: added; rows written before hold {zero} until a rebuild")
             else:
-                alters.append(f"add column if not exists {ident(column.name)} {column.sql_type}")
+                alters.append(f"add column if not exists {column_sql} {sql_type}")
                 notes.append(f"{name}: added; rows written before hold null until a rebuild")
-        elif before.sql_type != column.sql_type:
-            reasons.append(f"{name}: type {before.sql_type} -> {column.sql_type}")
+        elif _sql_type(before) != sql_type:
+            reasons.append(f"{name}: type {_sql_type(before)} -> {sql_type}")
         elif column.required and not before.required and name not in new_key:
             reasons.append(f"{name}: now required")
         elif before.required and not column.required:
-            alters.append(f"alter column {ident(column.name)} drop not null")
+            alters.append(f"alter column {column_sql} drop not null")
             notes.append(f"{name}: now optional")
-    for name, column in old.items():
+    for name in old:
         if name not in new:
-            alters.append(f"drop column if exists {ident(column.name)}")
+            alters.append(f"drop column if exists {ident(column_name(name))}")
             notes.append(f"{name}: dropped")
     if rebuild and alters and not reasons:
         reasons.append("rebuild asked for (" + "; ".join(notes) + ")")

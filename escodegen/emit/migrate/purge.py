@@ -18,24 +18,8 @@ from escodegen.emit.migrate import FILE_HEADER, template
 from escodegen.emit.postgres.sqltext import column_type, value
 from escodegen.model import Field, FieldType, PayloadRef, Project, Projection
 from escodegen.model.sqlnames import ProjectionNames, column_name, upcast_function
+from escodegen.model.types import PURGED_TEXT, TYPES
 from escodegen.sqltext import ident, jsonb, literal, text_array, typed
-
-PURGED_TEXT = "[purged]"
-"""What a required text field holds after a purge (an optional field becomes null)."""
-
-_PLACEHOLDERS: dict[str, Any] = {
-    "string": PURGED_TEXT,
-    "uuid": "00000000-0000-0000-0000-000000000000",
-    "integer": 0,
-    "number": 0,
-    "decimal": 0,
-    "boolean": False,
-    "date": "1970-01-01",
-    "datetime": "1970-01-01T00:00:00Z",
-    "json": None,
-    "object": {},
-    "array": [],
-}
 
 
 @dataclass(frozen=True)
@@ -263,7 +247,7 @@ def _projection(project: Project, projection: Projection, schema: str,
 def _column_placeholder(field_type: FieldType) -> Any:
     if field_type.kind == "enum":
         return field_type.values[0]
-    return _PLACEHOLDERS[field_type.kind]
+    return TYPES[field_type.kind].purge_placeholder
 
 
 __all__ = ["PURGED_TEXT", "PurgePlan", "plan_purge"]

@@ -11,20 +11,9 @@ from escodegen.emit.python.templates import isorted
 from escodegen.model import Aggregate, Field, FieldType, Project, Projection
 from escodegen.model.naming import pascal, snake, version_class
 from escodegen.model.sqlnames import RESERVED_COLUMNS, ProjectionNames
+from escodegen.model.types import TYPES
 from escodegen.pytext import py_str
 
-# Annotations of state fields, and the import each one needs.
-_ANNOTATIONS: dict[str, tuple[str, str | None]] = {
-    "string": ("str", None),
-    "integer": ("int", None),
-    "number": ("float", None),
-    "decimal": ("Decimal", "decimal"),
-    "boolean": ("bool", None),
-    "uuid": ("UUID", "uuid"),
-    "date": ("date", "datetime"),
-    "datetime": ("datetime", "datetime"),
-    "json": ("Any", None),
-}
 # What aggregates.py imports whatever the state fields are.
 _AGGREGATE_IMPORTS = {
     "abc": {"abstractmethod"},
@@ -38,11 +27,13 @@ class _Imports:
     modules: dict[str, set[str]]
 
     def annotation(self, ftype: FieldType) -> str:
-        if ftype.kind in _ANNOTATIONS:
-            text, module = _ANNOTATIONS[ftype.kind]
-            if module:
-                self.modules.setdefault(module, set()).add(text)
-            return text
+        # State classes are dataclasses whatever the event classes' model mode is.
+        python = TYPES[ftype.kind].python
+        if python is not None:
+            annotation = python["dataclasses"]
+            if annotation.module:
+                self.modules.setdefault(annotation.module, set()).add(annotation.text)
+            return annotation.text
         if ftype.kind == "enum":
             self.modules.setdefault("typing", set()).add("Literal")
             return "Literal[" + ", ".join(py_str(v) for v in ftype.values) + "]"

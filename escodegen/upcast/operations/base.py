@@ -20,14 +20,10 @@ from escodegen.diagnostics import Report, Span
 from escodegen.model import FieldPath
 from escodegen.model.naming import is_identifier
 from escodegen.model.ops import UpcastOp
+from escodegen.model.types import SCALAR_KINDS, STRING_KINDS
 from escodegen.pytext import py_literal, py_str
-from escodegen.upcast.shape import STRING_KINDS, PathError, Shape, Slot, dotted
+from escodegen.upcast.shape import PathError, Shape, Slot, dotted
 from escodegen.upcast.values import ascii_json
-
-SCALAR_KINDS = ("string", "integer", "number", "decimal", "boolean", "enum", "uuid", "date",
-                "datetime")
-"""The kinds `map` and `convert` work on: one JSON scalar each."""
-
 
 
 @dataclass

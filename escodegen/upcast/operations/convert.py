@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from escodegen.model import FieldType
 from escodegen.model.ops import Convert
+from escodegen.model.types import STRING_KINDS
 from escodegen.sqltext import literal
 from escodegen.upcast import paths
 from escodegen.upcast.operations.base import (
@@ -39,14 +40,12 @@ NUMERAL_MAX_LENGTH = 1000
 CONVERT_TARGETS = ("string", "integer", "number", "decimal", "boolean")
 """The types `convert` can produce (its `to`)."""
 
-_TEXT_KINDS = ("string", "enum", "uuid", "date", "datetime")
-
 
 def conversion_loss(source: str, to: str) -> Loss | None:
     """How converting stored `source` values to `to` fails or loses information, for `diff`:
     (a stored value, what becomes of it, partial: some values stay unconverted), or None when
     every value converts exactly."""
-    if source in _TEXT_KINDS and to in ("integer", "number", "decimal", "boolean"):
+    if source in STRING_KINDS and to in ("integer", "number", "decimal", "boolean"):
         return '"abc"', f'stays "abc", which does not decode as {to}', True
     if source in ("number", "decimal") and to == "integer":
         example = "2.5" if source == "number" else '"2.5"'

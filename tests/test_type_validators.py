@@ -13,9 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from devtools.postgres import fresh_database
 from escodegen.emit.postgres.sqltext import conforms
 from escodegen.model.types import DECIMAL_PATTERN, KINDS, TYPES
-from tests.postgres import fresh_database
 
 SCALARS = [kind for kind in KINDS if TYPES[kind].schema is not None]
 VALIDATORS = {kind: jsonschema_rs.validator_for(dict(TYPES[kind].schema or {}),

@@ -13,6 +13,7 @@ from typing import Any, get_args
 import pytest
 import yaml
 
+from devtools.postgres import apply, fresh_database
 from escodegen.analyse.schema import type_schema
 from escodegen.analyse.shapes import flatten, kind_of, projection_schema
 from escodegen.check import compile_project
@@ -32,7 +33,6 @@ from escodegen.model.types import (
     TypeKind,
 )
 from escodegen.sqltext import jsonb, literal, text_array, typed
-from tests.postgres import apply, fresh_database
 
 ROOT = Path(__file__).resolve().parent.parent
 _COLUMN_KINDS = [k for k in KINDS if k not in ("object", "array")]  # ES101: columns hold scalars

@@ -2,7 +2,7 @@
 the last one skips the front half of the pipeline (loading, structure, building, checking).
 
 Two users: `diff` keeps the base's model (keyed by the git object ids of its files, see
-`escodegen.analyse.baseline`), `check` and `diff` keep the work tree's (`cached_compile`,
+`escodegen.sources.baseline`), `check` and `diff` keep the work tree's (`cached_compile`,
 keyed by the project file's path and bytes, and checked against every source file's bytes).
 
 An entry is trusted only when everything checks out: its header, a SHA-256 of its body, the

@@ -92,6 +92,9 @@ CODES: dict[str, Code] = _codes(
     Code("ES304", "field is pii in some versions only",
          "A purge reads each stored version through its own declaration: mark the field "
          "`pii: true` in every version that has it."),
+    Code("ES305", "pii fields without a subject",
+         "Name the event's `subject` (the top-level field holding the data subject's id): "
+         "`migrate purge` only purges events that have one (docs/language.md)."),
     Code("ES310", "upcast chain does not produce the declared fields",
          "Add the operations that turn the previous version into this one."),
     Code("ES311", "upcast operation reads a missing field",

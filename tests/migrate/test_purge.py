@@ -226,3 +226,51 @@ def test_nested_and_optional_pii_fields(pg_dsn: str, shop: Path) -> None:
     assert stored == [{"street": PURGED_TEXT, "city": "Bern", "floor": None},
                       {"street": PURGED_TEXT, "city": "Bern"},
                       {"street": "Secret St 1d", "city": "Bern", "floor": 4}]
+
+
+def test_the_scaffolded_project_can_be_purged(pg_dsn: str, tmp_path: Path) -> None:
+    """`escodegen init` declares whose pii its events hold: a purge of its project runs."""
+    from click.testing import CliRunner
+
+    from escodegen.cli import cli
+
+    created = CliRunner().invoke(cli, ["init", str(tmp_path / "bank")])
+    assert created.exit_code == 0, created.output
+    project, report = compile_project(tmp_path / "bank" / "escodegen.yaml")
+    assert project is not None, list(report)
+    assert [d.code for d in report] == [], "the scaffold validates without a warning"
+    plan = plan_purge(project, report)
+    assert plan is not None, [d.render() for d in report]
+    apply_store(pg_dsn, project)
+    subject, other = "8d9c4f43-0d0f-4a53-9a57-7e1f4b0e8f11", "1d9c4f43-0d0f-4a53-9a57-7e1f4b0e8f11"
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        for account in (subject, other):
+            conn.execute("select es.append_to_stream(%s, -1, %s)", (f"Account-{account}", Jsonb([{
+                "event_type": "AccountOpened", "event_version": 1,
+                "data": {"accountId": account, "owner": f"Owner {account[:2]}",
+                         "email": f"{account[:2]}@example.org"}}])))
+        conn.execute("select es.catch_up_account_balance(100)")
+    runner.purge(pg_dsn, plan, subject)
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        stored = [row[0] for row in conn.execute(
+            "select data from es.events order by global_position")]
+        owners = conn.execute("select owner from es.account_balance order by owner").fetchall()
+    assert stored == [{"accountId": subject, "owner": PURGED_TEXT, "email": PURGED_TEXT},
+                      {"accountId": other, "owner": "Owner 1d", "email": "1d@example.org"}]
+    assert sorted(owners) == [("Owner 1d",), (PURGED_TEXT,)]
+
+
+def test_validate_warns_of_pii_fields_without_a_subject(shop: Path) -> None:
+    project = with_event(
+        shop, "newsletter.yaml",
+        "events:\n"
+        "  NewsletterJoined:\n"
+        "    versions:\n"
+        "      1: {fields: {email: {type: string, pii: true}, topic: string}}\n"
+        "      2: {fields: {email: {type: string, pii: true}, topic: string,\n"
+        "                   phone: {type: string, required: false, pii: true}}}\n")
+    report = compile_project(shop / "escodegen.yaml")[1]
+    assert project is not None
+    assert [(d.code, d.severity, d.message) for d in report] == [
+        ("ES305", "warning", "NewsletterJoined has pii fields (email, phone) but no `subject`: "
+         "`migrate purge` cannot tell whose they are, and leaves them")]

@@ -272,8 +272,9 @@ def test_validate_warns_of_pii_fields_without_a_subject(shop: Path) -> None:
     report = compile_project(shop / "escodegen.yaml")[1]
     assert project is not None
     assert [(d.code, d.severity, d.message) for d in report] == [
-        ("ES305", "warning", "NewsletterJoined has pii fields (email, phone) but no `subject`: "
-         "`migrate purge` cannot tell whose they are, and leaves them")]
+        ("ES305", "warning", ("NewsletterJoined has pii fields (email, phone) but no "
+                              "`subject`: `migrate purge` cannot tell whose they are, and "
+                              "leaves them"))]
 
 
 def purge_command(store: str, *args: str) -> Any:

@@ -203,7 +203,7 @@ def subject_id(project: Project, subject: str, report: Report) -> str | None:
         if field is not None:
             owners.setdefault((field.type.kind, field.type.values), []).append(
                 f"{event.name}.{field.name}")
-    for (kind, values), _ in owners.items():
+    for kind, values in owners:
         canonical = _canonical(kind, values, subject)
         if canonical is not None:
             return canonical

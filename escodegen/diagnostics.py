@@ -92,6 +92,9 @@ CODES: dict[str, Code] = _codes(
     Code("ES304", "field is pii in some versions only",
          "A purge reads each stored version through its own declaration: mark the field "
          "`pii: true` in every version that has it."),
+    Code("ES305", "pii fields without a subject",
+         "Name the event's `subject` (the top-level field holding the data subject's id): "
+         "`migrate purge` only purges events that have one (docs/language.md)."),
     Code("ES310", "upcast chain does not produce the declared fields",
          "Add the operations that turn the previous version into this one."),
     Code("ES311", "upcast operation reads a missing field",
@@ -149,6 +152,12 @@ CODES: dict[str, Code] = _codes(
          "Publish the projection (`escodegen publish`) or pass --against a git ref or folder."),
     Code("ES706", "pii field inside an array",
          "A purge rewrites pii fields of objects only; move the field out of the array's items."),
+    Code("ES707", "subject id of the wrong type",
+         "Pass the id as the events' `subject` field holds it (e.g. a UUID for a `uuid` "
+         "field); check it for a typo."),
+    Code("ES708", "the purge matches no stored event",
+         "No stored event has this subject id: check it for a typo. If the subject is known "
+         "to have no events (only to record the request), pass --allow-no-match."),
     # ES8xx: the registry folder (docs/registry.md). Never edit it by hand: restore it from git.
     Code("ES801", "registry file cannot be read",
          "Restore the file from git (`git checkout -- <file>`); registry files are UTF-8 JSON "

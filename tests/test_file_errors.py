@@ -145,7 +145,8 @@ CASES: dict[str, tuple[Callable[[Path], list[str]], int, str]] = {
         lambda t: ["-C", str(shop(t)), "migrate", "events", "--out", str(t / "afile" / "m.sql")],
         2, "cannot write"),
     "migrate purge --out under a file": (
-        lambda t: ["-C", str(shop(t)), "migrate", "purge", "--subject", "x", "--out",
+        lambda t: ["-C", str(shop(t)), "migrate", "purge", "--subject",
+                   "8d9c4f43-0d0f-4a53-9a57-7e1f4b0e8f11", "--out",
                    str(t / "afile" / "p.sql")], 2, "cannot write"),
     "migrate projections --out under a file": (_changed_projection, 2,
                                                "cannot write migrations to"),

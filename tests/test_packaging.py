@@ -43,7 +43,8 @@ def project(tmp_path: Path) -> Path:
 def test_commands_without_a_database_run_without_psycopg(project: Path) -> None:
     for args in (["validate"], ["generate"], ["generate", "--check"], ["check"],
                  ["migrate", "events", "--out", "m.sql"],
-                 ["migrate", "purge", "--subject", "42", "--out", "p.sql"]):
+                 ["migrate", "purge", "--subject", "8d9c4f43-0d0f-4a53-9a57-7e1f4b0e8f11",
+                      "--out", "p.sql"]):
         result = _run(*args, cwd=project, without_psycopg=True)
         assert result.returncode == 0, (args, result.stdout, result.stderr)
         assert "psycopg" not in result.stderr, args

@@ -156,8 +156,8 @@ _CREATED = re.compile(
 # monitoring.sql.j2).
 _FIXED = {
     "append_to_stream", "stream_version", "read_stream", "read_all", "notify_events",
-    "save_snapshot", "load_snapshot", "upcast", "events_notify", "events_registered_fkey",
-    "projection_caught_up", "notify_checkpoint", "checkpoints_notify",
+    "save_snapshot", "load_snapshot", "replace_snapshot", "upcast", "events_notify",
+    "events_registered_fkey", "projection_caught_up", "notify_checkpoint", "checkpoints_notify",
 }
 
 

@@ -123,6 +123,7 @@ def _check_event(project: Project, event: Event, pydantic: bool, report: Report)
         report.error("ES206", f"{event.name} belongs to aggregate '{event.aggregate}', "
                      "which is not declared", event.span)
     _check_pii_in_every_version(event, report)
+    _check_pii_has_subject(event, report)
     if event.subject is not None and event.latest.field(event.subject) is None:
         report.error("ES207", f"{event.name} names subject '{event.subject}', which its latest "
                      f"version v{event.latest.number} does not declare", event.span)
@@ -139,6 +140,20 @@ def _check_pii_in_every_version(event: Event, report: Report) -> None:
             report.warning("ES304", f"{event.name} v{number} declares {path} without `pii: true`, "
                            "which another version has; a purge leaves its stored values",
                            fields[path].span)
+
+
+def _check_pii_has_subject(event: Event, report: Report) -> None:
+    """A purge finds a subject's events by the field `subject` names: without it, the event's
+    pii fields are kept forever, whoever asks for them to be erased."""
+    if event.subject is not None:
+        return
+    pii = sorted({path for version in event.versions
+                  for path, f in _field_paths(version.fields) if f.pii})
+    if pii:
+        report.warning("ES305", f"{event.name} has pii fields ({', '.join(pii[:3])}"
+                       f"{', ...' if len(pii) > 3 else ''}) but no `subject`: "
+                       "`migrate purge` cannot tell whose they are, and leaves them",
+                       event.span)
 
 
 def _field_paths(fields: tuple[Field, ...], prefix: str = "") -> Iterator[tuple[str, Field]]:

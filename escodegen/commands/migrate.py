@@ -24,7 +24,7 @@ from escodegen.commands.common import (
     refuse_volatile_custom_sql,
     require_postgres_driver,
 )
-from escodegen.diagnostics import Report
+from escodegen.diagnostics import Diagnostic, Report
 
 if TYPE_CHECKING:
     from escodegen.analyse.shapes import Contract
@@ -142,6 +142,9 @@ def _database_errors() -> Iterator[None]:
         yield
     except psycopg.Error as error:
         message = (error.diag.message_primary or str(error)).strip()
+        if error.sqlstate == "ESNOM":
+            click.echo(Diagnostic("ES708", message).render(), err=True)
+            sys.exit(1)
         click.echo(f"escodegen: database error: {message}", err=True)
         sys.exit(1)
 
@@ -152,32 +155,45 @@ def _database_errors() -> Iterator[None]:
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the purge file here (default: standard output).")
 @click.option("--dsn", envvar="ESCODEGEN_DSN", metavar="URL", help=DSN_HELP)
+@click.option("--allow-no-match", is_flag=True,
+              help="Purge (and record the audit row) even when no stored event has the subject.")
+@click.option("--dry-run", is_flag=True,
+              help="With --dsn: count what would be purged, then roll back (no value is shown).")
 @click.pass_context
-def purge(ctx: click.Context, subject: str, out: Path | None, dsn: str | None) -> None:
+def purge(ctx: click.Context, subject: str, out: Path | None, dsn: str | None,
+          allow_no_match: bool, dry_run: bool) -> None:
     """Purge every `pii` field of one data subject: events of every version, tables a rewrite
     kept, snapshots and projection rows; with an audit row that holds no purged value."""
-    from escodegen.emit.migrate.purge import plan_purge
+    from escodegen.emit.migrate.purge import plan_purge, subject_id
 
     if dsn is not None:
         require_postgres_driver("migrate purge --dsn")
+    if dry_run and dsn is None:
+        raise click.UsageError("--dry-run needs --dsn")
+    if not subject.strip():
+        raise click.BadParameter("the subject id is empty", param_hint="--subject")
 
     project = load_project_or_exit(ctx)
     report = Report()
     plan = plan_purge(project, report)
+    stored_id = subject_id(project, subject, report) if plan is not None else None
     print_report(report)
-    if plan is None:
+    if plan is None or stored_id is None:
         sys.exit(1)
-    if not subject.strip():
-        raise click.BadParameter("the subject id is empty", param_hint="--subject")
     if dsn is None:
-        _write(out, plan.file(subject))
+        _write(out, plan.file(stored_id, allow_no_match))
         return
     from escodegen.db import runner
 
     with _database_errors():
         refuse_volatile_custom_sql(project, dsn)
-        purge_id, counts = runner.purge(dsn, plan, subject)
-    click.echo(f"purge {purge_id}: " + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
+        purge_id, counts = runner.purge(dsn, plan, stored_id, allow_no_match, dry_run)
+    summary = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
+    if dry_run:
+        click.echo(f"dry run (rolled back, nothing purged): would rewrite {summary}")
+        click.echo("fields it purges: " + "; ".join(plan.fields))
+        return
+    click.echo(f"purge {purge_id}: {summary}")
     click.echo("now VACUUM the tables (see docs/runbook-migration.md) so the old row versions "
                "leave the table files too")
 

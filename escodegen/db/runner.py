@@ -119,11 +119,15 @@ def _scalar(conn: psycopg.Connection[Any], query: str, params: tuple[Any, ...] =
     return None if row is None else row[0]
 
 
-def purge(dsn: str, plan: PurgePlan, subject: str) -> tuple[str, dict[str, Any]]:
-    """Runs the purge in one transaction; the audit row's id and its counts."""
+def purge(dsn: str, plan: PurgePlan, subject: str, allow_no_match: bool = False,
+          dry_run: bool = False) -> tuple[str, dict[str, Any]]:
+    """Runs the purge in one transaction; the audit row's id and its counts. A dry run rolls
+    it all back (its counts are what the purge would write; the id is never kept)."""
     with _connect(dsn, autocommit=False) as conn:
         conn.execute(plan.definitions())
-        purge_id = _scalar(conn, f"select {plan.function}(%s)", (subject,))
+        purge_id = _scalar(conn, f"select {plan.function}(%s, %s)", (subject, allow_no_match))
         counts = _scalar(conn, f"select counts from {plan.audit_table} where purge_id = %s",
                          (purge_id,))
+        if dry_run:
+            conn.rollback()
         return str(purge_id), dict(counts)

@@ -106,6 +106,65 @@ def test_event_ids_stored_elsewhere_are_a_conflict(conn: psycopg.Connection[Any]
     assert conn.execute("select count(*) from es.events").fetchone() == (2,)
 
 
+def test_esids_names_the_stored_id_and_its_place(conn: psycopg.Connection[Any]) -> None:
+    stored = item_added(ORDER)
+    append(conn, STREAM, NO_STREAM, [item_added(ORDER), stored])
+    new = item_added(ORDER)
+    with pytest.raises(psycopg.Error) as raised:
+        append(conn, STREAM, ANY, [new, stored])
+    assert raised.value.sqlstate == "ESIDS"
+    assert raised.value.diag.message_primary == (
+        f'event id {stored["event_id"]} (event 2 of the batch) is already stored at "{STREAM}" '
+        "position 2, but event 1 of the batch is not: a retried batch holds the same events")
+    other = f"Order-{uuid.uuid4()}"
+    with pytest.raises(psycopg.Error) as raised:
+        append(conn, other, ANY, [stored])
+    assert raised.value.diag.message_primary == (
+        f'event id {stored["event_id"]} (event 1 of the batch) is already stored at "{STREAM}" '
+        "position 2: the batch is not a retry of the append that stored it")
+
+
+def test_an_event_id_twice_in_one_batch_is_esids(conn: psycopg.Connection[Any]) -> None:
+    twice = item_added(ORDER)
+    before = sequence_value(conn)
+    with pytest.raises(psycopg.Error) as raised:
+        append(conn, STREAM, ANY, [item_added(ORDER), twice, {**twice,
+                                                               "event_id": twice["event_id"].upper()}])
+    assert raised.value.sqlstate == "ESIDS"
+    assert raised.value.diag.message_primary == (
+        f"event id {twice['event_id']} is given twice in the batch (events 2 and 3)")
+    assert sequence_value(conn) == before
+    assert conn.execute("select count(*) from es.events").fetchone() == (0,)
+
+
+def test_a_raw_insert_does_not_break_the_next_append(conn: psycopg.Connection[Any]) -> None:
+    """A script or a restore inserting into events directly leaves `streams` behind: the
+    store reads the stream's last event, so versions and the next append stay right."""
+    append(conn, STREAM, NO_STREAM, [item_added(ORDER)])
+    conn.execute(
+        "insert into es.events (event_id, stream_id, stream_position, event_type, "
+        "event_version, data, tx_id) values (gen_random_uuid(), %s, 2, 'OrderItemAdded', 1, "
+        "%s, pg_current_xact_id())",
+        (STREAM, json.dumps({"orderId": ORDER, "sku": "raw", "quantity": 1})))
+    assert conn.execute("select es.stream_version(%s)", (STREAM,)).fetchone() == (2,)
+    with pytest.raises(psycopg.Error) as raised:
+        append(conn, STREAM, 1, [item_added(ORDER)])
+    assert raised.value.sqlstate == "ESVER"
+    assert json.loads(raised.value.diag.message_detail or "")["actual"] == 2
+    assert [r[1] for r in append(conn, STREAM, 2, [item_added(ORDER)])] == [3]
+    assert [r[1] for r in append(conn, STREAM, ANY, [item_added(ORDER)])] == [4]
+    assert conn.execute("select version from es.streams where stream_id = %s",
+                        (STREAM,)).fetchone() == (4,)
+    # a stream that only a raw insert wrote
+    fresh = f"Order-{uuid.uuid4()}"
+    conn.execute(
+        "insert into es.events (event_id, stream_id, stream_position, event_type, "
+        "event_version, data, tx_id) values (gen_random_uuid(), %s, 1, 'OrderItemAdded', 1, "
+        "%s, pg_current_xact_id())",
+        (fresh, json.dumps({"orderId": ORDER, "sku": "raw", "quantity": 1})))
+    assert [r[1] for r in append(conn, fresh, STREAM_EXISTS, [item_added(ORDER)])] == [2]
+
+
 def test_an_unregistered_type_or_version_is_rejected(conn: psycopg.Connection[Any]) -> None:
     before = sequence_value(conn)
     for bad in (event("OrderItemAdded", 2, {}), event("OrderTeleported", 1, {})):

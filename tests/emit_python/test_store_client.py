@@ -62,6 +62,28 @@ def test_a_retried_append_returns_the_first_positions_and_writes_nothing(
     assert store.stream_version(stream) == 2
 
 
+def test_a_raw_insert_and_a_repeated_event_are_clear_errors(
+        store: Any, shop_events: ModuleType) -> None:
+    order_id = uuid.uuid4()
+    stream = f"Order-{order_id}"
+    store.append(stream, [_item(shop_events, order_id, "a")], expected="no_stream")
+    store.conn.execute(
+        "insert into es.events (event_id, stream_id, stream_position, event_type, "
+        "event_version, data, tx_id) values (gen_random_uuid(), %s, 2, 'OrderItemAdded', 1, "
+        "%s, pg_current_xact_id())",
+        (stream, f'{{"orderId": "{order_id}", "sku": "raw", "quantity": 1}}'))
+    assert store.stream_version(stream) == 2
+    with pytest.raises(shop_events.ConcurrencyError, match="expected 1, actual 2"):
+        store.append(stream, [_item(shop_events, order_id, "b")], expected=1)
+    assert [a.stream_position for a in store.append(
+        stream, [_item(shop_events, order_id, "b")], expected=2)] == [3]
+    twice = shop_events.NewEvent(event=_item(shop_events, order_id, "c"))
+    with pytest.raises(shop_events.StoreError,
+                       match=f"event id {twice.event_id} is given twice in the batch"):
+        store.append(stream, [twice, twice])
+    assert store.stream_version(stream) == 3
+
+
 def test_read_all_and_one_category_in_batches(store: Any, shop_events: ModuleType) -> None:
     orders = [uuid.uuid4() for _ in range(3)]
     customer = uuid.uuid4()

@@ -140,7 +140,7 @@ def test_a_hostile_subject_is_only_a_value(store: str, shop_project: Project,
                                            subject: str) -> None:
     plan = plan_purge(shop_project, Report())
     assert plan is not None
-    _, counts = runner.purge(store, plan, subject)
+    _, counts = runner.purge(store, plan, subject, allow_no_match=True)
     assert counts["events"] == 0
     with psycopg.connect(store) as conn:
         assert conn.execute("select count(*) from es.events").fetchone() == (0,)
@@ -226,3 +226,133 @@ def test_nested_and_optional_pii_fields(pg_dsn: str, shop: Path) -> None:
     assert stored == [{"street": PURGED_TEXT, "city": "Bern", "floor": None},
                       {"street": PURGED_TEXT, "city": "Bern"},
                       {"street": "Secret St 1d", "city": "Bern", "floor": 4}]
+
+
+def test_the_scaffolded_project_can_be_purged(pg_dsn: str, tmp_path: Path) -> None:
+    """`escodegen init` declares whose pii its events hold: a purge of its project runs."""
+    from click.testing import CliRunner
+
+    from escodegen.cli import cli
+
+    created = CliRunner().invoke(cli, ["init", str(tmp_path / "bank")])
+    assert created.exit_code == 0, created.output
+    project, report = compile_project(tmp_path / "bank" / "escodegen.yaml")
+    assert project is not None, list(report)
+    assert [d.code for d in report] == [], "the scaffold validates without a warning"
+    plan = plan_purge(project, report)
+    assert plan is not None, [d.render() for d in report]
+    apply_store(pg_dsn, project)
+    subject, other = "8d9c4f43-0d0f-4a53-9a57-7e1f4b0e8f11", "1d9c4f43-0d0f-4a53-9a57-7e1f4b0e8f11"
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        for account in (subject, other):
+            conn.execute("select es.append_to_stream(%s, -1, %s)", (f"Account-{account}", Jsonb([{
+                "event_type": "AccountOpened", "event_version": 1,
+                "data": {"accountId": account, "owner": f"Owner {account[:2]}",
+                         "email": f"{account[:2]}@example.org"}}])))
+        conn.execute("select es.catch_up_account_balance(100)")
+    runner.purge(pg_dsn, plan, subject)
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        stored = [row[0] for row in conn.execute(
+            "select data from es.events order by global_position")]
+        owners = conn.execute("select owner from es.account_balance order by owner").fetchall()
+    assert stored == [{"accountId": subject, "owner": PURGED_TEXT, "email": PURGED_TEXT},
+                      {"accountId": other, "owner": "Owner 1d", "email": "1d@example.org"}]
+    assert sorted(owners) == [("Owner 1d",), (PURGED_TEXT,)]
+
+
+def test_validate_warns_of_pii_fields_without_a_subject(shop: Path) -> None:
+    project = with_event(
+        shop, "newsletter.yaml",
+        "events:\n"
+        "  NewsletterJoined:\n"
+        "    versions:\n"
+        "      1: {fields: {email: {type: string, pii: true}, topic: string}}\n"
+        "      2: {fields: {email: {type: string, pii: true}, topic: string,\n"
+        "                   phone: {type: string, required: false, pii: true}}}\n")
+    report = compile_project(shop / "escodegen.yaml")[1]
+    assert project is not None
+    assert [(d.code, d.severity, d.message) for d in report] == [
+        ("ES305", "warning", ("NewsletterJoined has pii fields (email, phone) but no "
+                              "`subject`: `migrate purge` cannot tell whose they are, and "
+                              "leaves them"))]
+
+
+def purge_command(store: str, *args: str) -> Any:
+    from click.testing import CliRunner
+
+    from escodegen.cli import cli
+
+    return CliRunner().invoke(cli, ["-C", str(Path(__file__).parents[2] / "examples" / "shop"),
+                                    "migrate", "purge", "--dsn", store, *args])
+
+
+def content(dsn: str) -> str:
+    """The dump without pg_dump's random per-run `\\restrict` key lines."""
+    return "\n".join(line for line in dump(dsn).splitlines()
+                     if not line.startswith(("\\restrict", "\\unrestrict")))
+
+
+def audit_rows(dsn: str) -> int:
+    with psycopg.connect(dsn) as conn:
+        if conn.execute("select to_regclass('es.escodegen_purges')").fetchone() == (None,):
+            return 0
+        row = conn.execute("select count(*) from es.escodegen_purges").fetchone()
+        return row[0] if row else 0
+
+
+def test_a_subject_id_of_the_wrong_type_is_refused(store: str) -> None:
+    with psycopg.connect(store, autocommit=True) as conn:
+        seed(conn)
+    before = content(store)
+    result = purge_command(store, "--subject", "not-a-uuid")
+    assert result.exit_code == 1, result.output
+    assert "ES707" in result.output and "uuid in CustomerRegistered.customerId" in result.output
+    assert audit_rows(store) == 0 and content(store) == before
+
+
+def test_a_purge_matching_no_event_is_refused_unless_allowed(store: str) -> None:
+    with psycopg.connect(store, autocommit=True) as conn:
+        seed(conn)
+    unknown = "0b9c4f43-0d0f-4a53-9a57-7e1f4b0e8f11"
+    result = purge_command(store, "--subject", unknown)
+    assert result.exit_code == 1, result.output
+    assert "ES708" in result.output and "no stored event has this subject id" in result.output
+    assert audit_rows(store) == 0
+    allowed = purge_command(store, "--subject", unknown, "--allow-no-match")
+    assert allowed.exit_code == 0, allowed.output
+    assert "events: 0" in allowed.output and audit_rows(store) == 1
+
+
+def test_a_subject_id_is_compared_in_its_stored_form(store: str) -> None:
+    with psycopg.connect(store, autocommit=True) as conn:
+        subject = seed(conn)
+    result = purge_command(store, "--subject", subject.upper())
+    assert result.exit_code == 0, result.output
+    assert SUBJECT_EMAIL not in dump(store)
+
+
+def test_the_dry_run_counts_without_showing_or_changing_anything(store: str) -> None:
+    with psycopg.connect(store, autocommit=True) as conn:
+        subject = seed(conn)
+    before = content(store)
+    result = purge_command(store, "--subject", subject, "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "dry run" in result.output and "events: 1" in result.output
+    assert "CustomerRegistered v1: email" in result.output
+    assert SUBJECT_EMAIL not in result.output and subject not in result.output
+    assert content(store) == before and audit_rows(store) == 0
+
+
+def test_the_purge_file_refuses_a_subject_without_events(store: str, shop_project: Project,
+                                                         tmp_path: Path) -> None:
+    plan = plan_purge(shop_project, Report())
+    assert plan is not None
+    refused = tmp_path / "refused.sql"
+    refused.write_text(plan.file("0b9c4f43-0d0f-4a53-9a57-7e1f4b0e8f11"))
+    with pytest.raises(subprocess.CalledProcessError) as failed:
+        apply_file(store, refused)
+    assert "no stored event has this subject id" in failed.value.stderr
+    allowed = tmp_path / "allowed.sql"
+    allowed.write_text(plan.file("0b9c4f43-0d0f-4a53-9a57-7e1f4b0e8f11", allow_no_match=True))
+    apply_file(store, allowed)
+    assert audit_rows(store) == 1

@@ -10,6 +10,9 @@ rows are rewritten; an audit row records the purge without any purged value.
 
 from __future__ import annotations
 
+import datetime
+import re
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +21,7 @@ from escodegen.emit.migrate import FILE_HEADER, template
 from escodegen.emit.postgres.sqltext import column_type, value
 from escodegen.model import Field, FieldType, PayloadRef, Project, Projection
 from escodegen.model.sqlnames import ProjectionNames, column_name, upcast_function
-from escodegen.model.types import PURGED_TEXT, TYPES
+from escodegen.model.types import PURGED_TEXT, TYPES, TypeKind
 from escodegen.sqltext import ident, jsonb, literal, text_array, typed
 
 
@@ -84,10 +87,11 @@ class PurgePlan:
             purge_events=ident(self.schema, "escodegen_purge_events"),
         ).strip()
 
-    def file(self, subject: str) -> str:
+    def file(self, subject: str, allow_no_match: bool = False) -> str:
         return template("purge_file.sql.j2").render(
             header=FILE_HEADER, project=self.project, fields=self.fields,
-            definitions=self.definitions(), purge=self.function, subject=literal(subject))
+            definitions=self.definitions(), purge=self.function, subject=literal(subject),
+            allow_no_match=typed(allow_no_match, "boolean"))
 
 
 def _events_statement(plan: PurgePlan) -> str:
@@ -150,6 +154,48 @@ def plan_purge(project: Project, report: Report) -> PurgePlan | None:
         return None
     return PurgePlan(schema, project.name, tuple(versions), tuple(snapshots),
                      tuple(projections), tuple(fields))
+
+
+_INTEGER = re.compile(r"-?[0-9]+")
+
+
+def _canonical(kind: str, values: tuple[str, ...], subject: str) -> str | None:
+    """`subject` as a stored field of this type reads as text (`data ->> field`); None when it
+    is no value of the type."""
+    try:
+        if kind == "uuid":
+            return str(uuid.UUID(subject))
+        if kind == "integer":
+            return str(int(subject)) if _INTEGER.fullmatch(subject) else None
+        if kind == "date":
+            return datetime.date.fromisoformat(subject).isoformat()
+    except ValueError:
+        return None
+    if kind == "enum":
+        return subject if subject in values else None
+    return subject if subject.strip() else None
+
+
+def subject_id(project: Project, subject: str, report: Report) -> str | None:
+    """The subject id as the events' `subject` fields store it (a UUID in its lowercase
+    hyphenated form, an integer without leading zeros), or None (ES707) when it fits the
+    declared type of none of them: a typo must not become a purge that silently matches
+    nothing."""
+    owners: dict[tuple[TypeKind, tuple[str, ...]], list[str]] = {}
+    for event in project.events:
+        field = event.latest.field(event.subject) if event.subject else None
+        if field is not None:
+            owners.setdefault((field.type.kind, field.type.values), []).append(
+                f"{event.name}.{field.name}")
+    for kind, values in owners:
+        canonical = _canonical(kind, values, subject)
+        if canonical is not None:
+            return canonical
+    described = "; ".join(f"{FieldType(kind, values=values).describe()} in {', '.join(names)}"
+                          for (kind, values), names in owners.items())
+    report.error("ES707", f"the subject id is not a value of the subject fields' type "
+                 f"({described})", None)
+    return None
 
 
 def _pii_paths(fields: tuple[Field, ...], prefix: tuple[str, ...], report: Report,
@@ -250,4 +296,4 @@ def _column_placeholder(field_type: FieldType) -> Any:
     return TYPES[field_type.kind].purge_placeholder
 
 
-__all__ = ["PURGED_TEXT", "PurgePlan", "plan_purge"]
+__all__ = ["PURGED_TEXT", "PurgePlan", "plan_purge", "subject_id"]

@@ -79,7 +79,9 @@ def roles_sql(project: Project) -> RolesSql | None:
     )
     write = (
         Grant("execute", "function", (function(*APPEND), function("save_snapshot",
-                                                      "text, integer, bigint, jsonb"))
+                                                      "text, integer, bigint, jsonb"),
+                                      function("replace_snapshot",
+                                               "text, integer, bigint, jsonb, bigint"))
               + tuple(function(p.function("catch_up"), "integer") for p in projections)
               + tuple(function(p.function("apply"), ident(schema, "events"))
                       for p in projections)),

@@ -17,13 +17,14 @@ import yaml
 
 from devtools.postgres import fresh_database
 from escodegen.analyse.compare import _trace
+from escodegen.db.upcasters import Upcasters
 from escodegen.model import Event, EventVersion
 from escodegen.model import ops as model_ops
 from escodegen.resources import schema_path
 from escodegen.upcast import OPERATIONS, operation
 from escodegen.upcast.docs import example_op, pages
 from escodegen.upcast.operations.base import Example, Meaning, Operation, Paths
-from escodegen.upcast.verify import Upcasters, canonical, from_json, to_json
+from escodegen.upcast.verify import canonical, from_json, to_json
 
 ROOT = Path(__file__).resolve().parents[2]
 UNITS = list(OPERATIONS.values())

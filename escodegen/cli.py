@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "catalog": "escodegen.commands.catalog:catalog",
     "check": "escodegen.commands.check:check",
     "diff": "escodegen.commands.diff:diff",
+    "doctor": "escodegen.commands.doctor:doctor",
     "explain": "escodegen.commands.explain:explain",
     "export": "escodegen.commands.export:export",
     "publish": "escodegen.commands.publish:publish",

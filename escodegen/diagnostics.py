@@ -198,6 +198,9 @@ CODES: dict[str, Code] = _codes(
     Code("ES814", "registry in an old format",
          "Run `escodegen publish` once: it records every schema file's sha256 and starts the "
          "publication log (docs/registry.md#upgrading); commit the result."),
+    Code("ES815", "malformed publication time in the registry log",
+         "`escodegen publish` writes each line's `published` as a UTC time to the second "
+         "(2024-05-01T12:00:00Z): restore registry/log.jsonl from git."),
 )
 
 

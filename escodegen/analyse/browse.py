@@ -126,6 +126,8 @@ def details(project: Project, registry: Registry, event: Event, number: int,
         "subject": event.subject,
         "fingerprint": fingerprint(event_version_schema(event, number)),
         "published": {str(v.number): publication(registry, event, v.number) for v in event.versions},
+        "published_at": {str(v.number): list(registry.published(
+            ("events", event.name, str(v.number)))) for v in event.versions},
         "fields": field_rows(event, number),
         "upcast_chains": {str(v.number): chain(event, v.number) for v in event.versions[:-1]},
         "producers": [f"aggregate {event.aggregate}"] if event.aggregate else [],

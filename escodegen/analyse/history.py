@@ -34,6 +34,10 @@ class VersionHistory:
     strategies: tuple[str, ...]
     """The decision-matrix strategies the version's changes took, e.g. ("upcasting",)."""
     changes: tuple[Finding, ...]
+    published: tuple[str | None, ...] = ()
+    """When the registry recorded each revision, oldest first (`Registry.published`): the
+    first is when the version was published, any later one a weak-schema revision; None where
+    the date is unknown, empty when the version is not published."""
 
 
 def version_steps(project: Project) -> dict[tuple[str, int], tuple[Finding, ...]]:
@@ -69,5 +73,6 @@ def event_history(event: Event, registry: Registry,
             version.number,
             fingerprint(schemas[version.number] if schemas else event_version_schema(event, version)),
             state,
-            tuple(dict.fromkeys(strategies)), changes))
+            tuple(dict.fromkeys(strategies)), changes,
+            registry.published(("events", event.name, str(version.number)))))
     return rows

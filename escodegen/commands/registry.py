@@ -53,6 +53,12 @@ def list_(ctx: click.Context, fmt: str) -> None:
         [p["name"], ", ".join(p["key"]), ", ".join(p["events"])] for p in data["projections"]]))
 
 
+def _when(times: list[str | None]) -> list[str]:
+    """Each revision's publication time (`r2 2024-05-01T12:00:00Z` for a later revision)."""
+    return [("" if k == 1 else f"r{k} ") + (t or "date unknown")
+            for k, t in enumerate(times, start=1)]
+
+
 @registry.command()
 @click.argument("name")
 @click.option("--version", "number", type=int, help="The version to show (default: latest).")
@@ -93,7 +99,9 @@ def show(ctx: click.Context, name: str, number: int | None, between: tuple[int, 
          "" if r["default"] is None else json.dumps(r["default"]), r["description"] or ""]
         for r in data["fields"]]))
     click.echo()
-    click.echo(table(["VERSION", "REGISTRY"], [[f"v{v}", s] for v, s in data["published"].items()]))
+    click.echo(table(["VERSION", "REGISTRY", "PUBLISHED"], [
+        [f"v{v}", s, ", ".join(_when(data["published_at"][v]))]
+        for v, s in data["published"].items()]))
     if data["upcast_chains"]:
         click.echo("\nupcast chains to the latest version:")
         for start, steps in data["upcast_chains"].items():

@@ -11,7 +11,9 @@ files. The log only grows: in review, a change to an existing line is tampering.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +33,30 @@ class Line:
     index: str
     recorded: tuple[tuple[Key, str], ...]
     """(entry, fingerprint) of everything this publish added, revised or refreshed."""
+    published: str | None = None
+    """When the publish happened (`2024-05-01T12:00:00Z`); None on a line written before
+    escodegen recorded dates."""
+    upgraded_from: int | None = None
+
+
+TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
+
+
+def timestamp(moment: datetime) -> str:
+    """A publication time as the log holds it: ISO 8601 in UTC, to the second."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def valid_timestamp(text: str) -> bool:
+    """Is `text` a time `timestamp` writes: that exact form, and a real moment (no month 13,
+    no February 30th)?"""
+    if TIMESTAMP.fullmatch(text) is None:
+        return False
+    try:
+        datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ")
+    except ValueError:
+        return False
+    return True
 
 
 def read_log(folder: Folder, path: Path) -> tuple[list[Line], str] | None:
@@ -45,8 +71,15 @@ def read_log(folder: Folder, path: Path) -> tuple[list[Line], str] | None:
         parsed = folder.parse(path, raw, number)
         if parsed is None or not folder.check_shape(path, parsed, LOG_SCHEMA, number):
             return None
+        published = parsed.get("published")
+        if published is not None and not valid_timestamp(published):
+            folder.error("ES815", path, f"line {number} of {folder.show(path)}: the publication "
+                         f"time {json.dumps(published)[:60]} is not a UTC time of the form "
+                         "2024-05-01T12:00:00Z", number)
+            return None
         line = Line(number, parsed["previous"], parsed["index"],
-                    tuple(((s, n, v), fp) for s, n, v, fp in parsed["recorded"]))
+                    tuple(((s, n, v), fp) for s, n, v, fp in parsed["recorded"]),
+                    published, parsed.get("upgraded_from"))
         expected = lines[-1].index if lines else line.previous
         if line.previous != expected or (number == 1 and line.previous is not None
                                          and parsed.get("upgraded_from") != 1):
@@ -104,6 +137,18 @@ def check_recorded(folder: Folder, log: Path, lines: list[Line],
     return ok
 
 
+def publication_times(lines: list[Line]) -> dict[tuple[Key, str], str | None]:
+    """(entry, fingerprint) -> when the publish that first recorded it happened; None when
+    its line has no date, or when that line upgraded a format-1 registry (what it records was
+    published before, at a time the registry never knew)."""
+    times: dict[tuple[Key, str], str | None] = {}
+    for line in lines:
+        when = None if line.upgraded_from is not None else line.published
+        for recorded in line.recorded:
+            times.setdefault(recorded, when)
+    return times
+
+
 def describe(key: Key) -> str:
     section, name, version = key
     if section == "events":
@@ -114,9 +159,10 @@ def describe(key: Key) -> str:
 
 
 def new_line(previous: str | None, index: str, recorded: list[tuple[Key, str]],
-             upgraded_from: int | None) -> str:
-    """The log line of one publish: compact strict JSON with sorted keys, and a newline."""
-    line: dict[str, Any] = {"previous": previous, "index": index,
+             upgraded_from: int | None, published: str) -> str:
+    """The log line of one publish (`published`: its `timestamp`): compact strict JSON with
+    sorted keys, and a newline."""
+    line: dict[str, Any] = {"previous": previous, "index": index, "published": published,
                             "recorded": [[*key, fingerprint] for key, fingerprint in recorded]}
     if upgraded_from is not None:
         line["upgraded_from"] = upgraded_from

@@ -29,10 +29,12 @@ from escodegen.diagnostics import Report
 from escodegen.sources.ledger import (
     LOG,
     Key,
+    Line,
     check_head,
     check_recorded,
     describe,
     new_line,
+    publication_times,
     read_log,
 )
 from escodegen.sources.registry_files import NAME, VERSION, Folder, digest
@@ -62,10 +64,13 @@ class Registry:
     upgrade_from: int | None = None
     """1 when the folder is in format 1: the next publish upgrades it."""
     log_text: str = ""
+    log: list[Line] = field(default_factory=list)
+    """The lines of log.jsonl, oldest first (none for a new or format-1 registry)."""
     schemas: dict[Key, Any] = field(default_factory=dict)
     """The current schema of every entry, read (and verified) when the registry was opened."""
     notes: Report = field(default_factory=Report)
     """Warnings about the folder (ES814: an old format)."""
+    _times: dict[tuple[Key, str], str | None] | None = field(default=None, repr=False)
 
     def file(self, key: Key, revision: int | None = None) -> Path:
         """The file of an entry (`revision` k: its superseded revision `.r<k>`)."""
@@ -94,6 +99,19 @@ class Registry:
         versions: dict[str, dict[str, Any]] = self.index[section].get(name, {}).get(
             VERSION_KEYS[section], {})
         return versions.get(version)
+
+    def published(self, key: Key) -> tuple[str | None, ...]:
+        """When each revision of an entry was published, oldest first (the last is the current
+        file): `2024-05-01T12:00:00Z`, or None when the log does not say (a line written
+        before escodegen recorded dates, a format-1 registry, the publish that upgraded one).
+        Empty when the entry is not in the registry."""
+        entry = self.entry(key)
+        if entry is None:
+            return ()
+        if self._times is None:
+            self._times = publication_times(self.log)
+        return tuple(self._times.get((key, revision["fingerprint"]))
+                     for revision in [*entry["superseded"], entry])
 
 
 def _entries(index: dict[str, Any]) -> Iterator[tuple[Key, dict[str, Any]]]:
@@ -174,6 +192,7 @@ def _chain_holds(folder: Folder, registry: Registry) -> bool:
     if read is None:
         return False
     lines, registry.log_text = read
+    registry.log = lines
     assert registry.head is not None
     if not check_head(folder, log, lines, registry.root / INDEX, registry.head):
         return False
@@ -267,13 +286,13 @@ class Changes:
     """Revision file -> the current file it keeps: copied before the current one is replaced."""
 
 
-def write(registry: Registry, changes: Changes) -> None:
-    """Keep the superseded files, write the schema files, append to the log, replace the index
-    (each file whole or not at all). The index comes last, so an interrupted publish is found
-    by the next `check`."""
+def write(registry: Registry, changes: Changes, published: str) -> None:
+    """Keep the superseded files, write the schema files, append to the log (`published`:
+    when, as `ledger.timestamp` writes it), replace the index (each file whole or not at all).
+    The index comes last, so an interrupted publish is found by the next `check`."""
     index_text = canonical_json(changes.index)
     line = new_line(registry.head, digest(index_text.encode()), changes.recorded,
-                    registry.upgrade_from)
+                    registry.upgrade_from, published)
     for revision, current in changes.superseded.items():
         _replace(revision, current.read_text(encoding="utf-8"))  # verified when opened
     for path, text in changes.files.items():

@@ -235,8 +235,10 @@ def _recorded(item: Any) -> bool:
 
 
 def _log_line(data: Any) -> bool:
-    return (_mapping(data, {"previous", "index", "recorded"}, frozenset({"upgraded_from"}))
+    return (_mapping(data, {"previous", "index", "recorded"},
+                     frozenset({"upgraded_from", "published"}))
             and (data["previous"] is None or _digest(data["previous"]))
+            and isinstance(data.get("published", ""), str)
             and _digest(data["index"])
             and (data.get("upgraded_from", 1) == 1 and data.get("upgraded_from") is not True)
             and isinstance(data["recorded"], list) and all(_recorded(r) for r in data["recorded"]))

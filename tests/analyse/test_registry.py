@@ -5,6 +5,7 @@ registry (written before the publication log) is upgraded by the next publish.""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from escodegen.cli import cli
+from escodegen.sources.registry import open_registry
 from escodegen.sources.registry_files import (
     SHAPES,
     NotStrictJson,
@@ -302,6 +304,85 @@ def test_a_weak_schema_revision_keeps_the_old_file_by_its_hash(published: Path) 
     assert status == 1 and "error ES806" in err and "revision 1" in err
 
 
+def log_lines(registry: Path) -> list[dict]:  # type: ignore[type-arg]
+    return [json.loads(t) for t in (registry / "log.jsonl").read_text().splitlines()]
+
+
+def write_log(registry: Path, lines: list[dict]) -> None:  # type: ignore[type-arg]
+    (registry / "log.jsonl").write_text("".join(
+        json.dumps(line, sort_keys=True, separators=(",", ":")) + "\n" for line in lines))
+
+
+def test_publish_records_when_it_happened_source_date_epoch_first(
+        published: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    registry = published / "registry"
+    for line in log_lines(registry):  # no SOURCE_DATE_EPOCH: now
+        assert re.fullmatch(r"20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z",
+                            line["published"]), line
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1714564800")
+    edit(published / "events" / "order.yaml",
+         "fields: {orderId: uuid, sku: string, quantity: integer}",
+         "fields: {orderId: uuid, sku: string, quantity: integer, note: string?}")
+    assert run(published, "publish")[0] == 0
+    assert log_lines(registry)[-1]["published"] == "2024-05-01T12:00:00Z"
+    opened = open_registry(registry)
+    first = log_lines(registry)[0]["published"]
+    assert opened.published(("events", "OrderItemAdded", "1")) == (first, "2024-05-01T12:00:00Z")
+    assert opened.published(("events", "OrderShipped", "3")) == (log_lines(registry)[1]["published"],)
+    assert opened.published(("events", "OrderShipped", "9")) == ()
+    status, out, _ = run(published, "registry", "show", "OrderItemAdded")
+    assert status == 0 and f"{first}, r2 2024-05-01T12:00:00Z" in out
+
+
+@pytest.mark.parametrize("epoch", ["yesterday", "-1", "1.5", "99999999999999999999"])
+def test_a_source_date_epoch_that_is_not_one_is_a_usage_error(
+        published: Path, monkeypatch: pytest.MonkeyPatch, epoch: str) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
+    edit(published / "events" / "order.yaml", "quantity: integer}", "quantity: integer, n: string?}")
+    status, _, err = run(published, "publish")
+    assert status == 2 and "SOURCE_DATE_EPOCH" in err
+    assert len(log_lines(published / "registry")) == 2  # nothing written
+
+
+@pytest.mark.parametrize("date", ["2024-05-01", "2024-05-01T12:00:00+02:00", "2024-13-01T12:00:00Z",
+                                  "2024-02-30T12:00:00Z", "2024-05-01T12:00:00.5Z",
+                                  "2024-05-01T12:00:00Z\n", "", "２０２４-05-01T12:00:00Z"])
+def test_a_malformed_publication_time_is_refused(published: Path, date: str) -> None:
+    registry = published / "registry"
+    lines = log_lines(registry)
+    lines[0]["published"] = date
+    write_log(registry, lines)
+    for command in ("check", "publish"):
+        status, _, err = run(published, command)
+        assert status == 1 and "error ES815" in err and "log.jsonl:1:" in err, err
+
+
+def test_a_publication_time_that_is_not_a_string_is_the_wrong_format(published: Path) -> None:
+    registry = published / "registry"
+    lines = log_lines(registry)
+    lines[1]["published"] = 1714564800
+    write_log(registry, lines)
+    status, _, err = run(published, "check")
+    assert status == 1 and "error ES803" in err and "published" in err
+
+
+def test_a_line_written_before_dates_were_recorded_still_reads(published: Path) -> None:
+    """Registries written by an escodegen that recorded no dates: their lines stay valid, the
+    date unknown, and a later publish appends a dated line after them."""
+    registry = published / "registry"
+    lines = log_lines(registry)
+    for line in lines:
+        del line["published"]
+    write_log(registry, lines)
+    assert run(published, "check")[0] == 0
+    assert open_registry(registry).published(("events", "OrderShipped", "3")) == (None,)
+    status, out, _ = run(published, "registry", "show", "OrderShipped")
+    assert status == 0 and "v3       published  date unknown" in out
+    edit(published / "events" / "order.yaml", "quantity: integer}", "quantity: integer, n: string?}")
+    assert run(published, "publish")[0] == 0 and run(published, "check")[0] == 0
+    assert "published" in log_lines(registry)[-1] and "published" not in log_lines(registry)[0]
+
+
 def copy_format1(tmp_path: Path) -> Path:
     target = tmp_path / "format1"
     shutil.copytree(FORMAT1, target)
@@ -323,6 +404,9 @@ def test_a_format1_registry_is_checked_and_upgraded_by_the_next_publish(tmp_path
     (line,) = (json.loads(t) for t in (registry / "log.jsonl").read_text().splitlines())
     assert line["upgraded_from"] == 1 and line["previous"] == digest(old_index)
     assert len(line["recorded"]) == 6  # 4 entries, two of them with a superseded revision
+    # the upgrade's own time is in its line, but what it records was published before it
+    assert "published" in line
+    assert open_registry(registry).published(("events", "ItemAdded", "1")) == (None, None)
     index = index_of(registry)
     assert index["escodegen"] == 2
     assert index["events"]["ItemAdded"]["versions"]["1"]["superseded"][0]["sha256"] == digest(

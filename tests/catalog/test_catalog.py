@@ -3,8 +3,10 @@ how the command treats its output folder."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from escodegen.check import compile_project
@@ -103,6 +105,45 @@ def test_event_page_shows_history_strategies_and_registry_state(shop: Path) -> N
     summary = {c.projection: c.reads for c in by_name["OrderSubmitted"].consumers}
     assert summary == {"order_summary": ("orderId", "pricing.total")}
     assert by_name["OrderShipped"].producers == ("Order",)
+
+
+def test_the_history_shows_when_each_version_and_revision_was_published(
+        shop: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1714564800")
+    run("-C", str(shop), "publish")
+    events = shop / "events" / "order.yaml"
+    text = events.read_text(encoding="utf-8")
+    old = "fields: {orderId: uuid, sku: string, quantity: integer}"
+    assert old in text
+    events.write_text(text.replace(old, old[:-1] + ", note: string?}"), encoding="utf-8")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1717243200")
+    run("-C", str(shop), "publish")
+    project = shop_model(shop)
+    by_name = {v.event.name: v for v in pages.build(project, open_registry(project.registry)).events}
+    assert by_name["OrderItemAdded"].history[0].published == (
+        "2024-05-01T12:00:00Z", "2024-06-01T12:00:00Z")
+    assert by_name["CustomerRegistered"].history[2].published == ("2024-05-01T12:00:00Z",)
+    first, second = tmp_path / "a", tmp_path / "b"
+    for site in (first, second):
+        run("-C", str(shop), "catalog", "--out", str(site))
+    assert files_of(first) == files_of(second)
+    page = (first / "events" / "OrderItemAdded.html").read_text(encoding="utf-8")
+    assert ('<td class="published"><div><time datetime="2024-05-01T12:00:00Z">2024-05-01 '
+            '12:00:00 UTC</time></div><div><span class="muted">r2</span> <time '
+            'datetime="2024-06-01T12:00:00Z">2024-06-01 12:00:00 UTC</time></div></td>') in page
+
+
+def test_a_version_published_before_dates_were_recorded_says_date_unknown(
+        shop: Path, tmp_path: Path) -> None:
+    run("-C", str(shop), "publish")
+    log = shop / "registry" / "log.jsonl"
+    (line,) = (json.loads(text) for text in log.read_text(encoding="utf-8").splitlines())
+    del line["published"]  # as an escodegen that recorded no dates wrote it
+    log.write_text(json.dumps(line, sort_keys=True, separators=(",", ":")) + "\n",
+                   encoding="utf-8")
+    run("-C", str(shop), "catalog", "--out", str(tmp_path / "site"))
+    page = (tmp_path / "site" / "events" / "OrderPlaced.html").read_text(encoding="utf-8")
+    assert '<td class="published"><div><span class="muted">date unknown</span></div></td>' in page
 
 
 def test_an_unpublished_version_says_so(shop: Path) -> None:

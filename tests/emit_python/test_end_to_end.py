@@ -112,28 +112,28 @@ def test_snapshots_every_n_across_a_batch_and_never_of_another_state_version(
 
 
 def test_a_snapshot_that_does_not_decode_falls_back_to_a_replay(
-        shop_events: ModuleType, shop_dsn: str, caplog: pytest.LogCaptureFixture) -> None:
+        shop_events: ModuleType, store: str, caplog: pytest.LogCaptureFixture) -> None:
     """The classic incident after an aggregate refactoring that kept the state version: the
     load replays the stream, replaces the snapshot and logs a warning, instead of raising."""
     order_id = uuid.uuid4()
     Order = order_class(shop_events)
-    with psycopg.connect(shop_dsn) as conn:
-        store = shop_events.EventStore(conn)
-        order = store.load(Order(order_id))
+    with psycopg.connect(store) as conn:
+        event_store = shop_events.EventStore(conn)
+        order = event_store.load(Order(order_id))
         for _ in range(100):
             order.record(shop_events.OrderItemAdded(orderId=order_id, sku="x", quantity=1))
-        store.save(order)
+        event_store.save(order)
         conn.execute("update es.snapshots set state = '{\"renamed\": 1}'")
         conn.commit()
         with caplog.at_level("WARNING"):
-            loaded = store.load(Order(order_id))
+            loaded = event_store.load(Order(order_id))
         assert (loaded.version, loaded.replayed, loaded.state.items) == (100, 100, 100)
         assert [r.levelname for r in caplog.records] == ["WARNING"]
         assert f"snapshot of Order-{order_id} at version 100 does not decode" in caplog.text
         conn.commit()
         state = conn.execute("select state from es.snapshots").fetchone()
         assert state is not None and state[0]["items"] == 100
-        again = store.load(Order(order_id))
+        again = event_store.load(Order(order_id))
         assert (again.version, again.replayed) == (100, 0)
 
 

@@ -41,28 +41,28 @@ def test_old_versions_load_project_and_read_back_at_the_latest(
                       "shippingInfo": {"address": "1 Main St", "carrier": "DHL"}}}])
         conn.commit()
 
-        store = shop_events.EventStore(conn)
-        history = store.read_stream(f"Order-{order_id}")
+        event_store = shop_events.EventStore(conn)
+        history = event_store.read_stream(f"Order-{order_id}")
         assert [e.version for e in history] == [1, 1, 1]
         assert type(history[0].event) is shop_events.OrderPlaced
         assert history[2].event.carrier == "DHL"
         assert history[0].correlation_id is None or isinstance(history[0].correlation_id,
                                                                uuid.UUID)
 
-        order = store.load(order_class(shop_events)(order_id))
+        order = event_store.load(order_class(shop_events)(order_id))
         assert (order.version, order.state.status, order.state.items) == (3, "shipped", 2)
         assert order.state.total == Decimal("12.50")
 
         order.record(shop_events.OrderCancelled(orderId=order_id), cause=history[-1])
-        store.save(order)
-        latest = store.read_stream(f"Order-{order_id}", from_position=4)
+        event_store.save(order)
+        latest = event_store.read_stream(f"Order-{order_id}", from_position=4)
         assert latest[0].causation_id == history[-1].event_id
         assert latest[0].correlation_id == (history[-1].correlation_id or history[-1].event_id)
 
         stale = order_class(shop_events)(order_id)
         stale.record(shop_events.OrderItemAdded(orderId=order_id, sku="B", quantity=1))
         try:
-            store.save(stale)
+            event_store.save(stale)
         except shop_events.ConcurrencyError:
             pass
         else:
@@ -88,24 +88,24 @@ def test_snapshots_every_n_across_a_batch_and_never_of_another_state_version(
     order_id = uuid.uuid4()
     Order = order_class(shop_events)
     with psycopg.connect(store) as conn:
-        store = shop_events.EventStore(conn)
-        order = store.load(Order(order_id))
+        event_store = shop_events.EventStore(conn)
+        order = event_store.load(Order(order_id))
         for _ in range(98):
             order.record(shop_events.OrderItemAdded(orderId=order_id, sku="x", quantity=1))
-        store.save(order)
+        event_store.save(order)
         assert order.snapshot_version == 0  # 98 < 100: none yet
         for _ in range(5):  # 98 -> 103 crosses 100 without landing on it
             order.record(shop_events.OrderItemAdded(orderId=order_id, sku="x", quantity=1))
-        store.save(order)
+        event_store.save(order)
         assert order.snapshot_version == 103
 
-        loaded = store.load(Order(order_id))
+        loaded = event_store.load(Order(order_id))
         assert (loaded.version, loaded.replayed, loaded.state.items) == (103, 0, 103)
 
         # A snapshot of another state version is never deserialized (this one would not
         # even parse): the load replays everything and replaces it.
         conn.execute("update es.snapshots set state_version = 0, state = '{\"bad\": 1}'")
-        replayed = store.load(Order(order_id))
+        replayed = event_store.load(Order(order_id))
         assert (replayed.replayed, replayed.state.items) == (103, 103)
         row = conn.execute("select state_version, stream_version from es.snapshots").fetchone()
         assert row == (1, 103)

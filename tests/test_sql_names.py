@@ -154,7 +154,7 @@ _CREATED = re.compile(
     rf"((?:{_NAME}\.)?{_NAME})")
 # Names of the store's own SQL (templates/postgres/event_store.sql.j2, upcasters.sql.j2).
 _FIXED = {
-    "append_to_stream", "stream_version", "read_stream", "read_all", "notify_events",
+    "append_to_stream", "append_to_streams", "stream_version", "read_stream", "read_all", "notify_events",
     "save_snapshot", "load_snapshot", "upcast", "events_notify", "events_registered_fkey",
 }
 

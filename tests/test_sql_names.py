@@ -155,9 +155,10 @@ _CREATED = re.compile(
 # Names of the store's own SQL (templates/postgres/event_store.sql.j2, upcasters.sql.j2,
 # monitoring.sql.j2).
 _FIXED = {
-    "append_to_stream", "stream_version", "read_stream", "read_all", "notify_events",
-    "save_snapshot", "load_snapshot", "replace_snapshot", "upcast", "events_notify",
-    "events_registered_fkey", "projection_caught_up", "notify_checkpoint", "checkpoints_notify",
+    "append_to_stream", "append_to_streams", "stream_version", "read_stream", "read_all",
+    "notify_events", "save_snapshot", "load_snapshot", "replace_snapshot", "upcast",
+    "events_notify", "events_registered_fkey", "projection_caught_up", "notify_checkpoint",
+    "checkpoints_notify",
 }
 
 

@@ -246,3 +246,42 @@ def test_concurrent_no_stream_appends_let_exactly_one_win(store: str) -> None:
     for t in threads:
         t.join()
     assert sorted(outcomes) == ["ESVER"] * 7 + ["ok"]
+
+
+def _append_many(conn: psycopg.Connection[Any],
+                 appends: list[tuple[str, int, list[dict[str, Any]]]]) -> list[tuple[Any, ...]]:
+    return conn.execute("select * from es.append_to_streams(%s)", (json.dumps([
+        {"stream_id": s, "expected_version": e, "events": events} for s, e, events in appends]),
+    )).fetchall()
+
+
+def test_one_call_appends_to_many_streams_each_with_its_expectation(
+        conn: psycopg.Connection[Any]) -> None:
+    a, b = (str(uuid.uuid4()) for _ in range(2))
+    append(conn, f"Order-{b}", ANY, [item_added(b)])
+    rows = _append_many(conn, [(f"Order-{a}", NO_STREAM, [item_added(a), item_added(a)]),
+                               (f"Order-{b}", 1, [item_added(b)]),
+                               (f"Order-{a}", 2, [item_added(a)])])
+    assert [(r[0], r[2]) for r in rows] == [(f"Order-{a}", 1), (f"Order-{a}", 2),
+                                            (f"Order-{b}", 2), (f"Order-{a}", 3)]
+    assert [r[3] for r in rows] == sorted(r[3] for r in rows)  # global order = call order
+
+
+def test_one_refused_append_refuses_the_whole_call(conn: psycopg.Connection[Any]) -> None:
+    a, b = (str(uuid.uuid4()) for _ in range(2))
+    append(conn, f"Order-{b}", ANY, [item_added(b)])
+    with pytest.raises(psycopg.Error) as caught:
+        _append_many(conn, [(f"Order-{a}", NO_STREAM, [item_added(a)]),
+                            (f"Order-{b}", NO_STREAM, [item_added(b)])])
+    assert caught.value.sqlstate == "ESVER"
+    assert json.loads(caught.value.diag.message_detail or "")["stream_id"] == f"Order-{b}"
+    assert conn.execute("select count(*) from es.events where stream_id = %s",
+                        (f"Order-{a}",)).fetchone() == (0,)
+
+
+@pytest.mark.parametrize("appends", ['{}', '[{"stream_id": 1, "expected_version": -1}]',
+                                     '[{"stream_id": "x"}]'])
+def test_malformed_appends_are_rejected(conn: psycopg.Connection[Any], appends: str) -> None:
+    with pytest.raises(psycopg.Error) as caught:
+        conn.execute("select * from es.append_to_streams(%s)", (appends,))
+    assert caught.value.sqlstate == "ESARG"

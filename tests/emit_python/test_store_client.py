@@ -107,3 +107,20 @@ def test_read_all_and_one_category_in_batches(store: Any, shop_events: ModuleTyp
     assert store.read_all(everything[-1].checkpoint) == []
     customers = store.read_all(event_types=["CustomerTierChanged"])
     assert [type(e.event) for e in customers] == [shop_events.CustomerTierChanged]
+
+
+def test_one_call_appends_to_many_streams(store: Any, shop_events: ModuleType) -> None:
+    a, b = uuid.uuid4(), uuid.uuid4()
+    store.append(f"Order-{b}", [_item(shop_events, b, "x")])
+    result = store.append_to_streams([
+        (f"Order-{a}", [_item(shop_events, a, "1"), _item(shop_events, a, "2")], "no_stream"),
+        (f"Order-{b}", [_item(shop_events, b, "y")], 1),
+        (f"Order-{a}", [_item(shop_events, a, "3")], 2),
+    ])
+    assert [[x.stream_position for x in appended] for appended in result] == [[1, 2], [2], [3]]
+    assert [e.event.sku for e in store.read_stream(f"Order-{a}")] == ["1", "2", "3"]
+    with pytest.raises(shop_events.ConcurrencyError) as caught:
+        store.append_to_streams([(f"Order-{uuid.uuid4()}", [_item(shop_events, a, "4")], "any"),
+                                 (f"Order-{b}", [_item(shop_events, b, "z")], "no_stream")])
+    assert caught.value.stream_id == f"Order-{b}"
+    assert store.stream_version(f"Order-{b}") == 2  # nothing of the refused call was kept

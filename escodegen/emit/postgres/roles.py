@@ -22,7 +22,8 @@ from escodegen.sqltext import ident, literal
 FILE = "005_roles.sql"
 """After every other file of the target (`004_projection_*`), whose objects it grants on."""
 
-APPEND = ("append_to_stream", "text, bigint, jsonb")
+APPEND = (("append_to_stream", "text, bigint, jsonb"), ("append_to_streams", "jsonb"))
+"""The append functions: the only way in for the writer (security definer)."""
 READ_FUNCTIONS = (("stream_version", "text"), ("read_stream", "text, bigint, integer"),
                   ("read_all", "xid8, bigint, integer, text[], text"),
                   ("load_snapshot", "text, integer"), ("upcast", "text, integer, jsonb"),
@@ -52,8 +53,8 @@ class RolesSql:
     reader: str | None
     migrator: str | None
     migrator_literal: str | None
-    append: str
-    """`S.append_to_stream(text, bigint, jsonb)`."""
+    append: tuple[str, ...]
+    """`S.append_to_stream(text, bigint, jsonb)`, `S.append_to_streams(jsonb)`."""
     events_tables: str
     """The store's tables nobody but the migrator may change directly."""
     read: tuple[Grant, ...]
@@ -78,7 +79,7 @@ def roles_sql(project: Project) -> RolesSql | None:
         Grant("execute", "function", tuple(function(n, a) for n, a in READ_FUNCTIONS) + tuple(upcasters)),
     )
     write = (
-        Grant("execute", "function", (function(*APPEND), function("save_snapshot",
+        Grant("execute", "function", (*(function(*f) for f in APPEND), function("save_snapshot",
                                                       "text, integer, bigint, jsonb"),
                                       function("replace_snapshot",
                                                "text, integer, bigint, jsonb, bigint"))
@@ -95,7 +96,7 @@ def roles_sql(project: Project) -> RolesSql | None:
         reader=None if roles.reader is None else ident(roles.reader),
         migrator=None if roles.migrator is None else ident(roles.migrator),
         migrator_literal=None if roles.migrator is None else literal(roles.migrator),
-        append=f"{ident(schema, APPEND[0])}({APPEND[1]})",
+        append=tuple(function(*f) for f in APPEND),
         events_tables=", ".join(ident(schema, t) for t in ("events", "streams", "event_registry")),
         read=read,
         write=write,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from escodegen.emit import HEADER
 from escodegen.emit.python.context import package_context
+from escodegen.emit.python.json_code import event_json, state_json
 from escodegen.emit.python.models import render_event_modules
 from escodegen.emit.python.templates import render_template
 from escodegen.model import Project
@@ -28,6 +29,13 @@ def render(project: Project) -> dict[str, str]:
     assert project.python is not None, "only called for projects with a python target"
     modules = render_event_modules(project, project.python.models)
     context = package_context(project, {name: classes for name, (_, classes) in modules.items()})
+    states = state_json([(a["state"], [(f["name"], f["annotation"], f["optional"])
+                                        for f in a["state_fields"]])
+                         for a in context["aggregates"]])
+    context["state_json"], context["state_runtime"] = states.text(), sorted(states.runtime)
+    if project.python.models == "dataclasses":
+        events = event_json([text for text, _ in modules.values()])
+        context["event_json"], context["event_runtime"] = events.text(), sorted(events.runtime)
     files = {f"events/{snake(name)}.py": text for name, (text, _) in modules.items()}
     files["upcasters.py"] = upcasters_module(project)
     for module in _MODULES:

@@ -1,0 +1,265 @@
+"""Straight-line JSON conversion for `models: dataclasses`: per dataclass a `_from_json_<Class>`
+(parsed JSON -> instance, DecodeError naming every bad field) and a `_to_json_<Class>`.
+
+The classes are read from the module text datamodel-code-generator wrote (with `ast`, never
+run), or built from an aggregate's state fields, so the functions follow exactly the
+annotations and defaults the classes have. No annotation is looked at when the package runs:
+each field gets the converter of its type by name (`to_str`, `_from_json_list_<Item>`), the
+generic parts being plain functions of `_runtime` (`list_of`, `optional`, `one_of`).
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from escodegen.pytext import fit, py_str
+
+# Converters and encoders of `_runtime` for the scalar annotations (None: the value as it is).
+_SCALARS: dict[str, tuple[str, str | None]] = {
+    "str": ("to_str", None),
+    "int": ("to_int", None),
+    "float": ("to_float", None),
+    "bool": ("to_bool", None),
+    "Decimal": ("to_decimal", "decimal_to_json"),
+    "UUID": ("to_uuid", "str"),
+    "date": ("to_date", "iso_to_json"),
+    "datetime": ("to_datetime", "iso_to_json"),
+    "Any": ("to_any", "any_to_json"),
+}
+_BUILTINS = frozenset({"str", "list"})
+"""Encoders that are Python builtins, not imported from `_runtime`."""
+
+
+@dataclass(frozen=True)
+class RecordField:
+    name: str
+    annotation: ast.expr
+    default: str | None
+    """The default as Python source (`None`, `"hi"`, `[]`), None when the field is required."""
+
+
+@dataclass(frozen=True)
+class Record:
+    name: str
+    fields: tuple[RecordField, ...]
+
+
+@dataclass
+class JsonCode:
+    """The functions of some records, and what they need from `_runtime`."""
+
+    enums: frozenset[str]
+    functions: list[str] = field(default_factory=list)
+    definitions: dict[str, str] = field(default_factory=dict)
+    """Module-level converter name -> its expression (`one_of(Tier)`, `list_of(to_str)`)."""
+    runtime: set[str] = field(default_factory=lambda: {"DecodeError", "record_error"})
+    literals: int = 0
+
+    def text(self) -> str:
+        """The functions, then the converters they use (defined once the functions exist)."""
+        text = "\n\n\n".join(self.functions)
+        if self.definitions:
+            text += "\n\n\n" + "\n".join(fit(f"{name} = {value}")
+                                          for name, value in self.definitions.items())
+        return text
+
+    def add(self, record: Record) -> None:
+        self.functions.append(self._decoder(record))
+        self.functions.append(self._encoder(record))
+
+    def _decoder(self, record: Record) -> str:
+        lines = [fit(f"def _from_json_{record.name}(data: Any) -> {record.name}:", first=True),
+                 "    if not isinstance(data, dict):",
+                 "        raise record_error(data)",
+                 "    try:"]
+        if not record.fields:
+            lines.append(f"        return {record.name}()")
+        else:
+            lines.append(f"        return {record.name}(")
+            for item in record.fields:
+                convert = self.converter(item.annotation)
+                key = py_str(item.name)
+                value = (f"data[{key}]" if item.default is None
+                         else f"data.get({key})" if item.default == "None"
+                         else f"data.get({key}, {item.default})")
+                if convert != "to_any":
+                    value = f"{convert}({value})"
+                lines.append(fit(f"            {item.name}={value},"))
+            lines.append("        )")
+        lines.append("    except (KeyError, DecodeError):")
+        lines.append("        raise record_error(")
+        lines.append("            data,")
+        for item in record.fields:
+            required = "True" if item.default is None else "False"
+            lines.append(fit(f"            ({py_str(item.name)}, "
+                             f"{self.converter(item.annotation)}, {required}),"))
+        lines.append("        ) from None")
+        return "\n".join(lines)
+
+    def _encoder(self, record: Record) -> str:
+        lines = [fit(f"def _to_json_{record.name}(value: {record.name}) -> dict[str, Any]:",
+                     first=True)]
+        if not record.fields:
+            lines.append("    return {}")
+            return "\n".join(lines)
+        lines.append("    return {")
+        for item in record.fields:
+            encode = self.encoder(item.annotation)
+            value = f"value.{item.name}" if encode is None else f"{encode}(value.{item.name})"
+            lines.append(fit(f"        {py_str(item.name)}: {value},"))
+        lines.append("    }")
+        return "\n".join(lines)
+
+    def converter(self, node: ast.expr) -> str:
+        """The name of the function that converts parsed JSON to a value of `node`."""
+        inner = _optional_inner(node)
+        if inner is not None:
+            return self._define(f"_from_json_optional_{_key(inner)}",
+                                f"optional({self.converter(inner)})", "optional")
+        if isinstance(node, ast.Name):
+            if node.id in _SCALARS:
+                self.runtime.add(_SCALARS[node.id][0])
+                return _SCALARS[node.id][0]
+            if node.id in self.enums:
+                return self._define(f"_from_json_{node.id}", f"one_of({node.id})", "one_of")
+            return f"_from_json_{node.id}"  # a record of the same module
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
+            if node.value.id == "list":
+                return self._define(f"_from_json_{_key(node)}",
+                                    f"list_of({self.converter(node.slice)})", "list_of")
+            if node.value.id == "dict":
+                self.runtime.add("to_object")
+                return "to_object"
+            if node.value.id == "Literal":
+                values = (node.slice.elts if isinstance(node.slice, ast.Tuple)
+                          else [node.slice])
+                self.literals += 1
+                return self._define(f"_from_json_literal{self.literals}",
+                                    "literal(" + ", ".join(_literal(v) for v in values) + ")",
+                                    "literal")
+        raise ValueError(f"no JSON conversion for the annotation {ast.unparse(node)}")
+
+    def encoder(self, node: ast.expr) -> str | None:
+        """The name of the function that makes a value of `node` JSON-ready (None: as it is)."""
+        inner = _optional_inner(node)
+        if inner is not None:
+            encode = self.encoder(inner)
+            if encode is None:
+                return None
+            return self._define(f"_to_json_optional_{_key(inner)}", f"optional({encode})",
+                                "optional")
+        if isinstance(node, ast.Name):
+            if node.id in _SCALARS:
+                encode = _SCALARS[node.id][1]
+                if encode is not None and encode not in _BUILTINS:
+                    self.runtime.add(encode)
+                return encode
+            if node.id in self.enums:
+                self.runtime.add("enum_to_json")
+                return "enum_to_json"
+            return f"_to_json_{node.id}"
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
+            if node.value.id == "list":
+                encode = self.encoder(node.slice)
+                if encode is None:
+                    return "list"
+                return self._define(f"_to_json_{_key(node)}", f"list_to({encode})", "list_to")
+            if node.value.id == "dict":
+                self.runtime.add("any_to_json")
+                return "any_to_json"
+            if node.value.id == "Literal":
+                return None
+        raise ValueError(f"no JSON conversion for the annotation {ast.unparse(node)}")
+
+    def _define(self, name: str, value: str, helper: str) -> str:
+        self.runtime.add(helper)
+        self.definitions.setdefault(name, value)
+        return name
+
+
+def _optional_inner(node: ast.expr) -> ast.expr | None:
+    """`T` of `T | None`, else None."""
+    if (isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr)
+            and isinstance(node.right, ast.Constant) and node.right.value is None):
+        return node.left
+    return None
+
+
+def _key(node: ast.expr) -> str:
+    """A name part for an annotation: `str`, `list_Item`, `optional_list_str`."""
+    inner = _optional_inner(node)
+    if inner is not None:
+        return f"optional_{_key(inner)}"
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
+        return f"{node.value.id}_{_key(node.slice)}"
+    raise ValueError(f"no JSON conversion for the annotation {ast.unparse(node)}")
+
+
+def _literal(node: ast.expr) -> str:
+    assert isinstance(node, ast.Constant) and isinstance(node.value, str)
+    return py_str(node.value)
+
+
+def records_of_module(text: str) -> tuple[list[Record], frozenset[str]]:
+    """The dataclasses (fields in order) and the enum classes of a module's text."""
+    tree = ast.parse(text)
+    records: list[Record] = []
+    enums: set[str] = set()
+    for node in tree.body:
+        if not isinstance(node, ast.ClassDef):
+            continue
+        bases = {base.id for base in node.bases if isinstance(base, ast.Name)}
+        if bases & {"Enum", "StrEnum"}:
+            enums.add(node.name)
+            continue
+        fields = [RecordField(stmt.target.id, stmt.annotation,
+                              None if stmt.value is None else _default(text, stmt.value))
+                  for stmt in node.body
+                  if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name)]
+        records.append(Record(node.name, tuple(fields)))
+    return records, frozenset(enums)
+
+
+def _default(text: str, value: ast.expr) -> str:
+    """A field's default as an expression: `field(default_factory=list)` becomes `list()`."""
+    if (isinstance(value, ast.Call) and isinstance(value.func, ast.Name)
+            and value.func.id == "field"):
+        for keyword in value.keywords:
+            source = ast.get_source_segment(text, keyword.value)
+            assert source is not None
+            if keyword.arg == "default_factory":
+                return "[]" if source == "list" else f"{source}()"
+            if keyword.arg == "default":
+                return source
+        raise ValueError("a field() without a default")
+    source = ast.get_source_segment(text, value)
+    assert source is not None
+    return source
+
+
+def annotation(text: str) -> ast.expr:
+    """An annotation written as text (an aggregate state's field)."""
+    return ast.parse(text, mode="eval").body
+
+
+def event_json(module_texts: list[str]) -> JsonCode:
+    """The functions of every dataclass of the event modules (one module namespace)."""
+    parsed = [records_of_module(text) for text in module_texts]
+    code = JsonCode(frozenset().union(*(enums for _, enums in parsed)))
+    for records, _ in parsed:
+        for record in records:
+            code.add(record)
+    return code
+
+
+def state_json(states: list[tuple[str, list[tuple[str, str, bool]]]]) -> JsonCode:
+    """The functions of aggregate states: (class, [(field, annotation, optional)])."""
+    code = JsonCode(frozenset())
+    for name, fields in states:
+        code.add(Record(name, tuple(RecordField(field_name, annotation(text),
+                                                "None" if optional else None)
+                                    for field_name, text, optional in fields)))
+    return code

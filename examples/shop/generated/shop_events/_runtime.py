@@ -9,31 +9,27 @@ code can skip it.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import decimal
 import enum
+import json
 import logging
 import re
 import time
-import types
-import typing
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any, ClassVar, Generic, Literal, NamedTuple, TypeVar
 
 import psycopg
 from psycopg import pq, sql
-from psycopg.abc import Buffer
-from psycopg.adapt import Loader
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 T = TypeVar("T")
 E = TypeVar("E")
+En = TypeVar("En", bound=enum.Enum)
 S = TypeVar("S")
 
 
@@ -51,11 +47,6 @@ class DecodeError(ValueError):
         return "; ".join(f"{p}: {m}" if p else m for p, m in self.problems)
 
 
-def _check(problems: list[tuple[str, str]]) -> None:
-    if problems:
-        raise DecodeError(*problems[0], *problems[1:])
-
-
 def short(value: Any, limit: int = 60) -> str:
     """`repr(value)`, cut to `limit` characters for an error message."""
     text = repr(value)
@@ -69,127 +60,181 @@ def field_path(where: str, key: str | int) -> str:
     return f"{where}.{key}" if where else key
 
 
-@cache
-def _hints(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
+Convert = Callable[[Any], T]
+"""Parsed JSON -> a value of one type, or DecodeError (paths relative to the value)."""
 
 
-def from_json(cls: type[T], data: Any) -> T:
-    """An instance of dataclass `cls` from parsed JSON; DecodeError names the bad field."""
-    return typing.cast(T, _value(cls, data, ""))
+def _expected(what: str, value: Any) -> DecodeError:
+    return DecodeError("", f"expected {what}, got {short(value)}")
 
 
-def _value(tp: Any, data: Any, where: str) -> Any:
-    if tp is Any:
-        return data
-    origin = typing.get_origin(tp)
-    if origin in (typing.Union, types.UnionType):
-        if data is None and type(None) in typing.get_args(tp):
-            return None
-        inner = [arg for arg in typing.get_args(tp) if arg is not type(None)]
-        if len(inner) != 1:
-            raise DecodeError(where, f"unsupported union {tp}")
-        return _value(inner[0], data, where)
-    if origin is typing.Literal:
-        if data not in typing.get_args(tp):
-            allowed = ", ".join(repr(value) for value in typing.get_args(tp))
-            raise DecodeError(where, f"{short(data)} is not one of {allowed}")
-        return data
-    if origin is list:
-        if not isinstance(data, list):
-            raise DecodeError(where, f"expected a list, got {short(data)}")
-        (item,) = typing.get_args(tp)
-        items: list[Any] = []
-        problems: list[tuple[str, str]] = []
-        for i, v in enumerate(data):
-            try:
-                items.append(_value(item, v, field_path(where, i)))
-            except DecodeError as error:
-                problems.extend(error.problems)
-        _check(problems)
-        return items
-    if origin is dict:
-        if not isinstance(data, dict):
-            raise DecodeError(where, f"expected an object, got {short(data)}")
-        _, value_type = typing.get_args(tp)
-        return {
-            str(k): _value(value_type, v, field_path(where, str(k)))
-            for k, v in data.items()
-        }
-    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
-        return _record(tp, data, where)
-    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+def to_any(value: Any) -> Any:
+    return value
+
+
+def to_str(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    raise _expected("str", value)
+
+
+def to_int(value: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise _expected("int", value)
+
+
+def to_float(value: Any) -> float:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    raise _expected("float", value)
+
+
+def to_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise _expected("bool", value)
+
+
+def to_object(value: Any) -> dict[str, Any]:
+    if isinstance(value, dict):
+        return {str(k): v for k, v in value.items()}
+    raise _expected("an object", value)
+
+
+def _parsed(cls: type[T], parse: Callable[[str], T]) -> Convert[T]:
+    """The converter of a type JSON holds as text (an instance passes as it is)."""
+
+    def convert(value: Any) -> T:
         try:
-            return tp(data)
-        except ValueError:
-            allowed = ", ".join(repr(member.value) for member in tp)
-            raise DecodeError(where, f"{short(data)} is not one of {allowed}") from None
-    return _scalar(tp, data, where)
-
-
-def _record(cls: type, data: Any, where: str) -> Any:
-    if not isinstance(data, dict):
-        raise DecodeError(where, f"expected an object, got {short(data)}")
-    hints = _hints(cls)
-    values: dict[str, Any] = {}
-    problems: list[tuple[str, str]] = []
-    for f in dataclasses.fields(cls):
-        if f.name in data:
-            try:
-                values[f.name] = _value(
-                    hints[f.name], data[f.name], field_path(where, f.name)
-                )
-            except DecodeError as error:
-                problems.extend(error.problems)
-        elif (
-            f.default is dataclasses.MISSING
-            and f.default_factory is dataclasses.MISSING
-        ):
-            problems.append((field_path(where, f.name), "required field is missing"))
-    _check(problems)
-    return cls(**values)
-
-
-_PARSERS: dict[type, Any] = {
-    uuid.UUID: lambda v: uuid.UUID(str(v)),
-    decimal.Decimal: lambda v: decimal.Decimal(str(v)),
-    datetime.datetime: datetime.datetime.fromisoformat,
-    datetime.date: datetime.date.fromisoformat,
-}
-
-
-def _scalar(tp: Any, data: Any, where: str) -> Any:
-    parse = _PARSERS.get(tp)
-    if parse is not None:
-        if isinstance(data, tp):
-            return data
-        try:
-            return parse(data)
+            if type(value) is str:
+                return parse(value)
+            if isinstance(value, cls):
+                return value
+            return parse(str(value))
         except (ValueError, TypeError, ArithmeticError):
             raise DecodeError(
-                where, f"{short(data)} is not a valid {tp.__name__}"
+                "", f"{short(value)} is not a valid {cls.__name__}"
             ) from None
-    if tp is bool and isinstance(data, bool):
-        return data
-    if tp is int and isinstance(data, int) and not isinstance(data, bool):
-        return data
-    if tp is float and isinstance(data, int | float) and not isinstance(data, bool):
-        return float(data)
-    if tp is str and isinstance(data, str):
-        return data
-    raise DecodeError(
-        where, f"expected {getattr(tp, '__name__', tp)}, got {short(data)}"
-    )
+
+    return convert
 
 
-def to_json(value: Any) -> Any:
-    """Parsed-JSON form of a dataclass instance (or any value inside one)."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)
-        }
+to_uuid = _parsed(uuid.UUID, uuid.UUID)
+to_decimal = _parsed(decimal.Decimal, decimal.Decimal)
+to_date = _parsed(datetime.date, datetime.date.fromisoformat)
+to_datetime = _parsed(datetime.datetime, datetime.datetime.fromisoformat)
+
+
+def _choice(members: Mapping[Any, T]) -> Convert[T]:
+    allowed = ", ".join(repr(value) for value in members)
+
+    def convert(value: Any) -> T:
+        try:
+            return members[value]
+        except (KeyError, TypeError):
+            raise DecodeError("", f"{short(value)} is not one of {allowed}") from None
+
+    return convert
+
+
+def one_of(cls: type[En]) -> Convert[En]:
+    """The converter of an enum class: a member from its value."""
+    return _choice({member.value: member for member in cls})
+
+
+def literal(*values: str) -> Convert[Any]:
+    """The converter of a `Literal` of strings (Any: the type checker knows the field's)."""
+    return _choice({value: value for value in values})
+
+
+def optional(convert: Callable[[Any], T]) -> Callable[[Any], T | None]:
+    """`convert`, or None for None (both ways: it serves encoders too)."""
+
+    def maybe(value: Any) -> T | None:
+        return None if value is None else convert(value)
+
+    return maybe
+
+
+def _within(step: str | int, problems: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Problems of a nested value, their paths made relative to its parent."""
+    head = f"[{step}]" if isinstance(step, int) else step
+    return [(_joined(head, path), problem) for path, problem in problems]
+
+
+def _joined(head: str, path: str) -> str:
+    if not path:
+        return head
+    return head + path if path[0] == "[" else f"{head}.{path}"
+
+
+def list_of(convert: Callable[[Any], T]) -> Convert[list[T]]:
+    """The converter of a list whose items `convert` converts; DecodeError names every bad
+    item."""
+
+    def convert_list(value: Any) -> list[T]:
+        if not isinstance(value, list):
+            raise _expected("a list", value)
+        try:
+            return [convert(item) for item in value]
+        except DecodeError:
+            pass
+        problems: list[tuple[str, str]] = []
+        for i, item in enumerate(value):
+            try:
+                convert(item)
+            except DecodeError as error:
+                problems += _within(i, error.problems)
+        raise DecodeError(*problems[0], *problems[1:])
+
+    return convert_list
+
+
+def record_error(data: Any, *fields: tuple[str, Convert[Any], bool]) -> DecodeError:
+    """Every problem of an object that does not make a record of `fields` (key, converter,
+    required): what a generated `_from_json_<Class>` raises once its fast path failed."""
+    if not isinstance(data, dict):
+        return _expected("an object", data)
+    problems: list[tuple[str, str]] = []
+    for key, convert, required in fields:
+        if key in data:
+            try:
+                convert(data[key])
+            except DecodeError as error:
+                problems += _within(key, error.problems)
+        elif required:
+            problems.append((key, "required field is missing"))
+    if not problems:
+        return DecodeError("", "a default does not fit its field")
+    return DecodeError(*problems[0], *problems[1:])
+
+
+def decimal_to_json(value: decimal.Decimal) -> str:
+    return format(value, "f")
+
+
+def iso_to_json(value: datetime.date) -> str:
+    return value.isoformat()
+
+
+def enum_to_json(value: enum.Enum) -> Any:
+    return value.value
+
+
+def list_to(encode: Callable[[Any], Any]) -> Callable[[list[Any]], list[Any]]:
+    """The encoder of a list whose items `encode` makes JSON-ready."""
+
+    def encode_list(value: list[Any]) -> list[Any]:
+        return [encode(item) for item in value]
+
+    return encode_list
+
+
+def any_to_json(value: Any) -> Any:
+    """A `json` field's value made JSON-ready (decimals, ids, dates and enums inside it)."""
     if isinstance(value, enum.Enum):
-        return to_json(value.value)
+        return any_to_json(value.value)
     if isinstance(value, decimal.Decimal):
         return format(value, "f")
     if isinstance(value, uuid.UUID):
@@ -197,9 +242,9 @@ def to_json(value: Any) -> Any:
     if isinstance(value, datetime.date):  # also datetime
         return value.isoformat()
     if isinstance(value, list | tuple):
-        return [to_json(v) for v in value]
+        return [any_to_json(v) for v in value]
     if isinstance(value, dict):
-        return {str(k): to_json(v) for k, v in value.items()}
+        return {str(k): any_to_json(v) for k, v in value.items()}
     return value
 
 
@@ -330,8 +375,9 @@ class AggregateRoot(ABC, Generic[S, E]):
     def state_from_json(self, data: Any) -> S:
         """Read a snapshot of the current state version."""
 
+    @abstractmethod
     def state_to_json(self) -> Any:
-        return to_json(self.state)
+        """A snapshot of the state, JSON-ready."""
 
     def record(
         self,
@@ -453,13 +499,13 @@ class Codec:
     """(event type, stored version) -> the upcaster to the latest version."""
     validate: Callable[[type[Any], Any], Any]
     """An instance of a class from a parsed-JSON payload, or InvalidPayload."""
-    loads: Callable[[bytes], Any]
+    loads: Callable[[bytes | str], Any]
     """The fastest JSON parser the package's models come with."""
-    validate_json: Callable[[type[Any], bytes], Any] | None = None
+    validate_json: Callable[[type[Any], bytes | str], Any] | None = None
     """An instance of a class straight from JSON text, or InvalidPayload (when the models
     can do that faster than parsing and validating)."""
 
-    def decode_json(self, event_type: str, version: int, raw: bytes) -> Any:
+    def decode_json(self, event_type: str, version: int, raw: bytes | str) -> Any:
         """`decode` of a payload still in JSON text, as the store reads it: a payload stored at
         the latest version goes straight from text to its class when the models can."""
         known = self.latest.get(event_type)
@@ -487,18 +533,18 @@ class Codec:
                 version=version,
             )
         latest, cls = known
+        # an exact int first: these checks run per event
         if (
-            isinstance(version, bool)
-            or not isinstance(version, int)
-            or not 1 <= version <= latest
-        ):
+            type(version) is not int
+            and (isinstance(version, bool) or not isinstance(version, int))
+        ) or not 1 <= version <= latest:
             raise UnsupportedVersion(
                 f"{event_type} version {short(version)} is not known to this code (1..{latest}); "
                 "regenerate the package from newer declarations",
                 event_type=event_type,
                 version=version,
             )
-        if not isinstance(data, Mapping):
+        if type(data) is not dict and not isinstance(data, Mapping):
             raise CodecError(
                 f"{event_type} version {version}: the payload is not a JSON object "
                 f"but {short(data)}",
@@ -544,9 +590,12 @@ _EXPECTED = {"any": -1, "no_stream": -2, "stream_exists": -3}
 _LOG = logging.getLogger(__name__)
 """The store's warnings (a snapshot that does not decode), as `<package>._runtime`."""
 _COLUMNS = sql.SQL(
-    "global_position, event_id, stream_id, stream_position, event_type, event_version, data, "
-    "metadata, correlation_id, causation_id, recorded_at, tx_id::text::bigint as tx_id"
+    "global_position, event_id, stream_id, stream_position, event_type, event_version, "
+    "data::text as data, metadata::text as metadata, correlation_id, causation_id, "
+    "recorded_at, tx_id::text::bigint as tx_id"
 )
+"""What a read selects: the payload and metadata as JSON text (psycopg's C text loader),
+parsed once by the codec's fastest parser."""
 
 
 class StoreError(Exception):
@@ -591,13 +640,8 @@ class EventStoreBase(ABC, Generic[E]):
     def _encode(self, event: E) -> tuple[str, int, dict[str, Any]]:
         """(type, latest version, JSON-ready payload) of an event object."""
 
-    @abstractmethod
-    def _decode_json(self, event_type: str, version: int, data: bytes) -> E:
-        """The latest-version object of a stored event whose payload is JSON text."""
-
-    @abstractmethod
-    def _loads(self, text: bytes) -> Any:
-        """Parsed JSON (the codec's parser)."""
+    CODEC: ClassVar[Codec]
+    """The package's codec (decodes stored events to `E`)."""
 
     def _call(self, function: str) -> sql.Composed:
         return sql.SQL("{}.{}").format(
@@ -612,13 +656,8 @@ class EventStoreBase(ABC, Generic[E]):
     ) -> list[Appended]:
         """Append in order; raises ConcurrencyError when `expected` is not met. Retrying a
         batch with the same event ids returns the original positions and writes nothing."""
-        code = _EXPECTED[expected] if isinstance(expected, str) else expected
-        if code < 0 and not isinstance(expected, str):
-            raise StoreError(f"an exact expected version is >= 0, got {expected}")
-        payload = [
-            self._new_event(e if isinstance(e, NewEvent) else NewEvent(event=e))
-            for e in events
-        ]
+        code = _expected_code(expected)
+        payload = self._new_events(events)
         query = sql.SQL(
             "select event_id, stream_position, global_position from {}(%s, %s, %s)"
         ).format(self._call("append_to_stream"))
@@ -630,6 +669,44 @@ class EventStoreBase(ABC, Generic[E]):
         except psycopg.Error as error:
             raise _store_error(error, stream_id) from None
         return [Appended(row[0], row[1], row[2]) for row in rows]
+
+    def append_to_streams(
+        self,
+        appends: Iterable[tuple[str, Iterable[NewEvent[E] | E], ExpectedVersion]],
+    ) -> list[list[Appended]]:
+        """Many appends in one call and one round trip (importers): (stream id, events,
+        expected version) each, in order, all or none. Raises ConcurrencyError naming the
+        first stream whose expectation fails; returns each append's positions."""
+        batches: list[dict[str, Any]] = []
+        for stream_id, events, expected in appends:
+            batches.append(
+                {
+                    "stream_id": stream_id,
+                    "expected_version": _expected_code(expected),
+                    "events": self._new_events(events),
+                }
+            )
+        query = sql.SQL(
+            "select stream_id, event_id, stream_position, global_position from {}(%s)"
+        ).format(self._call("append_to_streams"))
+        try:
+            with self.conn.cursor() as cursor:
+                rows = self._run(cursor, query, (Jsonb(batches),)).fetchall()
+        except psycopg.Error as error:
+            raise _store_error(error, _failed_stream(error)) from None
+        appended: dict[str, list[Appended]] = {}
+        for stream_id, event_id, stream_position, global_position in rows:
+            appended.setdefault(stream_id, []).append(
+                Appended(event_id, stream_position, global_position)
+            )
+        # a stream named twice gets its positions split back in the order of its appends
+        result: list[list[Appended]] = []
+        for batch in batches:
+            taken = appended.get(batch["stream_id"], [])
+            count = len(batch["events"])
+            result.append(taken[:count])
+            del taken[:count]
+        return result
 
     def stream_version(self, stream_id: str) -> int:
         query = sql.SQL("select {}(%s)").format(self._call("stream_version"))
@@ -680,13 +757,16 @@ class EventStoreBase(ABC, Generic[E]):
 
     def _read(self, query: sql.Composed, params: tuple[Any, ...]) -> list[Envelope[E]]:
         with self.conn.cursor() as cursor:
-            # jsonb arrives as text, parsed once by the codec's fastest parser
-            cursor.adapters.register_loader("jsonb", _JsonText)
-            rows = self._run(cursor, query, params).fetchall()
+            # binary rows: psycopg's C loaders read ids, positions and times faster so
+            rows = self._run(cursor, query, params, binary=True).fetchall()
         return [self._envelope(row) for row in rows]
 
     def _run(
-        self, cursor: psycopg.Cursor[Any], query: sql.Composed, params: tuple[Any, ...]
+        self,
+        cursor: psycopg.Cursor[Any],
+        query: sql.Composed,
+        params: tuple[Any, ...],
+        binary: bool = False,
     ) -> psycopg.Cursor[Any]:
         """One prepared statement: on its own when the connection autocommits and no
         transaction is open (one round trip, atomic as every statement is), else in a
@@ -695,9 +775,9 @@ class EventStoreBase(ABC, Generic[E]):
             self.conn.autocommit
             and self.conn.info.transaction_status == pq.TransactionStatus.IDLE
         ):
-            return cursor.execute(query, params, prepare=True)
+            return cursor.execute(query, params, prepare=True, binary=binary)
         with self.conn.transaction():
-            return cursor.execute(query, params, prepare=True)
+            return cursor.execute(query, params, prepare=True, binary=binary)
 
     def load(self, aggregate: A) -> A:
         """Fill a fresh aggregate: its snapshot (when one of its state version exists) plus
@@ -816,6 +896,12 @@ class EventStoreBase(ABC, Generic[E]):
             aggregate.snapshot_taken_at = datetime.datetime.now(datetime.UTC)
         return stored
 
+    def _new_events(self, events: Iterable[NewEvent[E] | E]) -> list[dict[str, Any]]:
+        return [
+            self._new_event(e if isinstance(e, NewEvent) else NewEvent(event=e))
+            for e in events
+        ]
+
     def _new_event(self, new: NewEvent[E]) -> dict[str, Any]:
         event_type, version, data = self._encode(new.event)
         return {
@@ -845,14 +931,17 @@ class EventStoreBase(ABC, Generic[E]):
             tx_id,
         ) = row
         try:
-            event = self._decode_json(event_type, version, data)
+            event = self.CODEC.decode_json(event_type, version, data)
         except CodecError as error:
             error.add_note(
                 f"stored as {stream_id}:{stream_position} "
                 f"(global position {global_position}, id {event_id})"
             )
             raise
-        return Envelope(
+        # Filled at once: a frozen dataclass's __init__ sets each field through
+        # object.__setattr__, several times slower for the rows of a read.
+        envelope: Envelope[E] = object.__new__(Envelope)
+        vars(envelope).update(
             event_id=event_id,
             stream_id=stream_id,
             stream_position=stream_position,
@@ -863,16 +952,27 @@ class EventStoreBase(ABC, Generic[E]):
             recorded_at=recorded_at,
             correlation_id=correlation_id,
             causation_id=causation_id,
-            metadata={} if metadata == b"{}" else self._loads(metadata),
+            metadata={} if metadata == "{}" else self.CODEC.loads(metadata),
             event=event,
         )
+        return envelope
 
 
-class _JsonText(Loader):
-    """jsonb as its JSON text, for the codec to parse (psycopg would parse it with json)."""
+def _expected_code(expected: ExpectedVersion) -> int:
+    """`p_expected_version` of the append functions."""
+    code = _EXPECTED[expected] if isinstance(expected, str) else expected
+    if code < 0 and not isinstance(expected, str):
+        raise StoreError(f"an exact expected version is >= 0, got {expected}")
+    return code
 
-    def load(self, data: Buffer) -> bytes:
-        return bytes(data)
+
+def _failed_stream(error: psycopg.Error) -> str:
+    """The stream a refused append names (in the detail of a wrong expected version)."""
+    try:
+        stream_id = json.loads(error.diag.message_detail or "")["stream_id"]
+    except (ValueError, KeyError, TypeError):
+        return ""
+    return str(stream_id)
 
 
 def _store_error(error: psycopg.Error, stream_id: str) -> StoreError:

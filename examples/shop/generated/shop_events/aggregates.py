@@ -11,7 +11,16 @@ from decimal import Decimal
 from typing import Any, ClassVar, TypeAlias
 from uuid import UUID
 
-from ._runtime import AggregateRoot, SnapshotPolicy, from_json
+from ._runtime import (
+    AggregateRoot,
+    DecodeError,
+    SnapshotPolicy,
+    decimal_to_json,
+    record_error,
+    to_decimal,
+    to_int,
+    to_str,
+)
 from .events import (
     CustomerRegistered,
     CustomerTierChanged,
@@ -66,7 +75,10 @@ class OrderAggregate(AggregateRoot[OrderState, OrderEvent]):
         return f"{cls.STREAM_PREFIX}{order_id}{cls.STREAM_SUFFIX}"
 
     def state_from_json(self, data: Any) -> OrderState:
-        return from_json(OrderState, data)
+        return _from_json_OrderState(data)
+
+    def state_to_json(self) -> Any:
+        return _to_json_OrderState(self.state)
 
     def apply(self, event: OrderEvent) -> None:
         if isinstance(event, OrderPlaced):
@@ -140,7 +152,10 @@ class CustomerAggregate(AggregateRoot[CustomerState, CustomerEvent]):
         return f"{cls.STREAM_PREFIX}{customer_id}{cls.STREAM_SUFFIX}"
 
     def state_from_json(self, data: Any) -> CustomerState:
-        return from_json(CustomerState, data)
+        return _from_json_CustomerState(data)
+
+    def state_to_json(self) -> Any:
+        return _to_json_CustomerState(self.state)
 
     def apply(self, event: CustomerEvent) -> None:
         if isinstance(event, CustomerRegistered):
@@ -157,3 +172,52 @@ class CustomerAggregate(AggregateRoot[CustomerState, CustomerEvent]):
     @abstractmethod
     def apply_customer_tier_changed(self, event: CustomerTierChanged) -> None:
         """Apply CustomerTierChanged to `self.state`."""
+
+
+def _from_json_OrderState(data: Any) -> OrderState:
+    if not isinstance(data, dict):
+        raise record_error(data)
+    try:
+        return OrderState(
+            status=to_str(data["status"]),
+            total=to_decimal(data["total"]),
+            items=to_int(data["items"]),
+        )
+    except (KeyError, DecodeError):
+        raise record_error(
+            data,
+            ("status", to_str, True),
+            ("total", to_decimal, True),
+            ("items", to_int, True),
+        ) from None
+
+
+def _to_json_OrderState(value: OrderState) -> dict[str, Any]:
+    return {
+        "status": value.status,
+        "total": decimal_to_json(value.total),
+        "items": value.items,
+    }
+
+
+def _from_json_CustomerState(data: Any) -> CustomerState:
+    if not isinstance(data, dict):
+        raise record_error(data)
+    try:
+        return CustomerState(
+            email=to_str(data["email"]),
+            tier=to_str(data["tier"]),
+        )
+    except (KeyError, DecodeError):
+        raise record_error(
+            data,
+            ("email", to_str, True),
+            ("tier", to_str, True),
+        ) from None
+
+
+def _to_json_CustomerState(value: CustomerState) -> dict[str, Any]:
+    return {
+        "email": value.email,
+        "tier": value.tier,
+    }

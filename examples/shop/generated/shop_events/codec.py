@@ -9,7 +9,7 @@ building the class, so the rest of the code only ever sees latest versions. `Cod
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, TypeAlias, TypeVar
 
 from ._runtime import (
@@ -19,21 +19,39 @@ from ._runtime import (
     InvalidPayload,
     UnknownEventType,
     UnsupportedVersion,
-    from_json,
-    to_json,
+    decimal_to_json,
+    enum_to_json,
+    iso_to_json,
+    list_of,
+    list_to,
+    one_of,
+    optional,
+    record_error,
+    to_datetime,
+    to_decimal,
+    to_int,
+    to_str,
+    to_uuid,
 )
 from .events import (
     CustomerRegistered,
     CustomerRegisteredV1,
     CustomerRegisteredV2,
+    CustomerRegisteredV3Tier,
     CustomerTierChanged,
+    CustomerTierChangedV1Tier,
     OrderCancelled,
     OrderItemAdded,
     OrderPlaced,
     OrderPlacedV1,
+    OrderPlacedV2ShippingAddress,
     OrderShipped,
     OrderShippedV1,
+    OrderShippedV1ShippingInfo,
     OrderSubmitted,
+    OrderSubmittedV1Customer,
+    OrderSubmittedV1LineItemsItem,
+    OrderSubmittedV1Pricing,
 )
 from .upcasters import UPCASTERS
 
@@ -77,6 +95,499 @@ VERSIONS: dict[tuple[str, int], type[Any]] = {
 """(event type, version) -> the class of that version, which explains a stored payload that
 does not decode in the terms of the version it was stored at."""
 
+
+def _from_json_CustomerRegistered(data: Any) -> CustomerRegistered:
+    if not isinstance(data, dict):
+        raise record_error(data)
+    try:
+        return CustomerRegistered(
+            customerId=to_uuid(data["customerId"]),
+            firstName=to_str(data["firstName"]),
+            lastName=to_str(data["lastName"]),
+            email=to_str(data["email"]),
+            tier=_from_json_CustomerRegisteredV3Tier(data["tier"]),
+        )
+    except (KeyError, DecodeError):
+        raise record_error(
+            data,
+            ("customerId", to_uuid, True),
+            ("firstName", to_str, True),
+            ("lastName", to_str, True),
+            ("email", to_str, True),
+            ("tier", _from_json_CustomerRegisteredV3Tier, True),
+        ) from None
+
+
+def _to_json_CustomerRegistered(value: CustomerRegistered) -> dict[str, Any]:
+    return {
+        "customerId": str(value.customerId),
+        "firstName": value.firstName,
+        "lastName": value.lastName,
+        "email": value.email,
+        "tier": enum_to_json(value.tier),
+    }
+
+
+def _from_json_CustomerRegisteredV1(data: Any) -> CustomerRegisteredV1:
+    if not isinstance(data, dict):
+        raise record_error(data)
+    try:
+        return CustomerRegisteredV1(
+            customerId=to_uuid(data["customerId"]),
+            name=to_str(data["name"]),
+            email=to_str(data["email"]),
+        )
+    except (KeyError, DecodeError):
+        raise record_error(
+            data,
+            ("customerId", to_uuid, True),
+            ("name", to_str, True),
+            ("email", to_str, True),
+        ) from None
+
+
+def _to_json_CustomerRegisteredV1(value: CustomerRegisteredV1) -> dict[str, Any]:
+    return {
+        "customerId": str(value.customerId),
+        "name": value.name,
+        "email": value.email,
+    }
+
+
+def _from_json_CustomerRegisteredV2(data: Any) -> CustomerRegisteredV2:
+    if not isinstance(data, dict):
+        raise record_error(data)
+    try:
+        return CustomerRegisteredV2(
+            customerId=to_uuid(data["customerId"]),
+            firstName=to_str(data["firstName"]),
+            lastName=to_str(data["lastName"]),
+            email=to_str(data["email"]),
+        )
+    except (KeyError, DecodeError):
+        raise record_error(
+            data,
+            ("customerId", to_uuid, True),
+            ("firstName", to_str, True),
+            ("lastName", to_str, True),
+            ("email", to_str, True),
+        ) from None
+
+
+def _to_json_CustomerRegisteredV2(value: CustomerRegisteredV2) -> dict[str, Any]:
+    return {
+        "customerId": str(value.customerId),
+        "firstName": value.firstName,
+        "lastName": value.lastName,
+        "email": value.email,
+    }
+
+
+def _from_json_CustomerTierChanged(data: Any) -> CustomerTierChanged:
+    if not isinstance(data, dict):
+        raise record_error(data)
+    try:
+        return CustomerTierChanged(
+            customerId=to_uuid(data["customerId"]),
+            tier=_from_json_CustomerTierChangedV1Tier(data["tier"]),
+        )
+    except (KeyError, DecodeError):
+        raise record_error(
+            data,
+            ("customerId", to_uuid, True),
+            ("tier", _from_json_CustomerTierChangedV1Tier, True),
+        ) from None
+
+
+def _to_json_CustomerTierChanged(value: CustomerTierChanged) -> dict[str, Any]:
+    return {
+        "customerId": str(value.customerId),
+        "tier": enum_to_json(value.tier),
+    }
+
+
+def _from_json_OrderPlaced(data: Any) -> OrderPlaced:
+    if not isinstance(data, dict):
+        raise record_error(data)
+    try:
+        return OrderPlaced(
+            orderId=to_uuid(data["orderId"]),
+            customerId=to_uuid(data["customerId"]),
+            totalAmount=to_decimal(data["totalAmount"]),
+            currency=_from_json_optional_str(data.get("currency", "USD")),
+            shippingAddress=_from_json_optional_OrderPlacedV2ShippingAddress(
+                data.get("shippingAddress"),
+            ),
+        )
+    except (KeyError, DecodeError):
+        raise record_error(
+            data,
+            ("orderId", to_uuid, True),
+            ("customerId", to_uuid, True),
+            ("totalAmount", to_decimal, True),
+            ("currency", _from_json_optional_str, False),
+            (
+                "shippingAddress",
+                _from_json_optional_OrderPlacedV2ShippingAddress,
+                False,
+            ),
+        ) from None
+
+
+def _to_json_OrderPlaced(value: OrderPlaced) -> dict[str, Any]:
+    return {
+        "orderId": str(value.orderId),
+        "customerId": str(value.customerId),
+        "totalAmount": decimal_to_json(value.totalAmount),
+        "currency": value.currency,
+        "shippingAddress": _to_json_optional_OrderPlacedV2ShippingAddress(
+            value.shippingAddress,
+        ),
+    }
+
+
+def _from_json_OrderPlacedV1(data: Any) -> OrderPlacedV1:
+    if not isinstance(data, dict):
+        raise record_error(data)
+    try:
+        return OrderPlacedV1(
+            orderId=to_uuid(data["orderId"]),
+            customerId=to_uuid(data["customerId"]),
+            totalAmount=to_decimal(data["totalAmount"]),
+        )
+    except (KeyError, DecodeError):
+        raise record_error(
+            data,
+            ("orderId", to_uuid, True),
+            ("customerId", to_uuid, True),
+            ("totalAmount", to_decimal, True),
+        ) from None
+
+
+def _to_json_OrderPlacedV1(value: OrderPlacedV1) -> dict[str, Any]:
+    return {
+        "orderId": str(value.orderId),
+        "customerId": str(value.customerId),
+        "totalAmount": decimal_to_json(value.totalAmount),
+    }
+
+
+def _from_json_OrderPlacedV2ShippingAddress(data: Any) -> OrderPlacedV2ShippingAddress:
+    if not isinstance(data, dict):
+        raise record_error(data)
+    try:
+        return OrderPlacedV2ShippingAddress(
+            street=to_str(data["street"]),
+            city=to_str(data["city"]),
+            country=to_str(data["country"]),
+            postcode=_from_json_optional_str(data.get("postcode")),
+        )
+    except (KeyError, DecodeError):
+        raise record_error(
+            data,
+            ("street", to_str, True),
+            ("city", to_str, True),
+            ("country", to_str, True),
+            ("postcode", _from_json_optional_str, False),
+        ) from None
+
+
+def _to_json_OrderPlacedV2ShippingAddress(
+    value: OrderPlacedV2ShippingAddress,
+) -> dict[str, Any]:
+    return {
+        "street": value.street,
+        "city": value.city,
+        "country": value.country,
+        "postcode": value.postcode,
+    }
+
+
+def _from_json_OrderSubmitted(data: Any) -> OrderSubmitted:
+    if not isinstance(data, dict):
+        raise record_error(data)
+    try:
+        return OrderSubmitted(
+            orderId=to_uuid(data["orderId"]),
+            customer=_from_json_OrderSubmittedV1Customer(data["customer"]),
+            lineItems=_from_json_list_OrderSubmittedV1LineItemsItem(data["lineItems"]),
+            pricing=_from_json_OrderSubmittedV1Pricing(data["pricing"]),
+        )
+    except (KeyError, DecodeError):
+        raise record_error(
+            data,
+            ("orderId", to_uuid, True),
+            ("customer", _from_json_OrderSubmittedV1Customer, True),
+            ("lineItems", _from_json_list_OrderSubmittedV1LineItemsItem, True),
+            ("pricing", _from_json_OrderSubmittedV1Pricing, True),
+        ) from None
+
+
+def _to_json_OrderSubmitted(value: OrderSubmitted) -> dict[str, Any]:
+    return {
+        "orderId": str(value.orderId),
+        "customer": _to_json_OrderSubmittedV1Customer(value.customer),
+        "lineItems": _to_json_list_OrderSubmittedV1LineItemsItem(value.lineItems),
+        "pricing": _to_json_OrderSubmittedV1Pricing(value.pricing),
+    }
+
+
+def _from_json_OrderSubmittedV1Customer(data: Any) -> OrderSubmittedV1Customer:
+    if not isinstance(data, dict):
+        raise record_error(data)
+    try:
+        return OrderSubmittedV1Customer(
+            customerId=to_uuid(data["customerId"]),
+            email=_from_json_optional_str(data.get("email")),
+        )
+    except (KeyError, DecodeError):
+        raise record_error(
+            data,
+            ("customerId", to_uuid, True),
+            ("email", _from_json_optional_str, False),
+        ) from None
+
+
+def _to_json_OrderSubmittedV1Customer(
+    value: OrderSubmittedV1Customer,
+) -> dict[str, Any]:
+    return {
+        "customerId": str(value.customerId),
+        "email": value.email,
+    }
+
+
+def _from_json_OrderSubmittedV1LineItemsItem(
+    data: Any,
+) -> OrderSubmittedV1LineItemsItem:
+    if not isinstance(data, dict):
+        raise record_error(data)
+    try:
+        return OrderSubmittedV1LineItemsItem(
+            sku=to_str(data["sku"]),
+            quantity=to_int(data["quantity"]),
+            unitPrice=to_decimal(data["unitPrice"]),
+        )
+    except (KeyError, DecodeError):
+        raise record_error(
+            data,
+            ("sku", to_str, True),
+            ("quantity", to_int, True),
+            ("unitPrice", to_decimal, True),
+        ) from None
+
+
+def _to_json_OrderSubmittedV1LineItemsItem(
+    value: OrderSubmittedV1LineItemsItem,
+) -> dict[str, Any]:
+    return {
+        "sku": value.sku,
+        "quantity": value.quantity,
+        "unitPrice": decimal_to_json(value.unitPrice),
+    }
+
+
+def _from_json_OrderSubmittedV1Pricing(data: Any) -> OrderSubmittedV1Pricing:
+    if not isinstance(data, dict):
+        raise record_error(data)
+    try:
+        return OrderSubmittedV1Pricing(
+            subtotal=to_decimal(data["subtotal"]),
+            tax=to_decimal(data["tax"]),
+            total=to_decimal(data["total"]),
+            currency=to_str(data["currency"]),
+        )
+    except (KeyError, DecodeError):
+        raise record_error(
+            data,
+            ("subtotal", to_decimal, True),
+            ("tax", to_decimal, True),
+            ("total", to_decimal, True),
+            ("currency", to_str, True),
+        ) from None
+
+
+def _to_json_OrderSubmittedV1Pricing(value: OrderSubmittedV1Pricing) -> dict[str, Any]:
+    return {
+        "subtotal": decimal_to_json(value.subtotal),
+        "tax": decimal_to_json(value.tax),
+        "total": decimal_to_json(value.total),
+        "currency": value.currency,
+    }
+
+
+def _from_json_OrderItemAdded(data: Any) -> OrderItemAdded:
+    if not isinstance(data, dict):
+        raise record_error(data)
+    try:
+        return OrderItemAdded(
+            orderId=to_uuid(data["orderId"]),
+            sku=to_str(data["sku"]),
+            quantity=to_int(data["quantity"]),
+        )
+    except (KeyError, DecodeError):
+        raise record_error(
+            data,
+            ("orderId", to_uuid, True),
+            ("sku", to_str, True),
+            ("quantity", to_int, True),
+        ) from None
+
+
+def _to_json_OrderItemAdded(value: OrderItemAdded) -> dict[str, Any]:
+    return {
+        "orderId": str(value.orderId),
+        "sku": value.sku,
+        "quantity": value.quantity,
+    }
+
+
+def _from_json_OrderShipped(data: Any) -> OrderShipped:
+    if not isinstance(data, dict):
+        raise record_error(data)
+    try:
+        return OrderShipped(
+            orderId=to_uuid(data["orderId"]),
+            shippedAt=to_datetime(data["shippedAt"]),
+            address=to_str(data["address"]),
+            carrier=to_str(data["carrier"]),
+        )
+    except (KeyError, DecodeError):
+        raise record_error(
+            data,
+            ("orderId", to_uuid, True),
+            ("shippedAt", to_datetime, True),
+            ("address", to_str, True),
+            ("carrier", to_str, True),
+        ) from None
+
+
+def _to_json_OrderShipped(value: OrderShipped) -> dict[str, Any]:
+    return {
+        "orderId": str(value.orderId),
+        "shippedAt": iso_to_json(value.shippedAt),
+        "address": value.address,
+        "carrier": value.carrier,
+    }
+
+
+def _from_json_OrderShippedV1(data: Any) -> OrderShippedV1:
+    if not isinstance(data, dict):
+        raise record_error(data)
+    try:
+        return OrderShippedV1(
+            orderId=to_uuid(data["orderId"]),
+            shippedAt=to_datetime(data["shippedAt"]),
+            shippingInfo=_from_json_OrderShippedV1ShippingInfo(data["shippingInfo"]),
+        )
+    except (KeyError, DecodeError):
+        raise record_error(
+            data,
+            ("orderId", to_uuid, True),
+            ("shippedAt", to_datetime, True),
+            ("shippingInfo", _from_json_OrderShippedV1ShippingInfo, True),
+        ) from None
+
+
+def _to_json_OrderShippedV1(value: OrderShippedV1) -> dict[str, Any]:
+    return {
+        "orderId": str(value.orderId),
+        "shippedAt": iso_to_json(value.shippedAt),
+        "shippingInfo": _to_json_OrderShippedV1ShippingInfo(value.shippingInfo),
+    }
+
+
+def _from_json_OrderShippedV1ShippingInfo(data: Any) -> OrderShippedV1ShippingInfo:
+    if not isinstance(data, dict):
+        raise record_error(data)
+    try:
+        return OrderShippedV1ShippingInfo(
+            address=to_str(data["address"]),
+            carrier=to_str(data["carrier"]),
+        )
+    except (KeyError, DecodeError):
+        raise record_error(
+            data,
+            ("address", to_str, True),
+            ("carrier", to_str, True),
+        ) from None
+
+
+def _to_json_OrderShippedV1ShippingInfo(
+    value: OrderShippedV1ShippingInfo,
+) -> dict[str, Any]:
+    return {
+        "address": value.address,
+        "carrier": value.carrier,
+    }
+
+
+def _from_json_OrderCancelled(data: Any) -> OrderCancelled:
+    if not isinstance(data, dict):
+        raise record_error(data)
+    try:
+        return OrderCancelled(
+            orderId=to_uuid(data["orderId"]),
+            reason=_from_json_optional_str(data.get("reason")),
+        )
+    except (KeyError, DecodeError):
+        raise record_error(
+            data,
+            ("orderId", to_uuid, True),
+            ("reason", _from_json_optional_str, False),
+        ) from None
+
+
+def _to_json_OrderCancelled(value: OrderCancelled) -> dict[str, Any]:
+    return {
+        "orderId": str(value.orderId),
+        "reason": value.reason,
+    }
+
+
+_from_json_CustomerRegisteredV3Tier = one_of(CustomerRegisteredV3Tier)
+_from_json_CustomerTierChangedV1Tier = one_of(CustomerTierChangedV1Tier)
+_from_json_optional_str = optional(to_str)
+_from_json_optional_OrderPlacedV2ShippingAddress = optional(
+    _from_json_OrderPlacedV2ShippingAddress,
+)
+_to_json_optional_OrderPlacedV2ShippingAddress = optional(
+    _to_json_OrderPlacedV2ShippingAddress,
+)
+_from_json_list_OrderSubmittedV1LineItemsItem = list_of(
+    _from_json_OrderSubmittedV1LineItemsItem,
+)
+_to_json_list_OrderSubmittedV1LineItemsItem = list_to(
+    _to_json_OrderSubmittedV1LineItemsItem,
+)
+
+
+_FROM_JSON: dict[type[Any], Callable[[Any], Any]] = {
+    CustomerRegisteredV1: _from_json_CustomerRegisteredV1,
+    CustomerRegisteredV2: _from_json_CustomerRegisteredV2,
+    CustomerRegistered: _from_json_CustomerRegistered,
+    CustomerTierChanged: _from_json_CustomerTierChanged,
+    OrderCancelled: _from_json_OrderCancelled,
+    OrderItemAdded: _from_json_OrderItemAdded,
+    OrderPlacedV1: _from_json_OrderPlacedV1,
+    OrderPlaced: _from_json_OrderPlaced,
+    OrderShippedV1: _from_json_OrderShippedV1,
+    OrderShipped: _from_json_OrderShipped,
+    OrderSubmitted: _from_json_OrderSubmitted,
+}
+"""Version class -> its decoder."""
+
+_TO_JSON: dict[type[Any], Callable[[Any], dict[str, Any]]] = {
+    CustomerRegistered: _to_json_CustomerRegistered,
+    CustomerTierChanged: _to_json_CustomerTierChanged,
+    OrderCancelled: _to_json_OrderCancelled,
+    OrderItemAdded: _to_json_OrderItemAdded,
+    OrderPlaced: _to_json_OrderPlaced,
+    OrderShipped: _to_json_OrderShipped,
+    OrderSubmitted: _to_json_OrderSubmitted,
+}
+"""Latest-version class -> its encoder."""
+
 T = TypeVar("T")
 
 
@@ -84,15 +595,22 @@ def _validate(cls: type[T], payload: Any) -> T:
     """An instance of `cls` from a parsed-JSON payload, or InvalidPayload naming the bad
     fields."""
     try:
-        return from_json(cls, payload)
+        value: T = _FROM_JSON[cls](payload)
     except DecodeError as error:
         raise InvalidPayload(error.problems) from None
+    return value
 
 
-loads = json.loads
-"""Parsed JSON from its text: the fastest parser the models come with."""
+_JSON = json.JSONDecoder()
 
-_CODEC = Codec(LATEST, VERSIONS, UPCASTERS, _validate, loads)
+
+def loads(text: bytes | str) -> Any:
+    """Parsed JSON from its text."""
+    return _JSON.decode(text if isinstance(text, str) else text.decode())
+
+
+CODEC = Codec(LATEST, VERSIONS, UPCASTERS, _validate, loads)
+"""The decoder of this package's events (the event store reads with it)."""
 
 
 def decode(event_type: str, version: int, data: Mapping[str, Any]) -> Event:
@@ -102,14 +620,13 @@ def decode(event_type: str, version: int, data: Mapping[str, Any]) -> Event:
     and the bad fields of a payload that does not fit (in the terms of the stored version
     when the payload does not fit that either).
     """
-    event: Event = _CODEC.decode(event_type, version, data)
+    event: Event = CODEC.decode(event_type, version, data)
     return event
 
 
 def decode_json(event_type: str, version: int, text: bytes | str) -> Event:
     """`decode` of a payload still in JSON text (parsed once, by the fastest parser)."""
-    raw = text.encode() if isinstance(text, str) else text
-    event: Event = _CODEC.decode_json(event_type, version, raw)
+    event: Event = CODEC.decode_json(event_type, version, text)
     return event
 
 
@@ -119,11 +636,12 @@ def encode(event: Event) -> tuple[str, int, dict[str, Any]]:
     if event_type is None:
         raise CodecError(f"{type(event).__name__} is not a latest-version event class")
     version = LATEST[event_type][0]
-    data: dict[str, Any] = to_json(event)
+    data: dict[str, Any] = _TO_JSON[type(event)](event)
     return event_type, version, data
 
 
 __all__ = [
+    "CODEC",
     "LATEST",
     "VERSIONS",
     "CodecError",

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from ._runtime import EventStoreBase
-from .codec import Event, decode_json, encode, loads
+from ._runtime import Codec, EventStoreBase
+from .codec import CODEC, Event, encode
 
 
 class EventStore(EventStoreBase[Event]):
@@ -18,12 +18,7 @@ class EventStore(EventStoreBase[Event]):
     """
 
     SCHEMA: ClassVar[str] = "es"
+    CODEC: ClassVar[Codec] = CODEC
 
     def _encode(self, event: Event) -> tuple[str, int, dict[str, Any]]:
         return encode(event)
-
-    def _decode_json(self, event_type: str, version: int, data: bytes) -> Event:
-        return decode_json(event_type, version, data)
-
-    def _loads(self, text: bytes) -> Any:
-        return loads(text)

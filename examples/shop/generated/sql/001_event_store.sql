@@ -85,6 +85,7 @@ declare
     v_count integer;
     v_stored integer;
     v_duplicates boolean;
+    v_unregistered bigint;
     v_bad record;
     v_other record;
 begin
@@ -131,11 +132,17 @@ begin
         v_last_tx_id := greatest(v_last_tx_id, v_other.tx_id);
     end if;
 
-    -- 2. A retried batch returns what was stored the first time.
+    -- 2. A retried batch returns what was stored the first time. The same scan of the batch
+    -- finds an event id given twice, and its first unregistered (type, version), refused in
+    -- step 4.
     select count(ev.event_id),
-           count(distinct (b.e ->> 'event_id')::uuid) <> count(b.e ->> 'event_id')
-      into v_stored, v_duplicates
-      from jsonb_array_elements(p_events) as b(e)
+           count(distinct (b.e ->> 'event_id')::uuid) <> count(b.e ->> 'event_id'),
+           min(b.i) filter (where not exists (
+               select from "es".event_registry r
+                where r.event_type = b.e ->> 'event_type'
+                  and r.event_version = (b.e ->> 'event_version')::integer))
+      into v_stored, v_duplicates, v_unregistered
+      from jsonb_array_elements(p_events) with ordinality as b(e, i)
       left join "es".events ev on ev.event_id = (b.e ->> 'event_id')::uuid;
     if v_duplicates then
         select (b.e ->> 'event_id')::uuid as event_id, min(b.i) as first, max(b.i) as last
@@ -212,16 +219,10 @@ begin
     end if;
 
     -- 4. Only registered (type, version) pairs.
-    select b.e ->> 'event_type' as event_type, b.e ->> 'event_version' as event_version
-      into v_bad
-      from jsonb_array_elements(p_events) with ordinality as b(e, i)
-     where not exists (
-         select from "es".event_registry r
-          where r.event_type = b.e ->> 'event_type'
-            and r.event_version = (b.e ->> 'event_version')::integer)
-     order by b.i
-     limit 1;
-    if found then
+    if v_unregistered is not null then
+        select p_events -> (v_unregistered::integer - 1) ->> 'event_type' as event_type,
+               p_events -> (v_unregistered::integer - 1) ->> 'event_version' as event_version
+          into v_bad;
         raise exception using errcode = 'ESREG',
             message = format('event type %s version %s is not registered',
                              to_json(v_bad.event_type), v_bad.event_version);
@@ -255,6 +256,46 @@ begin
     update "es".streams s
        set version = v_version + v_count, last_tx_id = v_tx_id
      where s.stream_id = p_stream_id;
+end
+$esc$;
+
+create or replace function "es".append_to_streams(p_appends jsonb)
+returns table (stream_id text, event_id uuid, stream_position bigint, global_position bigint)
+language plpgsql
+set search_path = pg_catalog, pg_temp
+as $esc$
+#variable_conflict use_column
+declare
+    v_append jsonb;
+begin
+    if jsonb_typeof(p_appends) is distinct from 'array' then
+        raise exception using errcode = 'ESARG', message = 'appends must be a JSON array';
+    end if;
+    if exists (select from jsonb_array_elements(p_appends) as a(x)
+                where jsonb_typeof(a.x -> 'stream_id') is distinct from 'string'
+                   or jsonb_typeof(a.x -> 'expected_version') is distinct from 'number') then
+        raise exception using errcode = 'ESARG',
+            message = 'every append needs a stream_id (string) and an expected_version (number)';
+    end if;
+    -- The streams' rows exist and are locked in stream id order first: two importers
+    -- writing to the same streams in different orders wait for each other, never deadlock.
+    insert into "es".streams (stream_id)
+    select distinct a.x ->> 'stream_id' from jsonb_array_elements(p_appends) as a(x)
+     order by 1
+    on conflict do nothing;
+    perform from "es".streams s
+     where s.stream_id in (select a.x ->> 'stream_id' from jsonb_array_elements(p_appends) as a(x))
+     order by s.stream_id
+       for update;
+    -- Then each append in the given order, with every check of append_to_stream; one
+    -- refusal refuses the whole call (one statement).
+    for v_append in select a.x from jsonb_array_elements(p_appends) as a(x) loop
+        return query
+            select v_append ->> 'stream_id', r.event_id, r.stream_position, r.global_position
+              from "es".append_to_stream(v_append ->> 'stream_id',
+                                            (v_append ->> 'expected_version')::bigint,
+                                            coalesce(v_append -> 'events', '[]'::jsonb)) r;
+    end loop;
 end
 $esc$;
 

@@ -24,7 +24,7 @@ def field_readers(project: Project, event: str, path: str) -> tuple[str, ...]:
     field from each of its events (the stream name is made from it).
     """
     names = [f"projection {p.name}" for p in project.projections
-             if any(_overlaps(read, path) for read in _projection_reads(p, event))]
+             if reads_path(projection_reads(p, event), path)]
     top = path.split(".", 1)[0]
     names += [f"aggregate {a.name}" for a in project.aggregates
               if event in a.events and a.id_field == top]
@@ -40,10 +40,15 @@ def readers_in(projects: tuple[Project | None, ...], event: str, path: str) -> t
     return tuple(seen)
 
 
-def _projection_reads(projection: Projection, event: str) -> Iterator[str]:
-    for handler in projection.handlers:
-        if handler.event == event:
-            yield from _handler_reads(projection, handler)
+def projection_reads(projection: Projection, event: str) -> tuple[str, ...]:
+    """The payload paths (dotted) of `event` that `projection`'s handlers read."""
+    return tuple(read for handler in projection.handlers if handler.event == event
+                 for read in _handler_reads(projection, handler))
+
+
+def reads_path(reads: tuple[str, ...], path: str) -> bool:
+    """Does one of `reads` read `path`, a field under it or above it?"""
+    return any(_overlaps(read, path) for read in reads)
 
 
 def _handler_reads(projection: Projection, handler: Handler) -> Iterator[str]:

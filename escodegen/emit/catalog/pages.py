@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from escodegen.analyse.browse import describe_op, field_diff, field_rows
-from escodegen.analyse.consumers import field_readers
+from escodegen.analyse.consumers import projection_reads, reads_path
 from escodegen.analyse.findings import Finding
 from escodegen.analyse.history import VersionHistory, event_history, version_steps
 from escodegen.analyse.schema import event_version_schema
@@ -139,17 +139,16 @@ def _event_view(project: Project, registry: Registry, event: Event,
 def consumers(project: Project, event: Event) -> tuple[Consumer, ...]:
     """The projections handling `event` with the latest version's fields they read (the
     deepest path read, not its parent objects)."""
-    handling = [p.name for p in project.projections if any(h.event == event.name
-                                                           for h in p.handlers)]
+    handling = [p for p in project.projections if any(h.event == event.name for h in p.handlers)]
     if not handling:
         return ()
-    readers = {path: field_readers(project, event.name, path)
-               for path in flatten(event_version_schema(event, event.latest))}
+    paths = tuple(flatten(event_version_schema(event, event.latest)))
     result = []
-    for name in handling:
-        read = [path for path, names in readers.items() if f"projection {name}" in names]
+    for projection in handling:
+        reads = projection_reads(projection, event.name)
+        read = [path for path in paths if reads_path(reads, path)]
         deepest = tuple(p for p in read if not any(q.startswith((p + ".", p + "[]")) for q in read))
-        result.append(Consumer(name, deepest))
+        result.append(Consumer(projection.name, deepest))
     return tuple(result)
 
 

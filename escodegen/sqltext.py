@@ -17,6 +17,8 @@ import re
 from decimal import Decimal
 from typing import Any
 
+from escodegen.printable import unsafe
+
 SEARCH_PATH = "pg_catalog, pg_temp"
 """Built-ins first, temporary objects last (never before them: a temporary table or function
 cannot shadow a catalog one); no schema a role can create objects in."""
@@ -108,23 +110,16 @@ def function_body(text: str) -> str:
         n += 1
 
 
-_UNSAFE_IN_COMMENT = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]"
-    r"|\*/|/\*")
+_COMMENT_DELIMITER = re.compile(r"\*/|/\*")
 
 
 def comment(text: str) -> str:
-    """Text for a `-- ...` comment line: control characters (newlines too), line and paragraph
-    separators, bidi overrides and isolates, zero-width and other invisible format characters
-    are written as `\\uXXXX`, and `/*`, `*/` get a space, so declared text can neither end the
-    comment nor hide what the line says."""
-    def escaped(match: re.Match[str]) -> str:
-        found = match.group(0)
-        if len(found) == 2:
-            return found[0] + " " + found[1]
-        return f"\\u{ord(found):04x}"
-
-    return _UNSAFE_IN_COMMENT.sub(escaped, text)
+    """Text for a `-- ...` comment line: the characters never shown raw (`printable.unsafe`:
+    controls, newlines too, line and paragraph separators, bidi and other invisible format
+    characters) are written as `\\uXXXX`, and `/*`, `*/` get a space, so declared text can
+    neither end the comment nor hide what the line says."""
+    shown = "".join(f"\\u{ord(char):04x}" if unsafe(char) else char for char in text)
+    return _COMMENT_DELIMITER.sub(lambda found: found[0][0] + " " + found[0][1], shown)
 
 
 def install(environment: Any) -> None:

@@ -15,9 +15,10 @@ from typing import Any
 
 import psycopg
 
+from escodegen.db.session import connect
 from escodegen.emit.migrate.events import EventsMigration
 from escodegen.emit.migrate.purge import PurgePlan
-from escodegen.sqltext import PIN_SEARCH_PATH, ident
+from escodegen.sqltext import ident
 
 APPLICATION_NAME = "escodegen-migrate"
 """The runner's sessions carry this name in pg_stat_activity."""
@@ -32,15 +33,8 @@ class Outcome:
     backup_table: str | None
 
 
-@contextmanager
-def _connect(dsn: str, autocommit: bool = True) -> Iterator[psycopg.Connection[Any]]:
-    """A session whose search path holds no schema a role could plant a function or operator
-    in: what the runner executes resolves built-ins in pg_catalog, whatever the role's path."""
-    with psycopg.connect(dsn, autocommit=autocommit, application_name=APPLICATION_NAME) as conn:
-        conn.execute(PIN_SEARCH_PATH)
-        if not autocommit:
-            conn.commit()  # the pin is the session's, not only the first transaction's
-        yield conn
+def _connect(dsn: str, autocommit: bool = True) -> AbstractContextManager[psycopg.Connection[Any]]:
+    return connect(dsn, APPLICATION_NAME, autocommit)
 
 
 @contextmanager

@@ -17,11 +17,6 @@ from escodegen.model.types import TYPES
 _NUL = "\x00"
 
 
-def json_text(value: Any) -> str:
-    """Compact JSON for a YAML value; floats keep Python's shortest round-trip form (`repr`)."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-
-
 def ascii_json(value: Any) -> str:
     """JSON for a value shown in a message or a code comment: ASCII only, so no newline or quote
     in a declaration can end the line or comment it is shown in."""

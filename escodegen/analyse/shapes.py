@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 from escodegen.analyse.schema import event_version_schema, fields_schema
 from escodegen.canonical import derived
-from escodegen.model import Aggregate, Field, Project, Projection
+from escodegen.model import Aggregate, Field, FieldType, Project, Projection
 from escodegen.model.naming import pascal
-from escodegen.model.shape import Shape
-from escodegen.model.types import KIND_OF_FORMAT
+from escodegen.model.shape import Shape, kind_name
+from escodegen.model.types import KIND_OF_FORMAT, is_kind
 
 if TYPE_CHECKING:
     from escodegen.sources.registry import Registry
@@ -103,10 +103,9 @@ def _flatten_object(schema: dict[str, Any], prefix: str, out: dict[str, Shape]) 
         path = prefix + name
         inner = non_null(prop)
         out[path] = Shape(
-            kind=kind_of(inner),
+            type_of(inner),
             required=name in required,
             pii=bool(prop.get("x-pii")),
-            values=tuple(_items(inner).get("enum", ())),
             default=json.dumps(prop["default"], sort_keys=True) if "default" in prop else None,
         )
         _flatten_inner(inner, path, out)
@@ -123,13 +122,6 @@ def _flatten_inner(inner: dict[str, Any], path: str, out: dict[str, Shape]) -> N
             _flatten_inner(items, path + "[]", out)
 
 
-def _items(schema: dict[str, Any]) -> dict[str, Any]:
-    """The innermost item schema of an array (of arrays), or the schema itself."""
-    while schema.get("type") == "array":
-        schema = schema.get("items", {})
-    return schema
-
-
 def non_null(prop: dict[str, Any]) -> dict[str, Any]:
     """The type of an optional property, `anyOf: [<type>, {type: null}]`, without its null branch."""
     any_of = prop.get("anyOf")
@@ -139,14 +131,21 @@ def non_null(prop: dict[str, Any]) -> dict[str, Any]:
 
 
 def kind_of(schema: dict[str, Any]) -> str:
-    """The declared type name of a (non-null) schema, the inverse of `schema.type_schema`."""
+    """The declared type name of a (non-null) schema: `string`, `array<integer>`."""
+    return kind_name(type_of(schema))
+
+
+def type_of(schema: dict[str, Any]) -> FieldType:
+    """The declared type of a (non-null) schema, the inverse of `schema.type_schema`; an object
+    without its keys (`flatten` gives them paths of their own). No type, or one escodegen never
+    writes, is `json`: any value."""
     kind = schema.get("type")
-    if kind is None:
-        return "json"
+    if not isinstance(kind, str) or not is_kind(kind):
+        return FieldType("json")
     if kind == "string":
         if "enum" in schema:
-            return "enum"
-        return KIND_OF_FORMAT.get(schema.get("format", ""), "string")
+            return FieldType("enum", values=tuple(schema["enum"]))
+        return FieldType(KIND_OF_FORMAT.get(schema.get("format", ""), "string"))
     if kind == "array":
-        return f"array<{kind_of(schema.get('items', {}))}>"
-    return str(kind)
+        return FieldType("array", items=type_of(schema.get("items", {})))
+    return FieldType(kind)

@@ -15,13 +15,14 @@ Rules beyond the operations' own checks (docs/upcast/chain-check.md):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from escodegen.diagnostics import Report, Span
 from escodegen.model import Event, EventVersion, Field, FieldPath, FieldType
+from escodegen.model.shape import Shape
 from escodegen.model.types import STRING_KINDS
 from escodegen.upcast.operations.base import Step
-from escodegen.upcast.shape import SAFE_WIDENINGS, Shape, Slot, dotted
+from escodegen.upcast.shape import SAFE_WIDENINGS, PayloadShape, describe_contents, dotted
 from escodegen.upcast.table import operation
 from escodegen.upcast.values import ascii_json, fits, kind_of
 
@@ -34,7 +35,7 @@ def check_chains(events: Sequence[Event], report: Report) -> None:
 
 def _check_step(event: Event, previous: EventVersion, version: EventVersion,
                 report: Report) -> None:
-    shape = Shape.of(previous.fields)
+    shape = PayloadShape.of(previous.fields)
     step = Step(event.name, version.number, report)
     errors_before = len(report)
     for op in version.upcast:
@@ -81,7 +82,7 @@ class _Comparison:
     def declares(self) -> str:
         return f"{self.step.event} v{self.version.number}"
 
-    def objects(self, produced: dict[str, Slot], declared: Sequence[Field],
+    def objects(self, produced: Mapping[str, Shape], declared: Sequence[Field],
                 prefix: FieldPath) -> None:
         names = {f.name for f in declared}
         leftovers = {name: slot for name, slot in produced.items() if name not in names}
@@ -99,13 +100,13 @@ class _Comparison:
             self.slot(slot, field, path)
         for name, slot in leftovers.items():
             path = (*prefix, name)
-            self.error("ES310", f"{self.step.name} leaves {dotted(path)} ({slot.describe()}), "
-                       f"which {self.declares} does not declare",
+            self.error("ES310", f"{self.step.name} leaves {dotted(path)} "
+                       f"({describe_contents(slot)}), which {self.declares} does not declare",
                        self.version.span,
                        f"Remove it (`remove {{field: {dotted(path)}}}`), rename or move it to a "
                        "declared field, or declare it.")
 
-    def slot(self, slot: Slot, field: Field, path: FieldPath) -> None:
+    def slot(self, slot: Shape, field: Field, path: FieldPath) -> None:
         declared = field.type
         if declared.kind == "json":
             pass  # any value is json: an object or any type widened to it
@@ -127,8 +128,8 @@ class _Comparison:
                        f"Fill it with `default {{field: {dotted(path)}, value: ...}}`, or declare "
                        f"it optional (`{field.name}: {declared.describe()}?`).")
 
-    def _type_changed(self, slot: Slot, field: Field, path: FieldPath) -> None:
-        produced = slot.describe()
+    def _type_changed(self, slot: Shape, field: Field, path: FieldPath) -> None:
+        produced = describe_contents(slot)
         if slot.produced_by is not None:
             self.error("ES310", f"{self.declares} declares {dotted(path)} as "
                        f"{field.type.describe()} but {slot.produced_by} in {self.step.name} "
@@ -140,7 +141,7 @@ class _Comparison:
                    f"A change of meaning needs a new event type (`replaces: {self.step.event}`); "
                    f"a change of representation only, `convert {{field: {dotted(path)}, to: ...}}`.")
 
-    def _suggest(self, field: Field, missing: list[Field], leftovers: dict[str, Slot],
+    def _suggest(self, field: Field, missing: list[Field], leftovers: Mapping[str, Shape],
                  prefix: FieldPath) -> str:
         """A likely fix, from the fields left over here or (at the top) no longer declared."""
         sources = {name: slot.type.kind for name, slot in leftovers.items() if slot.type}

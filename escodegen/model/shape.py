@@ -1,34 +1,80 @@
-"""`Shape`: one field of a canonical JSON Schema as a reader sees it.
+"""`Shape`: what a reader may find at one field of a payload.
 
-`check` and `diff` compare versions field path by field path (`analyse.shapes.flatten`), and
-`migrate projections` compares a projection's columns the same way: one type for both.
+`check` and `diff` compare versions field path by field path (`analyse.shapes.flatten`, one
+shape per path of a canonical JSON Schema), `migrate projections` compares a projection's
+columns the same way, and the static upcast chain check follows a payload's shape through a
+version's operations (`upcast.shape.PayloadShape`, a tree of these): one type for all three.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from escodegen.model.types import TypeKind, is_kind
+from escodegen.diagnostics import Span
+from escodegen.model import Field, FieldType
+from escodegen.model.types import TypeKind
+
+
+@dataclass(frozen=True)
+class Literal:
+    """A value an upcast operation writes, remembered with the operation that wrote it."""
+
+    value: Any
+    op: str
+    span: Span | None
 
 
 @dataclass(frozen=True)
 class Shape:
-    """One field as a reader sees it. `kind` is the declared type name (`array<...>` for arrays)."""
+    """One field as a reader sees it: the type of its values, whether it is always there, and
+    what is known of it where the shape comes from. Immutable: changes are `replace` copies."""
 
-    kind: str
+    type: FieldType | None
+    """The type of the values that may be here; None when only `literals` may be. Read from a
+    schema, it is the field's own type only (an object's keys, an array's object items' keys
+    are shapes of their own paths)."""
     required: bool
     pii: bool = False
-    values: tuple[str, ...] = ()
-    """The enum's values, in order; for an array of enums (at any depth), its items' values."""
     default: str | None = None
     """The default as canonical JSON text, None when there is none."""
+    literals: tuple[Literal, ...] = ()
+    """In an upcast chain: the values operations (add, default, map) put here."""
+    children: Mapping[str, Shape] | None = None
+    """In an upcast chain, for an object: its keys' shapes (`type.fields` are not used then)."""
+    produced_by: str | None = None
+    """In an upcast chain: the operation that produced `type` (split, join, convert)."""
+
+    @classmethod
+    def of(cls, declared: Field) -> Shape:
+        """A declared field's shape, an object's keys as `children`."""
+        return cls.of_type(declared.type, declared.required)
+
+    @classmethod
+    def of_type(cls, type_: FieldType, required: bool) -> Shape:
+        children = {f.name: cls.of(f) for f in type_.fields} if type_.kind == "object" else None
+        return cls(type_, required, children=children)
+
+    @property
+    def kind(self) -> str:
+        """The declared type name, `array<...>` for arrays: `string`, `array<enum>`."""
+        assert self.type is not None, "a shape read from a schema always has a type"
+        return kind_name(self.type)
 
     @property
     def base(self) -> TypeKind:
         """The type kind, `array` for any array: what a column of it is stored as."""
-        base = self.kind.split("<", 1)[0]
-        assert is_kind(base), f"a shape is read from a canonical schema: {self.kind!r}"
-        return base
+        assert self.type is not None, "a shape read from a schema always has a type"
+        return self.type.kind
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        """The enum's values, in order; for an array of enums (at any depth), its items' values."""
+        type_ = self.type
+        while type_ is not None and type_.kind == "array":
+            type_ = type_.items
+        return type_.values if type_ is not None else ()
 
     @property
     def has_default(self) -> bool:
@@ -39,6 +85,18 @@ class Shape:
         """An enum, or an array (of arrays) of enums: what enum rules judge."""
         return self.kind.replace("array<", "").rstrip(">") == "enum"
 
+    @property
+    def is_object(self) -> bool:
+        """In an upcast chain: whether an object is here (its keys are `children`)."""
+        return self.children is not None
+
     def describe(self) -> str:
         """The kind, marked `?` when optional: `string?`, `array<integer>`."""
         return self.kind + ("" if self.required else "?")
+
+
+def kind_name(type_: FieldType) -> str:
+    """The type name a schema declares: the kind, `array<...>` with its items' for an array."""
+    if type_.kind == "array" and type_.items is not None:
+        return f"array<{kind_name(type_.items)}>"
+    return type_.kind

@@ -1,17 +1,19 @@
 """The shape of a payload at one point of an upcast chain, for the static chain check.
 
-A `Slot` is what may be at one key: values of a type (carried from the previous version, or
-produced by split/join/convert), literal values an operation put there (add, default, map), or
-nested slots for an object. Operations change the shape the way they change a payload.
+A `PayloadShape` holds one `Shape` (escodegen/model/shape.py) per top-level key: what may be
+there, values of a type (carried from the previous version, or produced by split/join/convert),
+literal values an operation put there (add, default, map), or, for an object, its keys' shapes.
+Operations change it the way they change a payload; each change replaces the shapes on the way
+to the key, which are immutable.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
 
-from escodegen.diagnostics import Span
 from escodegen.model import Field, FieldPath, FieldType
+from escodegen.model.shape import Shape
 from escodegen.upcast.values import ascii_json
 
 SAFE_WIDENINGS = frozenset({("integer", "number"), ("enum", "string")})
@@ -31,75 +33,54 @@ def widens(old: str, new: str) -> bool:
     return False
 
 
-@dataclass(frozen=True)
-class Literal:
-    """A value an operation writes, remembered with the operation that wrote it."""
-
-    value: Any
-    op: str
-    span: Span | None
-
-
-@dataclass
-class Slot:
-    type: FieldType | None
-    """The type of the values that may be here; None when only `literals` may be."""
-    required: bool
-    literals: tuple[Literal, ...] = ()
-    children: dict[str, Slot] | None = None
-    """For an object: its keys' slots (the `fields` of `type` are not used then)."""
-    produced_by: str | None = None
-    """The operation that produced this slot's type (split, join, convert), for messages."""
-
-    @classmethod
-    def of(cls, declared: Field) -> Slot:
-        return cls.of_type(declared.type, declared.required)
-
-    @classmethod
-    def of_type(cls, type_: FieldType, required: bool) -> Slot:
-        children = {f.name: cls.of(f) for f in type_.fields} if type_.kind == "object" else None
-        return cls(type_, required, children=children)
-
-    @property
-    def is_object(self) -> bool:
-        return self.children is not None
-
-    def describe(self) -> str:
-        parts = [self.type.describe()] if self.type is not None and not self.is_object else []
-        if self.is_object:
-            parts.append("object")
-        parts += [ascii_json(lit.value) for lit in self.literals]
-        return " or ".join(parts) + ("" if self.required else " (optional)")
+def describe_contents(shape: Shape) -> str:
+    """What may be at a key, for messages: `string or "x" (optional)`."""
+    parts = [shape.type.describe()] if shape.type is not None and not shape.is_object else []
+    if shape.is_object:
+        parts.append("object")
+    parts += [ascii_json(lit.value) for lit in shape.literals]
+    return " or ".join(parts) + ("" if shape.required else " (optional)")
 
 
 class PathError(Exception):
-    """A path that does not lead to a slot; the message says where it stops."""
+    """A path that does not lead to a shape; the message says where it stops."""
 
 
 @dataclass
-class Shape:
-    fields: dict[str, Slot] = field(default_factory=dict)
+class PayloadShape:
+    """A payload's keys' shapes, changed in place by the operations of one chain link."""
+
+    fields: dict[str, Shape] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, declared: tuple[Field, ...]) -> Shape:
-        return cls({f.name: Slot.of(f) for f in declared})
+    def of(cls, declared: tuple[Field, ...]) -> PayloadShape:
+        return cls({f.name: Shape.of(f) for f in declared})
 
-    def _parent(self, path: FieldPath) -> dict[str, Slot]:
-        slots = self.fields
+    def _parent(self, path: FieldPath) -> Mapping[str, Shape]:
+        keys: Mapping[str, Shape] = self.fields
         for depth, key in enumerate(path[:-1]):
-            slot = slots.get(key)
-            if slot is None:
+            shape = keys.get(key)
+            if shape is None:
                 raise PathError(f"{dotted(path[:depth + 1])} does not exist")
-            if slot.children is None:
+            if shape.children is None:
                 raise PathError(f"{dotted(path[:depth + 1])} is not an object")
-            slots = slot.children
-        return slots
+            keys = shape.children
+        return keys
 
-    def get(self, path: FieldPath) -> Slot:
-        slot = self._parent(path).get(path[-1])
-        if slot is None:
+    def _rebuild(self, path: FieldPath, keys: dict[str, Shape]) -> None:
+        """Make `keys` the keys of the object at `path` (the top level when empty), replacing
+        the objects on the way."""
+        for depth in range(len(path), 0, -1):
+            above = dict(self._parent(path[:depth]))
+            above[path[depth - 1]] = replace(above[path[depth - 1]], children=keys)
+            keys = above
+        self.fields = keys
+
+    def get(self, path: FieldPath) -> Shape:
+        shape = self._parent(path).get(path[-1])
+        if shape is None:
             raise PathError(f"{dotted(path)} does not exist")
-        return slot
+        return shape
 
     def has(self, path: FieldPath) -> bool:
         try:
@@ -110,27 +91,33 @@ class Shape:
 
     def required_all_the_way(self, path: FieldPath) -> bool:
         """Whether the value is present whenever the payload is: it and its parents required."""
-        slots = self.fields
+        keys: Mapping[str, Shape] = self.fields
         for key in path:
-            slot = slots[key]
-            if not slot.required:
+            shape = keys[key]
+            if not shape.required:
                 return False
-            slots = slot.children or {}
+            keys = shape.children or {}
         return True
 
-    def set(self, path: FieldPath, slot: Slot) -> None:
+    def set(self, path: FieldPath, shape: Shape) -> None:
         """Write into an existing parent object."""
-        self._parent(path)[path[-1]] = slot
+        keys = dict(self._parent(path))
+        keys[path[-1]] = shape
+        self._rebuild(path[:-1], keys)
 
-    def delete(self, path: FieldPath) -> Slot:
-        return self._parent(path).pop(path[-1])
+    def delete(self, path: FieldPath) -> Shape:
+        keys = dict(self._parent(path))
+        deleted = keys.pop(path[-1])
+        self._rebuild(path[:-1], keys)
+        return deleted
 
-    def take(self, path: FieldPath) -> Slot:
-        """Remove the slot and every enclosing object this leaves without keys (as `move` does).
+    def take(self, path: FieldPath) -> Shape:
+        """Remove the shape and every enclosing object this leaves without keys (as `move`
+        does).
 
         An enclosing object whose remaining keys are all optional may be left empty, and so
         removed, by some payloads: it becomes optional."""
-        slot = self.delete(path)
+        taken = self.delete(path)
         for depth in range(len(path) - 1, 0, -1):
             parent = self.get(path[:depth])
             if not parent.children:
@@ -139,33 +126,37 @@ class Shape:
                 break
             else:
                 self.set(path[:depth], replace(parent, required=False))
-        return slot
+        return taken
 
-    def put(self, path: FieldPath, slot: Slot) -> None:
+    def put(self, path: FieldPath, shape: Shape) -> None:
         """Write, creating the objects on the way (present exactly when the moved value is).
 
         An object already on the way is then present also whenever the value is; one that may
         have been absent or null is created by some payloads holding nothing but the way to the
         value, so its other keys become optional."""
-        slots = self.fields
-        created = False  # whether the object at this depth may be new, holding only this write
-        for key in path[:-1]:
-            parent = slots.get(key)
-            if parent is None or parent.children is None:
-                parent = Slot(FieldType("object"), slot.required, children={})
-                created = True
-            else:
-                created = created or not parent.required
-                children = parent.children
-                if created:
-                    children = {name: replace(child, required=False)
-                                for name, child in children.items()}
-                parent = replace(parent, required=parent.required or slot.required,
-                                 children=children)
-            slots[key] = parent
-            assert parent.children is not None
-            slots = parent.children
-        slots[path[-1]] = slot
+        self.fields = _put(self.fields, path, shape, created=False)
+
+
+def _put(keys: Mapping[str, Shape], path: FieldPath, shape: Shape,
+         created: bool) -> dict[str, Shape]:
+    """`keys` with `shape` written at `path`; `created`: whether the object holding `keys` may
+    be new, holding only this write."""
+    result = dict(keys)
+    if len(path) == 1:
+        result[path[0]] = shape
+        return result
+    parent = keys.get(path[0])
+    children: Mapping[str, Shape]
+    if parent is None or parent.children is None:
+        parent, children, created = Shape(FieldType("object"), shape.required), {}, True
+    else:
+        created = created or not parent.required
+        children = parent.children
+        if created:
+            children = {name: replace(child, required=False) for name, child in children.items()}
+    result[path[0]] = replace(parent, required=parent.required or shape.required,
+                              children=_put(children, path[1:], shape, created))
+    return result
 
 
 def dotted(path: FieldPath) -> str:

@@ -5,6 +5,9 @@ over its parameter `data`; a step composes its operations, and `upcast_<event>` 
 for the stored version. PostgreSQL inlines such functions into the calling query, and an
 operation's function that reads its input several times is then called once with the value
 computed once, instead of its input expression being copied (and computed) several times.
+
+Every expression is laid out by escodegen/upcast/sql_layout.py: keywords in lowercase, a long
+one pretty-printed (where sqlglot's layout parses back to the same tree).
 """
 
 from __future__ import annotations
@@ -21,7 +24,13 @@ from escodegen.model.sqlnames import (
 from escodegen.resources import template_environment
 from escodegen.sqltext import ident, install, literal
 from escodegen.upcast.operations.base import describe
+from escodegen.upcast.sql_layout import layout, nested_calls
 from escodegen.upcast.table import operation
+
+RETURN = len("return ")
+"""Where a function's body starts on its line (templates/upcast/upcasters.sql.j2)."""
+BRANCH = len("    when 99 then ")
+"""Where a branch of `upcast_<event>` starts on its line."""
 
 
 @dataclass(frozen=True)
@@ -30,6 +39,7 @@ class Function:
     """Schema-qualified and quoted."""
     comment: str
     body: str
+    """One expression over `data`, laid out to follow `return `."""
 
 
 @dataclass(frozen=True)
@@ -41,7 +51,8 @@ class EventFunctions:
     upcast: str
     """The qualified name of `upcast_<event>(data jsonb, from_version int)`."""
     branches: tuple[tuple[int, str], ...]
-    """(stored version, expression upcasting `data` from it) for every version but the latest."""
+    """(stored version, expression upcasting `data` from it) for every version but the latest,
+    laid out to follow `    when <version> then `."""
 
 
 def _event_functions(event: Event, schema: str) -> EventFunctions:
@@ -49,20 +60,16 @@ def _event_functions(event: Event, schema: str) -> EventFunctions:
     steps: list[Function] = []
     for version in event.versions[1:]:
         n = version.number
-        body = "data"
+        names: list[str] = []
         for index, op in enumerate(version.upcast, start=1):
             name = ident(schema, upcast_operation_function(event.name, n, index))
             operations.append(Function(name, f"v{n - 1} -> v{n}: {describe(op)}",
-                                       operation(op).sql(op, "data")))
-            body = f"{name}({body})"
+                                       layout(operation(op).sql(op, "data"), RETURN)))
+            names.append(name)
         steps.append(Function(ident(schema, upcast_step_function(event.name, n)),
-                              f"{event.name} v{n - 1} -> v{n}", body))
-    branches = []
-    for start in range(1, event.latest.number):
-        expression = "data"
-        for step in steps[start - 1:]:
-            expression = f"{step.name}({expression})"
-        branches.append((start, expression))
+                              f"{event.name} v{n - 1} -> v{n}", nested_calls(names, RETURN)))
+    branches = [(start, nested_calls([step.name for step in steps[start - 1:]], BRANCH))
+                for start in range(1, event.latest.number)]
     return EventFunctions(event.name, literal(event.name), tuple(operations), tuple(steps),
                           ident(schema, upcast_function(event.name)), tuple(branches))
 

@@ -11,15 +11,15 @@ from typing import Any
 import psycopg
 import pytest
 
+from devtools import shop_history
 from tests.emit_postgres.events import ANY, append, event
-from tests.emit_postgres.history import history
 
 PROJECTIONS = ("order_summary", "customer_directory")
 Conn = psycopg.Connection[Any]
 
 
-def write(conn: Conn, seed: int, **sizes: int) -> None:
-    for stream, events in history(seed, **sizes):
+def write(conn: Conn, seed: int, orders: int, customers: int) -> None:
+    for stream, events in shop_history.batches(seed, customers, orders):
         append(conn, stream, ANY, events)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from escodegen.model.ops import Add
+from escodegen.model.shape import Literal, Shape
 from escodegen.pytext import py_literal
 from escodegen.sqltext import jsonb
 from escodegen.upcast import paths
@@ -18,17 +19,17 @@ from escodegen.upcast.operations.base import (
     describe,
     py_set,
 )
-from escodegen.upcast.shape import Literal, Shape, Slot, dotted
+from escodegen.upcast.shape import PayloadShape, dotted
 
 
 def parse(args: Arguments) -> Add:
     return Add(args.path("field"), args.values["value"], span=args.span)
 
 
-def shape(op: Add, shape: Shape, step: Step) -> bool:
+def shape(op: Add, shape: PayloadShape, step: Step) -> bool:
     if step.free(shape, op, op.field):
         literal = Literal(op.value, describe(op), op.span)
-        shape.set(op.field, Slot(None, op.value is not None, literals=(literal,)))
+        shape.set(op.field, Shape(None, op.value is not None, literals=(literal,)))
     return True
 
 

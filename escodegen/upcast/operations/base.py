@@ -1,7 +1,7 @@
 """What every upcast operation's unit holds (`Operation`): its parameters are data in the model
 (escodegen/model/ops.py); the unit parses them, and gives three renderings of one meaning:
 
-* `shape` changes a `Shape` the way the operation changes a payload (the chain check);
+* `shape` changes a `PayloadShape` the way the operation changes a payload (the chain check);
 * `python` gives statements that change the dict `d` in place (the generated Python module);
 * `sql` gives a jsonb expression of the changed payload, given one for the payload;
 
@@ -20,9 +20,10 @@ from escodegen.diagnostics import Report, Span
 from escodegen.model import FieldPath
 from escodegen.model.naming import is_identifier
 from escodegen.model.ops import UpcastOp
+from escodegen.model.shape import Shape
 from escodegen.model.types import SCALAR_KINDS, STRING_KINDS
 from escodegen.pytext import py_literal, py_str
-from escodegen.upcast.shape import PathError, Shape, Slot, dotted
+from escodegen.upcast.shape import PathError, PayloadShape, describe_contents, dotted
 from escodegen.upcast.values import ascii_json
 
 
@@ -45,7 +46,7 @@ class Step:
     def error(self, code: str, op: UpcastOp, message: str, hint: str = "") -> None:
         self.report.error(code, f"{self.name}: {describe(op)}: {message}", op.span, hint)
 
-    def read(self, shape: Shape, op: UpcastOp, path: FieldPath) -> Slot | None:
+    def read(self, shape: PayloadShape, op: UpcastOp, path: FieldPath) -> Shape | None:
         """The slot an operation reads, or None after an ES311 naming what exists."""
         try:
             return shape.get(path)
@@ -55,27 +56,29 @@ class Step:
                        f"(top-level fields there: {known})")
             return None
 
-    def read_scalar(self, shape: Shape, op: UpcastOp, path: FieldPath) -> Slot | None:
+    def read_scalar(self, shape: PayloadShape, op: UpcastOp, path: FieldPath) -> Shape | None:
         """The slot an operation on one scalar value reads; None after an ES311, or an ES315
         when it holds an object or array."""
         slot = self.read(shape, op, path)
         if slot is None:
             return None
         if slot.is_object or (slot.type is not None and slot.type.kind not in SCALAR_KINDS):
-            self.error("ES315", op, f"it {op.name}s {dotted(path)}, which is {slot.describe()}; "
-                       f"{op.name} works on strings, numbers and booleans")
+            self.error("ES315", op, f"it {op.name}s {dotted(path)}, which is "
+                       f"{describe_contents(slot)}; {op.name} works on strings, numbers and "
+                       "booleans")
             return None
         return slot
 
-    def is_text(self, op: UpcastOp, path: FieldPath, slot: Slot) -> bool:
+    def is_text(self, op: UpcastOp, path: FieldPath, slot: Shape) -> bool:
         """Whether the slot split or join reads holds only strings; False after an ES315."""
         if slot.type is not None and slot.type.kind in STRING_KINDS and not slot.literals:
             return True
-        self.error("ES315", op, f"it {op.name}s {dotted(path)}, which is {slot.describe()}, "
-                   "not a string")
+        self.error("ES315", op, f"it {op.name}s {dotted(path)}, which is "
+                   f"{describe_contents(slot)}, not a string")
         return False
 
-    def free(self, shape: Shape, op: UpcastOp, path: FieldPath, creating: bool = False) -> bool:
+    def free(self, shape: PayloadShape, op: UpcastOp, path: FieldPath,
+             creating: bool = False) -> bool:
         """Whether an operation may write a new field at `path`: nothing there yet (ES303) and,
         unless it creates objects on its way, an object to hold it (ES311). A field on the way
         that is not an object is an error either way: a payload without the moved value keeps
@@ -235,7 +238,7 @@ class Operation(Generic[O]):
     parse: Callable[[Arguments], O | None]
     """The op from its YAML arguments; None after reporting an error."""
     paths: Callable[[O], Paths]
-    shape: Callable[[O, Shape, Step], bool]
+    shape: Callable[[O, PayloadShape, Step], bool]
     """Change the shape; False when the result cannot be known statically (custom)."""
     loses: str
     """What stored information the operation can lose (a sentence of the docs)."""

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from escodegen.model import FieldType
 from escodegen.model.ops import Convert
+from escodegen.model.shape import Shape
 from escodegen.model.types import STRING_KINDS
 from escodegen.sqltext import literal
 from escodegen.upcast import paths
@@ -31,7 +32,7 @@ from escodegen.upcast.operations.base import (
     py_get,
     py_set,
 )
-from escodegen.upcast.shape import Shape, Slot
+from escodegen.upcast.shape import PayloadShape
 
 NUMERAL = r"^-?[0-9]+(\.[0-9]+)?$"
 """The strings that convert to numbers; the Python template uses the same pattern."""
@@ -63,11 +64,11 @@ def parse(args: Arguments) -> Convert:
     return Convert(args.path("field"), args.values["to"], span=args.span)
 
 
-def shape(op: Convert, shape: Shape, step: Step) -> bool:
+def shape(op: Convert, shape: PayloadShape, step: Step) -> bool:
     slot = step.read_scalar(shape, op, op.field)
     if slot is None:
         return True
-    shape.set(op.field, Slot(FieldType(op.to), slot.required, produced_by=describe(op)))
+    shape.set(op.field, Shape(FieldType(op.to), slot.required, produced_by=describe(op)))
     return True
 
 

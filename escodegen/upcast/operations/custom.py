@@ -26,7 +26,7 @@ from escodegen.upcast.operations.base import (
     Step,
     describe,
 )
-from escodegen.upcast.shape import Shape
+from escodegen.upcast.shape import PayloadShape
 
 _NAME = IDENTIFIER.pattern
 _PYTHON_PATH = re.compile(rf"({_NAME}(?:\.{_NAME})*):({_NAME})")
@@ -43,7 +43,7 @@ def parse(args: Arguments) -> Custom | None:
     return Custom(values["python"], sql, changes, user_functions, sql_span, span=args.span)
 
 
-def shape(op: Custom, shape: Shape, step: Step) -> bool:
+def shape(op: Custom, shape: PayloadShape, step: Step) -> bool:
     return False  # what a custom function produces is known only by running it
 
 

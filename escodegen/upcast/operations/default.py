@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from escodegen.model.ops import Default
+from escodegen.model.shape import Literal, Shape
 from escodegen.pytext import py_literal
 from escodegen.sqltext import jsonb
 from escodegen.upcast import paths
@@ -22,20 +23,20 @@ from escodegen.upcast.operations.base import (
     py_get,
     py_set,
 )
-from escodegen.upcast.shape import Literal, PathError, Shape, Slot, dotted
+from escodegen.upcast.shape import PathError, PayloadShape, dotted
 
 
 def parse(args: Arguments) -> Default:
     return Default(args.path("field"), args.values["value"], span=args.span)
 
 
-def shape(op: Default, shape: Shape, step: Step) -> bool:
+def shape(op: Default, shape: PayloadShape, step: Step) -> bool:
     literal = Literal(op.value, describe(op), op.span)
     try:
         slot = shape.get(op.field)
     except PathError:
         if step.free(shape, op, op.field):
-            shape.set(op.field, Slot(None, op.value is not None, literals=(literal,)))
+            shape.set(op.field, Shape(None, op.value is not None, literals=(literal,)))
         return True
     required = slot.required or op.value is not None
     shape.set(op.field, replace(slot, required=required, literals=(*slot.literals, literal)))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from escodegen.model import FieldType
 from escodegen.model.ops import Join
+from escodegen.model.shape import Shape
 from escodegen.pytext import py_str
 from escodegen.sqltext import literal
 from escodegen.upcast import paths
@@ -27,7 +28,7 @@ from escodegen.upcast.operations.base import (
     py_get,
     py_set,
 )
-from escodegen.upcast.shape import Shape, Slot, dotted
+from escodegen.upcast.shape import PayloadShape, dotted
 
 
 def parse(args: Arguments) -> Join:
@@ -35,7 +36,7 @@ def parse(args: Arguments) -> Join:
                 span=args.span)
 
 
-def shape(op: Join, shape: Shape, step: Step) -> bool:
+def shape(op: Join, shape: PayloadShape, step: Step) -> bool:
     slots = [step.read(shape, op, source) for source in op.sources]
     if any(slot is None for slot in slots):
         return True
@@ -47,7 +48,7 @@ def shape(op: Join, shape: Shape, step: Step) -> bool:
     for source in op.sources:
         shape.delete(source)
     if step.free(shape, op, op.into):
-        shape.set(op.into, Slot(FieldType("string"), required, produced_by=describe(op)))
+        shape.set(op.into, Shape(FieldType("string"), required, produced_by=describe(op)))
     return True
 
 

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from escodegen.model import FieldType
 from escodegen.model.ops import Map
+from escodegen.model.shape import Literal, Shape
 from escodegen.pytext import py_literal, py_str
 from escodegen.sqltext import jsonb, literal
 from escodegen.upcast import paths
@@ -29,7 +30,7 @@ from escodegen.upcast.operations.base import (
     py_get,
     py_set,
 )
-from escodegen.upcast.shape import Literal, Shape, Slot
+from escodegen.upcast.shape import PayloadShape
 
 
 def parse(args: Arguments) -> Map:
@@ -38,7 +39,7 @@ def parse(args: Arguments) -> Map:
                "else" in values, values.get("else"), span=args.span)
 
 
-def shape(op: Map, shape: Shape, step: Step) -> bool:
+def shape(op: Map, shape: PayloadShape, step: Step) -> bool:
     slot = step.read_scalar(shape, op, op.field)
     if slot is None:
         return True
@@ -46,7 +47,7 @@ def shape(op: Map, shape: Shape, step: Step) -> bool:
     written = [Literal(value, describe(op), op.span) for _, value in op.values]
     if op.has_else:
         written.append(Literal(op.otherwise, describe(op), op.span))
-        shape.set(op.field, Slot(None, slot.required, literals=tuple(written)))
+        shape.set(op.field, Shape(None, slot.required, literals=tuple(written)))
         return True
     kept = tuple(lit for lit in slot.literals if not isinstance(lit.value, str)
                  or lit.value not in keys)
@@ -54,7 +55,7 @@ def shape(op: Map, shape: Shape, step: Step) -> bool:
     if base is not None and base.kind == "enum":
         left = tuple(v for v in base.values if v not in keys)
         base = FieldType("enum", values=left) if left else None
-    shape.set(op.field, Slot(base, slot.required, literals=(*kept, *written)))
+    shape.set(op.field, Shape(base, slot.required, literals=(*kept, *written)))
     return True
 
 

@@ -21,10 +21,10 @@ from escodegen.upcast.operations.base import (
     Step,
     indent,
 )
-from escodegen.upcast.shape import Shape, dotted
+from escodegen.upcast.shape import PayloadShape, dotted
 
 
-def shape(op: Move, shape: Shape, step: Step) -> bool:
+def shape(op: Move, shape: PayloadShape, step: Step) -> bool:
     slot = step.read(shape, op, op.source)
     if slot is None:
         return True

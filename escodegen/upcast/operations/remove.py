@@ -15,14 +15,14 @@ from escodegen.upcast.operations.base import (
     Step,
     py_delete,
 )
-from escodegen.upcast.shape import Shape, dotted
+from escodegen.upcast.shape import PayloadShape, dotted
 
 
 def parse(args: Arguments) -> Remove:
     return Remove(args.path("field"), span=args.span)
 
 
-def shape(op: Remove, shape: Shape, step: Step) -> bool:
+def shape(op: Remove, shape: PayloadShape, step: Step) -> bool:
     if step.read(shape, op, op.field) is not None:
         shape.delete(op.field)
     return True

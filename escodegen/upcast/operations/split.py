@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from escodegen.model import FieldType
 from escodegen.model.ops import Split
+from escodegen.model.shape import Shape
 from escodegen.pytext import py_str
 from escodegen.sqltext import literal
 from escodegen.upcast import paths
@@ -29,7 +30,7 @@ from escodegen.upcast.operations.base import (
     py_get,
     py_set,
 )
-from escodegen.upcast.shape import Shape, Slot, dotted
+from escodegen.upcast.shape import PayloadShape, dotted
 
 
 def parse(args: Arguments) -> Split:
@@ -37,7 +38,7 @@ def parse(args: Arguments) -> Split:
                  span=args.span)
 
 
-def shape(op: Split, shape: Shape, step: Step) -> bool:
+def shape(op: Split, shape: PayloadShape, step: Step) -> bool:
     slot = step.read(shape, op, op.source)
     if slot is None or not step.is_text(op, op.source, slot):
         return True
@@ -45,7 +46,7 @@ def shape(op: Split, shape: Shape, step: Step) -> bool:
     shape.delete(op.source)
     for target in op.into:
         if step.free(shape, op, target):
-            shape.set(target, Slot(FieldType("string"), required, produced_by=describe(op)))
+            shape.set(target, Shape(FieldType("string"), required, produced_by=describe(op)))
     return True
 
 

@@ -12,109 +12,162 @@ set search_path = pg_catalog, pg_temp;
 -- which PostgreSQL inlines into the query that calls them.
 
 -- v1 -> v2: split {from: name, into: [firstName, lastName], separator: " "}
-CREATE OR REPLACE FUNCTION "es"."upcast_customer_registered_v2_op1"(data jsonb) RETURNS jsonb
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-RETURN (CASE WHEN jsonb_typeof(data -> 'name') = 'string' THEN ((data - 'name') || jsonb_object(ARRAY['firstName', 'lastName'], ARRAY[split_part((data ->> 'name'), ' ', 1), (CASE WHEN strpos((data ->> 'name'), ' ') > 0 THEN substr((data ->> 'name'), strpos((data ->> 'name'), ' ') + length(' ')) ELSE '' END)])) ELSE data END);
+create or replace function "es"."upcast_customer_registered_v2_op1"(data jsonb) returns jsonb
+language sql immutable parallel safe
+return (
+  case
+    when jsonb_typeof(data -> 'name') = 'string'
+    then (
+      (data - 'name') || jsonb_object(
+        array['firstName', 'lastName'],
+        array[
+          split_part((data ->> 'name'), ' ', 1),
+          (
+            case
+              when strpos((data ->> 'name'), ' ') > 0
+              then substr((data ->> 'name'), strpos((data ->> 'name'), ' ') + length(' '))
+              else ''
+            end
+          )
+        ]
+      )
+    )
+    else data
+  end
+);
 
 -- v2 -> v3: add {field: tier, value: "standard"}
-CREATE OR REPLACE FUNCTION "es"."upcast_customer_registered_v3_op1"(data jsonb) RETURNS jsonb
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-RETURN jsonb_set(data, '{"tier"}', '"standard"'::jsonb);
+create or replace function "es"."upcast_customer_registered_v3_op1"(data jsonb) returns jsonb
+language sql immutable parallel safe
+return jsonb_set(data, '{"tier"}', '"standard"'::jsonb);
 
 -- CustomerRegistered v1 -> v2
-CREATE OR REPLACE FUNCTION "es"."upcast_customer_registered_v1_to_v2"(data jsonb) RETURNS jsonb
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-RETURN "es"."upcast_customer_registered_v2_op1"(data);
+create or replace function "es"."upcast_customer_registered_v1_to_v2"(data jsonb) returns jsonb
+language sql immutable parallel safe
+return "es"."upcast_customer_registered_v2_op1"(data);
 
 -- CustomerRegistered v2 -> v3
-CREATE OR REPLACE FUNCTION "es"."upcast_customer_registered_v2_to_v3"(data jsonb) RETURNS jsonb
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-RETURN "es"."upcast_customer_registered_v3_op1"(data);
+create or replace function "es"."upcast_customer_registered_v2_to_v3"(data jsonb) returns jsonb
+language sql immutable parallel safe
+return "es"."upcast_customer_registered_v3_op1"(data);
 
 -- CustomerRegistered stored at `from_version`, at its latest version; a payload already at the
 -- latest version (or at a version that does not exist) is returned unchanged.
-CREATE OR REPLACE FUNCTION "es"."upcast_customer_registered"(data jsonb, from_version int) RETURNS jsonb
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-RETURN CASE from_version
-    WHEN 1 THEN "es"."upcast_customer_registered_v2_to_v3"("es"."upcast_customer_registered_v1_to_v2"(data))
-    WHEN 2 THEN "es"."upcast_customer_registered_v2_to_v3"(data)
-    ELSE data
-END;
+create or replace function "es"."upcast_customer_registered"(data jsonb, from_version int) returns jsonb
+language sql immutable parallel safe
+return case from_version
+    when 1 then "es"."upcast_customer_registered_v2_to_v3"(
+      "es"."upcast_customer_registered_v1_to_v2"(data))
+    when 2 then "es"."upcast_customer_registered_v2_to_v3"(data)
+    else data
+end;
 
 -- CustomerTierChanged stored at `from_version`, at its latest version; a payload already at the
 -- latest version (or at a version that does not exist) is returned unchanged.
-CREATE OR REPLACE FUNCTION "es"."upcast_customer_tier_changed"(data jsonb, from_version int) RETURNS jsonb
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-RETURN data;
+create or replace function "es"."upcast_customer_tier_changed"(data jsonb, from_version int) returns jsonb
+language sql immutable parallel safe
+return data;
 
 -- OrderPlaced v1 -> v2
-CREATE OR REPLACE FUNCTION "es"."upcast_order_placed_v1_to_v2"(data jsonb) RETURNS jsonb
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-RETURN data;
+create or replace function "es"."upcast_order_placed_v1_to_v2"(data jsonb) returns jsonb
+language sql immutable parallel safe
+return data;
 
 -- OrderPlaced stored at `from_version`, at its latest version; a payload already at the
 -- latest version (or at a version that does not exist) is returned unchanged.
-CREATE OR REPLACE FUNCTION "es"."upcast_order_placed"(data jsonb, from_version int) RETURNS jsonb
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-RETURN CASE from_version
-    WHEN 1 THEN "es"."upcast_order_placed_v1_to_v2"(data)
-    ELSE data
-END;
+create or replace function "es"."upcast_order_placed"(data jsonb, from_version int) returns jsonb
+language sql immutable parallel safe
+return case from_version
+    when 1 then "es"."upcast_order_placed_v1_to_v2"(data)
+    else data
+end;
 
 -- OrderSubmitted stored at `from_version`, at its latest version; a payload already at the
 -- latest version (or at a version that does not exist) is returned unchanged.
-CREATE OR REPLACE FUNCTION "es"."upcast_order_submitted"(data jsonb, from_version int) RETURNS jsonb
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-RETURN data;
+create or replace function "es"."upcast_order_submitted"(data jsonb, from_version int) returns jsonb
+language sql immutable parallel safe
+return data;
 
 -- OrderItemAdded stored at `from_version`, at its latest version; a payload already at the
 -- latest version (or at a version that does not exist) is returned unchanged.
-CREATE OR REPLACE FUNCTION "es"."upcast_order_item_added"(data jsonb, from_version int) RETURNS jsonb
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-RETURN data;
+create or replace function "es"."upcast_order_item_added"(data jsonb, from_version int) returns jsonb
+language sql immutable parallel safe
+return data;
 
 -- v1 -> v2: move {from: shippingInfo.address, to: address}
-CREATE OR REPLACE FUNCTION "es"."upcast_order_shipped_v2_op1"(data jsonb) RETURNS jsonb
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-RETURN (CASE WHEN (data #> '{"shippingInfo","address"}') IS NULL THEN data ELSE jsonb_set((CASE WHEN (((data -> 'shippingInfo') - 'address') = '{}'::jsonb) THEN data #- '{"shippingInfo"}' ELSE data #- '{"shippingInfo","address"}' END), '{"address"}', (data #> '{"shippingInfo","address"}')) END);
+create or replace function "es"."upcast_order_shipped_v2_op1"(data jsonb) returns jsonb
+language sql immutable parallel safe
+return (
+  case
+    when (data #> '{"shippingInfo","address"}') is null
+    then data
+    else jsonb_set(
+      (
+        case
+          when (((data -> 'shippingInfo') - 'address') = cast('{}' as jsonb))
+          then data #- '{"shippingInfo"}'
+          else data #- '{"shippingInfo","address"}'
+        end
+      ),
+      '{"address"}',
+      (data #> '{"shippingInfo","address"}')
+    )
+  end
+);
 
 -- v1 -> v2: move {from: shippingInfo.carrier, to: carrier}
-CREATE OR REPLACE FUNCTION "es"."upcast_order_shipped_v2_op2"(data jsonb) RETURNS jsonb
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-RETURN (CASE WHEN (data #> '{"shippingInfo","carrier"}') IS NULL THEN data ELSE jsonb_set((CASE WHEN (((data -> 'shippingInfo') - 'carrier') = '{}'::jsonb) THEN data #- '{"shippingInfo"}' ELSE data #- '{"shippingInfo","carrier"}' END), '{"carrier"}', (data #> '{"shippingInfo","carrier"}')) END);
+create or replace function "es"."upcast_order_shipped_v2_op2"(data jsonb) returns jsonb
+language sql immutable parallel safe
+return (
+  case
+    when (data #> '{"shippingInfo","carrier"}') is null
+    then data
+    else jsonb_set(
+      (
+        case
+          when (((data -> 'shippingInfo') - 'carrier') = cast('{}' as jsonb))
+          then data #- '{"shippingInfo"}'
+          else data #- '{"shippingInfo","carrier"}'
+        end
+      ),
+      '{"carrier"}',
+      (data #> '{"shippingInfo","carrier"}')
+    )
+  end
+);
 
 -- OrderShipped v1 -> v2
-CREATE OR REPLACE FUNCTION "es"."upcast_order_shipped_v1_to_v2"(data jsonb) RETURNS jsonb
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-RETURN "es"."upcast_order_shipped_v2_op2"("es"."upcast_order_shipped_v2_op1"(data));
+create or replace function "es"."upcast_order_shipped_v1_to_v2"(data jsonb) returns jsonb
+language sql immutable parallel safe
+return "es"."upcast_order_shipped_v2_op2"("es"."upcast_order_shipped_v2_op1"(data));
 
 -- OrderShipped stored at `from_version`, at its latest version; a payload already at the
 -- latest version (or at a version that does not exist) is returned unchanged.
-CREATE OR REPLACE FUNCTION "es"."upcast_order_shipped"(data jsonb, from_version int) RETURNS jsonb
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-RETURN CASE from_version
-    WHEN 1 THEN "es"."upcast_order_shipped_v1_to_v2"(data)
-    ELSE data
-END;
+create or replace function "es"."upcast_order_shipped"(data jsonb, from_version int) returns jsonb
+language sql immutable parallel safe
+return case from_version
+    when 1 then "es"."upcast_order_shipped_v1_to_v2"(data)
+    else data
+end;
 
 -- OrderCancelled stored at `from_version`, at its latest version; a payload already at the
 -- latest version (or at a version that does not exist) is returned unchanged.
-CREATE OR REPLACE FUNCTION "es"."upcast_order_cancelled"(data jsonb, from_version int) RETURNS jsonb
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-RETURN data;
+create or replace function "es"."upcast_order_cancelled"(data jsonb, from_version int) returns jsonb
+language sql immutable parallel safe
+return data;
 
 -- Any stored event at its latest version. An event type not declared here, and a version with
 -- nothing to upcast, give `data` unchanged (never an error: a reader of foreign or future events
 -- still sees them).
-CREATE OR REPLACE FUNCTION "es"."upcast"(event_type text, from_version int, data jsonb)
-RETURNS jsonb
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-RETURN CASE event_type
-    WHEN 'CustomerRegistered' THEN "es"."upcast_customer_registered"(data, from_version)
-    WHEN 'OrderPlaced' THEN "es"."upcast_order_placed"(data, from_version)
-    WHEN 'OrderShipped' THEN "es"."upcast_order_shipped"(data, from_version)
-    ELSE data
-END;
+create or replace function "es"."upcast"(event_type text, from_version int, data jsonb)
+returns jsonb
+language sql immutable parallel safe
+return case event_type
+    when 'CustomerRegistered' then "es"."upcast_customer_registered"(data, from_version)
+    when 'OrderPlaced' then "es"."upcast_order_placed"(data, from_version)
+    when 'OrderShipped' then "es"."upcast_order_shipped"(data, from_version)
+    else data
+end;
 
 create or replace view "es".events_latest as
 select e.global_position,

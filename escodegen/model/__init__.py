@@ -134,9 +134,10 @@ class PayloadRef:
 
 @dataclass(frozen=True)
 class EnvelopeRef:
-    """`$stream`, `$position`, `$recorded_at`, or `$meta.key` (name="meta", key set)."""
+    """`$stream`, `$position`, `$recorded_at`, `$correlation_id`, `$causation_id`, or
+    `$meta.key` (name="meta", key set)."""
 
-    name: Literal["stream", "position", "recorded_at", "meta"]
+    name: Literal["stream", "position", "recorded_at", "correlation_id", "causation_id", "meta"]
     key: str | None = None
 
 

@@ -88,6 +88,13 @@ def test_a_larger_package_passes_mypy_strict_and_ruff(tmp_path: Path, models: st
     assert mypy_errors(out, search=out.parent) == []
 
 
+def test_the_library_package_passes_mypy_strict_and_ruff(generated_library: Path) -> None:
+    """Typed nested state records, projection row classes, a pyproject.toml (issue 19)."""
+    out = generated_library / "generated" / "library_events"
+    assert ruff_findings(out) == ""
+    assert mypy_errors(out, search=out.parent) == []
+
+
 def test_the_runtime_module_is_the_same_in_every_project(
         generated_shop: Path, generated_pydantic_shop: Path, generated_msgspec_shop: Path,
         tmp_path: Path) -> None:

@@ -29,9 +29,11 @@ def render(project: Project) -> dict[str, str]:
     assert project.python is not None, "only called for projects with a python target"
     modules = render_event_modules(project, project.python.models)
     context = package_context(project, {name: classes for name, (_, classes) in modules.items()})
-    states = state_json([(a["state"], [(f["name"], f["annotation"], f["optional"])
-                                        for f in a["state_fields"]])
-                         for a in context["aggregates"]])
+    states = state_json([(record["name"], [(f["name"], f["annotation"], f["optional"])
+                                           for f in record["fields"]])
+                         for a in context["aggregates"]
+                         for record in [*a["records"], {"name": a["state"],
+                                                        "fields": a["state_fields"]}]])
     context["state_json"], context["state_runtime"] = states.text(), sorted(states.runtime)
     if project.python.models == "dataclasses":
         events = event_json([text for text, _ in modules.values()])

@@ -25,8 +25,11 @@ _AGGREGATE_IMPORTS = {
 @dataclass
 class _Imports:
     modules: dict[str, set[str]]
+    records: list[dict[str, Any]]
+    """The classes of nested records of aggregate states, each before the records using it."""
 
-    def annotation(self, ftype: FieldType) -> str:
+    def annotation(self, ftype: FieldType, name: str = "") -> str:
+        """The annotation of a state field; `name` is the class a nested record would get."""
         # State classes are dataclasses whatever the event classes' model mode is.
         python = TYPES[ftype.kind].python
         if python is not None:
@@ -39,12 +42,19 @@ class _Imports:
             return "Literal[" + ", ".join(py_str(v) for v in ftype.values) + "]"
         if ftype.kind == "array":
             assert ftype.items is not None
-            return f"list[{self.annotation(ftype.items)}]"
-        return "dict[str, Any]"  # object: a state keeps nested records as plain JSON
+            return f"list[{self.annotation(ftype.items, name + 'Item')}]"
+        # object: a class of its own, typed as an event's nested record is (snapshots keep
+        # the types a replay gives)
+        self.records.append(_record(name, ftype.fields, self))
+        return name
 
 
-def _field(field: Field, imports: _Imports) -> dict[str, Any]:
-    annotation = imports.annotation(field.type)
+def _record(name: str, fields: tuple[Field, ...], imports: _Imports) -> dict[str, Any]:
+    return {"name": name, "fields": [_field(f, imports, name) for f in fields]}
+
+
+def _field(field: Field, imports: _Imports, owner: str) -> dict[str, Any]:
+    annotation = imports.annotation(field.type, owner + pascal(field.name))
     return {
         "name": field.name,
         "annotation": annotation if field.required else f"{annotation} | None",
@@ -56,12 +66,15 @@ def _aggregate(aggregate: Aggregate, imports: _Imports) -> dict[str, Any]:
     prefix, _, rest = aggregate.stream.partition("{" + aggregate.id_field + "}")
     base, state, event_union = (f"{aggregate.name}Aggregate", f"{aggregate.name}State",
                                 f"{aggregate.name}Event")
+    imports.records = []
+    state_fields = [_field(f, imports, state) for f in aggregate.state.fields]
+    records = imports.records
     return {
         "name": aggregate.name,
         "base": base,
         "state": state,
         "event_union": event_union,
-        "classes": [base, state, event_union],
+        "classes": [base, state, event_union, *(r["name"] for r in records)],
         "description": aggregate.description or f"The {aggregate.name} aggregate.",
         "id_field": aggregate.id_field,
         "id_param": snake(aggregate.id_field),
@@ -69,7 +82,8 @@ def _aggregate(aggregate: Aggregate, imports: _Imports) -> dict[str, Any]:
         "stream_prefix": prefix,
         "stream_suffix": rest,
         "state_version": aggregate.state.version,
-        "state_fields": [_field(f, imports) for f in aggregate.state.fields],
+        "state_fields": state_fields,
+        "records": records,
         "snapshot": aggregate.snapshot,
         "events": [{"name": name, "hook": f"apply_{snake(name)}"} for name in aggregate.events],
     }
@@ -91,7 +105,7 @@ def _projection(projection: Projection) -> dict[str, Any]:
 
 def package_context(project: Project, event_classes: dict[str, list[str]]) -> dict[str, Any]:
     assert project.python is not None
-    imports = _Imports({module: set(names) for module, names in _AGGREGATE_IMPORTS.items()})
+    imports = _Imports({module: set(names) for module, names in _AGGREGATE_IMPORTS.items()}, [])
     aggregates = [_aggregate(a, imports) for a in project.aggregates]
     projections = [_projection(p) for p in project.projections]
     _check_names(project, event_classes, aggregates, projections)

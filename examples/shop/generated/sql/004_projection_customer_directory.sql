@@ -47,6 +47,7 @@ begin
     create temporary table "customer_directory__batch" on commit drop as
     with b as (
         select e.global_position, e.tx_id, e.stream_id, e.recorded_at, e.metadata, e.event_type,
+               e.correlation_id, e.causation_id,
                case e.event_type
                    when 'CustomerRegistered' then case when e.event_version = 3 then e.data else "es"."upcast_customer_registered"(e.data, e.event_version) end
                    when 'CustomerTierChanged' then e.data
@@ -213,6 +214,7 @@ declare
 begin
     if p_event.event_type = 'CustomerRegistered' then
         select p_event.global_position, p_event.tx_id, p_event.stream_id, p_event.recorded_at,
+               p_event.correlation_id, p_event.causation_id,
                p_event.metadata, case when p_event.event_version = 3 then p_event.data else "es"."upcast_customer_registered"(p_event.data, p_event.event_version) end as data
           into b;
         insert into "es"."customer_directory" as t ("customer_id", "first_name", "last_name", "tier", "registered_at", last_tx_id, last_position)
@@ -233,6 +235,7 @@ begin
 
     elsif p_event.event_type = 'CustomerTierChanged' then
         select p_event.global_position, p_event.tx_id, p_event.stream_id, p_event.recorded_at,
+               p_event.correlation_id, p_event.causation_id,
                p_event.metadata, p_event.data as data
           into b;
         update "es"."customer_directory" as t
@@ -297,6 +300,7 @@ begin
     create temporary table "customer_directory__batch" on commit drop as
     with b as (
         select e.global_position, e.tx_id, e.stream_id, e.recorded_at, e.metadata, e.event_type,
+               e.correlation_id, e.causation_id,
                case e.event_type
                    when 'CustomerRegistered' then case when e.event_version = 3 then e.data else "es"."upcast_customer_registered"(e.data, e.event_version) end
                    when 'CustomerTierChanged' then e.data

@@ -46,6 +46,7 @@ begin
     create temporary table "order_summary__batch" on commit drop as
     with b as (
         select e.global_position, e.tx_id, e.stream_id, e.recorded_at, e.metadata, e.event_type,
+               e.correlation_id, e.causation_id,
                case e.event_type
                    when 'OrderPlaced' then case when e.event_version = 2 then e.data else "es"."upcast_order_placed"(e.data, e.event_version) end
                    when 'OrderSubmitted' then e.data
@@ -221,6 +222,7 @@ declare
 begin
     if p_event.event_type = 'OrderPlaced' then
         select p_event.global_position, p_event.tx_id, p_event.stream_id, p_event.recorded_at,
+               p_event.correlation_id, p_event.causation_id,
                p_event.metadata, case when p_event.event_version = 2 then p_event.data else "es"."upcast_order_placed"(p_event.data, p_event.event_version) end as data
           into b;
         insert into "es"."order_summary" as t ("order_id", "status", "total", "item_count", last_tx_id, last_position)
@@ -239,6 +241,7 @@ begin
 
     elsif p_event.event_type = 'OrderSubmitted' then
         select p_event.global_position, p_event.tx_id, p_event.stream_id, p_event.recorded_at,
+               p_event.correlation_id, p_event.causation_id,
                p_event.metadata, p_event.data as data
           into b;
         insert into "es"."order_summary" as t ("order_id", "status", "total", "item_count", last_tx_id, last_position)
@@ -257,6 +260,7 @@ begin
 
     elsif p_event.event_type = 'OrderItemAdded' then
         select p_event.global_position, p_event.tx_id, p_event.stream_id, p_event.recorded_at,
+               p_event.correlation_id, p_event.causation_id,
                p_event.metadata, p_event.data as data
           into b;
         update "es"."order_summary" as t
@@ -268,6 +272,7 @@ begin
 
     elsif p_event.event_type = 'OrderShipped' then
         select p_event.global_position, p_event.tx_id, p_event.stream_id, p_event.recorded_at,
+               p_event.correlation_id, p_event.causation_id,
                p_event.metadata, case when p_event.event_version = 2 then p_event.data else "es"."upcast_order_shipped"(p_event.data, p_event.event_version) end as data
           into b;
         update "es"."order_summary" as t
@@ -279,6 +284,7 @@ begin
 
     elsif p_event.event_type = 'OrderCancelled' then
         select p_event.global_position, p_event.tx_id, p_event.stream_id, p_event.recorded_at,
+               p_event.correlation_id, p_event.causation_id,
                p_event.metadata, p_event.data as data
           into b;
         delete from "es"."order_summary" as t
@@ -339,6 +345,7 @@ begin
     create temporary table "order_summary__batch" on commit drop as
     with b as (
         select e.global_position, e.tx_id, e.stream_id, e.recorded_at, e.metadata, e.event_type,
+               e.correlation_id, e.causation_id,
                case e.event_type
                    when 'OrderPlaced' then case when e.event_version = 2 then e.data else "es"."upcast_order_placed"(e.data, e.event_version) end
                    when 'OrderSubmitted' then e.data

@@ -19,6 +19,7 @@ import time
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, Literal, NamedTuple, TypeVar
 
@@ -384,15 +385,33 @@ class AggregateRoot(ABC, Generic[S, E]):
         event: E,
         *,
         cause: Envelope[Any] | None = None,
+        correlation_id: uuid.UUID | None = None,
+        causation_id: uuid.UUID | None = None,
         metadata: dict[str, Any] | None = None,
     ) -> None:
-        """Apply a new event and queue it for `EventStore.save` (optionally caused by another)."""
+        """Apply a new event and queue it for `EventStore.save`: caused by another (`cause`,
+        an envelope), or with the ids a request carries (`correlation_id`, `causation_id`)."""
+        if cause is not None and (correlation_id or causation_id):
+            raise ValueError(
+                "give either cause or correlation_id/causation_id, not both"
+            )
         self.apply(event)
         self.version += 1
         if cause is not None:
             self.pending.append(follow_up(cause, event, metadata))
         else:
-            self.pending.append(NewEvent(event=event, metadata=dict(metadata or {})))
+            self.pending.append(
+                NewEvent(
+                    event=event,
+                    correlation_id=correlation_id,
+                    causation_id=causation_id,
+                    metadata=dict(metadata or {}),
+                )
+            )
+
+    def reset(self) -> None:
+        """Back to a fresh instance of the stream (what `EventStore.update` retries from)."""
+        AggregateRoot.__init__(self, self.stream_id)
 
     @property
     def expected_version(self) -> int:
@@ -603,11 +622,29 @@ class StoreError(Exception):
 
 
 class ConcurrencyError(StoreError):
-    """The stream's version is not the expected one: reload and retry."""
+    """The stream's version is not the expected one: reload and retry. `expected` is what
+    the append expected (a version, or `any`, `no_stream`, `stream_exists`), `actual` the
+    stream's version then (None when the server did not say)."""
 
-    def __init__(self, message: str, stream_id: str) -> None:
+    def __init__(
+        self,
+        message: str,
+        stream_id: str,
+        expected: ExpectedVersion | None = None,
+        actual: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.stream_id = stream_id
+        self.expected = expected
+        self.actual = actual
+
+
+class TransactionError(StoreError):
+    """A write found its connection inside a transaction it was not handed: one an earlier
+    query opened implicitly (a connection without autocommit), which would hold the stream's
+    lock and lose the events unless someone commits it. Commit or roll back first, use an
+    autocommit connection, or open the transaction explicitly (`with store.transaction():`
+    or `with conn.transaction():`)."""
 
 
 @dataclass(frozen=True)
@@ -623,8 +660,12 @@ A = TypeVar("A", bound=AggregateRoot[Any, Any])
 class EventStoreBase(ABC, Generic[E]):
     """The event store client; the generated `EventStore` binds it to the package's codec.
 
-    Every method runs in a transaction of the given connection (a savepoint when one is
-    already open), so it commits on success unless the caller holds an outer transaction.
+    Transactions: a method owns its transaction (it commits on success) when the connection
+    is outside one, or runs inside the transaction it is handed: `with store.transaction():`
+    or a `with conn.transaction():` the caller opened (then it commits with that one). A
+    write (`append`, `append_to_streams`, `save`, `update`, `snapshot`) refuses a connection
+    inside a transaction it was not handed (TransactionError): one an earlier query opened
+    implicitly on a connection without autocommit.
     """
 
     SCHEMA: ClassVar[str]
@@ -648,6 +689,45 @@ class EventStoreBase(ABC, Generic[E]):
             sql.Identifier(self.schema), sql.Identifier(function)
         )
 
+    @contextmanager
+    def transaction(self) -> Iterator[psycopg.Transaction]:
+        """One transaction around several calls: it commits when the block ends, rolls back
+        when it raises. Refused (TransactionError) inside a transaction opened implicitly."""
+        self._refuse_implicit("transaction")
+        with self.conn.transaction() as transaction:
+            yield transaction
+
+    def _handed_transaction(self) -> bool:
+        """Is the connection inside a transaction block opened explicitly (psycopg's
+        `Connection.transaction()`, which `transaction()` uses)?"""
+        # psycopg counts the open transaction blocks of a connection; no public API says it
+        return int(getattr(self.conn, "_num_transactions", 0)) > 0
+
+    def _writable(self) -> bool:
+        """May a write run now: outside a transaction, or inside one it was handed."""
+        status = self.conn.info.transaction_status
+        return status == pq.TransactionStatus.IDLE or (
+            status == pq.TransactionStatus.INTRANS and self._handed_transaction()
+        )
+
+    def _refuse_implicit(self, method: str) -> None:
+        if self._writable():
+            return
+        status = self.conn.info.transaction_status
+        if status == pq.TransactionStatus.INERROR:
+            raise TransactionError(
+                f"{type(self).__name__}.{method}: the connection's transaction has failed; "
+                "roll it back first"
+            )
+        raise TransactionError(
+            f"{type(self).__name__}.{method} refused: the connection is inside a "
+            "transaction that was not opened explicitly (an earlier query on a connection "
+            "without autocommit opened it), so the events would be lost unless it is "
+            "committed. Commit or roll back first, connect with autocommit=True, or open "
+            "the transaction explicitly: `with store.transaction():` or "
+            "`with conn.transaction():`"
+        )
+
     def append(
         self,
         stream_id: str,
@@ -656,6 +736,7 @@ class EventStoreBase(ABC, Generic[E]):
     ) -> list[Appended]:
         """Append in order; raises ConcurrencyError when `expected` is not met. Retrying a
         batch with the same event ids returns the original positions and writes nothing."""
+        self._refuse_implicit("append")
         code = _expected_code(expected)
         payload = self._new_events(events)
         query = sql.SQL(
@@ -677,6 +758,7 @@ class EventStoreBase(ABC, Generic[E]):
         """Many appends in one call and one round trip (importers): (stream id, events,
         expected version) each, in order, all or none. Raises ConcurrencyError naming the
         first stream whose expectation fails; returns each append's positions."""
+        self._refuse_implicit("append_to_streams")
         batches: list[dict[str, Any]] = []
         for stream_id, events, expected in appends:
             batches.append(
@@ -824,7 +906,9 @@ class EventStoreBase(ABC, Generic[E]):
             aggregate.version = envelope.stream_position
         aggregate.replayed = len(events)
         aggregate.replay_seconds = time.perf_counter() - started
-        if undecodable is not None and aggregate.version >= undecodable:
+        if not self._writable():
+            pass  # a snapshot is a cache: none is written into a transaction not handed
+        elif undecodable is not None and aggregate.version >= undecodable:
             self._replace_snapshot(aggregate, undecodable)
         elif aggregate.version > 0 and (
             (stale_snapshot and aggregate.SNAPSHOT.kind != "none")
@@ -838,6 +922,7 @@ class EventStoreBase(ABC, Generic[E]):
     def save(self, aggregate: AggregateRoot[Any, Any]) -> list[Appended]:
         """Append the pending events (expecting the version the aggregate was loaded at) and
         take a snapshot when the policy says so, in one transaction."""
+        self._refuse_implicit("save")
         if not aggregate.pending:
             return []
         before = aggregate.expected_version
@@ -851,8 +936,31 @@ class EventStoreBase(ABC, Generic[E]):
         aggregate.pending.clear()
         return appended
 
+    def update(
+        self, aggregate: A, command: Callable[[A], object], retries: int = 3
+    ) -> A:
+        """A unit of work: load `aggregate` (e.g. `Order(order_id)`), run `command` on it
+        (it records events, or raises to refuse), save. On a ConcurrencyError it reloads
+        and runs `command` again, at most `retries` more times, then raises the error.
+        Returns the saved aggregate."""
+        self._refuse_implicit("update")
+        attempt = 0
+        while True:
+            aggregate.reset()
+            self.load(aggregate)
+            command(aggregate)
+            try:
+                self.save(aggregate)
+            except ConcurrencyError:
+                attempt += 1
+                if attempt > retries:
+                    raise
+                continue
+            return aggregate
+
     def snapshot(self, aggregate: AggregateRoot[Any, Any]) -> bool:
         """Store the aggregate's state now (on demand); False when a newer one is kept."""
+        self._refuse_implicit("snapshot")
         if aggregate.pending:
             raise StoreError("save the pending events before taking a snapshot")
         return self._write_snapshot(aggregate)
@@ -978,8 +1086,26 @@ def _failed_stream(error: psycopg.Error) -> str:
 def _store_error(error: psycopg.Error, stream_id: str) -> StoreError:
     message = error.diag.message_primary or str(error)
     if error.sqlstate == "ESVER":
-        return ConcurrencyError(message, stream_id)
+        expected, actual = _versions(error)
+        return ConcurrencyError(message, stream_id, expected, actual)
     return StoreError(message)
+
+
+_EXPECTED_NAMES: dict[int, ExpectedVersion] = {
+    -1: "any",
+    -2: "no_stream",
+    -3: "stream_exists",
+}
+
+
+def _versions(error: psycopg.Error) -> tuple[ExpectedVersion | None, int | None]:
+    """(expected, actual) of a refused append, from the detail the SQL API reports."""
+    try:
+        detail = json.loads(error.diag.message_detail or "")
+        code, actual = int(detail["expected"]), int(detail["actual"])
+    except (ValueError, KeyError, TypeError):
+        return None, None
+    return _EXPECTED_NAMES.get(code, code), actual
 
 
 _BOOKKEEPING = (

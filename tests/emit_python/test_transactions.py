@@ -51,9 +51,8 @@ def test_a_save_in_an_implicit_transaction_is_refused(
         with pytest.raises(library_events.TransactionError):
             store.append(book.stream_id, [book_lent(library_events, uuid.uuid4(),
                                                     uuid.uuid4())])
-        with pytest.raises(library_events.TransactionError):
-            with store.transaction():
-                pass
+        with pytest.raises(library_events.TransactionError), store.transaction():
+            pass
         assert book.pending  # nothing was taken
         conn.rollback()
         store.save(book)

@@ -15,6 +15,44 @@ create table if not exists "es"."order_summary" (
     constraint "order_summary_pkey" primary key ("order_id")
 );
 
+-- The table statement above keeps a table of an older declaration as it is, and its
+-- catch-up would fail later: a table without the declared columns (names, types, not null)
+-- stops the apply here. `escodegen migrate projections` upgrades it (and sets
+-- escodegen.migrating to replace it by a rebuild).
+do $esc$
+declare
+    v_table regclass := '"es"."order_summary"'::regclass;
+    v_missing text;
+    v_extra text;
+begin
+    if current_setting('escodegen.migrating', true) = 'on' then
+        return;
+    end if;
+    select string_agg(format('%s %s%s', d.name, d.type,
+                             case when d.not_null then ' not null' else '' end), ', ')
+      into v_missing
+      from unnest('{"order_id","status","total","item_count","last_tx_id","last_position"}'::text[], '{"uuid","text","numeric","bigint","xid8","bigint"}'::text[],
+                  '{"true","true","false","true","true","true"}'::boolean[]) as d(name, type, not_null)
+     where not exists (
+           select 1 from pg_attribute a
+            where a.attrelid = v_table and a.attnum > 0 and not a.attisdropped
+              and a.attname = d.name and a.atttypid = to_regtype(d.type)
+              and a.attnotnull = d.not_null);
+    select string_agg(a.attname::text, ', ' order by a.attnum) into v_extra
+      from pg_attribute a
+     where a.attrelid = v_table and a.attnum > 0 and not a.attisdropped
+       and a.attname <> all ('{"order_id","status","total","item_count","last_tx_id","last_position"}'::text[]);
+    if v_missing is not null or v_extra is not null then
+        raise exception using errcode = 'ESPRJ',
+            message = format('projection table %s was created for another declaration '
+                             '(missing or different: %s; not declared: %s)',
+                             v_table, coalesce(v_missing, 'none'), coalesce(v_extra, 'none')),
+            hint = 'run `escodegen migrate projections` and apply the migration it writes '
+                   '(it alters or rebuilds the table), then apply this file again';
+    end if;
+end
+$esc$;
+
 insert into "es".checkpoints (name) values ('order_summary') on conflict (name) do nothing;
 
 -- Applies the next events after the checkpoint and moves it, in the caller's transaction.

@@ -4,6 +4,7 @@ by escodegen from the project's declarations."""
 
 from ._runtime import (
     START,
+    UNSET,
     AggregateRoot,
     Appended,
     Checkpoint,
@@ -18,6 +19,7 @@ from ._runtime import (
     StoreError,
     TransactionError,
     UnknownEventType,
+    Unset,
     UnsupportedVersion,
     follow_up,
 )
@@ -52,12 +54,15 @@ from .events import (
 )
 from .projections import (
     CustomerDirectoryProjection,
+    CustomerDirectoryRow,
     OrderSummaryProjection,
+    OrderSummaryRow,
 )
 from .store import EventStore
 
 __all__ = [
     "START",
+    "UNSET",
     "AggregateRoot",
     "Appended",
     "Checkpoint",
@@ -65,6 +70,7 @@ __all__ = [
     "ConcurrencyError",
     "CustomerAggregate",
     "CustomerDirectoryProjection",
+    "CustomerDirectoryRow",
     "CustomerEvent",
     "CustomerRegistered",
     "CustomerRegisteredV1",
@@ -94,12 +100,14 @@ __all__ = [
     "OrderSubmittedV1LineItemsItem",
     "OrderSubmittedV1Pricing",
     "OrderSummaryProjection",
+    "OrderSummaryRow",
     "ProjectionLag",
     "ProjectionRunner",
     "SnapshotPolicy",
     "StoreError",
     "TransactionError",
     "UnknownEventType",
+    "Unset",
     "UnsupportedVersion",
     "decode",
     "decode_json",

@@ -25,7 +25,7 @@ from typing import Any, ClassVar, Generic, Literal, NamedTuple, TypeVar
 
 import psycopg
 from psycopg import pq, sql
-from psycopg.rows import dict_row
+from psycopg.rows import class_row, dict_row
 from psycopg.types.json import Jsonb
 
 T = TypeVar("T")
@@ -1126,6 +1126,18 @@ class ProjectionLag(NamedTuple):
     """How long the oldest event it has still to apply has been stored; 0 when caught up."""
 
 
+R = TypeVar("R")
+
+
+class Unset(enum.Enum):
+    """The value of a `find` filter not given (None asks for a null column)."""
+
+    UNSET = "unset"
+
+
+UNSET = Unset.UNSET
+
+
 class ProjectionRunner:
     NAME: ClassVar[str]
     """The projection's table, and the name of its checkpoint."""
@@ -1298,6 +1310,45 @@ class ProjectionRunner:
                 sql.SQL("select {}()").format(self._function("finish_rebuild"))
             )
         return total
+
+    COLUMNS: ClassVar[tuple[str, ...]]
+    """The table's declared columns, in declaration order (the row class's fields)."""
+    KEY: ClassVar[tuple[str, ...]]
+
+    def _get(self, row: type[R], key: tuple[Any, ...]) -> R | None:
+        found = self._find(row, dict(zip(self.KEY, key, strict=True)), None)
+        return found[0] if found else None
+
+    def _find(
+        self, row: type[R], filters: Mapping[str, Any], limit: int | None
+    ) -> list[R]:
+        """The rows as `row` objects: one parameterised query, the names as identifiers."""
+        given = {
+            column: value for column, value in filters.items() if value is not UNSET
+        }
+        query: sql.Composable = sql.SQL("select {} from {}").format(
+            sql.SQL(", ").join(map(sql.Identifier, self.COLUMNS)),
+            sql.Identifier(self.schema, self.NAME),
+        )
+        if given:
+            query += sql.SQL(" where ") + sql.SQL(" and ").join(
+                sql.SQL("{} is null" if value is None else "{} = %s").format(
+                    sql.Identifier(column)
+                )
+                for column, value in given.items()
+            )
+        params: list[Any] = [value for value in given.values() if value is not None]
+        query += sql.SQL(" order by {}").format(
+            sql.SQL(", ").join(map(sql.Identifier, self.KEY))
+        )
+        if limit is not None:
+            query += sql.SQL(" limit %s")
+            params.append(limit)
+        with (
+            self.conn.transaction(),
+            self.conn.cursor(row_factory=class_row(row)) as cursor,
+        ):
+            return cursor.execute(query, params).fetchall()
 
     def rows(self) -> list[dict[str, Any]]:
         """The projection's table (without its bookkeeping columns)."""

@@ -124,7 +124,9 @@ def _python_target(root: Path, config: _Located, report: Report) -> PythonTarget
     if spec is None:
         return None
     out = _inside_path(root, config.at("python", "out"), spec["out"], report)
-    return PythonTarget(out=out, package=spec["package"], models=spec.get("models", "dataclasses"))
+    return PythonTarget(out=out, package=spec["package"], models=spec.get("models", "dataclasses"),
+                        pyproject=spec.get("pyproject", False),
+                        version=spec.get("version", "0.0.0"))
 
 
 def _postgres_target(root: Path, config: _Located, report: Report) -> PostgresTarget | None:

@@ -202,6 +202,10 @@ class PythonTarget:
     out: Path
     package: str
     models: Literal["dataclasses", "pydantic", "msgspec"] = "dataclasses"
+    pyproject: bool = False
+    """Also write a pyproject.toml, so the folder installs as a distribution."""
+    version: str = "0.0.0"
+    """The distribution's version in that pyproject.toml."""
 
 
 @dataclass(frozen=True)

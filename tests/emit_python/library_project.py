@@ -79,7 +79,11 @@ projections:
 """
 
 
-def write_library(root: Path, *, projections: str = PROJECTIONS, extra_config: str = "") -> Path:
+PYTHON_OPTIONS = ', pyproject: true, version: "1.2.0"'
+
+
+def write_library(root: Path, *, projections: str = PROJECTIONS,
+                  python_options: str = PYTHON_OPTIONS) -> Path:
     """The project's declarations in `root` (created); `root`."""
     for folder, text in (("events", EVENTS), ("aggregates", AGGREGATES),
                          ("projections", projections)):
@@ -89,7 +93,7 @@ def write_library(root: Path, *, projections: str = PROJECTIONS, extra_config: s
         "escodegen: 1\nname: library\nsources: [events, aggregates, projections]\n"
         "registry: registry\n"
         "python: {out: generated/library_events, package: library_events, models: dataclasses"
-        + extra_config + "}\n"
+        + python_options + "}\n"
         "postgres: {out: generated/sql, schema: lib}\n")
     return root
 

@@ -58,7 +58,7 @@ from .projections import (
     OrderSummaryProjection,
     OrderSummaryRow,
 )
-from .store import EventStore
+from .store import EventStore, apply_schema
 
 __all__ = [
     "START",
@@ -109,6 +109,7 @@ __all__ = [
     "UnknownEventType",
     "Unset",
     "UnsupportedVersion",
+    "apply_schema",
     "decode",
     "decode_json",
     "encode",

@@ -21,6 +21,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from importlib.resources.abc import Traversable
 from typing import Any, ClassVar, Generic, Literal, NamedTuple, TypeVar
 
 import psycopg
@@ -1358,3 +1359,40 @@ class ProjectionRunner:
         with self.conn.transaction(), self.conn.cursor(row_factory=dict_row) as cursor:
             rows = cursor.execute(query).fetchall()
         return [{k: v for k, v in row.items() if k not in _BOOKKEEPING} for row in rows]
+
+
+def apply_sql(conn: psycopg.Connection[Any], folder: Traversable) -> list[str]:
+    """Apply the `.sql` files of `folder` (a package's resources) in name order, each in a
+    transaction of its own, on a connection outside a transaction; the names applied. The
+    files pin the session's search_path: the connection's own is restored afterwards."""
+    if conn.info.transaction_status != pq.TransactionStatus.IDLE:
+        raise TransactionError(
+            "apply_schema needs a connection outside a transaction (autocommit, or commit "
+            "first): each file is applied in a transaction of its own"
+        )
+    sql_files = sorted(
+        (item for item in folder.iterdir() if item.name.endswith(".sql")),
+        key=lambda item: item.name,
+    )
+    if not sql_files:
+        raise StoreError(
+            "this package holds no SQL files: generate it with a postgres target, or "
+            "apply the files of `postgres.out` with your migration tool"
+        )
+    with conn.transaction(), conn.cursor() as cursor:
+        row = cursor.execute(
+            "select pg_catalog.current_setting('search_path')"
+        ).fetchone()
+    search_path = row[0] if row else ""
+    try:
+        for item in sql_files:
+            with conn.transaction():
+                conn.execute(item.read_text(encoding="utf-8").encode())
+    finally:
+        if not conn.closed:
+            with conn.transaction():
+                conn.execute(
+                    "select pg_catalog.set_config('search_path', %s, false)",
+                    (search_path,),
+                )
+    return [item.name for item in sql_files]

@@ -838,6 +838,51 @@ class EventStoreBase(ABC, Generic[E]):
                 return
             after = batch[-1].checkpoint
 
+    def subscribe(
+        self,
+        after: Checkpoint = START,
+        stop: Callable[[], bool] = lambda: False,
+        idle_seconds: float = 5.0,
+        batch_size: int = 1000,
+        event_types: Sequence[str] | None = None,
+        category: str | None = None,
+        stop_check_seconds: float = 0.5,
+    ) -> Iterator[Envelope[E]]:
+        """Every event after `after`, in checkpoint order, then each new one as it becomes
+        deliverable, until `stop()` is true. Keep `envelope.checkpoint` (the pair, never
+        `global_position` alone) of the last one you handled and pass it back after a
+        restart.
+
+        It LISTENs on `<schema>_events` and also polls every `idle_seconds`: an event is
+        delivered only once every older transaction has ended, and a transaction left open
+        anywhere in the cluster holds delivery back without a NOTIFY when it ends (nor are
+        notifications kept while disconnected). `stop` is checked between events and at
+        least every `stop_check_seconds` while waiting. Give it a connection of its own,
+        outside a transaction (LISTEN takes effect once committed); it stops listening when
+        the iteration ends (also when the consumer stops iterating early)."""
+        if self.conn.info.transaction_status != pq.TransactionStatus.IDLE:
+            raise TransactionError(
+                f"{type(self).__name__}.subscribe needs a connection outside a "
+                "transaction (autocommit, or commit first)"
+            )
+        channel = sql.Identifier(f"{self.schema}_events")
+        with self.conn.transaction():
+            self.conn.execute(sql.SQL("listen {}").format(channel))
+        try:
+            while not stop():
+                batch = self.read_all(after, batch_size, event_types, category)
+                for envelope in batch:
+                    yield envelope
+                    after = envelope.checkpoint
+                    if stop():
+                        return
+                if len(batch) < batch_size:
+                    wait_for_notify(self.conn, stop, idle_seconds, stop_check_seconds)
+        finally:
+            if not self.conn.closed:
+                with self.conn.transaction():
+                    self.conn.execute(sql.SQL("unlisten {}").format(channel))
+
     def _read(self, query: sql.Composed, params: tuple[Any, ...]) -> list[Envelope[E]]:
         with self.conn.cursor() as cursor:
             # binary rows: psycopg's C loaders read ids, positions and times faster so
@@ -1116,6 +1161,23 @@ _BOOKKEEPING = (
 """The columns every projection table has for the generated SQL alone."""
 
 
+def wait_for_notify(
+    conn: psycopg.Connection[Any],
+    stop: Callable[[], bool],
+    idle_seconds: float,
+    stop_check_seconds: float,
+) -> None:
+    """Until a notification on a channel `conn` listens to, `idle_seconds`, or `stop()`,
+    whichever comes first."""
+    deadline = time.monotonic() + idle_seconds
+    while not stop() and (left := deadline - time.monotonic()) > 0:
+        woken = False
+        for _ in conn.notifies(timeout=min(left, stop_check_seconds), stop_after=1):
+            woken = True
+        if woken:
+            return
+
+
 class ProjectionLag(NamedTuple):
     """How far a projection is behind the store (the SQL `projection_status`)."""
 
@@ -1218,15 +1280,7 @@ class ProjectionRunner:
         self, stop: Callable[[], bool], idle_seconds: float, stop_check_seconds: float
     ) -> None:
         """Until a notification, `idle_seconds`, or `stop()`, whichever comes first."""
-        deadline = time.monotonic() + idle_seconds
-        while not stop() and (left := deadline - time.monotonic()) > 0:
-            woken = False
-            for _ in self.conn.notifies(
-                timeout=min(left, stop_check_seconds), stop_after=1
-            ):
-                woken = True
-            if woken:
-                return
+        wait_for_notify(self.conn, stop, idle_seconds, stop_check_seconds)
 
     def _require_idle(self, method: str) -> None:
         if self.conn.info.transaction_status != pq.TransactionStatus.IDLE:

@@ -677,6 +677,8 @@ class EventStoreBase(ABC, Generic[E]):
     ) -> None:
         self.conn = conn
         self.schema = self.SCHEMA if schema is None else schema
+        self._blocks = 0
+        """How many `transaction()` blocks of this store are open."""
 
     @abstractmethod
     def _encode(self, event: E) -> tuple[str, int, dict[str, Any]]:
@@ -696,13 +698,18 @@ class EventStoreBase(ABC, Generic[E]):
         when it raises. Refused (TransactionError) inside a transaction opened implicitly."""
         self._refuse_implicit("transaction")
         with self.conn.transaction() as transaction:
-            yield transaction
+            self._blocks += 1
+            try:
+                yield transaction
+            finally:
+                self._blocks -= 1
 
     def _handed_transaction(self) -> bool:
         """Is the connection inside a transaction block opened explicitly (psycopg's
         `Connection.transaction()`, which `transaction()` uses)?"""
         # psycopg counts the open transaction blocks of a connection; no public API says it
-        return int(getattr(self.conn, "_num_transactions", 0)) > 0
+        # (the store's own blocks are counted here too, should that count go away)
+        return self._blocks > 0 or int(getattr(self.conn, "_num_transactions", 0)) > 0
 
     def _writable(self) -> bool:
         """May a write run now: outside a transaction, or inside one it was handed."""

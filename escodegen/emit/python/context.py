@@ -112,6 +112,8 @@ def _projection(projection: Projection, modules: dict[str, set[str]]) -> dict[st
         nullable = not column.required and column.name not in projection.key
         columns.append({"name": column_name(column.name),
                         "annotation": f"{annotation} | None" if nullable else annotation,
+                        # None last in a union (ruff's RUF036)
+                        "filter": f"{annotation} | Unset" + (" | None" if nullable else ""),
                         "key": column.name in projection.key})
     by_name = {c["name"]: c for c in columns}
     return {

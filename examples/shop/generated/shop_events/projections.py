@@ -63,7 +63,7 @@ class OrderSummaryProjection(ProjectionRunner):
         *,
         order_id: UUID | Unset = UNSET,
         status: str | Unset = UNSET,
-        total: Decimal | None | Unset = UNSET,
+        total: Decimal | Unset | None = UNSET,
         item_count: int | Unset = UNSET,
         limit: int | None = None,
     ) -> list[OrderSummaryRow]:

@@ -46,7 +46,8 @@ from escodegen.upcast import parse_operation
 KINDS = ("events", "aggregates", "projections")
 _DURATION = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ms|s|m|h|d)")
 _SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
-_ENVELOPE = {"$stream": "stream", "$position": "position", "$recorded_at": "recorded_at"}
+_ENVELOPE = {"$stream": "stream", "$position": "position", "$recorded_at": "recorded_at",
+             "$correlation_id": "correlation_id", "$causation_id": "causation_id"}
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,9 @@ def _python_target(root: Path, config: _Located, report: Report) -> PythonTarget
     if spec is None:
         return None
     out = _inside_path(root, config.at("python", "out"), spec["out"], report)
-    return PythonTarget(out=out, package=spec["package"], models=spec.get("models", "dataclasses"))
+    return PythonTarget(out=out, package=spec["package"], models=spec.get("models", "dataclasses"),
+                        pyproject=spec.get("pyproject", False),
+                        version=spec.get("version", "0.0.0"))
 
 
 def _postgres_target(root: Path, config: _Located, report: Report) -> PostgresTarget | None:
@@ -276,8 +279,8 @@ def value_expr(node: _Located, report: Report) -> ValueExpr:
         if value in _ENVELOPE:
             return EnvelopeRef(_ENVELOPE[value])  # type: ignore[arg-type]
         report.error("ES207", f"unknown reference '{value}'", node.span,
-                     "Use $.field for the payload, $meta.key (an identifier), $stream, $position "
-                     "or $recorded_at.")
+                     "Use $.field for the payload, $meta.key (an identifier), $stream, $position, "
+                     "$recorded_at, $correlation_id or $causation_id.")
     return Constant(value)
 
 

@@ -134,9 +134,10 @@ class PayloadRef:
 
 @dataclass(frozen=True)
 class EnvelopeRef:
-    """`$stream`, `$position`, `$recorded_at`, or `$meta.key` (name="meta", key set)."""
+    """`$stream`, `$position`, `$recorded_at`, `$correlation_id`, `$causation_id`, or
+    `$meta.key` (name="meta", key set)."""
 
-    name: Literal["stream", "position", "recorded_at", "meta"]
+    name: Literal["stream", "position", "recorded_at", "correlation_id", "causation_id", "meta"]
     key: str | None = None
 
 
@@ -201,6 +202,10 @@ class PythonTarget:
     out: Path
     package: str
     models: Literal["dataclasses", "pydantic", "msgspec"] = "dataclasses"
+    pyproject: bool = False
+    """Also write a pyproject.toml, so the folder installs as a distribution."""
+    version: str = "0.0.0"
+    """The distribution's version in that pyproject.toml."""
 
 
 @dataclass(frozen=True)

@@ -198,7 +198,8 @@ KIND_OF_FORMAT: Mapping[str, TypeKind] = MappingProxyType(
     {t.json_format: t.kind for t in TYPES.values() if t.json_format is not None})
 """A published schema's `format` back to its kind (the inverse of `TypeInfo.json_format`)."""
 ENVELOPE_KINDS: Mapping[str, TypeKind] = MappingProxyType(
-    {"stream": "string", "position": "integer", "recorded_at": "datetime"})
+    {"stream": "string", "position": "integer", "recorded_at": "datetime",
+     "correlation_id": "uuid", "causation_id": "uuid"})
 """The kinds of the envelope values a projection may read (`$stream`, ...)."""
 
 

@@ -117,3 +117,75 @@ def order_class(shop_events: ModuleType) -> type[Any]:
             self.state.status = "cancelled"
 
     return Order
+
+
+@pytest.fixture(scope="session")
+def generated_library(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """tests/emit_python/library_project.py generated once (both targets); the project root."""
+    from tests.emit_python.library_project import generate_library
+
+    return generate_library(tmp_path_factory.mktemp("library") / "library")
+
+
+@pytest.fixture(scope="session")
+def library_events(generated_library: Path) -> Iterator[ModuleType]:
+    """The library's generated package, imported."""
+    yield from _imported(generated_library, "library_events")
+
+
+@pytest.fixture
+def library_store(pg_dsn: str, generated_library: Path) -> str:
+    """A database of the test's own with the library's generated SQL applied."""
+    from devtools.postgres import apply
+
+    folder = generated_library / "generated" / "sql"
+    apply(pg_dsn, {p.name: p.read_text() for p in sorted(folder.glob("*.sql"))})
+    return pg_dsn
+
+
+def book_class(library_events: ModuleType) -> type[Any]:
+    """The library's Book aggregate as a user writes it: every state field set from events,
+    nested records and arrays of records included."""
+    lib = library_events
+
+    class Book(lib.BookAggregate):  # type: ignore[name-defined,misc]
+        def initial_state(self) -> Any:
+            return lib.BookState(fees=Decimal(0), weight=0.0, copies=0, express=False, note="",
+                                 extra=None, loans=[], members=[])
+
+        def apply_book_lent(self, event: Any) -> None:
+            state = self.state
+            state.lastMember, state.lastDue = event.memberId, event.dueOn
+            state.lastLentAt, state.fees = event.lentAt, state.fees + event.fee
+            state.weight, state.copies = event.weight, state.copies + event.copies
+            state.express, state.note, state.extra = event.express, event.note, event.extra
+            state.format = event.format.value
+            state.shelf = lib.BookStateShelf(room=event.shelf.room, row=event.shelf.row,
+                                             label=event.shelf.label)
+            state.loans.append(lib.BookStateLoansItem(
+                memberId=event.memberId, dueOn=event.dueOn, fee=event.fee,
+                history=[lib.BookStateLoansItemHistoryItem(at=event.lentAt)]))
+            state.members.append(event.memberId)
+
+        def apply_book_returned(self, event: Any) -> None:
+            self.state.loans = [loan for loan in self.state.loans
+                                if loan.memberId != event.memberId]
+
+        def lend(self, member: Any, fee: Decimal = Decimal("1.25")) -> None:
+            """The invariant of issue 19: a member cannot borrow the same book twice."""
+            if any(loan.memberId == member for loan in self.state.loans):
+                raise ValueError("already lent to this member")
+            self.record(book_lent(lib, self.book_id, member, fee))
+
+    return Book
+
+
+def book_lent(lib: ModuleType, book: Any, member: Any, fee: Decimal = Decimal("1.25")) -> Any:
+    import datetime
+
+    return lib.BookLent(
+        bookId=book, memberId=member, dueOn=datetime.date(2026, 12, 1),
+        lentAt=datetime.datetime(2026, 11, 1, 9, 30, tzinfo=datetime.UTC), fee=fee,
+        weight=0.5, copies=1, express=True, note="n", extra={"a": [1, "x"]},
+        format=lib.BookLentV1Format.ebook,
+        shelf=lib.BookLentV1Shelf(room="R1", row=3, label=None))

@@ -84,7 +84,10 @@ def write_large_project(root: Path, models: str) -> str:
         "  Stock:\n    id: {field: id, type: uuid}\n"
         '    stream: "Stock-{id}"\n'
         f"    events: [{', '.join(MANY)}]\n"
-        "    state: {version: 1, fields: {count: integer, tags: {type: array, items: string}}}\n"
+        "    state: {version: 1, fields: {count: integer, tags: {type: array, items: string},\n"
+        "      kind: {type: enum, values: [a, b], required: false},\n"
+        "      bins: {type: array, items: {type: object, fields: {at: uuid, shelf:\n"
+        "        {type: object, required: false, fields: {row: integer}}}}}}}\n"
         "    snapshot: {every: 10}\n")
     (root / "projections" / "projections.yaml").write_text(
         "projections:\n"

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+import pytest
 from click.testing import CliRunner
 
 from devtools import shop_history
@@ -226,3 +227,32 @@ def test_against_the_registry_by_default(tmp_path: Path, shop: Path) -> None:
     (written,) = (tmp_path / "m").glob("*.sql")
     assert written.name == "V0041__escodegen_customer_directory.sql"
     assert 'alter column "tier" drop not null' in written.read_text()
+
+
+def test_reapplying_a_changed_projection_fails_until_migrated(pg_dsn: str, shop: Path,
+                                                              tmp_path: Path) -> None:
+    """Issue 19: `create table if not exists` kept the old table and the next catch-up failed
+    with UndefinedColumn. The generated file now refuses to apply, naming the command."""
+    from escodegen.emit.postgres import render as render_postgres
+
+    published_store(pg_dsn, shop)
+    head, project = changed(shop, ADD_AND_DROP)
+    new_file = render_postgres(project)["004_projection_order_summary.sql"]
+    with psycopg.connect(pg_dsn) as conn:
+        with pytest.raises(psycopg.Error) as caught, conn.transaction():
+            conn.execute(new_file)
+        assert caught.value.sqlstate == "ESPRJ"
+        assert "escodegen migrate projections" in (caught.value.diag.message_hint or "")
+        message = caught.value.diag.message_primary or ""
+        assert "currency text" in message and "lines bigint not null" in message
+        assert "order_summary" in message
+        assert "currency" not in columns(conn, "order_summary")  # nothing changed
+    migrations = tmp_path / "migrations"
+    result = CliRunner().invoke(cli, ["-C", str(head), "migrate", "projections", "--against",
+                                      str(shop), "--out", str(migrations)])
+    assert result.exit_code == 0, result.output
+    apply_migrations(pg_dsn, migrations)
+    with psycopg.connect(pg_dsn) as conn:
+        for _ in range(2):  # safe to apply again once the table has the declared shape
+            with conn.transaction():
+                conn.execute(new_file)

@@ -18,7 +18,7 @@ from escodegen.model.sqlnames import (
     column_name,
     upcast_function,
 )
-from escodegen.sqltext import ident, literal, typed
+from escodegen.sqltext import ident, literal, text_array, typed
 
 TARGET = "t"
 """Alias of the projection table in handler statements."""
@@ -91,6 +91,11 @@ class ProjectionSql:
     """The rebuild table's qualified name as a string literal (for to_regclass)."""
     table_name: str
     """The live table's name without its schema (for a rename)."""
+    table_text: str
+    """The live table's qualified name as a string literal (for a regclass cast)."""
+    shape: tuple[str, str, str]
+    """The declared columns, bookkeeping ones included, as three text[] constants: names,
+    types, whether each is not null (what the applied file checks an existing table has)."""
     pkey: str
     rebuild_pkey: str
     checkpoint: str
@@ -144,6 +149,8 @@ def projection_sql(project: Project, projection: Projection, schema: str) -> Pro
         rebuild_table=ident(schema, names.rebuild_table),
         rebuild_table_text=literal(ident(schema, names.rebuild_table)),
         table_name=ident(names.table),
+        table_text=literal(ident(schema, names.table)),
+        shape=_shape(projection, types),
         pkey=ident(names.pkey),
         rebuild_pkey=ident(names.rebuild_pkey),
         checkpoint=literal(name),
@@ -159,6 +166,15 @@ def projection_sql(project: Project, projection: Projection, schema: str) -> Pro
         rebuild_step=ident(schema, names.function("rebuild_step")),
         finish_rebuild=ident(schema, names.function("finish_rebuild")),
     )
+
+
+def _shape(projection: Projection, types: dict[str, str]) -> tuple[str, str, str]:
+    declared = [(column_name(c.name), types[c.name],
+                 c.required or c.name in projection.key) for c in projection.columns]
+    declared += [("last_tx_id", "xid8", True), ("last_position", "bigint", True)]
+    return (text_array([name for name, _, _ in declared]),
+            text_array([sql_type for _, sql_type, _ in declared]),
+            text_array(["true" if not_null else "false" for _, _, not_null in declared]))
 
 
 def event_source(event: Event, schema: str) -> EventSource:

@@ -19,7 +19,8 @@ from escodegen.sqltext import literal, text_array, typed
 BATCH = "b"
 """Alias of the relation of events a handler statement reads: every expression refers to it."""
 
-_ENVELOPE = {"stream": "stream_id", "position": "global_position", "recorded_at": "recorded_at"}
+_ENVELOPE = {"stream": "stream_id", "position": "global_position", "recorded_at": "recorded_at",
+             "correlation_id": "correlation_id", "causation_id": "causation_id"}
 
 
 def column_type(field_type: FieldType) -> str:

@@ -9,6 +9,7 @@ rendered from the jinja2 templates in templates/python/, fed by `context.py`.
 from __future__ import annotations
 
 from escodegen.emit import HEADER
+from escodegen.emit.postgres import render as render_postgres
 from escodegen.emit.python.context import package_context
 from escodegen.emit.python.json_code import event_json, state_json
 from escodegen.emit.python.models import render_event_modules
@@ -17,7 +18,8 @@ from escodegen.model import Project
 from escodegen.model.naming import snake
 from escodegen.upcast import python_upcasters
 
-# Package modules rendered from templates/python/<name>.j2, in this order.
+# Package modules rendered from templates/python/<name>.j2, in this order (and, when asked
+# for, pyproject.toml).
 _MODULES = (
     "__init__.py", "events/__init__.py", "_runtime.py", "codec.py", "aggregates.py", "store.py",
     "projections.py",
@@ -29,9 +31,11 @@ def render(project: Project) -> dict[str, str]:
     assert project.python is not None, "only called for projects with a python target"
     modules = render_event_modules(project, project.python.models)
     context = package_context(project, {name: classes for name, (_, classes) in modules.items()})
-    states = state_json([(a["state"], [(f["name"], f["annotation"], f["optional"])
-                                        for f in a["state_fields"]])
-                         for a in context["aggregates"]])
+    states = state_json([(record["name"], [(f["name"], f["annotation"], f["optional"])
+                                           for f in record["fields"]])
+                         for a in context["aggregates"]
+                         for record in [*a["records"], {"name": a["state"],
+                                                        "fields": a["state_fields"]}]])
     context["state_json"], context["state_runtime"] = states.text(), sorted(states.runtime)
     if project.python.models == "dataclasses":
         events = event_json([text for text, _ in modules.values()])
@@ -40,6 +44,16 @@ def render(project: Project) -> dict[str, str]:
     files["upcasters.py"] = upcasters_module(project)
     for module in _MODULES:
         files[module] = render_template(f"{module}.j2", context)
+    files["py.typed"] = f"# {HEADER}\n"  # PEP 561: the package's annotations are for checkers
+    if project.postgres is not None:
+        # the PostgreSQL target's files as package resources, for `apply_schema`
+        files.update({f"sql/{name}": text for name, text in render_postgres(project).items()})
+    if project.python.pyproject:
+        files["pyproject.toml"] = render_template("pyproject.toml.j2", {
+            **context, "distribution": project.python.package.replace(".", "-").replace("_", "-"),
+            "version": project.python.version,
+            "packages": [project.python.package, f"{project.python.package}.events"],
+        })
     return dict(sorted(files.items()))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import keyword
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,9 +11,12 @@ from escodegen.emit import EmitError
 from escodegen.emit.python.templates import isorted
 from escodegen.model import Aggregate, Field, FieldType, Project, Projection
 from escodegen.model.naming import pascal, snake, version_class
-from escodegen.model.sqlnames import RESERVED_COLUMNS, ProjectionNames
+from escodegen.model.sqlnames import RESERVED_COLUMNS, ProjectionNames, column_name
 from escodegen.model.types import TYPES
 from escodegen.pytext import py_str
+
+_FIND_PARAMETERS = frozenset({"self", "limit"})
+"""Parameters of a projection's `find` beside its columns."""
 
 # What aggregates.py imports whatever the state fields are.
 _AGGREGATE_IMPORTS = {
@@ -25,8 +29,11 @@ _AGGREGATE_IMPORTS = {
 @dataclass
 class _Imports:
     modules: dict[str, set[str]]
+    records: list[dict[str, Any]]
+    """The classes of nested records of aggregate states, each before the records using it."""
 
-    def annotation(self, ftype: FieldType) -> str:
+    def annotation(self, ftype: FieldType, name: str = "") -> str:
+        """The annotation of a state field; `name` is the class a nested record would get."""
         # State classes are dataclasses whatever the event classes' model mode is.
         python = TYPES[ftype.kind].python
         if python is not None:
@@ -39,12 +46,19 @@ class _Imports:
             return "Literal[" + ", ".join(py_str(v) for v in ftype.values) + "]"
         if ftype.kind == "array":
             assert ftype.items is not None
-            return f"list[{self.annotation(ftype.items)}]"
-        return "dict[str, Any]"  # object: a state keeps nested records as plain JSON
+            return f"list[{self.annotation(ftype.items, name + 'Item')}]"
+        # object: a class of its own, typed as an event's nested record is (snapshots keep
+        # the types a replay gives)
+        self.records.append(_record(name, ftype.fields, self))
+        return name
 
 
-def _field(field: Field, imports: _Imports) -> dict[str, Any]:
-    annotation = imports.annotation(field.type)
+def _record(name: str, fields: tuple[Field, ...], imports: _Imports) -> dict[str, Any]:
+    return {"name": name, "fields": [_field(f, imports, name) for f in fields]}
+
+
+def _field(field: Field, imports: _Imports, owner: str) -> dict[str, Any]:
+    annotation = imports.annotation(field.type, owner + pascal(field.name))
     return {
         "name": field.name,
         "annotation": annotation if field.required else f"{annotation} | None",
@@ -56,12 +70,15 @@ def _aggregate(aggregate: Aggregate, imports: _Imports) -> dict[str, Any]:
     prefix, _, rest = aggregate.stream.partition("{" + aggregate.id_field + "}")
     base, state, event_union = (f"{aggregate.name}Aggregate", f"{aggregate.name}State",
                                 f"{aggregate.name}Event")
+    imports.records = []
+    state_fields = [_field(f, imports, state) for f in aggregate.state.fields]
+    records = imports.records
     return {
         "name": aggregate.name,
         "base": base,
         "state": state,
         "event_union": event_union,
-        "classes": [base, state, event_union],
+        "classes": [base, state, event_union, *(r["name"] for r in records)],
         "description": aggregate.description or f"The {aggregate.name} aggregate.",
         "id_field": aggregate.id_field,
         "id_param": snake(aggregate.id_field),
@@ -69,21 +86,47 @@ def _aggregate(aggregate: Aggregate, imports: _Imports) -> dict[str, Any]:
         "stream_prefix": prefix,
         "stream_suffix": rest,
         "state_version": aggregate.state.version,
-        "state_fields": [_field(f, imports) for f in aggregate.state.fields],
+        "state_fields": state_fields,
+        "records": records,
         "snapshot": aggregate.snapshot,
         "events": [{"name": name, "hook": f"apply_{snake(name)}"} for name in aggregate.events],
     }
 
 
-def _projection(projection: Projection) -> dict[str, Any]:
+def _column_annotation(ftype: FieldType, modules: dict[str, set[str]]) -> str:
+    """What psycopg reads a projection column of `ftype` as (jsonb: parsed JSON)."""
+    python = TYPES[ftype.kind].python
+    if python is None:  # enum is text; object and array are jsonb
+        return "str" if ftype.kind == "enum" else "Any"
+    annotation = python["dataclasses"]
+    if annotation.module:
+        modules.setdefault(annotation.module, set()).add(annotation.text)
+    return annotation.text
+
+
+def _projection(projection: Projection, modules: dict[str, set[str]]) -> dict[str, Any]:
     names = ProjectionNames.of(projection.name)
+    columns = []
+    for column in projection.columns:
+        annotation = _column_annotation(column.type, modules)
+        nullable = not column.required and column.name not in projection.key
+        columns.append({"name": column_name(column.name),
+                        "annotation": f"{annotation} | None" if nullable else annotation,
+                        # None last in a union (ruff's RUF036)
+                        "filter": f"{annotation} | Unset" + (" | None" if nullable else ""),
+                        "key": column.name in projection.key})
+    by_name = {c["name"]: c for c in columns}
     return {
+        "row_class": f"{pascal(projection.name)}Row",
+        "columns": columns,
+        "key": [by_name[column_name(k)] for k in projection.key],
         "name": projection.name,
         "sql_name": names.table,
         "rebuild_table": names.rebuild_table,
         "functions": {kind: names.function(kind)
                       for kind in ("catch_up", "begin_rebuild", "rebuild_step", "finish_rebuild")},
         "class_name": f"{pascal(projection.name)}Projection",
+        "classes": [f"{pascal(projection.name)}Projection", f"{pascal(projection.name)}Row"],
         "description": projection.description or f"The {projection.name} projection.",
         "events": sorted({h.event for h in projection.handlers}),
     }
@@ -91,9 +134,11 @@ def _projection(projection: Projection) -> dict[str, Any]:
 
 def package_context(project: Project, event_classes: dict[str, list[str]]) -> dict[str, Any]:
     assert project.python is not None
-    imports = _Imports({module: set(names) for module, names in _AGGREGATE_IMPORTS.items()})
+    imports = _Imports({module: set(names) for module, names in _AGGREGATE_IMPORTS.items()}, [])
     aggregates = [_aggregate(a, imports) for a in project.aggregates]
-    projections = [_projection(p) for p in project.projections]
+    projection_imports: dict[str, set[str]] = {"dataclasses": {"dataclass"},
+                                               "typing": {"ClassVar"}}
+    projections = [_projection(p, projection_imports) for p in project.projections]
     _check_names(project, event_classes, aggregates, projections)
     events = [{
         "name": event.name,
@@ -115,6 +160,8 @@ def package_context(project: Project, event_classes: dict[str, list[str]]) -> di
                               in sorted(imports.modules.items())],
         "aggregate_events": isorted({e["name"] for a in aggregates for e in a["events"]}),
         "bookkeeping_columns": sorted(RESERVED_COLUMNS),
+        "projection_imports": [(module, sorted(names)) for module, names
+                               in sorted(projection_imports.items())],
     }
 
 
@@ -135,6 +182,13 @@ def _check_names(project: Project, event_classes: dict[str, list[str]],
         for name in agg["classes"]:
             claim(name, f"aggregate '{aggregate.name}'", aggregate.span)
     for projection, proj in zip(project.projections, projections, strict=True):
-        claim(proj["class_name"], f"projection '{projection.name}'", projection.span)
+        for name in proj["classes"]:
+            claim(name, f"projection '{projection.name}'", projection.span)
+        for column in proj["columns"]:
+            if keyword.iskeyword(column["name"]) or column["name"] in _FIND_PARAMETERS:
+                report.error("ES601", f"projection '{projection.name}' has a column "
+                             f"'{column['name']}', which cannot be an attribute of its row "
+                             "class (a Python keyword or a parameter of `find`)",
+                             projection.span)
     if report.has_errors:
         raise EmitError(report)

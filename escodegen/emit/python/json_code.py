@@ -11,6 +11,7 @@ generic parts being plain functions of `_runtime` (`list_of`, `optional`, `one_o
 from __future__ import annotations
 
 import ast
+import hashlib
 from dataclasses import dataclass, field
 
 from escodegen.pytext import fit, py_str
@@ -194,6 +195,10 @@ def _key(node: ast.expr) -> str:
     if isinstance(node, ast.Name):
         return node.id
     if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
+        if node.value.id == "Literal":
+            # the values may be any text: a digest of them names the annotation
+            digest = hashlib.sha256(ast.unparse(node.slice).encode()).hexdigest()[:8]
+            return f"literal_{digest}"
         return f"{node.value.id}_{_key(node.slice)}"
     raise ValueError(f"no JSON conversion for the annotation {ast.unparse(node)}")
 

@@ -4,6 +4,7 @@ by escodegen from the project's declarations."""
 
 from ._runtime import (
     START,
+    UNSET,
     AggregateRoot,
     Appended,
     Checkpoint,
@@ -16,7 +17,9 @@ from ._runtime import (
     ProjectionRunner,
     SnapshotPolicy,
     StoreError,
+    TransactionError,
     UnknownEventType,
+    Unset,
     UnsupportedVersion,
     follow_up,
 )
@@ -51,12 +54,15 @@ from .events import (
 )
 from .projections import (
     CustomerDirectoryProjection,
+    CustomerDirectoryRow,
     OrderSummaryProjection,
+    OrderSummaryRow,
 )
-from .store import EventStore
+from .store import EventStore, apply_schema
 
 __all__ = [
     "START",
+    "UNSET",
     "AggregateRoot",
     "Appended",
     "Checkpoint",
@@ -64,6 +70,7 @@ __all__ = [
     "ConcurrencyError",
     "CustomerAggregate",
     "CustomerDirectoryProjection",
+    "CustomerDirectoryRow",
     "CustomerEvent",
     "CustomerRegistered",
     "CustomerRegisteredV1",
@@ -93,12 +100,16 @@ __all__ = [
     "OrderSubmittedV1LineItemsItem",
     "OrderSubmittedV1Pricing",
     "OrderSummaryProjection",
+    "OrderSummaryRow",
     "ProjectionLag",
     "ProjectionRunner",
     "SnapshotPolicy",
     "StoreError",
+    "TransactionError",
     "UnknownEventType",
+    "Unset",
     "UnsupportedVersion",
+    "apply_schema",
     "decode",
     "decode_json",
     "encode",

@@ -19,12 +19,14 @@ import time
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from importlib.resources.abc import Traversable
 from typing import Any, ClassVar, Generic, Literal, NamedTuple, TypeVar
 
 import psycopg
 from psycopg import pq, sql
-from psycopg.rows import dict_row
+from psycopg.rows import class_row, dict_row
 from psycopg.types.json import Jsonb
 
 T = TypeVar("T")
@@ -384,15 +386,33 @@ class AggregateRoot(ABC, Generic[S, E]):
         event: E,
         *,
         cause: Envelope[Any] | None = None,
+        correlation_id: uuid.UUID | None = None,
+        causation_id: uuid.UUID | None = None,
         metadata: dict[str, Any] | None = None,
     ) -> None:
-        """Apply a new event and queue it for `EventStore.save` (optionally caused by another)."""
+        """Apply a new event and queue it for `EventStore.save`: caused by another (`cause`,
+        an envelope), or with the ids a request carries (`correlation_id`, `causation_id`)."""
+        if cause is not None and (correlation_id or causation_id):
+            raise ValueError(
+                "give either cause or correlation_id/causation_id, not both"
+            )
         self.apply(event)
         self.version += 1
         if cause is not None:
             self.pending.append(follow_up(cause, event, metadata))
         else:
-            self.pending.append(NewEvent(event=event, metadata=dict(metadata or {})))
+            self.pending.append(
+                NewEvent(
+                    event=event,
+                    correlation_id=correlation_id,
+                    causation_id=causation_id,
+                    metadata=dict(metadata or {}),
+                )
+            )
+
+    def reset(self) -> None:
+        """Back to a fresh instance of the stream (what `EventStore.update` retries from)."""
+        AggregateRoot.__init__(self, self.stream_id)
 
     @property
     def expected_version(self) -> int:
@@ -603,11 +623,29 @@ class StoreError(Exception):
 
 
 class ConcurrencyError(StoreError):
-    """The stream's version is not the expected one: reload and retry."""
+    """The stream's version is not the expected one: reload and retry. `expected` is what
+    the append expected (a version, or `any`, `no_stream`, `stream_exists`), `actual` the
+    stream's version then (None when the server did not say)."""
 
-    def __init__(self, message: str, stream_id: str) -> None:
+    def __init__(
+        self,
+        message: str,
+        stream_id: str,
+        expected: ExpectedVersion | None = None,
+        actual: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.stream_id = stream_id
+        self.expected = expected
+        self.actual = actual
+
+
+class TransactionError(StoreError):
+    """A write found its connection inside a transaction it was not handed: one an earlier
+    query opened implicitly (a connection without autocommit), which would hold the stream's
+    lock and lose the events unless someone commits it. Commit or roll back first, use an
+    autocommit connection, or open the transaction explicitly (`with store.transaction():`
+    or `with conn.transaction():`)."""
 
 
 @dataclass(frozen=True)
@@ -623,8 +661,12 @@ A = TypeVar("A", bound=AggregateRoot[Any, Any])
 class EventStoreBase(ABC, Generic[E]):
     """The event store client; the generated `EventStore` binds it to the package's codec.
 
-    Every method runs in a transaction of the given connection (a savepoint when one is
-    already open), so it commits on success unless the caller holds an outer transaction.
+    Transactions: a method owns its transaction (it commits on success) when the connection
+    is outside one, or runs inside the transaction it is handed: `with store.transaction():`
+    or a `with conn.transaction():` the caller opened (then it commits with that one). A
+    write (`append`, `append_to_streams`, `save`, `update`, `snapshot`) refuses a connection
+    inside a transaction it was not handed (TransactionError): one an earlier query opened
+    implicitly on a connection without autocommit.
     """
 
     SCHEMA: ClassVar[str]
@@ -635,6 +677,8 @@ class EventStoreBase(ABC, Generic[E]):
     ) -> None:
         self.conn = conn
         self.schema = self.SCHEMA if schema is None else schema
+        self._blocks = 0
+        """How many `transaction()` blocks of this store are open."""
 
     @abstractmethod
     def _encode(self, event: E) -> tuple[str, int, dict[str, Any]]:
@@ -648,6 +692,50 @@ class EventStoreBase(ABC, Generic[E]):
             sql.Identifier(self.schema), sql.Identifier(function)
         )
 
+    @contextmanager
+    def transaction(self) -> Iterator[psycopg.Transaction]:
+        """One transaction around several calls: it commits when the block ends, rolls back
+        when it raises. Refused (TransactionError) inside a transaction opened implicitly."""
+        self._refuse_implicit("transaction")
+        with self.conn.transaction() as transaction:
+            self._blocks += 1
+            try:
+                yield transaction
+            finally:
+                self._blocks -= 1
+
+    def _handed_transaction(self) -> bool:
+        """Is the connection inside a transaction block opened explicitly (psycopg's
+        `Connection.transaction()`, which `transaction()` uses)?"""
+        # psycopg counts the open transaction blocks of a connection; no public API says it
+        # (the store's own blocks are counted here too, should that count go away)
+        return self._blocks > 0 or int(getattr(self.conn, "_num_transactions", 0)) > 0
+
+    def _writable(self) -> bool:
+        """May a write run now: outside a transaction, or inside one it was handed."""
+        status = self.conn.info.transaction_status
+        return status == pq.TransactionStatus.IDLE or (
+            status == pq.TransactionStatus.INTRANS and self._handed_transaction()
+        )
+
+    def _refuse_implicit(self, method: str) -> None:
+        if self._writable():
+            return
+        status = self.conn.info.transaction_status
+        if status == pq.TransactionStatus.INERROR:
+            raise TransactionError(
+                f"{type(self).__name__}.{method}: the connection's transaction has failed; "
+                "roll it back first"
+            )
+        raise TransactionError(
+            f"{type(self).__name__}.{method} refused: the connection is inside a "
+            "transaction that was not opened explicitly (an earlier query on a connection "
+            "without autocommit opened it), so the events would be lost unless it is "
+            "committed. Commit or roll back first, connect with autocommit=True, or open "
+            "the transaction explicitly: `with store.transaction():` or "
+            "`with conn.transaction():`"
+        )
+
     def append(
         self,
         stream_id: str,
@@ -656,6 +744,7 @@ class EventStoreBase(ABC, Generic[E]):
     ) -> list[Appended]:
         """Append in order; raises ConcurrencyError when `expected` is not met. Retrying a
         batch with the same event ids returns the original positions and writes nothing."""
+        self._refuse_implicit("append")
         code = _expected_code(expected)
         payload = self._new_events(events)
         query = sql.SQL(
@@ -677,6 +766,7 @@ class EventStoreBase(ABC, Generic[E]):
         """Many appends in one call and one round trip (importers): (stream id, events,
         expected version) each, in order, all or none. Raises ConcurrencyError naming the
         first stream whose expectation fails; returns each append's positions."""
+        self._refuse_implicit("append_to_streams")
         batches: list[dict[str, Any]] = []
         for stream_id, events, expected in appends:
             batches.append(
@@ -755,6 +845,51 @@ class EventStoreBase(ABC, Generic[E]):
                 return
             after = batch[-1].checkpoint
 
+    def subscribe(
+        self,
+        after: Checkpoint = START,
+        stop: Callable[[], bool] = lambda: False,
+        idle_seconds: float = 5.0,
+        batch_size: int = 1000,
+        event_types: Sequence[str] | None = None,
+        category: str | None = None,
+        stop_check_seconds: float = 0.5,
+    ) -> Iterator[Envelope[E]]:
+        """Every event after `after`, in checkpoint order, then each new one as it becomes
+        deliverable, until `stop()` is true. Keep `envelope.checkpoint` (the pair, never
+        `global_position` alone) of the last one you handled and pass it back after a
+        restart.
+
+        It LISTENs on `<schema>_events` and also polls every `idle_seconds`: an event is
+        delivered only once every older transaction has ended, and a transaction left open
+        anywhere in the cluster holds delivery back without a NOTIFY when it ends (nor are
+        notifications kept while disconnected). `stop` is checked between events and at
+        least every `stop_check_seconds` while waiting. Give it a connection of its own,
+        outside a transaction (LISTEN takes effect once committed); it stops listening when
+        the iteration ends (also when the consumer stops iterating early)."""
+        if self.conn.info.transaction_status != pq.TransactionStatus.IDLE:
+            raise TransactionError(
+                f"{type(self).__name__}.subscribe needs a connection outside a "
+                "transaction (autocommit, or commit first)"
+            )
+        channel = sql.Identifier(f"{self.schema}_events")
+        with self.conn.transaction():
+            self.conn.execute(sql.SQL("listen {}").format(channel))
+        try:
+            while not stop():
+                batch = self.read_all(after, batch_size, event_types, category)
+                for envelope in batch:
+                    yield envelope
+                    after = envelope.checkpoint
+                    if stop():
+                        return
+                if len(batch) < batch_size:
+                    wait_for_notify(self.conn, stop, idle_seconds, stop_check_seconds)
+        finally:
+            if not self.conn.closed:
+                with self.conn.transaction():
+                    self.conn.execute(sql.SQL("unlisten {}").format(channel))
+
     def _read(self, query: sql.Composed, params: tuple[Any, ...]) -> list[Envelope[E]]:
         with self.conn.cursor() as cursor:
             # binary rows: psycopg's C loaders read ids, positions and times faster so
@@ -824,7 +959,9 @@ class EventStoreBase(ABC, Generic[E]):
             aggregate.version = envelope.stream_position
         aggregate.replayed = len(events)
         aggregate.replay_seconds = time.perf_counter() - started
-        if undecodable is not None and aggregate.version >= undecodable:
+        if not self._writable():
+            pass  # a snapshot is a cache: none is written into a transaction not handed
+        elif undecodable is not None and aggregate.version >= undecodable:
             self._replace_snapshot(aggregate, undecodable)
         elif aggregate.version > 0 and (
             (stale_snapshot and aggregate.SNAPSHOT.kind != "none")
@@ -838,6 +975,7 @@ class EventStoreBase(ABC, Generic[E]):
     def save(self, aggregate: AggregateRoot[Any, Any]) -> list[Appended]:
         """Append the pending events (expecting the version the aggregate was loaded at) and
         take a snapshot when the policy says so, in one transaction."""
+        self._refuse_implicit("save")
         if not aggregate.pending:
             return []
         before = aggregate.expected_version
@@ -851,8 +989,31 @@ class EventStoreBase(ABC, Generic[E]):
         aggregate.pending.clear()
         return appended
 
+    def update(
+        self, aggregate: A, command: Callable[[A], object], retries: int = 3
+    ) -> A:
+        """A unit of work: load `aggregate` (e.g. `Order(order_id)`), run `command` on it
+        (it records events, or raises to refuse), save. On a ConcurrencyError it reloads
+        and runs `command` again, at most `retries` more times, then raises the error.
+        Returns the saved aggregate."""
+        self._refuse_implicit("update")
+        attempt = 0
+        while True:
+            aggregate.reset()
+            self.load(aggregate)
+            command(aggregate)
+            try:
+                self.save(aggregate)
+            except ConcurrencyError:
+                attempt += 1
+                if attempt > retries:
+                    raise
+                continue
+            return aggregate
+
     def snapshot(self, aggregate: AggregateRoot[Any, Any]) -> bool:
         """Store the aggregate's state now (on demand); False when a newer one is kept."""
+        self._refuse_implicit("snapshot")
         if aggregate.pending:
             raise StoreError("save the pending events before taking a snapshot")
         return self._write_snapshot(aggregate)
@@ -978,8 +1139,26 @@ def _failed_stream(error: psycopg.Error) -> str:
 def _store_error(error: psycopg.Error, stream_id: str) -> StoreError:
     message = error.diag.message_primary or str(error)
     if error.sqlstate == "ESVER":
-        return ConcurrencyError(message, stream_id)
+        expected, actual = _versions(error)
+        return ConcurrencyError(message, stream_id, expected, actual)
     return StoreError(message)
+
+
+_EXPECTED_NAMES: dict[int, ExpectedVersion] = {
+    -1: "any",
+    -2: "no_stream",
+    -3: "stream_exists",
+}
+
+
+def _versions(error: psycopg.Error) -> tuple[ExpectedVersion | None, int | None]:
+    """(expected, actual) of a refused append, from the detail the SQL API reports."""
+    try:
+        detail = json.loads(error.diag.message_detail or "")
+        code, actual = int(detail["expected"]), int(detail["actual"])
+    except (ValueError, KeyError, TypeError):
+        return None, None
+    return _EXPECTED_NAMES.get(code, code), actual
 
 
 _BOOKKEEPING = (
@@ -987,6 +1166,23 @@ _BOOKKEEPING = (
     "last_tx_id",
 )
 """The columns every projection table has for the generated SQL alone."""
+
+
+def wait_for_notify(
+    conn: psycopg.Connection[Any],
+    stop: Callable[[], bool],
+    idle_seconds: float,
+    stop_check_seconds: float,
+) -> None:
+    """Until a notification on a channel `conn` listens to, `idle_seconds`, or `stop()`,
+    whichever comes first."""
+    deadline = time.monotonic() + idle_seconds
+    while not stop() and (left := deadline - time.monotonic()) > 0:
+        woken = False
+        for _ in conn.notifies(timeout=min(left, stop_check_seconds), stop_after=1):
+            woken = True
+        if woken:
+            return
 
 
 class ProjectionLag(NamedTuple):
@@ -998,6 +1194,18 @@ class ProjectionLag(NamedTuple):
     events_behind: int
     seconds_behind: float
     """How long the oldest event it has still to apply has been stored; 0 when caught up."""
+
+
+R = TypeVar("R")
+
+
+class Unset(enum.Enum):
+    """The value of a `find` filter not given (None asks for a null column)."""
+
+    UNSET = "unset"
+
+
+UNSET = Unset.UNSET
 
 
 class ProjectionRunner:
@@ -1079,15 +1287,7 @@ class ProjectionRunner:
         self, stop: Callable[[], bool], idle_seconds: float, stop_check_seconds: float
     ) -> None:
         """Until a notification, `idle_seconds`, or `stop()`, whichever comes first."""
-        deadline = time.monotonic() + idle_seconds
-        while not stop() and (left := deadline - time.monotonic()) > 0:
-            woken = False
-            for _ in self.conn.notifies(
-                timeout=min(left, stop_check_seconds), stop_after=1
-            ):
-                woken = True
-            if woken:
-                return
+        wait_for_notify(self.conn, stop, idle_seconds, stop_check_seconds)
 
     def _require_idle(self, method: str) -> None:
         if self.conn.info.transaction_status != pq.TransactionStatus.IDLE:
@@ -1173,6 +1373,45 @@ class ProjectionRunner:
             )
         return total
 
+    COLUMNS: ClassVar[tuple[str, ...]]
+    """The table's declared columns, in declaration order (the row class's fields)."""
+    KEY: ClassVar[tuple[str, ...]]
+
+    def _get(self, row: type[R], key: tuple[Any, ...]) -> R | None:
+        found = self._find(row, dict(zip(self.KEY, key, strict=True)), None)
+        return found[0] if found else None
+
+    def _find(
+        self, row: type[R], filters: Mapping[str, Any], limit: int | None
+    ) -> list[R]:
+        """The rows as `row` objects: one parameterised query, the names as identifiers."""
+        given = {
+            column: value for column, value in filters.items() if value is not UNSET
+        }
+        query: sql.Composable = sql.SQL("select {} from {}").format(
+            sql.SQL(", ").join(map(sql.Identifier, self.COLUMNS)),
+            sql.Identifier(self.schema, self.NAME),
+        )
+        if given:
+            query += sql.SQL(" where ") + sql.SQL(" and ").join(
+                sql.SQL("{} is null" if value is None else "{} = %s").format(
+                    sql.Identifier(column)
+                )
+                for column, value in given.items()
+            )
+        params: list[Any] = [value for value in given.values() if value is not None]
+        query += sql.SQL(" order by {}").format(
+            sql.SQL(", ").join(map(sql.Identifier, self.KEY))
+        )
+        if limit is not None:
+            query += sql.SQL(" limit %s")
+            params.append(limit)
+        with (
+            self.conn.transaction(),
+            self.conn.cursor(row_factory=class_row(row)) as cursor,
+        ):
+            return cursor.execute(query, params).fetchall()
+
     def rows(self) -> list[dict[str, Any]]:
         """The projection's table (without its bookkeeping columns)."""
         query = sql.SQL("select * from {}").format(
@@ -1181,3 +1420,40 @@ class ProjectionRunner:
         with self.conn.transaction(), self.conn.cursor(row_factory=dict_row) as cursor:
             rows = cursor.execute(query).fetchall()
         return [{k: v for k, v in row.items() if k not in _BOOKKEEPING} for row in rows]
+
+
+def apply_sql(conn: psycopg.Connection[Any], folder: Traversable) -> list[str]:
+    """Apply the `.sql` files of `folder` (a package's resources) in name order, each in a
+    transaction of its own, on a connection outside a transaction; the names applied. The
+    files pin the session's search_path: the connection's own is restored afterwards."""
+    if conn.info.transaction_status != pq.TransactionStatus.IDLE:
+        raise TransactionError(
+            "apply_schema needs a connection outside a transaction (autocommit, or commit "
+            "first): each file is applied in a transaction of its own"
+        )
+    sql_files = sorted(
+        (item for item in folder.iterdir() if item.name.endswith(".sql")),
+        key=lambda item: item.name,
+    )
+    if not sql_files:
+        raise StoreError(
+            "this package holds no SQL files: generate it with a postgres target, or "
+            "apply the files of `postgres.out` with your migration tool"
+        )
+    with conn.transaction(), conn.cursor() as cursor:
+        row = cursor.execute(
+            "select pg_catalog.current_setting('search_path')"
+        ).fetchone()
+    search_path = row[0] if row else ""
+    try:
+        for item in sql_files:
+            with conn.transaction():
+                conn.execute(item.read_text(encoding="utf-8").encode())
+    finally:
+        if not conn.closed:
+            with conn.transaction():
+                conn.execute(
+                    "select pg_catalog.set_config('search_path', %s, false)",
+                    (search_path,),
+                )
+    return [item.name for item in sql_files]

@@ -2,13 +2,28 @@
 """Projection runners: each applies events through the projection's generated, idempotent
 SQL (`catch_up_<name>`), a batch per transaction with its checkpoint, and rebuilds it
 blue-green (`begin_rebuild_<name>`, `rebuild_step_<name>`, `finish_rebuild_<name>`).
-`ProjectionRunner` in `_runtime` holds their methods."""
+`ProjectionRunner` in `_runtime` holds their methods. Each projection's rows are read as
+its `<Name>Row` class: `get(<key>)` one row, `find(<column>=...)` the rows that match."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 from typing import ClassVar
+from uuid import UUID
 
-from ._runtime import ProjectionRunner
+from ._runtime import UNSET, ProjectionRunner, Unset
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderSummaryRow:
+    """A row of the projection "order_summary" (its table's columns)."""
+
+    order_id: UUID
+    status: str
+    total: Decimal | None
+    item_count: int
 
 
 class OrderSummaryProjection(ProjectionRunner):
@@ -30,6 +45,51 @@ class OrderSummaryProjection(ProjectionRunner):
         "OrderShipped",
         "OrderSubmitted",
     )
+    COLUMNS: ClassVar[tuple[str, ...]] = ("order_id", "status", "total", "item_count")
+    KEY: ClassVar[tuple[str, ...]] = ("order_id",)
+
+    def get(
+        self,
+        order_id: UUID,
+    ) -> OrderSummaryRow | None:
+        """The row of this key, or None."""
+        return self._get(
+            OrderSummaryRow,
+            (order_id,),
+        )
+
+    def find(
+        self,
+        *,
+        order_id: UUID | Unset = UNSET,
+        status: str | Unset = UNSET,
+        total: Decimal | Unset | None = UNSET,
+        item_count: int | Unset = UNSET,
+        limit: int | None = None,
+    ) -> list[OrderSummaryRow]:
+        """The rows whose columns equal the given values (None: is null), in key order;
+        at most `limit`."""
+        return self._find(
+            OrderSummaryRow,
+            {
+                "order_id": order_id,
+                "status": status,
+                "total": total,
+                "item_count": item_count,
+            },
+            limit,
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class CustomerDirectoryRow:
+    """A row of the projection "customer_directory" (its table's columns)."""
+
+    customer_id: UUID
+    first_name: str
+    last_name: str
+    tier: str
+    registered_at: datetime
 
 
 class CustomerDirectoryProjection(ProjectionRunner):
@@ -48,3 +108,45 @@ class CustomerDirectoryProjection(ProjectionRunner):
         "CustomerRegistered",
         "CustomerTierChanged",
     )
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "customer_id",
+        "first_name",
+        "last_name",
+        "tier",
+        "registered_at",
+    )
+    KEY: ClassVar[tuple[str, ...]] = ("customer_id",)
+
+    def get(
+        self,
+        customer_id: UUID,
+    ) -> CustomerDirectoryRow | None:
+        """The row of this key, or None."""
+        return self._get(
+            CustomerDirectoryRow,
+            (customer_id,),
+        )
+
+    def find(
+        self,
+        *,
+        customer_id: UUID | Unset = UNSET,
+        first_name: str | Unset = UNSET,
+        last_name: str | Unset = UNSET,
+        tier: str | Unset = UNSET,
+        registered_at: datetime | Unset = UNSET,
+        limit: int | None = None,
+    ) -> list[CustomerDirectoryRow]:
+        """The rows whose columns equal the given values (None: is null), in key order;
+        at most `limit`."""
+        return self._find(
+            CustomerDirectoryRow,
+            {
+                "customer_id": customer_id,
+                "first_name": first_name,
+                "last_name": last_name,
+                "tier": tier,
+                "registered_at": registered_at,
+            },
+            limit,
+        )

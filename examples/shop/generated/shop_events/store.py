@@ -4,9 +4,12 @@ SQL API; `EventStoreBase` in `_runtime` holds its methods."""
 
 from __future__ import annotations
 
+from importlib.resources import files
 from typing import Any, ClassVar
 
-from ._runtime import Codec, EventStoreBase
+import psycopg
+
+from ._runtime import Codec, EventStoreBase, apply_sql
 from .codec import CODEC, Event, encode
 
 
@@ -22,3 +25,10 @@ class EventStore(EventStoreBase[Event]):
 
     def _encode(self, event: Event) -> tuple[str, int, dict[str, Any]]:
         return encode(event)
+
+
+def apply_schema(conn: psycopg.Connection[Any]) -> list[str]:
+    """Apply the PostgreSQL target's SQL files shipped in this package (`sql/`), in name
+    order, each in a transaction of its own; the names applied. Safe to call again: a
+    projection whose table has another shape stops it (run `escodegen migrate projections`)."""
+    return apply_sql(conn, files(__package__).joinpath("sql"))

@@ -16,6 +16,44 @@ create table if not exists "es"."customer_directory" (
     constraint "customer_directory_pkey" primary key ("customer_id")
 );
 
+-- The table statement above keeps a table of an older declaration as it is, and its
+-- catch-up would fail later: a table without the declared columns (names, types, not null)
+-- stops the apply here. `escodegen migrate projections` upgrades it (and sets
+-- escodegen.migrating to replace it by a rebuild).
+do $esc$
+declare
+    v_table regclass := '"es"."customer_directory"'::regclass;
+    v_missing text;
+    v_extra text;
+begin
+    if current_setting('escodegen.migrating', true) = 'on' then
+        return;
+    end if;
+    select string_agg(format('%s %s%s', d.name, d.type,
+                             case when d.not_null then ' not null' else '' end), ', ')
+      into v_missing
+      from unnest('{"customer_id","first_name","last_name","tier","registered_at","last_tx_id","last_position"}'::text[], '{"uuid","text","text","text","timestamptz","xid8","bigint"}'::text[],
+                  '{"true","true","true","true","true","true","true"}'::boolean[]) as d(name, type, not_null)
+     where not exists (
+           select 1 from pg_attribute a
+            where a.attrelid = v_table and a.attnum > 0 and not a.attisdropped
+              and a.attname = d.name and a.atttypid = to_regtype(d.type)
+              and a.attnotnull = d.not_null);
+    select string_agg(a.attname::text, ', ' order by a.attnum) into v_extra
+      from pg_attribute a
+     where a.attrelid = v_table and a.attnum > 0 and not a.attisdropped
+       and a.attname <> all ('{"customer_id","first_name","last_name","tier","registered_at","last_tx_id","last_position"}'::text[]);
+    if v_missing is not null or v_extra is not null then
+        raise exception using errcode = 'ESPRJ',
+            message = format('projection table %s was created for another declaration '
+                             '(missing or different: %s; not declared: %s)',
+                             v_table, coalesce(v_missing, 'none'), coalesce(v_extra, 'none')),
+            hint = 'run `escodegen migrate projections` and apply the migration it writes '
+                   '(it alters or rebuilds the table), then apply this file again';
+    end if;
+end
+$esc$;
+
 insert into "es".checkpoints (name) values ('customer_directory') on conflict (name) do nothing;
 
 -- Applies the next events after the checkpoint and moves it, in the caller's transaction.
@@ -47,6 +85,7 @@ begin
     create temporary table "customer_directory__batch" on commit drop as
     with b as (
         select e.global_position, e.tx_id, e.stream_id, e.recorded_at, e.metadata, e.event_type,
+               e.correlation_id, e.causation_id,
                case e.event_type
                    when 'CustomerRegistered' then case when e.event_version = 3 then e.data else "es"."upcast_customer_registered"(e.data, e.event_version) end
                    when 'CustomerTierChanged' then e.data
@@ -213,6 +252,7 @@ declare
 begin
     if p_event.event_type = 'CustomerRegistered' then
         select p_event.global_position, p_event.tx_id, p_event.stream_id, p_event.recorded_at,
+               p_event.correlation_id, p_event.causation_id,
                p_event.metadata, case when p_event.event_version = 3 then p_event.data else "es"."upcast_customer_registered"(p_event.data, p_event.event_version) end as data
           into b;
         insert into "es"."customer_directory" as t ("customer_id", "first_name", "last_name", "tier", "registered_at", last_tx_id, last_position)
@@ -233,6 +273,7 @@ begin
 
     elsif p_event.event_type = 'CustomerTierChanged' then
         select p_event.global_position, p_event.tx_id, p_event.stream_id, p_event.recorded_at,
+               p_event.correlation_id, p_event.causation_id,
                p_event.metadata, p_event.data as data
           into b;
         update "es"."customer_directory" as t
@@ -297,6 +338,7 @@ begin
     create temporary table "customer_directory__batch" on commit drop as
     with b as (
         select e.global_position, e.tx_id, e.stream_id, e.recorded_at, e.metadata, e.event_type,
+               e.correlation_id, e.causation_id,
                case e.event_type
                    when 'CustomerRegistered' then case when e.event_version = 3 then e.data else "es"."upcast_customer_registered"(e.data, e.event_version) end
                    when 'CustomerTierChanged' then e.data

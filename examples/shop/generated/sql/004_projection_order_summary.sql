@@ -15,6 +15,44 @@ create table if not exists "es"."order_summary" (
     constraint "order_summary_pkey" primary key ("order_id")
 );
 
+-- The table statement above keeps a table of an older declaration as it is, and its
+-- catch-up would fail later: a table without the declared columns (names, types, not null)
+-- stops the apply here. `escodegen migrate projections` upgrades it (and sets
+-- escodegen.migrating to replace it by a rebuild).
+do $esc$
+declare
+    v_table regclass := '"es"."order_summary"'::regclass;
+    v_missing text;
+    v_extra text;
+begin
+    if current_setting('escodegen.migrating', true) = 'on' then
+        return;
+    end if;
+    select string_agg(format('%s %s%s', d.name, d.type,
+                             case when d.not_null then ' not null' else '' end), ', ')
+      into v_missing
+      from unnest('{"order_id","status","total","item_count","last_tx_id","last_position"}'::text[], '{"uuid","text","numeric","bigint","xid8","bigint"}'::text[],
+                  '{"true","true","false","true","true","true"}'::boolean[]) as d(name, type, not_null)
+     where not exists (
+           select 1 from pg_attribute a
+            where a.attrelid = v_table and a.attnum > 0 and not a.attisdropped
+              and a.attname = d.name and a.atttypid = to_regtype(d.type)
+              and a.attnotnull = d.not_null);
+    select string_agg(a.attname::text, ', ' order by a.attnum) into v_extra
+      from pg_attribute a
+     where a.attrelid = v_table and a.attnum > 0 and not a.attisdropped
+       and a.attname <> all ('{"order_id","status","total","item_count","last_tx_id","last_position"}'::text[]);
+    if v_missing is not null or v_extra is not null then
+        raise exception using errcode = 'ESPRJ',
+            message = format('projection table %s was created for another declaration '
+                             '(missing or different: %s; not declared: %s)',
+                             v_table, coalesce(v_missing, 'none'), coalesce(v_extra, 'none')),
+            hint = 'run `escodegen migrate projections` and apply the migration it writes '
+                   '(it alters or rebuilds the table), then apply this file again';
+    end if;
+end
+$esc$;
+
 insert into "es".checkpoints (name) values ('order_summary') on conflict (name) do nothing;
 
 -- Applies the next events after the checkpoint and moves it, in the caller's transaction.
@@ -46,6 +84,7 @@ begin
     create temporary table "order_summary__batch" on commit drop as
     with b as (
         select e.global_position, e.tx_id, e.stream_id, e.recorded_at, e.metadata, e.event_type,
+               e.correlation_id, e.causation_id,
                case e.event_type
                    when 'OrderPlaced' then case when e.event_version = 2 then e.data else "es"."upcast_order_placed"(e.data, e.event_version) end
                    when 'OrderSubmitted' then e.data
@@ -221,6 +260,7 @@ declare
 begin
     if p_event.event_type = 'OrderPlaced' then
         select p_event.global_position, p_event.tx_id, p_event.stream_id, p_event.recorded_at,
+               p_event.correlation_id, p_event.causation_id,
                p_event.metadata, case when p_event.event_version = 2 then p_event.data else "es"."upcast_order_placed"(p_event.data, p_event.event_version) end as data
           into b;
         insert into "es"."order_summary" as t ("order_id", "status", "total", "item_count", last_tx_id, last_position)
@@ -239,6 +279,7 @@ begin
 
     elsif p_event.event_type = 'OrderSubmitted' then
         select p_event.global_position, p_event.tx_id, p_event.stream_id, p_event.recorded_at,
+               p_event.correlation_id, p_event.causation_id,
                p_event.metadata, p_event.data as data
           into b;
         insert into "es"."order_summary" as t ("order_id", "status", "total", "item_count", last_tx_id, last_position)
@@ -257,6 +298,7 @@ begin
 
     elsif p_event.event_type = 'OrderItemAdded' then
         select p_event.global_position, p_event.tx_id, p_event.stream_id, p_event.recorded_at,
+               p_event.correlation_id, p_event.causation_id,
                p_event.metadata, p_event.data as data
           into b;
         update "es"."order_summary" as t
@@ -268,6 +310,7 @@ begin
 
     elsif p_event.event_type = 'OrderShipped' then
         select p_event.global_position, p_event.tx_id, p_event.stream_id, p_event.recorded_at,
+               p_event.correlation_id, p_event.causation_id,
                p_event.metadata, case when p_event.event_version = 2 then p_event.data else "es"."upcast_order_shipped"(p_event.data, p_event.event_version) end as data
           into b;
         update "es"."order_summary" as t
@@ -279,6 +322,7 @@ begin
 
     elsif p_event.event_type = 'OrderCancelled' then
         select p_event.global_position, p_event.tx_id, p_event.stream_id, p_event.recorded_at,
+               p_event.correlation_id, p_event.causation_id,
                p_event.metadata, p_event.data as data
           into b;
         delete from "es"."order_summary" as t
@@ -339,6 +383,7 @@ begin
     create temporary table "order_summary__batch" on commit drop as
     with b as (
         select e.global_position, e.tx_id, e.stream_id, e.recorded_at, e.metadata, e.event_type,
+               e.correlation_id, e.causation_id,
                case e.event_type
                    when 'OrderPlaced' then case when e.event_version = 2 then e.data else "es"."upcast_order_placed"(e.data, e.event_version) end
                    when 'OrderSubmitted' then e.data

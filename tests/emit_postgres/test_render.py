@@ -83,5 +83,5 @@ def test_the_schema_is_the_configured_one(pg_dsn: str, shop_project: Project) ->
             " and table_type = 'BASE TABLE' order by 1").fetchall()
     assert [t for (t,) in tables] == [
         "checkpoints", "customer_directory", "event_registry", "events", "order_summary",
-        "snapshots", "streams",
+        "projection_failures", "snapshots", "streams",
     ]

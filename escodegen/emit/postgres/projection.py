@@ -100,6 +100,7 @@ class ProjectionSql:
     batch_keys: tuple[str, ...]
     """Names of the batch's key columns (`k_order_id`), computed per event from `keys`."""
     handlers: tuple[HandlerSql, ...]
+    on_error: Literal["stop", "skip"]
     batch: str
     """The temporary table a catch-up fills with its batch of events (in pg_temp)."""
     catch_up: str
@@ -107,6 +108,7 @@ class ProjectionSql:
     begin_rebuild: str
     rebuild_step: str
     finish_rebuild: str
+    retry: str
 
     @property
     def value_columns(self) -> tuple[ColumnSql, ...]:
@@ -152,12 +154,14 @@ def projection_sql(project: Project, projection: Projection, schema: str) -> Pro
         key=tuple(ident(column_name(k)) for k in projection.key),
         batch_keys=tuple(ident(batch_key_column(k)) for k in projection.key),
         handlers=handlers,
+        on_error=projection.on_error,
         batch=ident(names.batch),
         catch_up=ident(schema, names.function("catch_up")),
         apply=ident(schema, names.function("apply")),
         begin_rebuild=ident(schema, names.function("begin_rebuild")),
         rebuild_step=ident(schema, names.function("rebuild_step")),
         finish_rebuild=ident(schema, names.function("finish_rebuild")),
+        retry=ident(schema, names.function("retry")),
     )
 
 

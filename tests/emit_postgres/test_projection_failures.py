@@ -234,14 +234,13 @@ APPLY_SKIPPING = """
 def _bad_events(conn: Conn, r: random.Random, count: int) -> None:
     for _ in range(count):
         who = str(uuid.uuid4())
-        r.choice([
-            lambda: raw(conn, f"Customer-{who}", "CustomerRegistered", 3,
-                        {"customerId": who, "lastName": "N", "email": "e", "tier": "standard"}),
-            lambda: raw(conn, "Customer-x", "CustomerTierChanged", 1,
-                        {"customerId": "not-a-uuid", "tier": "premium"}),
-            lambda: raw(conn, f"Order-{who}", "OrderItemAdded", 1,
-                        {"orderId": "1", "sku": "s", "quantity": 1}),
-        ])()
+        stream, event_type, data = r.choice([
+            (f"Customer-{who}", "CustomerRegistered",
+             {"customerId": who, "lastName": "N", "email": "e", "tier": "standard"}),
+            ("Customer-x", "CustomerTierChanged", {"customerId": "not-a-uuid", "tier": "premium"}),
+            (f"Order-{who}", "OrderItemAdded", {"orderId": "1", "sku": "s", "quantity": 1}),
+        ])
+        raw(conn, stream, event_type, 1 if event_type != "CustomerRegistered" else 3, data)
 
 
 @pytest.mark.parametrize("seed", [11, 12])

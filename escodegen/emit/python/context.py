@@ -82,7 +82,8 @@ def _projection(projection: Projection) -> dict[str, Any]:
         "sql_name": names.table,
         "rebuild_table": names.rebuild_table,
         "functions": {kind: names.function(kind)
-                      for kind in ("catch_up", "begin_rebuild", "rebuild_step", "finish_rebuild")},
+                      for kind in ("catch_up", "begin_rebuild", "rebuild_step", "finish_rebuild",
+                                   "retry")},
         "class_name": f"{pascal(projection.name)}Projection",
         "description": projection.description or f"The {projection.name} projection.",
         "events": sorted({h.event for h in projection.handlers}),

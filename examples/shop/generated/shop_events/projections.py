@@ -22,6 +22,7 @@ class OrderSummaryProjection(ProjectionRunner):
         "begin_rebuild": "begin_rebuild_order_summary",
         "rebuild_step": "rebuild_step_order_summary",
         "finish_rebuild": "finish_rebuild_order_summary",
+        "retry": "retry_order_summary",
     }
     EVENT_TYPES: ClassVar[tuple[str, ...]] = (
         "OrderCancelled",
@@ -43,6 +44,7 @@ class CustomerDirectoryProjection(ProjectionRunner):
         "begin_rebuild": "begin_rebuild_customer_directory",
         "rebuild_step": "rebuild_step_customer_directory",
         "finish_rebuild": "finish_rebuild_customer_directory",
+        "retry": "retry_customer_directory",
     }
     EVENT_TYPES: ClassVar[tuple[str, ...]] = (
         "CustomerRegistered",

@@ -128,7 +128,8 @@ class ProjectionNames:
         return f"{self.base}__batch"
 
     FUNCTIONS: ClassVar[tuple[str, ...]] = (
-        "catch_up", "apply", "begin_rebuild", "rebuild_step", "finish_rebuild", "retry")
+        "catch_up", "apply", "begin_rebuild", "rebuild_step", "finish_rebuild", "retry",
+        "catch_up_part", "partition")
 
     def function(self, kind: str) -> str:
         """One of `FUNCTIONS`: `catch_up_<projection>`, ..."""

@@ -135,3 +135,29 @@ def test_read_all_can_yield_the_undecodable_event_with_its_error(
     # batches of one: the undecodable event's checkpoint leads on to the next batch
     assert [e.global_position for e in store.iter_all(batch_size=1, on_error="yield")] == [
         first, position, last]
+
+
+def test_the_runner_partitions_and_its_workers_catch_up(
+        shop_events: ModuleType, db: Conn, store: str) -> None:
+    """Partitioned catch-up from Python (the SQL is tested in tests/emit_postgres)."""
+    orders = [uuid.uuid4() for _ in range(12)]
+    for order in orders:
+        db.execute("select * from es.append_to_stream(%s, -1, %s)", (f"Order-{order}", Jsonb([{
+            "event_type": "OrderPlaced", "event_version": 2,
+            "data": {"orderId": str(order), "customerId": str(order), "totalAmount": "3",
+                     "currency": "EUR"}}])))
+    summary = shop_events.OrderSummaryProjection(db)
+    summary.partition(3)
+    with pytest.raises(psycopg.Error,
+                       match="partitioned among workers"):
+        summary.catch_up()
+    applied = []
+    for worker in range(3):
+        with psycopg.connect(store, autocommit=True) as conn:
+            applied.append(shop_events.OrderSummaryProjection(conn).catch_up_part(
+                worker, 3, batch_size=2))
+    assert sum(applied) == 12 and all(applied)  # each part had some of the 12 streams
+    assert sorted(r["order_id"] for r in summary.rows()) == sorted(orders)
+    assert summary.lag().events_behind == 0
+    summary.partition(1)
+    assert summary.catch_up() == 0

@@ -109,6 +109,14 @@ class ProjectionSql:
     rebuild_step: str
     finish_rebuild: str
     retry: str
+    catch_up_part: str
+    catch_up_part_text: str
+    partition: str
+    partition_text: str
+    """Function names as string literals, for messages."""
+    lock_key: str
+    """The advisory lock (a bigint expression) a re-partition holds exclusively and each
+    worker of a partitioned catch-up shared."""
 
     @property
     def value_columns(self) -> tuple[ColumnSql, ...]:
@@ -162,6 +170,11 @@ def projection_sql(project: Project, projection: Projection, schema: str) -> Pro
         rebuild_step=ident(schema, names.function("rebuild_step")),
         finish_rebuild=ident(schema, names.function("finish_rebuild")),
         retry=ident(schema, names.function("retry")),
+        catch_up_part=ident(schema, names.function("catch_up_part")),
+        catch_up_part_text=literal(ident(schema, names.function("catch_up_part"))),
+        partition=ident(schema, names.function("partition")),
+        partition_text=literal(ident(schema, names.function("partition"))),
+        lock_key=f"hashtextextended({literal(ident(schema, names.table))}, 0)",
     )
 
 

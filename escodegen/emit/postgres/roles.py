@@ -88,7 +88,10 @@ def roles_sql(project: Project) -> RolesSql | None:
               + tuple(function(p.function("catch_up"), "integer") for p in projections)
               + tuple(function(p.function("apply"), ident(schema, "events"))
                       for p in projections)
-              + tuple(function(p.function("retry"), "") for p in projections)),
+              + tuple(function(p.function("retry"), "") for p in projections)
+              + tuple(function(p.function("catch_up_part"),
+                               "integer, integer, integer, xid8, bigint") for p in projections)
+              + tuple(function(p.function("partition"), "integer") for p in projections)),
         *(Grant(privileges, "table", (ident(schema, table),)) for table, privileges in STORE_WRITES),
         *((Grant("insert, update, delete", "table", tuple(ident(schema, p.table) for p in projections)),)
           if projections else ()),

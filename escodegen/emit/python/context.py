@@ -83,7 +83,7 @@ def _projection(projection: Projection) -> dict[str, Any]:
         "rebuild_table": names.rebuild_table,
         "functions": {kind: names.function(kind)
                       for kind in ("catch_up", "begin_rebuild", "rebuild_step", "finish_rebuild",
-                                   "retry")},
+                                   "retry", "catch_up_part", "partition")},
         "class_name": f"{pascal(projection.name)}Projection",
         "description": projection.description or f"The {projection.name} projection.",
         "events": sorted({h.event for h in projection.handlers}),

@@ -1231,7 +1231,8 @@ class ProjectionRunner:
     REBUILD: ClassVar[str]
     """The table a rebuild fills beside the live one, and the name of its checkpoint."""
     FUNCTIONS: ClassVar[dict[str, str]]
-    """Its SQL functions: catch_up, begin_rebuild, rebuild_step, finish_rebuild and retry."""
+    """Its SQL functions: catch_up, begin_rebuild, rebuild_step, finish_rebuild, retry,
+    catch_up_part and partition."""
     EVENT_TYPES: ClassVar[tuple[str, ...]]
 
     SCHEMA: ClassVar[str]
@@ -1248,14 +1249,15 @@ class ProjectionRunner:
             sql.Identifier(self.schema), sql.Identifier(self.FUNCTIONS[kind])
         )
 
-    def _step(self, kind: str, batch_size: int) -> int:
+    def _step(self, kind: str, *args: int) -> int:
         """One batch in one transaction: rows and checkpoint commit together. Raises
         ProjectionError naming a stored event the projection cannot apply."""
+        query = sql.SQL("select {}({})").format(
+            self._function(kind), sql.SQL(", ").join(sql.Placeholder() * len(args))
+        )
         try:
             with self.conn.transaction(), self.conn.cursor() as cursor:
-                row = cursor.execute(
-                    sql.SQL("select {}(%s)").format(self._function(kind)), (batch_size,)
-                ).fetchone()
+                row = cursor.execute(query, args).fetchone()
         except psycopg.Error as error:
             if error.sqlstate == "ESPRJ":
                 raise _projection_error(error) from error
@@ -1287,6 +1289,23 @@ class ProjectionRunner:
         """Apply every event after the checkpoint, batch by batch; the number applied."""
         total = 0
         while count := self._step("catch_up", batch_size):
+            total += count
+        return total
+
+    def partition(self, workers: int) -> None:
+        """Split the catch-up among `workers` workers by stream id (1: back to `catch_up`).
+        Waits for running workers; the old parts are brought level first."""
+        with self.conn.transaction():
+            self.conn.execute(
+                sql.SQL("select {}(%s)").format(self._function("partition")), (workers,)
+            )
+
+    def catch_up_part(self, worker: int, workers: int, batch_size: int = 1000) -> int:
+        """As `catch_up`, for worker `worker` (0 .. `workers` - 1) of a projection partitioned
+        among `workers`: the events of its part of the streams, after its own checkpoint.
+        Run each worker with a connection of its own, side by side."""
+        total = 0
+        while count := self._step("catch_up_part", worker, workers, batch_size):
             total += count
         return total
 

@@ -23,6 +23,8 @@ class OrderSummaryProjection(ProjectionRunner):
         "rebuild_step": "rebuild_step_order_summary",
         "finish_rebuild": "finish_rebuild_order_summary",
         "retry": "retry_order_summary",
+        "catch_up_part": "catch_up_part_order_summary",
+        "partition": "partition_order_summary",
     }
     EVENT_TYPES: ClassVar[tuple[str, ...]] = (
         "OrderCancelled",
@@ -45,6 +47,8 @@ class CustomerDirectoryProjection(ProjectionRunner):
         "rebuild_step": "rebuild_step_customer_directory",
         "finish_rebuild": "finish_rebuild_customer_directory",
         "retry": "retry_customer_directory",
+        "catch_up_part": "catch_up_part_customer_directory",
+        "partition": "partition_customer_directory",
     }
     EVENT_TYPES: ClassVar[tuple[str, ...]] = (
         "CustomerRegistered",

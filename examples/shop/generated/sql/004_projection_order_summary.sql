@@ -233,7 +233,7 @@ begin
         v_last_tx_id := null;
         <<one_by_one>>
         declare
-            b record;  -- read by the handlers' statements (not the batch's query, whose b it is not)
+            b record;  -- the event for the handlers' statements (the batch's query has its own b)
         begin
         for v_event in
             select * from "es".read_all(v_checkpoint.tx_id, v_checkpoint.global_position, p_max_count,
@@ -596,7 +596,7 @@ begin
         v_last_tx_id := null;
         <<one_by_one>>
         declare
-            b record;  -- read by the handlers' statements (not the batch's query, whose b it is not)
+            b record;  -- the event for the handlers' statements (the batch's query has its own b)
         begin
         for v_event in
             select * from (select e.* from "es".events e
@@ -1227,7 +1227,7 @@ begin
         v_last_tx_id := null;
         <<one_by_one>>
         declare
-            b record;  -- read by the handlers' statements (not the batch's query, whose b it is not)
+            b record;  -- the event for the handlers' statements (the batch's query has its own b)
         begin
         for v_event in
             select * from "es".read_all(v_checkpoint.tx_id, v_checkpoint.global_position, p_max_count,

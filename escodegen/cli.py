@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "doctor": "escodegen.commands.doctor:doctor",
     "explain": "escodegen.commands.explain:explain",
     "export": "escodegen.commands.export:export",
+    "projections": "escodegen.commands.projections:projections",
     "publish": "escodegen.commands.publish:publish",
     "registry": "escodegen.commands.registry:registry",
     "rules": "escodegen.commands.rules:rules",

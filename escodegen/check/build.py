@@ -322,6 +322,7 @@ def _projection(name: str, node: _Located, report: Report) -> Projection:
         columns=columns,
         handlers=tuple(handlers),
         description=spec.get("description"),
+        on_error=spec.get("on_error", "stop"),
         file=node.doc.display,
         span=node.key_span,
     )

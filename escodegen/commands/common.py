@@ -112,3 +112,15 @@ def refuse_volatile_custom_sql(project: Project, dsn: str) -> None:
     if report.has_errors:
         print_report(report)
         sys.exit(1)
+
+
+def project_schema(ctx: click.Context) -> str:
+    """postgres.schema of the project when there is a valid one, else `es` (commands that
+    take --dsn and may run outside a project)."""
+    from escodegen.check import compile_project
+
+    location = ctx.find_object(ProjectLocation)
+    if location is None or not location.project_file.is_file():
+        return "es"
+    project, _ = compile_project(location.project_file)
+    return project.postgres.schema if project and project.postgres else "es"

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from escodegen.commands.common import ProjectLocation, require_postgres_driver
+from escodegen.commands.common import project_schema, require_postgres_driver
 
 
 @click.command()
@@ -27,7 +27,7 @@ def stats(ctx: click.Context, dsn: str, schema: str | None, fmt: str) -> None:
     from escodegen.printable import json_text
 
     if schema is None:
-        schema = _project_schema(ctx)
+        schema = project_schema(ctx)
     try:
         found = read_stats(dsn, schema)
     except psycopg.Error as error:
@@ -40,13 +40,3 @@ def stats(ctx: click.Context, dsn: str, schema: str | None, fmt: str) -> None:
     else:
         click.echo(as_table(found))
 
-
-def _project_schema(ctx: click.Context) -> str:
-    """postgres.schema of the project when there is a valid one, else `es`."""
-    from escodegen.check import compile_project
-
-    location = ctx.find_object(ProjectLocation)
-    if location is None or not location.project_file.is_file():
-        return "es"
-    project, _ = compile_project(location.project_file)
-    return project.postgres.schema if project and project.postgres else "es"

@@ -190,6 +190,9 @@ class Projection:
     columns: tuple[Column, ...]
     handlers: tuple[Handler, ...]
     description: str | None = None
+    on_error: Literal["stop", "skip"] = "stop"
+    """What a catch-up does with a stored event its handler fails on: stop before it (and
+    raise, naming it), or skip it and record it in the store's `projection_failures`."""
     file: str = ""
     span: Span | None = field(default=None, compare=False)
 

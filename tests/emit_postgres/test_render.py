@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from pathlib import Path
 
 import psycopg
 import sqlglot
@@ -84,5 +85,23 @@ def test_the_schema_is_the_configured_one(pg_dsn: str, shop_project: Project) ->
             " and table_type = 'BASE TABLE' order by 1").fetchall()
     assert [t for (t,) in tables] == [
         "checkpoints", "customer_directory", "event_registry", "events", "order_summary",
-        "snapshots", "streams",
+        "projection_failures", "snapshots", "streams",
     ]
+
+
+def test_on_error_is_declared_per_projection(shop: Path, shop_project: Project) -> None:
+    from escodegen.check import compile_project
+
+    assert {p.name: p.on_error for p in shop_project.projections} == {
+        "order_summary": "stop", "customer_directory": "skip"}  # stop unless declared
+    files = render(shop_project)
+    assert "insert into \"es\".projection_failures" not in files[
+        "004_projection_order_summary.sql"]  # its catch-up raises ESPRJ, it records nothing
+    assert "errcode = 'ESPRJ'" not in files["004_projection_customer_directory.sql"]
+    declarations = shop / "projections" / "projections.yaml"
+    declarations.write_text(declarations.read_text().replace("on_error: skip", "on_error: log"))
+    project, report = compile_project(shop / "escodegen.yaml")
+    assert project is None
+    (error,) = [d for d in report.diagnostics if d.code == "ES101"]
+    assert "on_error" in error.message and error.span is not None
+    assert (error.span.file, error.span.line) == ("projections/projections.yaml", 16)

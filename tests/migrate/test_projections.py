@@ -241,7 +241,7 @@ def test_reapplying_a_changed_projection_fails_until_migrated(pg_dsn: str, shop:
     with psycopg.connect(pg_dsn) as conn:
         with pytest.raises(psycopg.Error) as caught, conn.transaction():
             conn.execute(new_file)
-        assert caught.value.sqlstate == "ESPRJ"
+        assert caught.value.sqlstate == "ESPTB"
         assert "escodegen migrate projections" in (caught.value.diag.message_hint or "")
         message = caught.value.diag.message_primary or ""
         assert "currency text" in message and "lines bigint not null" in message

@@ -113,6 +113,17 @@ def test_each_role_does_what_it_may_and_nothing_more(
             == (True,)
         assert conn.execute("select es.catch_up_customer_directory(1000) > 0").fetchone() \
             == (True,)
+    # A stored event the directory cannot apply (written by the superuser): the writer's
+    # catch-up records it (on_error: skip), and the writer retries it.
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        conn.execute("insert into es.events (event_id, stream_id, stream_position, event_type, "
+                     "event_version, data) values (gen_random_uuid(), 'Customer-bad', 1, "
+                     "'CustomerTierChanged', 1, '{\"customerId\": \"x\", \"tier\": \"a\"}')")
+    with psycopg.connect(writer, autocommit=True) as conn:
+        assert conn.execute("select es.catch_up_customer_directory(1000)").fetchone() == (1,)
+        assert conn.execute("select applied from es.retry_customer_directory()").fetchall() \
+            == [(False,)]
+        assert conn.execute("select attempts from es.projection_failures").fetchall() == [(2,)]
     # ... but never changes a stored event, nor reaches the migration guard.
     for statement in (
             ("insert into es.events (event_id, stream_id, stream_position, event_type, "

@@ -105,6 +105,7 @@ class ProjectionSql:
     batch_keys: tuple[str, ...]
     """Names of the batch's key columns (`k_order_id`), computed per event from `keys`."""
     handlers: tuple[HandlerSql, ...]
+    on_error: Literal["stop", "skip"]
     batch: str
     """The temporary table a catch-up fills with its batch of events (in pg_temp)."""
     catch_up: str
@@ -112,6 +113,15 @@ class ProjectionSql:
     begin_rebuild: str
     rebuild_step: str
     finish_rebuild: str
+    retry: str
+    catch_up_part: str
+    catch_up_part_text: str
+    partition: str
+    partition_text: str
+    """Function names as string literals, for messages."""
+    lock_key: str
+    """The advisory lock (a bigint expression) a re-partition holds exclusively and each
+    worker of a partitioned catch-up shared."""
 
     @property
     def value_columns(self) -> tuple[ColumnSql, ...]:
@@ -159,12 +169,19 @@ def projection_sql(project: Project, projection: Projection, schema: str) -> Pro
         key=tuple(ident(column_name(k)) for k in projection.key),
         batch_keys=tuple(ident(batch_key_column(k)) for k in projection.key),
         handlers=handlers,
+        on_error=projection.on_error,
         batch=ident(names.batch),
         catch_up=ident(schema, names.function("catch_up")),
         apply=ident(schema, names.function("apply")),
         begin_rebuild=ident(schema, names.function("begin_rebuild")),
         rebuild_step=ident(schema, names.function("rebuild_step")),
         finish_rebuild=ident(schema, names.function("finish_rebuild")),
+        retry=ident(schema, names.function("retry")),
+        catch_up_part=ident(schema, names.function("catch_up_part")),
+        catch_up_part_text=literal(ident(schema, names.function("catch_up_part"))),
+        partition=ident(schema, names.function("partition")),
+        partition_text=literal(ident(schema, names.function("partition"))),
+        lock_key=f"hashtextextended({literal(ident(schema, names.table))}, 0)",
     )
 
 

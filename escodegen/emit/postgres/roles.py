@@ -30,10 +30,12 @@ READ_FUNCTIONS = (("stream_version", "text"), ("read_stream", "text, bigint, int
                   ("projection_status", "text"), ("projection_caught_up", "text, bigint"),
                   ("store_stats", ""))
 READ_TABLES = ("events", "events_latest", "streams", "event_registry", "snapshots", "checkpoints",
-               "projection_status", "store_stats")
-STORE_WRITES = (("snapshots", "insert, update"), ("checkpoints", "insert, update"))
+               "projection_status", "store_stats", "projection_failures")
+STORE_WRITES = (("snapshots", "insert, update"), ("checkpoints", "insert, update"),
+                ("projection_failures", "insert, update, delete"))
 """Besides appends (through the append function only), what the writer changes: its
-aggregates' snapshots and its subscribers' and projections' checkpoints."""
+aggregates' snapshots, its subscribers' and projections' checkpoints, and the events its
+projections skipped (recorded by catch-up, removed by retry)."""
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,11 @@ def roles_sql(project: Project) -> RolesSql | None:
                                                "text, integer, bigint, jsonb, bigint"))
               + tuple(function(p.function("catch_up"), "integer") for p in projections)
               + tuple(function(p.function("apply"), ident(schema, "events"))
-                      for p in projections)),
+                      for p in projections)
+              + tuple(function(p.function("retry"), "") for p in projections)
+              + tuple(function(p.function("catch_up_part"),
+                               "integer, integer, integer, xid8, bigint") for p in projections)
+              + tuple(function(p.function("partition"), "integer") for p in projections)),
         *(Grant(privileges, "table", (ident(schema, table),)) for table, privileges in STORE_WRITES),
         *((Grant("insert, update, delete", "table", tuple(ident(schema, p.table) for p in projections)),)
           if projections else ()),

@@ -124,7 +124,8 @@ def _projection(projection: Projection, modules: dict[str, set[str]]) -> dict[st
         "sql_name": names.table,
         "rebuild_table": names.rebuild_table,
         "functions": {kind: names.function(kind)
-                      for kind in ("catch_up", "begin_rebuild", "rebuild_step", "finish_rebuild")},
+                      for kind in ("catch_up", "begin_rebuild", "rebuild_step", "finish_rebuild",
+                                   "retry", "catch_up_part", "partition")},
         "class_name": f"{pascal(projection.name)}Projection",
         "classes": [f"{pascal(projection.name)}Projection", f"{pascal(projection.name)}Row"],
         "description": projection.description or f"The {projection.name} projection.",

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib.resources.abc import Traversable
-from typing import Any, ClassVar, Generic, Literal, NamedTuple, TypeVar
+from typing import Any, ClassVar, Generic, Literal, NamedTuple, TypeVar, overload
 
 import psycopg
 from psycopg import pq, sql
@@ -648,6 +648,61 @@ class TransactionError(StoreError):
     or `with conn.transaction():`)."""
 
 
+class UndecodableEventError(CodecError):
+    """A stored event that does not decode, named: the codec's `event_type`, `version` and
+    `fields`, and where the event is stored."""
+
+    def __init__(
+        self,
+        error: CodecError,
+        *,
+        global_position: int,
+        stream_id: str,
+        stream_position: int,
+        event_id: uuid.UUID,
+    ) -> None:
+        super().__init__(
+            f"{error} (stored as {stream_id}:{stream_position}, global position "
+            f"{global_position}, id {event_id})",
+            event_type=error.event_type,
+            version=error.version,
+            fields=error.fields,
+        )
+        self.global_position = global_position
+        self.stream_id = stream_id
+        self.stream_position = stream_position
+        self.event_id = event_id
+
+
+@dataclass(frozen=True, kw_only=True)
+class UndecodedEnvelope:
+    """A stored event that does not decode, as `read_all(on_error="yield")` gives it: its
+    envelope, its payload as stored (JSON text) and the error."""
+
+    event_id: uuid.UUID
+    stream_id: str
+    stream_position: int
+    global_position: int
+    tx_id: int
+    event_type: str
+    version: int
+    recorded_at: datetime.datetime
+    correlation_id: uuid.UUID | None
+    causation_id: uuid.UUID | None
+    metadata: dict[str, Any]
+    data: str
+    error: UndecodableEventError
+
+    @property
+    def checkpoint(self) -> Checkpoint:
+        return Checkpoint(self.tx_id, self.global_position)
+
+
+OnError = Literal["raise", "yield"]
+"""What a read of all events does with a stored event that does not decode: raise
+UndecodableEventError naming it, or give an UndecodedEnvelope in its place and go on."""
+
+
 @dataclass(frozen=True)
 class Appended:
     event_id: uuid.UUID
@@ -813,22 +868,86 @@ class EventStoreBase(ABC, Generic[E]):
         )
         return self._read(query, (stream_id, from_position, max_count))
 
+    @overload
+    def read_all(
+        self,
+        after: Checkpoint = ...,
+        max_count: int = ...,
+        event_types: Sequence[str] | None = ...,
+        category: str | None = ...,
+        *,
+        on_error: Literal["raise"] = ...,
+    ) -> list[Envelope[E]]: ...
+
+    @overload
+    def read_all(
+        self,
+        after: Checkpoint = ...,
+        max_count: int = ...,
+        event_types: Sequence[str] | None = ...,
+        category: str | None = ...,
+        *,
+        on_error: Literal["yield"],
+    ) -> list[Envelope[E] | UndecodedEnvelope]: ...
+
     def read_all(
         self,
         after: Checkpoint = START,
         max_count: int = 1000,
         event_types: Sequence[str] | None = None,
         category: str | None = None,
-    ) -> list[Envelope[E]]:
+        *,
+        on_error: OnError = "raise",
+    ) -> list[Envelope[E]] | list[Envelope[E] | UndecodedEnvelope]:
         """The next events of all streams (or of one category, e.g. `Order-`) after a
-        checkpoint, in an order that never skips an event committed late."""
+        checkpoint, in an order that never skips an event committed late.
+
+        A stored event that does not decode raises UndecodableEventError naming it
+        (`on_error="raise"`), or is given as an UndecodedEnvelope with the error in its
+        place, the others decoded as usual (`on_error="yield"`)."""
         query = sql.SQL("select {} from {}(%s::text::xid8, %s, %s, %s, %s)").format(
             _COLUMNS, self._call("read_all")
         )
         types = list(event_types) if event_types is not None else None
-        return self._read(
-            query, (str(after.tx_id), after.global_position, max_count, types, category)
-        )
+        params = (str(after.tx_id), after.global_position, max_count, types, category)
+        with self.conn.cursor() as cursor:
+            rows = self._run(cursor, query, params, binary=True).fetchall()
+        try:
+            return [self._envelope(row) for row in rows]
+        except CodecError:
+            pass  # one of them does not decode: the rows one by one, to name it
+        read: list[Envelope[E] | UndecodedEnvelope] = []
+        for row in rows:
+            try:
+                read.append(self._envelope(row))
+            except CodecError as error:
+                undecoded = self._undecoded(row, error)
+                if on_error == "raise":
+                    raise undecoded.error from error
+                read.append(undecoded)
+        return read
+
+    @overload
+    def iter_all(
+        self,
+        after: Checkpoint = ...,
+        batch_size: int = ...,
+        event_types: Sequence[str] | None = ...,
+        category: str | None = ...,
+        *,
+        on_error: Literal["raise"] = ...,
+    ) -> Iterator[Envelope[E]]: ...
+
+    @overload
+    def iter_all(
+        self,
+        after: Checkpoint = ...,
+        batch_size: int = ...,
+        event_types: Sequence[str] | None = ...,
+        category: str | None = ...,
+        *,
+        on_error: Literal["yield"],
+    ) -> Iterator[Envelope[E] | UndecodedEnvelope]: ...
 
     def iter_all(
         self,
@@ -836,10 +955,25 @@ class EventStoreBase(ABC, Generic[E]):
         batch_size: int = 1000,
         event_types: Sequence[str] | None = None,
         category: str | None = None,
-    ) -> Iterator[Envelope[E]]:
-        """Every event after `after`, fetched `batch_size` at a time, until caught up."""
+        *,
+        on_error: OnError = "raise",
+    ) -> Iterator[Envelope[E]] | Iterator[Envelope[E] | UndecodedEnvelope]:
+        """Every event after `after`, fetched `batch_size` at a time, until caught up; a
+        stored event that does not decode as `read_all` treats it (`on_error`)."""
+        return self._iter_all(after, batch_size, event_types, category, on_error)
+
+    def _iter_all(
+        self,
+        after: Checkpoint,
+        batch_size: int,
+        event_types: Sequence[str] | None,
+        category: str | None,
+        on_error: OnError,
+    ) -> Iterator[Envelope[E] | UndecodedEnvelope]:
         while True:
-            batch = self.read_all(after, batch_size, event_types, category)
+            batch = self.read_all(
+                after, batch_size, event_types, category, on_error=on_error
+            )
             yield from batch
             if len(batch) < batch_size:
                 return
@@ -889,6 +1023,44 @@ class EventStoreBase(ABC, Generic[E]):
             if not self.conn.closed:
                 with self.conn.transaction():
                     self.conn.execute(sql.SQL("unlisten {}").format(channel))
+
+    def _undecoded(self, row: tuple[Any, ...], error: CodecError) -> UndecodedEnvelope:
+        """The envelope of a row of `_COLUMNS` whose payload does not decode."""
+        (
+            global_position,
+            event_id,
+            stream_id,
+            stream_position,
+            event_type,
+            version,
+            data,
+            metadata,
+            correlation_id,
+            causation_id,
+            recorded_at,
+            tx_id,
+        ) = row
+        return UndecodedEnvelope(
+            event_id=event_id,
+            stream_id=stream_id,
+            stream_position=stream_position,
+            global_position=global_position,
+            tx_id=tx_id,
+            event_type=event_type,
+            version=version,
+            recorded_at=recorded_at,
+            correlation_id=correlation_id,
+            causation_id=causation_id,
+            metadata=json.loads(metadata),
+            data=data,
+            error=UndecodableEventError(
+                error,
+                global_position=global_position,
+                stream_id=stream_id,
+                stream_position=stream_position,
+                event_id=event_id,
+            ),
+        )
 
     def _read(self, query: sql.Composed, params: tuple[Any, ...]) -> list[Envelope[E]]:
         with self.conn.cursor() as cursor:
@@ -1207,6 +1379,58 @@ class Unset(enum.Enum):
 
 UNSET = Unset.UNSET
 
+class ProjectionError(StoreError):
+    """A projection's handler failed on a stored event (SQLSTATE `ESPRJ`): with `on_error:
+    stop` its catch-up applies the events before it and stops there. Names the event and
+    what failed (`sqlstate` and `error` are the handler's)."""
+
+    def __init__(self, message: str, detail: Mapping[str, Any]) -> None:
+        super().__init__(message)
+        self.projection = str(detail.get("projection", ""))
+        self.global_position = int(detail.get("global_position", 0))
+        self.event_id = uuid.UUID(str(detail.get("event_id", uuid.UUID(int=0))))
+        self.stream_id = str(detail.get("stream_id", ""))
+        self.stream_position = int(detail.get("stream_position", 0))
+        self.event_type = str(detail.get("event_type", ""))
+        self.version = int(detail.get("event_version", 0))
+        self.sqlstate = str(detail.get("sqlstate", ""))
+        self.error = str(detail.get("error", ""))
+
+
+class ProjectionFailure(NamedTuple):
+    """A stored event a projection's catch-up skipped (`on_error: skip`), from the store's
+    `projection_failures`."""
+
+    global_position: int
+    event_id: uuid.UUID
+    stream_id: str
+    stream_position: int
+    event_type: str
+    version: int
+    sqlstate: str
+    error: str
+    failed_at: datetime.datetime
+    attempts: int
+
+
+class RetryOutcome(NamedTuple):
+    """One skipped event applied again: `applied`, or still failing with `error`."""
+
+    global_position: int
+    event_id: uuid.UUID
+    applied: bool
+    error: str | None
+
+
+def _projection_error(error: psycopg.Error) -> ProjectionError:
+    """The catch-up's refusal of an event it cannot apply (`ESPRJ`, DETAIL as JSON)."""
+    try:
+        detail = json.loads(error.diag.message_detail or "{}")
+    except ValueError:
+        detail = {}
+    message = error.diag.message_primary or str(error)
+    return ProjectionError(message, detail if isinstance(detail, dict) else {})
+
 
 class ProjectionRunner:
     NAME: ClassVar[str]
@@ -1214,7 +1438,8 @@ class ProjectionRunner:
     REBUILD: ClassVar[str]
     """The table a rebuild fills beside the live one, and the name of its checkpoint."""
     FUNCTIONS: ClassVar[dict[str, str]]
-    """Its SQL functions: catch_up, begin_rebuild, rebuild_step and finish_rebuild."""
+    """Its SQL functions: catch_up, begin_rebuild, rebuild_step, finish_rebuild, retry,
+    catch_up_part and partition."""
     EVENT_TYPES: ClassVar[tuple[str, ...]]
 
     SCHEMA: ClassVar[str]
@@ -1231,18 +1456,63 @@ class ProjectionRunner:
             sql.Identifier(self.schema), sql.Identifier(self.FUNCTIONS[kind])
         )
 
-    def _step(self, kind: str, batch_size: int) -> int:
-        """One batch in one transaction: rows and checkpoint commit together."""
-        with self.conn.transaction(), self.conn.cursor() as cursor:
-            row = cursor.execute(
-                sql.SQL("select {}(%s)").format(self._function(kind)), (batch_size,)
-            ).fetchone()
+    def _step(self, kind: str, *args: int) -> int:
+        """One batch in one transaction: rows and checkpoint commit together. Raises
+        ProjectionError naming a stored event the projection cannot apply."""
+        query = sql.SQL("select {}({})").format(
+            self._function(kind), sql.SQL(", ").join(sql.Placeholder() * len(args))
+        )
+        try:
+            with self.conn.transaction(), self.conn.cursor() as cursor:
+                row = cursor.execute(query, args).fetchone()
+        except psycopg.Error as error:
+            if error.sqlstate == "ESPRJ":
+                raise _projection_error(error) from error
+            raise
         return int(row[0]) if row else 0
+
+    def failures(self) -> list[ProjectionFailure]:
+        """The stored events its catch-up skipped (`on_error: skip`), oldest first."""
+        query = sql.SQL(
+            "select global_position, event_id, stream_id, stream_position, event_type, "
+            "event_version, sqlstate, error, failed_at, attempts from {} "
+            "where projection = %s order by global_position"
+        ).format(sql.Identifier(self.schema, "projection_failures"))
+        with self.conn.transaction(), self.conn.cursor() as cursor:
+            rows = cursor.execute(query, (self.NAME,)).fetchall()
+        return [ProjectionFailure(*row) for row in rows]
+
+    def retry_failures(self) -> list[RetryOutcome]:
+        """Apply the skipped events again, each alone (`retry_<projection>` in SQL): one that
+        now succeeds is no longer a failure. Replaying in order takes a `rebuild`."""
+        query = sql.SQL(
+            "select global_position, event_id, applied, error from {}()"
+        ).format(self._function("retry"))
+        with self.conn.transaction(), self.conn.cursor() as cursor:
+            rows = cursor.execute(query).fetchall()
+        return [RetryOutcome(*row) for row in rows]
 
     def catch_up(self, batch_size: int = 1000) -> int:
         """Apply every event after the checkpoint, batch by batch; the number applied."""
         total = 0
         while count := self._step("catch_up", batch_size):
+            total += count
+        return total
+
+    def partition(self, workers: int) -> None:
+        """Split the catch-up among `workers` workers by stream id (1: back to `catch_up`).
+        Waits for running workers; the old parts are brought level first."""
+        with self.conn.transaction():
+            self.conn.execute(
+                sql.SQL("select {}(%s)").format(self._function("partition")), (workers,)
+            )
+
+    def catch_up_part(self, worker: int, workers: int, batch_size: int = 1000) -> int:
+        """As `catch_up`, for worker `worker` (0 .. `workers` - 1) of a projection partitioned
+        among `workers`: the events of its part of the streams, after its own checkpoint.
+        Run each worker with a connection of its own, side by side."""
+        total = 0
+        while count := self._step("catch_up_part", worker, workers, batch_size):
             total += count
         return total
 

@@ -37,6 +37,9 @@ class OrderSummaryProjection(ProjectionRunner):
         "begin_rebuild": "begin_rebuild_order_summary",
         "rebuild_step": "rebuild_step_order_summary",
         "finish_rebuild": "finish_rebuild_order_summary",
+        "retry": "retry_order_summary",
+        "catch_up_part": "catch_up_part_order_summary",
+        "partition": "partition_order_summary",
     }
     EVENT_TYPES: ClassVar[tuple[str, ...]] = (
         "OrderCancelled",
@@ -103,6 +106,9 @@ class CustomerDirectoryProjection(ProjectionRunner):
         "begin_rebuild": "begin_rebuild_customer_directory",
         "rebuild_step": "rebuild_step_customer_directory",
         "finish_rebuild": "finish_rebuild_customer_directory",
+        "retry": "retry_customer_directory",
+        "catch_up_part": "catch_up_part_customer_directory",
+        "partition": "partition_customer_directory",
     }
     EVENT_TYPES: ClassVar[tuple[str, ...]] = (
         "CustomerRegistered",

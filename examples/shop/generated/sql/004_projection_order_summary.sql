@@ -43,7 +43,7 @@ begin
      where a.attrelid = v_table and a.attnum > 0 and not a.attisdropped
        and a.attname <> all ('{"order_id","status","total","item_count","last_tx_id","last_position"}'::text[]);
     if v_missing is not null or v_extra is not null then
-        raise exception using errcode = 'ESPRJ',
+        raise exception using errcode = 'ESPTB',
             message = format('projection table %s was created for another declaration '
                              '(missing or different: %s; not declared: %s)',
                              v_table, coalesce(v_missing, 'none'), coalesce(v_extra, 'none')),
@@ -63,189 +63,785 @@ set search_path = pg_catalog, pg_temp
 as $esc$
 declare
     v_checkpoint record;
+    v_horizon xid8;
     v_count integer;
+    v_read integer;
     v_rounds integer;
-    v_last record;
+    v_last_tx_id xid8;
+    v_last_position bigint;
+    v_head record;
+    v_event "es".events;
+    v_state text;
+    v_error text;
+    v_name text;
 begin
+    v_name := 'order_summary';
     -- The checkpoint row lock makes concurrent runs of this projection take turns.
     select c.tx_id, c.global_position into v_checkpoint
-      from "es".checkpoints c where c.name = 'order_summary' for update;
+      from "es".checkpoints c where c.name = v_name for update;
     if not found then
-        insert into "es".checkpoints (name) values ('order_summary') on conflict do nothing;
+        insert into "es".checkpoints (name) values (v_name) on conflict do nothing;
         select c.tx_id, c.global_position into v_checkpoint
-          from "es".checkpoints c where c.name = 'order_summary' for update;
+          from "es".checkpoints c where c.name = v_name for update;
     end if;
+    if exists (select from "es".checkpoints c where starts_with(c.name, v_name || '/')) then
+        raise exception using errcode = 'ESARG',
+            message = format('projection %s is partitioned among workers', v_name),
+            hint = format('run %s for each worker, or call %s(1)', '"es"."catch_up_part_order_summary"',
+                          '"es"."partition_order_summary"');
+    end if;
+    -- Every event below this transaction id is committed for good (read_all's rule), and the
+    -- batch, read after this, holds every handled one of them unless it is full.
+    v_horizon := pg_snapshot_xmin(pg_current_snapshot());
 
-    -- The batch folded per row: a row's events are cut into segments, each starting at an
-    -- upsert or delete (the first may be updates only). A segment's events compose into one
-    -- write: per column, the last value set plus the increments after it. Segment n of every
-    -- row is written in round n: each row is written once per segment, not once per event.
-    drop table if exists pg_temp."order_summary__batch";
-    create temporary table "order_summary__batch" on commit drop as
-    with b as (
-        select e.global_position, e.tx_id, e.stream_id, e.recorded_at, e.metadata, e.event_type,
-               e.correlation_id, e.causation_id,
-               case e.event_type
-                   when 'OrderPlaced' then case when e.event_version = 2 then e.data else "es"."upcast_order_placed"(e.data, e.event_version) end
-                   when 'OrderSubmitted' then e.data
-                   when 'OrderItemAdded' then e.data
-                   when 'OrderShipped' then case when e.event_version = 2 then e.data else "es"."upcast_order_shipped"(e.data, e.event_version) end
-                   when 'OrderCancelled' then e.data
-               end as data
-          from "es".read_all(v_checkpoint.tx_id, v_checkpoint.global_position, p_max_count,
-                                array['OrderPlaced', 'OrderSubmitted', 'OrderItemAdded', 'OrderShipped', 'OrderCancelled']::text[]) e
-    ), ops as (
-        select b.tx_id, b.global_position,
-               case b.event_type
-                   when 'OrderPlaced' then 'upsert'
-                   when 'OrderSubmitted' then 'upsert'
-                   when 'OrderItemAdded' then 'update'
-                   when 'OrderShipped' then 'update'
-                   when 'OrderCancelled' then 'delete'
-               end as action,
-               case b.event_type
-                   when 'OrderPlaced' then (b.data ->> 'orderId')::uuid
-                   when 'OrderSubmitted' then (b.data ->> 'orderId')::uuid
-                   when 'OrderItemAdded' then (b.data ->> 'orderId')::uuid
-                   when 'OrderShipped' then (b.data ->> 'orderId')::uuid
-                   when 'OrderCancelled' then (b.data ->> 'orderId')::uuid
-               end as "k_order_id",
-               case b.event_type
-                   when 'OrderPlaced' then 'set'
-                   when 'OrderSubmitted' then 'set'
-                   when 'OrderShipped' then 'set'
-               end as col1_change,
-               case b.event_type
-                   when 'OrderPlaced' then 'placed'::text
-                   when 'OrderSubmitted' then 'placed'::text
-                   when 'OrderShipped' then 'shipped'::text
-               end as col1_value,
-               case b.event_type
-                   when 'OrderPlaced' then null::text
-                   when 'OrderSubmitted' then null::text
-                   when 'OrderShipped' then null::text
-               end as col1_amount,
-               case b.event_type
-                   when 'OrderPlaced' then 'set'
-                   when 'OrderSubmitted' then 'set'
-               end as col2_change,
-               case b.event_type
-                   when 'OrderPlaced' then (b.data ->> 'totalAmount')::numeric
-                   when 'OrderSubmitted' then (b.data #>> '{"pricing","total"}')::numeric
-               end as col2_value,
-               case b.event_type
-                   when 'OrderPlaced' then null::numeric
-                   when 'OrderSubmitted' then null::numeric
-               end as col2_amount,
-               case b.event_type
-                   when 'OrderPlaced' then 'set'
-                   when 'OrderSubmitted' then 'set'
-                   when 'OrderItemAdded' then 'add'
-               end as col3_change,
-               case b.event_type
-                   when 'OrderPlaced' then '0'::bigint
-                   when 'OrderSubmitted' then '0'::bigint
-                   when 'OrderItemAdded' then null::bigint
-               end as col3_value,
-               case b.event_type
-                   when 'OrderPlaced' then null::bigint
-                   when 'OrderSubmitted' then null::bigint
-                   when 'OrderItemAdded' then '1'::bigint
-               end as col3_amount
-          from b
-    ), ranked as (
-        select ops.*,
-               row_number() over w as ord,
-               count(*) filter (where ops.action <> 'update') over w as seg
-          from ops
-        window w as (partition by "k_order_id"
-                     order by ops.tx_id, ops.global_position)
-    ), events as (
-        select ranked.*,
-               -- the increments after this event in its segment
-               sum(ranked.col3_amount) over (
-                   partition by "k_order_id", ranked.seg order by ranked.ord
-                   rows between 1 following and unbounded following) as col3_added_after
-          from ranked
-    )
-    select "k_order_id",
-           events.seg,
-           count(*)::integer as events,
-           (array_agg(events.action order by events.ord))[1] as head,
-           (array_agg(events.tx_id order by events.ord))[1] as first_tx_id,
-           (array_agg(events.global_position order by events.ord))[1] as first_position,
-           (array_agg(events.tx_id order by events.ord desc))[1] as last_tx_id,
-           (array_agg(events.global_position order by events.ord desc))[1] as last_position,
-           coalesce(bool_or(events.col1_change = 'set'), false) as col1_is_set,
-           (array_agg(events.col1_value order by events.ord desc)
-               filter (where events.col1_change = 'set'))[1] as col1_set_value,
-           -- as inserted by the segment's upsert, then changed by the segment's later events
-           (array_agg(case when events.action = 'upsert' and events.col1_change = 'add' then events.col1_amount else events.col1_value end
-                      order by events.ord desc)
-               filter (where events.col1_change = 'set' or events.action = 'upsert'))[1] as col1_inserted,
-           coalesce(bool_or(events.col2_change = 'set'), false) as col2_is_set,
-           (array_agg(events.col2_value order by events.ord desc)
-               filter (where events.col2_change = 'set'))[1] as col2_set_value,
-           -- as inserted by the segment's upsert, then changed by the segment's later events
-           (array_agg(case when events.action = 'upsert' and events.col2_change = 'add' then events.col2_amount else events.col2_value end
-                      order by events.ord desc)
-               filter (where events.col2_change = 'set' or events.action = 'upsert'))[1] as col2_inserted,
-           coalesce(bool_or(events.col3_change = 'set'), false) as col3_is_set,
-           (array_agg(case when events.col3_added_after is null then events.col3_value else coalesce(events.col3_value, 0) + events.col3_added_after end order by events.ord desc)
-               filter (where events.col3_change = 'set'))[1] as col3_set_value,
-           sum(events.col3_amount) as col3_added,
-           -- as inserted by the segment's upsert, then changed by the segment's later events
-           (array_agg(case when events.col3_added_after is null then case when events.action = 'upsert' and events.col3_change = 'add' then events.col3_amount else events.col3_value end else coalesce(case when events.action = 'upsert' and events.col3_change = 'add' then events.col3_amount else events.col3_value end, 0) + events.col3_added_after end
-                      order by events.ord desc)
-               filter (where events.col3_change = 'set' or events.action = 'upsert'))[1] as col3_inserted
-      from events
-     group by "k_order_id", events.seg;
+    begin
+        -- The batch folded per row: a row's events are cut into segments, each starting at an
+        -- upsert or delete (the first may be updates only). A segment's events compose into one
+        -- write: per column, the last value set plus the increments after it. Segment n of every
+        -- row is written in round n: each row is written once per segment, not once per event.
+        drop table if exists pg_temp."order_summary__batch";
+        create temporary table "order_summary__batch" on commit drop as
+        with b as (
+            select e.global_position, e.tx_id, e.stream_id, e.recorded_at, e.metadata, e.event_type,
+                   e.correlation_id, e.causation_id,
+                   case e.event_type
+                       when 'OrderPlaced' then case when e.event_version = 2 then e.data else "es"."upcast_order_placed"(e.data, e.event_version) end
+                       when 'OrderSubmitted' then e.data
+                       when 'OrderItemAdded' then e.data
+                       when 'OrderShipped' then case when e.event_version = 2 then e.data else "es"."upcast_order_shipped"(e.data, e.event_version) end
+                       when 'OrderCancelled' then e.data
+                   end as data
+              from "es".read_all(v_checkpoint.tx_id, v_checkpoint.global_position, p_max_count,
+                                    array['OrderPlaced', 'OrderSubmitted', 'OrderItemAdded', 'OrderShipped', 'OrderCancelled']::text[]) e
+        ), ops as (
+            select b.tx_id, b.global_position,
+                   case b.event_type
+                       when 'OrderPlaced' then 'upsert'
+                       when 'OrderSubmitted' then 'upsert'
+                       when 'OrderItemAdded' then 'update'
+                       when 'OrderShipped' then 'update'
+                       when 'OrderCancelled' then 'delete'
+                   end as action,
+                   case b.event_type
+                       when 'OrderPlaced' then (b.data ->> 'orderId')::uuid
+                       when 'OrderSubmitted' then (b.data ->> 'orderId')::uuid
+                       when 'OrderItemAdded' then (b.data ->> 'orderId')::uuid
+                       when 'OrderShipped' then (b.data ->> 'orderId')::uuid
+                       when 'OrderCancelled' then (b.data ->> 'orderId')::uuid
+                   end as "k_order_id",
+                   case b.event_type
+                       when 'OrderPlaced' then 'set'
+                       when 'OrderSubmitted' then 'set'
+                       when 'OrderShipped' then 'set'
+                   end as col1_change,
+                   case b.event_type
+                       when 'OrderPlaced' then 'placed'::text
+                       when 'OrderSubmitted' then 'placed'::text
+                       when 'OrderShipped' then 'shipped'::text
+                   end as col1_value,
+                   case b.event_type
+                       when 'OrderPlaced' then null::text
+                       when 'OrderSubmitted' then null::text
+                       when 'OrderShipped' then null::text
+                   end as col1_amount,
+                   case b.event_type
+                       when 'OrderPlaced' then 'set'
+                       when 'OrderSubmitted' then 'set'
+                   end as col2_change,
+                   case b.event_type
+                       when 'OrderPlaced' then (b.data ->> 'totalAmount')::numeric
+                       when 'OrderSubmitted' then (b.data #>> '{"pricing","total"}')::numeric
+                   end as col2_value,
+                   case b.event_type
+                       when 'OrderPlaced' then null::numeric
+                       when 'OrderSubmitted' then null::numeric
+                   end as col2_amount,
+                   case b.event_type
+                       when 'OrderPlaced' then 'set'
+                       when 'OrderSubmitted' then 'set'
+                       when 'OrderItemAdded' then 'add'
+                   end as col3_change,
+                   case b.event_type
+                       when 'OrderPlaced' then '0'::bigint
+                       when 'OrderSubmitted' then '0'::bigint
+                       when 'OrderItemAdded' then null::bigint
+                   end as col3_value,
+                   case b.event_type
+                       when 'OrderPlaced' then null::bigint
+                       when 'OrderSubmitted' then null::bigint
+                       when 'OrderItemAdded' then '1'::bigint
+                   end as col3_amount
+              from b
+        ), ranked as (
+            select ops.*,
+                   row_number() over w as ord,
+                   count(*) filter (where ops.action <> 'update') over w as seg
+              from ops
+            window w as (partition by "k_order_id"
+                         order by ops.tx_id, ops.global_position)
+        ), events as (
+            select ranked.*,
+                   -- the increments after this event in its segment
+                   sum(ranked.col3_amount) over (
+                       partition by "k_order_id", ranked.seg order by ranked.ord
+                       rows between 1 following and unbounded following) as col3_added_after
+              from ranked
+        )
+        select "k_order_id",
+               events.seg,
+               count(*)::integer as events,
+               (array_agg(events.action order by events.ord))[1] as head,
+               (array_agg(events.tx_id order by events.ord))[1] as first_tx_id,
+               (array_agg(events.global_position order by events.ord))[1] as first_position,
+               (array_agg(events.tx_id order by events.ord desc))[1] as last_tx_id,
+               (array_agg(events.global_position order by events.ord desc))[1] as last_position,
+               coalesce(bool_or(events.col1_change = 'set'), false) as col1_is_set,
+               (array_agg(events.col1_value order by events.ord desc)
+                   filter (where events.col1_change = 'set'))[1] as col1_set_value,
+               -- as inserted by the segment's upsert, then changed by the segment's later events
+               (array_agg(case when events.action = 'upsert' and events.col1_change = 'add' then events.col1_amount else events.col1_value end
+                          order by events.ord desc)
+                   filter (where events.col1_change = 'set' or events.action = 'upsert'))[1] as col1_inserted,
+               coalesce(bool_or(events.col2_change = 'set'), false) as col2_is_set,
+               (array_agg(events.col2_value order by events.ord desc)
+                   filter (where events.col2_change = 'set'))[1] as col2_set_value,
+               -- as inserted by the segment's upsert, then changed by the segment's later events
+               (array_agg(case when events.action = 'upsert' and events.col2_change = 'add' then events.col2_amount else events.col2_value end
+                          order by events.ord desc)
+                   filter (where events.col2_change = 'set' or events.action = 'upsert'))[1] as col2_inserted,
+               coalesce(bool_or(events.col3_change = 'set'), false) as col3_is_set,
+               (array_agg(case when events.col3_added_after is null then events.col3_value else coalesce(events.col3_value, 0) + events.col3_added_after end order by events.ord desc)
+                   filter (where events.col3_change = 'set'))[1] as col3_set_value,
+               sum(events.col3_amount) as col3_added,
+               -- as inserted by the segment's upsert, then changed by the segment's later events
+               (array_agg(case when events.col3_added_after is null then case when events.action = 'upsert' and events.col3_change = 'add' then events.col3_amount else events.col3_value end else coalesce(case when events.action = 'upsert' and events.col3_change = 'add' then events.col3_amount else events.col3_value end, 0) + events.col3_added_after end
+                          order by events.ord desc)
+                   filter (where events.col3_change = 'set' or events.action = 'upsert'))[1] as col3_inserted
+          from events
+         group by "k_order_id", events.seg;
 
-    select coalesce(sum(x.events), 0), max(x.seg) into v_count, v_rounds
-      from pg_temp."order_summary__batch" x;
-    if v_count = 0 then
+        select coalesce(sum(x.events), 0), max(x.seg) into v_count, v_rounds
+          from pg_temp."order_summary__batch" x;
+        v_read := v_count;
+        -- Temporary tables have no statistics until analysed; large batches need a good plan.
+        if v_count > 10000 then
+            analyze pg_temp."order_summary__batch";
+        end if;
+
+        for v_round in 0 .. coalesce(v_rounds, -1) loop
+            -- rows that exist: updated by the segment's updates, or by its upsert and updates
+            update "es"."order_summary" as t
+               set     "status" = case when s.col1_is_set then s.col1_set_value else t."status" end,
+    "total" = case when s.col2_is_set then s.col2_set_value else t."total" end,
+    "item_count" = case when s.col3_is_set then s.col3_set_value when s.col3_added is not null then coalesce(t."item_count", 0) + s.col3_added else t."item_count" end,
+    last_tx_id = s.last_tx_id,
+                   last_position = s.last_position
+              from pg_temp."order_summary__batch" s
+             where s.seg = v_round and s.head in ('upsert', 'update')
+               and t."order_id" = s."k_order_id"
+               and (t.last_tx_id, t.last_position) < (s.first_tx_id, s.first_position);
+            -- rows that do not: inserted by the segment's upsert
+            insert into "es"."order_summary" ("order_id", "status", "total", "item_count", last_tx_id, last_position)
+            select s."k_order_id", s.col1_inserted, s.col2_inserted, s.col3_inserted, s.last_tx_id, s.last_position
+              from pg_temp."order_summary__batch" s
+             where s.seg = v_round and s.head = 'upsert'
+            on conflict ("order_id") do nothing;
+            delete from "es"."order_summary" as t
+             using pg_temp."order_summary__batch" s
+             where s.seg = v_round and s.head = 'delete'
+               and t."order_id" = s."k_order_id"
+               and (t.last_tx_id, t.last_position) < (s.first_tx_id, s.first_position);
+        end loop;
+
+        select x.last_tx_id, x.last_position into v_last_tx_id, v_last_position
+          from pg_temp."order_summary__batch" x
+         order by x.last_tx_id desc, x.last_position desc
+         limit 1;
         drop table pg_temp."order_summary__batch";
-        return 0;
-    end if;
-    -- Temporary tables have no statistics until analysed; large batches need a good plan.
-    if v_count > 10000 then
-        analyze pg_temp."order_summary__batch";
-    end if;
 
-    for v_round in 0 .. v_rounds loop
-        -- rows that exist: updated by the segment's updates, or by its upsert and updates
-        update "es"."order_summary" as t
-           set "status" = case when s.col1_is_set then s.col1_set_value else t."status" end,
-"total" = case when s.col2_is_set then s.col2_set_value else t."total" end,
-"item_count" = case when s.col3_is_set then s.col3_set_value when s.col3_added is not null then coalesce(t."item_count", 0) + s.col3_added else t."item_count" end,
-last_tx_id = s.last_tx_id,
-               last_position = s.last_position
-          from pg_temp."order_summary__batch" s
-         where s.seg = v_round and s.head in ('upsert', 'update')
-           and t."order_id" = s."k_order_id"
-           and (t.last_tx_id, t.last_position) < (s.first_tx_id, s.first_position);
-        -- rows that do not: inserted by the segment's upsert
-        insert into "es"."order_summary" ("order_id", "status", "total", "item_count", last_tx_id, last_position)
-        select s."k_order_id", s.col1_inserted, s.col2_inserted, s.col3_inserted, s.last_tx_id, s.last_position
-          from pg_temp."order_summary__batch" s
-         where s.seg = v_round and s.head = 'upsert'
-        on conflict ("order_id") do nothing;
-        delete from "es"."order_summary" as t
-         using pg_temp."order_summary__batch" s
-         where s.seg = v_round and s.head = 'delete'
-           and t."order_id" = s."k_order_id"
-           and (t.last_tx_id, t.last_position) < (s.first_tx_id, s.first_position);
-    end loop;
+    exception when others then
+        get stacked diagnostics v_state = returned_sqlstate;
+        if left(v_state, 2) in ('08', '40', '53', '54', '55', '57', '58', 'F0', 'XX') then
+            raise;
+        end if;
+        -- An event of the batch fails (the block undid the batch's writes): the same events
+        -- one by one, each in a block of its own, so the ones before it are applied and it
+        -- is the one that stops the catch-up.
+        v_count := 0;
+        v_read := 0;
+        v_last_tx_id := null;
+        <<one_by_one>>
+        declare
+            b record;  -- the event for the handlers' statements (the batch's query has its own b)
+        begin
+        for v_event in
+            select * from "es".read_all(v_checkpoint.tx_id, v_checkpoint.global_position, p_max_count,
+                                    array['OrderPlaced', 'OrderSubmitted', 'OrderItemAdded', 'OrderShipped', 'OrderCancelled']::text[]) e
+        loop
+            begin
+                if v_event.event_type = 'OrderPlaced' then
+                    select v_event.global_position, v_event.tx_id, v_event.stream_id, v_event.recorded_at,
+                           v_event.correlation_id, v_event.causation_id,
+                           v_event.metadata, case when v_event.event_version = 2 then v_event.data else "es"."upcast_order_placed"(v_event.data, v_event.event_version) end as data
+                      into b;
+                    insert into "es"."order_summary" as t ("order_id", "status", "total", "item_count", last_tx_id, last_position)
+                    select (b.data ->> 'orderId')::uuid,
+                           'placed'::text,
+                           (b.data ->> 'totalAmount')::numeric,
+                           '0'::bigint,
+                           b.tx_id, b.global_position
+                    on conflict ("order_id") do update
+                       set "status" = excluded."status",
+                           "total" = excluded."total",
+                           "item_count" = excluded."item_count",
+                           last_tx_id = excluded.last_tx_id,
+                           last_position = excluded.last_position
+                     where (t.last_tx_id, t.last_position) < (excluded.last_tx_id, excluded.last_position);
 
-    select x.last_tx_id, x.last_position into v_last
-      from pg_temp."order_summary__batch" x
-     order by x.last_tx_id desc, x.last_position desc
-     limit 1;
-    update "es".checkpoints
-       set tx_id = v_last.last_tx_id, global_position = v_last.last_position, updated_at = now()
-     where name = 'order_summary';
-    drop table pg_temp."order_summary__batch";
+                elsif v_event.event_type = 'OrderSubmitted' then
+                    select v_event.global_position, v_event.tx_id, v_event.stream_id, v_event.recorded_at,
+                           v_event.correlation_id, v_event.causation_id,
+                           v_event.metadata, v_event.data as data
+                      into b;
+                    insert into "es"."order_summary" as t ("order_id", "status", "total", "item_count", last_tx_id, last_position)
+                    select (b.data ->> 'orderId')::uuid,
+                           'placed'::text,
+                           (b.data #>> '{"pricing","total"}')::numeric,
+                           '0'::bigint,
+                           b.tx_id, b.global_position
+                    on conflict ("order_id") do update
+                       set "status" = excluded."status",
+                           "total" = excluded."total",
+                           "item_count" = excluded."item_count",
+                           last_tx_id = excluded.last_tx_id,
+                           last_position = excluded.last_position
+                     where (t.last_tx_id, t.last_position) < (excluded.last_tx_id, excluded.last_position);
+
+                elsif v_event.event_type = 'OrderItemAdded' then
+                    select v_event.global_position, v_event.tx_id, v_event.stream_id, v_event.recorded_at,
+                           v_event.correlation_id, v_event.causation_id,
+                           v_event.metadata, v_event.data as data
+                      into b;
+                    update "es"."order_summary" as t
+                       set "item_count" = coalesce(t."item_count", 0) + '1'::bigint,
+                           last_tx_id = b.tx_id,
+                           last_position = b.global_position
+                     where t."order_id" = (b.data ->> 'orderId')::uuid
+                       and (t.last_tx_id, t.last_position) < (b.tx_id, b.global_position);
+
+                elsif v_event.event_type = 'OrderShipped' then
+                    select v_event.global_position, v_event.tx_id, v_event.stream_id, v_event.recorded_at,
+                           v_event.correlation_id, v_event.causation_id,
+                           v_event.metadata, case when v_event.event_version = 2 then v_event.data else "es"."upcast_order_shipped"(v_event.data, v_event.event_version) end as data
+                      into b;
+                    update "es"."order_summary" as t
+                       set "status" = 'shipped'::text,
+                           last_tx_id = b.tx_id,
+                           last_position = b.global_position
+                     where t."order_id" = (b.data ->> 'orderId')::uuid
+                       and (t.last_tx_id, t.last_position) < (b.tx_id, b.global_position);
+
+                elsif v_event.event_type = 'OrderCancelled' then
+                    select v_event.global_position, v_event.tx_id, v_event.stream_id, v_event.recorded_at,
+                           v_event.correlation_id, v_event.causation_id,
+                           v_event.metadata, v_event.data as data
+                      into b;
+                    delete from "es"."order_summary" as t
+                     where t."order_id" = (b.data ->> 'orderId')::uuid
+                       and (t.last_tx_id, t.last_position) < (b.tx_id, b.global_position);
+
+                end if;
+            exception when others then
+                get stacked diagnostics v_state = returned_sqlstate, v_error = message_text;
+                if left(v_state, 2) in ('08', '40', '53', '54', '55', '57', '58', 'F0', 'XX') then
+                    raise;
+                end if;
+                -- on_error: stop. The events before it are applied and committed with the
+                -- checkpoint; the next catch-up starts at it and raises.
+                if v_count > 0 then
+                    v_read := p_max_count;  -- not all read: the checkpoint stays before it
+                    exit;
+                end if;
+                raise exception using errcode = 'ESPRJ',
+                    message = format('projection %s cannot apply the event at global position '
+                                     '%s (%s:%s, %s version %s, id %s): %s', 'order_summary',
+                                     v_event.global_position, v_event.stream_id,
+                                     v_event.stream_position, v_event.event_type,
+                                     v_event.event_version, v_event.event_id, v_error),
+                    detail = json_build_object(
+                        'projection', 'order_summary', 'global_position', v_event.global_position,
+                        'event_id', v_event.event_id, 'stream_id', v_event.stream_id,
+                        'stream_position', v_event.stream_position,
+                        'event_type', v_event.event_type, 'event_version', v_event.event_version,
+                        'sqlstate', v_state, 'error', v_error)::text,
+                    hint = 'Fix the stored event (or the handler, and apply the new SQL), or '
+                           'declare on_error: skip to record such events in '
+                           'projection_failures and go on.';
+            end;
+            v_count := v_count + 1;
+            v_read := v_read + 1;
+            v_last_tx_id := v_event.tx_id;
+            v_last_position := v_event.global_position;
+        end loop;
+        end one_by_one;
+    end;
+
+    -- A batch that is not full has read every handled event below the horizon: the
+    -- checkpoint also passes the events of other types there, so that a caught-up
+    -- projection is not counted behind them (projection_status, projection_caught_up).
+    if v_read < p_max_count then
+        select e.tx_id, e.global_position into v_head
+          from "es".events e
+         where e.tx_id < v_horizon
+         order by e.tx_id desc, e.global_position desc
+         limit 1;
+        if found and (v_head.tx_id, v_head.global_position)
+                     > (coalesce(v_last_tx_id, v_checkpoint.tx_id),
+                        coalesce(v_last_position, v_checkpoint.global_position)) then
+            v_last_tx_id := v_head.tx_id;
+            v_last_position := v_head.global_position;
+        end if;
+    end if;
+    if v_last_tx_id is not null then
+        update "es".checkpoints
+           set tx_id = v_last_tx_id, global_position = v_last_position, updated_at = now()
+         where name = v_name;
+    end if;
     return v_count;
+end
+$esc$;
+
+-- Partitioned catch-up: worker p_worker (0 .. p_workers - 1) applies the events of its part of
+-- the streams (by stream id), after a checkpoint of its own; the workers run side by side,
+-- each stream's events in order. partition_order_summary(n) sets the parts up.
+create or replace function "es"."catch_up_part_order_summary"(
+    p_worker integer, p_workers integer, p_max_count integer default 10000,
+    p_until_tx_id xid8 default null, p_until_position bigint default null)
+returns integer
+language plpgsql
+set search_path = pg_catalog, pg_temp
+as $esc$
+declare
+    v_checkpoint record;
+    v_horizon xid8;
+    v_count integer;
+    v_read integer;
+    v_rounds integer;
+    v_last_tx_id xid8;
+    v_last_position bigint;
+    v_head record;
+    v_event "es".events;
+    v_state text;
+    v_error text;
+    v_name text;
+begin
+    if p_workers is null or p_worker is null or p_workers < 2 or p_worker < 0
+       or p_worker >= p_workers then
+        raise exception using errcode = 'ESARG',
+            message = format('worker %s of %s: workers are numbered 0 to n - 1, n >= 2',
+                             p_worker, p_workers);
+    end if;
+    -- Workers run side by side; a re-partition waits for them, and they for it.
+    perform pg_advisory_xact_lock_shared(hashtextextended('"es"."order_summary"', 0));
+    v_name := 'order_summary' || '/' || p_worker || '/' || p_workers;
+    select c.tx_id, c.global_position into v_checkpoint
+      from "es".checkpoints c where c.name = v_name for update;
+    if not found then
+        raise exception using errcode = 'ESARG',
+            message = format('projection %s is not partitioned among %s workers',
+                             'order_summary', p_workers),
+            hint = format('call %s(%s) first', '"es"."partition_order_summary"', p_workers);
+    end if;
+    -- Every event below this transaction id is committed for good (read_all's rule), and the
+    -- batch, read after this, holds every handled one of them unless it is full.
+    v_horizon := pg_snapshot_xmin(pg_current_snapshot());
+
+    begin
+        -- The batch folded per row: a row's events are cut into segments, each starting at an
+        -- upsert or delete (the first may be updates only). A segment's events compose into one
+        -- write: per column, the last value set plus the increments after it. Segment n of every
+        -- row is written in round n: each row is written once per segment, not once per event.
+        drop table if exists pg_temp."order_summary__batch";
+        create temporary table "order_summary__batch" on commit drop as
+        with b as (
+            select e.global_position, e.tx_id, e.stream_id, e.recorded_at, e.metadata, e.event_type,
+                   e.correlation_id, e.causation_id,
+                   case e.event_type
+                       when 'OrderPlaced' then case when e.event_version = 2 then e.data else "es"."upcast_order_placed"(e.data, e.event_version) end
+                       when 'OrderSubmitted' then e.data
+                       when 'OrderItemAdded' then e.data
+                       when 'OrderShipped' then case when e.event_version = 2 then e.data else "es"."upcast_order_shipped"(e.data, e.event_version) end
+                       when 'OrderCancelled' then e.data
+                   end as data
+              from (select e.* from "es".events e
+                    where (e.tx_id, e.global_position) > (v_checkpoint.tx_id, v_checkpoint.global_position)
+                      and e.tx_id < pg_snapshot_xmin(pg_current_snapshot())
+                      and e.event_type = any (array['OrderPlaced', 'OrderSubmitted', 'OrderItemAdded', 'OrderShipped', 'OrderCancelled']::text[])
+                      and mod(('x' || left(md5(e.stream_id), 8))::bit(32)::bigint, p_workers) = p_worker
+                      and (p_until_tx_id is null
+                           or (e.tx_id, e.global_position) <= (p_until_tx_id, p_until_position))
+                    order by e.tx_id, e.global_position
+                    limit p_max_count) e
+        ), ops as (
+            select b.tx_id, b.global_position,
+                   case b.event_type
+                       when 'OrderPlaced' then 'upsert'
+                       when 'OrderSubmitted' then 'upsert'
+                       when 'OrderItemAdded' then 'update'
+                       when 'OrderShipped' then 'update'
+                       when 'OrderCancelled' then 'delete'
+                   end as action,
+                   case b.event_type
+                       when 'OrderPlaced' then (b.data ->> 'orderId')::uuid
+                       when 'OrderSubmitted' then (b.data ->> 'orderId')::uuid
+                       when 'OrderItemAdded' then (b.data ->> 'orderId')::uuid
+                       when 'OrderShipped' then (b.data ->> 'orderId')::uuid
+                       when 'OrderCancelled' then (b.data ->> 'orderId')::uuid
+                   end as "k_order_id",
+                   case b.event_type
+                       when 'OrderPlaced' then 'set'
+                       when 'OrderSubmitted' then 'set'
+                       when 'OrderShipped' then 'set'
+                   end as col1_change,
+                   case b.event_type
+                       when 'OrderPlaced' then 'placed'::text
+                       when 'OrderSubmitted' then 'placed'::text
+                       when 'OrderShipped' then 'shipped'::text
+                   end as col1_value,
+                   case b.event_type
+                       when 'OrderPlaced' then null::text
+                       when 'OrderSubmitted' then null::text
+                       when 'OrderShipped' then null::text
+                   end as col1_amount,
+                   case b.event_type
+                       when 'OrderPlaced' then 'set'
+                       when 'OrderSubmitted' then 'set'
+                   end as col2_change,
+                   case b.event_type
+                       when 'OrderPlaced' then (b.data ->> 'totalAmount')::numeric
+                       when 'OrderSubmitted' then (b.data #>> '{"pricing","total"}')::numeric
+                   end as col2_value,
+                   case b.event_type
+                       when 'OrderPlaced' then null::numeric
+                       when 'OrderSubmitted' then null::numeric
+                   end as col2_amount,
+                   case b.event_type
+                       when 'OrderPlaced' then 'set'
+                       when 'OrderSubmitted' then 'set'
+                       when 'OrderItemAdded' then 'add'
+                   end as col3_change,
+                   case b.event_type
+                       when 'OrderPlaced' then '0'::bigint
+                       when 'OrderSubmitted' then '0'::bigint
+                       when 'OrderItemAdded' then null::bigint
+                   end as col3_value,
+                   case b.event_type
+                       when 'OrderPlaced' then null::bigint
+                       when 'OrderSubmitted' then null::bigint
+                       when 'OrderItemAdded' then '1'::bigint
+                   end as col3_amount
+              from b
+        ), ranked as (
+            select ops.*,
+                   row_number() over w as ord,
+                   count(*) filter (where ops.action <> 'update') over w as seg
+              from ops
+            window w as (partition by "k_order_id"
+                         order by ops.tx_id, ops.global_position)
+        ), events as (
+            select ranked.*,
+                   -- the increments after this event in its segment
+                   sum(ranked.col3_amount) over (
+                       partition by "k_order_id", ranked.seg order by ranked.ord
+                       rows between 1 following and unbounded following) as col3_added_after
+              from ranked
+        )
+        select "k_order_id",
+               events.seg,
+               count(*)::integer as events,
+               (array_agg(events.action order by events.ord))[1] as head,
+               (array_agg(events.tx_id order by events.ord))[1] as first_tx_id,
+               (array_agg(events.global_position order by events.ord))[1] as first_position,
+               (array_agg(events.tx_id order by events.ord desc))[1] as last_tx_id,
+               (array_agg(events.global_position order by events.ord desc))[1] as last_position,
+               coalesce(bool_or(events.col1_change = 'set'), false) as col1_is_set,
+               (array_agg(events.col1_value order by events.ord desc)
+                   filter (where events.col1_change = 'set'))[1] as col1_set_value,
+               -- as inserted by the segment's upsert, then changed by the segment's later events
+               (array_agg(case when events.action = 'upsert' and events.col1_change = 'add' then events.col1_amount else events.col1_value end
+                          order by events.ord desc)
+                   filter (where events.col1_change = 'set' or events.action = 'upsert'))[1] as col1_inserted,
+               coalesce(bool_or(events.col2_change = 'set'), false) as col2_is_set,
+               (array_agg(events.col2_value order by events.ord desc)
+                   filter (where events.col2_change = 'set'))[1] as col2_set_value,
+               -- as inserted by the segment's upsert, then changed by the segment's later events
+               (array_agg(case when events.action = 'upsert' and events.col2_change = 'add' then events.col2_amount else events.col2_value end
+                          order by events.ord desc)
+                   filter (where events.col2_change = 'set' or events.action = 'upsert'))[1] as col2_inserted,
+               coalesce(bool_or(events.col3_change = 'set'), false) as col3_is_set,
+               (array_agg(case when events.col3_added_after is null then events.col3_value else coalesce(events.col3_value, 0) + events.col3_added_after end order by events.ord desc)
+                   filter (where events.col3_change = 'set'))[1] as col3_set_value,
+               sum(events.col3_amount) as col3_added,
+               -- as inserted by the segment's upsert, then changed by the segment's later events
+               (array_agg(case when events.col3_added_after is null then case when events.action = 'upsert' and events.col3_change = 'add' then events.col3_amount else events.col3_value end else coalesce(case when events.action = 'upsert' and events.col3_change = 'add' then events.col3_amount else events.col3_value end, 0) + events.col3_added_after end
+                          order by events.ord desc)
+                   filter (where events.col3_change = 'set' or events.action = 'upsert'))[1] as col3_inserted
+          from events
+         group by "k_order_id", events.seg;
+
+        select coalesce(sum(x.events), 0), max(x.seg) into v_count, v_rounds
+          from pg_temp."order_summary__batch" x;
+        v_read := v_count;
+        -- Temporary tables have no statistics until analysed; large batches need a good plan.
+        if v_count > 10000 then
+            analyze pg_temp."order_summary__batch";
+        end if;
+
+        for v_round in 0 .. coalesce(v_rounds, -1) loop
+            -- rows that exist: updated by the segment's updates, or by its upsert and updates
+            update "es"."order_summary" as t
+               set     "status" = case when s.col1_is_set then s.col1_set_value else t."status" end,
+    "total" = case when s.col2_is_set then s.col2_set_value else t."total" end,
+    "item_count" = case when s.col3_is_set then s.col3_set_value when s.col3_added is not null then coalesce(t."item_count", 0) + s.col3_added else t."item_count" end,
+    last_tx_id = s.last_tx_id,
+                   last_position = s.last_position
+              from pg_temp."order_summary__batch" s
+             where s.seg = v_round and s.head in ('upsert', 'update')
+               and t."order_id" = s."k_order_id"
+               and (t.last_tx_id, t.last_position) < (s.first_tx_id, s.first_position);
+            -- rows that do not: inserted by the segment's upsert
+            insert into "es"."order_summary" ("order_id", "status", "total", "item_count", last_tx_id, last_position)
+            select s."k_order_id", s.col1_inserted, s.col2_inserted, s.col3_inserted, s.last_tx_id, s.last_position
+              from pg_temp."order_summary__batch" s
+             where s.seg = v_round and s.head = 'upsert'
+            on conflict ("order_id") do nothing;
+            delete from "es"."order_summary" as t
+             using pg_temp."order_summary__batch" s
+             where s.seg = v_round and s.head = 'delete'
+               and t."order_id" = s."k_order_id"
+               and (t.last_tx_id, t.last_position) < (s.first_tx_id, s.first_position);
+        end loop;
+
+        select x.last_tx_id, x.last_position into v_last_tx_id, v_last_position
+          from pg_temp."order_summary__batch" x
+         order by x.last_tx_id desc, x.last_position desc
+         limit 1;
+        drop table pg_temp."order_summary__batch";
+
+    exception when others then
+        get stacked diagnostics v_state = returned_sqlstate;
+        if left(v_state, 2) in ('08', '40', '53', '54', '55', '57', '58', 'F0', 'XX') then
+            raise;
+        end if;
+        -- An event of the batch fails (the block undid the batch's writes): the same events
+        -- one by one, each in a block of its own, so the ones before it are applied and it
+        -- is the one that stops the catch-up.
+        v_count := 0;
+        v_read := 0;
+        v_last_tx_id := null;
+        <<one_by_one>>
+        declare
+            b record;  -- the event for the handlers' statements (the batch's query has its own b)
+        begin
+        for v_event in
+            select * from (select e.* from "es".events e
+                    where (e.tx_id, e.global_position) > (v_checkpoint.tx_id, v_checkpoint.global_position)
+                      and e.tx_id < pg_snapshot_xmin(pg_current_snapshot())
+                      and e.event_type = any (array['OrderPlaced', 'OrderSubmitted', 'OrderItemAdded', 'OrderShipped', 'OrderCancelled']::text[])
+                      and mod(('x' || left(md5(e.stream_id), 8))::bit(32)::bigint, p_workers) = p_worker
+                      and (p_until_tx_id is null
+                           or (e.tx_id, e.global_position) <= (p_until_tx_id, p_until_position))
+                    order by e.tx_id, e.global_position
+                    limit p_max_count) e
+        loop
+            begin
+                if v_event.event_type = 'OrderPlaced' then
+                    select v_event.global_position, v_event.tx_id, v_event.stream_id, v_event.recorded_at,
+                           v_event.correlation_id, v_event.causation_id,
+                           v_event.metadata, case when v_event.event_version = 2 then v_event.data else "es"."upcast_order_placed"(v_event.data, v_event.event_version) end as data
+                      into b;
+                    insert into "es"."order_summary" as t ("order_id", "status", "total", "item_count", last_tx_id, last_position)
+                    select (b.data ->> 'orderId')::uuid,
+                           'placed'::text,
+                           (b.data ->> 'totalAmount')::numeric,
+                           '0'::bigint,
+                           b.tx_id, b.global_position
+                    on conflict ("order_id") do update
+                       set "status" = excluded."status",
+                           "total" = excluded."total",
+                           "item_count" = excluded."item_count",
+                           last_tx_id = excluded.last_tx_id,
+                           last_position = excluded.last_position
+                     where (t.last_tx_id, t.last_position) < (excluded.last_tx_id, excluded.last_position);
+
+                elsif v_event.event_type = 'OrderSubmitted' then
+                    select v_event.global_position, v_event.tx_id, v_event.stream_id, v_event.recorded_at,
+                           v_event.correlation_id, v_event.causation_id,
+                           v_event.metadata, v_event.data as data
+                      into b;
+                    insert into "es"."order_summary" as t ("order_id", "status", "total", "item_count", last_tx_id, last_position)
+                    select (b.data ->> 'orderId')::uuid,
+                           'placed'::text,
+                           (b.data #>> '{"pricing","total"}')::numeric,
+                           '0'::bigint,
+                           b.tx_id, b.global_position
+                    on conflict ("order_id") do update
+                       set "status" = excluded."status",
+                           "total" = excluded."total",
+                           "item_count" = excluded."item_count",
+                           last_tx_id = excluded.last_tx_id,
+                           last_position = excluded.last_position
+                     where (t.last_tx_id, t.last_position) < (excluded.last_tx_id, excluded.last_position);
+
+                elsif v_event.event_type = 'OrderItemAdded' then
+                    select v_event.global_position, v_event.tx_id, v_event.stream_id, v_event.recorded_at,
+                           v_event.correlation_id, v_event.causation_id,
+                           v_event.metadata, v_event.data as data
+                      into b;
+                    update "es"."order_summary" as t
+                       set "item_count" = coalesce(t."item_count", 0) + '1'::bigint,
+                           last_tx_id = b.tx_id,
+                           last_position = b.global_position
+                     where t."order_id" = (b.data ->> 'orderId')::uuid
+                       and (t.last_tx_id, t.last_position) < (b.tx_id, b.global_position);
+
+                elsif v_event.event_type = 'OrderShipped' then
+                    select v_event.global_position, v_event.tx_id, v_event.stream_id, v_event.recorded_at,
+                           v_event.correlation_id, v_event.causation_id,
+                           v_event.metadata, case when v_event.event_version = 2 then v_event.data else "es"."upcast_order_shipped"(v_event.data, v_event.event_version) end as data
+                      into b;
+                    update "es"."order_summary" as t
+                       set "status" = 'shipped'::text,
+                           last_tx_id = b.tx_id,
+                           last_position = b.global_position
+                     where t."order_id" = (b.data ->> 'orderId')::uuid
+                       and (t.last_tx_id, t.last_position) < (b.tx_id, b.global_position);
+
+                elsif v_event.event_type = 'OrderCancelled' then
+                    select v_event.global_position, v_event.tx_id, v_event.stream_id, v_event.recorded_at,
+                           v_event.correlation_id, v_event.causation_id,
+                           v_event.metadata, v_event.data as data
+                      into b;
+                    delete from "es"."order_summary" as t
+                     where t."order_id" = (b.data ->> 'orderId')::uuid
+                       and (t.last_tx_id, t.last_position) < (b.tx_id, b.global_position);
+
+                end if;
+            exception when others then
+                get stacked diagnostics v_state = returned_sqlstate, v_error = message_text;
+                if left(v_state, 2) in ('08', '40', '53', '54', '55', '57', '58', 'F0', 'XX') then
+                    raise;
+                end if;
+                -- on_error: stop. The events before it are applied and committed with the
+                -- checkpoint; the next catch-up starts at it and raises.
+                if v_count > 0 then
+                    v_read := p_max_count;  -- not all read: the checkpoint stays before it
+                    exit;
+                end if;
+                raise exception using errcode = 'ESPRJ',
+                    message = format('projection %s cannot apply the event at global position '
+                                     '%s (%s:%s, %s version %s, id %s): %s', 'order_summary',
+                                     v_event.global_position, v_event.stream_id,
+                                     v_event.stream_position, v_event.event_type,
+                                     v_event.event_version, v_event.event_id, v_error),
+                    detail = json_build_object(
+                        'projection', 'order_summary', 'global_position', v_event.global_position,
+                        'event_id', v_event.event_id, 'stream_id', v_event.stream_id,
+                        'stream_position', v_event.stream_position,
+                        'event_type', v_event.event_type, 'event_version', v_event.event_version,
+                        'sqlstate', v_state, 'error', v_error)::text,
+                    hint = 'Fix the stored event (or the handler, and apply the new SQL), or '
+                           'declare on_error: skip to record such events in '
+                           'projection_failures and go on.';
+            end;
+            v_count := v_count + 1;
+            v_read := v_read + 1;
+            v_last_tx_id := v_event.tx_id;
+            v_last_position := v_event.global_position;
+        end loop;
+        end one_by_one;
+    end;
+
+    -- A batch that is not full has read every handled event below the horizon: the
+    -- checkpoint also passes the events of other types there, so that a caught-up
+    -- projection is not counted behind them (projection_status, projection_caught_up).
+    if v_read < p_max_count then
+        select e.tx_id, e.global_position into v_head
+          from "es".events e
+         where e.tx_id < v_horizon
+           and (p_until_tx_id is null
+                or (e.tx_id, e.global_position) <= (p_until_tx_id, p_until_position))
+         order by e.tx_id desc, e.global_position desc
+         limit 1;
+        if found and (v_head.tx_id, v_head.global_position)
+                     > (coalesce(v_last_tx_id, v_checkpoint.tx_id),
+                        coalesce(v_last_position, v_checkpoint.global_position)) then
+            v_last_tx_id := v_head.tx_id;
+            v_last_position := v_head.global_position;
+        end if;
+    end if;
+    if v_last_tx_id is not null then
+        update "es".checkpoints
+           set tx_id = v_last_tx_id, global_position = v_last_position, updated_at = now()
+         where name = v_name;
+        -- The projection's own checkpoint: where every worker has got to (never back).
+        update "es".checkpoints c
+           set tx_id = m.tx_id, global_position = m.global_position, updated_at = now()
+          from (select x.tx_id, x.global_position from "es".checkpoints x
+                 where starts_with(x.name, 'order_summary' || '/')
+                 order by x.tx_id, x.global_position limit 1) m
+         where c.name = 'order_summary'
+           and (c.tx_id, c.global_position) < (m.tx_id, m.global_position);
+    end if;
+    return v_count;
+end
+$esc$;
+
+-- (Re)partitions the catch-up among p_workers workers (1: the plain catch-up again). Waits
+-- for the running workers and keeps new ones out until it commits. The old parts (or the
+-- plain checkpoint) are first brought to the furthest of them, so every new part starts at
+-- one point with each event before it applied once.
+create or replace function "es"."partition_order_summary"(p_workers integer)
+returns void
+language plpgsql
+set search_path = pg_catalog, pg_temp
+as $esc$
+declare
+    v_high record;
+    v_old integer;
+begin
+    if p_workers is null or p_workers < 1 then
+        raise exception using errcode = 'ESARG',
+            message = format('%s workers: at least one', coalesce(p_workers::text, 'null'));
+    end if;
+    perform pg_advisory_xact_lock(hashtextextended('"es"."order_summary"', 0));
+    perform 1 from "es".checkpoints c where c.name = 'order_summary' for update;
+    if not found then
+        insert into "es".checkpoints (name) values ('order_summary');
+    end if;
+    select c.tx_id, c.global_position into v_high
+      from "es".checkpoints c
+     where c.name = 'order_summary' or starts_with(c.name, 'order_summary' || '/')
+     order by c.tx_id desc, c.global_position desc
+     limit 1;
+    select count(*) into v_old
+      from "es".checkpoints c where starts_with(c.name, 'order_summary' || '/');
+    for v_worker in 0 .. v_old - 1 loop
+        while "es"."catch_up_part_order_summary"(v_worker, v_old, 100000, v_high.tx_id,
+                                    v_high.global_position) > 0 loop
+            null;
+        end loop;
+    end loop;
+    delete from "es".checkpoints c where starts_with(c.name, 'order_summary' || '/');
+    if p_workers > 1 then
+        insert into "es".checkpoints (name, tx_id, global_position)
+        select 'order_summary' || '/' || w || '/' || p_workers, v_high.tx_id,
+               v_high.global_position
+          from generate_series(0, p_workers - 1) w;
+    end if;
+    update "es".checkpoints c
+       set tx_id = v_high.tx_id, global_position = v_high.global_position, updated_at = now()
+     where c.name = 'order_summary';
 end
 $esc$;
 
@@ -333,6 +929,126 @@ begin
 end
 $esc$;
 
+-- Applies the events a catch-up skipped (on_error: skip), each alone as the catch-up would
+-- have, oldest first: one that now succeeds leaves projection_failures, one that still
+-- fails stays with its new error. A row per event: was it applied, and if not, why.
+create or replace function "es"."retry_order_summary"()
+returns table (global_position bigint, event_id uuid, applied boolean, error text)
+language plpgsql
+set search_path = pg_catalog, pg_temp
+as $esc$
+#variable_conflict use_column
+declare
+    v_failure record;
+    v_event "es".events;
+    b record;
+    v_state text;
+    v_error text;
+begin
+    -- In turn with the catch-up of the live table.
+    perform 1 from "es".checkpoints c where c.name = 'order_summary' for update;
+    for v_failure in
+        select f.event_id, f.global_position from "es".projection_failures f
+         where f.projection = 'order_summary'
+         order by f.global_position
+    loop
+        select * into v_event from "es".events e where e.event_id = v_failure.event_id;
+        if not found then
+            return query select v_failure.global_position, v_failure.event_id, false,
+                                'the event is no longer stored'::text;
+            continue;
+        end if;
+        begin
+            if v_event.event_type = 'OrderPlaced' then
+                select v_event.global_position, v_event.tx_id, v_event.stream_id, v_event.recorded_at,
+                       v_event.correlation_id, v_event.causation_id,
+                       v_event.metadata, case when v_event.event_version = 2 then v_event.data else "es"."upcast_order_placed"(v_event.data, v_event.event_version) end as data
+                  into b;
+                insert into "es"."order_summary" as t ("order_id", "status", "total", "item_count", last_tx_id, last_position)
+                select (b.data ->> 'orderId')::uuid,
+                       'placed'::text,
+                       (b.data ->> 'totalAmount')::numeric,
+                       '0'::bigint,
+                       b.tx_id, b.global_position
+                on conflict ("order_id") do update
+                   set "status" = excluded."status",
+                       "total" = excluded."total",
+                       "item_count" = excluded."item_count",
+                       last_tx_id = excluded.last_tx_id,
+                       last_position = excluded.last_position
+                 where (t.last_tx_id, t.last_position) < (excluded.last_tx_id, excluded.last_position);
+
+            elsif v_event.event_type = 'OrderSubmitted' then
+                select v_event.global_position, v_event.tx_id, v_event.stream_id, v_event.recorded_at,
+                       v_event.correlation_id, v_event.causation_id,
+                       v_event.metadata, v_event.data as data
+                  into b;
+                insert into "es"."order_summary" as t ("order_id", "status", "total", "item_count", last_tx_id, last_position)
+                select (b.data ->> 'orderId')::uuid,
+                       'placed'::text,
+                       (b.data #>> '{"pricing","total"}')::numeric,
+                       '0'::bigint,
+                       b.tx_id, b.global_position
+                on conflict ("order_id") do update
+                   set "status" = excluded."status",
+                       "total" = excluded."total",
+                       "item_count" = excluded."item_count",
+                       last_tx_id = excluded.last_tx_id,
+                       last_position = excluded.last_position
+                 where (t.last_tx_id, t.last_position) < (excluded.last_tx_id, excluded.last_position);
+
+            elsif v_event.event_type = 'OrderItemAdded' then
+                select v_event.global_position, v_event.tx_id, v_event.stream_id, v_event.recorded_at,
+                       v_event.correlation_id, v_event.causation_id,
+                       v_event.metadata, v_event.data as data
+                  into b;
+                update "es"."order_summary" as t
+                   set "item_count" = coalesce(t."item_count", 0) + '1'::bigint,
+                       last_tx_id = b.tx_id,
+                       last_position = b.global_position
+                 where t."order_id" = (b.data ->> 'orderId')::uuid
+                   and (t.last_tx_id, t.last_position) < (b.tx_id, b.global_position);
+
+            elsif v_event.event_type = 'OrderShipped' then
+                select v_event.global_position, v_event.tx_id, v_event.stream_id, v_event.recorded_at,
+                       v_event.correlation_id, v_event.causation_id,
+                       v_event.metadata, case when v_event.event_version = 2 then v_event.data else "es"."upcast_order_shipped"(v_event.data, v_event.event_version) end as data
+                  into b;
+                update "es"."order_summary" as t
+                   set "status" = 'shipped'::text,
+                       last_tx_id = b.tx_id,
+                       last_position = b.global_position
+                 where t."order_id" = (b.data ->> 'orderId')::uuid
+                   and (t.last_tx_id, t.last_position) < (b.tx_id, b.global_position);
+
+            elsif v_event.event_type = 'OrderCancelled' then
+                select v_event.global_position, v_event.tx_id, v_event.stream_id, v_event.recorded_at,
+                       v_event.correlation_id, v_event.causation_id,
+                       v_event.metadata, v_event.data as data
+                  into b;
+                delete from "es"."order_summary" as t
+                 where t."order_id" = (b.data ->> 'orderId')::uuid
+                   and (t.last_tx_id, t.last_position) < (b.tx_id, b.global_position);
+
+            end if;
+            delete from "es".projection_failures f
+             where f.projection = 'order_summary' and f.event_id = v_event.event_id;
+            return query select v_event.global_position, v_event.event_id, true, null::text;
+        exception when others then
+            get stacked diagnostics v_state = returned_sqlstate, v_error = message_text;
+            if left(v_state, 2) in ('08', '40', '53', '54', '55', '57', '58', 'F0', 'XX') then
+                raise;
+            end if;
+            update "es".projection_failures f
+               set sqlstate = v_state, error = v_error, failed_at = now(),
+                   attempts = f.attempts + 1
+             where f.projection = 'order_summary' and f.event_id = v_event.event_id;
+            return query select v_event.global_position, v_event.event_id, false, v_error;
+        end;
+    end loop;
+end
+$esc$;
+
 -- Blue-green rebuild: fill order_summary__rebuild from the start while order_summary stays live.
 create or replace function "es"."begin_rebuild_order_summary"()
 returns void
@@ -352,6 +1068,7 @@ begin
     );
     insert into "es".checkpoints (name) values ('order_summary__rebuild')
     on conflict (name) do update set tx_id = '0', global_position = 0, updated_at = now();
+    delete from "es".projection_failures where projection = 'order_summary__rebuild';
 end
 $esc$;
 
@@ -362,188 +1079,350 @@ set search_path = pg_catalog, pg_temp
 as $esc$
 declare
     v_checkpoint record;
+    v_horizon xid8;
     v_count integer;
+    v_read integer;
     v_rounds integer;
-    v_last record;
+    v_last_tx_id xid8;
+    v_last_position bigint;
+    v_head record;
+    v_event "es".events;
+    v_state text;
+    v_error text;
+    v_name text;
 begin
+    v_name := 'order_summary__rebuild';
     -- The checkpoint row lock makes concurrent runs of this projection take turns.
     select c.tx_id, c.global_position into v_checkpoint
-      from "es".checkpoints c where c.name = 'order_summary__rebuild' for update;
+      from "es".checkpoints c where c.name = v_name for update;
     if not found then
-        insert into "es".checkpoints (name) values ('order_summary__rebuild') on conflict do nothing;
+        insert into "es".checkpoints (name) values (v_name) on conflict do nothing;
         select c.tx_id, c.global_position into v_checkpoint
-          from "es".checkpoints c where c.name = 'order_summary__rebuild' for update;
+          from "es".checkpoints c where c.name = v_name for update;
     end if;
+    if exists (select from "es".checkpoints c where starts_with(c.name, v_name || '/')) then
+        raise exception using errcode = 'ESARG',
+            message = format('projection %s is partitioned among workers', v_name),
+            hint = format('run %s for each worker, or call %s(1)', '"es"."catch_up_part_order_summary"',
+                          '"es"."partition_order_summary"');
+    end if;
+    -- Every event below this transaction id is committed for good (read_all's rule), and the
+    -- batch, read after this, holds every handled one of them unless it is full.
+    v_horizon := pg_snapshot_xmin(pg_current_snapshot());
 
-    -- The batch folded per row: a row's events are cut into segments, each starting at an
-    -- upsert or delete (the first may be updates only). A segment's events compose into one
-    -- write: per column, the last value set plus the increments after it. Segment n of every
-    -- row is written in round n: each row is written once per segment, not once per event.
-    drop table if exists pg_temp."order_summary__batch";
-    create temporary table "order_summary__batch" on commit drop as
-    with b as (
-        select e.global_position, e.tx_id, e.stream_id, e.recorded_at, e.metadata, e.event_type,
-               e.correlation_id, e.causation_id,
-               case e.event_type
-                   when 'OrderPlaced' then case when e.event_version = 2 then e.data else "es"."upcast_order_placed"(e.data, e.event_version) end
-                   when 'OrderSubmitted' then e.data
-                   when 'OrderItemAdded' then e.data
-                   when 'OrderShipped' then case when e.event_version = 2 then e.data else "es"."upcast_order_shipped"(e.data, e.event_version) end
-                   when 'OrderCancelled' then e.data
-               end as data
-          from "es".read_all(v_checkpoint.tx_id, v_checkpoint.global_position, p_max_count,
-                                array['OrderPlaced', 'OrderSubmitted', 'OrderItemAdded', 'OrderShipped', 'OrderCancelled']::text[]) e
-    ), ops as (
-        select b.tx_id, b.global_position,
-               case b.event_type
-                   when 'OrderPlaced' then 'upsert'
-                   when 'OrderSubmitted' then 'upsert'
-                   when 'OrderItemAdded' then 'update'
-                   when 'OrderShipped' then 'update'
-                   when 'OrderCancelled' then 'delete'
-               end as action,
-               case b.event_type
-                   when 'OrderPlaced' then (b.data ->> 'orderId')::uuid
-                   when 'OrderSubmitted' then (b.data ->> 'orderId')::uuid
-                   when 'OrderItemAdded' then (b.data ->> 'orderId')::uuid
-                   when 'OrderShipped' then (b.data ->> 'orderId')::uuid
-                   when 'OrderCancelled' then (b.data ->> 'orderId')::uuid
-               end as "k_order_id",
-               case b.event_type
-                   when 'OrderPlaced' then 'set'
-                   when 'OrderSubmitted' then 'set'
-                   when 'OrderShipped' then 'set'
-               end as col1_change,
-               case b.event_type
-                   when 'OrderPlaced' then 'placed'::text
-                   when 'OrderSubmitted' then 'placed'::text
-                   when 'OrderShipped' then 'shipped'::text
-               end as col1_value,
-               case b.event_type
-                   when 'OrderPlaced' then null::text
-                   when 'OrderSubmitted' then null::text
-                   when 'OrderShipped' then null::text
-               end as col1_amount,
-               case b.event_type
-                   when 'OrderPlaced' then 'set'
-                   when 'OrderSubmitted' then 'set'
-               end as col2_change,
-               case b.event_type
-                   when 'OrderPlaced' then (b.data ->> 'totalAmount')::numeric
-                   when 'OrderSubmitted' then (b.data #>> '{"pricing","total"}')::numeric
-               end as col2_value,
-               case b.event_type
-                   when 'OrderPlaced' then null::numeric
-                   when 'OrderSubmitted' then null::numeric
-               end as col2_amount,
-               case b.event_type
-                   when 'OrderPlaced' then 'set'
-                   when 'OrderSubmitted' then 'set'
-                   when 'OrderItemAdded' then 'add'
-               end as col3_change,
-               case b.event_type
-                   when 'OrderPlaced' then '0'::bigint
-                   when 'OrderSubmitted' then '0'::bigint
-                   when 'OrderItemAdded' then null::bigint
-               end as col3_value,
-               case b.event_type
-                   when 'OrderPlaced' then null::bigint
-                   when 'OrderSubmitted' then null::bigint
-                   when 'OrderItemAdded' then '1'::bigint
-               end as col3_amount
-          from b
-    ), ranked as (
-        select ops.*,
-               row_number() over w as ord,
-               count(*) filter (where ops.action <> 'update') over w as seg
-          from ops
-        window w as (partition by "k_order_id"
-                     order by ops.tx_id, ops.global_position)
-    ), events as (
-        select ranked.*,
-               -- the increments after this event in its segment
-               sum(ranked.col3_amount) over (
-                   partition by "k_order_id", ranked.seg order by ranked.ord
-                   rows between 1 following and unbounded following) as col3_added_after
-          from ranked
-    )
-    select "k_order_id",
-           events.seg,
-           count(*)::integer as events,
-           (array_agg(events.action order by events.ord))[1] as head,
-           (array_agg(events.tx_id order by events.ord))[1] as first_tx_id,
-           (array_agg(events.global_position order by events.ord))[1] as first_position,
-           (array_agg(events.tx_id order by events.ord desc))[1] as last_tx_id,
-           (array_agg(events.global_position order by events.ord desc))[1] as last_position,
-           coalesce(bool_or(events.col1_change = 'set'), false) as col1_is_set,
-           (array_agg(events.col1_value order by events.ord desc)
-               filter (where events.col1_change = 'set'))[1] as col1_set_value,
-           -- as inserted by the segment's upsert, then changed by the segment's later events
-           (array_agg(case when events.action = 'upsert' and events.col1_change = 'add' then events.col1_amount else events.col1_value end
-                      order by events.ord desc)
-               filter (where events.col1_change = 'set' or events.action = 'upsert'))[1] as col1_inserted,
-           coalesce(bool_or(events.col2_change = 'set'), false) as col2_is_set,
-           (array_agg(events.col2_value order by events.ord desc)
-               filter (where events.col2_change = 'set'))[1] as col2_set_value,
-           -- as inserted by the segment's upsert, then changed by the segment's later events
-           (array_agg(case when events.action = 'upsert' and events.col2_change = 'add' then events.col2_amount else events.col2_value end
-                      order by events.ord desc)
-               filter (where events.col2_change = 'set' or events.action = 'upsert'))[1] as col2_inserted,
-           coalesce(bool_or(events.col3_change = 'set'), false) as col3_is_set,
-           (array_agg(case when events.col3_added_after is null then events.col3_value else coalesce(events.col3_value, 0) + events.col3_added_after end order by events.ord desc)
-               filter (where events.col3_change = 'set'))[1] as col3_set_value,
-           sum(events.col3_amount) as col3_added,
-           -- as inserted by the segment's upsert, then changed by the segment's later events
-           (array_agg(case when events.col3_added_after is null then case when events.action = 'upsert' and events.col3_change = 'add' then events.col3_amount else events.col3_value end else coalesce(case when events.action = 'upsert' and events.col3_change = 'add' then events.col3_amount else events.col3_value end, 0) + events.col3_added_after end
-                      order by events.ord desc)
-               filter (where events.col3_change = 'set' or events.action = 'upsert'))[1] as col3_inserted
-      from events
-     group by "k_order_id", events.seg;
+    begin
+        -- The batch folded per row: a row's events are cut into segments, each starting at an
+        -- upsert or delete (the first may be updates only). A segment's events compose into one
+        -- write: per column, the last value set plus the increments after it. Segment n of every
+        -- row is written in round n: each row is written once per segment, not once per event.
+        drop table if exists pg_temp."order_summary__batch";
+        create temporary table "order_summary__batch" on commit drop as
+        with b as (
+            select e.global_position, e.tx_id, e.stream_id, e.recorded_at, e.metadata, e.event_type,
+                   e.correlation_id, e.causation_id,
+                   case e.event_type
+                       when 'OrderPlaced' then case when e.event_version = 2 then e.data else "es"."upcast_order_placed"(e.data, e.event_version) end
+                       when 'OrderSubmitted' then e.data
+                       when 'OrderItemAdded' then e.data
+                       when 'OrderShipped' then case when e.event_version = 2 then e.data else "es"."upcast_order_shipped"(e.data, e.event_version) end
+                       when 'OrderCancelled' then e.data
+                   end as data
+              from "es".read_all(v_checkpoint.tx_id, v_checkpoint.global_position, p_max_count,
+                                    array['OrderPlaced', 'OrderSubmitted', 'OrderItemAdded', 'OrderShipped', 'OrderCancelled']::text[]) e
+        ), ops as (
+            select b.tx_id, b.global_position,
+                   case b.event_type
+                       when 'OrderPlaced' then 'upsert'
+                       when 'OrderSubmitted' then 'upsert'
+                       when 'OrderItemAdded' then 'update'
+                       when 'OrderShipped' then 'update'
+                       when 'OrderCancelled' then 'delete'
+                   end as action,
+                   case b.event_type
+                       when 'OrderPlaced' then (b.data ->> 'orderId')::uuid
+                       when 'OrderSubmitted' then (b.data ->> 'orderId')::uuid
+                       when 'OrderItemAdded' then (b.data ->> 'orderId')::uuid
+                       when 'OrderShipped' then (b.data ->> 'orderId')::uuid
+                       when 'OrderCancelled' then (b.data ->> 'orderId')::uuid
+                   end as "k_order_id",
+                   case b.event_type
+                       when 'OrderPlaced' then 'set'
+                       when 'OrderSubmitted' then 'set'
+                       when 'OrderShipped' then 'set'
+                   end as col1_change,
+                   case b.event_type
+                       when 'OrderPlaced' then 'placed'::text
+                       when 'OrderSubmitted' then 'placed'::text
+                       when 'OrderShipped' then 'shipped'::text
+                   end as col1_value,
+                   case b.event_type
+                       when 'OrderPlaced' then null::text
+                       when 'OrderSubmitted' then null::text
+                       when 'OrderShipped' then null::text
+                   end as col1_amount,
+                   case b.event_type
+                       when 'OrderPlaced' then 'set'
+                       when 'OrderSubmitted' then 'set'
+                   end as col2_change,
+                   case b.event_type
+                       when 'OrderPlaced' then (b.data ->> 'totalAmount')::numeric
+                       when 'OrderSubmitted' then (b.data #>> '{"pricing","total"}')::numeric
+                   end as col2_value,
+                   case b.event_type
+                       when 'OrderPlaced' then null::numeric
+                       when 'OrderSubmitted' then null::numeric
+                   end as col2_amount,
+                   case b.event_type
+                       when 'OrderPlaced' then 'set'
+                       when 'OrderSubmitted' then 'set'
+                       when 'OrderItemAdded' then 'add'
+                   end as col3_change,
+                   case b.event_type
+                       when 'OrderPlaced' then '0'::bigint
+                       when 'OrderSubmitted' then '0'::bigint
+                       when 'OrderItemAdded' then null::bigint
+                   end as col3_value,
+                   case b.event_type
+                       when 'OrderPlaced' then null::bigint
+                       when 'OrderSubmitted' then null::bigint
+                       when 'OrderItemAdded' then '1'::bigint
+                   end as col3_amount
+              from b
+        ), ranked as (
+            select ops.*,
+                   row_number() over w as ord,
+                   count(*) filter (where ops.action <> 'update') over w as seg
+              from ops
+            window w as (partition by "k_order_id"
+                         order by ops.tx_id, ops.global_position)
+        ), events as (
+            select ranked.*,
+                   -- the increments after this event in its segment
+                   sum(ranked.col3_amount) over (
+                       partition by "k_order_id", ranked.seg order by ranked.ord
+                       rows between 1 following and unbounded following) as col3_added_after
+              from ranked
+        )
+        select "k_order_id",
+               events.seg,
+               count(*)::integer as events,
+               (array_agg(events.action order by events.ord))[1] as head,
+               (array_agg(events.tx_id order by events.ord))[1] as first_tx_id,
+               (array_agg(events.global_position order by events.ord))[1] as first_position,
+               (array_agg(events.tx_id order by events.ord desc))[1] as last_tx_id,
+               (array_agg(events.global_position order by events.ord desc))[1] as last_position,
+               coalesce(bool_or(events.col1_change = 'set'), false) as col1_is_set,
+               (array_agg(events.col1_value order by events.ord desc)
+                   filter (where events.col1_change = 'set'))[1] as col1_set_value,
+               -- as inserted by the segment's upsert, then changed by the segment's later events
+               (array_agg(case when events.action = 'upsert' and events.col1_change = 'add' then events.col1_amount else events.col1_value end
+                          order by events.ord desc)
+                   filter (where events.col1_change = 'set' or events.action = 'upsert'))[1] as col1_inserted,
+               coalesce(bool_or(events.col2_change = 'set'), false) as col2_is_set,
+               (array_agg(events.col2_value order by events.ord desc)
+                   filter (where events.col2_change = 'set'))[1] as col2_set_value,
+               -- as inserted by the segment's upsert, then changed by the segment's later events
+               (array_agg(case when events.action = 'upsert' and events.col2_change = 'add' then events.col2_amount else events.col2_value end
+                          order by events.ord desc)
+                   filter (where events.col2_change = 'set' or events.action = 'upsert'))[1] as col2_inserted,
+               coalesce(bool_or(events.col3_change = 'set'), false) as col3_is_set,
+               (array_agg(case when events.col3_added_after is null then events.col3_value else coalesce(events.col3_value, 0) + events.col3_added_after end order by events.ord desc)
+                   filter (where events.col3_change = 'set'))[1] as col3_set_value,
+               sum(events.col3_amount) as col3_added,
+               -- as inserted by the segment's upsert, then changed by the segment's later events
+               (array_agg(case when events.col3_added_after is null then case when events.action = 'upsert' and events.col3_change = 'add' then events.col3_amount else events.col3_value end else coalesce(case when events.action = 'upsert' and events.col3_change = 'add' then events.col3_amount else events.col3_value end, 0) + events.col3_added_after end
+                          order by events.ord desc)
+                   filter (where events.col3_change = 'set' or events.action = 'upsert'))[1] as col3_inserted
+          from events
+         group by "k_order_id", events.seg;
 
-    select coalesce(sum(x.events), 0), max(x.seg) into v_count, v_rounds
-      from pg_temp."order_summary__batch" x;
-    if v_count = 0 then
+        select coalesce(sum(x.events), 0), max(x.seg) into v_count, v_rounds
+          from pg_temp."order_summary__batch" x;
+        v_read := v_count;
+        -- Temporary tables have no statistics until analysed; large batches need a good plan.
+        if v_count > 10000 then
+            analyze pg_temp."order_summary__batch";
+        end if;
+
+        for v_round in 0 .. coalesce(v_rounds, -1) loop
+            -- rows that exist: updated by the segment's updates, or by its upsert and updates
+            update "es"."order_summary__rebuild" as t
+               set     "status" = case when s.col1_is_set then s.col1_set_value else t."status" end,
+    "total" = case when s.col2_is_set then s.col2_set_value else t."total" end,
+    "item_count" = case when s.col3_is_set then s.col3_set_value when s.col3_added is not null then coalesce(t."item_count", 0) + s.col3_added else t."item_count" end,
+    last_tx_id = s.last_tx_id,
+                   last_position = s.last_position
+              from pg_temp."order_summary__batch" s
+             where s.seg = v_round and s.head in ('upsert', 'update')
+               and t."order_id" = s."k_order_id"
+               and (t.last_tx_id, t.last_position) < (s.first_tx_id, s.first_position);
+            -- rows that do not: inserted by the segment's upsert
+            insert into "es"."order_summary__rebuild" ("order_id", "status", "total", "item_count", last_tx_id, last_position)
+            select s."k_order_id", s.col1_inserted, s.col2_inserted, s.col3_inserted, s.last_tx_id, s.last_position
+              from pg_temp."order_summary__batch" s
+             where s.seg = v_round and s.head = 'upsert'
+            on conflict ("order_id") do nothing;
+            delete from "es"."order_summary__rebuild" as t
+             using pg_temp."order_summary__batch" s
+             where s.seg = v_round and s.head = 'delete'
+               and t."order_id" = s."k_order_id"
+               and (t.last_tx_id, t.last_position) < (s.first_tx_id, s.first_position);
+        end loop;
+
+        select x.last_tx_id, x.last_position into v_last_tx_id, v_last_position
+          from pg_temp."order_summary__batch" x
+         order by x.last_tx_id desc, x.last_position desc
+         limit 1;
         drop table pg_temp."order_summary__batch";
-        return 0;
-    end if;
-    -- Temporary tables have no statistics until analysed; large batches need a good plan.
-    if v_count > 10000 then
-        analyze pg_temp."order_summary__batch";
-    end if;
 
-    for v_round in 0 .. v_rounds loop
-        -- rows that exist: updated by the segment's updates, or by its upsert and updates
-        update "es"."order_summary__rebuild" as t
-           set "status" = case when s.col1_is_set then s.col1_set_value else t."status" end,
-"total" = case when s.col2_is_set then s.col2_set_value else t."total" end,
-"item_count" = case when s.col3_is_set then s.col3_set_value when s.col3_added is not null then coalesce(t."item_count", 0) + s.col3_added else t."item_count" end,
-last_tx_id = s.last_tx_id,
-               last_position = s.last_position
-          from pg_temp."order_summary__batch" s
-         where s.seg = v_round and s.head in ('upsert', 'update')
-           and t."order_id" = s."k_order_id"
-           and (t.last_tx_id, t.last_position) < (s.first_tx_id, s.first_position);
-        -- rows that do not: inserted by the segment's upsert
-        insert into "es"."order_summary__rebuild" ("order_id", "status", "total", "item_count", last_tx_id, last_position)
-        select s."k_order_id", s.col1_inserted, s.col2_inserted, s.col3_inserted, s.last_tx_id, s.last_position
-          from pg_temp."order_summary__batch" s
-         where s.seg = v_round and s.head = 'upsert'
-        on conflict ("order_id") do nothing;
-        delete from "es"."order_summary__rebuild" as t
-         using pg_temp."order_summary__batch" s
-         where s.seg = v_round and s.head = 'delete'
-           and t."order_id" = s."k_order_id"
-           and (t.last_tx_id, t.last_position) < (s.first_tx_id, s.first_position);
-    end loop;
+    exception when others then
+        get stacked diagnostics v_state = returned_sqlstate;
+        if left(v_state, 2) in ('08', '40', '53', '54', '55', '57', '58', 'F0', 'XX') then
+            raise;
+        end if;
+        -- An event of the batch fails (the block undid the batch's writes): the same events
+        -- one by one, each in a block of its own, so the ones before it are applied and it
+        -- is the one that stops the catch-up.
+        v_count := 0;
+        v_read := 0;
+        v_last_tx_id := null;
+        <<one_by_one>>
+        declare
+            b record;  -- the event for the handlers' statements (the batch's query has its own b)
+        begin
+        for v_event in
+            select * from "es".read_all(v_checkpoint.tx_id, v_checkpoint.global_position, p_max_count,
+                                    array['OrderPlaced', 'OrderSubmitted', 'OrderItemAdded', 'OrderShipped', 'OrderCancelled']::text[]) e
+        loop
+            begin
+                if v_event.event_type = 'OrderPlaced' then
+                    select v_event.global_position, v_event.tx_id, v_event.stream_id, v_event.recorded_at,
+                           v_event.correlation_id, v_event.causation_id,
+                           v_event.metadata, case when v_event.event_version = 2 then v_event.data else "es"."upcast_order_placed"(v_event.data, v_event.event_version) end as data
+                      into b;
+                    insert into "es"."order_summary__rebuild" as t ("order_id", "status", "total", "item_count", last_tx_id, last_position)
+                    select (b.data ->> 'orderId')::uuid,
+                           'placed'::text,
+                           (b.data ->> 'totalAmount')::numeric,
+                           '0'::bigint,
+                           b.tx_id, b.global_position
+                    on conflict ("order_id") do update
+                       set "status" = excluded."status",
+                           "total" = excluded."total",
+                           "item_count" = excluded."item_count",
+                           last_tx_id = excluded.last_tx_id,
+                           last_position = excluded.last_position
+                     where (t.last_tx_id, t.last_position) < (excluded.last_tx_id, excluded.last_position);
 
-    select x.last_tx_id, x.last_position into v_last
-      from pg_temp."order_summary__batch" x
-     order by x.last_tx_id desc, x.last_position desc
-     limit 1;
-    update "es".checkpoints
-       set tx_id = v_last.last_tx_id, global_position = v_last.last_position, updated_at = now()
-     where name = 'order_summary__rebuild';
-    drop table pg_temp."order_summary__batch";
+                elsif v_event.event_type = 'OrderSubmitted' then
+                    select v_event.global_position, v_event.tx_id, v_event.stream_id, v_event.recorded_at,
+                           v_event.correlation_id, v_event.causation_id,
+                           v_event.metadata, v_event.data as data
+                      into b;
+                    insert into "es"."order_summary__rebuild" as t ("order_id", "status", "total", "item_count", last_tx_id, last_position)
+                    select (b.data ->> 'orderId')::uuid,
+                           'placed'::text,
+                           (b.data #>> '{"pricing","total"}')::numeric,
+                           '0'::bigint,
+                           b.tx_id, b.global_position
+                    on conflict ("order_id") do update
+                       set "status" = excluded."status",
+                           "total" = excluded."total",
+                           "item_count" = excluded."item_count",
+                           last_tx_id = excluded.last_tx_id,
+                           last_position = excluded.last_position
+                     where (t.last_tx_id, t.last_position) < (excluded.last_tx_id, excluded.last_position);
+
+                elsif v_event.event_type = 'OrderItemAdded' then
+                    select v_event.global_position, v_event.tx_id, v_event.stream_id, v_event.recorded_at,
+                           v_event.correlation_id, v_event.causation_id,
+                           v_event.metadata, v_event.data as data
+                      into b;
+                    update "es"."order_summary__rebuild" as t
+                       set "item_count" = coalesce(t."item_count", 0) + '1'::bigint,
+                           last_tx_id = b.tx_id,
+                           last_position = b.global_position
+                     where t."order_id" = (b.data ->> 'orderId')::uuid
+                       and (t.last_tx_id, t.last_position) < (b.tx_id, b.global_position);
+
+                elsif v_event.event_type = 'OrderShipped' then
+                    select v_event.global_position, v_event.tx_id, v_event.stream_id, v_event.recorded_at,
+                           v_event.correlation_id, v_event.causation_id,
+                           v_event.metadata, case when v_event.event_version = 2 then v_event.data else "es"."upcast_order_shipped"(v_event.data, v_event.event_version) end as data
+                      into b;
+                    update "es"."order_summary__rebuild" as t
+                       set "status" = 'shipped'::text,
+                           last_tx_id = b.tx_id,
+                           last_position = b.global_position
+                     where t."order_id" = (b.data ->> 'orderId')::uuid
+                       and (t.last_tx_id, t.last_position) < (b.tx_id, b.global_position);
+
+                elsif v_event.event_type = 'OrderCancelled' then
+                    select v_event.global_position, v_event.tx_id, v_event.stream_id, v_event.recorded_at,
+                           v_event.correlation_id, v_event.causation_id,
+                           v_event.metadata, v_event.data as data
+                      into b;
+                    delete from "es"."order_summary__rebuild" as t
+                     where t."order_id" = (b.data ->> 'orderId')::uuid
+                       and (t.last_tx_id, t.last_position) < (b.tx_id, b.global_position);
+
+                end if;
+            exception when others then
+                get stacked diagnostics v_state = returned_sqlstate, v_error = message_text;
+                if left(v_state, 2) in ('08', '40', '53', '54', '55', '57', '58', 'F0', 'XX') then
+                    raise;
+                end if;
+                -- on_error: stop. The events before it are applied and committed with the
+                -- checkpoint; the next catch-up starts at it and raises.
+                if v_count > 0 then
+                    v_read := p_max_count;  -- not all read: the checkpoint stays before it
+                    exit;
+                end if;
+                raise exception using errcode = 'ESPRJ',
+                    message = format('projection %s cannot apply the event at global position '
+                                     '%s (%s:%s, %s version %s, id %s): %s', 'order_summary__rebuild',
+                                     v_event.global_position, v_event.stream_id,
+                                     v_event.stream_position, v_event.event_type,
+                                     v_event.event_version, v_event.event_id, v_error),
+                    detail = json_build_object(
+                        'projection', 'order_summary__rebuild', 'global_position', v_event.global_position,
+                        'event_id', v_event.event_id, 'stream_id', v_event.stream_id,
+                        'stream_position', v_event.stream_position,
+                        'event_type', v_event.event_type, 'event_version', v_event.event_version,
+                        'sqlstate', v_state, 'error', v_error)::text,
+                    hint = 'Fix the stored event (or the handler, and apply the new SQL), or '
+                           'declare on_error: skip to record such events in '
+                           'projection_failures and go on.';
+            end;
+            v_count := v_count + 1;
+            v_read := v_read + 1;
+            v_last_tx_id := v_event.tx_id;
+            v_last_position := v_event.global_position;
+        end loop;
+        end one_by_one;
+    end;
+
+    -- A batch that is not full has read every handled event below the horizon: the
+    -- checkpoint also passes the events of other types there, so that a caught-up
+    -- projection is not counted behind them (projection_status, projection_caught_up).
+    if v_read < p_max_count then
+        select e.tx_id, e.global_position into v_head
+          from "es".events e
+         where e.tx_id < v_horizon
+         order by e.tx_id desc, e.global_position desc
+         limit 1;
+        if found and (v_head.tx_id, v_head.global_position)
+                     > (coalesce(v_last_tx_id, v_checkpoint.tx_id),
+                        coalesce(v_last_position, v_checkpoint.global_position)) then
+            v_last_tx_id := v_head.tx_id;
+            v_last_position := v_head.global_position;
+        end if;
+    end if;
+    if v_last_tx_id is not null then
+        update "es".checkpoints
+           set tx_id = v_last_tx_id, global_position = v_last_position, updated_at = now()
+         where name = v_name;
+    end if;
     return v_count;
 end
 $esc$;
@@ -556,6 +1435,7 @@ language plpgsql
 set search_path = pg_catalog, pg_temp
 as $esc$
 begin
+    perform pg_advisory_xact_lock(hashtextextended('"es"."order_summary"', 0));  -- no worker runs meanwhile
     perform 1 from "es".checkpoints c where c.name = 'order_summary' for update;
     if to_regclass('"es"."order_summary__rebuild"') is null then
         raise exception using errcode = 'ESARG',
@@ -571,7 +1451,12 @@ begin
     update "es".checkpoints c
        set tx_id = r.tx_id, global_position = r.global_position, updated_at = now()
       from "es".checkpoints r
-     where c.name = 'order_summary' and r.name = 'order_summary__rebuild';
+     where (c.name = 'order_summary' or starts_with(c.name, 'order_summary' || '/'))
+       and r.name = 'order_summary__rebuild';
     delete from "es".checkpoints where name = 'order_summary__rebuild';
+    -- The events the rebuilt table skipped are now the live table's.
+    delete from "es".projection_failures where projection = 'order_summary';
+    update "es".projection_failures set projection = 'order_summary'
+     where projection = 'order_summary__rebuild';
 end
 $esc$;

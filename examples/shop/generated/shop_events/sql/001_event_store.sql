@@ -61,6 +61,23 @@ create table if not exists "es".checkpoints (
     constraint checkpoints_pkey primary key (name)
 );
 
+-- The stored events a projection's catch-up skipped (its `on_error: skip`), with the error,
+-- until a retry applies them (retry_<projection>) or a rebuild replaces them.
+create table if not exists "es".projection_failures (
+    projection text not null,
+    event_id uuid not null,
+    global_position bigint not null,
+    stream_id text not null,
+    stream_position bigint not null,
+    event_type text not null,
+    event_version integer not null,
+    sqlstate text not null,
+    error text not null,
+    failed_at timestamptz not null default now(),
+    attempts integer not null default 1,
+    constraint projection_failures_pkey primary key (projection, event_id)
+);
+
 -- Retention: one snapshot per stream, the latest.
 create table if not exists "es".snapshots (
     stream_id text not null,

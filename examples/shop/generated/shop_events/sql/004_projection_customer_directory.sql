@@ -44,7 +44,7 @@ begin
      where a.attrelid = v_table and a.attnum > 0 and not a.attisdropped
        and a.attname <> all ('{"customer_id","first_name","last_name","tier","registered_at","last_tx_id","last_position"}'::text[]);
     if v_missing is not null or v_extra is not null then
-        raise exception using errcode = 'ESPRJ',
+        raise exception using errcode = 'ESPTB',
             message = format('projection table %s was created for another declaration '
                              '(missing or different: %s; not declared: %s)',
                              v_table, coalesce(v_missing, 'none'), coalesce(v_extra, 'none')),
@@ -64,180 +64,669 @@ set search_path = pg_catalog, pg_temp
 as $esc$
 declare
     v_checkpoint record;
+    v_horizon xid8;
     v_count integer;
+    v_read integer;
     v_rounds integer;
-    v_last record;
+    v_last_tx_id xid8;
+    v_last_position bigint;
+    v_head record;
+    v_event "es".events;
+    v_state text;
+    v_error text;
+    v_name text;
 begin
+    v_name := 'customer_directory';
     -- The checkpoint row lock makes concurrent runs of this projection take turns.
     select c.tx_id, c.global_position into v_checkpoint
-      from "es".checkpoints c where c.name = 'customer_directory' for update;
+      from "es".checkpoints c where c.name = v_name for update;
     if not found then
-        insert into "es".checkpoints (name) values ('customer_directory') on conflict do nothing;
+        insert into "es".checkpoints (name) values (v_name) on conflict do nothing;
         select c.tx_id, c.global_position into v_checkpoint
-          from "es".checkpoints c where c.name = 'customer_directory' for update;
+          from "es".checkpoints c where c.name = v_name for update;
     end if;
+    if exists (select from "es".checkpoints c where starts_with(c.name, v_name || '/')) then
+        raise exception using errcode = 'ESARG',
+            message = format('projection %s is partitioned among workers', v_name),
+            hint = format('run %s for each worker, or call %s(1)', '"es"."catch_up_part_customer_directory"',
+                          '"es"."partition_customer_directory"');
+    end if;
+    -- Every event below this transaction id is committed for good (read_all's rule), and the
+    -- batch, read after this, holds every handled one of them unless it is full.
+    v_horizon := pg_snapshot_xmin(pg_current_snapshot());
 
-    -- The batch folded per row: a row's events are cut into segments, each starting at an
-    -- upsert or delete (the first may be updates only). A segment's events compose into one
-    -- write: per column, the last value set plus the increments after it. Segment n of every
-    -- row is written in round n: each row is written once per segment, not once per event.
-    drop table if exists pg_temp."customer_directory__batch";
-    create temporary table "customer_directory__batch" on commit drop as
-    with b as (
-        select e.global_position, e.tx_id, e.stream_id, e.recorded_at, e.metadata, e.event_type,
-               e.correlation_id, e.causation_id,
-               case e.event_type
-                   when 'CustomerRegistered' then case when e.event_version = 3 then e.data else "es"."upcast_customer_registered"(e.data, e.event_version) end
-                   when 'CustomerTierChanged' then e.data
-               end as data
-          from "es".read_all(v_checkpoint.tx_id, v_checkpoint.global_position, p_max_count,
-                                array['CustomerRegistered', 'CustomerTierChanged']::text[]) e
-    ), ops as (
-        select b.tx_id, b.global_position,
-               case b.event_type
-                   when 'CustomerRegistered' then 'upsert'
-                   when 'CustomerTierChanged' then 'update'
-               end as action,
-               case b.event_type
-                   when 'CustomerRegistered' then (b.data ->> 'customerId')::uuid
-                   when 'CustomerTierChanged' then (b.data ->> 'customerId')::uuid
-               end as "k_customer_id",
-               case b.event_type
-                   when 'CustomerRegistered' then 'set'
-               end as col1_change,
-               case b.event_type
-                   when 'CustomerRegistered' then b.data ->> 'firstName'
-               end as col1_value,
-               case b.event_type
-                   when 'CustomerRegistered' then null::text
-               end as col1_amount,
-               case b.event_type
-                   when 'CustomerRegistered' then 'set'
-               end as col2_change,
-               case b.event_type
-                   when 'CustomerRegistered' then b.data ->> 'lastName'
-               end as col2_value,
-               case b.event_type
-                   when 'CustomerRegistered' then null::text
-               end as col2_amount,
-               case b.event_type
-                   when 'CustomerRegistered' then 'set'
-                   when 'CustomerTierChanged' then 'set'
-               end as col3_change,
-               case b.event_type
-                   when 'CustomerRegistered' then b.data ->> 'tier'
-                   when 'CustomerTierChanged' then b.data ->> 'tier'
-               end as col3_value,
-               case b.event_type
-                   when 'CustomerRegistered' then null::text
-                   when 'CustomerTierChanged' then null::text
-               end as col3_amount,
-               case b.event_type
-                   when 'CustomerRegistered' then 'set'
-               end as col4_change,
-               case b.event_type
-                   when 'CustomerRegistered' then b.recorded_at
-               end as col4_value,
-               case b.event_type
-                   when 'CustomerRegistered' then null::timestamptz
-               end as col4_amount
-          from b
-    ), ranked as (
-        select ops.*,
-               row_number() over w as ord,
-               count(*) filter (where ops.action <> 'update') over w as seg
-          from ops
-        window w as (partition by "k_customer_id"
-                     order by ops.tx_id, ops.global_position)
-    ), events as (
-        select ranked.*
-          from ranked
-    )
-    select "k_customer_id",
-           events.seg,
-           count(*)::integer as events,
-           (array_agg(events.action order by events.ord))[1] as head,
-           (array_agg(events.tx_id order by events.ord))[1] as first_tx_id,
-           (array_agg(events.global_position order by events.ord))[1] as first_position,
-           (array_agg(events.tx_id order by events.ord desc))[1] as last_tx_id,
-           (array_agg(events.global_position order by events.ord desc))[1] as last_position,
-           coalesce(bool_or(events.col1_change = 'set'), false) as col1_is_set,
-           (array_agg(events.col1_value order by events.ord desc)
-               filter (where events.col1_change = 'set'))[1] as col1_set_value,
-           -- as inserted by the segment's upsert, then changed by the segment's later events
-           (array_agg(case when events.action = 'upsert' and events.col1_change = 'add' then events.col1_amount else events.col1_value end
-                      order by events.ord desc)
-               filter (where events.col1_change = 'set' or events.action = 'upsert'))[1] as col1_inserted,
-           coalesce(bool_or(events.col2_change = 'set'), false) as col2_is_set,
-           (array_agg(events.col2_value order by events.ord desc)
-               filter (where events.col2_change = 'set'))[1] as col2_set_value,
-           -- as inserted by the segment's upsert, then changed by the segment's later events
-           (array_agg(case when events.action = 'upsert' and events.col2_change = 'add' then events.col2_amount else events.col2_value end
-                      order by events.ord desc)
-               filter (where events.col2_change = 'set' or events.action = 'upsert'))[1] as col2_inserted,
-           coalesce(bool_or(events.col3_change = 'set'), false) as col3_is_set,
-           (array_agg(events.col3_value order by events.ord desc)
-               filter (where events.col3_change = 'set'))[1] as col3_set_value,
-           -- as inserted by the segment's upsert, then changed by the segment's later events
-           (array_agg(case when events.action = 'upsert' and events.col3_change = 'add' then events.col3_amount else events.col3_value end
-                      order by events.ord desc)
-               filter (where events.col3_change = 'set' or events.action = 'upsert'))[1] as col3_inserted,
-           coalesce(bool_or(events.col4_change = 'set'), false) as col4_is_set,
-           (array_agg(events.col4_value order by events.ord desc)
-               filter (where events.col4_change = 'set'))[1] as col4_set_value,
-           -- as inserted by the segment's upsert, then changed by the segment's later events
-           (array_agg(case when events.action = 'upsert' and events.col4_change = 'add' then events.col4_amount else events.col4_value end
-                      order by events.ord desc)
-               filter (where events.col4_change = 'set' or events.action = 'upsert'))[1] as col4_inserted
-      from events
-     group by "k_customer_id", events.seg;
+    begin
+        -- The batch folded per row: a row's events are cut into segments, each starting at an
+        -- upsert or delete (the first may be updates only). A segment's events compose into one
+        -- write: per column, the last value set plus the increments after it. Segment n of every
+        -- row is written in round n: each row is written once per segment, not once per event.
+        drop table if exists pg_temp."customer_directory__batch";
+        create temporary table "customer_directory__batch" on commit drop as
+        with b as (
+            select e.global_position, e.tx_id, e.stream_id, e.recorded_at, e.metadata, e.event_type,
+                   e.correlation_id, e.causation_id,
+                   case e.event_type
+                       when 'CustomerRegistered' then case when e.event_version = 3 then e.data else "es"."upcast_customer_registered"(e.data, e.event_version) end
+                       when 'CustomerTierChanged' then e.data
+                   end as data
+              from "es".read_all(v_checkpoint.tx_id, v_checkpoint.global_position, p_max_count,
+                                    array['CustomerRegistered', 'CustomerTierChanged']::text[]) e
+        ), ops as (
+            select b.tx_id, b.global_position,
+                   case b.event_type
+                       when 'CustomerRegistered' then 'upsert'
+                       when 'CustomerTierChanged' then 'update'
+                   end as action,
+                   case b.event_type
+                       when 'CustomerRegistered' then (b.data ->> 'customerId')::uuid
+                       when 'CustomerTierChanged' then (b.data ->> 'customerId')::uuid
+                   end as "k_customer_id",
+                   case b.event_type
+                       when 'CustomerRegistered' then 'set'
+                   end as col1_change,
+                   case b.event_type
+                       when 'CustomerRegistered' then b.data ->> 'firstName'
+                   end as col1_value,
+                   case b.event_type
+                       when 'CustomerRegistered' then null::text
+                   end as col1_amount,
+                   case b.event_type
+                       when 'CustomerRegistered' then 'set'
+                   end as col2_change,
+                   case b.event_type
+                       when 'CustomerRegistered' then b.data ->> 'lastName'
+                   end as col2_value,
+                   case b.event_type
+                       when 'CustomerRegistered' then null::text
+                   end as col2_amount,
+                   case b.event_type
+                       when 'CustomerRegistered' then 'set'
+                       when 'CustomerTierChanged' then 'set'
+                   end as col3_change,
+                   case b.event_type
+                       when 'CustomerRegistered' then b.data ->> 'tier'
+                       when 'CustomerTierChanged' then b.data ->> 'tier'
+                   end as col3_value,
+                   case b.event_type
+                       when 'CustomerRegistered' then null::text
+                       when 'CustomerTierChanged' then null::text
+                   end as col3_amount,
+                   case b.event_type
+                       when 'CustomerRegistered' then 'set'
+                   end as col4_change,
+                   case b.event_type
+                       when 'CustomerRegistered' then b.recorded_at
+                   end as col4_value,
+                   case b.event_type
+                       when 'CustomerRegistered' then null::timestamptz
+                   end as col4_amount
+              from b
+        ), ranked as (
+            select ops.*,
+                   row_number() over w as ord,
+                   count(*) filter (where ops.action <> 'update') over w as seg
+              from ops
+            window w as (partition by "k_customer_id"
+                         order by ops.tx_id, ops.global_position)
+        ), events as (
+            select ranked.*
+              from ranked
+        )
+        select "k_customer_id",
+               events.seg,
+               count(*)::integer as events,
+               (array_agg(events.action order by events.ord))[1] as head,
+               (array_agg(events.tx_id order by events.ord))[1] as first_tx_id,
+               (array_agg(events.global_position order by events.ord))[1] as first_position,
+               (array_agg(events.tx_id order by events.ord desc))[1] as last_tx_id,
+               (array_agg(events.global_position order by events.ord desc))[1] as last_position,
+               coalesce(bool_or(events.col1_change = 'set'), false) as col1_is_set,
+               (array_agg(events.col1_value order by events.ord desc)
+                   filter (where events.col1_change = 'set'))[1] as col1_set_value,
+               -- as inserted by the segment's upsert, then changed by the segment's later events
+               (array_agg(case when events.action = 'upsert' and events.col1_change = 'add' then events.col1_amount else events.col1_value end
+                          order by events.ord desc)
+                   filter (where events.col1_change = 'set' or events.action = 'upsert'))[1] as col1_inserted,
+               coalesce(bool_or(events.col2_change = 'set'), false) as col2_is_set,
+               (array_agg(events.col2_value order by events.ord desc)
+                   filter (where events.col2_change = 'set'))[1] as col2_set_value,
+               -- as inserted by the segment's upsert, then changed by the segment's later events
+               (array_agg(case when events.action = 'upsert' and events.col2_change = 'add' then events.col2_amount else events.col2_value end
+                          order by events.ord desc)
+                   filter (where events.col2_change = 'set' or events.action = 'upsert'))[1] as col2_inserted,
+               coalesce(bool_or(events.col3_change = 'set'), false) as col3_is_set,
+               (array_agg(events.col3_value order by events.ord desc)
+                   filter (where events.col3_change = 'set'))[1] as col3_set_value,
+               -- as inserted by the segment's upsert, then changed by the segment's later events
+               (array_agg(case when events.action = 'upsert' and events.col3_change = 'add' then events.col3_amount else events.col3_value end
+                          order by events.ord desc)
+                   filter (where events.col3_change = 'set' or events.action = 'upsert'))[1] as col3_inserted,
+               coalesce(bool_or(events.col4_change = 'set'), false) as col4_is_set,
+               (array_agg(events.col4_value order by events.ord desc)
+                   filter (where events.col4_change = 'set'))[1] as col4_set_value,
+               -- as inserted by the segment's upsert, then changed by the segment's later events
+               (array_agg(case when events.action = 'upsert' and events.col4_change = 'add' then events.col4_amount else events.col4_value end
+                          order by events.ord desc)
+                   filter (where events.col4_change = 'set' or events.action = 'upsert'))[1] as col4_inserted
+          from events
+         group by "k_customer_id", events.seg;
 
-    select coalesce(sum(x.events), 0), max(x.seg) into v_count, v_rounds
-      from pg_temp."customer_directory__batch" x;
-    if v_count = 0 then
+        select coalesce(sum(x.events), 0), max(x.seg) into v_count, v_rounds
+          from pg_temp."customer_directory__batch" x;
+        v_read := v_count;
+        -- Temporary tables have no statistics until analysed; large batches need a good plan.
+        if v_count > 10000 then
+            analyze pg_temp."customer_directory__batch";
+        end if;
+
+        for v_round in 0 .. coalesce(v_rounds, -1) loop
+            -- rows that exist: updated by the segment's updates, or by its upsert and updates
+            update "es"."customer_directory" as t
+               set     "first_name" = case when s.col1_is_set then s.col1_set_value else t."first_name" end,
+    "last_name" = case when s.col2_is_set then s.col2_set_value else t."last_name" end,
+    "tier" = case when s.col3_is_set then s.col3_set_value else t."tier" end,
+    "registered_at" = case when s.col4_is_set then s.col4_set_value else t."registered_at" end,
+    last_tx_id = s.last_tx_id,
+                   last_position = s.last_position
+              from pg_temp."customer_directory__batch" s
+             where s.seg = v_round and s.head in ('upsert', 'update')
+               and t."customer_id" = s."k_customer_id"
+               and (t.last_tx_id, t.last_position) < (s.first_tx_id, s.first_position);
+            -- rows that do not: inserted by the segment's upsert
+            insert into "es"."customer_directory" ("customer_id", "first_name", "last_name", "tier", "registered_at", last_tx_id, last_position)
+            select s."k_customer_id", s.col1_inserted, s.col2_inserted, s.col3_inserted, s.col4_inserted, s.last_tx_id, s.last_position
+              from pg_temp."customer_directory__batch" s
+             where s.seg = v_round and s.head = 'upsert'
+            on conflict ("customer_id") do nothing;
+            delete from "es"."customer_directory" as t
+             using pg_temp."customer_directory__batch" s
+             where s.seg = v_round and s.head = 'delete'
+               and t."customer_id" = s."k_customer_id"
+               and (t.last_tx_id, t.last_position) < (s.first_tx_id, s.first_position);
+        end loop;
+
+        select x.last_tx_id, x.last_position into v_last_tx_id, v_last_position
+          from pg_temp."customer_directory__batch" x
+         order by x.last_tx_id desc, x.last_position desc
+         limit 1;
         drop table pg_temp."customer_directory__batch";
-        return 0;
-    end if;
-    -- Temporary tables have no statistics until analysed; large batches need a good plan.
-    if v_count > 10000 then
-        analyze pg_temp."customer_directory__batch";
-    end if;
 
-    for v_round in 0 .. v_rounds loop
-        -- rows that exist: updated by the segment's updates, or by its upsert and updates
-        update "es"."customer_directory" as t
-           set "first_name" = case when s.col1_is_set then s.col1_set_value else t."first_name" end,
-"last_name" = case when s.col2_is_set then s.col2_set_value else t."last_name" end,
-"tier" = case when s.col3_is_set then s.col3_set_value else t."tier" end,
-"registered_at" = case when s.col4_is_set then s.col4_set_value else t."registered_at" end,
-last_tx_id = s.last_tx_id,
-               last_position = s.last_position
-          from pg_temp."customer_directory__batch" s
-         where s.seg = v_round and s.head in ('upsert', 'update')
-           and t."customer_id" = s."k_customer_id"
-           and (t.last_tx_id, t.last_position) < (s.first_tx_id, s.first_position);
-        -- rows that do not: inserted by the segment's upsert
-        insert into "es"."customer_directory" ("customer_id", "first_name", "last_name", "tier", "registered_at", last_tx_id, last_position)
-        select s."k_customer_id", s.col1_inserted, s.col2_inserted, s.col3_inserted, s.col4_inserted, s.last_tx_id, s.last_position
-          from pg_temp."customer_directory__batch" s
-         where s.seg = v_round and s.head = 'upsert'
-        on conflict ("customer_id") do nothing;
-        delete from "es"."customer_directory" as t
-         using pg_temp."customer_directory__batch" s
-         where s.seg = v_round and s.head = 'delete'
-           and t."customer_id" = s."k_customer_id"
-           and (t.last_tx_id, t.last_position) < (s.first_tx_id, s.first_position);
-    end loop;
+    exception when others then
+        get stacked diagnostics v_state = returned_sqlstate;
+        if left(v_state, 2) in ('08', '40', '53', '54', '55', '57', '58', 'F0', 'XX') then
+            raise;
+        end if;
+        -- An event of the batch fails (the block undid the batch's writes): the same events
+        -- one by one, each in a block of its own, so the ones before it are applied and it
+        -- is the one that stops the catch-up or is skipped.
+        v_count := 0;
+        v_read := 0;
+        v_last_tx_id := null;
+        <<one_by_one>>
+        declare
+            b record;  -- the event for the handlers' statements (the batch's query has its own b)
+        begin
+        for v_event in
+            select * from "es".read_all(v_checkpoint.tx_id, v_checkpoint.global_position, p_max_count,
+                                    array['CustomerRegistered', 'CustomerTierChanged']::text[]) e
+        loop
+            begin
+                if v_event.event_type = 'CustomerRegistered' then
+                    select v_event.global_position, v_event.tx_id, v_event.stream_id, v_event.recorded_at,
+                           v_event.correlation_id, v_event.causation_id,
+                           v_event.metadata, case when v_event.event_version = 3 then v_event.data else "es"."upcast_customer_registered"(v_event.data, v_event.event_version) end as data
+                      into b;
+                    insert into "es"."customer_directory" as t ("customer_id", "first_name", "last_name", "tier", "registered_at", last_tx_id, last_position)
+                    select (b.data ->> 'customerId')::uuid,
+                           b.data ->> 'firstName',
+                           b.data ->> 'lastName',
+                           b.data ->> 'tier',
+                           b.recorded_at,
+                           b.tx_id, b.global_position
+                    on conflict ("customer_id") do update
+                       set "first_name" = excluded."first_name",
+                           "last_name" = excluded."last_name",
+                           "tier" = excluded."tier",
+                           "registered_at" = excluded."registered_at",
+                           last_tx_id = excluded.last_tx_id,
+                           last_position = excluded.last_position
+                     where (t.last_tx_id, t.last_position) < (excluded.last_tx_id, excluded.last_position);
 
-    select x.last_tx_id, x.last_position into v_last
-      from pg_temp."customer_directory__batch" x
-     order by x.last_tx_id desc, x.last_position desc
-     limit 1;
-    update "es".checkpoints
-       set tx_id = v_last.last_tx_id, global_position = v_last.last_position, updated_at = now()
-     where name = 'customer_directory';
-    drop table pg_temp."customer_directory__batch";
+                elsif v_event.event_type = 'CustomerTierChanged' then
+                    select v_event.global_position, v_event.tx_id, v_event.stream_id, v_event.recorded_at,
+                           v_event.correlation_id, v_event.causation_id,
+                           v_event.metadata, v_event.data as data
+                      into b;
+                    update "es"."customer_directory" as t
+                       set "tier" = b.data ->> 'tier',
+                           last_tx_id = b.tx_id,
+                           last_position = b.global_position
+                     where t."customer_id" = (b.data ->> 'customerId')::uuid
+                       and (t.last_tx_id, t.last_position) < (b.tx_id, b.global_position);
+
+                end if;
+            exception when others then
+                get stacked diagnostics v_state = returned_sqlstate, v_error = message_text;
+                if left(v_state, 2) in ('08', '40', '53', '54', '55', '57', '58', 'F0', 'XX') then
+                    raise;
+                end if;
+                -- on_error: skip. Recorded, and passed.
+                insert into "es".projection_failures as f (
+                    projection, event_id, global_position, stream_id, stream_position,
+                    event_type, event_version, sqlstate, error)
+                values ('customer_directory', v_event.event_id, v_event.global_position,
+                        v_event.stream_id, v_event.stream_position, v_event.event_type,
+                        v_event.event_version, v_state, v_error)
+                on conflict (projection, event_id) do update
+                   set sqlstate = excluded.sqlstate, error = excluded.error,
+                       failed_at = now(), attempts = f.attempts + 1;
+            end;
+            v_count := v_count + 1;
+            v_read := v_read + 1;
+            v_last_tx_id := v_event.tx_id;
+            v_last_position := v_event.global_position;
+        end loop;
+        end one_by_one;
+    end;
+
+    -- A batch that is not full has read every handled event below the horizon: the
+    -- checkpoint also passes the events of other types there, so that a caught-up
+    -- projection is not counted behind them (projection_status, projection_caught_up).
+    if v_read < p_max_count then
+        select e.tx_id, e.global_position into v_head
+          from "es".events e
+         where e.tx_id < v_horizon
+         order by e.tx_id desc, e.global_position desc
+         limit 1;
+        if found and (v_head.tx_id, v_head.global_position)
+                     > (coalesce(v_last_tx_id, v_checkpoint.tx_id),
+                        coalesce(v_last_position, v_checkpoint.global_position)) then
+            v_last_tx_id := v_head.tx_id;
+            v_last_position := v_head.global_position;
+        end if;
+    end if;
+    if v_last_tx_id is not null then
+        update "es".checkpoints
+           set tx_id = v_last_tx_id, global_position = v_last_position, updated_at = now()
+         where name = v_name;
+    end if;
     return v_count;
+end
+$esc$;
+
+-- Partitioned catch-up: worker p_worker (0 .. p_workers - 1) applies the events of its part of
+-- the streams (by stream id), after a checkpoint of its own; the workers run side by side,
+-- each stream's events in order. partition_customer_directory(n) sets the parts up.
+create or replace function "es"."catch_up_part_customer_directory"(
+    p_worker integer, p_workers integer, p_max_count integer default 10000,
+    p_until_tx_id xid8 default null, p_until_position bigint default null)
+returns integer
+language plpgsql
+set search_path = pg_catalog, pg_temp
+as $esc$
+declare
+    v_checkpoint record;
+    v_horizon xid8;
+    v_count integer;
+    v_read integer;
+    v_rounds integer;
+    v_last_tx_id xid8;
+    v_last_position bigint;
+    v_head record;
+    v_event "es".events;
+    v_state text;
+    v_error text;
+    v_name text;
+begin
+    if p_workers is null or p_worker is null or p_workers < 2 or p_worker < 0
+       or p_worker >= p_workers then
+        raise exception using errcode = 'ESARG',
+            message = format('worker %s of %s: workers are numbered 0 to n - 1, n >= 2',
+                             p_worker, p_workers);
+    end if;
+    -- Workers run side by side; a re-partition waits for them, and they for it.
+    perform pg_advisory_xact_lock_shared(hashtextextended('"es"."customer_directory"', 0));
+    v_name := 'customer_directory' || '/' || p_worker || '/' || p_workers;
+    select c.tx_id, c.global_position into v_checkpoint
+      from "es".checkpoints c where c.name = v_name for update;
+    if not found then
+        raise exception using errcode = 'ESARG',
+            message = format('projection %s is not partitioned among %s workers',
+                             'customer_directory', p_workers),
+            hint = format('call %s(%s) first', '"es"."partition_customer_directory"', p_workers);
+    end if;
+    -- Every event below this transaction id is committed for good (read_all's rule), and the
+    -- batch, read after this, holds every handled one of them unless it is full.
+    v_horizon := pg_snapshot_xmin(pg_current_snapshot());
+
+    begin
+        -- The batch folded per row: a row's events are cut into segments, each starting at an
+        -- upsert or delete (the first may be updates only). A segment's events compose into one
+        -- write: per column, the last value set plus the increments after it. Segment n of every
+        -- row is written in round n: each row is written once per segment, not once per event.
+        drop table if exists pg_temp."customer_directory__batch";
+        create temporary table "customer_directory__batch" on commit drop as
+        with b as (
+            select e.global_position, e.tx_id, e.stream_id, e.recorded_at, e.metadata, e.event_type,
+                   e.correlation_id, e.causation_id,
+                   case e.event_type
+                       when 'CustomerRegistered' then case when e.event_version = 3 then e.data else "es"."upcast_customer_registered"(e.data, e.event_version) end
+                       when 'CustomerTierChanged' then e.data
+                   end as data
+              from (select e.* from "es".events e
+                    where (e.tx_id, e.global_position) > (v_checkpoint.tx_id, v_checkpoint.global_position)
+                      and e.tx_id < pg_snapshot_xmin(pg_current_snapshot())
+                      and e.event_type = any (array['CustomerRegistered', 'CustomerTierChanged']::text[])
+                      and mod(('x' || left(md5(e.stream_id), 8))::bit(32)::bigint, p_workers) = p_worker
+                      and (p_until_tx_id is null
+                           or (e.tx_id, e.global_position) <= (p_until_tx_id, p_until_position))
+                    order by e.tx_id, e.global_position
+                    limit p_max_count) e
+        ), ops as (
+            select b.tx_id, b.global_position,
+                   case b.event_type
+                       when 'CustomerRegistered' then 'upsert'
+                       when 'CustomerTierChanged' then 'update'
+                   end as action,
+                   case b.event_type
+                       when 'CustomerRegistered' then (b.data ->> 'customerId')::uuid
+                       when 'CustomerTierChanged' then (b.data ->> 'customerId')::uuid
+                   end as "k_customer_id",
+                   case b.event_type
+                       when 'CustomerRegistered' then 'set'
+                   end as col1_change,
+                   case b.event_type
+                       when 'CustomerRegistered' then b.data ->> 'firstName'
+                   end as col1_value,
+                   case b.event_type
+                       when 'CustomerRegistered' then null::text
+                   end as col1_amount,
+                   case b.event_type
+                       when 'CustomerRegistered' then 'set'
+                   end as col2_change,
+                   case b.event_type
+                       when 'CustomerRegistered' then b.data ->> 'lastName'
+                   end as col2_value,
+                   case b.event_type
+                       when 'CustomerRegistered' then null::text
+                   end as col2_amount,
+                   case b.event_type
+                       when 'CustomerRegistered' then 'set'
+                       when 'CustomerTierChanged' then 'set'
+                   end as col3_change,
+                   case b.event_type
+                       when 'CustomerRegistered' then b.data ->> 'tier'
+                       when 'CustomerTierChanged' then b.data ->> 'tier'
+                   end as col3_value,
+                   case b.event_type
+                       when 'CustomerRegistered' then null::text
+                       when 'CustomerTierChanged' then null::text
+                   end as col3_amount,
+                   case b.event_type
+                       when 'CustomerRegistered' then 'set'
+                   end as col4_change,
+                   case b.event_type
+                       when 'CustomerRegistered' then b.recorded_at
+                   end as col4_value,
+                   case b.event_type
+                       when 'CustomerRegistered' then null::timestamptz
+                   end as col4_amount
+              from b
+        ), ranked as (
+            select ops.*,
+                   row_number() over w as ord,
+                   count(*) filter (where ops.action <> 'update') over w as seg
+              from ops
+            window w as (partition by "k_customer_id"
+                         order by ops.tx_id, ops.global_position)
+        ), events as (
+            select ranked.*
+              from ranked
+        )
+        select "k_customer_id",
+               events.seg,
+               count(*)::integer as events,
+               (array_agg(events.action order by events.ord))[1] as head,
+               (array_agg(events.tx_id order by events.ord))[1] as first_tx_id,
+               (array_agg(events.global_position order by events.ord))[1] as first_position,
+               (array_agg(events.tx_id order by events.ord desc))[1] as last_tx_id,
+               (array_agg(events.global_position order by events.ord desc))[1] as last_position,
+               coalesce(bool_or(events.col1_change = 'set'), false) as col1_is_set,
+               (array_agg(events.col1_value order by events.ord desc)
+                   filter (where events.col1_change = 'set'))[1] as col1_set_value,
+               -- as inserted by the segment's upsert, then changed by the segment's later events
+               (array_agg(case when events.action = 'upsert' and events.col1_change = 'add' then events.col1_amount else events.col1_value end
+                          order by events.ord desc)
+                   filter (where events.col1_change = 'set' or events.action = 'upsert'))[1] as col1_inserted,
+               coalesce(bool_or(events.col2_change = 'set'), false) as col2_is_set,
+               (array_agg(events.col2_value order by events.ord desc)
+                   filter (where events.col2_change = 'set'))[1] as col2_set_value,
+               -- as inserted by the segment's upsert, then changed by the segment's later events
+               (array_agg(case when events.action = 'upsert' and events.col2_change = 'add' then events.col2_amount else events.col2_value end
+                          order by events.ord desc)
+                   filter (where events.col2_change = 'set' or events.action = 'upsert'))[1] as col2_inserted,
+               coalesce(bool_or(events.col3_change = 'set'), false) as col3_is_set,
+               (array_agg(events.col3_value order by events.ord desc)
+                   filter (where events.col3_change = 'set'))[1] as col3_set_value,
+               -- as inserted by the segment's upsert, then changed by the segment's later events
+               (array_agg(case when events.action = 'upsert' and events.col3_change = 'add' then events.col3_amount else events.col3_value end
+                          order by events.ord desc)
+                   filter (where events.col3_change = 'set' or events.action = 'upsert'))[1] as col3_inserted,
+               coalesce(bool_or(events.col4_change = 'set'), false) as col4_is_set,
+               (array_agg(events.col4_value order by events.ord desc)
+                   filter (where events.col4_change = 'set'))[1] as col4_set_value,
+               -- as inserted by the segment's upsert, then changed by the segment's later events
+               (array_agg(case when events.action = 'upsert' and events.col4_change = 'add' then events.col4_amount else events.col4_value end
+                          order by events.ord desc)
+                   filter (where events.col4_change = 'set' or events.action = 'upsert'))[1] as col4_inserted
+          from events
+         group by "k_customer_id", events.seg;
+
+        select coalesce(sum(x.events), 0), max(x.seg) into v_count, v_rounds
+          from pg_temp."customer_directory__batch" x;
+        v_read := v_count;
+        -- Temporary tables have no statistics until analysed; large batches need a good plan.
+        if v_count > 10000 then
+            analyze pg_temp."customer_directory__batch";
+        end if;
+
+        for v_round in 0 .. coalesce(v_rounds, -1) loop
+            -- rows that exist: updated by the segment's updates, or by its upsert and updates
+            update "es"."customer_directory" as t
+               set     "first_name" = case when s.col1_is_set then s.col1_set_value else t."first_name" end,
+    "last_name" = case when s.col2_is_set then s.col2_set_value else t."last_name" end,
+    "tier" = case when s.col3_is_set then s.col3_set_value else t."tier" end,
+    "registered_at" = case when s.col4_is_set then s.col4_set_value else t."registered_at" end,
+    last_tx_id = s.last_tx_id,
+                   last_position = s.last_position
+              from pg_temp."customer_directory__batch" s
+             where s.seg = v_round and s.head in ('upsert', 'update')
+               and t."customer_id" = s."k_customer_id"
+               and (t.last_tx_id, t.last_position) < (s.first_tx_id, s.first_position);
+            -- rows that do not: inserted by the segment's upsert
+            insert into "es"."customer_directory" ("customer_id", "first_name", "last_name", "tier", "registered_at", last_tx_id, last_position)
+            select s."k_customer_id", s.col1_inserted, s.col2_inserted, s.col3_inserted, s.col4_inserted, s.last_tx_id, s.last_position
+              from pg_temp."customer_directory__batch" s
+             where s.seg = v_round and s.head = 'upsert'
+            on conflict ("customer_id") do nothing;
+            delete from "es"."customer_directory" as t
+             using pg_temp."customer_directory__batch" s
+             where s.seg = v_round and s.head = 'delete'
+               and t."customer_id" = s."k_customer_id"
+               and (t.last_tx_id, t.last_position) < (s.first_tx_id, s.first_position);
+        end loop;
+
+        select x.last_tx_id, x.last_position into v_last_tx_id, v_last_position
+          from pg_temp."customer_directory__batch" x
+         order by x.last_tx_id desc, x.last_position desc
+         limit 1;
+        drop table pg_temp."customer_directory__batch";
+
+    exception when others then
+        get stacked diagnostics v_state = returned_sqlstate;
+        if left(v_state, 2) in ('08', '40', '53', '54', '55', '57', '58', 'F0', 'XX') then
+            raise;
+        end if;
+        -- An event of the batch fails (the block undid the batch's writes): the same events
+        -- one by one, each in a block of its own, so the ones before it are applied and it
+        -- is the one that stops the catch-up or is skipped.
+        v_count := 0;
+        v_read := 0;
+        v_last_tx_id := null;
+        <<one_by_one>>
+        declare
+            b record;  -- the event for the handlers' statements (the batch's query has its own b)
+        begin
+        for v_event in
+            select * from (select e.* from "es".events e
+                    where (e.tx_id, e.global_position) > (v_checkpoint.tx_id, v_checkpoint.global_position)
+                      and e.tx_id < pg_snapshot_xmin(pg_current_snapshot())
+                      and e.event_type = any (array['CustomerRegistered', 'CustomerTierChanged']::text[])
+                      and mod(('x' || left(md5(e.stream_id), 8))::bit(32)::bigint, p_workers) = p_worker
+                      and (p_until_tx_id is null
+                           or (e.tx_id, e.global_position) <= (p_until_tx_id, p_until_position))
+                    order by e.tx_id, e.global_position
+                    limit p_max_count) e
+        loop
+            begin
+                if v_event.event_type = 'CustomerRegistered' then
+                    select v_event.global_position, v_event.tx_id, v_event.stream_id, v_event.recorded_at,
+                           v_event.correlation_id, v_event.causation_id,
+                           v_event.metadata, case when v_event.event_version = 3 then v_event.data else "es"."upcast_customer_registered"(v_event.data, v_event.event_version) end as data
+                      into b;
+                    insert into "es"."customer_directory" as t ("customer_id", "first_name", "last_name", "tier", "registered_at", last_tx_id, last_position)
+                    select (b.data ->> 'customerId')::uuid,
+                           b.data ->> 'firstName',
+                           b.data ->> 'lastName',
+                           b.data ->> 'tier',
+                           b.recorded_at,
+                           b.tx_id, b.global_position
+                    on conflict ("customer_id") do update
+                       set "first_name" = excluded."first_name",
+                           "last_name" = excluded."last_name",
+                           "tier" = excluded."tier",
+                           "registered_at" = excluded."registered_at",
+                           last_tx_id = excluded.last_tx_id,
+                           last_position = excluded.last_position
+                     where (t.last_tx_id, t.last_position) < (excluded.last_tx_id, excluded.last_position);
+
+                elsif v_event.event_type = 'CustomerTierChanged' then
+                    select v_event.global_position, v_event.tx_id, v_event.stream_id, v_event.recorded_at,
+                           v_event.correlation_id, v_event.causation_id,
+                           v_event.metadata, v_event.data as data
+                      into b;
+                    update "es"."customer_directory" as t
+                       set "tier" = b.data ->> 'tier',
+                           last_tx_id = b.tx_id,
+                           last_position = b.global_position
+                     where t."customer_id" = (b.data ->> 'customerId')::uuid
+                       and (t.last_tx_id, t.last_position) < (b.tx_id, b.global_position);
+
+                end if;
+            exception when others then
+                get stacked diagnostics v_state = returned_sqlstate, v_error = message_text;
+                if left(v_state, 2) in ('08', '40', '53', '54', '55', '57', '58', 'F0', 'XX') then
+                    raise;
+                end if;
+                -- on_error: skip. Recorded, and passed.
+                insert into "es".projection_failures as f (
+                    projection, event_id, global_position, stream_id, stream_position,
+                    event_type, event_version, sqlstate, error)
+                values ('customer_directory', v_event.event_id, v_event.global_position,
+                        v_event.stream_id, v_event.stream_position, v_event.event_type,
+                        v_event.event_version, v_state, v_error)
+                on conflict (projection, event_id) do update
+                   set sqlstate = excluded.sqlstate, error = excluded.error,
+                       failed_at = now(), attempts = f.attempts + 1;
+            end;
+            v_count := v_count + 1;
+            v_read := v_read + 1;
+            v_last_tx_id := v_event.tx_id;
+            v_last_position := v_event.global_position;
+        end loop;
+        end one_by_one;
+    end;
+
+    -- A batch that is not full has read every handled event below the horizon: the
+    -- checkpoint also passes the events of other types there, so that a caught-up
+    -- projection is not counted behind them (projection_status, projection_caught_up).
+    if v_read < p_max_count then
+        select e.tx_id, e.global_position into v_head
+          from "es".events e
+         where e.tx_id < v_horizon
+           and (p_until_tx_id is null
+                or (e.tx_id, e.global_position) <= (p_until_tx_id, p_until_position))
+         order by e.tx_id desc, e.global_position desc
+         limit 1;
+        if found and (v_head.tx_id, v_head.global_position)
+                     > (coalesce(v_last_tx_id, v_checkpoint.tx_id),
+                        coalesce(v_last_position, v_checkpoint.global_position)) then
+            v_last_tx_id := v_head.tx_id;
+            v_last_position := v_head.global_position;
+        end if;
+    end if;
+    if v_last_tx_id is not null then
+        update "es".checkpoints
+           set tx_id = v_last_tx_id, global_position = v_last_position, updated_at = now()
+         where name = v_name;
+        -- The projection's own checkpoint: where every worker has got to (never back).
+        update "es".checkpoints c
+           set tx_id = m.tx_id, global_position = m.global_position, updated_at = now()
+          from (select x.tx_id, x.global_position from "es".checkpoints x
+                 where starts_with(x.name, 'customer_directory' || '/')
+                 order by x.tx_id, x.global_position limit 1) m
+         where c.name = 'customer_directory'
+           and (c.tx_id, c.global_position) < (m.tx_id, m.global_position);
+    end if;
+    return v_count;
+end
+$esc$;
+
+-- (Re)partitions the catch-up among p_workers workers (1: the plain catch-up again). Waits
+-- for the running workers and keeps new ones out until it commits. The old parts (or the
+-- plain checkpoint) are first brought to the furthest of them, so every new part starts at
+-- one point with each event before it applied once.
+create or replace function "es"."partition_customer_directory"(p_workers integer)
+returns void
+language plpgsql
+set search_path = pg_catalog, pg_temp
+as $esc$
+declare
+    v_high record;
+    v_old integer;
+begin
+    if p_workers is null or p_workers < 1 then
+        raise exception using errcode = 'ESARG',
+            message = format('%s workers: at least one', coalesce(p_workers::text, 'null'));
+    end if;
+    perform pg_advisory_xact_lock(hashtextextended('"es"."customer_directory"', 0));
+    perform 1 from "es".checkpoints c where c.name = 'customer_directory' for update;
+    if not found then
+        insert into "es".checkpoints (name) values ('customer_directory');
+    end if;
+    select c.tx_id, c.global_position into v_high
+      from "es".checkpoints c
+     where c.name = 'customer_directory' or starts_with(c.name, 'customer_directory' || '/')
+     order by c.tx_id desc, c.global_position desc
+     limit 1;
+    select count(*) into v_old
+      from "es".checkpoints c where starts_with(c.name, 'customer_directory' || '/');
+    for v_worker in 0 .. v_old - 1 loop
+        while "es"."catch_up_part_customer_directory"(v_worker, v_old, 100000, v_high.tx_id,
+                                    v_high.global_position) > 0 loop
+            null;
+        end loop;
+    end loop;
+    delete from "es".checkpoints c where starts_with(c.name, 'customer_directory' || '/');
+    if p_workers > 1 then
+        insert into "es".checkpoints (name, tx_id, global_position)
+        select 'customer_directory' || '/' || w || '/' || p_workers, v_high.tx_id,
+               v_high.global_position
+          from generate_series(0, p_workers - 1) w;
+    end if;
+    update "es".checkpoints c
+       set tx_id = v_high.tx_id, global_position = v_high.global_position, updated_at = now()
+     where c.name = 'customer_directory';
 end
 $esc$;
 
@@ -287,6 +776,88 @@ begin
 end
 $esc$;
 
+-- Applies the events a catch-up skipped (on_error: skip), each alone as the catch-up would
+-- have, oldest first: one that now succeeds leaves projection_failures, one that still
+-- fails stays with its new error. A row per event: was it applied, and if not, why.
+create or replace function "es"."retry_customer_directory"()
+returns table (global_position bigint, event_id uuid, applied boolean, error text)
+language plpgsql
+set search_path = pg_catalog, pg_temp
+as $esc$
+#variable_conflict use_column
+declare
+    v_failure record;
+    v_event "es".events;
+    b record;
+    v_state text;
+    v_error text;
+begin
+    -- In turn with the catch-up of the live table.
+    perform 1 from "es".checkpoints c where c.name = 'customer_directory' for update;
+    for v_failure in
+        select f.event_id, f.global_position from "es".projection_failures f
+         where f.projection = 'customer_directory'
+         order by f.global_position
+    loop
+        select * into v_event from "es".events e where e.event_id = v_failure.event_id;
+        if not found then
+            return query select v_failure.global_position, v_failure.event_id, false,
+                                'the event is no longer stored'::text;
+            continue;
+        end if;
+        begin
+            if v_event.event_type = 'CustomerRegistered' then
+                select v_event.global_position, v_event.tx_id, v_event.stream_id, v_event.recorded_at,
+                       v_event.correlation_id, v_event.causation_id,
+                       v_event.metadata, case when v_event.event_version = 3 then v_event.data else "es"."upcast_customer_registered"(v_event.data, v_event.event_version) end as data
+                  into b;
+                insert into "es"."customer_directory" as t ("customer_id", "first_name", "last_name", "tier", "registered_at", last_tx_id, last_position)
+                select (b.data ->> 'customerId')::uuid,
+                       b.data ->> 'firstName',
+                       b.data ->> 'lastName',
+                       b.data ->> 'tier',
+                       b.recorded_at,
+                       b.tx_id, b.global_position
+                on conflict ("customer_id") do update
+                   set "first_name" = excluded."first_name",
+                       "last_name" = excluded."last_name",
+                       "tier" = excluded."tier",
+                       "registered_at" = excluded."registered_at",
+                       last_tx_id = excluded.last_tx_id,
+                       last_position = excluded.last_position
+                 where (t.last_tx_id, t.last_position) < (excluded.last_tx_id, excluded.last_position);
+
+            elsif v_event.event_type = 'CustomerTierChanged' then
+                select v_event.global_position, v_event.tx_id, v_event.stream_id, v_event.recorded_at,
+                       v_event.correlation_id, v_event.causation_id,
+                       v_event.metadata, v_event.data as data
+                  into b;
+                update "es"."customer_directory" as t
+                   set "tier" = b.data ->> 'tier',
+                       last_tx_id = b.tx_id,
+                       last_position = b.global_position
+                 where t."customer_id" = (b.data ->> 'customerId')::uuid
+                   and (t.last_tx_id, t.last_position) < (b.tx_id, b.global_position);
+
+            end if;
+            delete from "es".projection_failures f
+             where f.projection = 'customer_directory' and f.event_id = v_event.event_id;
+            return query select v_event.global_position, v_event.event_id, true, null::text;
+        exception when others then
+            get stacked diagnostics v_state = returned_sqlstate, v_error = message_text;
+            if left(v_state, 2) in ('08', '40', '53', '54', '55', '57', '58', 'F0', 'XX') then
+                raise;
+            end if;
+            update "es".projection_failures f
+               set sqlstate = v_state, error = v_error, failed_at = now(),
+                   attempts = f.attempts + 1
+             where f.projection = 'customer_directory' and f.event_id = v_event.event_id;
+            return query select v_event.global_position, v_event.event_id, false, v_error;
+        end;
+    end loop;
+end
+$esc$;
+
 -- Blue-green rebuild: fill customer_directory__rebuild from the start while customer_directory stays live.
 create or replace function "es"."begin_rebuild_customer_directory"()
 returns void
@@ -307,6 +878,7 @@ begin
     );
     insert into "es".checkpoints (name) values ('customer_directory__rebuild')
     on conflict (name) do update set tx_id = '0', global_position = 0, updated_at = now();
+    delete from "es".projection_failures where projection = 'customer_directory__rebuild';
 end
 $esc$;
 
@@ -317,179 +889,292 @@ set search_path = pg_catalog, pg_temp
 as $esc$
 declare
     v_checkpoint record;
+    v_horizon xid8;
     v_count integer;
+    v_read integer;
     v_rounds integer;
-    v_last record;
+    v_last_tx_id xid8;
+    v_last_position bigint;
+    v_head record;
+    v_event "es".events;
+    v_state text;
+    v_error text;
+    v_name text;
 begin
+    v_name := 'customer_directory__rebuild';
     -- The checkpoint row lock makes concurrent runs of this projection take turns.
     select c.tx_id, c.global_position into v_checkpoint
-      from "es".checkpoints c where c.name = 'customer_directory__rebuild' for update;
+      from "es".checkpoints c where c.name = v_name for update;
     if not found then
-        insert into "es".checkpoints (name) values ('customer_directory__rebuild') on conflict do nothing;
+        insert into "es".checkpoints (name) values (v_name) on conflict do nothing;
         select c.tx_id, c.global_position into v_checkpoint
-          from "es".checkpoints c where c.name = 'customer_directory__rebuild' for update;
+          from "es".checkpoints c where c.name = v_name for update;
     end if;
+    if exists (select from "es".checkpoints c where starts_with(c.name, v_name || '/')) then
+        raise exception using errcode = 'ESARG',
+            message = format('projection %s is partitioned among workers', v_name),
+            hint = format('run %s for each worker, or call %s(1)', '"es"."catch_up_part_customer_directory"',
+                          '"es"."partition_customer_directory"');
+    end if;
+    -- Every event below this transaction id is committed for good (read_all's rule), and the
+    -- batch, read after this, holds every handled one of them unless it is full.
+    v_horizon := pg_snapshot_xmin(pg_current_snapshot());
 
-    -- The batch folded per row: a row's events are cut into segments, each starting at an
-    -- upsert or delete (the first may be updates only). A segment's events compose into one
-    -- write: per column, the last value set plus the increments after it. Segment n of every
-    -- row is written in round n: each row is written once per segment, not once per event.
-    drop table if exists pg_temp."customer_directory__batch";
-    create temporary table "customer_directory__batch" on commit drop as
-    with b as (
-        select e.global_position, e.tx_id, e.stream_id, e.recorded_at, e.metadata, e.event_type,
-               e.correlation_id, e.causation_id,
-               case e.event_type
-                   when 'CustomerRegistered' then case when e.event_version = 3 then e.data else "es"."upcast_customer_registered"(e.data, e.event_version) end
-                   when 'CustomerTierChanged' then e.data
-               end as data
-          from "es".read_all(v_checkpoint.tx_id, v_checkpoint.global_position, p_max_count,
-                                array['CustomerRegistered', 'CustomerTierChanged']::text[]) e
-    ), ops as (
-        select b.tx_id, b.global_position,
-               case b.event_type
-                   when 'CustomerRegistered' then 'upsert'
-                   when 'CustomerTierChanged' then 'update'
-               end as action,
-               case b.event_type
-                   when 'CustomerRegistered' then (b.data ->> 'customerId')::uuid
-                   when 'CustomerTierChanged' then (b.data ->> 'customerId')::uuid
-               end as "k_customer_id",
-               case b.event_type
-                   when 'CustomerRegistered' then 'set'
-               end as col1_change,
-               case b.event_type
-                   when 'CustomerRegistered' then b.data ->> 'firstName'
-               end as col1_value,
-               case b.event_type
-                   when 'CustomerRegistered' then null::text
-               end as col1_amount,
-               case b.event_type
-                   when 'CustomerRegistered' then 'set'
-               end as col2_change,
-               case b.event_type
-                   when 'CustomerRegistered' then b.data ->> 'lastName'
-               end as col2_value,
-               case b.event_type
-                   when 'CustomerRegistered' then null::text
-               end as col2_amount,
-               case b.event_type
-                   when 'CustomerRegistered' then 'set'
-                   when 'CustomerTierChanged' then 'set'
-               end as col3_change,
-               case b.event_type
-                   when 'CustomerRegistered' then b.data ->> 'tier'
-                   when 'CustomerTierChanged' then b.data ->> 'tier'
-               end as col3_value,
-               case b.event_type
-                   when 'CustomerRegistered' then null::text
-                   when 'CustomerTierChanged' then null::text
-               end as col3_amount,
-               case b.event_type
-                   when 'CustomerRegistered' then 'set'
-               end as col4_change,
-               case b.event_type
-                   when 'CustomerRegistered' then b.recorded_at
-               end as col4_value,
-               case b.event_type
-                   when 'CustomerRegistered' then null::timestamptz
-               end as col4_amount
-          from b
-    ), ranked as (
-        select ops.*,
-               row_number() over w as ord,
-               count(*) filter (where ops.action <> 'update') over w as seg
-          from ops
-        window w as (partition by "k_customer_id"
-                     order by ops.tx_id, ops.global_position)
-    ), events as (
-        select ranked.*
-          from ranked
-    )
-    select "k_customer_id",
-           events.seg,
-           count(*)::integer as events,
-           (array_agg(events.action order by events.ord))[1] as head,
-           (array_agg(events.tx_id order by events.ord))[1] as first_tx_id,
-           (array_agg(events.global_position order by events.ord))[1] as first_position,
-           (array_agg(events.tx_id order by events.ord desc))[1] as last_tx_id,
-           (array_agg(events.global_position order by events.ord desc))[1] as last_position,
-           coalesce(bool_or(events.col1_change = 'set'), false) as col1_is_set,
-           (array_agg(events.col1_value order by events.ord desc)
-               filter (where events.col1_change = 'set'))[1] as col1_set_value,
-           -- as inserted by the segment's upsert, then changed by the segment's later events
-           (array_agg(case when events.action = 'upsert' and events.col1_change = 'add' then events.col1_amount else events.col1_value end
-                      order by events.ord desc)
-               filter (where events.col1_change = 'set' or events.action = 'upsert'))[1] as col1_inserted,
-           coalesce(bool_or(events.col2_change = 'set'), false) as col2_is_set,
-           (array_agg(events.col2_value order by events.ord desc)
-               filter (where events.col2_change = 'set'))[1] as col2_set_value,
-           -- as inserted by the segment's upsert, then changed by the segment's later events
-           (array_agg(case when events.action = 'upsert' and events.col2_change = 'add' then events.col2_amount else events.col2_value end
-                      order by events.ord desc)
-               filter (where events.col2_change = 'set' or events.action = 'upsert'))[1] as col2_inserted,
-           coalesce(bool_or(events.col3_change = 'set'), false) as col3_is_set,
-           (array_agg(events.col3_value order by events.ord desc)
-               filter (where events.col3_change = 'set'))[1] as col3_set_value,
-           -- as inserted by the segment's upsert, then changed by the segment's later events
-           (array_agg(case when events.action = 'upsert' and events.col3_change = 'add' then events.col3_amount else events.col3_value end
-                      order by events.ord desc)
-               filter (where events.col3_change = 'set' or events.action = 'upsert'))[1] as col3_inserted,
-           coalesce(bool_or(events.col4_change = 'set'), false) as col4_is_set,
-           (array_agg(events.col4_value order by events.ord desc)
-               filter (where events.col4_change = 'set'))[1] as col4_set_value,
-           -- as inserted by the segment's upsert, then changed by the segment's later events
-           (array_agg(case when events.action = 'upsert' and events.col4_change = 'add' then events.col4_amount else events.col4_value end
-                      order by events.ord desc)
-               filter (where events.col4_change = 'set' or events.action = 'upsert'))[1] as col4_inserted
-      from events
-     group by "k_customer_id", events.seg;
+    begin
+        -- The batch folded per row: a row's events are cut into segments, each starting at an
+        -- upsert or delete (the first may be updates only). A segment's events compose into one
+        -- write: per column, the last value set plus the increments after it. Segment n of every
+        -- row is written in round n: each row is written once per segment, not once per event.
+        drop table if exists pg_temp."customer_directory__batch";
+        create temporary table "customer_directory__batch" on commit drop as
+        with b as (
+            select e.global_position, e.tx_id, e.stream_id, e.recorded_at, e.metadata, e.event_type,
+                   e.correlation_id, e.causation_id,
+                   case e.event_type
+                       when 'CustomerRegistered' then case when e.event_version = 3 then e.data else "es"."upcast_customer_registered"(e.data, e.event_version) end
+                       when 'CustomerTierChanged' then e.data
+                   end as data
+              from "es".read_all(v_checkpoint.tx_id, v_checkpoint.global_position, p_max_count,
+                                    array['CustomerRegistered', 'CustomerTierChanged']::text[]) e
+        ), ops as (
+            select b.tx_id, b.global_position,
+                   case b.event_type
+                       when 'CustomerRegistered' then 'upsert'
+                       when 'CustomerTierChanged' then 'update'
+                   end as action,
+                   case b.event_type
+                       when 'CustomerRegistered' then (b.data ->> 'customerId')::uuid
+                       when 'CustomerTierChanged' then (b.data ->> 'customerId')::uuid
+                   end as "k_customer_id",
+                   case b.event_type
+                       when 'CustomerRegistered' then 'set'
+                   end as col1_change,
+                   case b.event_type
+                       when 'CustomerRegistered' then b.data ->> 'firstName'
+                   end as col1_value,
+                   case b.event_type
+                       when 'CustomerRegistered' then null::text
+                   end as col1_amount,
+                   case b.event_type
+                       when 'CustomerRegistered' then 'set'
+                   end as col2_change,
+                   case b.event_type
+                       when 'CustomerRegistered' then b.data ->> 'lastName'
+                   end as col2_value,
+                   case b.event_type
+                       when 'CustomerRegistered' then null::text
+                   end as col2_amount,
+                   case b.event_type
+                       when 'CustomerRegistered' then 'set'
+                       when 'CustomerTierChanged' then 'set'
+                   end as col3_change,
+                   case b.event_type
+                       when 'CustomerRegistered' then b.data ->> 'tier'
+                       when 'CustomerTierChanged' then b.data ->> 'tier'
+                   end as col3_value,
+                   case b.event_type
+                       when 'CustomerRegistered' then null::text
+                       when 'CustomerTierChanged' then null::text
+                   end as col3_amount,
+                   case b.event_type
+                       when 'CustomerRegistered' then 'set'
+                   end as col4_change,
+                   case b.event_type
+                       when 'CustomerRegistered' then b.recorded_at
+                   end as col4_value,
+                   case b.event_type
+                       when 'CustomerRegistered' then null::timestamptz
+                   end as col4_amount
+              from b
+        ), ranked as (
+            select ops.*,
+                   row_number() over w as ord,
+                   count(*) filter (where ops.action <> 'update') over w as seg
+              from ops
+            window w as (partition by "k_customer_id"
+                         order by ops.tx_id, ops.global_position)
+        ), events as (
+            select ranked.*
+              from ranked
+        )
+        select "k_customer_id",
+               events.seg,
+               count(*)::integer as events,
+               (array_agg(events.action order by events.ord))[1] as head,
+               (array_agg(events.tx_id order by events.ord))[1] as first_tx_id,
+               (array_agg(events.global_position order by events.ord))[1] as first_position,
+               (array_agg(events.tx_id order by events.ord desc))[1] as last_tx_id,
+               (array_agg(events.global_position order by events.ord desc))[1] as last_position,
+               coalesce(bool_or(events.col1_change = 'set'), false) as col1_is_set,
+               (array_agg(events.col1_value order by events.ord desc)
+                   filter (where events.col1_change = 'set'))[1] as col1_set_value,
+               -- as inserted by the segment's upsert, then changed by the segment's later events
+               (array_agg(case when events.action = 'upsert' and events.col1_change = 'add' then events.col1_amount else events.col1_value end
+                          order by events.ord desc)
+                   filter (where events.col1_change = 'set' or events.action = 'upsert'))[1] as col1_inserted,
+               coalesce(bool_or(events.col2_change = 'set'), false) as col2_is_set,
+               (array_agg(events.col2_value order by events.ord desc)
+                   filter (where events.col2_change = 'set'))[1] as col2_set_value,
+               -- as inserted by the segment's upsert, then changed by the segment's later events
+               (array_agg(case when events.action = 'upsert' and events.col2_change = 'add' then events.col2_amount else events.col2_value end
+                          order by events.ord desc)
+                   filter (where events.col2_change = 'set' or events.action = 'upsert'))[1] as col2_inserted,
+               coalesce(bool_or(events.col3_change = 'set'), false) as col3_is_set,
+               (array_agg(events.col3_value order by events.ord desc)
+                   filter (where events.col3_change = 'set'))[1] as col3_set_value,
+               -- as inserted by the segment's upsert, then changed by the segment's later events
+               (array_agg(case when events.action = 'upsert' and events.col3_change = 'add' then events.col3_amount else events.col3_value end
+                          order by events.ord desc)
+                   filter (where events.col3_change = 'set' or events.action = 'upsert'))[1] as col3_inserted,
+               coalesce(bool_or(events.col4_change = 'set'), false) as col4_is_set,
+               (array_agg(events.col4_value order by events.ord desc)
+                   filter (where events.col4_change = 'set'))[1] as col4_set_value,
+               -- as inserted by the segment's upsert, then changed by the segment's later events
+               (array_agg(case when events.action = 'upsert' and events.col4_change = 'add' then events.col4_amount else events.col4_value end
+                          order by events.ord desc)
+                   filter (where events.col4_change = 'set' or events.action = 'upsert'))[1] as col4_inserted
+          from events
+         group by "k_customer_id", events.seg;
 
-    select coalesce(sum(x.events), 0), max(x.seg) into v_count, v_rounds
-      from pg_temp."customer_directory__batch" x;
-    if v_count = 0 then
+        select coalesce(sum(x.events), 0), max(x.seg) into v_count, v_rounds
+          from pg_temp."customer_directory__batch" x;
+        v_read := v_count;
+        -- Temporary tables have no statistics until analysed; large batches need a good plan.
+        if v_count > 10000 then
+            analyze pg_temp."customer_directory__batch";
+        end if;
+
+        for v_round in 0 .. coalesce(v_rounds, -1) loop
+            -- rows that exist: updated by the segment's updates, or by its upsert and updates
+            update "es"."customer_directory__rebuild" as t
+               set     "first_name" = case when s.col1_is_set then s.col1_set_value else t."first_name" end,
+    "last_name" = case when s.col2_is_set then s.col2_set_value else t."last_name" end,
+    "tier" = case when s.col3_is_set then s.col3_set_value else t."tier" end,
+    "registered_at" = case when s.col4_is_set then s.col4_set_value else t."registered_at" end,
+    last_tx_id = s.last_tx_id,
+                   last_position = s.last_position
+              from pg_temp."customer_directory__batch" s
+             where s.seg = v_round and s.head in ('upsert', 'update')
+               and t."customer_id" = s."k_customer_id"
+               and (t.last_tx_id, t.last_position) < (s.first_tx_id, s.first_position);
+            -- rows that do not: inserted by the segment's upsert
+            insert into "es"."customer_directory__rebuild" ("customer_id", "first_name", "last_name", "tier", "registered_at", last_tx_id, last_position)
+            select s."k_customer_id", s.col1_inserted, s.col2_inserted, s.col3_inserted, s.col4_inserted, s.last_tx_id, s.last_position
+              from pg_temp."customer_directory__batch" s
+             where s.seg = v_round and s.head = 'upsert'
+            on conflict ("customer_id") do nothing;
+            delete from "es"."customer_directory__rebuild" as t
+             using pg_temp."customer_directory__batch" s
+             where s.seg = v_round and s.head = 'delete'
+               and t."customer_id" = s."k_customer_id"
+               and (t.last_tx_id, t.last_position) < (s.first_tx_id, s.first_position);
+        end loop;
+
+        select x.last_tx_id, x.last_position into v_last_tx_id, v_last_position
+          from pg_temp."customer_directory__batch" x
+         order by x.last_tx_id desc, x.last_position desc
+         limit 1;
         drop table pg_temp."customer_directory__batch";
-        return 0;
-    end if;
-    -- Temporary tables have no statistics until analysed; large batches need a good plan.
-    if v_count > 10000 then
-        analyze pg_temp."customer_directory__batch";
-    end if;
 
-    for v_round in 0 .. v_rounds loop
-        -- rows that exist: updated by the segment's updates, or by its upsert and updates
-        update "es"."customer_directory__rebuild" as t
-           set "first_name" = case when s.col1_is_set then s.col1_set_value else t."first_name" end,
-"last_name" = case when s.col2_is_set then s.col2_set_value else t."last_name" end,
-"tier" = case when s.col3_is_set then s.col3_set_value else t."tier" end,
-"registered_at" = case when s.col4_is_set then s.col4_set_value else t."registered_at" end,
-last_tx_id = s.last_tx_id,
-               last_position = s.last_position
-          from pg_temp."customer_directory__batch" s
-         where s.seg = v_round and s.head in ('upsert', 'update')
-           and t."customer_id" = s."k_customer_id"
-           and (t.last_tx_id, t.last_position) < (s.first_tx_id, s.first_position);
-        -- rows that do not: inserted by the segment's upsert
-        insert into "es"."customer_directory__rebuild" ("customer_id", "first_name", "last_name", "tier", "registered_at", last_tx_id, last_position)
-        select s."k_customer_id", s.col1_inserted, s.col2_inserted, s.col3_inserted, s.col4_inserted, s.last_tx_id, s.last_position
-          from pg_temp."customer_directory__batch" s
-         where s.seg = v_round and s.head = 'upsert'
-        on conflict ("customer_id") do nothing;
-        delete from "es"."customer_directory__rebuild" as t
-         using pg_temp."customer_directory__batch" s
-         where s.seg = v_round and s.head = 'delete'
-           and t."customer_id" = s."k_customer_id"
-           and (t.last_tx_id, t.last_position) < (s.first_tx_id, s.first_position);
-    end loop;
+    exception when others then
+        get stacked diagnostics v_state = returned_sqlstate;
+        if left(v_state, 2) in ('08', '40', '53', '54', '55', '57', '58', 'F0', 'XX') then
+            raise;
+        end if;
+        -- An event of the batch fails (the block undid the batch's writes): the same events
+        -- one by one, each in a block of its own, so the ones before it are applied and it
+        -- is the one that stops the catch-up or is skipped.
+        v_count := 0;
+        v_read := 0;
+        v_last_tx_id := null;
+        <<one_by_one>>
+        declare
+            b record;  -- the event for the handlers' statements (the batch's query has its own b)
+        begin
+        for v_event in
+            select * from "es".read_all(v_checkpoint.tx_id, v_checkpoint.global_position, p_max_count,
+                                    array['CustomerRegistered', 'CustomerTierChanged']::text[]) e
+        loop
+            begin
+                if v_event.event_type = 'CustomerRegistered' then
+                    select v_event.global_position, v_event.tx_id, v_event.stream_id, v_event.recorded_at,
+                           v_event.correlation_id, v_event.causation_id,
+                           v_event.metadata, case when v_event.event_version = 3 then v_event.data else "es"."upcast_customer_registered"(v_event.data, v_event.event_version) end as data
+                      into b;
+                    insert into "es"."customer_directory__rebuild" as t ("customer_id", "first_name", "last_name", "tier", "registered_at", last_tx_id, last_position)
+                    select (b.data ->> 'customerId')::uuid,
+                           b.data ->> 'firstName',
+                           b.data ->> 'lastName',
+                           b.data ->> 'tier',
+                           b.recorded_at,
+                           b.tx_id, b.global_position
+                    on conflict ("customer_id") do update
+                       set "first_name" = excluded."first_name",
+                           "last_name" = excluded."last_name",
+                           "tier" = excluded."tier",
+                           "registered_at" = excluded."registered_at",
+                           last_tx_id = excluded.last_tx_id,
+                           last_position = excluded.last_position
+                     where (t.last_tx_id, t.last_position) < (excluded.last_tx_id, excluded.last_position);
 
-    select x.last_tx_id, x.last_position into v_last
-      from pg_temp."customer_directory__batch" x
-     order by x.last_tx_id desc, x.last_position desc
-     limit 1;
-    update "es".checkpoints
-       set tx_id = v_last.last_tx_id, global_position = v_last.last_position, updated_at = now()
-     where name = 'customer_directory__rebuild';
-    drop table pg_temp."customer_directory__batch";
+                elsif v_event.event_type = 'CustomerTierChanged' then
+                    select v_event.global_position, v_event.tx_id, v_event.stream_id, v_event.recorded_at,
+                           v_event.correlation_id, v_event.causation_id,
+                           v_event.metadata, v_event.data as data
+                      into b;
+                    update "es"."customer_directory__rebuild" as t
+                       set "tier" = b.data ->> 'tier',
+                           last_tx_id = b.tx_id,
+                           last_position = b.global_position
+                     where t."customer_id" = (b.data ->> 'customerId')::uuid
+                       and (t.last_tx_id, t.last_position) < (b.tx_id, b.global_position);
+
+                end if;
+            exception when others then
+                get stacked diagnostics v_state = returned_sqlstate, v_error = message_text;
+                if left(v_state, 2) in ('08', '40', '53', '54', '55', '57', '58', 'F0', 'XX') then
+                    raise;
+                end if;
+                -- on_error: skip. Recorded, and passed.
+                insert into "es".projection_failures as f (
+                    projection, event_id, global_position, stream_id, stream_position,
+                    event_type, event_version, sqlstate, error)
+                values ('customer_directory__rebuild', v_event.event_id, v_event.global_position,
+                        v_event.stream_id, v_event.stream_position, v_event.event_type,
+                        v_event.event_version, v_state, v_error)
+                on conflict (projection, event_id) do update
+                   set sqlstate = excluded.sqlstate, error = excluded.error,
+                       failed_at = now(), attempts = f.attempts + 1;
+            end;
+            v_count := v_count + 1;
+            v_read := v_read + 1;
+            v_last_tx_id := v_event.tx_id;
+            v_last_position := v_event.global_position;
+        end loop;
+        end one_by_one;
+    end;
+
+    -- A batch that is not full has read every handled event below the horizon: the
+    -- checkpoint also passes the events of other types there, so that a caught-up
+    -- projection is not counted behind them (projection_status, projection_caught_up).
+    if v_read < p_max_count then
+        select e.tx_id, e.global_position into v_head
+          from "es".events e
+         where e.tx_id < v_horizon
+         order by e.tx_id desc, e.global_position desc
+         limit 1;
+        if found and (v_head.tx_id, v_head.global_position)
+                     > (coalesce(v_last_tx_id, v_checkpoint.tx_id),
+                        coalesce(v_last_position, v_checkpoint.global_position)) then
+            v_last_tx_id := v_head.tx_id;
+            v_last_position := v_head.global_position;
+        end if;
+    end if;
+    if v_last_tx_id is not null then
+        update "es".checkpoints
+           set tx_id = v_last_tx_id, global_position = v_last_position, updated_at = now()
+         where name = v_name;
+    end if;
     return v_count;
 end
 $esc$;
@@ -502,6 +1187,7 @@ language plpgsql
 set search_path = pg_catalog, pg_temp
 as $esc$
 begin
+    perform pg_advisory_xact_lock(hashtextextended('"es"."customer_directory"', 0));  -- no worker runs meanwhile
     perform 1 from "es".checkpoints c where c.name = 'customer_directory' for update;
     if to_regclass('"es"."customer_directory__rebuild"') is null then
         raise exception using errcode = 'ESARG',
@@ -517,7 +1203,12 @@ begin
     update "es".checkpoints c
        set tx_id = r.tx_id, global_position = r.global_position, updated_at = now()
       from "es".checkpoints r
-     where c.name = 'customer_directory' and r.name = 'customer_directory__rebuild';
+     where (c.name = 'customer_directory' or starts_with(c.name, 'customer_directory' || '/'))
+       and r.name = 'customer_directory__rebuild';
     delete from "es".checkpoints where name = 'customer_directory__rebuild';
+    -- The events the rebuilt table skipped are now the live table's.
+    delete from "es".projection_failures where projection = 'customer_directory';
+    update "es".projection_failures set projection = 'customer_directory'
+     where projection = 'customer_directory__rebuild';
 end
 $esc$;

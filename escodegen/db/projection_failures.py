@@ -1,0 +1,129 @@
+"""`escodegen projections failures` and `retry`: the stored events projections skipped
+(`on_error: skip`, recorded in `projection_failures` of 001_event_store.sql), listed, and
+applied again by each projection's `retry_<projection>()` (004_projection_<p>.sql)."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import psycopg
+from psycopg import sql
+from psycopg.rows import class_row
+
+from escodegen.db.session import connect
+from escodegen.model.sqlnames import RESERVED_TABLE_SUFFIXES, ProjectionNames
+
+APPLICATION_NAME = "escodegen-projections"
+REBUILD_SUFFIX = RESERVED_TABLE_SUFFIXES[0]
+"""The checkpoint (and failures) of a rebuild in progress: `<projection>__rebuild`."""
+
+
+@dataclass(frozen=True)
+class Failure:
+    projection: str
+    global_position: int
+    event_id: uuid.UUID
+    stream_id: str
+    stream_position: int
+    event_type: str
+    event_version: int
+    sqlstate: str
+    error: str
+    failed_at: datetime.datetime
+    attempts: int
+
+
+@dataclass(frozen=True)
+class Retried:
+    projection: str
+    global_position: int
+    event_id: uuid.UUID
+    applied: bool
+    error: str | None
+
+
+class NoRetryFunction(Exception):
+    """The database has failures of a projection whose retry function it lacks."""
+
+
+def projection_name(declared: str) -> str:
+    """The name a projection's checkpoint and failures go by (its table's name)."""
+    return ProjectionNames.of(declared).base
+
+
+def read_failures(dsn: str, schema: str, projection: str | None = None) -> list[Failure]:
+    """Every recorded failure (of one projection, by its declared or table name), by
+    projection and position."""
+    query = sql.SQL(
+        "select projection, global_position, event_id, stream_id, stream_position, event_type,"
+        " event_version, sqlstate, error, failed_at, attempts from {}"
+        " where %(p)s::text is null or projection in (%(p)s, %(p)s || %(rebuild)s)"
+        " order by projection, global_position").format(
+            sql.Identifier(schema, "projection_failures"))
+    params = {"p": None if projection is None else projection_name(projection),
+              "rebuild": REBUILD_SUFFIX}
+    with connect(dsn, APPLICATION_NAME) as conn, \
+            conn.cursor(row_factory=class_row(Failure)) as cursor:
+        return cursor.execute(query, params).fetchall()
+
+
+def retry_failures(dsn: str, schema: str, projection: str | None = None) -> list[Retried]:
+    """Each projection's recorded failures applied again by its `retry_<projection>()`, one
+    transaction per projection. A rebuild's failures are left to the rebuild."""
+    names_query = sql.SQL("select distinct projection from {} order by projection").format(
+        sql.Identifier(schema, "projection_failures"))
+    retried: list[Retried] = []
+    with connect(dsn, APPLICATION_NAME, autocommit=False) as conn:
+        names = [name for (name,) in conn.execute(names_query)
+                 if not name.endswith(REBUILD_SUFFIX)]
+        conn.commit()
+        if projection is not None:
+            names = [n for n in names if n == projection_name(projection)]
+        for name in names:
+            retried += _retry(conn, schema, name)
+    return retried
+
+
+def _retry(conn: psycopg.Connection[Any], schema: str, name: str) -> list[Retried]:
+    function = sql.Identifier(schema, ProjectionNames(name).function("retry"))
+    query = sql.SQL("select global_position, event_id, applied, error from {}()").format(
+        function)
+    try:
+        with conn.transaction():
+            rows = conn.execute(query).fetchall()
+    except psycopg.errors.UndefinedFunction:
+        raise NoRetryFunction(
+            f"projection {name} has failures but no function {function.as_string(conn)}: "
+            f"apply its generated SQL (004_projection_{name}.sql)") from None
+    return [Retried(name, *row) for row in rows]
+
+
+def failures_json(failures: list[Failure]) -> list[dict[str, Any]]:
+    return [{**asdict(f), "event_id": str(f.event_id), "failed_at": f.failed_at.isoformat()}
+            for f in failures]
+
+
+def failures_text(failures: list[Failure]) -> str:
+    if not failures:
+        return "no failures recorded"
+    lines = []
+    for f in failures:
+        lines.append(f"{f.projection}  global position {f.global_position}  "
+                     f"{f.stream_id}:{f.stream_position}  {f.event_type} version "
+                     f"{f.event_version}  id {f.event_id}")
+        lines.append(f"    {f.sqlstate}: {f.error}")
+        lines.append(f"    failed at {f.failed_at.isoformat()}, {f.attempts} attempt"
+                     f"{'s' if f.attempts != 1 else ''}")
+    return "\n".join(lines)
+
+
+def retried_text(retried: list[Retried]) -> str:
+    lines = [f"{r.projection}  global position {r.global_position}  id {r.event_id}  "
+             + ("applied" if r.applied else f"still fails: {r.error}") for r in retried]
+    applied = sum(r.applied for r in retried)
+    lines.append(f"retried {len(retried)}: {applied} applied, {len(retried) - applied} "
+                 "still failing")
+    return "\n".join(lines)

@@ -13,14 +13,14 @@ from typing import Any
 import psycopg
 import pytest
 
+from devtools.shop_history import batches
 from tests.emit_postgres.events import ANY, append
-from tests.emit_postgres.history import history
 
 Conn = psycopg.Connection[Any]
 
 
 def write(conn: Conn, seed: int, **sizes: int) -> None:
-    for stream, events in history(seed, **sizes):
+    for stream, events in batches(seed, **sizes):
         append(conn, stream, ANY, events)
 
 

@@ -17,8 +17,8 @@ import psycopg
 import pytest
 from psycopg.types.json import Jsonb
 
+from devtools.shop_history import batches
 from tests.emit_postgres.events import ANY, append, event
-from tests.emit_postgres.history import history
 
 Conn = psycopg.Connection[Any]
 
@@ -246,7 +246,7 @@ def _bad_events(conn: Conn, r: random.Random, count: int) -> None:
 @pytest.mark.parametrize("seed", [11, 12])
 def test_skipping_equals_the_per_event_loop_that_skips_failures(conn: Conn, seed: int) -> None:
     r = random.Random(seed)
-    for i, (stream, events) in enumerate(history(seed, orders=30, customers=25)):
+    for i, (stream, events) in enumerate(batches(seed, orders=30, customers=25)):
         append(conn, stream, ANY, events)
         if i % 7 == 3:
             _bad_events(conn, r, 2)
@@ -266,7 +266,7 @@ def test_stopping_and_going_on_after_a_repair_applies_each_event_once(conn: Conn
                                                                       seed: int) -> None:
     r = random.Random(seed)
     bad: list[int] = []
-    for i, (stream, events) in enumerate(history(seed, orders=50, customers=0)):
+    for i, (stream, events) in enumerate(batches(seed, orders=50, customers=0)):
         append(conn, stream, ANY, events)
         if i % 11 == 5:
             order = str(uuid.uuid4())

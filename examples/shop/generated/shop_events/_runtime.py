@@ -1379,6 +1379,7 @@ class Unset(enum.Enum):
 
 UNSET = Unset.UNSET
 
+
 class ProjectionError(StoreError):
     """A projection's handler failed on a stored event (SQLSTATE `ESPRJ`): with `on_error:
     stop` its catch-up applies the events before it and stops there. Names the event and

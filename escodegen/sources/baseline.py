@@ -13,7 +13,7 @@ import hashlib
 import os
 import posixpath
 import subprocess
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -43,6 +43,15 @@ class Baseline:
     key: str | None = None
     """For a git ref, a hash of the paths and git object ids of the files read: the same key,
     the same base (what the compiled-model cache is keyed by)."""
+    pending: _Files | None = field(default=None, repr=False)
+    """A git ref's files not yet written (`open_baseline(..., lazy=True)`)."""
+
+    def write_files(self) -> None:
+        """Write a git ref's files under the scratch folder, where `project_file` is: what
+        `open_baseline(..., lazy=True)` leaves to a caller who may find the compiled base in the
+        cache instead (and then needs no file)."""
+        if self.pending is not None:
+            self.pending.write()
 
     def show(self, file: str) -> str:
         """A file of the base project (relative to its folder) as the user can find it."""
@@ -63,9 +72,10 @@ class Baseline:
         return "\n".join(lines)
 
 
-def open_baseline(project_file: Path, against: str, scratch: Path) -> Baseline:
+def open_baseline(project_file: Path, against: str, scratch: Path, *,
+                  lazy: bool = False) -> Baseline:
     """The base named by `--against`: a folder when one exists at that path, else a git ref
-    (extracted under `scratch`)."""
+    (extracted under `scratch`; with `lazy`, only when `Baseline.write_files` is called)."""
     if not against.strip() or posixpath.normpath(against) == ".":
         raise BaselineError(f"--against {against!r} names the work tree itself (an unset CI "
                             "variable?); name a git ref (origin/main, HEAD~1) or another folder")
@@ -77,10 +87,12 @@ def open_baseline(project_file: Path, against: str, scratch: Path) -> Baseline:
                                 "(origin/main, HEAD~1) or a folder holding another copy")
         shown = os.path.relpath(base_file.parent)
         return Baseline(base_file, against, "" if shown == "." else shown.replace(os.sep, "/") + "/")
-    base_file, key = read_ref(project_file, against, scratch)
+    base_file, key, files = read_ref(project_file, against, scratch)
+    if not lazy:
+        files.write()
     relative = base_file.parent.relative_to(scratch).as_posix()
     return Baseline(base_file, against, f"{against}:" + ("" if relative == "." else relative + "/"),
-                    key)
+                    key, files if lazy else None)
 
 
 def project_file_in_folder(folder: Path, project_file_name: str) -> Path:
@@ -100,13 +112,31 @@ class _Entry:
     object: str
 
 
+@dataclass(frozen=True)
+class _Files:
+    """Files of a git tree to write under a folder."""
+
+    top: Path
+    """The repository's top folder, where git runs."""
+    into: Path
+    chosen: dict[str, _Entry]
+    """Blob by path from the repository's top."""
+
+    def write(self) -> None:
+        contents = _blobs(self.top, [e.object for e in self.chosen.values()])
+        for path, content in zip(self.chosen, contents, strict=True):
+            target = self.into / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+
+
 _SYMLINK, _GITLINK = "120000", "160000"
 _LINK_DEPTH = 8
 
 
-def read_ref(project_file: Path, ref: str, into: Path) -> tuple[Path, str]:
-    """Write the project file and declaration folders as of `ref` under `into`; return the
-    project file there and a key of what was written (the git object ids of its files).
+def read_ref(project_file: Path, ref: str, into: Path) -> tuple[Path, str, _Files]:
+    """The project file and declaration folders as of `ref`: where the project file will be
+    under `into`, a key of the files (their git object ids), and the files to write there.
 
     The tree is read with `git ls-tree -z` and `git cat-file --batch`, not `git archive`, so
     `export-ignore` and other attributes hide nothing, unusual file names arrive unquoted, and
@@ -126,9 +156,8 @@ def read_ref(project_file: Path, ref: str, into: Path) -> tuple[Path, str]:
     found = _resolve(tree, links, project_path)
     if found is None:
         raise BaselineError(f"{ref}:{project_path} is a link to nothing in the repository")
-    raw = _blobs(top, [found[1].object])
-    wanted = [project_path] + [posixpath.normpath(prefix + f)
-                               for f in _source_folders(raw[0], ref, project_path, into)]
+    wanted = [project_path] + [posixpath.normpath(prefix + f) for f in
+                               _cached_source_folders(top, found[1].object, ref, project_path, into)]
     chosen: dict[str, _Entry] = {}
     for path, entry in tree.items():
         if any(w == "." or path == w or path.startswith(w + "/") for w in wanted):
@@ -140,14 +169,9 @@ def read_ref(project_file: Path, ref: str, into: Path) -> tuple[Path, str]:
                 resolved = _resolve(tree, links, path)
                 if resolved is not None:
                     chosen[path] = resolved[1]
-    contents = _blobs(top, [e.object for e in chosen.values()])
-    for (path, _), content in zip(chosen.items(), contents, strict=True):
-        target = into / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(content)
     listing = [project_path] + [f"{p}\t{e.object}" for p, e in sorted(chosen.items())]
     key = hashlib.sha256("\0".join(listing).encode("utf-8", "surrogateescape")).hexdigest()
-    return into / relative / project_file.name, key
+    return into / relative / project_file.name, key, _Files(top, into, chosen)
 
 
 def _verify(top: Path, ref: str) -> None:
@@ -219,6 +243,24 @@ def _missing_project(tree: dict[str, _Entry], ref: str, relative: str, name: str
         return (f"{ref} has no folder {relative}/ (renamed or moved since?); compare --against "
                 "a ref where the project was here, or a folder holding the base project")
     return f"{ref} has no {name}"
+
+
+_SOURCES = "base-sources"
+
+
+def _cached_source_folders(top: Path, blob: str, ref: str, path: str, into: Path) -> list[str]:
+    """`_source_folders` of the project file in git blob `blob`, kept in the user's cache folder
+    by the blob's id: the same bytes name the same folders, and a diff whose base model is
+    cached then neither reads the blob nor loads the YAML parser."""
+    from escodegen.sources.model_cache import entry_key, read_entry, write_entry
+
+    key = entry_key(_SOURCES, blob)
+    folders = read_entry(_SOURCES, key)
+    if isinstance(folders, list) and all(isinstance(f, str) for f in folders):
+        return folders
+    folders = _source_folders(_blobs(top, [blob])[0], ref, path, into)
+    write_entry(_SOURCES, key, folders)
+    return folders
 
 
 def _source_folders(raw: bytes, ref: str, path: str, into: Path) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -207,6 +208,45 @@ def test_the_base_model_is_cached_by_content_and_a_bad_entry_is_never_trusted(
         entry.write_bytes(bad)
         code, out = run(root, "diff", "--against", "HEAD~1")
         assert (code, out.replace("HEAD~1", "HEAD")) == expected
+
+
+def test_a_cached_base_is_found_without_parsing_yaml_or_writing_its_files(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The base's project file is parsed only to learn its `sources`, which are kept by the
+    git id of its bytes: with that and the base model cached, a diff reads no base file, nor
+    loads PyYAML (a sixth of a diff), and still finds the same."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    root = _repo(tmp_path)
+    _breaking_edit(root / "events" / "paid.yaml")
+    expected = run(root, "diff", "--against", "HEAD")
+    assert expected[0] == 1 and "ESD110 Paid.v1.amount" in expected[1]
+    probe = (
+        "import sys, tempfile\n"
+        "from unittest import mock\n"
+        "from escodegen.cli import main\n"
+        "from escodegen.sources import baseline\n"
+        "written = []\n"
+        "real = baseline._Files.write\n"
+        "def spy(files):\n"
+        "    written.append(files)\n"
+        "    real(files)\n"
+        "with mock.patch.object(baseline._Files, 'write', spy):\n"
+        "    try:\n"
+        f"        main(['-C', {str(root)!r}, 'diff', '--against', 'HEAD'])\n"
+        "    except SystemExit as e:\n"
+        "        print('EXIT', e.code)\n"
+        "print('YAML', 'yaml' in sys.modules, 'WRITTEN', len(written))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True).stdout
+    assert "ESD110 Paid.v1.amount" in out and "EXIT 1" in out
+    assert "YAML False WRITTEN 0" in out
+    # Another base (its project file changed too): read from git again, and right.
+    (root / "escodegen.yaml").write_text((root / "escodegen.yaml").read_text() + "# base 2\n")
+    git(root, "commit", "-qam", "boolean amount")
+    assert run(root, "diff", "--against", "HEAD") == (0, "0 errors, 0 warnings, 0 info (against HEAD)\n")
+    code, out = run(root, "diff", "--against", "HEAD~1")
+    assert (code, out.replace("HEAD~1", "HEAD")) == expected
 
 
 def test_the_cache_key_changes_with_escodegen_version(tmp_path: Path,

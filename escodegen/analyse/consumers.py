@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from escodegen.model import Handler, PayloadRef, Project, Projection
-from escodegen.upcast.shape import dotted
 
 
 def event_consumers(project: Project, event: str) -> tuple[str, ...]:
@@ -52,6 +51,8 @@ def reads_path(reads: tuple[str, ...], path: str) -> bool:
 
 
 def _handler_reads(projection: Projection, handler: Handler) -> Iterator[str]:
+    from escodegen.upcast.shape import dotted  # the upcast package: only once a field is read
+
     for assignment in (*handler.set, *handler.where):
         if isinstance(assignment.value, PayloadRef):
             yield dotted(assignment.value.path)

@@ -153,7 +153,7 @@ def read_ref(project_file: Path, ref: str, into: Path) -> tuple[Path, str, _File
         raise BaselineError(_missing_project(tree, ref, relative, project_file.name))
     symlinks = [e.object for e in tree.values() if e.mode == _SYMLINK]
     links = dict(zip(symlinks, _blobs(top, symlinks), strict=True))
-    found = _resolve(tree, links, project_path)
+    found = _resolve(tree, links, project_path, ref, relative)
     if found is None:
         raise BaselineError(f"{ref}:{project_path} is a link to nothing in the repository")
     wanted = [project_path] + [posixpath.normpath(prefix + f) for f in
@@ -162,11 +162,10 @@ def read_ref(project_file: Path, ref: str, into: Path) -> tuple[Path, str, _File
     for path, entry in tree.items():
         if any(w == "." or path == w or path.startswith(w + "/") for w in wanted):
             if entry.mode == _GITLINK:
-                raise BaselineError(f"{ref}:{path} is a git submodule; its files are not in this "
-                                    "repository's history: compare --against a folder holding "
-                                    "the base project instead")
+                raise BaselineError(_submodule_in_sources(
+                    ref, f"{ref}:{path} is a git submodule", relative))
             if entry.kind == "blob":
-                resolved = _resolve(tree, links, path)
+                resolved = _resolve(tree, links, path, ref, relative)
                 if resolved is not None:
                     chosen[path] = resolved[1]
     listing = [project_path] + [f"{p}\t{e.object}" for p, e in sorted(chosen.items())]
@@ -185,7 +184,38 @@ def _verify(top: Path, ref: str) -> None:
                 "commits), so the base may not be in it; deepen it with `git fetch --deepen=50` "
                 "(or `git fetch --unshallow`), fetch the base branch (`git fetch origin main`), "
                 "or in GitHub Actions check out with `fetch-depth: 0`") from None
+        outer = _git(top, "rev-parse", "--show-superproject-working-tree").decode().strip()
+        if outer:
+            raise BaselineError(_unknown_in_submodule(top, Path(outer), ref)) from None
         raise
+
+
+def _unknown_in_submodule(top: Path, outer: Path, ref: str) -> str:
+    """An unknown ref, when the project is inside a git submodule: the user probably named a ref
+    of the repository around it, whose refs the submodule does not have."""
+    inside = os.path.relpath(top, outer.resolve()).replace(os.sep, "/")
+    message = (f"unknown git ref '{ref}': the project is in the git submodule {inside}/ of the "
+               f"repository at {outer}, and a submodule has its own branches, tags and commits, "
+               "not those of the repository around it")
+    try:
+        commit = _git(outer, "rev-parse", "--verify", "--quiet", f"{ref}:{inside}").decode().strip()
+    except BaselineError:
+        commit = ""
+    if commit:
+        return (f"{message}; there, {ref} records commit {commit} of the submodule: compare with "
+                f"it (`escodegen diff --against {commit}`)")
+    return (f"{message}; name a ref of the submodule, or the submodule's commit that a ref of "
+            f"the outer repository records (`git -C {outer} rev-parse REF:{inside}`)")
+
+
+def _submodule_in_sources(ref: str, where: str, project: str) -> str:
+    """A declaration file or folder is a git submodule or in one (`where` says which); what to
+    do instead (`project`: the project's folder in the repository)."""
+    folder = "" if project == "." else f"/{project}"
+    return (f"{where}: its files are in the submodule's own repository, not in this one's history, "
+            f"so they cannot be read at {ref}; compare with a folder holding the base project and "
+            f"its submodules instead: `git worktree add /tmp/base {ref} && git -C /tmp/base "
+            f"submodule update --init`, then `escodegen diff --against /tmp/base{folder}`")
 
 
 def _tree(top: Path, ref: str) -> dict[str, _Entry]:
@@ -201,12 +231,18 @@ def _tree(top: Path, ref: str) -> dict[str, _Entry]:
     return tree
 
 
-def _resolve(tree: dict[str, _Entry], links: dict[str, bytes],
-             path: str) -> tuple[str, _Entry] | None:
+def _resolve(tree: dict[str, _Entry], links: dict[str, bytes], path: str, ref: str,
+             project: str) -> tuple[str, _Entry] | None:
     """The file a path names, through symlinks inside the tree; None when a link leads out
-    of the repository or nowhere."""
-    entry = tree.get(path)
+    of the repository or nowhere. A link into a git submodule, whose files the tree does not
+    hold, is a BaselineError (`project`: the project's folder, to say what to do)."""
+    named, entry = path, tree.get(path)
     for _ in range(_LINK_DEPTH):
+        if entry is None and path != named:
+            holder = _submodule_holding(tree, path)
+            if holder is not None:
+                raise BaselineError(_submodule_in_sources(
+                    ref, f"{ref}:{named} is a link into the git submodule {holder}/", project))
         if entry is None or entry.mode != _SYMLINK:
             return None if entry is None else (path, entry)
         link = links[entry.object]
@@ -215,6 +251,16 @@ def _resolve(tree: dict[str, _Entry], links: dict[str, bytes],
         if target.startswith(("../", "/")) or target == "..":
             return None
         path, entry = target, tree.get(target)
+    return None
+
+
+def _submodule_holding(tree: dict[str, _Entry], path: str) -> str | None:
+    """The git submodule (a gitlink entry) that `path` is inside, if any."""
+    while "/" in path:
+        path = path.rsplit("/", 1)[0]
+        entry = tree.get(path)
+        if entry is not None:
+            return path if entry.mode == _GITLINK else None
     return None
 
 

@@ -9,8 +9,7 @@ from escodegen.model import Handler, PayloadRef, Project, Projection
 
 def event_consumers(project: Project, event: str) -> tuple[str, ...]:
     """Every projection with a handler for `event` and every aggregate listing it."""
-    names = [f"projection {p.name}" for p in project.projections
-             if any(h.event == event for h in p.handlers)]
+    names = [f"projection {p.name}" for p in project.handling(event)]
     names += [f"aggregate {a.name}" for a in project.aggregates if event in a.events]
     return tuple(names)
 
@@ -22,7 +21,7 @@ def field_readers(project: Project, event: str, path: str) -> tuple[str, ...]:
     without `where` the payload fields named like its key columns. An aggregate reads its id
     field from each of its events (the stream name is made from it).
     """
-    names = [f"projection {p.name}" for p in project.projections
+    names = [f"projection {p.name}" for p in project.handling(event)
              if reads_path(projection_reads(p, event), path)]
     top = path.split(".", 1)[0]
     names += [f"aggregate {a.name}" for a in project.aggregates

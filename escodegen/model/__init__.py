@@ -264,6 +264,18 @@ class Project:
     def projection(self, name: str) -> Projection | None:
         return self._by_name[2].get(name)
 
+    def handling(self, event: str) -> tuple[Projection, ...]:
+        """The projections with a handler for `event`, as declared."""
+        return self._handling.get(event, ())
+
+    @cached_property
+    def _handling(self) -> dict[str, tuple[Projection, ...]]:
+        found: dict[str, list[Projection]] = {}
+        for projection in self.projections:
+            for event in dict.fromkeys(h.event for h in projection.handlers):
+                found.setdefault(event, []).append(projection)
+        return {event: tuple(projections) for event, projections in found.items()}
+
     @cached_property
     def _by_name(self) -> tuple[dict[str, Event], dict[str, Aggregate], dict[str, Projection]]:
         """Events, aggregates and projections by name (the first of a name, as declared): a

@@ -4,24 +4,25 @@ by the build) or, in a source checkout and editable install, at the top of the r
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import jinja2
 
+_PACKAGE = Path(__file__).parent
 _CHECKOUT = Path(__file__).resolve().parent.parent
 
 
 @cache
 def data_dir(name: str) -> Path:
-    """The folder `schemas` or `templates`: the package's `_data/<name>` resource when installed
+    """The folder `schemas` or `templates`: the package's `_data/<name>` folder when installed
     from a wheel, the folder at the top of the repository in a checkout."""
-    packaged = resources.files("escodegen").joinpath("_data", name)
     # Templates are loaded by path (jinja2's FileSystemLoader, the inputs digest): an installed
-    # wheel is unpacked on disk, so its resources are real folders.
-    if isinstance(packaged, Path) and packaged.is_dir():
+    # wheel is unpacked on disk, so its resources are real folders next to this module, where
+    # importlib.resources would find them too (loading it is a twentieth of a `check`).
+    packaged = _PACKAGE / "_data" / name
+    if packaged.is_dir():
         return packaged
     if (_CHECKOUT / name).is_dir():
         return _CHECKOUT / name

@@ -86,3 +86,20 @@ def test_a_bug_is_reported_in_one_line_not_a_traceback(
     monkeypatch.setenv("ESCODEGEN_DEBUG", "1")
     with pytest.raises(RuntimeError):
         main(["-C", str(EXAMPLES / "shop"), "validate"])
+
+
+def test_objects_are_frozen_at_exit_so_the_last_collections_skip_them() -> None:
+    """The interpreter collects again over everything alive when it ends: `main` freezes it
+    first (at exit only: the collector works as usual until then)."""
+    probe = (
+        "import atexit, gc\n"
+        "from escodegen.cli import main\n"
+        "atexit.register(lambda: print('FROZEN AT EXIT', gc.get_freeze_count() > 1000))\n"
+        "try:\n"
+        f"    main(['-C', {str(EXAMPLES / 'shop')!r}, 'validate'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('FROZEN BEFORE', gc.get_freeze_count())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert "FROZEN BEFORE 0" in out.stdout and "FROZEN AT EXIT True" in out.stdout, out.stdout

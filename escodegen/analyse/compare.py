@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from escodegen.analyse.consumers import event_consumers, readers_in
 from escodegen.analyse.findings import Finding
@@ -26,23 +26,15 @@ from escodegen.analyse.shapes import (
 from escodegen.canonical import same_shape
 from escodegen.diagnostics import Report, Span
 from escodegen.model import Event, Field, Project
-from escodegen.model.ops import UpcastOp
 from escodegen.model.types import SCALAR_KINDS
-from escodegen.upcast.operations.base import (
-    Converts,
-    Declares,
-    Derives,
-    Fills,
-    Loss,
-    Maps,
-    Meaning,
-    Moves,
-    Opaque,
-    Removes,
-)
-from escodegen.upcast.operations.convert import CONVERT_TARGETS
-from escodegen.upcast.shape import dotted, widens
-from escodegen.upcast.table import operation
+
+if TYPE_CHECKING:
+    from escodegen.model.ops import UpcastOp
+    from escodegen.upcast.operations.base import Loss, Maps, Meaning
+
+# The upcast operations (what each one means for a field) are imported where a change is
+# judged, not with this module: `check` and `diff` of an unchanged project never need them,
+# and loading them is a tenth of a `check` on 200 events.
 
 
 def compare(base: Contract, head: Project, base_project: Project | None = None) -> list[Finding]:
@@ -180,6 +172,10 @@ class _Context:
         """Judge v`number` -> latest as a whole: trace each field's identity through every
         upcaster; a latest field whose name an old field had, with another type, is a change of
         meaning even if each step on its own looked fine."""
+        from escodegen.upcast.operations.base import Opaque
+        from escodegen.upcast.shape import widens
+        from escodegen.upcast.table import operation
+
         start = flatten(published)
         origin: dict[str, str | None] = {p: p for p in start}
         converted: set[str] = set()
@@ -277,6 +273,17 @@ _ALLOWED_IN_PLACE = frozenset({"ESD101", "ESD114"})
 def _trace(meaning: Meaning, origin: dict[str, str | None], converted: set[str]) -> None:
     """Apply one operation's meaning to the identity map `current path -> path in the old
     version`."""
+    from escodegen.upcast.operations.base import (
+        Converts,
+        Declares,
+        Derives,
+        Fills,
+        Maps,
+        Moves,
+        Removes,
+    )
+    from escodegen.upcast.shape import dotted
+
     match meaning:
         case Moves(source, target):
             _rekey(origin, dotted(source), dotted(target))
@@ -389,6 +396,10 @@ class _Changes:
         return f"add to v{self.number}'s upcast: "
 
     def classify(self) -> Iterator[Finding]:
+        from escodegen.upcast.operations.base import Opaque
+        from escodegen.upcast.shape import widens
+        from escodegen.upcast.table import operation
+
         meanings = [(op, operation(op).meaning(op)) for op in self.ops]
         opaque = [(op, m) for op, m in meanings if isinstance(m, Opaque)]
         custom = bool(opaque)
@@ -421,6 +432,18 @@ class _Changes:
                 yield from self._changed(path, custom)
 
     def _operation(self, op: UpcastOp, meaning: Meaning) -> Iterator[Finding]:
+        from escodegen.upcast.operations.base import (
+            Converts,
+            Declares,
+            Derives,
+            Fills,
+            Maps,
+            Moves,
+            Opaque,
+            Removes,
+        )
+        from escodegen.upcast.shape import dotted
+
         match meaning:
             case Moves(source_path, target_path):
                 source, target = dotted(source_path), dotted(target_path)
@@ -494,6 +517,8 @@ class _Changes:
                             f"{remedy}", (new,), old, new)
 
     def _mapped(self, op: Maps) -> Iterator[Finding]:
+        from escodegen.upcast.shape import dotted
+
         path = dotted(op.field)
         before, after = self.old.get(path), self.new.get(path)
         if before is None or after is None:
@@ -594,6 +619,8 @@ class _Changes:
                             f"`add: {{field: {path}, value: ...}}`", (shape.kind,), None, shape.kind)
 
     def _changed(self, path: str, custom: bool) -> Iterator[Finding]:
+        from escodegen.upcast.shape import widens
+
         before, after = self.old[path], self.new[path]
         name = f"{self.event.name}.{path}"
         if before.kind != after.kind:
@@ -659,6 +686,8 @@ class _Changes:
 
     def _retype(self, path: str) -> str:
         """A remedy for a type change that works for these two types."""
+        from escodegen.upcast.operations.convert import CONVERT_TARGETS
+
         old, new = self.old[path].kind, self.new[path].kind
         meaning = f"a change of meaning needs a new event type (`replaces: {self.event.name}`)"
         if old in SCALAR_KINDS and new == "enum":

@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from escodegen.model import Handler, PayloadRef, Project, Projection
-from escodegen.upcast.shape import dotted
 
 
 def event_consumers(project: Project, event: str) -> tuple[str, ...]:
     """Every projection with a handler for `event` and every aggregate listing it."""
-    names = [f"projection {p.name}" for p in project.projections
-             if any(h.event == event for h in p.handlers)]
+    names = [f"projection {p.name}" for p in project.handling(event)]
     names += [f"aggregate {a.name}" for a in project.aggregates if event in a.events]
     return tuple(names)
 
@@ -23,7 +21,7 @@ def field_readers(project: Project, event: str, path: str) -> tuple[str, ...]:
     without `where` the payload fields named like its key columns. An aggregate reads its id
     field from each of its events (the stream name is made from it).
     """
-    names = [f"projection {p.name}" for p in project.projections
+    names = [f"projection {p.name}" for p in project.handling(event)
              if reads_path(projection_reads(p, event), path)]
     top = path.split(".", 1)[0]
     names += [f"aggregate {a.name}" for a in project.aggregates
@@ -52,6 +50,8 @@ def reads_path(reads: tuple[str, ...], path: str) -> bool:
 
 
 def _handler_reads(projection: Projection, handler: Handler) -> Iterator[str]:
+    from escodegen.upcast.shape import dotted  # the upcast package: only once a field is read
+
     for assignment in (*handler.set, *handler.where):
         if isinstance(assignment.value, PayloadRef):
             yield dotted(assignment.value.path)

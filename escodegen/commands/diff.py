@@ -55,11 +55,15 @@ def base_project(ctx: click.Context, project_file: Path, against: str) -> Projec
 
     with tempfile.TemporaryDirectory(prefix="escodegen-base-") as scratch:
         try:
-            baseline = open_baseline(project_file, against, Path(scratch))
+            baseline = open_baseline(project_file, against, Path(scratch), lazy=True)
         except BaselineError as error:
             fail(ctx, str(error))
         base = cached_model(baseline)
         if base is None:
+            try:
+                baseline.write_files()
+            except BaselineError as error:
+                fail(ctx, str(error))
             base, base_report = compile_project(baseline.project_file)
             if base is None or base_report.has_errors:
                 fail(ctx, baseline.errors(base_report))

@@ -8,6 +8,7 @@ read it and never look at the YAML again.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -263,10 +264,31 @@ class Project:
     source_files: tuple[Path, ...] = ()
 
     def event(self, name: str) -> Event | None:
-        return next((e for e in self.events if e.name == name), None)
+        return self._by_name[0].get(name)
 
     def aggregate(self, name: str) -> Aggregate | None:
-        return next((a for a in self.aggregates if a.name == name), None)
+        return self._by_name[1].get(name)
 
     def projection(self, name: str) -> Projection | None:
-        return next((p for p in self.projections if p.name == name), None)
+        return self._by_name[2].get(name)
+
+    def handling(self, event: str) -> tuple[Projection, ...]:
+        """The projections with a handler for `event`, as declared."""
+        return self._handling.get(event, ())
+
+    @cached_property
+    def _handling(self) -> dict[str, tuple[Projection, ...]]:
+        found: dict[str, list[Projection]] = {}
+        for projection in self.projections:
+            for event in dict.fromkeys(h.event for h in projection.handlers):
+                found.setdefault(event, []).append(projection)
+        return {event: tuple(projections) for event, projections in found.items()}
+
+    @cached_property
+    def _by_name(self) -> tuple[dict[str, Event], dict[str, Aggregate], dict[str, Projection]]:
+        """Events, aggregates and projections by name (the first of a name, as declared): a
+        diff looks up every event of both sides, a search each time was most of its time on
+        1,000 events."""
+        return ({e.name: e for e in reversed(self.events)},
+                {a.name: a for a in reversed(self.aggregates)},
+                {p.name: p for p in reversed(self.projections)})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 """Field, projection and column names; also every part of a dotted path. Always matched with
@@ -27,6 +28,7 @@ def snake(name: str) -> str:
     return _BOUNDARY.sub("_", name).lower()
 
 
+@cache  # a schema's titles ask for every field's name, in every version
 def pascal(name: str) -> str:
     """`order_summary` -> `OrderSummary`, `orderId` -> `OrderId`."""
     return "".join(part[:1].upper() + part[1:] for part in re.split(r"_+", name) if part)

@@ -13,7 +13,7 @@ import hashlib
 import os
 import posixpath
 import subprocess
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -43,6 +43,15 @@ class Baseline:
     key: str | None = None
     """For a git ref, a hash of the paths and git object ids of the files read: the same key,
     the same base (what the compiled-model cache is keyed by)."""
+    pending: _Files | None = field(default=None, repr=False)
+    """A git ref's files not yet written (`open_baseline(..., lazy=True)`)."""
+
+    def write_files(self) -> None:
+        """Write a git ref's files under the scratch folder, where `project_file` is: what
+        `open_baseline(..., lazy=True)` leaves to a caller who may find the compiled base in the
+        cache instead (and then needs no file)."""
+        if self.pending is not None:
+            self.pending.write()
 
     def show(self, file: str) -> str:
         """A file of the base project (relative to its folder) as the user can find it."""
@@ -63,9 +72,10 @@ class Baseline:
         return "\n".join(lines)
 
 
-def open_baseline(project_file: Path, against: str, scratch: Path) -> Baseline:
+def open_baseline(project_file: Path, against: str, scratch: Path, *,
+                  lazy: bool = False) -> Baseline:
     """The base named by `--against`: a folder when one exists at that path, else a git ref
-    (extracted under `scratch`)."""
+    (extracted under `scratch`; with `lazy`, only when `Baseline.write_files` is called)."""
     if not against.strip() or posixpath.normpath(against) == ".":
         raise BaselineError(f"--against {against!r} names the work tree itself (an unset CI "
                             "variable?); name a git ref (origin/main, HEAD~1) or another folder")
@@ -77,10 +87,12 @@ def open_baseline(project_file: Path, against: str, scratch: Path) -> Baseline:
                                 "(origin/main, HEAD~1) or a folder holding another copy")
         shown = os.path.relpath(base_file.parent)
         return Baseline(base_file, against, "" if shown == "." else shown.replace(os.sep, "/") + "/")
-    base_file, key = read_ref(project_file, against, scratch)
+    base_file, key, files = read_ref(project_file, against, scratch)
+    if not lazy:
+        files.write()
     relative = base_file.parent.relative_to(scratch).as_posix()
     return Baseline(base_file, against, f"{against}:" + ("" if relative == "." else relative + "/"),
-                    key)
+                    key, files if lazy else None)
 
 
 def project_file_in_folder(folder: Path, project_file_name: str) -> Path:
@@ -100,13 +112,31 @@ class _Entry:
     object: str
 
 
+@dataclass(frozen=True)
+class _Files:
+    """Files of a git tree to write under a folder."""
+
+    top: Path
+    """The repository's top folder, where git runs."""
+    into: Path
+    chosen: dict[str, _Entry]
+    """Blob by path from the repository's top."""
+
+    def write(self) -> None:
+        contents = _blobs(self.top, [e.object for e in self.chosen.values()])
+        for path, content in zip(self.chosen, contents, strict=True):
+            target = self.into / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+
+
 _SYMLINK, _GITLINK = "120000", "160000"
 _LINK_DEPTH = 8
 
 
-def read_ref(project_file: Path, ref: str, into: Path) -> tuple[Path, str]:
-    """Write the project file and declaration folders as of `ref` under `into`; return the
-    project file there and a key of what was written (the git object ids of its files).
+def read_ref(project_file: Path, ref: str, into: Path) -> tuple[Path, str, _Files]:
+    """The project file and declaration folders as of `ref`: where the project file will be
+    under `into`, a key of the files (their git object ids), and the files to write there.
 
     The tree is read with `git ls-tree -z` and `git cat-file --batch`, not `git archive`, so
     `export-ignore` and other attributes hide nothing, unusual file names arrive unquoted, and
@@ -123,31 +153,24 @@ def read_ref(project_file: Path, ref: str, into: Path) -> tuple[Path, str]:
         raise BaselineError(_missing_project(tree, ref, relative, project_file.name))
     symlinks = [e.object for e in tree.values() if e.mode == _SYMLINK]
     links = dict(zip(symlinks, _blobs(top, symlinks), strict=True))
-    found = _resolve(tree, links, project_path)
+    found = _resolve(tree, links, project_path, ref, relative)
     if found is None:
         raise BaselineError(f"{ref}:{project_path} is a link to nothing in the repository")
-    raw = _blobs(top, [found[1].object])
-    wanted = [project_path] + [posixpath.normpath(prefix + f)
-                               for f in _source_folders(raw[0], ref, project_path, into)]
+    wanted = [project_path] + [posixpath.normpath(prefix + f) for f in
+                               _cached_source_folders(top, found[1].object, ref, project_path, into)]
     chosen: dict[str, _Entry] = {}
     for path, entry in tree.items():
         if any(w == "." or path == w or path.startswith(w + "/") for w in wanted):
             if entry.mode == _GITLINK:
-                raise BaselineError(f"{ref}:{path} is a git submodule; its files are not in this "
-                                    "repository's history: compare --against a folder holding "
-                                    "the base project instead")
+                raise BaselineError(_submodule_in_sources(
+                    ref, f"{ref}:{path} is a git submodule", relative))
             if entry.kind == "blob":
-                resolved = _resolve(tree, links, path)
+                resolved = _resolve(tree, links, path, ref, relative)
                 if resolved is not None:
                     chosen[path] = resolved[1]
-    contents = _blobs(top, [e.object for e in chosen.values()])
-    for (path, _), content in zip(chosen.items(), contents, strict=True):
-        target = into / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(content)
     listing = [project_path] + [f"{p}\t{e.object}" for p, e in sorted(chosen.items())]
     key = hashlib.sha256("\0".join(listing).encode("utf-8", "surrogateescape")).hexdigest()
-    return into / relative / project_file.name, key
+    return into / relative / project_file.name, key, _Files(top, into, chosen)
 
 
 def _verify(top: Path, ref: str) -> None:
@@ -161,7 +184,38 @@ def _verify(top: Path, ref: str) -> None:
                 "commits), so the base may not be in it; deepen it with `git fetch --deepen=50` "
                 "(or `git fetch --unshallow`), fetch the base branch (`git fetch origin main`), "
                 "or in GitHub Actions check out with `fetch-depth: 0`") from None
+        outer = _git(top, "rev-parse", "--show-superproject-working-tree").decode().strip()
+        if outer:
+            raise BaselineError(_unknown_in_submodule(top, Path(outer), ref)) from None
         raise
+
+
+def _unknown_in_submodule(top: Path, outer: Path, ref: str) -> str:
+    """An unknown ref, when the project is inside a git submodule: the user probably named a ref
+    of the repository around it, whose refs the submodule does not have."""
+    inside = os.path.relpath(top, outer.resolve()).replace(os.sep, "/")
+    message = (f"unknown git ref '{ref}': the project is in the git submodule {inside}/ of the "
+               f"repository at {outer}, and a submodule has its own branches, tags and commits, "
+               "not those of the repository around it")
+    try:
+        commit = _git(outer, "rev-parse", "--verify", "--quiet", f"{ref}:{inside}").decode().strip()
+    except BaselineError:
+        commit = ""
+    if commit:
+        return (f"{message}; there, {ref} records commit {commit} of the submodule: compare with "
+                f"it (`escodegen diff --against {commit}`)")
+    return (f"{message}; name a ref of the submodule, or the submodule's commit that a ref of "
+            f"the outer repository records (`git -C {outer} rev-parse REF:{inside}`)")
+
+
+def _submodule_in_sources(ref: str, where: str, project: str) -> str:
+    """A declaration file or folder is a git submodule or in one (`where` says which); what to
+    do instead (`project`: the project's folder in the repository)."""
+    folder = "" if project == "." else f"/{project}"
+    return (f"{where}: its files are in the submodule's own repository, not in this one's history, "
+            f"so they cannot be read at {ref}; compare with a folder holding the base project and "
+            f"its submodules instead: `git worktree add /tmp/base {ref} && git -C /tmp/base "
+            f"submodule update --init`, then `escodegen diff --against /tmp/base{folder}`")
 
 
 def _tree(top: Path, ref: str) -> dict[str, _Entry]:
@@ -177,12 +231,18 @@ def _tree(top: Path, ref: str) -> dict[str, _Entry]:
     return tree
 
 
-def _resolve(tree: dict[str, _Entry], links: dict[str, bytes],
-             path: str) -> tuple[str, _Entry] | None:
+def _resolve(tree: dict[str, _Entry], links: dict[str, bytes], path: str, ref: str,
+             project: str) -> tuple[str, _Entry] | None:
     """The file a path names, through symlinks inside the tree; None when a link leads out
-    of the repository or nowhere."""
-    entry = tree.get(path)
+    of the repository or nowhere. A link into a git submodule, whose files the tree does not
+    hold, is a BaselineError (`project`: the project's folder, to say what to do)."""
+    named, entry = path, tree.get(path)
     for _ in range(_LINK_DEPTH):
+        if entry is None and path != named:
+            holder = _submodule_holding(tree, path)
+            if holder is not None:
+                raise BaselineError(_submodule_in_sources(
+                    ref, f"{ref}:{named} is a link into the git submodule {holder}/", project))
         if entry is None or entry.mode != _SYMLINK:
             return None if entry is None else (path, entry)
         link = links[entry.object]
@@ -191,6 +251,16 @@ def _resolve(tree: dict[str, _Entry], links: dict[str, bytes],
         if target.startswith(("../", "/")) or target == "..":
             return None
         path, entry = target, tree.get(target)
+    return None
+
+
+def _submodule_holding(tree: dict[str, _Entry], path: str) -> str | None:
+    """The git submodule (a gitlink entry) that `path` is inside, if any."""
+    while "/" in path:
+        path = path.rsplit("/", 1)[0]
+        entry = tree.get(path)
+        if entry is not None:
+            return path if entry.mode == _GITLINK else None
     return None
 
 
@@ -219,6 +289,24 @@ def _missing_project(tree: dict[str, _Entry], ref: str, relative: str, name: str
         return (f"{ref} has no folder {relative}/ (renamed or moved since?); compare --against "
                 "a ref where the project was here, or a folder holding the base project")
     return f"{ref} has no {name}"
+
+
+_SOURCES = "base-sources"
+
+
+def _cached_source_folders(top: Path, blob: str, ref: str, path: str, into: Path) -> list[str]:
+    """`_source_folders` of the project file in git blob `blob`, kept in the user's cache folder
+    by the blob's id: the same bytes name the same folders, and a diff whose base model is
+    cached then neither reads the blob nor loads the YAML parser."""
+    from escodegen.sources.model_cache import entry_key, read_entry, write_entry
+
+    key = entry_key(_SOURCES, blob)
+    folders = read_entry(_SOURCES, key)
+    if isinstance(folders, list) and all(isinstance(f, str) for f in folders):
+        return folders
+    folders = _source_folders(_blobs(top, [blob])[0], ref, path, into)
+    write_entry(_SOURCES, key, folders)
+    return folders
 
 
 def _source_folders(raw: bytes, ref: str, path: str, into: Path) -> list[str]:

@@ -204,13 +204,14 @@ def _chain_holds(folder: Folder, registry: Registry) -> bool:
 def _read_files(folder: Folder, registry: Registry) -> None:
     """Read every entry's files, each checked against its sha256 (format 2) or fingerprint
     (format 1, whose entries are converted to format 2 here)."""
+    root = str(registry.root)
     for key, entry in registry.entries():
         if registry.upgrade_from == 1:
             revisions = entry.pop("revisions")
             entry["superseded"] = [{"fingerprint": fp} for fp in revisions[:-1]]
         for number, revision in enumerate([*entry["superseded"], entry], start=1):
             current = revision is entry
-            path = registry.file(key, None if current else number)
+            path = os.path.join(root, registry.relative(key, None if current else number))
             data = folder.read_bytes(path)
             if data is None:
                 continue

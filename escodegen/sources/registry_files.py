@@ -65,10 +65,16 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
+_STRICT = json.JSONDecoder(parse_constant=_constant, parse_float=_float, parse_int=_int,
+                           object_pairs_hook=_object)
+"""One decoder for every file (`json.loads` with hooks makes a new one per call)."""
+
+
 def strict_loads(text: str) -> Any:
     """`json.loads` that refuses NaN, Infinity, overflowing numbers and duplicate keys."""
-    return json.loads(text, parse_constant=_constant, parse_float=_float, parse_int=_int,
-                      object_pairs_hook=_object)
+    if text.startswith("\ufeff"):  # as json.loads does
+        raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+    return _STRICT.decode(text)
 
 
 @cache
@@ -95,18 +101,18 @@ class Folder:
         self._root_text = str(self.root)
         self._folders: dict[str, bool] = {}
 
-    def show(self, path: Path) -> str:
+    def show(self, path: Path | str) -> str:
         try:
-            return path.relative_to(self.base).as_posix()
+            return Path(path).relative_to(self.base).as_posix()
         except ValueError:
             return str(path)
 
-    def error(self, code: str, path: Path, message: str, line: int = 1) -> None:
+    def error(self, code: str, path: Path | str, message: str, line: int = 1) -> None:
         self.report.error(code, message, Span(self.show(path), line, 1))
 
-    def inside(self, path: Path) -> bool:
+    def inside(self, path: Path | str) -> bool:
         """Does `path` (symbolic links resolved) stay inside the registry folder? If not, ES805."""
-        if path.resolve().is_relative_to(self.resolved_root):
+        if Path(path).resolve().is_relative_to(self.resolved_root):
             return True
         self.error("ES805", path, f"{self.show(path)} resolves outside the registry folder "
                    f"{self.show(self.root)}/ (a symbolic link?)")
@@ -123,10 +129,12 @@ class Folder:
             self._folders[folder] = known
         return known
 
-    def read_bytes(self, path: Path, missing: str = "ES807") -> bytes | None:
+    def read_bytes(self, path: Path | str, missing: str = "ES807") -> bytes | None:
         """The bytes of a registry file; None after a diagnostic (`missing` when absent).
 
-        Each folder is resolved once; a file is resolved only when it is a symbolic link."""
+        Each folder is resolved once; a file is resolved only when it is a symbolic link. A
+        path may be given as text: `check` reads every file of the registry, and making a
+        `Path` of each was a tenth of reading it."""
         try:
             status = os.lstat(path)
             if stat.S_ISLNK(status.st_mode) or not self._folder_inside(os.path.dirname(path)):
@@ -149,7 +157,7 @@ class Folder:
                        f"{error.strerror or error}")
         return None
 
-    def parse(self, path: Path, data: bytes, line: int = 1) -> Any:
+    def parse(self, path: Path | str, data: bytes, line: int = 1) -> Any:
         """Strict JSON from UTF-8 `data`; None after a diagnostic (ES801 or ES802)."""
         try:
             text = data.decode("utf-8")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -177,6 +178,80 @@ def test_a_renamed_project_folder_is_named_as_such(tmp_path: Path) -> None:
     assert code == 2 and "no folder new/ (renamed or moved since?)" in out
 
 
+def _submodule(repo: Path, *args: str) -> None:
+    """`git submodule ARGS` in `repo`, allowing the local file transport the tests use."""
+    git(repo, "-c", "protocol.file.allow=always", "submodule", *args)
+
+
+def test_a_project_inside_a_git_submodule_names_the_commit_to_compare_with(tmp_path: Path) -> None:
+    """Inside a submodule, refs are the submodule's own: a ref of the repository around it is
+    unknown there, and the message says so and which submodule commit that ref records."""
+    project = _repo(tmp_path)
+    outer = tmp_path / "outer"
+    outer.mkdir()
+    git(outer, "init", "-q")
+    _submodule(outer, "add", "-q", str(project), "shop")
+    git(outer, "commit", "-qm", "with the shop")
+    git(outer, "branch", "release")
+    recorded = subprocess.run(["git", "rev-parse", "release:shop"], cwd=outer, check=True,
+                              capture_output=True, text=True).stdout.strip()
+    shop = outer / "shop"
+    _breaking_edit(shop / "events" / "paid.yaml")
+    code, out = run(shop, "diff", "--against", "release")
+    assert code == 2 and "unknown git ref 'release'" in out
+    assert f"in the git submodule shop/ of the repository at {outer}" in out
+    assert f"records commit {recorded} of the submodule" in out
+    assert f"`escodegen diff --against {recorded}`" in out
+    code, out = run(shop, "diff", "--against", recorded)  # the remedy works
+    assert code == 1 and "ESD110 Paid.v1.amount" in out
+    code, out = run(shop, "diff", "--against", "nowhere")
+    assert code == 2 and "git submodule shop/" in out and "rev-parse REF:shop" in out
+
+
+def test_declarations_in_a_git_submodule_are_refused_with_what_to_do(tmp_path: Path) -> None:
+    """The files of a submodule are not in the repository's history: a declaration folder that
+    is one, or a declaration file linking into one, is refused (never a base without those
+    events, which would pass every change), and the remedy it names works."""
+    declarations = tmp_path / "declarations"  # a repository of declaration files only
+    declarations.mkdir()
+    (declarations / "paid.yaml").write_text(_EVENT.replace("AMOUNT", "decimal"))
+    git(declarations, "init", "-q")
+    git(declarations, "add", ".")
+    git(declarations, "commit", "-qm", "paid")
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / "escodegen.yaml").write_text(
+        "escodegen: 1\nname: p\nsources: [events, linked]\nregistry: registry\n")
+    (root / "linked").mkdir()
+    (root / "linked" / ".keep.yaml").write_text("")
+    git(root, "init", "-q")
+    _submodule(root, "add", "-q", str(declarations), "events")
+    git(root, "add", ".")
+    git(root, "commit", "-qm", "base")
+    _breaking_edit(root / "events" / "paid.yaml")
+    code, out = run(root, "diff", "--against", "HEAD")
+    assert code == 2 and "HEAD:events is a git submodule" in out
+    assert "git worktree add /tmp/base HEAD && git -C /tmp/base submodule update --init" in out
+    base = tmp_path / "base"
+    git(root, "worktree", "add", "-q", str(base), "HEAD")
+    _submodule(base, "update", "-q", "--init")
+    code, out = run(root, "diff", "--against", str(base))
+    assert code == 1 and "ESD110 Paid.v1.amount" in out, out
+
+    vendor = tmp_path / "vendored"
+    vendor.mkdir()
+    (vendor / "escodegen.yaml").write_text(
+        "escodegen: 1\nname: p\nsources: [events]\nregistry: registry\n")
+    (vendor / "events").mkdir()
+    git(vendor, "init", "-q")
+    _submodule(vendor, "add", "-q", str(declarations), "vendor")
+    (vendor / "events" / "paid.yaml").symlink_to("../vendor/paid.yaml")
+    git(vendor, "add", ".")
+    git(vendor, "commit", "-qm", "base")
+    code, out = run(vendor, "diff", "--against", "HEAD")
+    assert code == 2 and "HEAD:events/paid.yaml is a link into the git submodule vendor/" in out
+
+
 # -- the compiled base, cached ------------------------------------------------------------------
 
 def _entries() -> list[Path]:
@@ -207,6 +282,45 @@ def test_the_base_model_is_cached_by_content_and_a_bad_entry_is_never_trusted(
         entry.write_bytes(bad)
         code, out = run(root, "diff", "--against", "HEAD~1")
         assert (code, out.replace("HEAD~1", "HEAD")) == expected
+
+
+def test_a_cached_base_is_found_without_parsing_yaml_or_writing_its_files(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The base's project file is parsed only to learn its `sources`, which are kept by the
+    git id of its bytes: with that and the base model cached, a diff reads no base file, nor
+    loads PyYAML (a sixth of a diff), and still finds the same."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    root = _repo(tmp_path)
+    _breaking_edit(root / "events" / "paid.yaml")
+    expected = run(root, "diff", "--against", "HEAD")
+    assert expected[0] == 1 and "ESD110 Paid.v1.amount" in expected[1]
+    probe = (
+        "import sys, tempfile\n"
+        "from unittest import mock\n"
+        "from escodegen.cli import main\n"
+        "from escodegen.sources import baseline\n"
+        "written = []\n"
+        "real = baseline._Files.write\n"
+        "def spy(files):\n"
+        "    written.append(files)\n"
+        "    real(files)\n"
+        "with mock.patch.object(baseline._Files, 'write', spy):\n"
+        "    try:\n"
+        f"        main(['-C', {str(root)!r}, 'diff', '--against', 'HEAD'])\n"
+        "    except SystemExit as e:\n"
+        "        print('EXIT', e.code)\n"
+        "print('YAML', 'yaml' in sys.modules, 'WRITTEN', len(written))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True).stdout
+    assert "ESD110 Paid.v1.amount" in out and "EXIT 1" in out
+    assert "YAML False WRITTEN 0" in out
+    # Another base (its project file changed too): read from git again, and right.
+    (root / "escodegen.yaml").write_text((root / "escodegen.yaml").read_text() + "# base 2\n")
+    git(root, "commit", "-qam", "boolean amount")
+    assert run(root, "diff", "--against", "HEAD") == (0, "0 errors, 0 warnings, 0 info (against HEAD)\n")
+    code, out = run(root, "diff", "--against", "HEAD~1")
+    assert (code, out.replace("HEAD~1", "HEAD")) == expected
 
 
 def test_the_cache_key_changes_with_escodegen_version(tmp_path: Path,

@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.analyse.helpers import heavy_imports
@@ -72,6 +73,28 @@ def test_the_check_hook_does_not_import_the_generators(shop: Path) -> None:
     and migrating need."""
     escodegen(shop, "publish")
     assert heavy_imports("-C", str(shop), "check") == []
+
+
+def test_a_cached_check_loads_no_upcast_operation_nor_yaml(
+        shop: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the model cached and nothing changed, `check` judges no change: the upcast
+    operations (imported where a change is judged) and PyYAML stay unloaded."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    escodegen(shop, "publish")
+    escodegen(shop, "check")  # fills the cache
+    probe = (
+        "import sys\n"
+        "from escodegen.cli import main\n"
+        "try:\n"
+        f"    main(['-C', {str(shop)!r}, 'check'])\n"
+        "except SystemExit as e:\n"
+        "    print('EXIT', e.code)\n"
+        "print('LOADED', sorted(m for m in sys.modules if m == 'yaml'\n"
+        "                       or m.startswith('escodegen.upcast')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True).stdout
+    assert "EXIT 0" in out and "LOADED []" in out, out
 
 
 def test_escodegen_generate_check_hook(shop: Path, tmp_path: Path) -> None:

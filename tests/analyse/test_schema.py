@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from pathlib import Path
 
@@ -139,6 +140,7 @@ def test_same_shape_is_equal_fingerprints(first: object, second: object) -> None
     a, b = {"type": "object", "x": first}, {"type": "object", "x": second}
     assert same_shape(a, b) == (fingerprint(a) == fingerprint(b))
     assert same_shape(a, {**a, "title": "annotations aside"})
+    assert same_shape(a, json.loads(json.dumps(a)))  # one document: decided without shape()
     for value, same in ((1, True), (1.0, False), (True, False)):
         assert same_shape({"default": 1}, {"default": value}) == same
         assert (fingerprint({"default": 1}) == fingerprint({"default": value})) == same

@@ -131,7 +131,10 @@ def write_site(out: Path, files: dict[str, str]) -> None:
                 shutil.rmtree(entry)
             else:
                 entry.unlink()
+    made: set[Path] = set()
     for relative, text in files.items():
         path = out / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8", newline="\n")
+        if path.parent not in made:  # a folder holds many pages: made once, not once a page
+            path.parent.mkdir(parents=True, exist_ok=True)
+            made.add(path.parent)
+        path.write_bytes(text.encode("utf-8"))  # as written: no newline translation

@@ -54,7 +54,7 @@ def compatible(produced: FieldType, declared: FieldType) -> bool:
         return (produced.kind, declared.kind) in SAFE_WIDENINGS
     if produced.kind == "enum":
         return set(produced.values) <= set(declared.values)
-    if produced.kind == "array":
+    if produced.kind in ("array", "map"):
         return (produced.items is not None and declared.items is not None
                 and compatible(produced.items, declared.items))
     if produced.kind == "object":
@@ -63,7 +63,8 @@ def compatible(produced: FieldType, declared: FieldType) -> bool:
         for field in declared.fields:
             old = produced.field(field.name)
             assert old is not None
-            if (field.required and not old.required) or not compatible(old.type, field.type):
+            if ((field.required and not old.required) or (old.may_be_null and not field.may_be_null)
+                    or not compatible(old.type, field.type)):
                 return False
     return True
 
@@ -117,7 +118,7 @@ class _Comparison:
         elif slot.type is not None and not compatible(slot.type, declared):
             self._type_changed(slot, field, path)
         for literal in slot.literals:
-            if not fits(literal.value, declared, field.required):
+            if not fits(literal.value, declared, not field.may_be_null):
                 self.error("ES312", f"{self.step.name}: {literal.op} puts {kind_of(literal.value)} "
                            f"{ascii_json(literal.value)} into {dotted(path)}, which {self.declares} "
                            f"declares as {field.describe().split(': ', 1)[1]}", literal.span)

@@ -13,7 +13,8 @@ from escodegen.model.types import TypeKind, is_kind
 
 @dataclass(frozen=True)
 class Shape:
-    """One field as a reader sees it. `kind` is the declared type name (`array<...>` for arrays)."""
+    """One field as a reader sees it. `kind` is the declared type name (`array<...>` for arrays,
+    `map<...>` for maps)."""
 
     kind: str
     required: bool
@@ -22,6 +23,8 @@ class Shape:
     """The enum's values, in order; for an array of enums (at any depth), its items' values."""
     default: str | None = None
     """The default as canonical JSON text, None when there is none."""
+    nullable: bool = False
+    """The value may be null (`required` says whether the key may be absent)."""
 
     @property
     def base(self) -> TypeKind:

@@ -26,8 +26,9 @@ def widens(old: str, new: str) -> bool:
         return False
     if new == "json" or (old, new) in SAFE_WIDENINGS:
         return True
-    if old.startswith("array<") and new.startswith("array<"):
-        return widens(old[len("array<"):-1], new[len("array<"):-1])
+    for container in ("array<", "map<"):
+        if old.startswith(container) and new.startswith(container):
+            return widens(old[len(container):-1], new[len(container):-1])
     return False
 
 

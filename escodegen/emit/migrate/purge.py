@@ -234,7 +234,7 @@ def _subject(event: str, subject: str, has_field: bool, version: int, latest: in
 
 
 def _placeholder(f: Field) -> Any:
-    return _column_placeholder(f.type) if f.required else None
+    return None if f.may_be_null else _column_placeholder(f.type)
 
 
 def _purged(source: str, paths: list[tuple[tuple[str, ...], Field]]) -> str:

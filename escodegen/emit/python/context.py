@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +41,9 @@ class _Imports:
         if ftype.kind == "array":
             assert ftype.items is not None
             return f"list[{self.annotation(ftype.items)}]"
+        if ftype.kind == "map":
+            assert ftype.items is not None
+            return f"dict[str, {self.annotation(ftype.items)}]"
         return "dict[str, Any]"  # object: a state keeps nested records as plain JSON
 
 
@@ -89,12 +93,14 @@ def _projection(projection: Projection) -> dict[str, Any]:
     }
 
 
-def package_context(project: Project, event_classes: dict[str, list[str]]) -> dict[str, Any]:
+def package_context(project: Project, event_classes: dict[str, list[str]],
+                    type_classes: Sequence[str] = ()) -> dict[str, Any]:
+    """`type_classes`: the classes of the named types (events/_types.py)."""
     assert project.python is not None
     imports = _Imports({module: set(names) for module, names in _AGGREGATE_IMPORTS.items()})
     aggregates = [_aggregate(a, imports) for a in project.aggregates]
     projections = [_projection(p) for p in project.projections]
-    _check_names(project, event_classes, aggregates, projections)
+    _check_names(project, {**event_classes, "types": list(type_classes)}, aggregates, projections)
     events = [{
         "name": event.name,
         "module": snake(event.name),
@@ -109,6 +115,7 @@ def package_context(project: Project, event_classes: dict[str, list[str]]) -> di
         "models": project.python.models,
         "schema": project.postgres.schema if project.postgres else "es",
         "events": events,
+        "type_classes": sorted(type_classes),
         "aggregates": aggregates,
         "projections": projections,
         "aggregate_imports": [(module, sorted(names)) for module, names

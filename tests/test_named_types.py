@@ -112,8 +112,8 @@ def test_editing_a_shared_type_changes_exactly_the_versions_that_use_it(tmp_path
      "types.yaml:2:22: error ES223: type 'A' contains itself: A -> A"),
     ("types:\n  Decimal: {type: string}\n",
      "events:\n  E:\n    versions: {1: {fields: {a: string}}}\n",
-     "types.yaml:2:3: error ES221: type 'Decimal' has the name of a built-in type of the "
-     "generated Python"),
+     ("types.yaml:2:3: error ES221: type 'Decimal' has the name of a built-in type of the "
+      "generated Python")),
     ("types:\n  E: {type: string}\n",
      "events:\n  E:\n    versions: {1: {fields: {a: string}}}\n",
      "events.yaml:2:3: error ES201: 'E' is declared twice (first at types.yaml:2:3)"),

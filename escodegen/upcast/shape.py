@@ -54,7 +54,8 @@ class Slot:
 
     @classmethod
     def of(cls, declared: Field) -> Slot:
-        return cls.of_type(declared.type, declared.required)
+        # Required here means always a value: present and not null.
+        return cls.of_type(declared.type, declared.required and not declared.may_be_null)
 
     @classmethod
     def of_type(cls, type_: FieldType, required: bool) -> Slot:

@@ -167,8 +167,17 @@ class _Context:
         if not any(f.rule not in _ALLOWED_IN_PLACE for f in changes):
             return
         prefix = f"{event.name}.v{number}."
-        shared = _named_types_at(event.version(number).fields,
-                                 [f.path.removeprefix(prefix) for f in changes])
+        paths = [f.path.removeprefix(prefix) for f in changes]
+        shared = _named_types_at(event.version(number).fields, paths)
+        # Edited, not swapped: the published version used the type there too (the base model
+        # says so; a registry schema by the titles of its named records and enums).
+        base_project = self.models[0]
+        base_event = base_project.event(event.name) if base_project is not None else None
+        if base_event is not None and number <= base_event.latest.number:
+            before = set(_named_types_at(base_event.version(number).fields, paths))
+        else:
+            before = _titles(published)
+        shared = [name for name in shared if name in before]
         if shared:
             names = ", ".join(shared)
             yield Finding("ESD122", f"{event.name}.v{number}",
@@ -333,6 +342,16 @@ def _named_types_at(fields: tuple[Field, ...], paths: list[str]) -> list[str]:
                 found.setdefault(field_type.name)
             current = field_type.fields
     return list(found)
+
+
+def _titles(schema: Any) -> set[str]:
+    """Every `title` annotation of a schema (a property called `title` maps to a schema)."""
+    if isinstance(schema, list):
+        return set().union(*map(_titles, schema)) if schema else set()
+    if not isinstance(schema, dict):
+        return set()
+    found = {schema["title"]} if isinstance(schema.get("title"), str) else set()
+    return found.union(*(_titles(value) for key, value in schema.items() if key != "title"))
 
 
 def _subtree(path: str, candidate: str) -> bool:

@@ -158,8 +158,9 @@ CODES: dict[str, Code] = _codes(
          "Mark fields `pii: true` and name the event's `subject` field (see docs/language.md)."),
     Code("ES705", "projection shape unknown",
          "Publish the projection (`escodegen publish`) or pass --against a git ref or folder."),
-    Code("ES706", "pii field inside an array",
-         "A purge rewrites pii fields of objects only; move the field out of the array's items."),
+    Code("ES706", "pii field inside an array or map",
+         "A purge rewrites pii fields of objects only; move the field out of the array's items "
+         "(or the map's values), or mark the whole array or map `pii`."),
     Code("ES707", "subject id of the wrong type",
          "Pass the id as the events' `subject` field holds it (e.g. a UUID for a `uuid` "
          "field); check it for a typo."),

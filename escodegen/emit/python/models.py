@@ -123,19 +123,23 @@ def absent_only(schema: Any) -> Iterable[tuple[str, str]]:
 
 
 def _enums_first(text: str) -> str:
-    """The module with its enum classes moved before its first class. datamodel-code-generator
-    may write an enum after the class whose field defaults to one of its members, which then
-    names it before it exists (ruff F821, a NameError on import); an enum depends on nothing."""
+    """The module with the enum classes that a field's default names before they are defined
+    moved before its first class. datamodel-code-generator may write an enum after the class
+    whose field defaults to one of its members, which then names it before it exists (ruff
+    F821, a NameError on import); an enum depends on nothing."""
     tree = ast.parse(text)
     classes = [node for node in tree.body if isinstance(node, ast.ClassDef)]
-    enums = [node for node in classes
-             if {b.id for b in node.bases if isinstance(b, ast.Name)} & {"Enum", "StrEnum"}]
-    if not classes or not enums:
-        return text
     lines = text.split("\n")
 
     def start(node: ast.ClassDef) -> int:
         return min([node.lineno, *(d.lineno for d in node.decorator_list)]) - 1
+
+    # Only those named by a default before them move: the others stay where they were written.
+    enums = [node for node in classes
+             if {b.id for b in node.bases if isinstance(b, ast.Name)} & {"Enum", "StrEnum"}
+             and re.search(rf"= {node.name}\.", "\n".join(lines[:start(node)]))]
+    if not enums:
+        return text
 
     top = start(classes[0])
     body = list(lines)

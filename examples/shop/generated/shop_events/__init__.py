@@ -30,17 +30,20 @@ from .aggregates import (
 )
 from .codec import Event, decode, decode_json, encode
 from .events import (
+    Address,
     CustomerRegistered,
     CustomerRegisteredV1,
     CustomerRegisteredV2,
     CustomerRegisteredV3Tier,
     CustomerTierChanged,
     CustomerTierChangedV1Tier,
+    Money,
     OrderCancelled,
     OrderItemAdded,
+    OrderPaid,
     OrderPlaced,
     OrderPlacedV1,
-    OrderPlacedV2ShippingAddress,
+    OrderRefunded,
     OrderShipped,
     OrderShippedV1,
     OrderShippedV1ShippingInfo,
@@ -52,11 +55,13 @@ from .events import (
 from .projections import (
     CustomerDirectoryProjection,
     OrderSummaryProjection,
+    PaymentsProjection,
 )
 from .store import EventStore
 
 __all__ = [
     "START",
+    "Address",
     "AggregateRoot",
     "Appended",
     "Checkpoint",
@@ -76,14 +81,16 @@ __all__ = [
     "Event",
     "EventStore",
     "ExpectedVersion",
+    "Money",
     "NewEvent",
     "OrderAggregate",
     "OrderCancelled",
     "OrderEvent",
     "OrderItemAdded",
+    "OrderPaid",
     "OrderPlaced",
     "OrderPlacedV1",
-    "OrderPlacedV2ShippingAddress",
+    "OrderRefunded",
     "OrderShipped",
     "OrderShippedV1",
     "OrderShippedV1ShippingInfo",
@@ -93,6 +100,7 @@ __all__ = [
     "OrderSubmittedV1LineItemsItem",
     "OrderSubmittedV1Pricing",
     "OrderSummaryProjection",
+    "PaymentsProjection",
     "ProjectionLag",
     "ProjectionRunner",
     "SnapshotPolicy",

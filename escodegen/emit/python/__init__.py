@@ -44,9 +44,13 @@ def render(project: Project) -> dict[str, str]:
                                         for f in a["state_fields"]])
                          for a in context["aggregates"]])
     context["state_json"], context["state_runtime"] = states.text(), sorted(states.runtime)
+    schemas = [types_schema(class_types(project))] + [event_schemas(e) for e in project.events]
+    absent = frozenset(pair for schema in schemas for pair in absent_only(schema))
+    by_class: dict[str, list[str]] = {}
+    for cls, name in sorted(absent):
+        by_class.setdefault(cls, []).append(name)
+    context["absent_only"] = sorted(by_class.items())
     if project.python.models == "dataclasses":
-        schemas = [types_schema(class_types(project))] + [event_schemas(e) for e in project.events]
-        absent = frozenset(pair for schema in schemas for pair in absent_only(schema))
         events = event_json(type_texts + [text for text, _ in modules.values()], absent)
         context["event_json"], context["event_runtime"] = events.text(), sorted(events.runtime)
     files = {f"events/{snake(name)}.py": text for name, (text, _) in modules.items()}

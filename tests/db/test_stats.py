@@ -47,7 +47,7 @@ def test_stats_in_three_formats(pg_dsn: str, shop_project: Project) -> None:
             store["events_last_minute"]) == (4, 4, 0, 4, 4)
     assert store["events_bytes"] > 0 and store["store_bytes"] > store["events_bytes"]
     behind = {p["name"]: p["events_behind"] for p in found["projections"]}
-    assert behind == {"customer_directory": 1, "order_summary": 4, "payments": 4}
+    assert behind == {"customer_directory": 1, "order_summary": 4}
 
     table = _stats(pg_dsn, "table")
     assert "events_last_minute  4" in table

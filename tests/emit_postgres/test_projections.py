@@ -196,18 +196,3 @@ def test_a_blue_green_rebuild_while_events_arrive(store: str) -> None:
         assert live == rows(conn, "order_summary__rebuild")
         assert len(live) > 50
 
-
-def test_a_projection_reads_fields_of_a_named_type(conn: Conn) -> None:
-    """The shop's `payments` reads `$.paid.amount` and `$.refund.amount`: fields of the shared
-    Money type, found through its expansion."""
-    order = str(uuid.uuid4())
-    money = {"amount": "19.90", "currency": "EUR"}
-    append(conn, f"Order-{order}", ANY, [
-        event("OrderPaid", 1, {"orderId": order, "paid": money,
-                               "fees": {"card": {"amount": "0.30", "currency": "EUR"}}}),
-        event("OrderRefunded", 1, {"orderId": order, "refund": {**money, "amount": "5.00"}}),
-    ])
-    catch_up(conn, "payments", 10)
-    found = conn.execute(
-        "select order_id::text, paid, currency, refunded from es.payments").fetchall()
-    assert [(o, str(p), c, str(r)) for o, p, c, r in found] == [(order, "19.90", "EUR", "5.00")]

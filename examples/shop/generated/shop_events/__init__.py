@@ -55,7 +55,6 @@ from .events import (
 from .projections import (
     CustomerDirectoryProjection,
     OrderSummaryProjection,
-    PaymentsProjection,
 )
 from .store import EventStore
 
@@ -100,7 +99,6 @@ __all__ = [
     "OrderSubmittedV1LineItemsItem",
     "OrderSubmittedV1Pricing",
     "OrderSummaryProjection",
-    "PaymentsProjection",
     "ProjectionLag",
     "ProjectionRunner",
     "SnapshotPolicy",

@@ -48,18 +48,3 @@ class CustomerDirectoryProjection(ProjectionRunner):
         "CustomerRegistered",
         "CustomerTierChanged",
     )
-
-
-class PaymentsProjection(ProjectionRunner):
-    "What each order paid and got back, read from the shared Money type."
-
-    SCHEMA: ClassVar[str] = "es"
-    NAME: ClassVar[str] = "payments"
-    REBUILD: ClassVar[str] = "payments__rebuild"
-    FUNCTIONS: ClassVar[dict[str, str]] = {
-        "catch_up": "catch_up_payments",
-        "begin_rebuild": "begin_rebuild_payments",
-        "rebuild_step": "rebuild_step_payments",
-        "finish_rebuild": "finish_rebuild_payments",
-    }
-    EVENT_TYPES: ClassVar[tuple[str, ...]] = ("OrderPaid", "OrderRefunded")

@@ -88,7 +88,8 @@ class JsonCode:
                 inner = _optional_inner(item.annotation)
                 if (record.name, item.name) in self.absent and inner is not None:
                     # Present, it is a value: null is refused like any other wrong value.
-                    value = f"{self.converter(inner)}(data[{key}]) if {key} in data else None"
+                    self.runtime.add("present")
+                    value = f"present(data, {key}, {self.converter(inner)})"
                 elif convert != "to_any":
                     value = f"{convert}({value})"
                 lines.append(fit(f"            {item.name}={value},"))
@@ -98,8 +99,10 @@ class JsonCode:
         lines.append("            data,")
         for item in record.fields:
             required = "True" if item.default is None else "False"
-            lines.append(fit(f"            ({py_str(item.name)}, "
-                             f"{self.converter(item.annotation)}, {required}),"))
+            inner = _optional_inner(item.annotation)
+            absent = (record.name, item.name) in self.absent and inner is not None
+            convert = self.converter(inner if absent and inner is not None else item.annotation)
+            lines.append(fit(f"            ({py_str(item.name)}, {convert}, {required}),"))
         lines.append("        ) from None")
         return "\n".join(lines)
 

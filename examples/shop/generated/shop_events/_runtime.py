@@ -213,6 +213,12 @@ def dict_of(convert: Callable[[Any], T]) -> Convert[dict[str, T]]:
     return convert_dict
 
 
+def present(data: dict[str, Any], key: str, convert: Callable[[Any], T]) -> T | None:
+    """A field that may be absent but is never null: None when the key is absent, else its
+    value converted (a null refused like any other wrong value)."""
+    return convert(data[key]) if key in data else None
+
+
 def record_error(data: Any, *fields: tuple[str, Convert[Any], bool]) -> DecodeError:
     """Every problem of an object that does not make a record of `fields` (key, converter,
     required): what a generated `_from_json_<Class>` raises once its fast path failed."""

@@ -28,6 +28,7 @@ from ._runtime import (
     list_to,
     one_of,
     optional,
+    present,
     record_error,
     to_datetime,
     to_decimal,
@@ -602,16 +603,14 @@ def _from_json_OrderRefunded(data: Any) -> OrderRefunded:
         return OrderRefunded(
             orderId=to_uuid(data["orderId"]),
             refund=_from_json_Money(data["refund"]),
-            returnTo=_from_json_Address(
-                data["returnTo"],
-            ) if "returnTo" in data else None,
+            returnTo=present(data, "returnTo", _from_json_Address),
         )
     except (KeyError, DecodeError):
         raise record_error(
             data,
             ("orderId", to_uuid, True),
             ("refund", _from_json_Money, True),
-            ("returnTo", _from_json_optional_Address, False),
+            ("returnTo", _from_json_Address, False),
         ) from None
 
 

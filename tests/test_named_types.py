@@ -171,3 +171,22 @@ def test_optional_and_nullable_apart(tmp_path: Path, spec: str, in_required: boo
     assert ("anyOf" in prop) == nullable
     shape = flatten(schema)["a"]
     assert (shape.required, shape.nullable) == (in_required, nullable)
+
+
+def test_a_projection_column_may_be_a_scalar_alias_but_no_map_or_record(tmp_path: Path) -> None:
+    events = """\
+events:
+  Paid:
+    versions:
+      1: {fields: {id: uuid, paid: Money}}
+projections:
+  p:
+    key: [id]
+    columns: {id: uuid, currency: Currency, paid: Money, m: {type: map, values: integer}}
+    on:
+      Paid: {upsert: {id: $.id, currency: $.paid.currency}}
+"""
+    _, errors = _compile(tmp_path, TYPES, events)
+    assert [e.splitlines()[0].split(": error ", 1)[1] for e in errors] == [
+        "ES101: column p.paid is an object; columns hold scalars (use json for structured values)",
+        "ES101: column p.m is a map; columns hold scalars (use json for structured values)"]

@@ -190,3 +190,25 @@ projections:
     assert [e.splitlines()[0].split(": error ", 1)[1] for e in errors] == [
         "ES101: column p.paid is an object; columns hold scalars (use json for structured values)",
         "ES101: column p.m is a map; columns hold scalars (use json for structured values)"]
+
+
+@pytest.mark.parametrize(("before", "after", "ops", "error"), [
+    ("{type: string, nullable: true}", "{type: string, nullable: true}", "", None),
+    ("string?", "{type: string, required: false, nullable: false}", "",
+     "declares a never null but after E v1->v2 it may be null"),
+    ("string?", "{type: string, required: false, nullable: false}",
+     "upcast: [default: {field: a, value: x}]", None),
+    ("{type: string, nullable: true}", "string", "",
+     "declares a never null but after E v1->v2 it may be null"),
+    ("{type: string, required: false, nullable: false}", "{type: string, nullable: true}", "",
+     "requires a but after E v1->v2 it may be absent or null"),
+])
+def test_the_chain_check_tells_absent_from_null(tmp_path: Path, before: str, after: str,
+                                                ops: str, error: str | None) -> None:
+    events = (f"events:\n  E:\n    versions:\n      1: {{fields: {{a: {before}}}}}\n"
+              f"      2: {{{ops + ', ' if ops else ''}fields: {{a: {after}}}}}\n")
+    _, errors = _compile(tmp_path, "types: {}\n", events)
+    if error is None:
+        assert errors == []
+    else:
+        assert len(errors) == 1 and "ES310" in errors[0] and error in errors[0], errors

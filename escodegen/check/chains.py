@@ -127,6 +127,11 @@ class _Comparison:
                        f"{self.step.name} it may be absent or null", field.span,
                        f"Fill it with `default {{field: {dotted(path)}, value: ...}}`, or declare "
                        f"it optional (`{field.name}: {declared.describe()}?`).")
+        elif not field.may_be_null and slot.nullable:
+            self.error("ES310", f"{self.declares} declares {dotted(path)} never null but after "
+                       f"{self.step.name} it may be null", field.span,
+                       f"Fill it with `default {{field: {dotted(path)}, value: ...}}`, or declare "
+                       "it `nullable: true`.")
 
     def _type_changed(self, slot: Slot, field: Field, path: FieldPath) -> None:
         produced = slot.describe()

@@ -51,11 +51,15 @@ class Slot:
     """For an object: its keys' slots (the `fields` of `type` are not used then)."""
     produced_by: str | None = None
     """The operation that produced this slot's type (split, join, convert), for messages."""
+    nullable: bool = False
+    """The value may be null where the key is present (`nullable: true`, or `string?` with
+    `required` false too)."""
 
     @classmethod
     def of(cls, declared: Field) -> Slot:
-        # Required here means always a value: present and not null.
-        return cls.of_type(declared.type, declared.required and not declared.may_be_null)
+        slot = cls.of_type(declared.type, declared.required)
+        slot.nullable = declared.may_be_null
+        return slot
 
     @classmethod
     def of_type(cls, type_: FieldType, required: bool) -> Slot:
@@ -115,8 +119,8 @@ class Shape:
         slots = self.fields
         for key in path:
             slot = slots[key]
-            if not slot.required:
-                return False
+            if not slot.required or slot.nullable:
+                return False  # absent, or null (whose parts are absent)
             slots = slot.children or {}
         return True
 
@@ -162,7 +166,9 @@ class Shape:
                 if created:
                     children = {name: replace(child, required=False)
                                 for name, child in children.items()}
+                # A null object on the way is replaced by one holding the value.
                 parent = replace(parent, required=parent.required or slot.required,
+                                 nullable=parent.nullable and not slot.required,
                                  children=children)
             slots[key] = parent
             assert parent.children is not None

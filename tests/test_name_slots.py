@@ -170,6 +170,7 @@ PATTERNS = sorted({p for name in SCHEMAS
 SAMPLES = {  # one valid value per pattern, found by its first characters
     "^(string": "string", "^[0-9]+(?": "12", "^[0-9]+(\\.": "1.5h", "^[A-Za-z_][A-Za-z0-9_]*(?": "shop",
     "^[A-Za-z_][A-Za-z0-9_]*(\\.": "shop.events", "^[a-z_]": "es", "^[A-Z]+": "ESD108",
+    "^[A-Z][A-Za-z0-9]*(?": "Money",
 }
 
 

@@ -66,7 +66,7 @@ CODES: dict[str, Code] = _codes(
     Code("ES101", "invalid structure",
          "See the key's documentation in docs/language.md."),
     # ES2xx: names and references
-    Code("ES201", "duplicate name", "Names of events, aggregates and projections are unique across all files."),
+    Code("ES201", "duplicate name", "Names of events, aggregates, named types and projections are unique across all files."),
     Code("ES202", "invalid identifier",
          "Event and aggregate names are PascalCase ([A-Z][A-Za-z0-9]*); fields, projections and "
          "columns match [A-Za-z_][A-Za-z0-9_]*."),
@@ -84,6 +84,14 @@ CODES: dict[str, Code] = _codes(
     Code("ES209", "one database role in two postgres.roles",
          "Give the writer, the reader and the migrator a role each: the migrator owns the "
          "store, so a writer that is also the migrator could change stored events."),
+    Code("ES221", "type name taken by the generated Python",
+         "A named type becomes a class beside the names the generated code imports (Decimal, "
+         "UUID, Enum, BaseModel, Struct, ...); give it another name."),
+    Code("ES222", "unknown type", "Declare the type under `types:` in any declaration file, or "
+         "fix the spelling (docs/language.md#named-types)."),
+    Code("ES223", "type contains itself",
+         "A named type cannot hold itself, directly or through other named types: a payload is "
+         "a finite tree. Refer to the other record by id, or use json."),
     # ES3xx: versions and upcast chains
     Code("ES301", "version numbers not consecutive", "Versions are numbered 1, 2, 3, … without gaps."),
     Code("ES302", "upcast on the first version", "Version 1 has nothing to upcast from; remove `upcast`."),
@@ -150,8 +158,9 @@ CODES: dict[str, Code] = _codes(
          "Mark fields `pii: true` and name the event's `subject` field (see docs/language.md)."),
     Code("ES705", "projection shape unknown",
          "Publish the projection (`escodegen publish`) or pass --against a git ref or folder."),
-    Code("ES706", "pii field inside an array",
-         "A purge rewrites pii fields of objects only; move the field out of the array's items."),
+    Code("ES706", "pii field inside an array or map",
+         "A purge rewrites pii fields of objects only; move the field out of the array's items "
+         "(or the map's values), or mark the whole array or map `pii`."),
     Code("ES707", "subject id of the wrong type",
          "Pass the id as the events' `subject` field holds it (e.g. a UUID for a `uuid` "
          "field); check it for a typo."),

@@ -156,10 +156,33 @@ class _Context:
         changes = list(_Changes(self, event, number, flatten(published),
                                 flatten(self.schema(event, number)), (), in_place=True).classify())
         yield from changes
-        if any(f.rule not in _ALLOWED_IN_PLACE for f in changes):
+        if not any(f.rule not in _ALLOWED_IN_PLACE for f in changes):
+            return
+        prefix = f"{event.name}.v{number}."
+        paths = [f.path.removeprefix(prefix) for f in changes]
+        shared = _named_types_at(event.version(number).fields, paths)
+        # Edited, not swapped: the published version used the type there too (the base model
+        # says so; a registry schema by the titles of its named records and enums).
+        base_project = self.models[0]
+        base_event = base_project.event(event.name) if base_project is not None else None
+        if base_event is not None and number <= base_event.latest.number:
+            before = set(_named_types_at(base_event.version(number).fields, paths))
+        else:
+            before = _titles(published)
+        shared = [name for name in shared if name in before]
+        if shared:
+            names = ", ".join(shared)
+            yield Finding("ESD122", f"{event.name}.v{number}",
+                          f"{event.name} v{number} is published ({self.base.label}) and changed "
+                          f"through the named type {names}, which it uses; leave the published "
+                          f"type as it was and give v{event.latest.number + 1} a new named type",
+                          tuple(shared), span=event.version(number).span,
+                          consumers=event_consumers(self.head, event.name))
+        else:
             yield Finding("ESD120", f"{event.name}.v{number}",
                           f"{event.name} v{number} is published ({self.base.label}) and was edited "
-                          f"in place; declare v{event.latest.number + 1} with an upcaster instead",
+                          f"in place; declare v{event.latest.number + 1} with an upcaster "
+                          "instead",
                           span=event.version(number).span,
                           consumers=event_consumers(self.head, event.name))
 
@@ -307,6 +330,35 @@ def _trace(meaning: Meaning, origin: dict[str, str | None], converted: set[str])
                     converted.add(traced)
         case _:
             raise TypeError(f"diff does not know what {meaning!r} means for a field's identity")
+
+
+def _named_types_at(fields: tuple[Field, ...], paths: list[str]) -> list[str]:
+    """The named types (outermost first) that are or hold one of `paths` (flattened: `a.b`, `a[].b`,
+    `a{}.b`) of a version's `fields`."""
+    found: dict[str, None] = {}
+    for path in paths:
+        current: tuple[Field, ...] = fields
+        for part in path.split("."):
+            field = next((f for f in current if f.name == part.rstrip("[]{}")), None)
+            if field is None:
+                break
+            field_type = field.type
+            while field_type.kind in ("array", "map") and field_type.items is not None:
+                field_type = field_type.items
+            if field_type.name is not None:
+                found.setdefault(field_type.name)
+            current = field_type.fields
+    return list(found)
+
+
+def _titles(schema: Any) -> set[str]:
+    """Every `title` annotation of a schema (a property called `title` maps to a schema)."""
+    if isinstance(schema, list):
+        return set().union(*map(_titles, schema)) if schema else set()
+    if not isinstance(schema, dict):
+        return set()
+    found = {schema["title"]} if isinstance(schema.get("title"), str) else set()
+    return found.union(*(_titles(value) for key, value in schema.items() if key != "title"))
 
 
 def _subtree(path: str, candidate: str) -> bool:
@@ -625,7 +677,13 @@ class _Changes:
         name = f"{self.event.name}.{path}"
         if before.kind != after.kind:
             if not widens(before.kind, after.kind):
-                if not custom:
+                if not custom and before.kind.startswith("map<") and after.kind.startswith("map<"):
+                    self.done.add(path)
+                    yield self.finding("ESD119", path, f"{name}: the map's values changed type "
+                                       f"{before.kind[4:-1]} -> {after.kind[4:-1]} {self.where}; "
+                                       f"{self._retype(path)}", (before.kind, after.kind),
+                                       before.kind, after.kind)
+                elif not custom:
                     self.done.add(path)
                     yield self.finding("ESD110", path, f"{name} changed type {before.kind} -> "
                                        f"{after.kind} {self.where}; {self._retype(path)}",
@@ -647,6 +705,7 @@ class _Changes:
                 yield self.finding("ESD103", path, f"{name} became required {self.where} with no value "
                                    f"for old events without it; {self.instead}"
                                    f"`default: {{field: {path}, value: ...}}`", ("required",), False, True)
+        yield from self._nullability(path, before, after, custom)
         if before.default is not None and after.default != before.default \
                 and self.filled.get(path) != before.default and not custom:
             now = f"changed to {after.default}" if after.default is not None else "removed"
@@ -662,6 +721,21 @@ class _Changes:
             yield self.finding("ESD160", path, f"{name} is no longer pii {self.where}; stored events "
                                "hold it, and a purge would now leave it in place: keep `pii: true`",
                                (), True, False)
+
+    def _nullability(self, path: str, before: Shape, after: Shape, custom: bool
+                     ) -> Iterator[Finding]:
+        """Null allowed or refused where the key's presence did not change the same way
+        (`string` -> `string?` is ESD115; `string?` -> `string`, ESD102/ESD103)."""
+        name = f"{self.event.name}.{path}"
+        if after.nullable and not before.nullable and not (before.required and not after.required):
+            yield self.finding("ESD180", path, f"{name} may now be null {self.where}; consumers "
+                               "that rely on a value meet null", (), False, True)
+        if before.nullable and not after.nullable and not (not before.required and after.required):
+            if custom or self.filled.get(path, "null") != "null":
+                return  # the upcaster fills it (a `default` replaces null)
+            yield self.finding("ESD181", path, f"{name} may no longer be null {self.where}; stored "
+                               f"events may hold null there; {self.instead}"
+                               f"`default: {{field: {path}, value: ...}}`", (), True, False)
 
     def _enum_values(self, path: str, before: Shape, after: Shape) -> Iterator[Finding]:
         name = f"{self.event.name}.{path}"

@@ -176,6 +176,35 @@ aggregates:
     state: {{version: 1, fields: {{notes: integer}}}}
 """
 
+_STOCK_V1 = """\
+events:
+  StockCounted:
+    versions:
+      1:
+        fields: {warehouse: string, counts: {type: map, values: integer}}
+"""
+_MONEY_V1 = """\
+types:
+  Money: {fields: {amount: decimal, currency: string}}
+events:
+  OrderPlaced:
+    versions:
+      1:
+        fields: {orderId: uuid, total: Money}
+  OrderRefunded:
+    versions:
+      1:
+        fields: {orderId: uuid, refund: Money}
+"""
+_NOTE_V1 = """\
+events:
+  OrderNoted:
+    versions:
+      1:
+        fields: {orderId: uuid, note: string}
+"""
+_NULLABLE_NOTE_V1 = _NOTE_V1.replace("note: string}", "note: {type: string, nullable: true}}")
+
 RULES: tuple[Rule, ...] = (
     Rule(
         "ESD001", "declarations-invalid", "error",
@@ -417,6 +446,24 @@ events:
         change="change semantics (type or meaning)", strategy="upcasting",
     ),
     Rule(
+        "ESD119", "map-value-type-changed", "error",
+        "The type of a map's values changed without an upcaster that rewrites them (a widening, "
+        "integer -> number or anything -> json, is ESD117).",
+        "Stored events hold values of the old type under every key; readers of the new version "
+        "would reject them, or read them with another meaning.",
+        "Declare a new event type (`replaces: OldEvent`) for the new meaning; for a mere "
+        "representation change rewrite the values with `upcast: [custom: {python: ..., sql: ..., "
+        "changes: [F]}]`.",
+        Example(_STOCK_V1, _STOCK_V1.replace("values: integer", "values: string"), _STOCK_V1 + """\
+  StockLevels:
+    replaces: StockCounted
+    versions:
+      1:
+        fields: {warehouse: string, levels: {type: map, values: string}}
+"""),
+        change="change semantics (type or meaning)", strategy="new event type",
+    ),
+    Rule(
         "ESD120", "published-version-edited", "error",
         "A published event version was changed in place (other than adding an optional field).",
         "Published versions are immutable: events of that version are already stored and their "
@@ -434,6 +481,25 @@ events:
       2:
         fields: {orderId: uuid, totalAmount: decimal, note: string?}
 """, _ORDER_V1),
+    ),
+    Rule(
+        "ESD122", "named-type-edited-under-published-version", "error",
+        "A named type (`types:`) changed in a way a published event version that uses it cannot "
+        "take: reported once per such version, with its consumers.",
+        "A version's schema is the expansion of the named types it uses: events of every version "
+        "using the type are stored with the old shape, so editing the type edits all those "
+        "published versions in place (their fingerprints change).",
+        "Leave the published type as it was; declare the new shape as a new named type and use "
+        "it in a new version of each event, with an upcaster.",
+        Example(_MONEY_V1, _MONEY_V1.replace("amount: decimal", "value: decimal"),
+                _MONEY_V1.replace("events:", "  MoneyV2: {fields: {value: decimal, currency: string}}\n"
+                                             "events:")
+                + """\
+      2:
+        upcast:
+          - rename: {from: refund.amount, to: refund.value}
+        fields: {orderId: uuid, refund: MoneyV2}
+"""),
     ),
     Rule(
         "ESD130", "event-removed", "error",
@@ -584,6 +650,33 @@ projections:
         "[F, ...]}`; every other field is then judged as usual.",
         Example(_QUANTITY_TEXT, _QUANTITY_TEXT + _CUSTOM_QUANTITY,
                 _QUANTITY_TEXT + _CUSTOM_QUANTITY.replace("data)\"}", "data)\", changes: [quantity]}")),
+        change="change semantics (type or meaning)", strategy="upcasting",
+    ),
+    Rule(
+        "ESD180", "field-made-nullable", "warning",
+        "A field that always held a value may now be null (`nullable: true`), its key still "
+        "required (`required: false` too is ESD115).",
+        "Stored events are unaffected, but consumers built for the old version (generated code, "
+        "projections, other services) meet null where they relied on a value.",
+        "Check every consumer handles null; deploy consumers before producers.",
+        Example(_NOTE_V1, _NOTE_V1 + """\
+      2:
+        fields: {orderId: uuid, note: {type: string, nullable: true}}
+"""),
+    ),
+    Rule(
+        "ESD181", "field-made-not-nullable", "error",
+        "A field that could be null may no longer be (`nullable` removed), with no upcaster "
+        "giving old events a value.",
+        "Stored events may hold null there; readers of the new declaration would reject them.",
+        "Keep the published version as it was; in a new version fill the nulls: `upcast: "
+        "[default: {field: F, value: ...}]`.",
+        Example(_NULLABLE_NOTE_V1, _NOTE_V1, _NULLABLE_NOTE_V1 + """\
+      2:
+        upcast:
+          - default: {field: note, value: ""}
+        fields: {orderId: uuid, note: string}
+"""),
         change="change semantics (type or meaning)", strategy="upcasting",
     ),
 )

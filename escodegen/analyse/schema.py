@@ -8,7 +8,12 @@ stores them in its registry table. Decisions (documented in docs/registry.md):
   JSON number goes through binary floating point in most readers and PostgreSQL `numeric`
   must round-trip exactly (`"0.10"` stays `"0.10"`). datamodel-code-generator maps
   `format: decimal` to `Decimal`.
-- An optional field is absent from `required` and nullable: `anyOf: [<type>, {type: null}]`.
+- An optional field (`required: false`) is absent from `required`; a nullable one
+  (`nullable: true`, and by default an optional one) is `anyOf: [<type>, {type: null}]`.
+- A map is an object whose `additionalProperties` is the values' schema.
+- Named types are expanded where they are used (no `$ref`): a version's schema is all its
+  stored events depend on, so its fingerprint changes exactly when an expansion it uses does.
+  A named record or enum is titled by its name.
 - Objects are open (no `additionalProperties: false`): a weak-schema addition (an optional
   field added in place) must not make old readers reject new payloads.
 - `title` is the class name of the version (`CustomerRegistered` for the latest,
@@ -82,11 +87,16 @@ def type_schema(field_type: FieldType, title: str = "") -> dict[str, Any]:
     scalar = TYPES[field_type.kind].schema
     if scalar is not None:
         return dict(scalar)
+    title = field_type.name or title
     if field_type.kind == "enum":
         return {"type": "string", "title": title, "enum": list(field_type.values)}
     if field_type.kind == "array":
         assert field_type.items is not None, "the check stage gives every array its items"
         return {"type": "array", "items": type_schema(field_type.items, title + "Item")}
+    if field_type.kind == "map":
+        assert field_type.items is not None, "the check stage gives every map its values"
+        return {"type": "object",
+                "additionalProperties": type_schema(field_type.items, title + "Value")}
     if field_type.kind == "object":
         return {"title": title, **_object(field_type.fields, title)}
     raise ValueError(f"unknown field type {field_type.kind!r}")
@@ -103,7 +113,7 @@ def _object(fields: tuple[Field, ...], title: str) -> dict[str, Any]:
 
 def _property(field: Field, title: str) -> dict[str, Any]:
     inner = type_schema(field.type, title)
-    prop: dict[str, Any] = inner if field.required else {"anyOf": [inner, {"type": "null"}]}
+    prop: dict[str, Any] = {"anyOf": [inner, {"type": "null"}]} if field.may_be_null else inner
     if field.description:
         prop["description"] = field.description
     if field.has_default:

@@ -87,7 +87,7 @@ def registry_contract(registry: Registry) -> Contract:
 
 def flatten(schema: dict[str, Any]) -> dict[str, Shape]:
     """Every field path of an object schema: `a`, `a.b` for nested objects, `a[].b` for objects
-    inside arrays; parents come before their children."""
+    inside arrays, `a{}.b` for objects as a map's values; parents come before their children."""
     return dict(derived(schema, "flatten", _flatten))
 
 
@@ -107,19 +107,31 @@ def _flatten_object(schema: dict[str, Any], prefix: str, out: dict[str, Shape]) 
             required=name in required,
             pii=bool(prop.get("x-pii")),
             default=json.dumps(prop["default"], sort_keys=True) if "default" in prop else None,
+            nullable=inner is not prop,
         )
         _flatten_inner(inner, path, out)
 
 
 def _flatten_inner(inner: dict[str, Any], path: str, out: dict[str, Shape]) -> None:
-    if inner.get("type") == "object":
+    if _is_map(inner):
+        values = inner["additionalProperties"]
+        if values.get("type") == "object" and not _is_map(values):
+            _flatten_object(values, path + "{}.", out)
+        else:
+            _flatten_inner(values, path + "{}", out)
+    elif inner.get("type") == "object":
         _flatten_object(inner, path + ".", out)
     elif inner.get("type") == "array":
         items = inner.get("items", {})
         if items.get("type") == "object":
             _flatten_object(items, path + "[].", out)
-        elif items.get("type") == "array":
+        elif items.get("type") == "array" or _is_map(items):
             _flatten_inner(items, path + "[]", out)
+
+
+def _is_map(schema: dict[str, Any]) -> bool:
+    """A map: an object whose values are typed by `additionalProperties`."""
+    return schema.get("type") == "object" and isinstance(schema.get("additionalProperties"), dict)
 
 
 def non_null(prop: dict[str, Any]) -> dict[str, Any]:
@@ -148,4 +160,6 @@ def type_of(schema: dict[str, Any]) -> FieldType:
         return FieldType(KIND_OF_FORMAT.get(schema.get("format", ""), "string"))
     if kind == "array":
         return FieldType("array", items=type_of(schema.get("items", {})))
+    if _is_map(schema):
+        return FieldType("map", items=type_of(schema["additionalProperties"]))
     return FieldType(kind)

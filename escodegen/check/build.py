@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -27,6 +28,7 @@ from escodegen.model import (
     Handler,
     Ignore,
     Increment,
+    NamedType,
     PayloadRef,
     PostgresRoles,
     PostgresTarget,
@@ -82,19 +84,25 @@ def build_project(loaded: LoadedProject, report: Report) -> Project:
     root = loaded.root
     seen: dict[tuple[str, str], Span] = {}
     declared: dict[str, list[Any]] = {kind: [] for kind in KINDS}
+    named = _NamedTypes(report)
     for doc in loaded.sources:
-        if not isinstance(doc.data, dict):
-            continue
-        for kind in KINDS:
-            for name in doc.data.get(kind) or {}:
-                node = _Located(doc, (kind, name))
-                kind_key = "projections" if kind == "projections" else "types"
-                first = seen.get((kind_key, name))
+        if isinstance(doc.data, dict):
+            for name in doc.data.get("types") or {}:
+                node = _Located(doc, ("types", name))
+                first = seen.get(("types", name))
                 if first is not None:
-                    report.error("ES201", f"'{name}' is declared twice (first at {first})", node.key_span)
+                    report.error("ES201", f"'{name}' is declared twice (first at {first})",
+                                 node.key_span)
                     continue
-                seen[(kind_key, name)] = node.key_span
-                declared[kind].append(_BUILDERS[kind](name, node, report))
+                seen[("types", name)] = node.key_span
+                named.declare(name, node)
+    token = _NAMED.set(named)
+    try:
+        types = named.resolve_all()
+        for doc in loaded.sources:
+            _declarations(doc, seen, declared, report)
+    finally:
+        _NAMED.reset(token)
     return Project(
         name=data["name"],
         root=root,
@@ -109,7 +117,105 @@ def build_project(loaded: LoadedProject, report: Report) -> Project:
         ignores=tuple(Ignore(i["rule"], i["path"], i["reason"], config.at("ignore", n).span)
                       for n, i in enumerate(data.get("ignore", []))),
         source_files=tuple(doc.path for doc in loaded.sources),
+        types=types,
     )
+
+
+def _declarations(doc: Document, seen: dict[tuple[str, str], Span],
+                  declared: dict[str, list[Any]], report: Report) -> None:
+    """The events, aggregates and projections of one file (named types are built already)."""
+    if not isinstance(doc.data, dict):
+        return
+    for kind in KINDS:
+        for name in doc.data.get(kind) or {}:
+            node = _Located(doc, (kind, name))
+            # Events, aggregates and named types all become classes: one namespace.
+            kind_key = "projections" if kind == "projections" else "types"
+            first = seen.get((kind_key, name))
+            if first is not None:
+                report.error("ES201", f"'{name}' is declared twice (first at {first})", node.key_span)
+                continue
+            seen[(kind_key, name)] = node.key_span
+            declared[kind].append(_BUILDERS[kind](name, node, report))
+
+
+# Names the generated Python imports beside the classes it writes (the standard library's and
+# the model libraries'): a named type so called would shadow one of them.
+_TAKEN_CLASS_NAMES = frozenset({
+    "Any", "Annotated", "ClassVar", "Decimal", "Enum", "Literal", "Optional", "StrEnum",
+    "TypeAlias", "UUID", "Union", "BaseModel", "ConfigDict", "Field", "RootModel", "Meta",
+    "Struct", "DecodeError", "EventEnvelope",
+})
+
+
+class _NamedTypes:
+    """The `types:` of every file, resolved on first use: a name used before its declaration
+    (or in another file) is found, an unknown one and a cycle are refused."""
+
+    def __init__(self, report: Report) -> None:
+        self.report = report
+        self.nodes: dict[str, _Located] = {}
+        self.resolved: dict[str, FieldType | None] = {}
+        self.resolving: list[str] = []
+
+    def declare(self, name: str, node: _Located) -> None:
+        if name in _TAKEN_CLASS_NAMES:
+            self.report.error("ES221", f"type '{name}' has the name of a built-in type of the "
+                              "generated Python", node.key_span,
+                              "Give it another name (e.g. with a domain prefix).")
+            return
+        self.nodes[name] = node
+
+    def resolve_all(self) -> tuple[NamedType, ...]:
+        result = []
+        for name, node in self.nodes.items():
+            resolved = self.resolve(name, node)
+            if resolved is not None:
+                result.append(NamedType(name, resolved, node.data.get("description"),
+                                        node.doc.display, node.key_span))
+        return tuple(result)
+
+    def resolve(self, name: str, used_at: _Located) -> FieldType | None:
+        """The expansion of the named type `name` (None after an error: reported here)."""
+        if name in self.resolved:
+            return self.resolved[name]
+        node = self.nodes.get(name)
+        if node is None:
+            known = ", ".join(sorted(self.nodes)) or "none declared"
+            self.report.error("ES222", f"unknown type '{name}' (named types: {known})",
+                              used_at.span, "Declare it under `types:`, or fix the spelling.")
+            return None
+        if name in self.resolving:
+            cycle = " -> ".join([*self.resolving[self.resolving.index(name):], name])
+            self.report.error("ES223", f"type '{name}' contains itself: {cycle}", used_at.span,
+                              "A record cannot hold itself, directly or through other types; "
+                              "use an array of ids, or json.")
+            self.resolved[name] = None
+            return None
+        self.resolving.append(name)
+        try:
+            spec = node.data
+            kind = spec.get("type", "object")
+            if kind == "object":
+                resolved: FieldType | None = FieldType("object", fields(node.at("fields")), name=name)
+            else:
+                resolved = FieldType(kind, values=tuple(spec.get("values", ())), name=name)
+        finally:
+            self.resolving.pop()
+        self.resolved.setdefault(name, resolved)
+        return self.resolved[name]
+
+
+_NAMED: ContextVar[_NamedTypes | None] = ContextVar("named_types", default=None)
+"""The named types of the project being built (fields are built deep inside declarations)."""
+
+
+def _named(name: str, node: _Located) -> FieldType:
+    named = _NAMED.get()
+    assert named is not None, "fields are built inside build_project"
+    resolved = named.resolve(name, node)
+    # After an error the field is built as json so the rest of the file is still checked.
+    return resolved if resolved is not None else FieldType("json")
 
 
 def _inside_path(root: Path, node: _Located, value: str, report: Report) -> Path:
@@ -153,16 +259,22 @@ def field_type(node: _Located) -> tuple[FieldType, bool]:
     spec = node.data
     if isinstance(spec, str):
         short = spec.rstrip("?")
-        assert is_kind(short), "the meta-schema lets only type names through"
-        return FieldType(short), not spec.endswith("?")
+        ftype = FieldType(short) if is_kind(short) else _named(short, node)
+        return ftype, not spec.endswith("?")
     kind = spec["type"]
-    assert is_kind(kind), "the meta-schema lets only type names through"
+    required = bool(spec.get("required", "default" not in spec))
+    if not is_kind(kind):
+        return _named(kind, node.at("type")), required
     nested: tuple[Field, ...] = ()
     if kind == "object":
         nested = fields(node.at("fields"))
-    items = field_type(node.at("items"))[0] if kind == "array" else None
-    required = spec.get("required", "default" not in spec)
-    return FieldType(kind, nested, items, tuple(spec.get("values", ()))), bool(required)
+    items = None
+    if kind == "array":
+        items = field_type(node.at("items"))[0]
+    elif kind == "map":
+        items = field_type(node.at("values"))[0]
+    values = tuple(spec.get("values", ())) if kind == "enum" else ()
+    return FieldType(kind, nested, items, values), required
 
 
 def fields(node: _Located) -> tuple[Field, ...]:
@@ -180,6 +292,7 @@ def fields(node: _Located) -> tuple[Field, ...]:
             description=long_form.get("description"),
             pii=bool(long_form.get("pii", False)),
             span=child.key_span,
+            nullable=long_form.get("nullable"),
         ))
     return tuple(result)
 

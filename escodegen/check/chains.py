@@ -55,7 +55,7 @@ def compatible(produced: FieldType, declared: FieldType) -> bool:
         return (produced.kind, declared.kind) in SAFE_WIDENINGS
     if produced.kind == "enum":
         return set(produced.values) <= set(declared.values)
-    if produced.kind == "array":
+    if produced.kind in ("array", "map"):
         return (produced.items is not None and declared.items is not None
                 and compatible(produced.items, declared.items))
     if produced.kind == "object":
@@ -64,7 +64,8 @@ def compatible(produced: FieldType, declared: FieldType) -> bool:
         for field in declared.fields:
             old = produced.field(field.name)
             assert old is not None
-            if (field.required and not old.required) or not compatible(old.type, field.type):
+            if ((field.required and not old.required) or (old.may_be_null and not field.may_be_null)
+                    or not compatible(old.type, field.type)):
                 return False
     return True
 
@@ -118,7 +119,7 @@ class _Comparison:
         elif slot.type is not None and not compatible(slot.type, declared):
             self._type_changed(slot, field, path)
         for literal in slot.literals:
-            if not fits(literal.value, declared, field.required):
+            if not fits(literal.value, declared, not field.may_be_null):
                 self.error("ES312", f"{self.step.name}: {literal.op} puts {kind_of(literal.value)} "
                            f"{ascii_json(literal.value)} into {dotted(path)}, which {self.declares} "
                            f"declares as {field.describe().split(': ', 1)[1]}", literal.span)
@@ -127,6 +128,11 @@ class _Comparison:
                        f"{self.step.name} it may be absent or null", field.span,
                        f"Fill it with `default {{field: {dotted(path)}, value: ...}}`, or declare "
                        f"it optional (`{field.name}: {declared.describe()}?`).")
+        elif not field.may_be_null and slot.nullable:
+            self.error("ES310", f"{self.declares} declares {dotted(path)} never null but after "
+                       f"{self.step.name} it may be null", field.span,
+                       f"Fill it with `default {{field: {dotted(path)}, value: ...}}`, or declare "
+                       "it `nullable: true`.")
 
     def _type_changed(self, slot: Shape, field: Field, path: FieldPath) -> None:
         produced = describe_contents(slot)

@@ -199,9 +199,11 @@ def _check_projection(project: Project, projection: Projection, report: Report) 
     for column in projection.columns:
         _check_identifier(column.name, f"column '{_printable(column.name)}' of {projection.name}",
                           column.span, False, report)
-        if column.type.kind in ("object", "array"):
-            report.error("ES101", f"column {projection.name}.{column.name} is an {column.type.kind}; "
-                         "columns hold scalars (use json for structured values)", column.span)
+        if column.type.kind in ("object", "array", "map"):
+            article = "a" if column.type.kind == "map" else "an"
+            report.error("ES101", f"column {projection.name}.{column.name} is {article} "
+                         f"{column.type.kind}; columns hold scalars (use json for structured "
+                         "values)", column.span)
     _check_collisions(((c.name, c.span) for c in projection.columns), "column", report)
     for key in projection.key:
         if projection.column(key) is None:

@@ -25,12 +25,17 @@ FieldPath = tuple[str, ...]
 @dataclass(frozen=True)
 class FieldType:
     """A field's type (its kind's facts are in `escodegen.model.types.TYPES`). `fields` for
-    object, `items` for array, `values` for enum."""
+    object, `items` for array (its items) and map (its values), `values` for enum.
+
+    A named type (`types:`) is expanded where it is used: its `name` says which one it came
+    from (for the one Python class per named type, and the catalog), and takes no part in
+    comparisons: what a field holds is its expansion."""
 
     kind: TypeKind
     fields: tuple[Field, ...] = ()
     items: FieldType | None = None
     values: tuple[str, ...] = ()
+    name: str | None = field(default=None, compare=False)
 
     def field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)
@@ -39,6 +44,8 @@ class FieldType:
         """A short human form used in messages: `string`, `array<integer>`, `enum[a|b]`."""
         if self.kind == "array" and self.items is not None:
             return f"array<{self.items.describe()}>"
+        if self.kind == "map" and self.items is not None:
+            return f"map<{self.items.describe()}>"
         if self.kind == "enum":
             return "enum[" + "|".join(self.values) + "]"
         if self.kind == "object":
@@ -51,14 +58,36 @@ class Field:
     name: str
     type: FieldType
     required: bool = True
+    """The key must be present."""
     has_default: bool = False
     default: Any = None
     description: str | None = None
     pii: bool = False
     span: Span | None = field(default=None, compare=False)
+    nullable: bool | None = None
+    """The value may be null; None: the opposite of `required` (`string?`, `required: false`
+    alone mean absent or null). Read it as `may_be_null`."""
+
+    @property
+    def may_be_null(self) -> bool:
+        return not self.required if self.nullable is None else self.nullable
 
     def describe(self) -> str:
-        return f"{self.name}: {self.type.describe()}{'' if self.required else '?'}"
+        mark = ("" if self.required else "?") if self.may_be_null != self.required else (
+            " (nullable)" if self.required else " (absent, not null)")
+        return f"{self.name}: {self.type.describe()}{mark}"
+
+
+@dataclass(frozen=True)
+class NamedType:
+    """A type declared once under `types:` (a record, an enum or a scalar alias); fields use
+    its expansion, `type` (whose `name` is this one's)."""
+
+    name: str
+    type: FieldType
+    description: str | None = None
+    file: str = ""
+    span: Span | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -262,6 +291,7 @@ class Project:
     projections: tuple[Projection, ...] = ()
     ignores: tuple[Ignore, ...] = ()
     source_files: tuple[Path, ...] = ()
+    types: tuple[NamedType, ...] = ()
 
     def event(self, name: str) -> Event | None:
         return self._by_name[0].get(name)

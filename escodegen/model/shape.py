@@ -9,7 +9,7 @@ version's operations (`upcast.shape.PayloadShape`, a tree of these): one type fo
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from escodegen.diagnostics import Span
@@ -45,11 +45,14 @@ class Shape:
     """In an upcast chain, for an object: its keys' shapes (`type.fields` are not used then)."""
     produced_by: str | None = None
     """In an upcast chain: the operation that produced `type` (split, join, convert)."""
+    nullable: bool = False
+    """The value may be null (`required` says whether the key may be absent)."""
 
     @classmethod
     def of(cls, declared: Field) -> Shape:
         """A declared field's shape, an object's keys as `children`."""
-        return cls.of_type(declared.type, declared.required)
+        return replace(cls.of_type(declared.type, declared.required),
+                       nullable=declared.may_be_null)
 
     @classmethod
     def of_type(cls, type_: FieldType, required: bool) -> Shape:
@@ -96,7 +99,8 @@ class Shape:
 
 
 def kind_name(type_: FieldType) -> str:
-    """The type name a schema declares: the kind, `array<...>` with its items' for an array."""
-    if type_.kind == "array" and type_.items is not None:
-        return f"array<{kind_name(type_.items)}>"
+    """The type name a schema declares: the kind, `array<...>` / `map<...>` with its items' or
+    values' type for an array or a map."""
+    if type_.kind in ("array", "map") and type_.items is not None:
+        return f"{type_.kind}<{kind_name(type_.items)}>"
     return type_.kind

@@ -16,9 +16,10 @@ from typing import Any, Literal, TypeGuard, get_args
 
 TypeKind = Literal[
     "string", "integer", "number", "decimal", "boolean", "uuid", "date", "datetime", "json",
-    "object", "array", "enum",
+    "object", "array", "enum", "map",
 ]
-"""Every type a field may have: the scalars, then the three built from parts."""
+"""Every type a field may have: the scalars, then the four built from parts (a map has string
+keys and values of one type)."""
 
 ModelMode = Literal["dataclasses", "pydantic"]
 """How the Python target writes event classes (`python.models`); a new mode is a new key of
@@ -76,13 +77,13 @@ class TypeInfo:
     numeric: bool
     """A number: a projection column of it can be incremented."""
     schema: Mapping[str, Any] | None
-    """Its canonical JSON Schema; None for object, array and enum, built from their parts."""
+    """Its canonical JSON Schema; None for object, array, enum and map, built from their parts."""
     json_format: str | None
     """The JSON Schema `format` naming it, read back from a published schema."""
     sql_type: str
     """The PostgreSQL column type of a projection column (and of a value cast for one)."""
     python: Mapping[ModelMode, PythonType] | None
-    """The annotation in each model mode; None for object, array and enum (named classes)."""
+    """The annotation in each model mode; None for those built from their parts."""
     purge_placeholder: Any
     """What a required field of the type holds after a purge (an optional one becomes null);
     None for enum: its first value."""
@@ -181,6 +182,11 @@ TYPES: Mapping[TypeKind, TypeInfo] = MappingProxyType({t.kind: t for t in (
              purge_placeholder=None, column_default="",
              column_accepts=frozenset({"enum"}), literal_accepts=frozenset({"string"}),
              check=SqlCheck(("string",))),
+    TypeInfo("map", scalar=False, json_string=False, text=False, numeric=False,
+             schema=None, json_format=None, sql_type="jsonb", python=None,
+             purge_placeholder={}, column_default={},
+             column_accepts=frozenset({"map"}), literal_accepts=frozenset(),
+             check=SqlCheck(("object",))),
 )})
 
 KINDS: tuple[TypeKind, ...] = get_args(TypeKind)

@@ -28,8 +28,9 @@ def widens(old: str, new: str) -> bool:
         return False
     if new == "json" or (old, new) in SAFE_WIDENINGS:
         return True
-    if old.startswith("array<") and new.startswith("array<"):
-        return widens(old[len("array<"):-1], new[len("array<"):-1])
+    for container in ("array<", "map<"):
+        if old.startswith(container) and new.startswith(container):
+            return widens(old[len(container):-1], new[len(container):-1])
     return False
 
 
@@ -94,8 +95,8 @@ class PayloadShape:
         keys: Mapping[str, Shape] = self.fields
         for key in path:
             shape = keys[key]
-            if not shape.required:
-                return False
+            if not shape.required or shape.nullable:
+                return False  # absent, or null (whose parts are absent)
             keys = shape.children or {}
         return True
 
@@ -154,7 +155,9 @@ def _put(keys: Mapping[str, Shape], path: FieldPath, shape: Shape,
         children = parent.children
         if created:
             children = {name: replace(child, required=False) for name, child in children.items()}
+    # A null object on the way is replaced by one holding the value.
     result[path[0]] = replace(parent, required=parent.required or shape.required,
+                              nullable=parent.nullable and not shape.required,
                               children=_put(children, path[1:], shape, created))
     return result
 

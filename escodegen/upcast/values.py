@@ -49,10 +49,13 @@ def fits(value: Any, type_: FieldType, required: bool = True) -> bool:
     if kind == "array":
         return isinstance(value, list) and type_.items is not None and all(
             fits(item, type_.items) for item in value)
+    if kind == "map":
+        return isinstance(value, dict) and type_.items is not None and all(
+            fits(item, type_.items) for item in value.values())
     if kind == "object":
         if not isinstance(value, dict) or set(value) - {f.name for f in type_.fields}:
             return False
-        return all((f.name in value and fits(value[f.name], f.type, f.required))
+        return all((f.name in value and fits(value[f.name], f.type, not f.may_be_null))
                    or (f.name not in value and not f.required) for f in type_.fields)
     if kind_of(value) not in TYPES[kind].literal_accepts:
         return False

@@ -37,7 +37,7 @@ def test_publish_then_check_is_clean_and_publish_refuses_an_edit(shop: Path) -> 
     assert (shop / "registry" / "events" / "CustomerRegistered" / "v1.schema.json").is_file()
     assert run(shop, "check") == (0, "0 errors, 0 warnings, 0 info (against registry)\n")
     code, out = run(shop, "publish")
-    assert code == 0 and "0 recorded, 15 unchanged" in out
+    assert code == 0 and "0 recorded, 17 unchanged" in out
     edit(shop / "events" / "order.yaml", "fields: {orderId: uuid, sku: string, quantity: integer}",
          "fields: {orderId: uuid, sku: string, quantity: string}")
     code, out = run(shop, "check")
@@ -157,7 +157,7 @@ def test_registry_show(shop: Path) -> None:
 def test_publish_dry_run_writes_nothing(shop: Path) -> None:
     code, out = run(shop, "publish", "--dry-run")
     assert code == 0 and "would record CustomerRegistered v3 sha256:" in out
-    assert "15 would record, 0 unchanged" in out
+    assert "17 would record, 0 unchanged" in out
     assert not (shop / "registry").exists()
 
 
@@ -217,3 +217,13 @@ def test_check_and_diff_without_a_project_file_are_tool_errors(tmp_path: Path) -
     for args in (["check"], ["diff", "--against", "HEAD"]):
         code, out = run(tmp_path, *args)
         assert code == 2 and f"no project file at {tmp_path / 'escodegen.yaml'}" in out
+
+
+def test_check_against_the_registry_reports_a_shared_type_edit_per_version(shop: Path) -> None:
+    """The registry holds expanded schemas only: a named type is known there by its title."""
+    assert run(shop, "publish")[0] == 0
+    edit(shop / "events" / "types.yaml", "amount: decimal", "amount: integer")
+    code, out = run(shop, "check", "--format", "json")
+    assert code == 1
+    shared = {f["path"] for f in json.loads(out)["findings"] if f["rule"] == "ESD122"}
+    assert shared == {"OrderPaid.v1", "OrderRefunded.v1"}

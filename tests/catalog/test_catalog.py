@@ -195,3 +195,14 @@ def test_the_pii_page_lists_projection_columns_filled_from_pii(shop: Path) -> No
     assert subject.projections == [("customer_directory", "email", "CustomerRegistered.email")]
     plan = plan_purge(project, Report())
     assert plan is not None and any(f.startswith("customer_directory: ") for f in plan.fields)
+
+
+def test_the_index_lists_named_types_and_where_each_is_used(shop: Path) -> None:
+    project = shop_model(shop)
+    uses = {u.name: u for u in pages.type_uses(project)}
+    assert uses["Money"].used_by == (("OrderPaid", (1,)), ("OrderRefunded", (1,)))
+    assert uses["Address"].used_by == (("OrderPlaced", (2,)), ("OrderRefunded", (1,)))
+    assert uses["Money"].kind == "record" and uses["Money"].description
+    index = render(project, open_registry(project.registry))["index.html"]
+    assert "<h2>Named types</h2>" in index
+    assert '<a href="events/OrderPaid.html">OrderPaid</a> v1' in index

@@ -195,3 +195,4 @@ def test_a_blue_green_rebuild_while_events_arrive(store: str) -> None:
         rebuild(conn, "order_summary")  # a fresh rebuild after everything arrived
         assert live == rows(conn, "order_summary__rebuild")
         assert len(live) > 50
+

@@ -98,14 +98,14 @@ def test_check_lists_stale_missing_and_orphaned_files_and_writes_nothing(project
     out = project / "generated" / "shop_events"
     (out / "codec.py").write_text((out / "codec.py").read_text() + "# edited\n")
     (out / "store.py").unlink()
-    (out / "events" / "order_refunded.py").write_text(HEADER + "class OrderRefunded: ...\n")
+    (out / "events" / "order_returned.py").write_text(HEADER + "class OrderReturned: ...\n")
     (out / "notes.py").write_text("# mine, not generated\n")
     before = _snapshot(out)
     check = run_cli("generate", "--target", "python", "--check", cwd=project)
     assert check.returncode == 1
     assert "stale: generated/shop_events/codec.py" in check.stdout
     assert "missing: generated/shop_events/store.py" in check.stdout
-    assert "orphaned: generated/shop_events/events/order_refunded.py" in check.stdout
+    assert "orphaned: generated/shop_events/events/order_returned.py" in check.stdout
     assert "notes.py" not in check.stdout
     assert "-# edited" in check.stdout and "+++ b/store.py" in check.stdout
     assert "3 generated files out of date" in check.stderr
@@ -113,7 +113,7 @@ def test_check_lists_stale_missing_and_orphaned_files_and_writes_nothing(project
 
     fix = run_cli("generate", "--target", "python", cwd=project)
     assert fix.returncode == 0, fix.stderr
-    assert not (out / "events" / "order_refunded.py").exists()
+    assert not (out / "events" / "order_returned.py").exists()
     assert (out / "notes.py").exists() and (out / "store.py").exists()
     assert run_cli("generate", "--target", "python", "--check", cwd=project).returncode == 0
 

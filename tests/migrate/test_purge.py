@@ -193,6 +193,23 @@ def test_pii_inside_an_array_is_refused(shop: Path) -> None:
         ("ES706", "'ContactsImported' has a pii field inside the array 'contacts'")]
 
 
+def test_pii_inside_a_map_of_a_named_record_is_refused(shop: Path) -> None:
+    project = with_event(
+        shop, "contacts.yaml",
+        "types:\n"
+        "  Contact: {fields: {phone: {type: string, pii: true}}}\n"
+        "events:\n"
+        "  ContactsImported:\n"
+        "    subject: customerId\n"
+        "    versions:\n"
+        "      1:\n"
+        "        fields: {customerId: uuid, contacts: {type: map, values: Contact}}\n")
+    report = Report()
+    assert plan_purge(project, report) is None
+    assert [(d.code, d.message) for d in report] == [
+        ("ES706", "'ContactsImported' has a pii field inside the map 'contacts'")]
+
+
 def test_nested_and_optional_pii_fields(pg_dsn: str, shop: Path) -> None:
     project = with_event(
         shop, "address.yaml",

@@ -98,6 +98,7 @@ def render(project: Project, registry: Registry, changes: list[Finding] | None =
 
     page("index.html", "index.html.j2",
          consumers=sorted({p.name for p in project.projections}),
+         types=pages.type_uses(project),
          aggregate_names=[a.name for a in project.aggregates])
     for view in catalog.events:
         page(pages.event_page(view.event.name), "event.html.j2", view=view)

@@ -239,6 +239,46 @@ class PiiView:
     """pii fields of events without a `subject`: a purge cannot tell whose they are."""
 
 
+@dataclass(frozen=True)
+class TypeUse:
+    """A named type and the event versions whose fields use it (at any depth)."""
+
+    name: str
+    kind: str
+    description: str
+    used_by: tuple[tuple[str, tuple[int, ...]], ...]
+    """(event, its versions using the type), in declaration order."""
+
+
+def type_uses(project: Project) -> list[TypeUse]:
+    uses: list[TypeUse] = []
+    for named in project.types:
+        used_by = []
+        for event in project.events:
+            numbers = tuple(v.number for v in event.versions
+                            if named.name in _type_names(v.fields))
+            if numbers:
+                used_by.append((event.name, numbers))
+        kind = "record" if named.type.kind == "object" else named.type.kind
+        uses.append(TypeUse(named.name, kind, named.description or "", tuple(used_by)))
+    return uses
+
+
+def _type_names(fields: tuple[Field, ...]) -> set[str]:
+    """The named types the fields use, at any depth (through arrays, maps and records)."""
+    names: set[str] = set()
+    for f in fields:
+        field_type = f.type
+        while field_type.items is not None:
+            if field_type.name is not None:
+                names.add(field_type.name)
+            field_type = field_type.items
+        if field_type.name is not None:
+            names.add(field_type.name)
+        names |= _type_names(field_type.fields)
+    return names
+
+
 def pii_paths(fields: tuple[Field, ...], prefix: str = "") -> list[str]:
     """Dotted paths of the `pii` fields, in objects at any depth (arrays of objects are
     refused by the purge, ES706, and by the checks before a purge is planned)."""

@@ -207,14 +207,15 @@ def _pii_paths(fields: tuple[Field, ...], prefix: tuple[str, ...], report: Repor
             found.append((path, f))
         elif f.type.kind == "object":
             found += _pii_paths(f.type.fields, path, report, owner)
-        elif f.type.kind == "array" and _array_has_pii(f.type):
-            report.error("ES706", f"'{owner}' has a pii field inside the array "
+        elif f.type.kind in ("array", "map") and _array_has_pii(f.type):
+            report.error("ES706", f"'{owner}' has a pii field inside the {f.type.kind} "
                          f"'{'.'.join(path)}'", f.span)
     return found
 
 
 def _array_has_pii(field_type: FieldType | None) -> bool:
-    while field_type is not None and field_type.kind == "array":
+    """Whether the items of an array (or the values of a map), at any depth, hold pii."""
+    while field_type is not None and field_type.kind in ("array", "map"):
         field_type = field_type.items
     if field_type is None or field_type.kind != "object":
         return False
@@ -234,7 +235,7 @@ def _subject(event: str, subject: str, has_field: bool, version: int, latest: in
 
 
 def _placeholder(f: Field) -> Any:
-    return _column_placeholder(f.type) if f.required else None
+    return None if f.may_be_null else _column_placeholder(f.type)
 
 
 def _purged(source: str, paths: list[tuple[tuple[str, ...], Field]]) -> str:

@@ -12,7 +12,15 @@ from escodegen.emit import HEADER
 from escodegen.emit.postgres import render as render_postgres
 from escodegen.emit.python.context import package_context
 from escodegen.emit.python.json_code import event_json, state_json
-from escodegen.emit.python.models import render_event_modules
+from escodegen.emit.python.models import (
+    TYPES_MODULE,
+    absent_only,
+    class_types,
+    event_schemas,
+    render_event_modules,
+    render_types_module,
+    types_schema,
+)
 from escodegen.emit.python.templates import render_template
 from escodegen.model import Project
 from escodegen.model.naming import snake
@@ -29,18 +37,28 @@ _MODULES = (
 def render(project: Project) -> dict[str, str]:
     """Paths inside `python.out` -> file text."""
     assert project.python is not None, "only called for projects with a python target"
-    modules = render_event_modules(project, project.python.models)
-    context = package_context(project, {name: classes for name, (_, classes) in modules.items()})
+    types_module = render_types_module(project, project.python.models)
+    type_texts, type_classes = ([types_module[0]], types_module[1]) if types_module else ([], [])
+    modules = render_event_modules(project, project.python.models, "".join(type_texts))
+    context = package_context(project, {name: classes for name, (_, classes) in modules.items()},
+                              type_classes)
     states = state_json([(record["name"], [(f["name"], f["annotation"], f["optional"])
                                            for f in record["fields"]])
                          for a in context["aggregates"]
                          for record in [*a["records"], {"name": a["state"],
                                                         "fields": a["state_fields"]}]])
     context["state_json"], context["state_runtime"] = states.text(), sorted(states.runtime)
+    schemas = [types_schema(class_types(project))] + [event_schemas(e) for e in project.events]
+    absent = frozenset(pair for schema in schemas for pair in absent_only(schema))
+    by_class: dict[str, list[str]] = {}
+    for cls, name in sorted(absent):
+        by_class.setdefault(cls, []).append(name)
+    context["absent_only"] = sorted(by_class.items())
     if project.python.models == "dataclasses":
-        events = event_json([text for text, _ in modules.values()])
+        events = event_json(type_texts + [text for text, _ in modules.values()], absent)
         context["event_json"], context["event_runtime"] = events.text(), sorted(events.runtime)
     files = {f"events/{snake(name)}.py": text for name, (text, _) in modules.items()}
+    files.update({f"events/{TYPES_MODULE}.py": text for text in type_texts})
     files["upcasters.py"] = upcasters_module(project)
     for module in _MODULES:
         files[module] = render_template(f"{module}.j2", context)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import keyword
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,6 +48,9 @@ class _Imports:
         if ftype.kind == "array":
             assert ftype.items is not None
             return f"list[{self.annotation(ftype.items, name + 'Item')}]"
+        if ftype.kind == "map":
+            assert ftype.items is not None
+            return f"dict[str, {self.annotation(ftype.items, name + 'Value')}]"
         # object: a class of its own, typed as an event's nested record is (snapshots keep
         # the types a replay gives)
         self.records.append(_record(name, ftype.fields, self))
@@ -133,14 +137,16 @@ def _projection(projection: Projection, modules: dict[str, set[str]]) -> dict[st
     }
 
 
-def package_context(project: Project, event_classes: dict[str, list[str]]) -> dict[str, Any]:
+def package_context(project: Project, event_classes: dict[str, list[str]],
+                    type_classes: Sequence[str] = ()) -> dict[str, Any]:
+    """`type_classes`: the classes of the named types (events/_types.py)."""
     assert project.python is not None
     imports = _Imports({module: set(names) for module, names in _AGGREGATE_IMPORTS.items()}, [])
     aggregates = [_aggregate(a, imports) for a in project.aggregates]
     projection_imports: dict[str, set[str]] = {"dataclasses": {"dataclass"},
                                                "typing": {"ClassVar"}}
     projections = [_projection(p, projection_imports) for p in project.projections]
-    _check_names(project, event_classes, aggregates, projections)
+    _check_names(project, {**event_classes, "types": list(type_classes)}, aggregates, projections)
     events = [{
         "name": event.name,
         "module": snake(event.name),
@@ -155,6 +161,7 @@ def package_context(project: Project, event_classes: dict[str, list[str]]) -> di
         "models": project.python.models,
         "schema": project.postgres.schema if project.postgres else "es",
         "events": events,
+        "type_classes": sorted(type_classes),
         "aggregates": aggregates,
         "projections": projections,
         "aggregate_imports": [(module, sorted(names)) for module, names

@@ -51,6 +51,8 @@ class JsonCode:
     """The functions of some records, and what they need from `_runtime`."""
 
     enums: frozenset[str]
+    absent: frozenset[tuple[str, str]] = frozenset()
+    """(class, field) of the fields that may be absent but not null: None is no key."""
     functions: list[str] = field(default_factory=list)
     definitions: dict[str, str] = field(default_factory=dict)
     """Module-level converter name -> its expression (`one_of(Tier)`, `list_of(to_str)`)."""
@@ -84,7 +86,12 @@ class JsonCode:
                 value = (f"data[{key}]" if item.default is None
                          else f"data.get({key})" if item.default == "None"
                          else f"data.get({key}, {item.default})")
-                if convert != "to_any":
+                inner = _optional_inner(item.annotation)
+                if (record.name, item.name) in self.absent and inner is not None:
+                    # Present, it is a value: null is refused like any other wrong value.
+                    self.runtime.add("present")
+                    value = f"present(data, {key}, {self.converter(inner)})"
+                elif convert != "to_any":
                     value = f"{convert}({value})"
                 lines.append(fit(f"            {item.name}={value},"))
             lines.append("        )")
@@ -93,8 +100,10 @@ class JsonCode:
         lines.append("            data,")
         for item in record.fields:
             required = "True" if item.default is None else "False"
-            lines.append(fit(f"            ({py_str(item.name)}, "
-                             f"{self.converter(item.annotation)}, {required}),"))
+            inner = _optional_inner(item.annotation)
+            absent = (record.name, item.name) in self.absent and inner is not None
+            convert = self.converter(inner if absent and inner is not None else item.annotation)
+            lines.append(fit(f"            ({py_str(item.name)}, {convert}, {required}),"))
         lines.append("        ) from None")
         return "\n".join(lines)
 
@@ -104,12 +113,25 @@ class JsonCode:
         if not record.fields:
             lines.append("    return {}")
             return "\n".join(lines)
-        lines.append("    return {")
+        absent = [item for item in record.fields if (record.name, item.name) in self.absent
+                  and _optional_inner(item.annotation) is not None]
+        lines.append("    data: dict[str, Any] = {" if absent else "    return {")
         for item in record.fields:
+            if item in absent:
+                continue
             encode = self.encoder(item.annotation)
             value = f"value.{item.name}" if encode is None else f"{encode}(value.{item.name})"
             lines.append(fit(f"        {py_str(item.name)}: {value},"))
         lines.append("    }")
+        for item in absent:
+            inner = _optional_inner(item.annotation)
+            assert inner is not None
+            encode = self.encoder(inner)
+            value = f"value.{item.name}" if encode is None else f"{encode}(value.{item.name})"
+            lines.append(f"    if value.{item.name} is not None:")
+            lines.append(fit(f"        data[{py_str(item.name)}] = {value}"))
+        if absent:
+            lines.append("    return data")
         return "\n".join(lines)
 
     def converter(self, node: ast.expr) -> str:
@@ -130,6 +152,10 @@ class JsonCode:
                 return self._define(f"_from_json_{_key(node)}",
                                     f"list_of({self.converter(node.slice)})", "list_of")
             if node.value.id == "dict":
+                map_values = _map_values(node)
+                if map_values is not None:
+                    return self._define(f"_from_json_{_key(node)}",
+                                        f"dict_of({self.converter(map_values)})", "dict_of")
                 self.runtime.add("to_object")
                 return "to_object"
             if node.value.id == "Literal":
@@ -167,6 +193,13 @@ class JsonCode:
                     return "list"
                 return self._define(f"_to_json_{_key(node)}", f"list_to({encode})", "list_to")
             if node.value.id == "dict":
+                values = _map_values(node)
+                if values is not None:
+                    encode = self.encoder(values)
+                    if encode is None:
+                        return None
+                    return self._define(f"_to_json_{_key(node)}", f"dict_to({encode})",
+                                        "dict_to")
                 self.runtime.add("any_to_json")
                 return "any_to_json"
             if node.value.id == "Literal":
@@ -187,6 +220,15 @@ def _optional_inner(node: ast.expr) -> ast.expr | None:
     return None
 
 
+def _map_values(node: ast.Subscript) -> ast.expr | None:
+    """`T` of a map's `dict[str, T]`; None for `dict[str, Any]` (an opaque object)."""
+    if isinstance(node.slice, ast.Tuple) and len(node.slice.elts) == 2:
+        values = node.slice.elts[1]
+        if not (isinstance(values, ast.Name) and values.id == "Any"):
+            return values
+    return None
+
+
 def _key(node: ast.expr) -> str:
     """A name part for an annotation: `str`, `list_Item`, `optional_list_str`."""
     inner = _optional_inner(node)
@@ -200,6 +242,8 @@ def _key(node: ast.expr) -> str:
             digest = hashlib.sha256(ast.unparse(node.slice).encode()).hexdigest()[:8]
             return f"literal_{digest}"
         return f"{node.value.id}_{_key(node.slice)}"
+    if isinstance(node, ast.Tuple):
+        return "_".join(_key(element) for element in node.elts)
     raise ValueError(f"no JSON conversion for the annotation {ast.unparse(node)}")
 
 
@@ -250,10 +294,12 @@ def annotation(text: str) -> ast.expr:
     return ast.parse(text, mode="eval").body
 
 
-def event_json(module_texts: list[str]) -> JsonCode:
-    """The functions of every dataclass of the event modules (one module namespace)."""
+def event_json(module_texts: list[str],
+               absent: frozenset[tuple[str, str]] = frozenset()) -> JsonCode:
+    """The functions of every dataclass of the event modules (one module namespace); `absent`:
+    (class, field) of the fields that may be absent but not null."""
     parsed = [records_of_module(text) for text in module_texts]
-    code = JsonCode(frozenset().union(*(enums for _, enums in parsed)))
+    code = JsonCode(frozenset().union(*(enums for _, enums in parsed)), absent)
     for records, _ in parsed:
         for record in records:
             code.add(record)

@@ -5,39 +5,212 @@ Every option that changes the output is pinned here, so the classes depend only 
 (and the datamodel-code-generator version, which the manifest records). One module per event
 keeps names local: adding an event never touches another event's module, and nested types are
 named by their schema titles (`<Event>V<n><Field>`), never by discovery order.
+
+Named types (`types:`) are one class each, in `events/_types.py`, shared by every event: the
+canonical schemas expand them, and the schemas handed to datamodel-code-generator put a
+reference in their place (`customTypePath` in an event's module, `$ref` inside `_types`).
 """
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Literal
 
-from escodegen.analyse.schema import event_version_schema
+from escodegen.analyse.schema import event_version_schema, type_schema
 from escodegen.diagnostics import Report
 from escodegen.emit import HEADER, EmitError
-from escodegen.model import Event, Project
+from escodegen.model import Event, NamedType, Project
 from escodegen.printable import escape, escape_lines
 
 ModelKind = Literal["dataclasses", "pydantic", "msgspec"]
 _CLASS = re.compile(r"^class (\w+)\b", re.MULTILINE)
+TYPES_MODULE = "_types"
+"""The module of `events/` holding the named types' classes."""
+# What a property keeps beside the reference that replaces a named type's expansion.
+_PROPERTY_KEYS = ("description", "default", "x-pii")
 # Below this many events a process pool costs more than it saves.
 _PARALLEL_FROM = 40
 
 
-def event_schemas(event: Event) -> dict[str, Any]:
+def event_schemas(event: Event, named: Mapping[str, str] | None = None) -> dict[str, Any]:
     """All versions of `event` as one JSON Schema document, a `$defs` entry per version, its
-    descriptions made printable (`escape_lines`) for the docstrings they become."""
+    descriptions made printable (`escape_lines`) for the docstrings they become. `named`: the
+    classes of named types (name -> import path) put in place of their expansions."""
     defs: dict[str, Any] = {}
     for version in event.versions:
         schema = _printable_descriptions(event_version_schema(event, version))
         schema.pop("$schema", None)
+        if named:
+            schema = _referenced(schema, lambda name: {"customTypePath": named[name]}
+                                 if name in named else None)
         defs[schema["title"]] = schema
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$defs": defs}
+
+
+def class_types(project: Project) -> list[NamedType]:
+    """The named types that become classes: records and enums (a scalar alias is its scalar)."""
+    return [t for t in project.types if t.type.kind in ("object", "enum")]
+
+
+def types_schema(types: list[NamedType]) -> dict[str, Any]:
+    """The named types' classes as one JSON Schema document, a `$defs` entry each, a named type
+    inside another referenced (`$ref`), not repeated."""
+    names = {t.name for t in types}
+    defs: dict[str, Any] = {}
+    for named in types:
+        schema = _printable_descriptions(type_schema(named.type, named.name))
+        if named.description:
+            schema["description"] = escape_lines(named.description)
+        defs[named.name] = _referenced(schema, lambda name: {"$ref": f"#/$defs/{name}"}
+                                       if name in names else None)
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$defs": defs}
+
+
+def _referenced(schema: Any, reference: Callable[[str], dict[str, Any] | None]) -> Any:
+    """`schema` with each subschema titled by a named type (and not the top) replaced by the
+    `reference` to it, keeping what belongs to the property (description, default)."""
+    if isinstance(schema, list):
+        return [_referenced(item, reference) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    result: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key in ("properties", "$defs") and isinstance(value, dict):
+            # Names here are properties, not keywords: each value is a schema.
+            result[key] = {name: _replaced(sub, reference) for name, sub in value.items()}
+        elif key in ("items", "additionalProperties", "anyOf"):
+            result[key] = _replaced(value, reference) if isinstance(value, dict) else [
+                _replaced(sub, reference) for sub in value]
+        else:
+            result[key] = value
+    return result
+
+
+def _replaced(schema: dict[str, Any], reference: Callable[[str], dict[str, Any] | None]
+              ) -> dict[str, Any]:
+    title = schema.get("title")
+    ref = reference(title) if isinstance(title, str) else None
+    if ref is None:
+        return dict(_referenced(schema, reference))
+    return {**ref, **{key: schema[key] for key in _PROPERTY_KEYS if key in schema}}
+
+
+def absent_only(schema: Any) -> Iterable[tuple[str, str]]:
+    """(class, field) of every field that may be absent but not null (`required: false,
+    nullable: false`): its class holds None for an absent key, and its JSON never null."""
+    if isinstance(schema, dict):
+        properties = schema.get("properties")
+        if isinstance(properties, dict) and isinstance(schema.get("title"), str):
+            required = set(schema.get("required", ()))
+            for name, prop in properties.items():
+                if name not in required and "anyOf" not in prop:
+                    yield schema["title"], name
+        for key, value in schema.items():
+            if key == "properties" and isinstance(value, dict):
+                for prop in value.values():
+                    yield from absent_only(prop)
+            elif key in ("items", "additionalProperties", "anyOf", "$defs"):
+                values = value.values() if key == "$defs" else (
+                    value if isinstance(value, list) else [value])
+                for sub in values:
+                    yield from absent_only(sub)
+
+
+def _enums_first(text: str) -> str:
+    """The module with the enum classes that a field's default names before they are defined
+    moved before its first class. datamodel-code-generator may write an enum after the class
+    whose field defaults to one of its members, which then names it before it exists (ruff
+    F821, a NameError on import); an enum depends on nothing."""
+    tree = ast.parse(text)
+    classes = [node for node in tree.body if isinstance(node, ast.ClassDef)]
+    lines = text.split("\n")
+
+    def start(node: ast.ClassDef) -> int:
+        return min([node.lineno, *(d.lineno for d in node.decorator_list)]) - 1
+
+    # Only those named by a default before them move: the others stay where they were written.
+    enums = [node for node in classes
+             if {b.id for b in node.bases if isinstance(b, ast.Name)} & {"Enum", "StrEnum"}
+             and re.search(rf"= {node.name}\.", "\n".join(lines[:start(node)]))]
+    if not enums:
+        return text
+
+    top = start(classes[0])
+    body = list(lines)
+    moved: list[str] = []
+    for node in reversed(enums):
+        first, end = start(node), node.end_lineno
+        assert end is not None
+        moved = [*lines[first:end], "", "", *moved]
+        while first > top and not body[first - 1].strip():
+            first -= 1  # the blank lines before it go with it
+        del body[first:end]
+    rest = body[top:]
+    while rest and not rest[0].strip():
+        rest.pop(0)
+    if not rest:
+        moved = moved[:-2]
+    return "\n".join([*lines[:top], *moved, *rest])
+
+
+def enum_members(text: str) -> dict[str, dict[str, str]]:
+    """enum class -> value -> member name, of the enum classes of a module's text."""
+    members: dict[str, dict[str, str]] = {}
+    for node in ast.parse(text).body:
+        if isinstance(node, ast.ClassDef) and {
+                b.id for b in node.bases if isinstance(b, ast.Name)} & {"Enum", "StrEnum"}:
+            members[node.name] = {
+                stmt.value.value: stmt.targets[0].id for stmt in node.body
+                if isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Name)
+                and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str)}
+    return members
+
+
+def _enum_defaults(text: str, enums: Mapping[str, Mapping[str, str]]) -> str:
+    """A default of a field typed by an enum, written as the enum's value
+    (`tier: Tier | None = "gold"`), made the enum's member (`Tier.gold`). datamodel-code-generator
+    writes the value for an imported (named) enum, and for any enum in pydantic and msgspec
+    models, which mypy refuses (a str is no enum)."""
+    def member(match: re.Match[str], name: str) -> str:
+        value = ast.literal_eval(match.group(2))
+        return f"{match.group(1)}{name}.{enums[name][value]}"
+
+    for name in enums:
+        text = re.sub(rf'^(    \w+: [^\n=]*\b{name}\b[^\n=]* = )("(?:[^"\\\n]|\\.)*")$',
+                      lambda match, name=name: member(match, name),  # type: ignore[misc]
+                      text, flags=re.MULTILINE)
+    return text
+
+
+def _local_types_import(text: str, module: str) -> str:
+    """The import of the named types' classes (`from <package>.events._types import ...`, as
+    datamodel-code-generator writes a `customTypePath`) made relative and put last, in a
+    section of its own, as isort (ruff's I001) orders a package's own modules."""
+    tree = ast.parse(text)
+    imports = [node for node in tree.body if isinstance(node, ast.Import | ast.ImportFrom)]
+    found = [node for node in imports
+             if isinstance(node, ast.ImportFrom) and node.module == module]
+    if not found:
+        return text
+    node = found[0]
+    assert node.end_lineno is not None
+    lines = text.split("\n")
+    names = sorted(alias.name for alias in node.names)
+    last = max(n.end_lineno or n.lineno for n in imports)
+    one_line = f"from .{TYPES_MODULE} import {', '.join(names)}"
+    local = [one_line] if len(one_line) <= 88 else [
+        f"from .{TYPES_MODULE} import (", *(f"    {name}," for name in names), ")"]
+    lines[last:last] = ["", *local]
+    del lines[node.lineno - 1:node.end_lineno]
+    # A section left empty leaves two blank lines where one was.
+    result = "\n".join(lines)
+    return re.sub(r"\n\n\n(?=from |import )", "\n\n", result)
 
 
 def _printable_descriptions(schema: Any) -> Any:
@@ -110,19 +283,40 @@ def _generate(schema_text: str, models: ModelKind) -> str:
     return escape(result.rstrip("\n"), keep="\n") + "\n"
 
 
-def _render_one(job: tuple[str, str, ModelKind]) -> tuple[str, str]:
-    name, schema_text, models = job
-    return name, _generate(schema_text, models)
+def _render_one(job: tuple[str, str, ModelKind, dict[str, dict[str, str]], str]
+                ) -> tuple[str, str]:
+    name, schema_text, models, enums, types_module = job
+    text = _generate(schema_text, models)
+    text = _enum_defaults(text, {**enums, **enum_members(text)})
+    text = _local_types_import(text, types_module)
+    return name, _enums_first(text)
 
 
-def render_event_modules(project: Project, models: ModelKind) -> dict[str, tuple[str, list[str]]]:
-    """event name -> (module text, class names in it). Raises EmitError on a name collision."""
+def render_types_module(project: Project, models: ModelKind) -> tuple[str, list[str]] | None:
+    """The module of the named types' classes and their names; None without any."""
+    types = class_types(project)
+    if not types:
+        return None
+    text = _generate(json.dumps(types_schema(types)), models)
+    text = _enums_first(_enum_defaults(text, enum_members(text)))
+    return text, _CLASS.findall(text)
+
+
+def render_event_modules(project: Project, models: ModelKind, types_module: str = ""
+                         ) -> dict[str, tuple[str, list[str]]]:
+    """event name -> (module text, class names in it). Raises EmitError on a name collision.
+    `types_module`: the text of the named types' module (`render_types_module`)."""
+    assert project.python is not None
+    types = class_types(project)
+    module = f"{project.python.package}.events.{TYPES_MODULE}"
+    named = {t.name: f"{module}.{t.name}" for t in types}
+    enums = enum_members(types_module) if types_module else {}
     jobs = []
     expected: dict[str, set[str]] = {}
     for event in project.events:
-        schema = event_schemas(event)
+        schema = event_schemas(event, named)
         expected[event.name] = set(_titles(schema))
-        jobs.append((event.name, json.dumps(schema, sort_keys=False), models))
+        jobs.append((event.name, json.dumps(schema, sort_keys=False), models, enums, module))
     if len(jobs) >= _PARALLEL_FROM and (os.cpu_count() or 1) > 1:
         with ProcessPoolExecutor(max_workers=min(os.cpu_count() or 1, 8)) as pool:
             texts = dict(pool.map(_render_one, jobs, chunksize=8))

@@ -68,7 +68,8 @@ def shape(op: Convert, shape: PayloadShape, step: Step) -> bool:
     slot = step.read_scalar(shape, op, op.field)
     if slot is None:
         return True
-    shape.set(op.field, Shape(FieldType(op.to), slot.required, produced_by=describe(op)))
+    shape.set(op.field, Shape(FieldType(op.to), slot.required, produced_by=describe(op),
+                              nullable=slot.nullable))
     return True
 
 

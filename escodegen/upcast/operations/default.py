@@ -39,7 +39,9 @@ def shape(op: Default, shape: PayloadShape, step: Step) -> bool:
             shape.set(op.field, Shape(None, op.value is not None, literals=(literal,)))
         return True
     required = slot.required or op.value is not None
-    shape.set(op.field, replace(slot, required=required, literals=(*slot.literals, literal)))
+    nullable = slot.nullable and op.value is None  # a value replaces null too
+    shape.set(op.field, replace(slot, required=required, nullable=nullable,
+                                literals=(*slot.literals, literal)))
     return True
 
 

@@ -47,7 +47,8 @@ def shape(op: Map, shape: PayloadShape, step: Step) -> bool:
     written = [Literal(value, describe(op), op.span) for _, value in op.values]
     if op.has_else:
         written.append(Literal(op.otherwise, describe(op), op.span))
-        shape.set(op.field, Shape(None, slot.required, literals=tuple(written)))
+        shape.set(op.field, Shape(None, slot.required, literals=tuple(written),
+                                  nullable=slot.nullable))
         return True
     kept = tuple(lit for lit in slot.literals if not isinstance(lit.value, str)
                  or lit.value not in keys)
@@ -55,7 +56,8 @@ def shape(op: Map, shape: PayloadShape, step: Step) -> bool:
     if base is not None and base.kind == "enum":
         left = tuple(v for v in base.values if v not in keys)
         base = FieldType("enum", values=left) if left else None
-    shape.set(op.field, Shape(base, slot.required, literals=(*kept, *written)))
+    shape.set(op.field, Shape(base, slot.required, literals=(*kept, *written),
+                              nullable=slot.nullable))
     return True
 
 

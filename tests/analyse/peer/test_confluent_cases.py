@@ -44,9 +44,12 @@ LACKS = {
 MODES = ("new_version", "in_place")
 
 
-def declarations(*versions: dict[str, Any]) -> str:
+def declarations(*versions: dict[str, Any], types: dict[str, Any] | None = None) -> str:
+    """Event `Case` with `versions`, and the case's named types (both sides declare them all:
+    a type only one side uses changes nothing on the other)."""
     events = {"Case": {"versions": {n: v for n, v in enumerate(versions, start=1)}}}
-    return yaml.safe_dump({"events": events}, sort_keys=False)
+    document = {"types": types} if types else {}
+    return yaml.safe_dump({**document, "events": events}, sort_keys=False)
 
 
 def diff_verdict(tmp: Path, base: str, head: str) -> dict[str, Any]:
@@ -72,9 +75,11 @@ def run(
     case: dict[str, Any], mode: str, tmp: Path, head: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     head = head or case["head"]
+    types = case.get("types")
+    base = declarations(case["base"], types=types)
     if mode == "in_place":
-        return diff_verdict(tmp, declarations(case["base"]), declarations(head))
-    return diff_verdict(tmp, declarations(case["base"]), declarations(case["base"], head))
+        return diff_verdict(tmp, base, declarations(head, types=types))
+    return diff_verdict(tmp, base, declarations(case["base"], head, types=types))
 
 
 def expected(verdict: dict[str, Any]) -> dict[str, Any]:

@@ -193,6 +193,34 @@ def list_of(convert: Callable[[Any], T]) -> Convert[list[T]]:
     return convert_list
 
 
+def dict_of(convert: Callable[[Any], T]) -> Convert[dict[str, T]]:
+    """The converter of a map (string keys) whose values `convert` converts; DecodeError
+    names every bad value."""
+
+    def convert_dict(value: Any) -> dict[str, T]:
+        if not isinstance(value, dict):
+            raise _expected("an object", value)
+        try:
+            return {str(k): convert(v) for k, v in value.items()}
+        except DecodeError:
+            pass
+        problems: list[tuple[str, str]] = []
+        for key, item in value.items():
+            try:
+                convert(item)
+            except DecodeError as error:
+                problems += _within(str(key), error.problems)
+        raise DecodeError(*problems[0], *problems[1:])
+
+    return convert_dict
+
+
+def present(data: dict[str, Any], key: str, convert: Callable[[Any], T]) -> T | None:
+    """A field that may be absent but is never null: None when the key is absent, else its
+    value converted (a null refused like any other wrong value)."""
+    return convert(data[key]) if key in data else None
+
+
 def record_error(data: Any, *fields: tuple[str, Convert[Any], bool]) -> DecodeError:
     """Every problem of an object that does not make a record of `fields` (key, converter,
     required): what a generated `_from_json_<Class>` raises once its fast path failed."""
@@ -231,6 +259,15 @@ def list_to(encode: Callable[[Any], Any]) -> Callable[[list[Any]], list[Any]]:
         return [encode(item) for item in value]
 
     return encode_list
+
+
+def dict_to(encode: Callable[[Any], Any]) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """The encoder of a map whose values `encode` makes JSON-ready."""
+
+    def encode_dict(value: dict[str, Any]) -> dict[str, Any]:
+        return {key: encode(item) for key, item in value.items()}
+
+    return encode_dict
 
 
 def any_to_json(value: Any) -> Any:

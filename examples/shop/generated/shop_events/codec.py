@@ -20,12 +20,15 @@ from ._runtime import (
     UnknownEventType,
     UnsupportedVersion,
     decimal_to_json,
+    dict_of,
+    dict_to,
     enum_to_json,
     iso_to_json,
     list_of,
     list_to,
     one_of,
     optional,
+    present,
     record_error,
     to_datetime,
     to_decimal,
@@ -34,17 +37,20 @@ from ._runtime import (
     to_uuid,
 )
 from .events import (
+    Address,
     CustomerRegistered,
     CustomerRegisteredV1,
     CustomerRegisteredV2,
     CustomerRegisteredV3Tier,
     CustomerTierChanged,
     CustomerTierChangedV1Tier,
+    Money,
     OrderCancelled,
     OrderItemAdded,
+    OrderPaid,
     OrderPlaced,
     OrderPlacedV1,
-    OrderPlacedV2ShippingAddress,
+    OrderRefunded,
     OrderShipped,
     OrderShippedV1,
     OrderShippedV1ShippingInfo,
@@ -60,7 +66,9 @@ Event: TypeAlias = (
     | CustomerTierChanged
     | OrderCancelled
     | OrderItemAdded
+    | OrderPaid
     | OrderPlaced
+    | OrderRefunded
     | OrderShipped
     | OrderSubmitted
 )
@@ -71,7 +79,9 @@ LATEST: dict[str, tuple[int, type[Event]]] = {
     "CustomerTierChanged": (1, CustomerTierChanged),
     "OrderCancelled": (1, OrderCancelled),
     "OrderItemAdded": (1, OrderItemAdded),
+    "OrderPaid": (1, OrderPaid),
     "OrderPlaced": (2, OrderPlaced),
+    "OrderRefunded": (1, OrderRefunded),
     "OrderShipped": (2, OrderShipped),
     "OrderSubmitted": (1, OrderSubmitted),
 }
@@ -86,14 +96,68 @@ VERSIONS: dict[tuple[str, int], type[Any]] = {
     ("CustomerTierChanged", 1): CustomerTierChanged,
     ("OrderCancelled", 1): OrderCancelled,
     ("OrderItemAdded", 1): OrderItemAdded,
+    ("OrderPaid", 1): OrderPaid,
     ("OrderPlaced", 1): OrderPlacedV1,
     ("OrderPlaced", 2): OrderPlaced,
+    ("OrderRefunded", 1): OrderRefunded,
     ("OrderShipped", 1): OrderShippedV1,
     ("OrderShipped", 2): OrderShipped,
     ("OrderSubmitted", 1): OrderSubmitted,
 }
 """(event type, version) -> the class of that version, which explains a stored payload that
 does not decode in the terms of the version it was stored at."""
+
+
+def _from_json_Address(data: Any) -> Address:
+    if not isinstance(data, dict):
+        raise record_error(data)
+    try:
+        return Address(
+            street=to_str(data["street"]),
+            city=to_str(data["city"]),
+            country=to_str(data["country"]),
+            postcode=_from_json_optional_str(data.get("postcode")),
+        )
+    except (KeyError, DecodeError):
+        raise record_error(
+            data,
+            ("street", to_str, True),
+            ("city", to_str, True),
+            ("country", to_str, True),
+            ("postcode", _from_json_optional_str, False),
+        ) from None
+
+
+def _to_json_Address(value: Address) -> dict[str, Any]:
+    return {
+        "street": value.street,
+        "city": value.city,
+        "country": value.country,
+        "postcode": value.postcode,
+    }
+
+
+def _from_json_Money(data: Any) -> Money:
+    if not isinstance(data, dict):
+        raise record_error(data)
+    try:
+        return Money(
+            amount=to_decimal(data["amount"]),
+            currency=to_str(data["currency"]),
+        )
+    except (KeyError, DecodeError):
+        raise record_error(
+            data,
+            ("amount", to_decimal, True),
+            ("currency", to_str, True),
+        ) from None
+
+
+def _to_json_Money(value: Money) -> dict[str, Any]:
+    return {
+        "amount": decimal_to_json(value.amount),
+        "currency": value.currency,
+    }
 
 
 def _from_json_CustomerRegistered(data: Any) -> CustomerRegistered:
@@ -215,9 +279,7 @@ def _from_json_OrderPlaced(data: Any) -> OrderPlaced:
             customerId=to_uuid(data["customerId"]),
             totalAmount=to_decimal(data["totalAmount"]),
             currency=_from_json_optional_str(data.get("currency", "USD")),
-            shippingAddress=_from_json_optional_OrderPlacedV2ShippingAddress(
-                data.get("shippingAddress"),
-            ),
+            shippingAddress=_from_json_optional_Address(data.get("shippingAddress")),
         )
     except (KeyError, DecodeError):
         raise record_error(
@@ -226,11 +288,7 @@ def _from_json_OrderPlaced(data: Any) -> OrderPlaced:
             ("customerId", to_uuid, True),
             ("totalAmount", to_decimal, True),
             ("currency", _from_json_optional_str, False),
-            (
-                "shippingAddress",
-                _from_json_optional_OrderPlacedV2ShippingAddress,
-                False,
-            ),
+            ("shippingAddress", _from_json_optional_Address, False),
         ) from None
 
 
@@ -240,9 +298,7 @@ def _to_json_OrderPlaced(value: OrderPlaced) -> dict[str, Any]:
         "customerId": str(value.customerId),
         "totalAmount": decimal_to_json(value.totalAmount),
         "currency": value.currency,
-        "shippingAddress": _to_json_optional_OrderPlacedV2ShippingAddress(
-            value.shippingAddress,
-        ),
+        "shippingAddress": _to_json_optional_Address(value.shippingAddress),
     }
 
 
@@ -269,37 +325,6 @@ def _to_json_OrderPlacedV1(value: OrderPlacedV1) -> dict[str, Any]:
         "orderId": str(value.orderId),
         "customerId": str(value.customerId),
         "totalAmount": decimal_to_json(value.totalAmount),
-    }
-
-
-def _from_json_OrderPlacedV2ShippingAddress(data: Any) -> OrderPlacedV2ShippingAddress:
-    if not isinstance(data, dict):
-        raise record_error(data)
-    try:
-        return OrderPlacedV2ShippingAddress(
-            street=to_str(data["street"]),
-            city=to_str(data["city"]),
-            country=to_str(data["country"]),
-            postcode=_from_json_optional_str(data.get("postcode")),
-        )
-    except (KeyError, DecodeError):
-        raise record_error(
-            data,
-            ("street", to_str, True),
-            ("city", to_str, True),
-            ("country", to_str, True),
-            ("postcode", _from_json_optional_str, False),
-        ) from None
-
-
-def _to_json_OrderPlacedV2ShippingAddress(
-    value: OrderPlacedV2ShippingAddress,
-) -> dict[str, Any]:
-    return {
-        "street": value.street,
-        "city": value.city,
-        "country": value.country,
-        "postcode": value.postcode,
     }
 
 
@@ -545,21 +570,73 @@ def _to_json_OrderCancelled(value: OrderCancelled) -> dict[str, Any]:
     }
 
 
+def _from_json_OrderPaid(data: Any) -> OrderPaid:
+    if not isinstance(data, dict):
+        raise record_error(data)
+    try:
+        return OrderPaid(
+            orderId=to_uuid(data["orderId"]),
+            paid=_from_json_Money(data["paid"]),
+            fees=_from_json_dict_str_Money(data["fees"]),
+        )
+    except (KeyError, DecodeError):
+        raise record_error(
+            data,
+            ("orderId", to_uuid, True),
+            ("paid", _from_json_Money, True),
+            ("fees", _from_json_dict_str_Money, True),
+        ) from None
+
+
+def _to_json_OrderPaid(value: OrderPaid) -> dict[str, Any]:
+    return {
+        "orderId": str(value.orderId),
+        "paid": _to_json_Money(value.paid),
+        "fees": _to_json_dict_str_Money(value.fees),
+    }
+
+
+def _from_json_OrderRefunded(data: Any) -> OrderRefunded:
+    if not isinstance(data, dict):
+        raise record_error(data)
+    try:
+        return OrderRefunded(
+            orderId=to_uuid(data["orderId"]),
+            refund=_from_json_Money(data["refund"]),
+            returnTo=present(data, "returnTo", _from_json_Address),
+        )
+    except (KeyError, DecodeError):
+        raise record_error(
+            data,
+            ("orderId", to_uuid, True),
+            ("refund", _from_json_Money, True),
+            ("returnTo", _from_json_Address, False),
+        ) from None
+
+
+def _to_json_OrderRefunded(value: OrderRefunded) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "orderId": str(value.orderId),
+        "refund": _to_json_Money(value.refund),
+    }
+    if value.returnTo is not None:
+        data["returnTo"] = _to_json_Address(value.returnTo)
+    return data
+
+
+_from_json_optional_str = optional(to_str)
 _from_json_CustomerRegisteredV3Tier = one_of(CustomerRegisteredV3Tier)
 _from_json_CustomerTierChangedV1Tier = one_of(CustomerTierChangedV1Tier)
-_from_json_optional_str = optional(to_str)
-_from_json_optional_OrderPlacedV2ShippingAddress = optional(
-    _from_json_OrderPlacedV2ShippingAddress,
-)
-_to_json_optional_OrderPlacedV2ShippingAddress = optional(
-    _to_json_OrderPlacedV2ShippingAddress,
-)
+_from_json_optional_Address = optional(_from_json_Address)
+_to_json_optional_Address = optional(_to_json_Address)
 _from_json_list_OrderSubmittedV1LineItemsItem = list_of(
     _from_json_OrderSubmittedV1LineItemsItem,
 )
 _to_json_list_OrderSubmittedV1LineItemsItem = list_to(
     _to_json_OrderSubmittedV1LineItemsItem,
 )
+_from_json_dict_str_Money = dict_of(_from_json_Money)
+_to_json_dict_str_Money = dict_to(_to_json_Money)
 
 
 _FROM_JSON: dict[type[Any], Callable[[Any], Any]] = {
@@ -569,8 +646,10 @@ _FROM_JSON: dict[type[Any], Callable[[Any], Any]] = {
     CustomerTierChanged: _from_json_CustomerTierChanged,
     OrderCancelled: _from_json_OrderCancelled,
     OrderItemAdded: _from_json_OrderItemAdded,
+    OrderPaid: _from_json_OrderPaid,
     OrderPlacedV1: _from_json_OrderPlacedV1,
     OrderPlaced: _from_json_OrderPlaced,
+    OrderRefunded: _from_json_OrderRefunded,
     OrderShippedV1: _from_json_OrderShippedV1,
     OrderShipped: _from_json_OrderShipped,
     OrderSubmitted: _from_json_OrderSubmitted,
@@ -582,7 +661,9 @@ _TO_JSON: dict[type[Any], Callable[[Any], dict[str, Any]]] = {
     CustomerTierChanged: _to_json_CustomerTierChanged,
     OrderCancelled: _to_json_OrderCancelled,
     OrderItemAdded: _to_json_OrderItemAdded,
+    OrderPaid: _to_json_OrderPaid,
     OrderPlaced: _to_json_OrderPlaced,
+    OrderRefunded: _to_json_OrderRefunded,
     OrderShipped: _to_json_OrderShipped,
     OrderSubmitted: _to_json_OrderSubmitted,
 }

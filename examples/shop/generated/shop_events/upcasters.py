@@ -284,6 +284,16 @@ def upcast_order_cancelled_from_v1(data: Payload) -> Payload:
     return dict(data)
 
 
+def upcast_order_paid_from_v1(data: Payload) -> Payload:
+    """OrderPaid stored at the latest version 1: a copy."""
+    return dict(data)
+
+
+def upcast_order_refunded_from_v1(data: Payload) -> Payload:
+    """OrderRefunded stored at the latest version 1: a copy."""
+    return dict(data)
+
+
 UPCASTERS: dict[tuple[str, int], Callable[[Payload], Payload]] = {
     ("CustomerRegistered", 1): upcast_customer_registered_from_v1,
     ("CustomerRegistered", 2): upcast_customer_registered_from_v2,
@@ -296,5 +306,7 @@ UPCASTERS: dict[tuple[str, int], Callable[[Payload], Payload]] = {
     ("OrderShipped", 1): upcast_order_shipped_from_v1,
     ("OrderShipped", 2): upcast_order_shipped_from_v2,
     ("OrderCancelled", 1): upcast_order_cancelled_from_v1,
+    ("OrderPaid", 1): upcast_order_paid_from_v1,
+    ("OrderRefunded", 1): upcast_order_refunded_from_v1,
 }
 """The upcaster of each (event type, stored version)."""

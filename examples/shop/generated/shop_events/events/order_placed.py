@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from uuid import UUID
 
+from ._types import Address
+
 
 @dataclass(frozen=True, kw_only=True)
 class OrderPlaced:
@@ -19,7 +21,7 @@ class OrderPlaced:
     customerId: UUID
     totalAmount: Decimal
     currency: str | None = "USD"
-    shippingAddress: OrderPlacedV2ShippingAddress | None = None
+    shippingAddress: Address | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -31,11 +33,3 @@ class OrderPlacedV1:
     orderId: UUID
     customerId: UUID
     totalAmount: Decimal
-
-
-@dataclass(frozen=True, kw_only=True)
-class OrderPlacedV2ShippingAddress:
-    street: str
-    city: str
-    country: str
-    postcode: str | None = None

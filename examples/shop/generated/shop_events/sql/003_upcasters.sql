@@ -156,6 +156,18 @@ create or replace function "es"."upcast_order_cancelled"(data jsonb, from_versio
 language sql immutable parallel safe
 return data;
 
+-- OrderPaid stored at `from_version`, at its latest version; a payload already at the
+-- latest version (or at a version that does not exist) is returned unchanged.
+create or replace function "es"."upcast_order_paid"(data jsonb, from_version int) returns jsonb
+language sql immutable parallel safe
+return data;
+
+-- OrderRefunded stored at `from_version`, at its latest version; a payload already at the
+-- latest version (or at a version that does not exist) is returned unchanged.
+create or replace function "es"."upcast_order_refunded"(data jsonb, from_version int) returns jsonb
+language sql immutable parallel safe
+return data;
+
 -- Any stored event at its latest version. An event type not declared here, and a version with
 -- nothing to upcast, give `data` unchanged (never an error: a reader of foreign or future events
 -- still sees them).
@@ -183,6 +195,8 @@ select e.global_position,
            when 'OrderItemAdded' then 1
            when 'OrderShipped' then 2
            when 'OrderCancelled' then 1
+           when 'OrderPaid' then 1
+           when 'OrderRefunded' then 1
            else e.event_version
        end as event_version,
        case

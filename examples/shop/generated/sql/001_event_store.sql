@@ -270,6 +270,7 @@ as $esc$
 -- call order, their events `i` within each append.
 declare
     v_bad record;
+    v_created text[];
     v_streams text[];
     v_versions bigint[];
     v_last_tx_ids xid8[];
@@ -345,22 +346,37 @@ begin
     end if;
 
     -- 3. Lock the streams' rows, creating the missing ones, in stream id order: two calls
-    -- writing to the same streams wait for each other, never deadlock. A stream's version
-    -- is the larger of its row's and its last stored event's (as in append_to_stream).
-    insert into "es".streams (stream_id)
-    select distinct a.x ->> 'stream_id' from jsonb_array_elements(p_appends) as a(x)
-     order by 1
-    on conflict do nothing;
+    -- writing to the same streams wait for each other, never deadlock. A row this call
+    -- creates is its own until it commits (no lock to take); the others are locked. A
+    -- stream's version is the larger of its row's and its last stored event's (as in
+    -- append_to_stream).
+    with created as (
+        insert into "es".streams as s (stream_id)
+        select distinct a.x ->> 'stream_id' from jsonb_array_elements(p_appends) as a(x)
+         order by 1
+        on conflict do nothing
+        returning s.stream_id
+    )
+    select array_agg(created.stream_id) into v_created from created;
+    with locked as (
+        select s.stream_id, s.version, s.last_tx_id
+          from "es".streams s
+         where s.stream_id in (select a.x ->> 'stream_id'
+                                 from jsonb_array_elements(p_appends) as a(x))
+           and not exists (select from unnest(v_created) as c(stream_id)
+                            where c.stream_id = s.stream_id)
+         order by s.stream_id
+           for update
+    ), known as (
+        select locked.stream_id, locked.version, locked.last_tx_id from locked
+        union all
+        select c.stream_id, 0, '0'::xid8 from unnest(v_created) as c(stream_id)
+    )
     select array_agg(l.stream_id order by l.stream_id),
            array_agg(greatest(l.version, last.stream_position) order by l.stream_id),
            array_agg(greatest(l.last_tx_id, last.tx_id) order by l.stream_id)
       into v_streams, v_versions, v_last_tx_ids
-      from (select s.stream_id, s.version, s.last_tx_id
-              from "es".streams s
-             where s.stream_id in (select a.x ->> 'stream_id'
-                                     from jsonb_array_elements(p_appends) as a(x))
-             order by s.stream_id
-               for update) l
+      from known l
       left join lateral (select e.stream_position, e.tx_id
                            from "es".events e
                           where e.stream_id = l.stream_id
@@ -393,7 +409,11 @@ begin
                    as registered
           from appends ap
          cross join lateral jsonb_array_elements(ap.events) with ordinality as b(e, i)
-          left join "es".events ev on ev.event_id = (b.e ->> 'event_id')::uuid
+          -- an index probe per event (`limit` keeps it one, never a join of all events)
+          left join lateral (select ev.event_id, ev.stream_id, ev.stream_position
+                               from "es".events ev
+                              where ev.event_id = (b.e ->> 'event_id')::uuid
+                              limit 1) ev on true
     ), checked as (
         select ap.ord, ap.stream_id, ap.expected,
                jsonb_array_length(ap.events) as n,
@@ -537,9 +557,12 @@ begin
           from call_events c
           left join inserted ins
             on not c.retry and ins.stream_id = c.stream_id and ins.stream_position = c.position
+          -- a retry's stored event, looked up by its id (one index probe, and none for a
+          -- new event: `limit` keeps this a lookup per row, never a join of all events)
           left join lateral (select ev.event_id, ev.stream_position, ev.global_position
                                from "es".events ev
-                              where c.retry and ev.event_id = (c.e ->> 'event_id')::uuid) ev
+                              where c.retry and ev.event_id = (c.e ->> 'event_id')::uuid
+                              limit 1) ev
             on true
          order by c.ord, c.i;
 end

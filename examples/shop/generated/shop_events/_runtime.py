@@ -961,9 +961,23 @@ class EventStoreBase(ABC, Generic[E]):
 
     def _new_events(self, events: Iterable[NewEvent[E] | E]) -> list[dict[str, Any]]:
         return [
-            self._new_event(e if isinstance(e, NewEvent) else NewEvent(event=e))
+            self._new_event(e) if isinstance(e, NewEvent) else self._plain_event(e)
             for e in events
         ]
+
+    def _plain_event(self, event: E) -> dict[str, Any]:
+        """`_new_event` of `NewEvent(event=event)`, without making the NewEvent."""
+        event_type, version, data = self._encode(event)
+        event_id = str(uuid.uuid4())
+        return {
+            "event_id": event_id,
+            "event_type": event_type,
+            "event_version": version,
+            "data": data,
+            "metadata": {},
+            "correlation_id": event_id,
+            "causation_id": None,
+        }
 
     def _new_event(self, new: NewEvent[E]) -> dict[str, Any]:
         event_type, version, data = self._encode(new.event)

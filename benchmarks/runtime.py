@@ -220,8 +220,8 @@ def load_aggregate(dsn: str, packages: dict[str, ModuleType], recorder: Any,
                 items += event.quantity
         return 10
 
-    peer_rate = best(repeat, peer)
     for models, package in packages.items():
+        peer_rate = best(repeat, peer)  # next to each mode's: the load moves between them
         aggregate = order_class(package)
         with psycopg.connect(dsn, autocommit=True) as conn:
             store = package.EventStore(conn)
@@ -256,7 +256,6 @@ def iterate_all(dsn: str, packages: dict[str, ModuleType], recorder: Any, count:
             start = batch[-1].id + 1
         return seen
 
-    peer_rate = best(repeat, peer)
     package = packages["dataclasses"]
     with psycopg.connect(dsn, autocommit=True) as conn:
         store = package.EventStore(conn)
@@ -265,6 +264,7 @@ def iterate_all(dsn: str, packages: dict[str, ModuleType], recorder: Any, count:
                 order = uuid.uuid4()
                 store.append(f"Order-{order}", new_events(package, order, 100))
     for models, package in packages.items():
+        peer_rate = best(repeat, peer)  # next to each mode's: the load moves between them
         with psycopg.connect(dsn, autocommit=True) as conn:
             store = package.EventStore(conn)
 

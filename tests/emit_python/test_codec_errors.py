@@ -5,6 +5,7 @@ same for code that handles it."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from types import ModuleType
 from typing import Any
@@ -26,6 +27,13 @@ def _decode_error(package: ModuleType, event_type: str, version: Any, data: Any)
     with pytest.raises(package.CodecError) as caught:
         package.decode(event_type, version, data)
     error = caught.value
+    # from JSON text (the store's reads: straight into the class when the payload is at the
+    # latest version) the same error, also the second time (the reader is kept)
+    for _ in range(2):
+        with pytest.raises(package.CodecError) as from_text:
+            package.decode_json(event_type, version, json.dumps(data))
+        assert type(from_text.value) is type(error)
+        assert (str(from_text.value), from_text.value.fields) == (str(error), error.fields)
     assert type(error).__module__ == f"{package.__name__}._runtime"  # the package's own class
     assert "\n" not in str(error)  # one line, no pydantic report or URL
     assert "errors.pydantic.dev" not in str(error)

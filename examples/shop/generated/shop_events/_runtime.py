@@ -558,29 +558,64 @@ class Codec:
     """An instance of a class from a parsed-JSON payload, or InvalidPayload."""
     loads: Callable[[bytes | str], Any]
     """The fastest JSON parser the package's models come with."""
-    validate_json: Callable[[type[Any], bytes | str], Any] | None = None
-    """An instance of a class straight from JSON text, or InvalidPayload (when the models
-    can do that faster than parsing and validating)."""
+    json_decoder: Callable[[type[Any]], Callable[[bytes | str], Any]] | None = None
+    """A decoder from JSON text straight into one class (raising on a payload that does not
+    fit it), made once per class, when the models can do that faster than parsing and
+    validating."""
+    dumps: Callable[[Any], str | bytes] = json.dumps
+    """The fastest JSON serializer the package's models come with (what an append sends)."""
+    _readers: dict[tuple[str, int], Callable[[bytes | str], Any]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    """`reader` of each (event type, version) met so far."""
 
     def decode_json(self, event_type: str, version: int, raw: bytes | str) -> Any:
         """`decode` of a payload still in JSON text, as the store reads it: a payload stored at
         the latest version goes straight from text to its class when the models can."""
-        known = self.latest.get(event_type)
-        if (
-            self.validate_json is not None
-            and known is not None
-            and known[0] == version
-            and type(version) is int
-        ):
-            try:
-                return self.validate_json(known[1], raw)
-            except InvalidPayload:
-                pass  # `decode` names what is wrong in the codec's terms
-        return self.decode(event_type, version, self.loads(raw))
+        if type(version) is not int:  # True == 1 would find version 1's reader
+            return self.decode(event_type, version, self.loads(raw))
+        return self.reader(event_type, version)(raw)
 
-    def decode(self, event_type: str, version: int, data: Mapping[str, Any]) -> Any:
-        """The latest-version object of a stored event of any version (see `decode` of the
-        generated codec module)."""
+    def reader(self, event_type: str, version: int) -> Callable[[bytes | str], Any]:
+        """`decode_json` for one stored (type, version), made once and kept: the checks of
+        the type and version and the lookups of class and upcaster are done when it is made,
+        so a read does per payload only the parse, the upcast and the validation."""
+        read = self._readers.get((event_type, version))
+        if read is None:
+            read = self._readers[(event_type, version)] = self._reader(
+                event_type, version
+            )
+        return read
+
+    def _reader(self, event_type: str, version: int) -> Callable[[bytes | str], Any]:
+        latest, cls = self._latest(event_type, version)
+        loads, validate, decode = self.loads, self.validate, self.decode
+        if version < latest:
+
+            def upcast(raw: bytes | str) -> Any:
+                return decode(event_type, version, loads(raw))
+
+            return upcast
+        straight: Callable[[bytes | str], Any]
+        if self.json_decoder is not None:
+            straight = self.json_decoder(cls)
+        else:
+
+            def straight(raw: bytes | str) -> Any:
+                return validate(cls, loads(raw))
+
+        def read(raw: bytes | str) -> Any:
+            try:
+                return straight(raw)
+            except (InvalidPayload, ValueError):
+                pass  # `decode` names what is wrong in the codec's terms
+            return decode(event_type, version, loads(raw))
+
+        return read
+
+    def _latest(self, event_type: str, version: object) -> tuple[int, type[Any]]:
+        """(latest version, class) of an event type; raises UnknownEventType or
+        UnsupportedVersion when the package cannot decode that type at that version."""
         known = self.latest.get(event_type)
         if known is None:
             raise UnknownEventType(
@@ -589,7 +624,7 @@ class Codec:
                 event_type=event_type,
                 version=version,
             )
-        latest, cls = known
+        latest = known[0]
         # an exact int first: these checks run per event
         if (
             type(version) is not int
@@ -601,6 +636,12 @@ class Codec:
                 event_type=event_type,
                 version=version,
             )
+        return known
+
+    def decode(self, event_type: str, version: int, data: Mapping[str, Any]) -> Any:
+        """The latest-version object of a stored event of any version (see `decode` of the
+        generated codec module)."""
+        latest, cls = self._latest(event_type, version)
         if type(data) is not dict and not isinstance(data, Mapping):
             raise CodecError(
                 f"{event_type} version {version}: the payload is not a JSON object "
@@ -653,6 +694,13 @@ _COLUMNS = sql.SQL(
 )
 """What a read selects: the payload and metadata as JSON text (psycopg's C text loader),
 parsed once by the codec's fastest parser."""
+_COMMITTED_AFTER = sql.SQL(
+    "(e.tx_id, e.global_position) > (%s::text::xid8, %s) "
+    "and e.tx_id < pg_catalog.pg_snapshot_xmin(pg_catalog.pg_current_snapshot())"
+)
+"""`read_all`'s condition: after the checkpoint, and written by a transaction older than
+every one still running (an event committed late is delivered after the checkpoint, never
+skipped)."""
 
 
 class StoreError(Exception):
@@ -779,6 +827,10 @@ class EventStoreBase(ABC, Generic[E]):
     CODEC: ClassVar[Codec]
     """The package's codec (decodes stored events to `E`)."""
 
+    @property
+    def _events(self) -> sql.Identifier:
+        return sql.Identifier(self.schema, "events")
+
     def _call(self, function: str) -> sql.Composed:
         return sql.SQL("{}.{}").format(
             sql.Identifier(self.schema), sql.Identifier(function)
@@ -845,7 +897,7 @@ class EventStoreBase(ABC, Generic[E]):
         try:
             with self.conn.cursor() as cursor:
                 rows = self._run(
-                    cursor, query, (stream_id, code, Jsonb(payload))
+                    cursor, query, (stream_id, code, Jsonb(payload, self.CODEC.dumps))
                 ).fetchall()
         except psycopg.Error as error:
             raise _store_error(error, stream_id) from None
@@ -873,7 +925,9 @@ class EventStoreBase(ABC, Generic[E]):
         ).format(self._call("append_to_streams"))
         try:
             with self.conn.cursor() as cursor:
-                rows = self._run(cursor, query, (Jsonb(batches),)).fetchall()
+                rows = self._run(
+                    cursor, query, (Jsonb(batches, self.CODEC.dumps),)
+                ).fetchall()
         except psycopg.Error as error:
             raise _store_error(error, _failed_stream(error)) from None
         appended: dict[str, list[Appended]] = {}
@@ -900,9 +954,10 @@ class EventStoreBase(ABC, Generic[E]):
         self, stream_id: str, from_position: int = 1, max_count: int = 2147483647
     ) -> list[Envelope[E]]:
         """Events of one stream from `from_position` on, decoded to their latest versions."""
-        query = sql.SQL("select {} from {}(%s, %s, %s)").format(
-            _COLUMNS, self._call("read_stream")
-        )
+        query = sql.SQL(
+            "select {} from {} e where e.stream_id = %s and e.stream_position >= %s "
+            "order by e.stream_position limit %s"
+        ).format(_COLUMNS, self._events)
         return self._read(query, (stream_id, from_position, max_count))
 
     @overload
@@ -942,13 +997,23 @@ class EventStoreBase(ABC, Generic[E]):
         A stored event that does not decode raises UndecodableEventError naming it
         (`on_error="raise"`), or is given as an UndecodedEnvelope with the error in its
         place, the others decoded as usual (`on_error="yield"`)."""
-        query = sql.SQL("select {} from {}(%s::text::xid8, %s, %s, %s, %s)").format(
-            _COLUMNS, self._call("read_all")
-        )
-        types = list(event_types) if event_types is not None else None
-        params = (str(after.tx_id), after.global_position, max_count, types, category)
+        # The rule of the SQL function read_all (docs/postgres.md), as a plain query:
+        # PostgreSQL never inlines a function whose search path is pinned, and would
+        # collect its rows before sending the first.
+        where = [_COMMITTED_AFTER]
+        params: list[Any] = [str(after.tx_id), after.global_position]
+        if event_types is not None:
+            where.append(sql.SQL("e.event_type = any(%s::text[])"))
+            params.append(list(event_types))
+        if category is not None:
+            where.append(sql.SQL("pg_catalog.starts_with(e.stream_id, %s)"))
+            params.append(category)
+        query = sql.SQL(
+            "select {} from {} e where {} order by e.tx_id, e.global_position limit %s"
+        ).format(_COLUMNS, self._events, sql.SQL(" and ").join(where))
+        params.append(max_count)
         with self.conn.cursor() as cursor:
-            rows = self._run(cursor, query, params, binary=True).fetchall()
+            rows = self._run(cursor, query, tuple(params), binary=True).fetchall()
         try:
             return [self._envelope(row) for row in rows]
         except CodecError:
@@ -1268,19 +1333,35 @@ class EventStoreBase(ABC, Generic[E]):
 
     def _new_events(self, events: Iterable[NewEvent[E] | E]) -> list[dict[str, Any]]:
         return [
-            self._new_event(e if isinstance(e, NewEvent) else NewEvent(event=e))
+            self._new_event(e) if isinstance(e, NewEvent) else self._plain_event(e)
             for e in events
         ]
 
+    def _plain_event(self, event: E) -> dict[str, Any]:
+        """`_new_event` of `NewEvent(event=event)`, without making the NewEvent."""
+        event_type, version, data = self._encode(event)
+        event_id = str(uuid.uuid4())
+        return {
+            "event_id": event_id,
+            "event_type": event_type,
+            "event_version": version,
+            "data": data,
+            "metadata": {},
+            "correlation_id": event_id,
+            "causation_id": None,
+        }
+
     def _new_event(self, new: NewEvent[E]) -> dict[str, Any]:
         event_type, version, data = self._encode(new.event)
+        event_id = str(new.event_id)
+        correlation_id = str(new.correlation_id) if new.correlation_id else event_id
         return {
-            "event_id": str(new.event_id),
+            "event_id": event_id,
             "event_type": event_type,
             "event_version": version,
             "data": data,
             "metadata": new.metadata,
-            "correlation_id": str(new.correlation_id or new.event_id),
+            "correlation_id": correlation_id,
             "causation_id": str(new.causation_id) if new.causation_id else None,
         }
 
@@ -1301,7 +1382,7 @@ class EventStoreBase(ABC, Generic[E]):
             tx_id,
         ) = row
         try:
-            event = self.CODEC.decode_json(event_type, version, data)
+            event = self.CODEC.reader(event_type, version)(data)
         except CodecError as error:
             error.add_note(
                 f"stored as {stream_id}:{stream_position} "

@@ -282,37 +282,306 @@ language plpgsql
 set search_path = pg_catalog, pg_temp
 as $esc$
 #variable_conflict use_column
+-- Set-based: every guarantee of append_to_stream, for all the call's appends at once, in a
+-- fixed number of statements (no statement per stream). The appends are numbered `ord` in
+-- call order, their events `i` within each append.
 declare
+    v_bad record;
+    v_created text[];
+    v_streams text[];
+    v_versions bigint[];
+    v_last_tx_ids xid8[];
+    v_before bigint[];
+    v_retry boolean[];
+    v_failures text[];
+    v_unregistered bigint[];
+    v_failed bigint;
     v_append jsonb;
 begin
+    -- 1. The shape of the call (ESARG), before anything is locked.
     if jsonb_typeof(p_appends) is distinct from 'array' then
         raise exception using errcode = 'ESARG', message = 'appends must be a JSON array';
     end if;
-    if exists (select from jsonb_array_elements(p_appends) as a(x)
-                where jsonb_typeof(a.x -> 'stream_id') is distinct from 'string'
-                   or jsonb_typeof(a.x -> 'expected_version') is distinct from 'number') then
+    select a.ord, a.problem into v_bad
+      from (select a.ord,
+                   case when jsonb_typeof(a.x -> 'stream_id') is distinct from 'string'
+                          or jsonb_typeof(a.x -> 'expected_version') is distinct from 'number'
+                        then 'needs a stream_id (string) and an expected_version (number)'
+                        when (a.x ->> 'expected_version')::numeric
+                             not between -3 and 9223372036854775807
+                          or scale((a.x ->> 'expected_version')::numeric) > 0
+                        then format('has an invalid expected version %s',
+                                    a.x -> 'expected_version')
+                        when jsonb_typeof(coalesce(a.x -> 'events', '[]')) <> 'array'
+                        then 'has events that are not a JSON array'
+                   end as problem
+              from jsonb_array_elements(p_appends) with ordinality as a(x, ord)) a
+     where a.problem is not null
+     order by a.ord
+     limit 1;
+    if found then
         raise exception using errcode = 'ESARG',
-            message = 'every append needs a stream_id (string) and an expected_version (number)';
+            message = format('append %s %s', v_bad.ord, v_bad.problem);
     end if;
-    -- The streams' rows exist and are locked in stream id order first: two importers
-    -- writing to the same streams in different orders wait for each other, never deadlock.
-    insert into "es".streams (stream_id)
-    select distinct a.x ->> 'stream_id' from jsonb_array_elements(p_appends) as a(x)
-     order by 1
-    on conflict do nothing;
-    perform from "es".streams s
-     where s.stream_id in (select a.x ->> 'stream_id' from jsonb_array_elements(p_appends) as a(x))
-     order by s.stream_id
-       for update;
-    -- Then each append in the given order, with every check of append_to_stream; one
-    -- refusal refuses the whole call (one statement).
-    for v_append in select a.x from jsonb_array_elements(p_appends) as a(x) loop
-        return query
-            select v_append ->> 'stream_id', r.event_id, r.stream_position, r.global_position
-              from "es".append_to_stream(v_append ->> 'stream_id',
-                                            (v_append ->> 'expected_version')::bigint,
-                                            coalesce(v_append -> 'events', '[]'::jsonb)) r;
-    end loop;
+    select a.ord, b.i into v_bad
+      from jsonb_array_elements(p_appends) with ordinality as a(x, ord)
+     cross join lateral jsonb_array_elements(coalesce(a.x -> 'events', '[]'))
+           with ordinality as b(e, i)
+     where jsonb_typeof(b.e) is distinct from 'object'
+        or jsonb_typeof(b.e -> 'event_type') is distinct from 'string'
+        or jsonb_typeof(b.e -> 'event_version') is distinct from 'number'
+        or jsonb_typeof(b.e -> 'data') is distinct from 'object'
+     order by a.ord, b.i
+     limit 1;
+    if found then
+        raise exception using errcode = 'ESARG',
+            message = format('event %s of append %s has no event_type, event_version or data',
+                             v_bad.i, v_bad.ord);
+    end if;
+
+    -- 2. An event id given twice in the call (a retry repeats a whole append, never an
+    -- event of the same call).
+    select g.event_id, g.ords[1] as first_ord, g.items[1] as first_i,
+           g.ords[2] as second_ord, g.items[2] as second_i
+      into v_bad
+      from (select (b.e ->> 'event_id')::uuid as event_id,
+                   array_agg(a.ord order by a.ord, b.i) as ords,
+                   array_agg(b.i order by a.ord, b.i) as items
+              from jsonb_array_elements(p_appends) with ordinality as a(x, ord)
+             cross join lateral jsonb_array_elements(coalesce(a.x -> 'events', '[]'))
+                   with ordinality as b(e, i)
+             where b.e ->> 'event_id' is not null
+             group by (b.e ->> 'event_id')::uuid
+            having count(*) > 1) g
+     order by g.ords[1], g.items[1]
+     limit 1;
+    if found then
+        raise exception using errcode = 'ESIDS',
+            message = format('event id %s is given twice in the call (event %s of append %s '
+                             'and event %s of append %s)', v_bad.event_id, v_bad.first_i,
+                             v_bad.first_ord, v_bad.second_i, v_bad.second_ord);
+    end if;
+
+    -- 3. Lock the streams' rows, creating the missing ones, in stream id order: two calls
+    -- writing to the same streams wait for each other, never deadlock. A row this call
+    -- creates is its own until it commits (no lock to take); the others are locked. A
+    -- stream's version is the larger of its row's and its last stored event's (as in
+    -- append_to_stream).
+    with created as (
+        insert into "es".streams as s (stream_id)
+        select distinct a.x ->> 'stream_id' from jsonb_array_elements(p_appends) as a(x)
+         order by 1
+        on conflict do nothing
+        returning s.stream_id
+    )
+    select array_agg(created.stream_id) into v_created from created;
+    with locked as (
+        select s.stream_id, s.version, s.last_tx_id
+          from "es".streams s
+         where s.stream_id in (select a.x ->> 'stream_id'
+                                 from jsonb_array_elements(p_appends) as a(x))
+           and not exists (select from unnest(v_created) as c(stream_id)
+                            where c.stream_id = s.stream_id)
+         order by s.stream_id
+           for update
+    ), known as (
+        select locked.stream_id, locked.version, locked.last_tx_id from locked
+        union all
+        select c.stream_id, 0, '0'::xid8 from unnest(v_created) as c(stream_id)
+    )
+    select array_agg(l.stream_id order by l.stream_id),
+           array_agg(greatest(l.version, last.stream_position) order by l.stream_id),
+           array_agg(greatest(l.last_tx_id, last.tx_id) order by l.stream_id)
+      into v_streams, v_versions, v_last_tx_ids
+      from known l
+      left join lateral (select e.stream_position, e.tx_id
+                           from "es".events e
+                          where e.stream_id = l.stream_id
+                          order by e.stream_position desc
+                          limit 1) last on true;
+
+    -- 4. Per append: the version it finds (its stream's, plus the events of the call's
+    -- earlier appends to that stream), whether it is a retry (every one of its event ids is
+    -- stored, in its stream, in its order, consecutively: it returns those positions and
+    -- writes nothing, whatever the expectation), and its first failing check, in
+    -- append_to_stream's order: ids stored elsewhere (ESIDS), the expectation (ESVER), the
+    -- registry (ESREG). No global position has been taken yet.
+    with appends as (
+        select a.ord, a.x ->> 'stream_id' as stream_id,
+               (a.x ->> 'expected_version')::bigint as expected,
+               coalesce(a.x -> 'events', '[]'::jsonb) as events
+          from jsonb_array_elements(p_appends) with ordinality as a(x, ord)
+    ), call_events as (
+        -- Every event of the call, once: the place of the per-event checks (a column per
+        -- check, counted per append in `checked`; payload validation goes here too).
+        select ap.ord, b.i,
+               ev.stream_id is not distinct from ap.stream_id
+               and ev.stream_position = first_value(ev.stream_position)
+                                            over (partition by ap.ord order by b.i) + b.i - 1
+                   as stored_in_order,
+               ev.event_id is not null as stored,
+               exists (select from "es".event_registry r
+                        where r.event_type = b.e ->> 'event_type'
+                          and r.event_version = (b.e ->> 'event_version')::integer)
+                   as registered
+          from appends ap
+         cross join lateral jsonb_array_elements(ap.events) with ordinality as b(e, i)
+          -- an index probe per event (`limit` keeps it one, never a join of all events)
+          left join lateral (select ev.event_id, ev.stream_id, ev.stream_position
+                               from "es".events ev
+                              where ev.event_id = (b.e ->> 'event_id')::uuid
+                              limit 1) ev on true
+    ), checked as (
+        select ap.ord, ap.stream_id, ap.expected,
+               jsonb_array_length(ap.events) as n,
+               count(*) filter (where c.stored) as stored,
+               count(*) filter (where c.stored) > 0
+               and count(*) filter (where c.stored_in_order) = jsonb_array_length(ap.events)
+                   as retry,
+               min(c.i) filter (where not c.registered) as unregistered
+          from appends ap
+          left join call_events c on c.ord = ap.ord
+         group by ap.ord, ap.stream_id, ap.expected, ap.events
+    ), placed as (
+        select k.*,
+               l.version + coalesce(sum(k.n) filter (where not k.retry) over (
+                   partition by k.stream_id order by k.ord
+                   rows between unbounded preceding and 1 preceding), 0) as before
+          from checked k
+          join unnest(v_streams, v_versions) as l(stream_id, version)
+            on l.stream_id = k.stream_id
+    ), judged as (
+        select p.*,
+               case when p.retry then null
+                    when p.stored > 0 then 'ESIDS'
+                    when (p.expected = -2 and p.before <> 0)
+                      or (p.expected = -3 and p.before = 0)
+                      or (p.expected >= 0 and p.before <> p.expected) then 'ESVER'
+                    when p.unregistered is not null then 'ESREG'
+               end as failure
+          from placed p
+    )
+    select array_agg(j.before order by j.ord), array_agg(j.retry order by j.ord),
+           array_agg(j.failure order by j.ord), array_agg(j.unregistered order by j.ord),
+           min(j.ord) filter (where j.failure is not null)
+      into v_before, v_retry, v_failures, v_unregistered, v_failed
+      from judged j;
+
+    if v_failed is not null then
+        v_append := p_appends -> (v_failed::integer - 1);
+        if v_failures[v_failed] = 'ESVER' then
+            raise exception using errcode = 'ESVER',
+                message = format('wrong expected version for stream %s: expected %s, actual %s',
+                                 to_json(v_append ->> 'stream_id'),
+                                 case (v_append ->> 'expected_version')::bigint
+                                      when -1 then 'any' when -2 then 'no_stream'
+                                      when -3 then 'stream_exists'
+                                      else v_append ->> 'expected_version' end,
+                                 v_before[v_failed]),
+                detail = json_build_object('stream_id', v_append ->> 'stream_id',
+                                           'expected', (v_append ->> 'expected_version')::bigint,
+                                           'actual', v_before[v_failed])::text;
+        elsif v_failures[v_failed] = 'ESREG' then
+            raise exception using errcode = 'ESREG',
+                message = format('event type %s version %s is not registered',
+                                 to_json(v_append -> 'events'
+                                         -> (v_unregistered[v_failed]::integer - 1)
+                                         ->> 'event_type'),
+                                 v_append -> 'events' -> (v_unregistered[v_failed]::integer - 1)
+                                          ->> 'event_version');
+        end if;
+        -- ESIDS: the first event of the append that a retry of it would not have, as
+        -- append_to_stream names it.
+        select b.i, (b.e ->> 'event_id') as event_id, ev.event_id is not null as stored,
+               ev.stream_id, ev.stream_position
+          into v_bad
+          from jsonb_array_elements(v_append -> 'events') with ordinality as b(e, i)
+          left join "es".events ev on ev.event_id = (b.e ->> 'event_id')::uuid
+         where ev.event_id is null
+            or ev.stream_id <> v_append ->> 'stream_id'
+            or ev.stream_position <> (
+                select first.stream_position from "es".events first
+                 where first.event_id = (v_append -> 'events' -> 0 ->> 'event_id')::uuid)
+                + b.i - 1
+         order by b.i
+         limit 1;
+        if v_bad.stored then
+            raise exception using errcode = 'ESIDS',
+                message = format('event id %s (event %s of append %s) is already stored at '
+                                 '%s position %s: the append is not a retry of the one that '
+                                 'stored it', v_bad.event_id, v_bad.i, v_failed,
+                                 to_json(v_bad.stream_id), v_bad.stream_position);
+        end if;
+        select b.i, (b.e ->> 'event_id') as event_id, ev.stream_id, ev.stream_position
+          into v_bad
+          from jsonb_array_elements(v_append -> 'events') with ordinality as b(e, i)
+          join "es".events ev on ev.event_id = (b.e ->> 'event_id')::uuid
+         order by b.i
+         limit 1;
+        raise exception using errcode = 'ESIDS',
+            message = format('event id %s (event %s of append %s) is already stored at %s '
+                             'position %s, but another event of the append is not: a '
+                             'retried append holds the same events', v_bad.event_id, v_bad.i,
+                             v_failed, to_json(v_bad.stream_id), v_bad.stream_position);
+    end if;
+
+    -- 5. One insert of every event of the appends that are not retries, in call order (the
+    -- global positions follow it), and one update of the streams written; the rows come
+    -- back in call order, a retry's with its stored positions. A transaction that took its
+    -- id before waiting for a stream's lock can have a smaller id than the stream's
+    -- previous writer: the larger one keeps stream order for readers ordering by tx_id.
+    return query
+        with call_events as (
+            select a.ord, b.i, a.x ->> 'stream_id' as stream_id, b.e, v_retry[a.ord] as retry,
+                   v_before[a.ord] + b.i as position
+              from jsonb_array_elements(p_appends) with ordinality as a(x, ord)
+             cross join lateral jsonb_array_elements(coalesce(a.x -> 'events', '[]'))
+                   with ordinality as b(e, i)
+        ), inserted as (
+            insert into "es".events as ev (
+                event_id, stream_id, stream_position, event_type, event_version,
+                data, metadata, correlation_id, causation_id, tx_id)
+            select coalesce((c.e ->> 'event_id')::uuid, gen_random_uuid()),
+                   c.stream_id,
+                   c.position,
+                   c.e ->> 'event_type',
+                   (c.e ->> 'event_version')::integer,
+                   c.e -> 'data',
+                   coalesce(nullif(c.e -> 'metadata', 'null'::jsonb), '{}'::jsonb),
+                   (c.e ->> 'correlation_id')::uuid,
+                   (c.e ->> 'causation_id')::uuid,
+                   greatest(pg_current_xact_id(), l.last_tx_id)
+              from call_events c
+              join unnest(v_streams, v_last_tx_ids) as l(stream_id, last_tx_id)
+                on l.stream_id = c.stream_id
+             where not c.retry
+             order by c.ord, c.i
+            returning ev.event_id, ev.stream_id, ev.stream_position, ev.global_position,
+                      ev.tx_id
+        ), moved as (
+            update "es".streams s
+               set version = w.version, last_tx_id = w.tx_id
+              from (select inserted.stream_id, inserted.tx_id,
+                           max(inserted.stream_position) as version
+                      from inserted
+                     group by inserted.stream_id, inserted.tx_id) w
+             where s.stream_id = w.stream_id
+        )
+        select c.stream_id,
+               coalesce(ins.event_id, ev.event_id),
+               coalesce(ins.stream_position, ev.stream_position),
+               coalesce(ins.global_position, ev.global_position)
+          from call_events c
+          left join inserted ins
+            on not c.retry and ins.stream_id = c.stream_id and ins.stream_position = c.position
+          -- a retry's stored event, looked up by its id (one index probe, and none for a
+          -- new event: `limit` keeps this a lookup per row, never a join of all events)
+          left join lateral (select ev.event_id, ev.stream_position, ev.global_position
+                               from "es".events ev
+                              where c.retry and ev.event_id = (c.e ->> 'event_id')::uuid
+                              limit 1) ev
+            on true
+         order by c.ord, c.i;
 end
 $esc$;
 

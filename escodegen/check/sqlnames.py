@@ -25,6 +25,7 @@ from escodegen.model.sqlnames import (
     upcast_function,
     upcast_operation_function,
     upcast_step_function,
+    validate_function,
 )
 
 RESERVED_HINT = "Rename it; docs/language.md#reserved-names lists the names escodegen takes."
@@ -87,6 +88,7 @@ def _check_projection(projection: Projection, owners: dict[str, str], report: Re
 
 def _check_event(event: Event, report: Report) -> None:
     derived = [upcast_function(event.name)]
+    derived += [validate_function(event.name, version.number) for version in event.versions]
     for version in event.versions[1:]:
         derived.append(upcast_step_function(event.name, version.number))
         derived += [upcast_operation_function(event.name, version.number, index)

@@ -12,6 +12,7 @@ from escodegen.emit import HEADER
 from escodegen.emit.python.context import package_context
 from escodegen.emit.python.json_code import event_json, state_json
 from escodegen.emit.python.models import render_event_modules
+from escodegen.emit.python.payloads import payloads_table, runtime_context
 from escodegen.emit.python.templates import render_template
 from escodegen.model import Project
 from escodegen.model.naming import snake
@@ -36,6 +37,8 @@ def render(project: Project) -> dict[str, str]:
     if project.python.models == "dataclasses":
         events = event_json([text for text, _ in modules.values()])
         context["event_json"], context["event_runtime"] = events.text(), sorted(events.runtime)
+    context["payloads"] = payloads_table(sorted(project.events, key=lambda e: snake(e.name)))
+    context.update(runtime_context())
     files = {f"events/{snake(name)}.py": text for name, (text, _) in modules.items()}
     files["upcasters.py"] = upcasters_module(project)
     for module in _MODULES:

@@ -176,6 +176,12 @@ def validate_function(event: str, version: int) -> str:
     return f"validate_{snake(event)}_v{version}"
 
 
+def validate_items_function(event: str, version: int, index: int) -> str:
+    """`validate_<event>_v<n>_items<k>(items, path)`: the items of the version's array `k`
+    (from 1, in the order the validator meets them)."""
+    return f"{validate_function(event, version)}_items{index}"
+
+
 def too_long(name: str) -> bool:
     return len(name.encode("utf-8")) > MAX_IDENTIFIER_BYTES
 
@@ -187,4 +193,5 @@ __all__ = [
     "ProjectionNames",
     "batch_key_column", "column_name", "reserved_table", "too_long", "upcast_function",
     "upcast_operation_function", "upcast_step_function", "validate_function",
+    "validate_items_function",
 ]

@@ -65,6 +65,13 @@ class SqlCheck:
     pattern: str | None = None
     calendar: Literal["date", "datetime"] | None = None
     what: str = "a value"
+    shape: str | None = None
+    """A LIKE pattern (`_`: any one character) every text of the type has; PostgreSQL checks it
+    before `sql_pattern`, which with it accepts exactly what `pattern` accepts, several times
+    faster (PostgreSQL's regular expressions are slow on counted repetitions). Proven the same
+    by tests/test_type_validators.py."""
+    sql_pattern: str | None = None
+    """What PostgreSQL matches after `shape` (None: `pattern`)."""
 
 
 PROBLEM_MISSING = "required field is missing"
@@ -164,14 +171,18 @@ TYPES: Mapping[TypeKind, TypeInfo] = MappingProxyType({t.kind: t for t in (
              sql_type="uuid", python=_same("UUID", "uuid"), purge_placeholder=_ZERO_UUID,
              column_default=_ZERO_UUID, column_accepts=frozenset({"uuid"}),
              literal_accepts=frozenset({"string"}),
-             check=SqlCheck(("string",), pattern=UUID_PATTERN, what="a uuid")),
+             check=SqlCheck(("string",), pattern=UUID_PATTERN, what="a uuid",
+                            shape="________-____-____-____-____________",
+                            sql_pattern="^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+"
+                                        "-[0-9a-fA-F]+$")),
     TypeInfo("date", scalar=True, json_string=True, text=True, numeric=False,
              schema=_schema(type="string", format="date"), json_format="date",
              sql_type="date", python=_same("date", "datetime"),
              purge_placeholder=_EPOCH_DATE, column_default=_EPOCH_DATE,
              column_accepts=frozenset({"date"}), literal_accepts=frozenset({"string"}),
              check=SqlCheck(("string",), pattern=DATE_PATTERN, calendar="date",
-                            what="a date")),
+                            what="a date", shape="____-__-__",
+                            sql_pattern="^[0-9]+-[0-9]+-[0-9]+$")),
     TypeInfo("datetime", scalar=True, json_string=True, text=True, numeric=False,
              schema=_schema(type="string", format="date-time"), json_format="date-time",
              sql_type="timestamptz", python=_same("datetime", "datetime"),

@@ -7,7 +7,8 @@ References: `jsonschema` (the Python library, with its FormatChecker) and `jsons
 (ECMA-262 regular expressions, every format asserted). SQL and Python must give the same
 verdict and the same first problem, and the verdict of jsonschema_rs. `jsonschema` must give
 the same verdict too, except on a payload holding a string its checks cannot read as the
-schema means, each gap stated in `_JSONSCHEMA_GAPS`.
+schema means (each gap stated in `_JSONSCHEMA_GAPS`), or whose problem is a date-time format
+jsonschema does not assert (`UNASSERTED`).
 """
 
 from __future__ import annotations
@@ -73,9 +74,10 @@ events:
         fields: {}
 """
 
+UNASSERTED = "not a date-time"
+"""jsonschema asserts the date-time format only with the optional rfc3339-validator package
+(not installed): it takes any string for one, so a payload whose problem is one it passes."""
 _JSONSCHEMA_GAPS = (
-    # date-time: jsonschema asserts it only with the optional rfc3339-validator package
-    re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt]"),
     # a pattern's `$` matches before a final newline in Python's re (not in ECMA-262)
     re.compile(r"\n\Z"),
     # Python's date has no year 0 (RFC 3339's full-date has)
@@ -269,12 +271,14 @@ def _agree(project: Project, conn: psycopg.Connection[Any], package: ModuleType,
         valid = sql_problem is None
         assert by_jsonschema_rs.is_valid(data) == valid, (event_type, version, data, sql_problem)
         if by_jsonschema.is_valid(data) != valid:
-            assert any(gap.search(s) for gap in _JSONSCHEMA_GAPS for s in _strings(data)), (
+            unasserted = sql_problem is not None and sql_problem.endswith(UNASSERTED)
+            assert unasserted or any(gap.search(s) for gap in _JSONSCHEMA_GAPS
+                                     for s in _strings(data)), (
                 "jsonschema disagrees outside its stated gaps", event_type, version, data,
                 sql_problem)
 
 
-_SETTINGS = settings(max_examples=120, deadline=None,
+_SETTINGS = settings(max_examples=100, deadline=None,
                      suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                             HealthCheck.function_scoped_fixture])
 

@@ -11,6 +11,7 @@ from ._runtime import (
     ConcurrencyError,
     Envelope,
     ExpectedVersion,
+    InvalidEvent,
     NewEvent,
     ProjectionLag,
     ProjectionRunner,
@@ -28,7 +29,7 @@ from .aggregates import (
     OrderEvent,
     OrderState,
 )
-from .codec import Event, decode, decode_json, encode
+from .codec import Event, decode, decode_json, encode, validate
 from .events import (
     CustomerRegistered,
     CustomerRegisteredV1,
@@ -76,6 +77,7 @@ __all__ = [
     "Event",
     "EventStore",
     "ExpectedVersion",
+    "InvalidEvent",
     "NewEvent",
     "OrderAggregate",
     "OrderCancelled",
@@ -103,4 +105,5 @@ __all__ = [
     "decode_json",
     "encode",
     "follow_up",
+    "validate",
 ]

@@ -76,6 +76,8 @@ create or replace function "es".append_to_stream(
 returns table (event_id uuid, stream_position bigint, global_position bigint)
 language plpgsql
 set search_path = pg_catalog, pg_temp
+-- Its statements are planned once per session: the payload check inlines every validator.
+set plan_cache_mode = force_generic_plan
 as $esc$
 #variable_conflict use_column
 declare
@@ -226,6 +228,27 @@ begin
         raise exception using errcode = 'ESREG',
             message = format('event type %s version %s is not registered',
                              to_json(v_bad.event_type), v_bad.event_version);
+    end if;
+
+    -- 4b. Only payloads that fit their (type, version)'s declaration (validation.sql;
+    -- postgres.validate_on_append). The first bad event is named with its first problem.
+    select b.i, b.e ->> 'event_type' as event_type,
+           (b.e ->> 'event_version')::integer as version,
+           "es".validate_event(b.e ->> 'event_type', (b.e ->> 'event_version')::integer,
+                                  b.e -> 'data') as problem
+      into v_bad
+      from jsonb_array_elements(p_events) with ordinality as b(e, i)
+     where "es".validate_event(b.e ->> 'event_type', (b.e ->> 'event_version')::integer,
+                                  b.e -> 'data') is not null
+     order by b.i
+     limit 1;
+    if found then
+        raise exception using errcode = 'ESPAY',
+            message = format('invalid payload: event %s of the batch (%s version %s): %s',
+                             v_bad.i, to_json(v_bad.event_type), v_bad.version, v_bad.problem),
+            detail = json_build_object('index', v_bad.i, 'event_type', v_bad.event_type,
+                                       'event_version', v_bad.version,
+                                       'problem', v_bad.problem)::text;
     end if;
 
     -- 5. Insert. A transaction that took its id before waiting for the stream lock can have

@@ -291,6 +291,10 @@ _WHAT = {
 }
 
 
+_ABSENT = object()
+"""What `dict.get` gives for a key a payload does not have."""
+
+
 def json_kind(value: Any) -> str:
     """What `jsonb_typeof` calls a value (a non-JSON value: its Python type)."""
     if isinstance(value, str):
@@ -399,12 +403,12 @@ def payload_check(spec: Any) -> PayloadCheck:
         def items(value: Any) -> Problems | None:
             if not isinstance(value, list | tuple):
                 return _wrong_kind(what, value)
-            found: Problems = []
+            found: Problems | None = None
             for i, each in enumerate(value):
                 problems = item(each)
                 if problems:
-                    found += _within(i, problems)
-            return found or None
+                    found = (found or []) + _within(i, problems)
+            return found
 
         return items
     fields = [(name, required, payload_check(kind)) for name, required, kind in spec]
@@ -413,19 +417,20 @@ def payload_check(spec: Any) -> PayloadCheck:
     def record(value: Any) -> Problems | None:
         if not isinstance(value, dict):
             return _wrong_kind(what, value)
-        found: Problems = []
+        # made on the first problem: most payloads have none
+        found: Problems | None = None
         for name, required, check in fields:
-            if name not in value:
+            each = value.get(name, _ABSENT)
+            if each is _ABSENT:
                 if required:
-                    found.append((name, _MISSING))
+                    found = (found or []) + [(name, _MISSING)]
                 continue
-            each = value[name]
             if each is None and not required:
                 continue
             problems = check(each)
             if problems:
-                found += _within(name, problems)
-        return found or None
+                found = (found or []) + _within(name, problems)
+        return found
 
     return record
 

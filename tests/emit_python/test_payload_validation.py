@@ -278,7 +278,7 @@ def _agree(project: Project, conn: psycopg.Connection[Any], package: ModuleType,
                 sql_problem)
 
 
-_SETTINGS = settings(max_examples=100, deadline=None,
+_SETTINGS = settings(max_examples=60, deadline=None,
                      suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                             HealthCheck.function_scoped_fixture])
 

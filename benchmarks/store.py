@@ -2,7 +2,11 @@
 
 1. Append throughput through `append_to_stream` with batches of 1, 10 and 100 events, from
    several connections at once, each committing every append.
-2. Projection catch-up of N events (default 1,000,000) of the shop's `order_summary`: the
+2. What payload validation (`postgres.validate_on_append`) costs an append, batches of 1, 10
+   and 100 events: the server process's CPU time for the same appends, one connection
+   (synchronous_commit off), alternating between a schema with the validation and one
+   generated without it (`es_unchecked`), in the same run.
+3. Projection catch-up of N events (default 1,000,000) of the shop's `order_summary`: the
    set-based `catch_up_order_summary` against loops applying one event per statement
    (`apply_order_summary`) over the same events: a runner's loop, one statement per event
    sent from the client, and the same loop inside the server (no round trips, its best case).
@@ -14,6 +18,8 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import os
 import sys
 import threading
 import time
@@ -37,13 +43,87 @@ def database(dsn: str | None) -> AbstractContextManager[str]:
     return benchmark_database(dsn, "bench")
 
 
+UNCHECKED = "es_unchecked"
+"""The schema of the same store generated with `validate_on_append: false`."""
+
+
 def install(dsn: str) -> None:
     project, report = compile_project(ROOT / "examples" / "shop" / "escodegen.yaml")
-    if project is None:
+    if project is None or project.postgres is None:
         raise SystemExit(f"examples/shop does not compile: {report}")
+    unchecked = dataclasses.replace(project, postgres=dataclasses.replace(
+        project.postgres, schema=UNCHECKED, validate_on_append=False))
     with psycopg.connect(dsn) as conn:
-        for name, text in sorted(render(project).items()):
-            conn.execute(text)
+        for files in (render(project), render(unchecked)):
+            for name, text in sorted(files.items()):
+                conn.execute(text)
+
+
+def _submitted() -> dict[str, Any]:
+    """An OrderSubmitted: uuids, a nested customer, three line items with decimals."""
+    return {"event_type": "OrderSubmitted", "event_version": 1, "data": {
+        "orderId": str(uuid.uuid4()),
+        "customer": {"customerId": str(uuid.uuid4()), "email": "ada@example.com"},
+        "lineItems": [{"sku": f"sku-{i}", "quantity": i, "unitPrice": "9.99"}
+                      for i in range(1, 4)],
+        "pricing": {"subtotal": "59.94", "tax": "11.39", "total": "71.33", "currency": "EUR"}}}
+
+
+def _item() -> dict[str, Any]:
+    return {"event_type": "OrderItemAdded", "event_version": 1,
+            "data": {"orderId": str(uuid.uuid4()), "sku": "sku", "quantity": 1}}
+
+
+def _backend_cpu(pid: int) -> float:
+    """CPU seconds the server process `pid` has used (user + system): unlike the wall clock,
+    not inflated by the other processes of a loaded machine."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def validation_cost(dsn: str, seconds: float) -> list[tuple[str, int, float, float]]:
+    """(event, batch, server CPU seconds per append with validation, without): the same
+    appends alternating between the two schemas in rounds on one connection."""
+    results = []
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        # no wait for the WAL flush: the disk's latency would hide what the CPU spends
+        conn.execute("set synchronous_commit = off")
+        row = conn.execute("select pg_backend_pid()").fetchone()
+        assert row is not None
+        pid = row[0]
+        for schema in ("es", UNCHECKED):
+            # the same rows and statistics in both: the plans of their appends are the same
+            conn.execute(f"""
+                insert into {schema}.events (event_id, stream_id, stream_position, event_type,
+                                             event_version, data)
+                select gen_random_uuid(), 'Warm-' || n, 1, 'OrderItemAdded', 1,
+                       jsonb_build_object('orderId', gen_random_uuid(), 'sku', 's',
+                                          'quantity', 1)
+                  from generate_series(1, 20000) n""")
+            conn.execute(f"analyze {schema}.events")
+            conn.execute(f"analyze {schema}.streams")
+        for label, make in (("OrderSubmitted", _submitted), ("OrderItemAdded", _item)):
+            for size in (1, 10, 100):
+                events = Jsonb([make() for _ in range(size)])
+                cpu = {"es": 0.0, UNCHECKED: 0.0}
+                appends = {"es": 0, UNCHECKED: 0}
+                rounds = 0
+                ended = time.perf_counter() + seconds
+                while time.perf_counter() < ended or rounds < 6:
+                    for schema in ("es", UNCHECKED) if rounds % 2 else (UNCHECKED, "es"):
+                        statement = (f"select count(*) from {schema}.append_to_stream"
+                                     "(%s, -1, %s)")
+                        n = max(1, 200 // size)
+                        began = _backend_cpu(pid)
+                        for i in range(n):
+                            conn.execute(statement, (f"Order-{uuid.uuid4()}", events),
+                                         prepare=True)
+                        cpu[schema] += _backend_cpu(pid) - began
+                        appends[schema] += n
+                    rounds += 1
+                results.append((label, size, cpu["es"] / appends["es"],
+                                cpu[UNCHECKED] / appends[UNCHECKED]))
+    return results
 
 
 def append_throughput(dsn: str, batch: int, writers: int, seconds: float) -> float:
@@ -173,6 +253,13 @@ def main() -> None:
         for size in (1, 10, 100):
             rate = append_throughput(dsn, size, args.writers, args.seconds)
             print(f"  batch {size:>3}: {rate:>10,.0f} events/s  {rate / size:>9,.0f} appends/s")
+        print("payload validation, one connection, server CPU per append:")
+        for label, size, on, off in validation_cost(dsn, args.seconds):
+            print(f"  {label:<15} batch {size:>3}: validated {on * 1000:7.3f} ms, "
+                  f"unchecked {off * 1000:7.3f} ms, cost {(on / off - 1) * 100:+6.1f}% "
+                  f"(goal at batch 100: <= 15%)")
+        if args.events <= 0:
+            return
         set_based, client, server, rows = catch_up(dsn, args.events, args.batch)
         print(f"projection catch-up of {args.events:,} events ({rows:,} rows), same read model:")
         for label, seconds in ((f"set-based catch_up, {args.batch:,} per call", set_based),

@@ -35,6 +35,7 @@ COMMANDS: dict[str, str] = {
     "init": "escodegen.commands.init:init",
     "migrate": "escodegen.commands.migrate:migrate",
     "validate": "escodegen.commands.validate:validate",
+    "verify-store": "escodegen.commands.verify_store:verify_store",
     "verify-upcasters": "escodegen.commands.verify_upcasters:verify_upcasters",
 }
 

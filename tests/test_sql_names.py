@@ -13,18 +13,22 @@ import pytest
 
 from devtools.postgres import apply
 from escodegen.check import compile_project
+from escodegen.check.sqlnames import _arrays
 from escodegen.diagnostics import Diagnostic
 from escodegen.emit.postgres import render
-from escodegen.model import Project
+from escodegen.model import FieldType, Project
 from escodegen.model.naming import snake
 from escodegen.model.sqlnames import (
     MAX_IDENTIFIER_BYTES,
+    VALIDATE_EVENT,
     ProjectionNames,
     batch_key_column,
     column_name,
     upcast_function,
     upcast_operation_function,
     upcast_step_function,
+    validate_function,
+    validate_items_function,
 )
 from tests.analyse.helpers import compile_text
 from tests.conftest import EXAMPLES
@@ -158,7 +162,7 @@ _FIXED = {
     "append_to_stream", "append_to_streams", "stream_version", "read_stream", "read_all",
     "notify_events", "save_snapshot", "load_snapshot", "replace_snapshot", "upcast",
     "events_notify", "events_registered_fkey", "projection_caught_up", "notify_checkpoint",
-    "checkpoints_notify",
+    "checkpoints_notify", VALIDATE_EVENT,
 }
 
 
@@ -181,6 +185,11 @@ def derived_names(project: Project) -> set[str]:
         names.update(batch_key_column(k) for k in p.key)
     for e in project.events:
         names.add(upcast_function(e.name))
+        for v in e.versions:
+            names.add(validate_function(e.name, v.number))
+            arrays = _arrays(FieldType("object", fields=v.fields))
+            names.update(validate_items_function(e.name, v.number, k)
+                         for k in range(1, arrays + 1))
         for v in e.versions[1:]:
             names.add(upcast_step_function(e.name, v.number))
             names.update(upcast_operation_function(e.name, v.number, i)

@@ -53,7 +53,8 @@ _SCALAR_VALUES = st.one_of(
     _STRINGS, st.none(), st.booleans(), st.integers(-(2**62), 2**62),
     st.floats(allow_nan=False, allow_infinity=False), st.just(1.0), st.just(-0.0))
 _VALUES = st.one_of(_SCALAR_VALUES, st.lists(_SCALAR_VALUES, max_size=2),
-                    st.dictionaries(st.text(max_size=3), _SCALAR_VALUES, max_size=2))
+                    st.dictionaries(st.text(st.characters(codec="utf-8", exclude_characters="\x00"),
+                                            max_size=3), _SCALAR_VALUES, max_size=2))
 
 
 @pytest.fixture(scope="module")

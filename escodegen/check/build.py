@@ -251,7 +251,8 @@ def _postgres_target(root: Path, config: _Located, report: Report) -> PostgresTa
             seen[role] = kind
     return PostgresTarget(out=out, schema=spec.get("schema", "es"),
                           roles=PostgresRoles(roles.get("writer"), roles.get("reader"),
-                                              roles.get("migrator")))
+                                              roles.get("migrator")),
+                          validate_on_append=spec.get("validate_on_append", True))
 
 
 def field_type(node: _Located) -> tuple[FieldType, bool]:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 
 from escodegen.check.semantics import MAX_NAME_LENGTH
 from escodegen.diagnostics import Report, Span
-from escodegen.model import Event, Project, Projection
+from escodegen.model import Event, FieldType, Project, Projection
 from escodegen.model.naming import is_identifier, is_pascal
 from escodegen.model.sqlnames import (
     MAX_IDENTIFIER_BYTES,
@@ -25,6 +25,8 @@ from escodegen.model.sqlnames import (
     upcast_function,
     upcast_operation_function,
     upcast_step_function,
+    validate_function,
+    validate_items_function,
 )
 
 RESERVED_HINT = "Rename it; docs/language.md#reserved-names lists the names escodegen takes."
@@ -87,11 +89,25 @@ def _check_projection(projection: Projection, owners: dict[str, str], report: Re
 
 def _check_event(event: Event, report: Report) -> None:
     derived = [upcast_function(event.name)]
+    for version in event.versions:
+        derived.append(validate_function(event.name, version.number))
+        arrays = _arrays(FieldType("object", fields=version.fields))
+        if arrays:
+            derived.append(validate_items_function(event.name, version.number, arrays))
     for version in event.versions[1:]:
         derived.append(upcast_step_function(event.name, version.number))
         derived += [upcast_operation_function(event.name, version.number, index)
                     for index in range(1, len(version.upcast) + 1)]
     _check_length(f"event '{event.name}'", derived, event.span, report)
+
+
+def _arrays(field_type: FieldType) -> int:
+    """How many items functions the version's validator has (escodegen.emit.postgres.validation):
+    one per array whose items are checked (not `json`)."""
+    count = sum(_arrays(f.type) for f in field_type.fields)
+    if field_type.items is not None:
+        count += _arrays(field_type.items) + (field_type.items.kind != "json")
+    return count
 
 
 def _check_length(what: str, derived: Sequence[str], span: Span | None,

@@ -25,6 +25,7 @@ from escodegen.commands.common import (
     require_postgres_driver,
 )
 from escodegen.diagnostics import Diagnostic, Report
+from escodegen.printable import escape
 
 if TYPE_CHECKING:
     from escodegen.analyse.shapes import Contract
@@ -84,6 +85,8 @@ def events(ctx: click.Context, events: tuple[str, ...], out: Path | None,
         refuse_volatile_custom_sql(project, dsn)
         if dry_run:
             _print_dry_run(runner.dry_run(dsn, migration))
+            if not _print_invalid(runner.dry_run_invalid(dsn, migration)):
+                sys.exit(1)
         elif rollback:
             click.echo(f"rolled back: the rewritten table is kept as {runner.rollback(dsn, migration)}")
         else:
@@ -121,6 +124,22 @@ def _print_dry_run(rows: list[dict[str, Any]]) -> None:
         click.echo(f"  e.g. before: {json.dumps(row['first_before'], sort_keys=True)}")
         click.echo(f"       after:  {json.dumps(row['first_after'], sort_keys=True)}")
     click.echo(f"{total} events would be rewritten (dry run: nothing changed)")
+
+
+def _print_invalid(rows: list[dict[str, Any]]) -> bool:
+    """The events whose rewrite would not fit the latest declaration; whether there is none."""
+    if not rows:
+        return True
+    click.echo(f"{rows[0]['invalid']} events would not fit their latest version after the "
+               "rewrite (the swap would be refused):")
+    for row in rows:
+        click.echo(f"  position {row['global_position']} in stream "
+                   f"{escape(row['stream_id'])} ({escape(row['event_type'])} "
+                   f"v{row['event_version']} -> v{row['to_version']}): {escape(row['problem'])}")
+    click.echo("Repair or purge these events at their stored version (`escodegen verify-store` "
+               "lists stored events that do not fit their own version), or fix the upcast, "
+               "then run the migration.")
+    return False
 
 
 def _write(out: Path | None, text: str) -> None:

@@ -50,6 +50,14 @@ def dry_run(dsn: str, migration: EventsMigration) -> list[dict[str, Any]]:
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
+def dry_run_invalid(dsn: str, migration: EventsMigration) -> list[dict[str, Any]]:
+    """The first events whose rewrite the latest declaration rejects (`invalid`: how many)."""
+    with _connect(dsn) as conn:
+        cursor = conn.execute(migration.dry_run_invalid_query())
+        names = [d.name for d in cursor.description or ()]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
 def run(dsn: str, migration: EventsMigration, batch_size: int = 10000, swap: bool = True,
         progress: Progress = no_progress) -> Outcome:
     with _connect(dsn) as conn:

@@ -264,6 +264,8 @@ class PostgresTarget:
     out: Path
     schema: str = "es"
     roles: PostgresRoles = PostgresRoles()
+    validate_on_append: bool = True
+    """`append_to_stream` refuses a payload that does not fit its (type, version)."""
 
 
 @dataclass(frozen=True)

@@ -168,6 +168,23 @@ def upcast_operation_function(event: str, version: int, index: int) -> str:
     return f"{upcast_function(event)}_v{version}_op{index}"
 
 
+VALIDATE_EVENT = "validate_event"
+"""`validate_event(event_type, event_version, data)`: the payload validator of any (type,
+version) (templates/postgres/validation.sql.j2)."""
+
+
+def validate_function(event: str, version: int) -> str:
+    """`validate_<event>_v<n>(data)`: null when a payload fits the version, else its first
+    problem."""
+    return f"validate_{snake(event)}_v{version}"
+
+
+def validate_items_function(event: str, version: int, index: int) -> str:
+    """`validate_<event>_v<n>_items<k>(items, path)`: the items of the version's array `k`
+    (from 1, in the order the validator meets them)."""
+    return f"{validate_function(event, version)}_items{index}"
+
+
 def too_long(name: str) -> bool:
     return len(name.encode("utf-8")) > MAX_IDENTIFIER_BYTES
 
@@ -175,7 +192,9 @@ def too_long(name: str) -> bool:
 __all__ = [
     "EVENTS_COLUMNS", "EVENTS_REWRITTEN_COLUMNS", "MAX_IDENTIFIER_BYTES", "MIGRATION_TABLES",
     "RESERVED_COLUMNS", "RESERVED_TABLES",
-    "RESERVED_TABLE_PREFIXES", "RESERVED_TABLE_SUFFIXES", "STORE_TABLES", "ProjectionNames",
+    "RESERVED_TABLE_PREFIXES", "RESERVED_TABLE_SUFFIXES", "STORE_TABLES", "VALIDATE_EVENT",
+    "ProjectionNames",
     "batch_key_column", "column_name", "reserved_table", "too_long", "upcast_function",
-    "upcast_operation_function", "upcast_step_function",
+    "upcast_operation_function", "upcast_step_function", "validate_function",
+    "validate_items_function",
 ]

@@ -19,6 +19,7 @@ from escodegen.model import Project
 def test_every_file_starts_with_the_generated_header(shop_sql: dict[str, str]) -> None:
     assert sorted(shop_sql) == [
         "001_event_store.sql",
+        "001_validation.sql",
         "002_monitoring.sql",
         "002_registry.sql",
         "003_upcasters.sql",

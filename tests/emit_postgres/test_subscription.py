@@ -63,7 +63,7 @@ def test_concurrent_writers_rollbacks_and_a_slow_early_transaction(store: str) -
         r = random.Random(seed)
         with psycopg.connect(store) as conn:
             for _ in range(40):
-                events = [item_added("x") for _ in range(r.randint(1, 3))]
+                events = [item_added(str(uuid.uuid4()), "x") for _ in range(r.randint(1, 3))]
                 append(conn, r.choice(streams), ANY, events)
                 if r.random() < 0.25:
                     conn.rollback()
@@ -73,7 +73,7 @@ def test_concurrent_writers_rollbacks_and_a_slow_early_transaction(store: str) -
                     committed.extend(e["event_id"] for e in events)
 
     slow_stream = f"Order-{uuid.uuid4()}"
-    slow_events = [item_added("slow") for _ in range(3)]
+    slow_events = [item_added(str(uuid.uuid4()), "slow") for _ in range(3)]
     subscriber = Subscriber(store, batch=7)
     stop = threading.Event()
     with psycopg.connect(store) as slow:
@@ -111,12 +111,12 @@ def test_a_writer_whose_transaction_began_earlier_keeps_stream_order(store: str)
     stream = f"Order-{uuid.uuid4()}"
     with psycopg.connect(store) as early, psycopg.connect(store) as late:
         # `early` takes its transaction id first (by writing elsewhere) ...
-        append(early, f"Order-{uuid.uuid4()}", ANY, [item_added("a")])
+        append(early, f"Order-{uuid.uuid4()}", ANY, [item_added(str(uuid.uuid4()), "a")])
         # ... `late` appends to the stream and commits ...
-        append(late, stream, ANY, [item_added("b")])
+        append(late, stream, ANY, [item_added(str(uuid.uuid4()), "b")])
         late.commit()
         # ... and `early` appends to the same stream after it
-        append(early, stream, ANY, [item_added("c")])
+        append(early, stream, ANY, [item_added(str(uuid.uuid4()), "c")])
         early.commit()
     subscriber = Subscriber(store, batch=100)
     with psycopg.connect(store, autocommit=True) as conn:

@@ -101,6 +101,11 @@ class EventsMigration:
         return template("events_dry_run.sql.j2").render(
             s=ident(self.schema), rewrites=self._rewrites_sql()).strip()
 
+    def dry_run_invalid_query(self) -> str:
+        """The first events whose rewrite the latest declaration rejects, and their count."""
+        return template("events_dry_run_invalid.sql.j2").render(
+            s=ident(self.schema), rewrites=self._rewrites_sql()).strip()
+
     def file(self, batch_size: int = 10000, swap: bool = True, dry_run: bool = False) -> str:
         """The migration file: the definitions followed by the run (or only the dry run)."""
         return template("events_file.sql.j2").render(
@@ -112,6 +117,7 @@ class EventsMigration:
             rewrites=self._rewrites_sql(),
             dry_run=dry_run,
             dry_run_query=self.dry_run_query() if dry_run else "",
+            dry_run_invalid_query=self.dry_run_invalid_query() if dry_run else "",
             definitions="" if dry_run else self.definitions(),
             run=self.function("run"),
             lock_key=self.lock_key,

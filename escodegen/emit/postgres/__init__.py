@@ -22,6 +22,7 @@ from escodegen.emit.postgres.projection import (
 )
 from escodegen.emit.postgres.roles import FILE as ROLES_FILE
 from escodegen.emit.postgres.roles import roles_sql
+from escodegen.emit.postgres.validation import validation_sql
 from escodegen.model import Project
 from escodegen.model.naming import snake
 from escodegen.model.sqlnames import EVENTS_COLUMNS, RESERVED_COLUMNS, RESERVED_TABLES
@@ -50,7 +51,10 @@ def render(project: Project) -> dict[str, str]:
     common = {"header": FILE_HEADER, "project": project.name, "s": ident(schema)}
     files = {
         "001_event_store.sql": _template("event_store.sql.j2").render(
-            channel=literal(f"{schema}_events"), events_columns=EVENTS_COLUMNS, **common),
+            channel=literal(f"{schema}_events"), events_columns=EVENTS_COLUMNS,
+            validate_on_append=project.postgres.validate_on_append, **common),
+        "001_validation.sql": _template("validation.sql.j2").render(
+            v=validation_sql(project.events, schema), **common),
         "002_monitoring.sql": _template("monitoring.sql.j2").render(
             checkpoint_channel=literal(f"{schema}_checkpoints"), s_lit=literal(ident(schema)),
             schema_lit=literal(schema), **common),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from escodegen.emit.postgres.validation import validation_sql
 from escodegen.model import Project
 from escodegen.model.sqlnames import (
     ProjectionNames,
@@ -74,6 +75,12 @@ def roles_sql(project: Project) -> RolesSql | None:
         return f"{ident(schema, name)}({args})"
 
     upcasters = [function(name, args) for name, args in _upcast_functions(project)]
+    # the payload validators (verify-store runs them as the reader; PostgreSQL checks EXECUTE
+    # on every function it inlines)
+    validation = validation_sql(project.events, schema)
+    upcasters += [f"{validation.dispatch}(text, integer, jsonb)"]
+    upcasters += [f"{f.name}(jsonb)" for f in validation.functions]
+    upcasters += [f"{f.name}(jsonb, text)" for f in validation.items]
     projections = [ProjectionNames.of(p.name) for p in project.projections]
     read = (
         Grant("select", "table", tuple(ident(schema, t) for t in READ_TABLES)

@@ -12,6 +12,7 @@ from ._runtime import (
     ConcurrencyError,
     Envelope,
     ExpectedVersion,
+    InvalidEvent,
     NewEvent,
     ProjectionError,
     ProjectionFailure,
@@ -36,7 +37,7 @@ from .aggregates import (
     OrderEvent,
     OrderState,
 )
-from .codec import Event, decode, decode_json, encode
+from .codec import Event, decode, decode_json, encode, validate
 from .events import (
     Address,
     CustomerRegistered,
@@ -92,6 +93,7 @@ __all__ = [
     "Event",
     "EventStore",
     "ExpectedVersion",
+    "InvalidEvent",
     "Money",
     "NewEvent",
     "OrderAggregate",
@@ -130,4 +132,5 @@ __all__ = [
     "decode_json",
     "encode",
     "follow_up",
+    "validate",
 ]

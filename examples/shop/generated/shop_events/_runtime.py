@@ -240,16 +240,26 @@ def record_error(data: Any, *fields: tuple[str, Convert[Any], bool]) -> DecodeEr
     return DecodeError(*problems[0], *problems[1:])
 
 
+# The encoders leave a value of another type as it is: `encode` then names its field.
 def decimal_to_json(value: decimal.Decimal) -> str:
-    return format(value, "f")
+    try:
+        return format(value, "f")
+    except (TypeError, ValueError):
+        return value  # type: ignore[return-value]
 
 
 def iso_to_json(value: datetime.date) -> str:
-    return value.isoformat()
+    try:
+        return value.isoformat()
+    except AttributeError:
+        return value  # type: ignore[return-value]
 
 
 def enum_to_json(value: enum.Enum) -> Any:
-    return value.value
+    try:
+        return value.value
+    except AttributeError:
+        return value
 
 
 def list_to(encode: Callable[[Any], Any]) -> Callable[[list[Any]], list[Any]]:
@@ -285,6 +295,184 @@ def any_to_json(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): any_to_json(v) for k, v in value.items()}
     return value
+
+
+# Payload validation: the checks of the SQL validators (validate_<event>_v<n>) in the same
+# order and words, so `encode` refuses what `append_to_stream` would.
+Problems = list[tuple[str, str]]
+"""(path, what is wrong) per problem; a path is like `lineItems[0].unitPrice`."""
+PayloadCheck = Callable[[Any], Problems | None]
+"""A payload (parsed JSON) -> its problems in order, None when it fits."""
+_MISSING = "required field is missing"
+_KIND = "expected {what}, got {got}"
+_FRACTION = "expected {what}, got a fraction"
+_FORMAT = "not {what}"
+_ENUM = "not one of {values}"
+_PATTERN_TEXTS = {
+    "decimal": "^-?[0-9]+(\\.[0-9]+)?$",
+    "uuid": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    "date": "^([0-9]{4})-([0-9]{2})-([0-9]{2})$",
+    "datetime": "^([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})(\\.[0-9]+)?([Zz]|([+-])([0-9]{2}):([0-9]{2}))$",
+}
+_PATTERNS = {kind: re.compile(text).fullmatch for kind, text in _PATTERN_TEXTS.items()}
+_WHAT = {
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "decimal": "a decimal",
+    "boolean": "a boolean",
+    "uuid": "a uuid",
+    "date": "a date",
+    "datetime": "a date-time",
+    "object": "an object",
+    "array": "an array",
+    "enum": "a string",
+    "map": "an object",
+}
+
+
+_ABSENT = object()
+"""What `dict.get` gives for a key a payload does not have."""
+
+
+def json_kind(value: Any) -> str:
+    """What `jsonb_typeof` calls a value (a non-JSON value: its Python type)."""
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, dict):
+        return "object"
+    if isinstance(value, list | tuple):
+        return "array"
+    return "null" if value is None else type(value).__name__
+
+
+def _wrong_kind(what: str, value: Any) -> Problems:
+    return [("", _KIND.format(what=what, got=json_kind(value)))]
+
+
+def _days(year: int, month: int) -> int:
+    if month == 2:
+        return 29 if (year % 4 == 0 and year % 100 != 0) or year % 400 == 0 else 28
+    return 30 if month in (4, 6, 9, 11) else 31
+
+
+def _real_date(match: re.Match[str]) -> bool:
+    year, month, day = int(match[1]), int(match[2]), int(match[3])
+    return 1 <= month <= 12 and 1 <= day <= _days(year, month)
+
+
+def _real_datetime(match: re.Match[str]) -> bool:
+    """A real day and second (60 only in the minute 23:59 UTC), RFC 3339's offsets."""
+    hour, minute, second = int(match[4]), int(match[5]), int(match[6])
+    zulu = match[8] in ("Z", "z")
+    offset = 0
+    if not zulu:
+        offset_hour, offset_minute = int(match[10]), int(match[11])
+        if offset_hour > 23 or offset_minute > 59:
+            return False
+        offset = (-1 if match[9] == "-" else 1) * (offset_hour * 60 + offset_minute)
+    if not _real_date(match) or hour > 23 or minute > 59:
+        return False
+    utc_minute = (hour * 60 + minute - offset) % 1440
+    return second <= 59 or (second == 60 and utc_minute == 1439)
+
+
+def _scalar_check(kind: str) -> PayloadCheck:
+    what = _WHAT.get(kind, "")
+    if kind == "json":
+        return lambda value: None
+    if kind in ("string", "boolean"):
+        expected = str if kind == "string" else bool
+
+        def plain(value: Any) -> Problems | None:
+            return None if isinstance(value, expected) else _wrong_kind(what, value)
+
+        return plain
+    if kind in ("number", "integer"):
+        integral = kind == "integer"
+
+        def number(value: Any) -> Problems | None:
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                return _wrong_kind(what, value)
+            if integral and isinstance(value, float) and not value.is_integer():
+                return [("", _FRACTION.format(what=what))]
+            return None
+
+        return number
+    matches = _PATTERNS[kind]
+    calendar = {"date": _real_date, "datetime": _real_datetime}.get(kind)
+
+    def text(value: Any) -> Problems | None:
+        if not isinstance(value, str):
+            return _wrong_kind(what, value)
+        match = matches(value)
+        if match is None or (calendar is not None and not calendar(match)):
+            return [("", _FORMAT.format(what=what))]
+        return None
+
+    return text
+
+
+def payload_check(spec: Any) -> PayloadCheck:
+    """The validator of a payload spec (the generated codec's `PAYLOADS`): a type kind,
+    `("enum", values)`, `("array", items)`, or a record's fields `((name, required, spec),
+    ...)`."""
+    if isinstance(spec, str):
+        return _scalar_check(spec)
+    if spec and spec[0] == "enum":
+        members = frozenset(spec[1])
+        shown = ", ".join(json.dumps(v, ensure_ascii=False) for v in spec[1])
+        what = _WHAT["enum"]
+
+        def member(value: Any) -> Problems | None:
+            if not isinstance(value, str):
+                return _wrong_kind(what, value)
+            if value not in members:
+                return [("", _ENUM.format(values=shown))]
+            return None
+
+        return member
+    if spec and spec[0] == "array":
+        item = payload_check(spec[1])
+        what = _WHAT["array"]
+
+        def items(value: Any) -> Problems | None:
+            if not isinstance(value, list | tuple):
+                return _wrong_kind(what, value)
+            found: Problems | None = None
+            for i, each in enumerate(value):
+                problems = item(each)
+                if problems:
+                    found = (found or []) + _within(i, problems)
+            return found
+
+        return items
+    fields = [(name, required, payload_check(kind)) for name, required, kind in spec]
+    what = _WHAT["object"]
+
+    def record(value: Any) -> Problems | None:
+        if not isinstance(value, dict):
+            return _wrong_kind(what, value)
+        # made on the first problem: most payloads have none
+        found: Problems | None = None
+        for name, required, check in fields:
+            each = value.get(name, _ABSENT)
+            if each is _ABSENT:
+                if required:
+                    found = (found or []) + [(name, _MISSING)]
+                continue
+            if each is None and not required:
+                continue
+            problems = check(each)
+            if problems:
+                found = (found or []) + _within(name, problems)
+        return found
+
+    return record
 
 
 class Checkpoint(NamedTuple):
@@ -786,6 +974,36 @@ class UndecodedEnvelope:
 OnError = Literal["raise", "yield"]
 """What a read of all events does with a stored event that does not decode: raise
 UndecodableEventError naming it, or give an UndecodedEnvelope in its place and go on."""
+
+
+class InvalidEvent(CodecError, StoreError):
+    """A payload that does not fit its (type, version) declaration: refused by `encode`
+    before it is sent, or by the store's append (SQLSTATE ESPAY, when the database validates:
+    `postgres.validate_on_append`). `fields` are the bad fields' paths, `index` the event's
+    place in the appended batch (from 1; None from `encode`)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        event_type: str | None = None,
+        version: object = None,
+        fields: tuple[str, ...] = (),
+        index: int | None = None,
+    ) -> None:
+        super().__init__(message, event_type=event_type, version=version, fields=fields)
+        self.index = index
+
+
+def invalid_event(event_type: str, version: int, problems: Problems) -> InvalidEvent:
+    """What `encode` raises for a payload with problems."""
+    error = _invalid(event_type, version, "", problems)
+    return InvalidEvent(
+        f"invalid payload: {error}",
+        event_type=event_type,
+        version=version,
+        fields=error.fields,
+    )
 
 
 @dataclass(frozen=True)
@@ -1431,6 +1649,19 @@ def _store_error(error: psycopg.Error, stream_id: str) -> StoreError:
     if error.sqlstate == "ESVER":
         expected, actual = _versions(error)
         return ConcurrencyError(message, stream_id, expected, actual)
+    if error.sqlstate == "ESPAY":
+        try:
+            detail = json.loads(error.diag.message_detail or "")
+            path, named, _ = str(detail["problem"]).partition(": ")
+            return InvalidEvent(
+                message,
+                event_type=detail["event_type"],
+                version=detail["event_version"],
+                fields=(path,) if named else (),
+                index=detail["index"],
+            )
+        except (ValueError, KeyError, TypeError):
+            return InvalidEvent(message)
     return StoreError(message)
 
 

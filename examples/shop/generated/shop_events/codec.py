@@ -16,18 +16,23 @@ from ._runtime import (
     Codec,
     CodecError,
     DecodeError,
+    InvalidEvent,
     InvalidPayload,
+    PayloadCheck,
+    Problems,
     UnknownEventType,
     UnsupportedVersion,
     decimal_to_json,
     dict_of,
     dict_to,
     enum_to_json,
+    invalid_event,
     iso_to_json,
     list_of,
     list_to,
     one_of,
     optional,
+    payload_check,
     present,
     record_error,
     to_datetime,
@@ -106,6 +111,135 @@ VERSIONS: dict[tuple[str, int], type[Any]] = {
 }
 """(event type, version) -> the class of that version, which explains a stored payload that
 does not decode in the terms of the version it was stored at."""
+
+PAYLOADS: dict[tuple[str, int], Any] = {
+    ("CustomerRegistered", 1): (
+        ("customerId", True, "uuid"),
+        ("name", True, "string"),
+        ("email", True, "string"),
+    ),
+    ("CustomerRegistered", 2): (
+        ("customerId", True, "uuid"),
+        ("firstName", True, "string"),
+        ("lastName", True, "string"),
+        ("email", True, "string"),
+    ),
+    ("CustomerRegistered", 3): (
+        ("customerId", True, "uuid"),
+        ("firstName", True, "string"),
+        ("lastName", True, "string"),
+        ("email", True, "string"),
+        ("tier", True, ("enum", ("standard", "premium", "enterprise"))),
+    ),
+    ("CustomerTierChanged", 1): (
+        ("customerId", True, "uuid"),
+        ("tier", True, ("enum", ("standard", "premium", "enterprise"))),
+    ),
+    ("OrderCancelled", 1): (("orderId", True, "uuid"), ("reason", False, "string")),
+    ("OrderItemAdded", 1): (
+        ("orderId", True, "uuid"),
+        ("sku", True, "string"),
+        ("quantity", True, "integer"),
+    ),
+    ("OrderPaid", 1): (
+        ("orderId", True, "uuid"),
+        ("paid", True, (("amount", True, "decimal"), ("currency", True, "string"))),
+        ("fees", True, "map"),
+    ),
+    ("OrderPlaced", 1): (
+        ("orderId", True, "uuid"),
+        ("customerId", True, "uuid"),
+        ("totalAmount", True, "decimal"),
+    ),
+    ("OrderPlaced", 2): (
+        ("orderId", True, "uuid"),
+        ("customerId", True, "uuid"),
+        ("totalAmount", True, "decimal"),
+        ("currency", False, "string"),
+        (
+            "shippingAddress",
+            False,
+            (
+                ("street", True, "string"),
+                ("city", True, "string"),
+                ("country", True, "string"),
+                ("postcode", False, "string"),
+            ),
+        ),
+    ),
+    ("OrderRefunded", 1): (
+        ("orderId", True, "uuid"),
+        ("refund", True, (("amount", True, "decimal"), ("currency", True, "string"))),
+        (
+            "returnTo",
+            False,
+            (
+                ("street", True, "string"),
+                ("city", True, "string"),
+                ("country", True, "string"),
+                ("postcode", False, "string"),
+            ),
+        ),
+    ),
+    ("OrderShipped", 1): (
+        ("orderId", True, "uuid"),
+        ("shippedAt", True, "datetime"),
+        (
+            "shippingInfo",
+            True,
+            (("address", True, "string"), ("carrier", True, "string")),
+        ),
+    ),
+    ("OrderShipped", 2): (
+        ("orderId", True, "uuid"),
+        ("shippedAt", True, "datetime"),
+        ("address", True, "string"),
+        ("carrier", True, "string"),
+    ),
+    ("OrderSubmitted", 1): (
+        ("orderId", True, "uuid"),
+        ("customer", True, (("customerId", True, "uuid"), ("email", False, "string"))),
+        (
+            "lineItems",
+            True,
+            (
+                "array",
+                (
+                    ("sku", True, "string"),
+                    ("quantity", True, "integer"),
+                    ("unitPrice", True, "decimal"),
+                ),
+            ),
+        ),
+        (
+            "pricing",
+            True,
+            (
+                ("subtotal", True, "decimal"),
+                ("tax", True, "decimal"),
+                ("total", True, "decimal"),
+                ("currency", True, "string"),
+            ),
+        ),
+    ),
+}
+"""(event type, version) -> its declared fields, `(name, required, type)` each: a kind,
+`("enum", values)`, `("array", items)` or a nested object's fields."""
+
+CHECKS: dict[tuple[str, int], PayloadCheck] = {
+    key: payload_check(fields) for key, fields in PAYLOADS.items()
+}
+"""(event type, version) -> its payload validator: the checks of the SQL validators."""
+
+
+def validate(event_type: str, version: int, data: Any) -> Problems:
+    """The problems of a payload (parsed JSON) of (type, version), as `(path, what is
+    wrong)` in declaration order; empty when it fits. The first is the one the database's
+    `validate_event` names."""
+    check = CHECKS.get((event_type, version))
+    if check is None:
+        return [("", "the event type and version are not declared")]
+    return check(data) or []
 
 
 def _from_json_Address(data: Any) -> Address:
@@ -712,26 +846,43 @@ def decode_json(event_type: str, version: int, text: bytes | str) -> Event:
 
 
 def encode(event: Event) -> tuple[str, int, dict[str, Any]]:
-    """(type, latest version, JSON-ready payload) of an event object."""
+    """(type, latest version, JSON-ready payload) of an event object.
+
+    Raises InvalidEvent naming every field that does not fit the declaration (the store's
+    `append_to_stream` would refuse the payload)."""
     event_type = EVENT_TYPES.get(type(event))
     if event_type is None:
         raise CodecError(f"{type(event).__name__} is not a latest-version event class")
     version = LATEST[event_type][0]
-    data: dict[str, Any] = _TO_JSON[type(event)](event)
+    try:
+        data: dict[str, Any] = _TO_JSON[type(event)](event)
+    except (AttributeError, TypeError, ValueError) as error:
+        raise InvalidEvent(
+            f"invalid payload: {event_type} version {version} cannot be encoded: {error}",
+            event_type=event_type,
+            version=version,
+        ) from None
+    problems = CHECKS[(event_type, version)](data)
+    if problems:
+        raise invalid_event(event_type, version, problems)
     return event_type, version, data
 
 
 __all__ = [
+    "CHECKS",
     "CODEC",
     "LATEST",
+    "PAYLOADS",
     "VERSIONS",
     "CodecError",
     "DecodeError",
     "Event",
+    "InvalidEvent",
     "UnknownEventType",
     "UnsupportedVersion",
     "decode",
     "decode_json",
     "encode",
     "loads",
+    "validate",
 ]

@@ -93,6 +93,8 @@ create or replace function "es".append_to_stream(
 returns table (event_id uuid, stream_position bigint, global_position bigint)
 language plpgsql
 set search_path = pg_catalog, pg_temp
+-- Its statements are planned once per session: the payload check inlines every validator.
+set plan_cache_mode = force_generic_plan
 as $esc$
 #variable_conflict use_column
 declare
@@ -245,6 +247,27 @@ begin
                              to_json(v_bad.event_type), v_bad.event_version);
     end if;
 
+    -- 4b. Only payloads that fit their (type, version)'s declaration (validation.sql;
+    -- postgres.validate_on_append). The first bad event is named with its first problem.
+    select b.i, b.e ->> 'event_type' as event_type,
+           (b.e ->> 'event_version')::integer as version,
+           "es".validate_event(b.e ->> 'event_type', (b.e ->> 'event_version')::integer,
+                                  b.e -> 'data') as problem
+      into v_bad
+      from jsonb_array_elements(p_events) with ordinality as b(e, i)
+     where "es".validate_event(b.e ->> 'event_type', (b.e ->> 'event_version')::integer,
+                                  b.e -> 'data') is not null
+     order by b.i
+     limit 1;
+    if found then
+        raise exception using errcode = 'ESPAY',
+            message = format('invalid payload: event %s of the batch (%s version %s): %s',
+                             v_bad.i, to_json(v_bad.event_type), v_bad.version, v_bad.problem),
+            detail = json_build_object('index', v_bad.i, 'event_type', v_bad.event_type,
+                                       'event_version', v_bad.version,
+                                       'problem', v_bad.problem)::text;
+    end if;
+
     -- 5. Insert. A transaction that took its id before waiting for the stream lock can have
     -- a smaller id than the stream's previous writer; the larger one keeps stream order
     -- when readers order by tx_id.
@@ -280,6 +303,8 @@ create or replace function "es".append_to_streams(p_appends jsonb)
 returns table (stream_id text, event_id uuid, stream_position bigint, global_position bigint)
 language plpgsql
 set search_path = pg_catalog, pg_temp
+-- Its statements are planned once per session: the payload check inlines every validator.
+set plan_cache_mode = force_generic_plan
 as $esc$
 #variable_conflict use_column
 -- Set-based: every guarantee of append_to_stream, for all the call's appends at once, in a
@@ -523,6 +548,32 @@ begin
                              'position %s, but another event of the append is not: a '
                              'retried append holds the same events', v_bad.event_id, v_bad.i,
                              v_failed, to_json(v_bad.stream_id), v_bad.stream_position);
+    end if;
+
+    -- 4b. Only payloads that fit their (type, version)'s declaration, as in append_to_stream
+    -- (a retry's events are stored already: not checked again). The first bad event is named.
+    select a.ord, b.i, b.e ->> 'event_type' as event_type,
+           (b.e ->> 'event_version')::integer as version,
+           "es".validate_event(b.e ->> 'event_type', (b.e ->> 'event_version')::integer,
+                                  b.e -> 'data') as problem
+      into v_bad
+      from jsonb_array_elements(p_appends) with ordinality as a(x, ord)
+     cross join lateral jsonb_array_elements(coalesce(a.x -> 'events', '[]'))
+           with ordinality as b(e, i)
+     where not v_retry[a.ord]
+       and "es".validate_event(b.e ->> 'event_type', (b.e ->> 'event_version')::integer,
+                                  b.e -> 'data') is not null
+     order by a.ord, b.i
+     limit 1;
+    if found then
+        raise exception using errcode = 'ESPAY',
+            message = format('invalid payload: event %s of append %s (%s version %s): %s',
+                             v_bad.i, v_bad.ord, to_json(v_bad.event_type), v_bad.version,
+                             v_bad.problem),
+            detail = json_build_object('index', v_bad.i, 'append', v_bad.ord,
+                                       'event_type', v_bad.event_type,
+                                       'event_version', v_bad.version,
+                                       'problem', v_bad.problem)::text;
     end if;
 
     -- 5. One insert of every event of the appends that are not retries, in call order (the

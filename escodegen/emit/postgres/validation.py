@@ -1,0 +1,205 @@
+"""Payload validators as SQL: per (event type, version) an IMMUTABLE `language sql` function
+`validate_<event>_v<n>(data jsonb) returns text`, null when the payload fits the version's
+declaration, else its first problem as `path: what is wrong` (`lineItems[2].unitPrice: not a
+decimal`), and the dispatcher `validate_event(event_type, event_version, data)`.
+
+A validator is one expression: a CASE per field in declaration order, `coalesce` taking the
+first problem. PostgreSQL inlines a scalar SQL function into the query that calls it only
+when it has no sub-select (one with a sub-select is planned again at every call, several times
+slower), so an array's items are checked by a plpgsql loop of their own
+(`validate_<event>_v<n>_items<k>`), and every validator and the dispatcher inline. The checks
+are the canonical JSON Schema's (escodegen.analyse.schema): required keys, JSON kinds, formats
+(`conforms`), enum members, nested objects (open: other keys are allowed) and arrays. The
+generated Python's validators (`_runtime.payload_check`) take the same steps and report the
+same words (escodegen.model.types, PROBLEM_*)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from escodegen.emit.postgres.sqltext import _calendar, text_matches
+from escodegen.model import Event, Field, FieldType
+from escodegen.model.sqlnames import VALIDATE_EVENT, validate_function, validate_items_function
+from escodegen.model.types import (
+    PROBLEM_ENUM,
+    PROBLEM_FORMAT,
+    PROBLEM_FRACTION,
+    PROBLEM_KIND,
+    PROBLEM_MISSING,
+    TYPES,
+)
+from escodegen.sqltext import ident, literal, text_array
+
+UNDECLARED = "the event type and version are not declared"
+"""What `validate_event` says of a (type, version) no declaration has."""
+
+
+@dataclass(frozen=True)
+class _Path:
+    """Where a value is in the payload, as SQL text pieces: literal text and index expressions
+    (`lineItems[` || (a1.i - 1) || `].sku`)."""
+
+    pieces: tuple[tuple[bool, str], ...] = ()
+    """(is SQL, text): SQL pieces are integer expressions, the others plain text."""
+
+    def key(self, name: str) -> _Path:
+        return _Path((*self.pieces, (False, f".{name}" if self.pieces else name)))
+
+    def index(self, expression: str) -> _Path:
+        return _Path((*self.pieces, (False, "["), (True, expression), (False, "]")))
+
+    def message(self, problem: str, tail: str | None = None) -> str:
+        """SQL text `path: problem` (`tail`, an SQL text expression, appended)."""
+        return _concat((*self.pieces, (False, f": {problem}" if self.pieces else problem)),
+                       tail)
+
+    def text(self) -> str:
+        """SQL text of the path itself."""
+        return _concat(self.pieces) if self.pieces else literal("")
+
+
+def _concat(pieces: tuple[tuple[bool, str], ...], tail: str | None = None) -> str:
+    parts: list[str] = []
+    text = ""
+    for is_sql, piece in pieces:
+        if is_sql:
+            if text:
+                parts.append(literal(text))
+                text = ""
+            parts.append(f"({piece})::text")
+        else:
+            text += piece
+    if text:
+        parts.append(literal(text))
+    if tail is not None:
+        parts.append(tail)
+    return parts[0] if len(parts) == 1 else "(" + " || ".join(parts) + ")"
+
+
+@dataclass(frozen=True)
+class ValidatorFunction:
+    name: str
+    """Schema-qualified and quoted."""
+    comment: str
+    body: str
+
+
+@dataclass(frozen=True)
+class ItemsFunction:
+    """The plpgsql validator of an array's items: `name(p_items jsonb, p_path text)`, the
+    first problem of the items (`problem`: over `v_item`, the item at index `v_i`)."""
+
+    name: str
+    comment: str
+    problem: str
+
+
+@dataclass(frozen=True)
+class Validation:
+    items: tuple[ItemsFunction, ...]
+    functions: tuple[ValidatorFunction, ...]
+    dispatch: str
+    """The qualified name of `validate_event`."""
+    branches: tuple[tuple[str, tuple[tuple[int, str], ...]], ...]
+    """(event type literal, ((version, qualified validator), ...)) of every event."""
+    undeclared: str
+
+
+def validation_sql(events: tuple[Event, ...], schema: str) -> Validation:
+    """The context of templates/postgres/validation.sql.j2."""
+    items: list[ItemsFunction] = []
+    functions = []
+    branches = []
+    for event in events:
+        versions = []
+        for version in event.versions:
+            name = ident(schema, validate_function(event.name, version.number))
+            builder = _Builder(schema, event.name, version.number, items)
+            body = builder.value(FieldType("object", fields=version.fields), "data", _Path())
+            functions.append(ValidatorFunction(name, f"{event.name} version {version.number}",
+                                               body or "null::text"))
+            versions.append((version.number, name))
+        branches.append((literal(event.name), tuple(versions)))
+    return Validation(tuple(items), tuple(functions), ident(schema, VALIDATE_EVENT),
+                      tuple(branches), literal(UNDECLARED))
+
+
+@dataclass
+class _Builder:
+    """The validator expression of one version, and the items functions its arrays need."""
+
+    schema: str
+    event: str
+    version: int
+    items: list[ItemsFunction]
+    arrays: int = 0
+
+    def value(self, field_type: FieldType, value: str, path: _Path,
+              text: str | None = None) -> str | None:
+        """SQL text: the first problem of the jsonb `value` (never SQL null) as a value of
+        `field_type`, or null; None when any value fits (json). `text`: the value as text when
+        the caller has a cheaper way to it than `value #>> '{}'` (`data ->> 'key'`)."""
+        check = TYPES[field_type.kind].check
+        if not check.json_kinds:
+            return None
+        kinds = ", ".join(literal(k) for k in check.json_kinds)
+        got = f"jsonb_typeof({value})"
+        head, _, rest = PROBLEM_KIND.partition("{got}")
+        assert rest == "", "the JSON kind ends the message"
+        cases = [f"WHEN {got} NOT IN ({kinds}) THEN "
+                 + path.message(head.format(what=check.what), tail=got)]
+        text = text or f"({value} #>> {text_array([])})"
+        if check.integral:
+            cases.append(f"WHEN ({value})::numeric <> trunc(({value})::numeric) THEN "
+                         + path.message(PROBLEM_FRACTION.format(what=check.what)))
+        if check.pattern is not None:
+            cases.append(f"WHEN NOT {text_matches(field_type.kind, text)} THEN "
+                         + path.message(PROBLEM_FORMAT.format(what=check.what)))
+        if check.calendar is not None:
+            cases.append(f"WHEN NOT {_calendar(text, check.calendar)} THEN "
+                         + path.message(PROBLEM_FORMAT.format(what=check.what)))
+        if field_type.kind == "enum":
+            members = ", ".join(json.dumps(v, ensure_ascii=False) for v in field_type.values)
+            cases.append(f"WHEN NOT ({text} = ANY ({text_array(list(field_type.values))}"
+                         "::text[])) THEN " + path.message(PROBLEM_ENUM.format(values=members)))
+        otherwise = None
+        if field_type.kind == "object":
+            otherwise = self._fields(field_type.fields, value, path)
+        elif field_type.kind == "array":
+            assert field_type.items is not None, "the check stage gives every array its items"
+            otherwise = self._items(field_type.items, value, path)
+        return "(CASE " + " ".join(cases) + f" ELSE {otherwise or 'NULL'} END)"
+
+    def _fields(self, fields: tuple[Field, ...], value: str, path: _Path) -> str | None:
+        problems = []
+        for field in fields:
+            item = f"({value} -> {literal(field.name)})"
+            where = path.key(field.name)
+            problem = self.value(field.type, item, where, f"({value} ->> {literal(field.name)})")
+            if field.required:
+                problems.append(f"(CASE WHEN {item} IS NULL THEN "
+                                f"{where.message(PROBLEM_MISSING)} ELSE {problem or 'NULL'} END)")
+            elif problem is not None:
+                problems.append(f"(CASE WHEN coalesce(jsonb_typeof({item}), 'null') = 'null' "
+                                f"THEN NULL ELSE {problem} END)")
+        if not problems:
+            return None
+        return problems[0] if len(problems) == 1 else "coalesce(" + ", ".join(problems) + ")"
+
+    def _items(self, items: FieldType, value: str, path: _Path) -> str | None:
+        """A call of the items function of the array (plpgsql: a loop, not a sub-select,
+        keeps the version's validator inlinable and its plan small)."""
+        problem = self.value(items, "v_item", _Path(((True, "p_path"),)).index("v_i"))
+        if problem is None:
+            return None
+        self.arrays += 1
+        name = ident(self.schema, validate_items_function(self.event, self.version,
+                                                          self.arrays))
+        self.items.append(ItemsFunction(
+            name, f"{self.event} version {self.version}: the items of array {self.arrays}",
+            problem))
+        return f"{name}({value}, {path.text()})"
+
+
+__all__ = ["UNDECLARED", "Validation", "validation_sql"]

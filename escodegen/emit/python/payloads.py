@@ -1,0 +1,71 @@
+"""The codec's `PAYLOADS` table: every (event type, version)'s declaration as the data
+`_runtime.payload_check` turns into a validator (the same checks as the SQL validators,
+escodegen.emit.postgres.validation), laid out as ruff's formatter lays out a literal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from escodegen.model import Event, Field, FieldType
+from escodegen.model.types import (
+    PROBLEM_ENUM,
+    PROBLEM_FORMAT,
+    PROBLEM_FRACTION,
+    PROBLEM_KIND,
+    PROBLEM_MISSING,
+    TYPES,
+)
+from escodegen.pytext import LINE_LENGTH, py_literal
+
+
+def type_spec(field_type: FieldType) -> Any:
+    """A kind name, `("enum", values)`, `("array", items)` or an object's fields."""
+    if field_type.kind == "enum":
+        return ("enum", field_type.values)
+    if field_type.kind == "array":
+        assert field_type.items is not None, "the check stage gives every array its items"
+        return ("array", type_spec(field_type.items))
+    if field_type.kind == "object":
+        return fields_spec(field_type.fields)
+    return field_type.kind
+
+
+def fields_spec(fields: tuple[Field, ...]) -> tuple[Any, ...]:
+    return tuple((f.name, f.required, type_spec(f.type)) for f in fields)
+
+
+def layout(value: Any, indent: int, head: str = "", tail: str = ",") -> list[str]:
+    """`head` + the literal of `value` + `tail` at `indent`: one line when it fits, else the
+    brackets opened one item a line (with a trailing comma), as ruff formats a literal."""
+    pad = " " * indent
+    line = f"{pad}{head}{py_literal(value)}{tail}"
+    if len(line) <= LINE_LENGTH or not isinstance(value, tuple) or not value:
+        return [line]
+    lines = [f"{pad}{head}("]
+    for item in value:
+        lines += layout(item, indent + 4)
+    lines.append(f"{pad}){tail}")
+    return lines
+
+
+def payloads_table(events: list[Event]) -> str:
+    """`PAYLOADS` entries, one per (type, version), each line indented for the dict."""
+    lines: list[str] = []
+    for event in events:
+        for version in event.versions:
+            key = py_literal((event.name, version.number))
+            lines += layout(fields_spec(version.fields), 4, head=f"{key}: ")
+    return "\n".join(lines)
+
+
+def runtime_context() -> dict[str, Any]:
+    """What `_runtime`'s validators say and match, from the table of field types."""
+    return {
+        "problems": {"missing": PROBLEM_MISSING, "kind": PROBLEM_KIND,
+                     "fraction": PROBLEM_FRACTION, "format": PROBLEM_FORMAT,
+                     "enum": PROBLEM_ENUM},
+        "patterns": [(kind, info.check.pattern) for kind, info in TYPES.items()
+                     if info.check.pattern is not None],
+        "whats": [(kind, info.check.what) for kind, info in TYPES.items()
+                  if info.check.json_kinds],
+    }

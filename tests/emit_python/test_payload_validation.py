@@ -1,0 +1,338 @@
+"""Payload validation (issue 12, point 1): the SQL validators (`validate_event`), the generated
+Python's (`validate`, which `encode` runs) and the canonical JSON Schema agree on random valid
+and near-valid payloads of the shop's event versions and of synthetic declarations holding
+every field type, on a real PostgreSQL.
+
+References: `jsonschema` (the Python library, with its FormatChecker) and `jsonschema_rs`
+(ECMA-262 regular expressions, every format asserted). SQL and Python must give the same
+verdict and the same first problem, and the verdict of jsonschema_rs. `jsonschema` must give
+the same verdict too, except on a payload holding a string its checks cannot read as the
+schema means (each gap stated in `_JSONSCHEMA_GAPS`), or whose problem is a date-time format
+jsonschema does not assert (`UNASSERTED`).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import jsonschema
+import jsonschema_rs
+import psycopg
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from devtools.postgres import apply, fresh_database
+from escodegen.analyse.schema import event_version_schema
+from escodegen.check import compile_project
+from escodegen.emit.postgres import render as render_sql
+from escodegen.emit.python import render as render_python
+from escodegen.model import Event, Field, FieldType, Project
+from escodegen.model.types import DECIMAL_PATTERN, KINDS
+
+ROOT = Path(__file__).resolve().parents[2]
+
+SYNTHETIC = """\
+events:
+  Everything:
+    versions:
+      1:
+        fields:
+          s: string
+          i: integer
+          n: number
+          d: decimal
+          b: boolean
+          u: uuid
+          day: date
+          at: datetime
+          j: json
+          e: {type: enum, values: [a, "b c", "é"]}
+          o: {type: object, fields: {x: uuid, y: string?, z: {type: array, items: integer}}}
+          l: {type: array, items: {type: object, fields: {k: decimal, w: date?}}}
+          ll: {type: array, items: {type: array, items: {type: enum, values: [x, y]}}}
+          os: string?
+          oi: integer?
+          oj: json?
+          oo: {type: object, required: false, fields: {p: datetime, q: boolean?}}
+          ol: {type: array, required: false, items: uuid}
+      2:
+        fields:
+          at: datetime
+          n: number?
+          deep: {type: object, fields: {inner: {type: object, fields: {leaf: decimal}}}}
+  Nothing:
+    versions:
+      1:
+        fields: {}
+"""
+
+UNASSERTED = "not a date-time"
+"""jsonschema asserts the date-time format only with the optional rfc3339-validator package
+(not installed): it takes any string for one, so a payload whose problem is one it passes."""
+_JSONSCHEMA_GAPS = (
+    # a pattern's `$` matches before a final newline in Python's re (not in ECMA-262)
+    re.compile(r"\n\Z"),
+    # Python's date has no year 0 (RFC 3339's full-date has)
+    re.compile(r"^0000-"),
+    # Python's UUID() strips braces and `urn:uuid:` before reading the hex digits
+    re.compile(r"[{}]|urn:", re.IGNORECASE),
+)
+"""Strings whose verdict `jsonschema` (Python) gives differently from the schema's meaning
+(what ECMA-262 regular expressions and RFC 3339 say, as jsonschema_rs reads it)."""
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    root = tmp_path_factory.mktemp("synthetic")
+    (root / "escodegen.yaml").write_text(
+        "escodegen: 1\nname: synthetic\nsources: [events]\n"
+        "python: {out: generated/synthetic_events, package: synthetic_events}\n"
+        "postgres: {out: generated/sql, schema: es}\n")
+    (root / "events").mkdir()
+    (root / "events" / "events.yaml").write_text(SYNTHETIC)
+    project, report = compile_project(root / "escodegen.yaml")
+    assert project is not None, report
+    return project
+
+
+@pytest.fixture(scope="module")
+def shop() -> Project:
+    project, report = compile_project(ROOT / "examples" / "shop" / "escodegen.yaml")
+    assert project is not None, report
+    return project
+
+
+def _package(project: Project, folder: Path) -> Iterator[ModuleType]:
+    assert project.python is not None
+    out = folder / project.python.package
+    for name, text in render_python(project).items():
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / name).write_text(text)
+    sys.path.insert(0, str(folder))
+    try:
+        yield importlib.import_module(project.python.package)
+    finally:
+        sys.path.remove(str(folder))
+
+
+@pytest.fixture(scope="module")
+def packages(shop: Project, synthetic: Project,
+             tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, ModuleType]]:
+    folder = tmp_path_factory.mktemp("packages")
+    shop_package = _package(shop, folder)
+    synthetic_package = _package(synthetic, folder)
+    yield {"shop": next(shop_package), "synthetic": next(synthetic_package)}
+    for package in (shop_package, synthetic_package):
+        next(package, None)
+
+
+@pytest.fixture(scope="module")
+def conns(pg_server: str, shop: Project,
+          synthetic: Project) -> Iterator[dict[str, psycopg.Connection[Any]]]:
+    with (fresh_database(pg_server, "validators_shop") as shop_dsn,
+          fresh_database(pg_server, "validators_synthetic") as synthetic_dsn):
+        apply(shop_dsn, render_sql(shop))
+        apply(synthetic_dsn, render_sql(synthetic))
+        with (psycopg.connect(shop_dsn, autocommit=True) as shop_conn,
+              psycopg.connect(synthetic_dsn, autocommit=True) as synthetic_conn):
+            yield {"shop": shop_conn, "synthetic": synthetic_conn}
+
+
+_TEXT = st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=8)
+_NEAR_STRINGS = st.one_of(
+    _TEXT, st.just(""), st.sampled_from(["é", "日本", "a b", "0", "1.", "-1.5", "1e3", "+1"]),
+    st.from_regex(DECIMAL_PATTERN, fullmatch=True).map(lambda s: s + "\n"),
+    st.uuids().map(lambda u: u.hex), st.uuids().map(lambda u: str(u)[:-1]),
+    st.uuids().map(lambda u: f"{{{u}}}"),
+    st.sampled_from(["2024-02-30", "2023-02-29", "2024-1-01", "0000-01-01", "2024-13-01",
+                     "2024-01-01T24:00:00Z", "2024-01-01 00:00:00Z", "2024-01-01T00:00:00",
+                     "2016-12-31T23:59:60Z", "2024-06-30T12:00:60Z", "2024-01-01T00:00:00+24:00",
+                     "2024-01-01T00:00:00.5z"]))
+_NEAR = st.one_of(
+    st.none(), st.booleans(), st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=False, allow_infinity=False), st.just(2.0), _NEAR_STRINGS,
+    st.lists(st.integers(0, 3), max_size=2), st.dictionaries(_TEXT, st.integers(), max_size=2))
+_JSON = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), _TEXT,
+                               st.floats(allow_nan=False, allow_infinity=False)),
+                     lambda inner: st.one_of(st.lists(inner, max_size=2),
+                                             st.dictionaries(_TEXT, inner, max_size=2)),
+                     max_leaves=4)
+
+
+def _valid(field_type: FieldType) -> st.SearchStrategy[Any]:
+    """Values of the type (one in a few near-valid: what the strategies below mix in)."""
+    kind = field_type.kind
+    if kind == "object":
+        return _record(field_type.fields)
+    if kind == "array":
+        assert field_type.items is not None
+        return st.lists(_value(field_type.items), max_size=3)
+    if kind == "enum":
+        return st.sampled_from(field_type.values)
+    return {
+        "string": _TEXT, "integer": st.one_of(st.integers(), st.just(3.0)),
+        "number": st.one_of(st.integers(), st.floats(allow_nan=False, allow_infinity=False)),
+        "decimal": st.from_regex(DECIMAL_PATTERN, fullmatch=True),
+        "boolean": st.booleans(),
+        "uuid": st.one_of(st.uuids().map(str), st.uuids().map(lambda u: str(u).upper())),
+        "date": st.dates().map(lambda d: d.isoformat()),
+        "datetime": st.one_of(st.datetimes().map(lambda d: d.isoformat() + "Z"),
+                              st.sampled_from(["2024-02-29T23:59:59.123+05:30",
+                                               "2016-12-31T23:59:60Z", "2024-01-01t00:00:00z"])),
+        "json": _JSON,
+    }[kind]
+
+
+def _value(field_type: FieldType) -> st.SearchStrategy[Any]:
+    """Mostly valid, one in eight near-valid."""
+    valid = _valid(field_type)
+    return st.integers(0, 7).flatmap(lambda n: _NEAR if n == 0 else valid)
+
+
+def _record(fields: tuple[Field, ...]) -> st.SearchStrategy[dict[str, Any]]:
+    """An object of the fields, some missing, with an extra key now and then."""
+    @st.composite
+    def build(draw: st.DrawFn) -> dict[str, Any]:
+        record = {}
+        for field in fields:
+            if draw(st.integers(0, 19)) == 0:
+                continue  # absent
+            record[field.name] = (None if not field.required and draw(st.booleans())
+                                  else draw(_value(field.type)))
+        if draw(st.integers(0, 5)) == 0:
+            record[draw(_TEXT)] = draw(_NEAR)
+        return record
+
+    return build()
+
+
+def _versions(project: Project) -> list[tuple[Event, int]]:
+    return [(event, version.number) for event in project.events for version in event.versions]
+
+
+def _payloads(project: Project) -> st.SearchStrategy[list[tuple[str, int, Any]]]:
+    def payload(event: Event, version: int) -> st.SearchStrategy[Any]:
+        record = _record(event.version(version).fields)
+        return st.integers(0, 19).flatmap(lambda n: _NEAR if n == 0 else record)
+
+    one = st.sampled_from(_versions(project)).flatmap(
+        lambda pair: st.tuples(st.just(pair[0].name), st.just(pair[1]), payload(*pair)))
+    return st.lists(one, min_size=1, max_size=25)
+
+
+_VALIDATORS: dict[tuple[int, str, int], tuple[Any, Any]] = {}
+
+
+def _references(project: Project, event_type: str, version: int) -> tuple[Any, Any]:
+    key = (id(project), event_type, version)
+    if key not in _VALIDATORS:
+        event = project.event(event_type)
+        assert event is not None
+        schema = event_version_schema(event, version)
+        _VALIDATORS[key] = (
+            jsonschema.Draft202012Validator(schema,
+                                            format_checker=jsonschema.FormatChecker()),
+            jsonschema_rs.validator_for(schema, validate_formats=True))
+    return _VALIDATORS[key]
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from _strings(item)
+
+
+def _agree(project: Project, conn: psycopg.Connection[Any], package: ModuleType,
+           payloads: list[tuple[str, int, Any]]) -> None:
+    rows = conn.execute(
+        "select es.validate_event(p.e ->> 0, (p.e ->> 1)::integer, p.e -> 2) "
+        "from jsonb_array_elements(%s::jsonb) with ordinality as p(e, i) order by p.i",
+        (json.dumps(payloads),)).fetchall()
+    for (event_type, version, data), (sql_problem,) in zip(payloads, rows, strict=True):
+        problems = package.validate(event_type, version, data)
+        python_problem = None if not problems else (
+            f"{problems[0][0]}: {problems[0][1]}" if problems[0][0] else problems[0][1])
+        assert sql_problem == python_problem, (event_type, version, data)
+        by_jsonschema, by_jsonschema_rs = _references(project, event_type, version)
+        valid = sql_problem is None
+        assert by_jsonschema_rs.is_valid(data) == valid, (event_type, version, data, sql_problem)
+        if by_jsonschema.is_valid(data) != valid:
+            unasserted = sql_problem is not None and sql_problem.endswith(UNASSERTED)
+            assert unasserted or any(gap.search(s) for gap in _JSONSCHEMA_GAPS
+                                     for s in _strings(data)), (
+                "jsonschema disagrees outside its stated gaps", event_type, version, data,
+                sql_problem)
+
+
+_SETTINGS = settings(max_examples=60, deadline=None,
+                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                            HealthCheck.function_scoped_fixture])
+
+
+def test_synthetic_declarations_cover_every_field_type(synthetic: Project) -> None:
+    def kinds(field_type: FieldType) -> set[str]:
+        found = {field_type.kind}
+        for field in field_type.fields:
+            found |= kinds(field.type)
+        if field_type.items is not None:
+            found |= kinds(field_type.items)
+        return found
+
+    covered: set[str] = set()
+    for event in synthetic.events:
+        for version in event.versions:
+            covered |= kinds(FieldType("object", fields=version.fields))
+    assert covered == set(KINDS)
+
+
+@_SETTINGS
+@given(data=st.data())
+def test_sql_python_and_json_schema_agree_on_shop_events(
+        data: st.DataObject, shop: Project, conns: dict[str, psycopg.Connection[Any]],
+        packages: dict[str, ModuleType]) -> None:
+    _agree(shop, conns["shop"], packages["shop"], data.draw(_payloads(shop)))
+
+
+@_SETTINGS
+@given(data=st.data())
+def test_sql_python_and_json_schema_agree_on_every_field_type(
+        data: st.DataObject, synthetic: Project, conns: dict[str, psycopg.Connection[Any]],
+        packages: dict[str, ModuleType]) -> None:
+    _agree(synthetic, conns["synthetic"], packages["synthetic"],
+           data.draw(_payloads(synthetic)))
+
+
+@pytest.mark.parametrize(("event_type", "version", "data", "problem"), [
+    ("Everything", 2, {"at": "2024-01-01T00:00:00Z", "deep": {"inner": {"leaf": "1e3"}}},
+     "deep.inner.leaf: not a decimal"),
+    ("Everything", 2, {"at": "2024-01-01T00:00:00Z", "deep": {"inner": []}},
+     "deep.inner: expected an object, got array"),
+    ("Everything", 2, {"at": "2024-01-01T00:00:00Z", "n": None, "deep": {"inner": {}}},
+     "deep.inner.leaf: required field is missing"),
+    ("Everything", 2, {"at": None}, "at: expected a date-time, got null"),
+    ("Nothing", 1, [], "expected an object, got array"),
+    ("Nothing", 1, {"anything": 1}, None),
+    ("Nothing", 2, {}, "the event type and version are not declared"),
+])
+def test_problems_name_the_path(conns: dict[str, psycopg.Connection[Any]],
+                                packages: dict[str, ModuleType], event_type: str,
+                                version: int, data: Any, problem: str | None) -> None:
+    row = conns["synthetic"].execute("select es.validate_event(%s, %s, %s::jsonb)",
+                                     (event_type, version, json.dumps(data))).fetchone()
+    assert row == (problem,)
+    found = packages["synthetic"].validate(event_type, version, data)
+    assert (": ".join(p for p in found[0] if p) if found else None) == problem

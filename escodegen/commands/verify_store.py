@@ -6,8 +6,7 @@ import sys
 
 import click
 
-from escodegen.commands.common import require_postgres_driver
-from escodegen.commands.stats import _project_schema
+from escodegen.commands.common import project_schema, require_postgres_driver
 
 
 @click.command("verify-store")
@@ -31,7 +30,7 @@ def verify_store(ctx: click.Context, dsn: str, schema: str | None, fmt: str, fir
     from escodegen.printable import json_text
 
     if schema is None:
-        schema = _project_schema(ctx)
+        schema = project_schema(ctx)
     try:
         if sys.stderr.isatty():
             with click.progressbar(length=1, label="verifying events", file=sys.stderr) as bar:

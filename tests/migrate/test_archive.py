@@ -275,3 +275,36 @@ def _tombstones(dsn: str) -> list[tuple[Any, ...]]:
         return conn.execute("select stream_id, archived_at, archive_file, archive_id, "
                             "event_count, last_version from es.archived_streams "
                             "order by stream_id").fetchall()
+
+
+def test_a_complete_file_whose_streams_are_still_there_is_finished_by_the_rerun(
+        store: str, tmp_path: Path) -> None:
+    """What a run killed after writing the file but before its transaction committed leaves
+    (the same as a restore leaves): the rerun verifies that file and removes the streams."""
+    orders = seeded(store, customers=10)
+    out = tmp_path / "r.jsonl.gz"
+    args = ("archive", "--dsn", store, "--stream", orders[0], "--stream", orders[1],
+            "--out", str(out))
+    assert migrate(*args).exit_code == 0
+    archived = dump(store)
+    written = out.read_bytes()
+    assert migrate("restore", "--dsn", store, str(out)).exit_code == 0
+    result = migrate(*args)
+    assert result.exit_code == 0 and result.output.startswith("archived: 2 streams"), \
+        result.output
+    assert dump(store) == archived and out.read_bytes() == written
+
+
+def test_a_write_interrupted_before_the_manifest_is_started_again(
+        store: str, tmp_path: Path) -> None:
+    orders = seeded(store, customers=10)
+    out = tmp_path / "p.jsonl.gz"
+    # as a kill between the two renames leaves them: the data file renamed, the manifest not
+    out.write_bytes(b"half")
+    (tmp_path / "p.jsonl.gz.manifest.json.partial").write_text("{}")
+    (tmp_path / "p.jsonl.gz.partial").write_bytes(b"")
+    result = migrate("archive", "--dsn", store, "--stream", orders[0], "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.jsonl.gz",
+                                                           "p.jsonl.gz.manifest.json"]
+    assert [t[0] for t in _tombstones(store)] == [orders[0]]

@@ -610,6 +610,16 @@ class ConcurrencyError(StoreError):
         self.stream_id = stream_id
 
 
+class StreamArchived(StoreError):
+    """The stream was archived (`escodegen migrate archive`): its events are in
+    `archive_file` until `escodegen migrate restore` brings them back."""
+
+    def __init__(self, message: str, stream_id: str, archive_file: str) -> None:
+        super().__init__(message)
+        self.stream_id = stream_id
+        self.archive_file = archive_file
+
+
 @dataclass(frozen=True)
 class Appended:
     event_id: uuid.UUID
@@ -721,7 +731,12 @@ class EventStoreBase(ABC, Generic[E]):
         query = sql.SQL("select {} from {}(%s, %s, %s)").format(
             _COLUMNS, self._call("read_stream")
         )
-        return self._read(query, (stream_id, from_position, max_count))
+        try:
+            return self._read(query, (stream_id, from_position, max_count))
+        except psycopg.Error as error:
+            if error.sqlstate == "ESARC":
+                raise _store_error(error, stream_id) from None
+            raise
 
     def read_all(
         self,
@@ -979,6 +994,11 @@ def _store_error(error: psycopg.Error, stream_id: str) -> StoreError:
     message = error.diag.message_primary or str(error)
     if error.sqlstate == "ESVER":
         return ConcurrencyError(message, stream_id)
+    if error.sqlstate == "ESARC":
+        detail = json.loads(error.diag.message_detail or "{}")
+        return StreamArchived(
+            message, detail.get("stream_id", stream_id), detail.get("archive_file", "")
+        )
     return StoreError(message)
 
 

@@ -3,8 +3,7 @@
 `events` rewrites stored events to their latest versions (file, or run here with a progress
 bar), `purge` removes one data subject's pii, `projections` moves projection tables to their
 declared shape, `archive` moves whole streams to a file (leaving tombstones) and `restore` brings
-them back. Reference: docs/commands/migrate.md, docs/commands/migrate-archive.md,
-docs/runbook-migration.md.
+them back. Reference: docs/commands/migrate.md, docs/runbook-migration.md.
 """
 
 from __future__ import annotations

@@ -98,7 +98,7 @@ begin
     if found then
         raise exception using errcode = 'ESARC',
             message = format('stream %s is archived in %s (%s events up to version %s, '
-                             'archived at %s): restore it with `escodegen migrate restore`',
+                             'archived at %s): restore it with escodegen migrate restore',
                              to_json(p_stream_id), v_tombstone.archive_file,
                              v_tombstone.event_count, v_tombstone.last_version,
                              v_tombstone.archived_at),

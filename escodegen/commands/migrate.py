@@ -374,6 +374,12 @@ def archive(ctx: click.Context, dsn: str, category: str | None, older_than: str 
             return
         assert out is not None
         outcome = archiving.archive(dsn, sql, criteria, out)
+    if listed is not None:
+        archived = set(outcome.manifest["streams"]) if outcome.manifest else set()
+        missing = [stream for stream in listed if stream not in archived]
+        if missing:
+            click.echo(f"note: {len(missing)} named stream(s) have no events and were not "
+                       f"archived, first {json.dumps(missing[0])}", err=True)
     if outcome.state == "nothing to archive":
         click.echo("nothing to archive: no stream matches")
         return

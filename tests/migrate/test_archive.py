@@ -174,10 +174,12 @@ def test_category_and_age_choose_the_streams_and_dry_run_changes_nothing(
 def test_a_streams_file_names_the_streams(store: str, tmp_path: Path) -> None:
     orders = seeded(store, customers=10)
     listed = tmp_path / "streams.txt"
-    listed.write_text(f"{orders[0]}\n\n{orders[1]}\n")
+    listed.write_text(f"{orders[0]}\n\n{orders[1]}\nOrder-unknown\n")
     result = migrate("archive", "--dsn", store, "--streams-file", str(listed),
                      "--out", str(tmp_path / "listed.jsonl.gz"))
     assert result.exit_code == 0, result.output
+    assert 'note: 1 named stream(s) have no events and were not archived, first ' \
+        '"Order-unknown"' in result.output
     assert [t[0] for t in _tombstones(store)] == orders[:2]
 
 

@@ -161,7 +161,9 @@ begin
 
     -- 1a. An archived stream takes no events until it is restored (the archive holds the
     -- stream row's lock while it removes the events, so this sees its tombstone).
-    perform "es".refuse_archived_stream(p_stream_id);
+    if exists (select from "es".archived_streams a where a.stream_id = p_stream_id) then
+        perform "es".refuse_archived_stream(p_stream_id);
+    end if;
 
     -- 1b. A raw insert into events (a script, a restore) leaves the stream row behind: the
     -- stream's last stored event is the truth (an index probe; archived events keep the
@@ -371,8 +373,10 @@ begin
            and e.stream_position >= p_from_stream_position
          order by e.stream_position
          limit p_max_count;
-    -- Only an empty read looks for a tombstone: an archived stream has no events left.
-    if not found then
+    -- Only an empty read looks for a tombstone (an archived stream has no events left), and
+    -- only a tombstone found pays for the call that raises.
+    if not found and exists (select from "es".archived_streams a
+                              where a.stream_id = p_stream_id) then
         perform "es".refuse_archived_stream(p_stream_id);
     end if;
 end

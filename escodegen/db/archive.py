@@ -29,6 +29,8 @@ from escodegen.emit.migrate.archive import RESTORE_LINES, RESTORE_TABLE, Archive
 
 APPLICATION_NAME = "escodegen-archive"
 """The archive's and restore's sessions carry this name in pg_stat_activity."""
+FETCH_ROWS = 5000
+"""Rows per round trip when reading the archived streams' lines."""
 
 
 @dataclass(frozen=True)
@@ -102,8 +104,7 @@ def archive(dsn: str, sql: ArchiveSql, criteria: Criteria, path: Path) -> Outcom
                       "created_at": archive_file.now(), "schema": sql.schema,
                       "criteria": criteria.as_json()}
             with conn.cursor(name="escodegen_archive_rows") as cursor:
-                cursor.execute(f"select * from {sql.function('archive_rows')}(%s)", (streams,))
-                manifest = archive_file.write(path, _lines(cursor), header)
+                manifest = archive_file.write(path, _rows(cursor, sql, streams), header)
             conn.commit()
         archive_file.verify(path, manifest)
         return _remove(conn, sql, path, manifest)
@@ -197,13 +198,16 @@ def _lock(conn: psycopg.Connection[Any], sql: ArchiveSql,
 def _database_sums(conn: psycopg.Connection[Any], sql: ArchiveSql,
                    streams: list[str]) -> dict[str, Any]:
     with conn.cursor(name="escodegen_archive_check") as cursor:
-        cursor.execute(f"select * from {sql.function('archive_rows')}(%s)", (streams,))
-        return archive_file.sums_json(archive_file.sums(_lines(cursor)))
+        return archive_file.sums_json(archive_file.sums(_rows(cursor, sql, streams)))
 
 
-def _lines(cursor: psycopg.Cursor[Any]) -> Iterator[str]:
-    for (line,) in cursor:
-        yield str(line)
+def _rows(cursor: psycopg.ServerCursor[Any], sql: ArchiveSql,
+          streams: list[str]) -> Iterator[archive_file.Row]:
+    """The streams' archive lines from the database, fetched a batch at a time."""
+    cursor.itersize = FETCH_ROWS
+    cursor.execute(f"select * from {sql.function('archive_rows')}(%s)", (streams,))
+    for stream, position, line in cursor:
+        yield str(stream), int(position), str(line)
 
 
 def _scalar(conn: psycopg.Connection[Any], query: str, params: tuple[Any, ...]) -> Any:

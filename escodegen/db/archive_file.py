@@ -54,12 +54,15 @@ class StreamSum:
                 "sha256": self.digest.hexdigest()}
 
 
-def sums(lines: Iterable[str]) -> dict[str, StreamSum]:
+Row = tuple[str, int, str]
+"""(stream id, stream position, line) of one event."""
+
+
+def sums(rows: Iterable[Row]) -> dict[str, StreamSum]:
     """Per stream, the sums of archive lines (as the file or the database gives them)."""
     found: dict[str, StreamSum] = {}
-    for line in lines:
-        row = json.loads(line)
-        found.setdefault(row["stream_id"], StreamSum()).add(line, int(row["stream_position"]))
+    for stream, position, line in rows:
+        found.setdefault(stream, StreamSum()).add(line, position)
     return found
 
 
@@ -91,7 +94,7 @@ def checked_path(path: Path) -> Path:
     return path
 
 
-def write(path: Path, lines: Iterable[str], manifest: dict[str, Any]) -> dict[str, Any]:
+def write(path: Path, rows: Iterable[Row], manifest: dict[str, Any]) -> dict[str, Any]:
     """Write the file and its manifest (adding the counts and checksums to `manifest`), each
     under its `.partial` name first; returns the manifest as written."""
     data, meta = partial(path), partial(manifest_path(path))
@@ -100,10 +103,8 @@ def write(path: Path, lines: Iterable[str], manifest: dict[str, Any]) -> dict[st
     found: dict[str, StreamSum] = {}
     with open(data, "wb") as raw:
         with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as out:
-            for line in lines:
-                row = json.loads(line)
-                found.setdefault(row["stream_id"], StreamSum()).add(
-                    line, int(row["stream_position"]))
+            for stream, position, line in rows:
+                found.setdefault(stream, StreamSum()).add(line, position)
                 encoded = line.encode("utf-8") + b"\n"
                 content.update(encoded)
                 out.write(encoded)
@@ -157,7 +158,7 @@ def verify(path: Path, manifest: dict[str, Any]) -> None:
                                     "changed or is another archive's)")
     content = hashlib.sha256()
     try:
-        found = sums(_counted(read_lines(path), content))
+        found = sums(_parsed(_counted(read_lines(path), content)))
     except (OSError, EOFError, ValueError, KeyError, TypeError) as error:
         raise ArchiveError("ES710", f"{path}: cannot be read as an archive ({error})") from None
     if content.hexdigest() != manifest.get("content_sha256"):
@@ -193,6 +194,12 @@ def file_sha256(path: Path) -> str:
 
 def now() -> str:
     return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+
+
+def _parsed(lines: Iterable[str]) -> Iterator[Row]:
+    for line in lines:
+        row = json.loads(line)
+        yield str(row["stream_id"]), int(row["stream_position"]), line
 
 
 def _counted(lines: Iterable[str], content: Any) -> Iterator[str]:

@@ -310,3 +310,34 @@ def test_a_write_interrupted_before_the_manifest_is_started_again(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p.jsonl.gz",
                                                            "p.jsonl.gz.manifest.json"]
     assert [t[0] for t in _tombstones(store)] == [orders[0]]
+
+
+def test_a_schema_name_that_needs_quoting(pg_dsn: str, shop_project: Any, tmp_path: Path) -> None:
+    import dataclasses
+
+    from devtools.postgres import apply
+    from escodegen.db import archive
+    from escodegen.emit.migrate.archive import ArchiveSql
+    from escodegen.emit.postgres import render
+
+    schema = 'Shop "Store"'
+    other = dataclasses.replace(
+        shop_project, postgres=dataclasses.replace(shop_project.postgres, schema=schema))
+    apply(pg_dsn, render(other))
+    table = '"Shop ""Store"""'
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        conn.execute(f"select * from {table}.append_to_stream('Customer-1', -1, %s::jsonb)", (
+            json.dumps([{"event_type": "CustomerTierChanged", "event_version": 1,
+                         "data": {"customerId": "00000000-0000-0000-0000-000000000001",
+                                  "tier": "premium"}}]),))
+        before = conn.execute(f"select * from {table}.events").fetchall()
+    out = tmp_path / "q.jsonl.gz"
+    sql = ArchiveSql(schema)
+    done = archive.archive(pg_dsn, sql, archive.Criteria(streams=("Customer-1",)), out)
+    assert (done.state, done.streams, done.events) == ("archived", 1, 1)
+    with psycopg.connect(pg_dsn, autocommit=True) as conn, \
+            pytest.raises(psycopg.Error, match="q.jsonl.gz"):
+        conn.execute(f"select * from {table}.read_stream('Customer-1')")
+    assert archive.restore(pg_dsn, sql, out).state == "restored"
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        assert conn.execute(f"select * from {table}.events").fetchall() == before

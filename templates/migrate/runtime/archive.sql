@@ -2,7 +2,9 @@
     declarations say. Takes only the schema (`s` as an identifier). The tombstone table
     `archived_streams` and the check readers and appenders make belong to the event store
     (templates/postgres/event_store.sql.j2). escodegen/db/archive.py calls these functions, in
-    one transaction per archive or restore. -#}
+    one transaction per archive or restore. A list of streams is matched with
+    `in (select unnest(p_streams))`, a semi-join: `= any (p_streams)` on a parameter searches
+    the array element by element for every row. -#}
 {{ pin_search_path }}
 
 -- The streams an archive by category and age would take: ids starting with p_prefix whose
@@ -16,7 +18,7 @@ language sql stable
 as {% filter body %}
     select e.stream_id, count(*), max(e.stream_position), max(e.recorded_at)
       from {{ s }}.events e
-     where (p_streams is null or e.stream_id = any (p_streams))
+     where (p_streams is null or e.stream_id in (select unnest(p_streams)))
        and (p_prefix is null or starts_with(e.stream_id, p_prefix))
      group by e.stream_id
     having p_before is null or max(e.recorded_at) < p_before
@@ -24,17 +26,17 @@ as {% filter body %}
 {% endfilter %};
 
 -- Every column of the streams' events as one JSON object per row, in global position order:
--- an archive file's lines. The time zone is fixed, so the same rows give the same text in
+-- an archive file's lines (with the stream and position each is of). The time zone is fixed, so the same rows give the same text in
 -- every session (the archive compares it with the file before it removes anything).
 create or replace function {{ s }}.escodegen_archive_rows(p_streams text[])
-returns setof text
+returns table (stream_id text, stream_position bigint, line text)
 language sql stable
 {{ search_path }}
 set timezone to 'UTC'
 as {% filter body %}
-    select row_to_json(e)::text
+    select e.stream_id, e.stream_position, row_to_json(e)::text
       from {{ s }}.events e
-     where e.stream_id = any (p_streams)
+     where e.stream_id in (select unnest(p_streams))
      order by e.global_position
 {% endfilter %};
 
@@ -48,12 +50,12 @@ language plpgsql
 as {% filter body %}
 #variable_conflict use_column
 begin
-    perform from {{ s }}.streams s where s.stream_id = any (p_streams) order by s.stream_id
+    perform from {{ s }}.streams s where s.stream_id in (select unnest(p_streams)) order by s.stream_id
         for update;
     return query
         select a.stream_id, a.archive_id, a.archive_file
           from {{ s }}.archived_streams a
-         where a.stream_id = any (p_streams)
+         where a.stream_id in (select unnest(p_streams))
          order by a.stream_id
            for update;
 end
@@ -75,11 +77,11 @@ begin
                                           last_version)
     select e.stream_id, p_archive_file, p_archive_id, count(*), max(e.stream_position)
       from {{ s }}.events e
-     where e.stream_id = any (p_streams)
+     where e.stream_id in (select unnest(p_streams))
      group by e.stream_id;
-    delete from {{ s }}.events e where e.stream_id = any (p_streams);
+    delete from {{ s }}.events e where e.stream_id in (select unnest(p_streams));
     get diagnostics v_removed = row_count;
-    delete from {{ s }}.snapshots s where s.stream_id = any (p_streams);
+    delete from {{ s }}.snapshots s where s.stream_id in (select unnest(p_streams));
     return v_removed;
 end
 {% endfilter %};
@@ -110,12 +112,13 @@ begin
                              to_json(v_missing));
     end if;
     insert into {{ s }}.events overriding system value
-    select (jsonb_populate_record(null::{{ s }}.events, l.line::jsonb)).*
-      from pg_temp.escodegen_restore_lines l
+    select r.*
+      from pg_temp.escodegen_restore_lines l,
+           jsonb_populate_record(null::{{ s }}.events, l.line::jsonb) r
      order by l.n;
     get diagnostics v_restored = row_count;
     delete from {{ s }}.archived_streams a
-     where a.stream_id = any (p_streams) and a.archive_id = p_archive_id;
+     where a.stream_id in (select unnest(p_streams)) and a.archive_id = p_archive_id;
     return v_restored;
 end
 {% endfilter %};

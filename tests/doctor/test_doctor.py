@@ -206,11 +206,11 @@ def test_upcast_verification_fails_where_the_upcasters_disagree_on_a_stored_payl
          '          - split: {from: name, into: [firstName, lastName], separator: " "}\n',
          '          - split: {from: name, into: [firstName, lastName], separator: " "}\n'
          '          - custom:\n'
-         '              python: "upcasts:shout"\n'
+         '              python: "doctor_shout:shout"\n'
          '              sql: "jsonb_set(data, \'{firstName}\', jsonb_object(ARRAY[\'p\'], '
          'ARRAY[upper(data ->> \'firstName\')]) -> \'p\')"\n'
          '              changes: [firstName]\n')
-    (shop / "upcasts.py").write_text(
+    (shop / "doctor_shout.py").write_text(  # a module name no other test imports
         "def shout(data):\n    data['firstName'] = data['firstName'].upper()\n    return data\n")
     append(store, version=1)
     status, message = doctor(shop, "--dsn", store)["upcast-verification"]

@@ -167,6 +167,19 @@ CODES: dict[str, Code] = _codes(
     Code("ES708", "the purge matches no stored event",
          "No stored event has this subject id: check it for a typo. If the subject is known "
          "to have no events (only to record the request), pass --allow-no-match."),
+    Code("ES709", "archive path refused",
+         "Name a new file ending in `.jsonl.gz` in an existing folder (the manifest is written "
+         "beside it as `<file>.manifest.json`); a file there already must be an archive this "
+         "command wrote."),
+    Code("ES710", "archive file does not match its manifest or the database",
+         "The file was changed, truncated or is not the manifest's: keep (or fetch) the file "
+         "the manifest describes. Nothing was removed or restored."),
+    Code("ES711", "streams changed since the archive was written",
+         "Nothing was removed or restored: delete the archive file and its manifest and run "
+         "the archive again (or restore streams that are still archived)."),
+    Code("ES712", "the event store has no archive support",
+         "Apply the event store SQL of this escodegen version (`001_event_store.sql`): it "
+         "creates the `archived_streams` tombstones that readers and appenders check."),
     # ES8xx: the registry folder (docs/registry.md). Never edit it by hand: restore it from git.
     Code("ES801", "registry file cannot be read",
          "Restore the file from git (`git checkout -- <file>`); registry files are UTF-8 JSON "

@@ -162,7 +162,7 @@ _FIXED = {
     "append_to_stream", "append_to_streams", "stream_version", "read_stream", "read_all",
     "notify_events", "save_snapshot", "load_snapshot", "replace_snapshot", "upcast",
     "events_notify", "events_registered_fkey", "projection_caught_up", "notify_checkpoint",
-    "checkpoints_notify", VALIDATE_EVENT,
+    "checkpoints_notify", VALIDATE_EVENT, "refuse_archived_stream",
 }
 
 

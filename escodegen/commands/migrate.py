@@ -2,12 +2,15 @@
 
 `events` rewrites stored events to their latest versions (file, or run here with a progress
 bar), `purge` removes one data subject's pii, `projections` moves projection tables to their
-declared shape. Reference: docs/commands/migrate.md, docs/runbook-migration.md.
+declared shape, `archive` moves whole streams to a file (leaving tombstones) and `restore` brings
+them back. Reference: docs/commands/migrate.md, docs/runbook-migration.md.
 """
 
 from __future__ import annotations
 
+import datetime
 import json
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -279,3 +282,142 @@ def _published(project: Project, against: str | None) -> Contract:
         print_report(report)
         raise click.ClickException(f"the declarations at {against} are invalid")
     return contract_of(base, against)
+
+
+DURATION = re.compile(r"(?:(\d{1,9})([smhdw]))+")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def _duration(text: str) -> datetime.timedelta:
+    """`90d`, `12h`, `1w2d`: units s, m, h, d, w."""
+    if not DURATION.fullmatch(text):
+        raise click.BadParameter(f"{json.dumps(text)} is not a duration such as 90d, 12h or 1w2d "
+                                 "(units s, m, h, d, w)", param_hint="--older-than")
+    seconds = sum(int(n) * _UNIT_SECONDS[unit] for n, unit in re.findall(r"(\d+)([smhdw])", text))
+    try:
+        return datetime.timedelta(seconds=seconds)
+    except OverflowError:
+        raise click.BadParameter(f"{text} is too long", param_hint="--older-than") from None
+
+
+def _stream_list(streams: tuple[str, ...], streams_file: Path | None) -> tuple[str, ...] | None:
+    chosen = list(streams)
+    if streams_file is not None:
+        with file_errors("read", streams_file):
+            raw = streams_file.read_bytes()
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise click.BadParameter(f"{streams_file} is not UTF-8 text",
+                                     param_hint="--streams-file") from None
+        chosen += [line.strip() for line in text.splitlines() if line.strip()]
+        if not chosen:
+            raise click.BadParameter(f"{streams_file} names no stream",
+                                     param_hint="--streams-file")
+    return tuple(dict.fromkeys(chosen)) if chosen else None
+
+
+def _archive_sql(ctx: click.Context) -> Any:
+    from escodegen.emit.migrate.archive import ArchiveSql
+
+    project = load_project_or_exit(ctx)
+    if project.postgres is None:
+        report = Report()
+        report.error("ES701", "the project has no `postgres` target: there is no event store "
+                     "to archive", None)
+        print_report(report)
+        sys.exit(1)
+    return ArchiveSql(project.postgres.schema)
+
+
+@contextmanager
+def _archive_errors(path: Path | None) -> Iterator[None]:
+    """An archive's refusal (ES709-ES712) as a diagnostic: exit 2 for a path refused, else 1."""
+    from escodegen.db.archive_file import ArchiveError
+
+    try:
+        with _database_errors(), file_errors("write or read the archive", path or Path(".")):
+            yield
+    except ArchiveError as error:
+        click.echo(Diagnostic(error.code, error.message).render(), err=True)
+        sys.exit(2 if error.code == "ES709" else 1)
+
+
+@migrate.command()
+@click.option("--dsn", envvar="ESCODEGEN_DSN", required=True, metavar="URL",
+              help="The database whose streams are archived (or $ESCODEGEN_DSN).")
+@click.option("--category", metavar="C",
+              help="Streams whose id starts with `C-` (with --older-than).")
+@click.option("--older-than", metavar="DURATION",
+              help="With --category: streams whose last event is older than this "
+                   "(90d, 12h, 1w2d; units s, m, h, d, w).")
+@click.option("--stream", "streams", multiple=True, metavar="ID",
+              help="Archive this stream (repeatable).")
+@click.option("--streams-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Archive the streams this file names, one id per line.")
+@click.option("--out", type=click.Path(path_type=Path),
+              help="The archive file, ending in .jsonl.gz; its manifest is written beside it "
+                   "as <file>.manifest.json.")
+@click.option("--dry-run", is_flag=True, help="Only list the streams that would move.")
+@click.pass_context
+def archive(ctx: click.Context, dsn: str, category: str | None, older_than: str | None,
+            streams: tuple[str, ...], streams_file: Path | None, out: Path | None,
+            dry_run: bool) -> None:
+    """Move whole streams to a compressed JSON Lines file with a manifest, verify it, then
+    remove them from the store, leaving a tombstone per stream."""
+    require_postgres_driver("migrate archive")
+    from escodegen.db import archive as archiving
+
+    listed = _stream_list(streams, streams_file)
+    if listed is not None and (category is not None or older_than is not None):
+        raise click.UsageError("choose streams either by --category and --older-than or by "
+                               "--stream/--streams-file, not both")
+    if listed is None and (category is None or older_than is None):
+        raise click.UsageError("choose streams by --category C --older-than DURATION, or by "
+                               "--stream ID / --streams-file FILE")
+    if category is not None and not category.strip("-").strip():
+        raise click.BadParameter("the category is empty", param_hint="--category")
+    if out is None and not dry_run:
+        raise click.UsageError("--out FILE.jsonl.gz is needed (or --dry-run)")
+    criteria = archiving.Criteria(category, None if older_than is None else _duration(older_than),
+                                  listed)
+    sql = _archive_sql(ctx)
+    with _archive_errors(out):
+        if dry_run:
+            chosen = archiving.candidates(dsn, sql, criteria)
+            for c in chosen:
+                click.echo(f"{json.dumps(c.stream_id)}: {c.events} events up to version "
+                           f"{c.last_version}, last at {c.last_recorded_at.isoformat()}")
+            click.echo(f"{len(chosen)} streams, {sum(c.events for c in chosen)} events would be "
+                       "archived (dry run: nothing changed)")
+            return
+        assert out is not None
+        outcome = archiving.archive(dsn, sql, criteria, out)
+    if listed is not None:
+        archived = set(outcome.manifest["streams"]) if outcome.manifest else set()
+        missing = [stream for stream in listed if stream not in archived]
+        if missing:
+            click.echo(f"note: {len(missing)} named stream(s) have no events and were not "
+                       f"archived, first {json.dumps(missing[0])}", err=True)
+    if outcome.state == "nothing to archive":
+        click.echo("nothing to archive: no stream matches")
+        return
+    click.echo(f"{outcome.state}: {outcome.streams} streams, {outcome.events} events in {out} "
+               f"(manifest {out.name}.manifest.json)")
+
+
+@migrate.command()
+@click.option("--dsn", envvar="ESCODEGEN_DSN", required=True, metavar="URL",
+              help="The database the streams were archived from (or $ESCODEGEN_DSN).")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+def restore(ctx: click.Context, dsn: str, file: Path) -> None:
+    """Verify an archive against its manifest and bring its streams back, identical (same
+    ids, positions, payloads and metadata), removing their tombstones."""
+    require_postgres_driver("migrate restore")
+    from escodegen.db import archive as archiving
+
+    sql = _archive_sql(ctx)
+    with _archive_errors(file):
+        outcome = archiving.restore(dsn, sql, file)
+    click.echo(f"{outcome.state}: {outcome.streams} streams, {outcome.events} events from {file}")

@@ -9,6 +9,7 @@ the declarations do not compile.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,10 +18,13 @@ from typing import TYPE_CHECKING, Any
 from escodegen.diagnostics import Report
 from escodegen.model import Field, FieldType, Project
 from escodegen.model.sqlnames import upcast_step_function
+from escodegen.printable import escape
 from escodegen.report.doctor import Item, Status
 
 if TYPE_CHECKING:
     import psycopg
+
+    from escodegen.upcast.verify import MismatchError
 
 APPLICATION_NAME = "escodegen-doctor"
 RECENT_EVENTS = 1000
@@ -29,6 +33,9 @@ MIN_TRACED_SHARE = 0.95
 """Below this share of recent events with correlation and causation ids, the item warns."""
 MONITORING_FUNCTIONS = ("projection_status", "store_stats")
 DEFAULT_MAX_LAG = 60.0
+VERIFY_SAMPLE = 50
+"""Stored payloads per (type, older version) the upcast-verification item runs through both
+upcasters: a bounded sample, so the item stays fast on a large store."""
 
 
 @dataclass
@@ -37,6 +44,8 @@ class Context:
     report: Report
     """The diagnostics of compiling the declarations."""
     conn: psycopg.Connection[Any] | None = None
+    dsn: str | None = None
+    """For the items that open a session of their own (upcast-verification)."""
     schema: str = "es"
     max_lag: float = DEFAULT_MAX_LAG
 
@@ -83,6 +92,7 @@ def doctor(project_file: Path, dsn: str | None, max_lag: float = DEFAULT_MAX_LAG
 
     with connect(dsn, APPLICATION_NAME) as conn:
         ctx.conn = conn
+        ctx.dsn = dsn
         return run_checks(ctx)
 
 
@@ -138,8 +148,7 @@ def upcast_paths(ctx: Context) -> Outcome:
     project = _project(ctx)
     events = {e.name: e for e in project.events}
     functions = _functions(ctx)
-    stored = _rows(ctx, "select distinct event_type, event_version from "
-                   + _table(ctx, "events") + " order by 1, 2")
+    stored = _stored_versions(ctx)
     problems = []
     for name, version in stored:
         event = events.get(name)
@@ -156,6 +165,71 @@ def upcast_paths(ctx: Context) -> Outcome:
         return "fail", f"{len(problems)} stored version(s) without an upcast path: " \
                        + "; ".join(problems[:3])
     return "pass", f"{len(stored)} stored (type, version) pair(s), each with an upcast path"
+
+
+def upcast_verification(ctx: Context) -> Outcome:
+    """A sample of the stored payloads of each older (type, version) through both generated
+    upcasters (what `verify-upcasters` does with random payloads): they must agree and
+    neither may fail. Versions without a path are upcast-paths' to report."""
+    from escodegen.db.custom_sql import volatile_custom_functions
+    from escodegen.db.upcasters import Upcasters
+    from escodegen.upcast.verify import MismatchError, from_json
+
+    project = _project(ctx)
+    assert ctx.dsn is not None
+    events = {e.name: e for e in project.events}
+    stored = [(events[name], version) for name, version in _stored_versions(ctx)
+              if name in events and 1 <= version < events[name].latest.number]
+    if not stored:
+        return "pass", "no stored event is below its latest version: nothing to upcast"
+    volatile = volatile_custom_functions(ctx.dsn, project.events)
+    if volatile.has_errors:
+        first = next(iter(volatile))
+        return "fail", f"cannot load the upcasters: {first.code} {first.message}"
+    failures = []
+    sampled = 0
+    root = str(project.root)
+    sys.path.insert(0, root)  # custom operations import the project's own modules
+    try:
+        with Upcasters.open(project.events, ctx.dsn) as upcasters:
+            for event, version in stored:
+                payloads = [from_json(text) for (text,) in _rows(
+                    ctx, f"select data::text from {_table(ctx, 'events')} "
+                         "where event_type = %s and event_version = %s limit %s",
+                    event.name, version, VERIFY_SAMPLE)]
+                sampled += len(payloads)
+                try:
+                    upcasters.compare(event, version, payloads)
+                except MismatchError as error:
+                    failures.append(_mismatch(error))
+    except ImportError as error:
+        return "fail", f"a custom operation's module cannot be imported: {error}"
+    finally:
+        sys.path.remove(root)
+    sample = f"a sample of up to {VERIFY_SAMPLE} stored payloads per version, {sampled} in all"
+    if failures:
+        return "fail", (f"{len(failures)} of {len(stored)} stored older version(s) fail "
+                        f"({sample}): " + "; ".join(failures[:3]))
+    return "pass", (f"{len(stored)} stored older version(s) upcast alike in Python and SQL "
+                    f"({sample})")
+
+
+def _mismatch(error: MismatchError) -> str:
+    found = error.mismatch
+    worse = found.python if found.python.startswith("ERROR:") else found.sql
+    what = worse if worse.startswith("ERROR:") else "Python and SQL disagree"
+    return f"{found.event} v{found.version}: {_short(what)} on {_short(found.payload)}"
+
+
+def _short(text: str, limit: int = 80) -> str:
+    """One line of a stored payload or error, its control characters escaped."""
+    shown = escape(" ".join(text.split()))
+    return shown if len(shown) <= limit else shown[:limit - 3] + "..."
+
+
+def _stored_versions(ctx: Context) -> list[tuple[Any, ...]]:
+    return _rows(ctx, "select distinct event_type, event_version from "
+                 + _table(ctx, "events") + " order by 1, 2")
 
 
 def snapshots(ctx: Context) -> Outcome:
@@ -251,6 +325,7 @@ CHECKS = (
     Check("declarations", declarations, needs_project=False),
     Check("registry", registry),
     Check("upcast-paths", upcast_paths, needs_database=True),
+    Check("upcast-verification", upcast_verification, needs_database=True),
     Check("snapshots", snapshots),
     Check("projections", projections),
     Check("pii-subjects", pii_subjects),

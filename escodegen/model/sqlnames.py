@@ -19,7 +19,7 @@ MAX_IDENTIFIER_BYTES = 63
 that share their first 63 bytes would be one object, and a reference to a long name may miss."""
 
 STORE_TABLES = frozenset({"events", "event_registry", "streams", "checkpoints", "snapshots",
-                          "projection_failures"})
+                          "projection_failures", "archived_streams"})
 """The event store's tables (templates/postgres/event_store.sql.j2)."""
 EVENTS_COLUMNS = (
     ("global_position", "bigint generated always as identity"),
@@ -45,7 +45,7 @@ STORE_INDEXES = frozenset({
     "events_pkey", "events_event_id_key", "events_stream_position_key",
     "events_tx_id_global_position_idx", "events_correlation_id_idx", "events_causation_id_idx",
     "event_registry_pkey", "streams_pkey", "checkpoints_pkey", "snapshots_pkey",
-    "projection_failures_pkey",
+    "projection_failures_pkey", "archived_streams_pkey",
 })
 """Indexes (and the constraints they back) of the store's tables: they share the namespace of
 tables in the schema."""

@@ -60,7 +60,7 @@ def execute(dsn: str, statement: str) -> None:
 def test_declarations_pass_on_the_shop_and_database_items_skip_without_a_dsn(shop: Path) -> None:
     items = doctor(shop)
     assert items["declarations"][0] == "pass"
-    assert {items[i][0] for i in ("upcast-paths", "correlation-ids", "monitoring-views",
+    assert {items[i][0] for i in ("upcast-paths", "upcast-verification", "correlation-ids", "monitoring-views",
                                    "projection-lag")} == {"skip"}
 
 
@@ -185,5 +185,54 @@ def test_the_text_format_has_one_line_per_item(shop: Path) -> None:
     result = CliRunner().invoke(cli, ["-C", str(shop), "doctor"])
     lines = result.output.splitlines()
     assert lines[0].split()[:2] == ["pass", "declarations"]
-    assert lines[-1] == "4 pass, 0 warn, 1 fail, 4 skip"
+    assert lines[-1] == "4 pass, 0 warn, 1 fail, 5 skip"
     assert result.exit_code == 1
+
+
+def test_upcast_verification_passes_on_stored_older_versions(shop: Path, store: str) -> None:
+    assert doctor(shop, "--dsn", store)["upcast-verification"][0] == "pass"
+    append(store, events=3, version=1)
+    append(store, version=3)
+    status, message = doctor(shop, "--dsn", store)["upcast-verification"]
+    assert status == "pass", message
+    assert message.startswith("1 stored older version(s) upcast alike")
+    assert "up to 50 stored payloads per version, 3 in all" in message
+
+
+def test_upcast_verification_fails_where_the_upcasters_disagree_on_a_stored_payload(
+        shop: Path, store: str) -> None:
+    # Python's str.upper makes "ß" "SS", PostgreSQL's upper keeps it
+    edit(shop / "events" / "customer.yaml",
+         '          - split: {from: name, into: [firstName, lastName], separator: " "}\n',
+         '          - split: {from: name, into: [firstName, lastName], separator: " "}\n'
+         '          - custom:\n'
+         '              python: "doctor_shout:shout"\n'
+         '              sql: "jsonb_set(data, \'{firstName}\', jsonb_object(ARRAY[\'p\'], '
+         'ARRAY[upper(data ->> \'firstName\')]) -> \'p\')"\n'
+         '              changes: [firstName]\n')
+    (shop / "doctor_shout.py").write_text(  # a module name no other test imports
+        "def shout(data):\n    data['firstName'] = data['firstName'].upper()\n    return data\n")
+    append(store, version=1)
+    status, message = doctor(shop, "--dsn", store)["upcast-verification"]
+    assert status == "pass", message
+    with psycopg.connect(store, autocommit=True) as conn:
+        conn.execute(APPEND, ("Customer-x", json.dumps([{
+            "event_type": "CustomerRegistered", "event_version": 1,
+            "data": {"customerId": str(uuid.uuid4()), "name": "Straße B", "email": "a@b.org"}}])))
+    status, message = doctor(shop, "--dsn", store, code=1)["upcast-verification"]
+    assert status == "fail", message
+    assert message.startswith("1 of 1 stored older version(s) fail")
+    assert "CustomerRegistered v1: Python and SQL disagree" in message
+    assert "Stra\\u00dfe B" in message
+
+
+def test_upcast_verification_leaves_a_version_without_a_path_to_upcast_paths(
+        shop: Path, store: str) -> None:
+    execute(store, "insert into es.event_registry values ('CustomerRegistered', 0, '{}', 'x')")
+    with psycopg.connect(store, autocommit=True) as conn:
+        conn.execute(APPEND, ("Customer-old", json.dumps([{
+            "event_type": "CustomerRegistered", "event_version": 0, "data": {}}])))
+    items = doctor(shop, "--dsn", store, code=1)
+    assert items["upcast-paths"][0] == "fail"
+    assert "CustomerRegistered v0 is not a declared version" in items["upcast-paths"][1]
+    assert items["upcast-verification"][0] == "pass"

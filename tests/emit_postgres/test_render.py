@@ -85,8 +85,8 @@ def test_the_schema_is_the_configured_one(pg_dsn: str, shop_project: Project) ->
             "select table_name from information_schema.tables where table_schema = 'Shop Store'"
             " and table_type = 'BASE TABLE' order by 1").fetchall()
     assert [t for (t,) in tables] == [
-        "checkpoints", "customer_directory", "event_registry", "events", "order_summary",
-        "projection_failures", "snapshots", "streams",
+        "archived_streams", "checkpoints", "customer_directory", "event_registry", "events",
+        "order_summary", "projection_failures", "snapshots", "streams",
     ]
 
 

@@ -29,9 +29,9 @@ READ_FUNCTIONS = (("stream_version", "text"), ("read_stream", "text, bigint, int
                   ("read_all", "xid8, bigint, integer, text[], text"),
                   ("load_snapshot", "text, integer"), ("upcast", "text, integer, jsonb"),
                   ("projection_status", "text"), ("projection_caught_up", "text, bigint"),
-                  ("store_stats", ""))
+                  ("store_stats", ""), ("refuse_archived_stream", "text"))
 READ_TABLES = ("events", "events_latest", "streams", "event_registry", "snapshots", "checkpoints",
-               "projection_status", "store_stats", "projection_failures")
+               "projection_status", "store_stats", "projection_failures", "archived_streams")
 STORE_WRITES = (("snapshots", "insert, update"), ("checkpoints", "insert, update"),
                 ("projection_failures", "insert, update, delete"))
 """Besides appends (through the append function only), what the writer changes: its
@@ -110,7 +110,8 @@ def roles_sql(project: Project) -> RolesSql | None:
         migrator=None if roles.migrator is None else ident(roles.migrator),
         migrator_literal=None if roles.migrator is None else literal(roles.migrator),
         append=tuple(function(*f) for f in APPEND),
-        events_tables=", ".join(ident(schema, t) for t in ("events", "streams", "event_registry")),
+        events_tables=", ".join(ident(schema, t) for t in ("events", "streams", "event_registry",
+                                                                 "archived_streams")),
         read=read,
         write=write,
     )

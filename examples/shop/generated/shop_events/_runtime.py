@@ -1006,6 +1006,16 @@ def invalid_event(event_type: str, version: int, problems: Problems) -> InvalidE
     )
 
 
+class StreamArchived(StoreError):
+    """The stream was archived (`escodegen migrate archive`): its events are in
+    `archive_file` until `escodegen migrate restore` brings them back."""
+
+    def __init__(self, message: str, stream_id: str, archive_file: str) -> None:
+        super().__init__(message)
+        self.stream_id = stream_id
+        self.archive_file = archive_file
+
+
 @dataclass(frozen=True)
 class Appended:
     event_id: uuid.UUID
@@ -1176,7 +1186,22 @@ class EventStoreBase(ABC, Generic[E]):
             "select {} from {} e where e.stream_id = %s and e.stream_position >= %s "
             "order by e.stream_position limit %s"
         ).format(_COLUMNS, self._events)
-        return self._read(query, (stream_id, from_position, max_count))
+        read = self._read(query, (stream_id, from_position, max_count))
+        if not read:
+            # Nothing here: maybe `migrate archive` moved the stream to a file (ESARC).
+            self._refuse_archived(stream_id)
+        return read
+
+    def _refuse_archived(self, stream_id: str) -> None:
+        """Raise StreamArchived when the stream has a tombstone (an index probe)."""
+        query = sql.SQL("select {}(%s)").format(self._call("refuse_archived_stream"))
+        try:
+            with self.conn.cursor() as cursor:
+                self._run(cursor, query, (stream_id,))
+        except psycopg.Error as error:
+            if error.sqlstate == "ESARC":
+                raise _store_error(error, stream_id) from None
+            raise
 
     @overload
     def read_all(
@@ -1662,6 +1687,11 @@ def _store_error(error: psycopg.Error, stream_id: str) -> StoreError:
             )
         except (ValueError, KeyError, TypeError):
             return InvalidEvent(message)
+    if error.sqlstate == "ESARC":
+        detail = json.loads(error.diag.message_detail or "{}")
+        return StreamArchived(
+            message, detail.get("stream_id", stream_id), detail.get("archive_file", "")
+        )
     return StoreError(message)
 
 

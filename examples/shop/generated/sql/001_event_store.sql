@@ -88,6 +88,46 @@ create table if not exists "es".snapshots (
     constraint snapshots_pkey primary key (stream_id)
 );
 
+-- Tombstones of archived streams (`escodegen migrate archive`): their events were moved to
+-- an archive file and removed; reading or appending to one raises ESARC naming the file until
+-- `escodegen migrate restore` brings the events back. The stream's row in `streams` stays.
+create table if not exists "es".archived_streams (
+    stream_id text not null,
+    archived_at timestamptz not null default now(),
+    archive_file text not null,
+    archive_id uuid not null,
+    event_count bigint not null,
+    last_version bigint not null,
+    constraint archived_streams_pkey primary key (stream_id)
+);
+
+-- Raises ESARC when p_stream_id is archived: the message names the archive file, the detail
+-- is JSON (stream_id, archive_file, archived_at, event_count, last_version).
+create or replace function "es".refuse_archived_stream(p_stream_id text)
+returns void
+language plpgsql stable
+set search_path = pg_catalog, pg_temp
+as $esc$
+declare
+    v_tombstone record;
+begin
+    select a.* into v_tombstone from "es".archived_streams a where a.stream_id = p_stream_id;
+    if found then
+        raise exception using errcode = 'ESARC',
+            message = format('stream %s is archived in %s (%s events up to version %s, '
+                             'archived at %s): restore it with escodegen migrate restore',
+                             to_json(p_stream_id), v_tombstone.archive_file,
+                             v_tombstone.event_count, v_tombstone.last_version,
+                             v_tombstone.archived_at),
+            detail = json_build_object('stream_id', p_stream_id,
+                                       'archive_file', v_tombstone.archive_file,
+                                       'archived_at', v_tombstone.archived_at,
+                                       'event_count', v_tombstone.event_count,
+                                       'last_version', v_tombstone.last_version)::text;
+    end if;
+end
+$esc$;
+
 create or replace function "es".append_to_stream(
     p_stream_id text, p_expected_version bigint, p_events jsonb)
 returns table (event_id uuid, stream_position bigint, global_position bigint)
@@ -136,6 +176,12 @@ begin
         insert into "es".streams (stream_id) values (p_stream_id) on conflict do nothing;
         select s.version, s.last_tx_id into v_version, v_last_tx_id
           from "es".streams s where s.stream_id = p_stream_id for update;
+    end if;
+
+    -- 1a. An archived stream takes no events until it is restored (the archive holds the
+    -- stream row's lock while it removes the events, so this sees its tombstone).
+    if exists (select from "es".archived_streams a where a.stream_id = p_stream_id) then
+        perform "es".refuse_archived_stream(p_stream_id);
     end if;
 
     -- 1b. A raw insert into events (a script, a restore) leaves the stream row behind: the
@@ -425,6 +471,17 @@ begin
                           order by e.stream_position desc
                           limit 1) last on true;
 
+    -- 3b. No archived stream (escodegen migrate archive): ESARC names the first one. After
+    -- the locks, as in append_to_stream (an archive holds the stream row's lock).
+    select a.x ->> 'stream_id' as stream_id into v_bad
+      from jsonb_array_elements(p_appends) with ordinality as a(x, ord)
+     where exists (select from "es".archived_streams t where t.stream_id = a.x ->> 'stream_id')
+     order by a.ord
+     limit 1;
+    if found then
+        perform "es".refuse_archived_stream(v_bad.stream_id);
+    end if;
+
     -- 4. Per append: the version it finds (its stream's, plus the events of the call's
     -- earlier appends to that stream), whether it is a retry (every one of its event ids is
     -- stored, in its stream, in its order, consecutively: it returns those positions and
@@ -653,14 +710,24 @@ create or replace function "es".read_stream(
     p_stream_id text, p_from_stream_position bigint default 1,
     p_max_count integer default 2147483647)
 returns setof "es".events
-language sql stable
+language plpgsql stable
 set search_path = pg_catalog, pg_temp
-as $esc$    select *
-      from "es".events e
-     where e.stream_id = p_stream_id
-       and e.stream_position >= p_from_stream_position
-     order by e.stream_position
-     limit p_max_count
+as $esc$
+begin
+    return query
+        select *
+          from "es".events e
+         where e.stream_id = p_stream_id
+           and e.stream_position >= p_from_stream_position
+         order by e.stream_position
+         limit p_max_count;
+    -- Only an empty read looks for a tombstone (an archived stream has no events left), and
+    -- only a tombstone found pays for the call that raises.
+    if not found and exists (select from "es".archived_streams a
+                              where a.stream_id = p_stream_id) then
+        perform "es".refuse_archived_stream(p_stream_id);
+    end if;
+end
 $esc$;
 
 -- Events of transactions that are all finished (tx_id below the snapshot's xmin), after the

@@ -43,6 +43,8 @@ FLOORS: dict[str, int] = {
     "commands": 9,
     # the entry point: finds each command by name
     "cli": 10,
+    # `python -m escodegen`
+    "__main__": 11,
 }
 """Each top-level module or package of escodegen and its floor: an import goes to a lower
 floor or stays inside its own package (two packages of one floor do not import each other)."""

@@ -229,9 +229,10 @@ def test_upcast_verification_fails_where_the_upcasters_disagree_on_a_stored_payl
 def test_upcast_verification_leaves_a_version_without_a_path_to_upcast_paths(
         shop: Path, store: str) -> None:
     execute(store, "insert into es.event_registry values ('CustomerRegistered', 0, '{}', 'x')")
-    with psycopg.connect(store, autocommit=True) as conn:
-        conn.execute(APPEND, ("Customer-old", json.dumps([{
-            "event_type": "CustomerRegistered", "event_version": 0, "data": {}}])))
+    # stored before validation on append (which refuses an undeclared version)
+    execute(store, "insert into es.events (event_id, stream_id, stream_position, event_type,"
+                   " event_version, data) values (gen_random_uuid(), 'Customer-old', 1,"
+                   " 'CustomerRegistered', 0, '{}')")
     items = doctor(shop, "--dsn", store, code=1)
     assert items["upcast-paths"][0] == "fail"
     assert "CustomerRegistered v0 is not a declared version" in items["upcast-paths"][1]

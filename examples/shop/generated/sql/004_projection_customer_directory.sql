@@ -669,7 +669,11 @@ begin
         update "es".checkpoints
            set tx_id = v_last_tx_id, global_position = v_last_position, updated_at = now()
          where name = v_name;
-        -- The projection's own checkpoint: where every worker has got to (never back).
+        -- The projection's own checkpoint: where every worker has got to (never back). Its
+        -- row is locked first, so workers finishing together take turns, and the next
+        -- statement's snapshot sees the checkpoint the one before committed (else each could
+        -- read the other's old one, and the minimum stay behind both).
+        perform from "es".checkpoints c where c.name = 'customer_directory' for update;
         update "es".checkpoints c
            set tx_id = m.tx_id, global_position = m.global_position, updated_at = now()
           from (select x.tx_id, x.global_position from "es".checkpoints x

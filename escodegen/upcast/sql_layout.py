@@ -135,8 +135,9 @@ def _generator() -> Any:
 
         def paren_sql(self, expression: Any) -> str:
             inner = self.sql(expression, "this")
-            if "\n" in inner:
-                return str(super().paren_sql(expression))
+            if "\n" in inner:  # sqlglot's own layout, of `inner` (generated once, not twice
+                # a level: nested parentheses would take exponential time)
+                return f"({self.seg(self.indent(inner), sep='')}{self.seg(')', sep='')}"
             return f"({inner})"
 
         def dpipe_sql(self, expression: Any) -> str:

@@ -19,6 +19,7 @@ from escodegen.model.sqlnames import (
     upcast_function,
 )
 from escodegen.sqltext import ident, literal, text_array, typed
+from escodegen.upcast.sql_layout import WIDTH
 
 TARGET = "t"
 """Alias of the projection table in handler statements."""
@@ -57,11 +58,13 @@ class EventSource:
     upcaster: str | None
     """The SQL upcast function from older versions; None when there is only version 1."""
 
-    def latest_data(self, row: str) -> str:
+    def latest_data(self, row: str, column: int) -> str:
+        """The payload of `row` at the latest version; laid out to start at `column`."""
         if self.upcaster is None:
             return f"{row}.data"
-        return (f"case when {row}.event_version = {self.latest} then {row}.data "
-                f"else {self.upcaster}({row}.data, {row}.event_version) end")
+        pad = " " * column
+        return (f"case when {row}.event_version = {self.latest} then {row}.data\n"
+                f"{pad}    else {self.upcaster}({row}.data, {row}.event_version)\n{pad}end")
 
 
 @dataclass(frozen=True)
@@ -131,9 +134,14 @@ class ProjectionSql:
         """(event type literal, op) of every handler that touches the column."""
         return [(h.event, h.ops[column.name]) for h in self.handlers if column.name in h.ops]
 
-    @property
-    def event_types(self) -> str:
-        return "array[" + ", ".join(h.event for h in self.handlers) + "]::text[]"
+    def event_types(self, column: int) -> str:
+        """The handled event types as a text[]; one a line (aligned) when the array, starting
+        at `column`, would make its line long."""
+        one_line = "array[" + ", ".join(h.event for h in self.handlers) + "]::text[]"
+        if column + len(one_line) <= WIDTH:
+            return one_line
+        separator = ",\n" + " " * (column + len("array["))
+        return "array[" + separator.join(h.event for h in self.handlers) + "]::text[]"
 
 
 def projection_sql(project: Project, projection: Projection, schema: str) -> ProjectionSql:

@@ -71,54 +71,63 @@ def conforms(kind: TypeKind, value: str) -> str:
     if not check.json_kinds:
         return "true"
     kinds = ", ".join(literal(k) for k in check.json_kinds)
-    condition = f"jsonb_typeof({value}) IN ({kinds})"
+    condition = f"jsonb_typeof({value}) in ({kinds})"
     if check.integral:
-        return (f"(CASE WHEN {condition} THEN ({value})::numeric = trunc(({value})::numeric) "
-                "ELSE false END)")
+        return (f"(case when {condition} then ({value})::numeric = trunc(({value})::numeric) "
+                "else false end)")
     if check.pattern is None:
         return f"({condition})"
     text = f"({value} #>> {text_array([])})"
     matches = text_matches(kind, text)
     if check.calendar is None:
-        return f"(CASE WHEN {condition} THEN {matches} ELSE false END)"
-    return (f"(CASE WHEN {condition} AND {matches} THEN {_calendar(text, check.calendar)} "
-            "ELSE false END)")
+        return f"(case when {condition} then {matches} else false end)"
+    return (f"(case when {condition} and {matches} then {_calendar(text, check.calendar)} "
+            "else false end)")
 
 
-def text_matches(kind: TypeKind, text: str) -> str:
+def text_matches(kind: TypeKind, text: str, pad: str | None = None) -> str:
     """A boolean SQL expression: whether `text` (SQL text, not null) matches the type's
-    pattern, checked as its `shape` then its `sql_pattern` when it has them (faster)."""
+    pattern, checked as its `shape` then its `sql_pattern` when it has them (faster). On one
+    line, or on two from `pad`, the indentation of the line it starts on."""
     check = TYPES[kind].check
     assert check.pattern is not None, "only types with a pattern"
     if check.shape is None:
         return f"{text} ~ {literal(check.pattern)}"
-    return (f"({text} LIKE {literal(check.shape)} "
-            f"AND {text} ~ {literal(check.sql_pattern or check.pattern)})")
+    between = " " if pad is None else "\n" + pad + "    "
+    return (f"({text} like {literal(check.shape)}{between}"
+            f"and {text} ~ {literal(check.sql_pattern or check.pattern)})")
 
 
-def _calendar(text: str, calendar: str) -> str:
+def _calendar(text: str, calendar: str, pad: str | None = None) -> str:
     """Whether text of the RFC 3339 pattern names a real day (and, for a date-time, a real
-    second: 60 only in the minute 23:59 UTC)."""
+    second: 60 only in the minute 23:59 UTC). On one line, or laid out on several from `pad`,
+    the indentation of the line it starts on (the same SQL but whitespace)."""
     def number(start: int, length: int) -> str:
         return f"substr({text}, {start}, {length})::int"
 
+    def br(depth: int) -> str:
+        return " " if pad is None else "\n" + pad + "    " * depth
+
     year, month, day = number(1, 4), number(6, 2), number(9, 2)
     # mod(), not %: the text also passes through drivers that read % as a placeholder.
-    leap = f"((mod({year}, 4) = 0 AND mod({year}, 100) <> 0) OR mod({year}, 400) = 0)"
-    days = (f"(CASE {month} WHEN 2 THEN (CASE WHEN {leap} THEN 29 ELSE 28 END) "
-            "WHEN 4 THEN 30 WHEN 6 THEN 30 WHEN 9 THEN 30 WHEN 11 THEN 30 ELSE 31 END)")
-    date = f"{month} BETWEEN 1 AND 12 AND {day} BETWEEN 1 AND {days}"
+    leap = (f"((mod({year}, 4) = 0{br(5)}and mod({year}, 100) <> 0){br(5)}"
+            f"or mod({year}, 400) = 0)")
+    days = (f"(case {month}{br(3)}when 2 then (case when {leap}{br(4)}then 29 else 28 end)"
+            f"{br(3)}when 4 then 30 when 6 then 30 when 9 then 30 when 11 then 30 else 31 end)")
+    date = f"{month} between 1 and 12{br(1)}and {day} between 1 and{br(2)}{days}"
     if calendar == "date":
         return f"({date})"
     hour, minute, second = number(12, 2), number(15, 2), number(18, 2)
     zulu = f"upper(right({text}, 1)) = 'Z'"
     offset_hour = f"substr(right({text}, 5), 1, 2)::int"
     offset_minute = f"substr(right({text}, 5), 4, 2)::int"
-    sign = f"(CASE WHEN left(right({text}, 6), 1) = '-' THEN -1 ELSE 1 END)"
-    offset = (f"(CASE WHEN {zulu} THEN 0 ELSE {sign} * ({offset_hour} * 60 + {offset_minute}) "
-              "END)")
-    utc_minute = f"mod(mod({hour} * 60 + {minute} - {offset}, 1440) + 1440, 1440)"
-    offset_valid = f"({zulu} OR ({offset_hour} <= 23 AND {offset_minute} <= 59))"
-    second_valid = f"({second} <= 59 OR ({second} = 60 AND {utc_minute} = 1439))"
-    return (f"({date} AND {hour} <= 23 AND {minute} <= 59 AND {offset_valid} "
-            f"AND {second_valid})")
+    sign = f"(case when left(right({text}, 6), 1) = '-' then -1 else 1 end)"
+    offset = (f"(case when {zulu} then 0{br(5)}else{br(6)}{sign}{br(6)}* ({offset_hour} * 60"
+              f"{br(7)}+ {offset_minute}){br(5)}end)")
+    utc_minute = (f"mod(mod({hour} * 60{br(4)}+ {minute}{br(4)}- {offset}, 1440) + 1440, "
+                  "1440)")
+    offset_valid = (f"({zulu}{br(2)}or ({offset_hour} <= 23{br(3)}"
+                    f"and {offset_minute} <= 59))")
+    second_valid = (f"({second} <= 59{br(2)}or ({second} = 60{br(3)}and {utc_minute} = 1439))")
+    return (f"({date}{br(1)}and {hour} <= 23{br(1)}and {minute} <= 59{br(1)}and {offset_valid}"
+            f"{br(1)}and {second_valid})")

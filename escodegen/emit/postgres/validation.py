@@ -30,6 +30,10 @@ from escodegen.model.types import (
     TYPES,
 )
 from escodegen.sqltext import ident, literal, text_array
+from escodegen.upcast.sql_layout import WIDTH
+
+ITEMS_PAD = " " * 8
+"""The indentation of the line an items function's problem starts on (validation.sql.j2)."""
 
 UNDECLARED = "the event type and version are not declared"
 """What `validate_event` says of a (type, version) no declaration has."""
@@ -49,17 +53,30 @@ class _Path:
     def index(self, expression: str) -> _Path:
         return _Path((*self.pieces, (False, "["), (True, expression), (False, "]")))
 
-    def message(self, problem: str, tail: str | None = None) -> str:
-        """SQL text `path: problem` (`tail`, an SQL text expression, appended)."""
+    def message(self, problem: str, tail: str | None = None, pad: str | None = None) -> str:
+        """SQL text `path: problem` (`tail`, an SQL text expression, appended); laid out
+        (`_break`) from `pad`."""
         return _concat((*self.pieces, (False, f": {problem}" if self.pieces else problem)),
-                       tail)
+                       tail, pad)
 
     def text(self) -> str:
         """SQL text of the path itself."""
         return _concat(self.pieces) if self.pieces else literal("")
 
 
-def _concat(pieces: tuple[tuple[bool, str], ...], tail: str | None = None) -> str:
+def _break(pad: str | None, depth: int) -> str:
+    """Where the laid-out SQL of a validator may break a line: a space when it is written on
+    one line (`pad` None), else a line break indented `depth` steps past `pad`, the indentation
+    of the line the expression starts on. So the layout changes whitespace only."""
+    return " " if pad is None else "\n" + pad + "    " * depth
+
+
+def _fits(pad: str | None, one_line: str) -> bool:
+    return pad is None or ("\n" not in one_line and len(pad) + len(one_line) <= WIDTH)
+
+
+def _concat(pieces: tuple[tuple[bool, str], ...], tail: str | None = None,
+            pad: str | None = None) -> str:
     parts: list[str] = []
     text = ""
     for is_sql, piece in pieces:
@@ -74,7 +91,10 @@ def _concat(pieces: tuple[tuple[bool, str], ...], tail: str | None = None) -> st
         parts.append(literal(text))
     if tail is not None:
         parts.append(tail)
-    return parts[0] if len(parts) == 1 else "(" + " || ".join(parts) + ")"
+    if len(parts) == 1:
+        return parts[0]
+    one_line = "(" + " || ".join(parts) + ")"
+    return one_line if _fits(pad, one_line) else "(" + f"{_break(pad, 1)}|| ".join(parts) + ")"
 
 
 @dataclass(frozen=True)
@@ -106,8 +126,9 @@ class Validation:
     undeclared: str
 
 
-def validation_sql(events: tuple[Event, ...], schema: str) -> Validation:
-    """The context of templates/postgres/validation.sql.j2."""
+def validation_sql(events: tuple[Event, ...], schema: str, layout: bool = True) -> Validation:
+    """The context of templates/postgres/validation.sql.j2; `layout`: expressions on lines of
+    readable length (else each on one line: the same SQL but whitespace)."""
     items: list[ItemsFunction] = []
     functions = []
     branches = []
@@ -115,8 +136,9 @@ def validation_sql(events: tuple[Event, ...], schema: str) -> Validation:
         versions = []
         for version in event.versions:
             name = ident(schema, validate_function(event.name, version.number))
-            builder = _Builder(schema, event.name, version.number, items)
-            body = builder.value(FieldType("object", fields=version.fields), "data", _Path())
+            builder = _Builder(schema, event.name, version.number, items, layout=layout)
+            body = builder.value(FieldType("object", fields=version.fields), "data", _Path(),
+                                 pad="")
             functions.append(ValidatorFunction(name, f"{event.name} version {version.number}",
                                                body or "null::text"))
             versions.append((version.number, name))
@@ -134,12 +156,18 @@ class _Builder:
     version: int
     items: list[ItemsFunction]
     arrays: int = 0
+    layout: bool = True
+    """Laid out on lines of readable length; else on one line (the same SQL but whitespace)."""
 
     def value(self, field_type: FieldType, value: str, path: _Path,
-              text: str | None = None) -> str | None:
+              text: str | None = None, pad: str = "") -> str | None:
         """SQL text: the first problem of the jsonb `value` (never SQL null) as a value of
         `field_type`, or null; None when any value fits (json). `text`: the value as text when
-        the caller has a cheaper way to it than `value #>> '{}'` (`data ->> 'key'`)."""
+        the caller has a cheaper way to it than `value #>> '{}'` (`data ->> 'key'`). `pad`:
+        the indentation of the line it starts on."""
+        at = pad if self.layout else None
+        inner = pad + "    "
+        inner_at = inner if self.layout else None
         check = TYPES[field_type.kind].check
         if not check.json_kinds:
             return None
@@ -147,50 +175,84 @@ class _Builder:
         got = f"jsonb_typeof({value})"
         head, _, rest = PROBLEM_KIND.partition("{got}")
         assert rest == "", "the JSON kind ends the message"
-        cases = [f"WHEN {got} NOT IN ({kinds}) THEN "
-                 + path.message(head.format(what=check.what), tail=got)]
         text = text or f"({value} #>> {text_array([])})"
+        then_at = inner + "    " if self.layout else None
+        cases = [self._case(f"{got} not in ({kinds})",
+                            path.message(head.format(what=check.what), got, then_at), inner_at)]
         if check.integral:
-            cases.append(f"WHEN ({value})::numeric <> trunc(({value})::numeric) THEN "
-                         + path.message(PROBLEM_FRACTION.format(what=check.what)))
+            cases.append(self._case(f"({value})::numeric <> trunc(({value})::numeric)",
+                                    path.message(PROBLEM_FRACTION.format(what=check.what),
+                                                 pad=then_at), inner_at))
         if check.pattern is not None:
-            cases.append(f"WHEN NOT {text_matches(field_type.kind, text)} THEN "
-                         + path.message(PROBLEM_FORMAT.format(what=check.what)))
+            cases.append(self._case(f"not {text_matches(field_type.kind, text, then_at)}",
+                                    path.message(PROBLEM_FORMAT.format(what=check.what),
+                                                 pad=then_at), inner_at))
         if check.calendar is not None:
-            cases.append(f"WHEN NOT {_calendar(text, check.calendar)} THEN "
-                         + path.message(PROBLEM_FORMAT.format(what=check.what)))
+            cases.append(self._case(f"not {_calendar(text, check.calendar, then_at)}",
+                                    path.message(PROBLEM_FORMAT.format(what=check.what),
+                                                 pad=then_at), inner_at))
         if field_type.kind == "enum":
             members = ", ".join(json.dumps(v, ensure_ascii=False) for v in field_type.values)
-            cases.append(f"WHEN NOT ({text} = ANY ({text_array(list(field_type.values))}"
-                         "::text[])) THEN " + path.message(PROBLEM_ENUM.format(values=members)))
+            cases.append(self._case(
+                f"not ({text} = any ({text_array(list(field_type.values))}::text[]))",
+                path.message(PROBLEM_ENUM.format(values=members), pad=then_at), inner_at))
         otherwise = None
         if field_type.kind == "object":
-            otherwise = self._fields(field_type.fields, value, path)
+            otherwise = self._fields(field_type.fields, value, path, inner)
         elif field_type.kind == "array":
             assert field_type.items is not None, "the check stage gives every array its items"
             otherwise = self._items(field_type.items, value, path)
-        return "(CASE " + " ".join(cases) + f" ELSE {otherwise or 'NULL'} END)"
+        one_line = "(case " + " ".join(cases) + f" else {otherwise or 'null'} end)"
+        if _fits(at, one_line):
+            return one_line
+        return ("(case" + "".join(_break(at, 1) + case for case in cases)
+                + f"{_break(at, 1)}else {otherwise or 'null'}{_break(at, 0)}end)")
 
-    def _fields(self, fields: tuple[Field, ...], value: str, path: _Path) -> str | None:
+    @staticmethod
+    def _case(condition: str, problem: str, pad: str | None) -> str:
+        """`when condition then problem`, starting a line indented by `pad`."""
+        one_line = f"when {condition} then {problem}"
+        return one_line if _fits(pad, one_line) else (
+            f"when {condition}{_break(pad, 0)}then {problem}")
+
+    def _fields(self, fields: tuple[Field, ...], value: str, path: _Path,
+                pad: str) -> str | None:
+        """The first problem of the object's fields; `pad`: the indentation of the line it
+        starts on."""
+        checked = [f for f in fields if f.required or TYPES[f.type.kind].check.json_kinds]
+        own = pad if len(checked) == 1 else pad + "    "  # a coalesce's arguments: a line each
+        own_at = own if self.layout else None
         problems = []
-        for field in fields:
+        for field in checked:
             item = f"({value} -> {literal(field.name)})"
             where = path.key(field.name)
-            problem = self.value(field.type, item, where, f"({value} ->> {literal(field.name)})")
+            problem = self.value(field.type, item, where, f"({value} ->> {literal(field.name)})",
+                                 own + "    ")
             if field.required:
-                problems.append(f"(CASE WHEN {item} IS NULL THEN "
-                                f"{where.message(PROBLEM_MISSING)} ELSE {problem or 'NULL'} END)")
-            elif problem is not None:
-                problems.append(f"(CASE WHEN coalesce(jsonb_typeof({item}), 'null') = 'null' "
-                                f"THEN NULL ELSE {problem} END)")
+                head = f"(case when {item} is null"
+                missing = where.message(PROBLEM_MISSING, pad=own + "    " if self.layout else None)
+            else:
+                head = f"(case when coalesce(jsonb_typeof({item}), 'null') = 'null'"
+                missing = "null"
+            one_line = f"{head} then {missing} else {problem or 'null'} end)"
+            problems.append(one_line if _fits(own_at, one_line) else (
+                f"{head}{_break(own_at, 1)}then {missing}{_break(own_at, 1)}else "
+                f"{problem or 'null'}{_break(own_at, 0)}end)"))
         if not problems:
             return None
-        return problems[0] if len(problems) == 1 else "coalesce(" + ", ".join(problems) + ")"
+        if len(problems) == 1:
+            return problems[0]
+        one_line = "coalesce(" + ", ".join(problems) + ")"
+        if _fits(pad if self.layout else None, one_line):
+            return one_line
+        at = pad if self.layout else None
+        return "coalesce(" + _break(at, 1) + f",{_break(at, 1)}".join(problems) + ")"
 
     def _items(self, items: FieldType, value: str, path: _Path) -> str | None:
         """A call of the items function of the array (plpgsql: a loop, not a sub-select,
         keeps the version's validator inlinable and its plan small)."""
-        problem = self.value(items, "v_item", _Path(((True, "p_path"),)).index("v_i"))
+        problem = self.value(items, "v_item", _Path(((True, "p_path"),)).index("v_i"),
+                             pad=ITEMS_PAD)
         if problem is None:
             return None
         self.arrays += 1

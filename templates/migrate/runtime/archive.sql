@@ -26,8 +26,9 @@ as {% filter body %}
 {% endfilter %};
 
 -- Every column of the streams' events as one JSON object per row, in global position order:
--- an archive file's lines (with the stream and position each is of). The time zone is fixed, so the same rows give the same text in
--- every session (the archive compares it with the file before it removes anything).
+-- an archive file's lines (with the stream and position each is of). The time zone is fixed,
+-- so the same rows give the same text in every session (the archive compares it with the file
+-- before it removes anything).
 create or replace function {{ s }}.escodegen_archive_rows(p_streams text[])
 returns table (stream_id text, stream_position bigint, line text)
 language sql stable

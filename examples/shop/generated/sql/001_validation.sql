@@ -21,7 +21,64 @@ declare
 begin
     for v_i in 0 .. jsonb_array_length(p_items) - 1 loop
         v_item := p_items -> v_i;
-        v_problem := (CASE WHEN jsonb_typeof(v_item) NOT IN ('object') THEN ((p_path)::text || '[' || (v_i)::text || ']: expected an object, got ' || jsonb_typeof(v_item)) ELSE coalesce((CASE WHEN (v_item -> 'sku') IS NULL THEN ((p_path)::text || '[' || (v_i)::text || '].sku: required field is missing') ELSE (CASE WHEN jsonb_typeof((v_item -> 'sku')) NOT IN ('string') THEN ((p_path)::text || '[' || (v_i)::text || '].sku: expected a string, got ' || jsonb_typeof((v_item -> 'sku'))) ELSE NULL END) END), (CASE WHEN (v_item -> 'quantity') IS NULL THEN ((p_path)::text || '[' || (v_i)::text || '].quantity: required field is missing') ELSE (CASE WHEN jsonb_typeof((v_item -> 'quantity')) NOT IN ('number') THEN ((p_path)::text || '[' || (v_i)::text || '].quantity: expected an integer, got ' || jsonb_typeof((v_item -> 'quantity'))) WHEN ((v_item -> 'quantity'))::numeric <> trunc(((v_item -> 'quantity'))::numeric) THEN ((p_path)::text || '[' || (v_i)::text || '].quantity: expected an integer, got a fraction') ELSE NULL END) END), (CASE WHEN (v_item -> 'unitPrice') IS NULL THEN ((p_path)::text || '[' || (v_i)::text || '].unitPrice: required field is missing') ELSE (CASE WHEN jsonb_typeof((v_item -> 'unitPrice')) NOT IN ('string') THEN ((p_path)::text || '[' || (v_i)::text || '].unitPrice: expected a decimal, got ' || jsonb_typeof((v_item -> 'unitPrice'))) WHEN NOT (v_item ->> 'unitPrice') ~ '^-?[0-9]+(\.[0-9]+)?$' THEN ((p_path)::text || '[' || (v_i)::text || '].unitPrice: not a decimal') ELSE NULL END) END)) END);
+        v_problem := (case
+            when jsonb_typeof(v_item) not in ('object')
+            then ((p_path)::text
+                    || '['
+                    || (v_i)::text
+                    || ']: expected an object, got '
+                    || jsonb_typeof(v_item))
+            else coalesce(
+                (case when (v_item -> 'sku') is null
+                    then ((p_path)::text || '[' || (v_i)::text || '].sku: required field is missing')
+                    else (case
+                        when jsonb_typeof((v_item -> 'sku')) not in ('string')
+                        then ((p_path)::text
+                                || '['
+                                || (v_i)::text
+                                || '].sku: expected a string, got '
+                                || jsonb_typeof((v_item -> 'sku')))
+                        else null
+                    end)
+                end),
+                (case when (v_item -> 'quantity') is null
+                    then ((p_path)::text
+                        || '['
+                        || (v_i)::text
+                        || '].quantity: required field is missing')
+                    else (case
+                        when jsonb_typeof((v_item -> 'quantity')) not in ('number')
+                        then ((p_path)::text
+                                || '['
+                                || (v_i)::text
+                                || '].quantity: expected an integer, got '
+                                || jsonb_typeof((v_item -> 'quantity')))
+                        when ((v_item -> 'quantity'))::numeric <> trunc(((v_item -> 'quantity'))::numeric)
+                        then ((p_path)::text
+                                || '['
+                                || (v_i)::text
+                                || '].quantity: expected an integer, got a fraction')
+                        else null
+                    end)
+                end),
+                (case when (v_item -> 'unitPrice') is null
+                    then ((p_path)::text
+                        || '['
+                        || (v_i)::text
+                        || '].unitPrice: required field is missing')
+                    else (case
+                        when jsonb_typeof((v_item -> 'unitPrice')) not in ('string')
+                        then ((p_path)::text
+                                || '['
+                                || (v_i)::text
+                                || '].unitPrice: expected a decimal, got '
+                                || jsonb_typeof((v_item -> 'unitPrice')))
+                        when not (v_item ->> 'unitPrice') ~ '^-?[0-9]+(\.[0-9]+)?$'
+                        then ((p_path)::text || '[' || (v_i)::text || '].unitPrice: not a decimal')
+                        else null
+                    end)
+                end))
+        end);
         if v_problem is not null then
             return v_problem;
         end if;
@@ -33,67 +90,775 @@ $esc$;
 -- CustomerRegistered version 1
 create or replace function "es"."validate_customer_registered_v1"(data jsonb) returns text
 language sql immutable parallel safe
-return (CASE WHEN jsonb_typeof(data) NOT IN ('object') THEN ('expected an object, got ' || jsonb_typeof(data)) ELSE coalesce((CASE WHEN (data -> 'customerId') IS NULL THEN 'customerId: required field is missing' ELSE (CASE WHEN jsonb_typeof((data -> 'customerId')) NOT IN ('string') THEN ('customerId: expected a uuid, got ' || jsonb_typeof((data -> 'customerId'))) WHEN NOT ((data ->> 'customerId') LIKE '________-____-____-____-____________' AND (data ->> 'customerId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$') THEN 'customerId: not a uuid' ELSE NULL END) END), (CASE WHEN (data -> 'name') IS NULL THEN 'name: required field is missing' ELSE (CASE WHEN jsonb_typeof((data -> 'name')) NOT IN ('string') THEN ('name: expected a string, got ' || jsonb_typeof((data -> 'name'))) ELSE NULL END) END), (CASE WHEN (data -> 'email') IS NULL THEN 'email: required field is missing' ELSE (CASE WHEN jsonb_typeof((data -> 'email')) NOT IN ('string') THEN ('email: expected a string, got ' || jsonb_typeof((data -> 'email'))) ELSE NULL END) END)) END);
+return (case
+    when jsonb_typeof(data) not in ('object')
+    then ('expected an object, got ' || jsonb_typeof(data))
+    else coalesce(
+        (case when (data -> 'customerId') is null
+            then 'customerId: required field is missing'
+            else (case
+                when jsonb_typeof((data -> 'customerId')) not in ('string')
+                then ('customerId: expected a uuid, got ' || jsonb_typeof((data -> 'customerId')))
+                when not ((data ->> 'customerId') like '________-____-____-____-____________'
+                        and (data ->> 'customerId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
+                then 'customerId: not a uuid'
+                else null
+            end)
+        end),
+        (case when (data -> 'name') is null
+            then 'name: required field is missing'
+            else (case
+                when jsonb_typeof((data -> 'name')) not in ('string')
+                then ('name: expected a string, got ' || jsonb_typeof((data -> 'name')))
+                else null
+            end)
+        end),
+        (case when (data -> 'email') is null
+            then 'email: required field is missing'
+            else (case
+                when jsonb_typeof((data -> 'email')) not in ('string')
+                then ('email: expected a string, got ' || jsonb_typeof((data -> 'email')))
+                else null
+            end)
+        end))
+end);
 
 -- CustomerRegistered version 2
 create or replace function "es"."validate_customer_registered_v2"(data jsonb) returns text
 language sql immutable parallel safe
-return (CASE WHEN jsonb_typeof(data) NOT IN ('object') THEN ('expected an object, got ' || jsonb_typeof(data)) ELSE coalesce((CASE WHEN (data -> 'customerId') IS NULL THEN 'customerId: required field is missing' ELSE (CASE WHEN jsonb_typeof((data -> 'customerId')) NOT IN ('string') THEN ('customerId: expected a uuid, got ' || jsonb_typeof((data -> 'customerId'))) WHEN NOT ((data ->> 'customerId') LIKE '________-____-____-____-____________' AND (data ->> 'customerId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$') THEN 'customerId: not a uuid' ELSE NULL END) END), (CASE WHEN (data -> 'firstName') IS NULL THEN 'firstName: required field is missing' ELSE (CASE WHEN jsonb_typeof((data -> 'firstName')) NOT IN ('string') THEN ('firstName: expected a string, got ' || jsonb_typeof((data -> 'firstName'))) ELSE NULL END) END), (CASE WHEN (data -> 'lastName') IS NULL THEN 'lastName: required field is missing' ELSE (CASE WHEN jsonb_typeof((data -> 'lastName')) NOT IN ('string') THEN ('lastName: expected a string, got ' || jsonb_typeof((data -> 'lastName'))) ELSE NULL END) END), (CASE WHEN (data -> 'email') IS NULL THEN 'email: required field is missing' ELSE (CASE WHEN jsonb_typeof((data -> 'email')) NOT IN ('string') THEN ('email: expected a string, got ' || jsonb_typeof((data -> 'email'))) ELSE NULL END) END)) END);
+return (case
+    when jsonb_typeof(data) not in ('object')
+    then ('expected an object, got ' || jsonb_typeof(data))
+    else coalesce(
+        (case when (data -> 'customerId') is null
+            then 'customerId: required field is missing'
+            else (case
+                when jsonb_typeof((data -> 'customerId')) not in ('string')
+                then ('customerId: expected a uuid, got ' || jsonb_typeof((data -> 'customerId')))
+                when not ((data ->> 'customerId') like '________-____-____-____-____________'
+                        and (data ->> 'customerId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
+                then 'customerId: not a uuid'
+                else null
+            end)
+        end),
+        (case when (data -> 'firstName') is null
+            then 'firstName: required field is missing'
+            else (case
+                when jsonb_typeof((data -> 'firstName')) not in ('string')
+                then ('firstName: expected a string, got ' || jsonb_typeof((data -> 'firstName')))
+                else null
+            end)
+        end),
+        (case when (data -> 'lastName') is null
+            then 'lastName: required field is missing'
+            else (case
+                when jsonb_typeof((data -> 'lastName')) not in ('string')
+                then ('lastName: expected a string, got ' || jsonb_typeof((data -> 'lastName')))
+                else null
+            end)
+        end),
+        (case when (data -> 'email') is null
+            then 'email: required field is missing'
+            else (case
+                when jsonb_typeof((data -> 'email')) not in ('string')
+                then ('email: expected a string, got ' || jsonb_typeof((data -> 'email')))
+                else null
+            end)
+        end))
+end);
 
 -- CustomerRegistered version 3
 create or replace function "es"."validate_customer_registered_v3"(data jsonb) returns text
 language sql immutable parallel safe
-return (CASE WHEN jsonb_typeof(data) NOT IN ('object') THEN ('expected an object, got ' || jsonb_typeof(data)) ELSE coalesce((CASE WHEN (data -> 'customerId') IS NULL THEN 'customerId: required field is missing' ELSE (CASE WHEN jsonb_typeof((data -> 'customerId')) NOT IN ('string') THEN ('customerId: expected a uuid, got ' || jsonb_typeof((data -> 'customerId'))) WHEN NOT ((data ->> 'customerId') LIKE '________-____-____-____-____________' AND (data ->> 'customerId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$') THEN 'customerId: not a uuid' ELSE NULL END) END), (CASE WHEN (data -> 'firstName') IS NULL THEN 'firstName: required field is missing' ELSE (CASE WHEN jsonb_typeof((data -> 'firstName')) NOT IN ('string') THEN ('firstName: expected a string, got ' || jsonb_typeof((data -> 'firstName'))) ELSE NULL END) END), (CASE WHEN (data -> 'lastName') IS NULL THEN 'lastName: required field is missing' ELSE (CASE WHEN jsonb_typeof((data -> 'lastName')) NOT IN ('string') THEN ('lastName: expected a string, got ' || jsonb_typeof((data -> 'lastName'))) ELSE NULL END) END), (CASE WHEN (data -> 'email') IS NULL THEN 'email: required field is missing' ELSE (CASE WHEN jsonb_typeof((data -> 'email')) NOT IN ('string') THEN ('email: expected a string, got ' || jsonb_typeof((data -> 'email'))) ELSE NULL END) END), (CASE WHEN (data -> 'tier') IS NULL THEN 'tier: required field is missing' ELSE (CASE WHEN jsonb_typeof((data -> 'tier')) NOT IN ('string') THEN ('tier: expected a string, got ' || jsonb_typeof((data -> 'tier'))) WHEN NOT ((data ->> 'tier') = ANY ('{"standard","premium","enterprise"}'::text[])) THEN 'tier: not one of "standard", "premium", "enterprise"' ELSE NULL END) END)) END);
+return (case
+    when jsonb_typeof(data) not in ('object')
+    then ('expected an object, got ' || jsonb_typeof(data))
+    else coalesce(
+        (case when (data -> 'customerId') is null
+            then 'customerId: required field is missing'
+            else (case
+                when jsonb_typeof((data -> 'customerId')) not in ('string')
+                then ('customerId: expected a uuid, got ' || jsonb_typeof((data -> 'customerId')))
+                when not ((data ->> 'customerId') like '________-____-____-____-____________'
+                        and (data ->> 'customerId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
+                then 'customerId: not a uuid'
+                else null
+            end)
+        end),
+        (case when (data -> 'firstName') is null
+            then 'firstName: required field is missing'
+            else (case
+                when jsonb_typeof((data -> 'firstName')) not in ('string')
+                then ('firstName: expected a string, got ' || jsonb_typeof((data -> 'firstName')))
+                else null
+            end)
+        end),
+        (case when (data -> 'lastName') is null
+            then 'lastName: required field is missing'
+            else (case
+                when jsonb_typeof((data -> 'lastName')) not in ('string')
+                then ('lastName: expected a string, got ' || jsonb_typeof((data -> 'lastName')))
+                else null
+            end)
+        end),
+        (case when (data -> 'email') is null
+            then 'email: required field is missing'
+            else (case
+                when jsonb_typeof((data -> 'email')) not in ('string')
+                then ('email: expected a string, got ' || jsonb_typeof((data -> 'email')))
+                else null
+            end)
+        end),
+        (case when (data -> 'tier') is null
+            then 'tier: required field is missing'
+            else (case
+                when jsonb_typeof((data -> 'tier')) not in ('string')
+                then ('tier: expected a string, got ' || jsonb_typeof((data -> 'tier')))
+                when not ((data ->> 'tier') = any ('{"standard","premium","enterprise"}'::text[]))
+                then 'tier: not one of "standard", "premium", "enterprise"'
+                else null
+            end)
+        end))
+end);
 
 -- CustomerTierChanged version 1
 create or replace function "es"."validate_customer_tier_changed_v1"(data jsonb) returns text
 language sql immutable parallel safe
-return (CASE WHEN jsonb_typeof(data) NOT IN ('object') THEN ('expected an object, got ' || jsonb_typeof(data)) ELSE coalesce((CASE WHEN (data -> 'customerId') IS NULL THEN 'customerId: required field is missing' ELSE (CASE WHEN jsonb_typeof((data -> 'customerId')) NOT IN ('string') THEN ('customerId: expected a uuid, got ' || jsonb_typeof((data -> 'customerId'))) WHEN NOT ((data ->> 'customerId') LIKE '________-____-____-____-____________' AND (data ->> 'customerId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$') THEN 'customerId: not a uuid' ELSE NULL END) END), (CASE WHEN (data -> 'tier') IS NULL THEN 'tier: required field is missing' ELSE (CASE WHEN jsonb_typeof((data -> 'tier')) NOT IN ('string') THEN ('tier: expected a string, got ' || jsonb_typeof((data -> 'tier'))) WHEN NOT ((data ->> 'tier') = ANY ('{"standard","premium","enterprise"}'::text[])) THEN 'tier: not one of "standard", "premium", "enterprise"' ELSE NULL END) END)) END);
+return (case
+    when jsonb_typeof(data) not in ('object')
+    then ('expected an object, got ' || jsonb_typeof(data))
+    else coalesce(
+        (case when (data -> 'customerId') is null
+            then 'customerId: required field is missing'
+            else (case
+                when jsonb_typeof((data -> 'customerId')) not in ('string')
+                then ('customerId: expected a uuid, got ' || jsonb_typeof((data -> 'customerId')))
+                when not ((data ->> 'customerId') like '________-____-____-____-____________'
+                        and (data ->> 'customerId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
+                then 'customerId: not a uuid'
+                else null
+            end)
+        end),
+        (case when (data -> 'tier') is null
+            then 'tier: required field is missing'
+            else (case
+                when jsonb_typeof((data -> 'tier')) not in ('string')
+                then ('tier: expected a string, got ' || jsonb_typeof((data -> 'tier')))
+                when not ((data ->> 'tier') = any ('{"standard","premium","enterprise"}'::text[]))
+                then 'tier: not one of "standard", "premium", "enterprise"'
+                else null
+            end)
+        end))
+end);
 
 -- OrderPlaced version 1
 create or replace function "es"."validate_order_placed_v1"(data jsonb) returns text
 language sql immutable parallel safe
-return (CASE WHEN jsonb_typeof(data) NOT IN ('object') THEN ('expected an object, got ' || jsonb_typeof(data)) ELSE coalesce((CASE WHEN (data -> 'orderId') IS NULL THEN 'orderId: required field is missing' ELSE (CASE WHEN jsonb_typeof((data -> 'orderId')) NOT IN ('string') THEN ('orderId: expected a uuid, got ' || jsonb_typeof((data -> 'orderId'))) WHEN NOT ((data ->> 'orderId') LIKE '________-____-____-____-____________' AND (data ->> 'orderId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$') THEN 'orderId: not a uuid' ELSE NULL END) END), (CASE WHEN (data -> 'customerId') IS NULL THEN 'customerId: required field is missing' ELSE (CASE WHEN jsonb_typeof((data -> 'customerId')) NOT IN ('string') THEN ('customerId: expected a uuid, got ' || jsonb_typeof((data -> 'customerId'))) WHEN NOT ((data ->> 'customerId') LIKE '________-____-____-____-____________' AND (data ->> 'customerId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$') THEN 'customerId: not a uuid' ELSE NULL END) END), (CASE WHEN (data -> 'totalAmount') IS NULL THEN 'totalAmount: required field is missing' ELSE (CASE WHEN jsonb_typeof((data -> 'totalAmount')) NOT IN ('string') THEN ('totalAmount: expected a decimal, got ' || jsonb_typeof((data -> 'totalAmount'))) WHEN NOT (data ->> 'totalAmount') ~ '^-?[0-9]+(\.[0-9]+)?$' THEN 'totalAmount: not a decimal' ELSE NULL END) END)) END);
+return (case
+    when jsonb_typeof(data) not in ('object')
+    then ('expected an object, got ' || jsonb_typeof(data))
+    else coalesce(
+        (case when (data -> 'orderId') is null
+            then 'orderId: required field is missing'
+            else (case
+                when jsonb_typeof((data -> 'orderId')) not in ('string')
+                then ('orderId: expected a uuid, got ' || jsonb_typeof((data -> 'orderId')))
+                when not ((data ->> 'orderId') like '________-____-____-____-____________'
+                        and (data ->> 'orderId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
+                then 'orderId: not a uuid'
+                else null
+            end)
+        end),
+        (case when (data -> 'customerId') is null
+            then 'customerId: required field is missing'
+            else (case
+                when jsonb_typeof((data -> 'customerId')) not in ('string')
+                then ('customerId: expected a uuid, got ' || jsonb_typeof((data -> 'customerId')))
+                when not ((data ->> 'customerId') like '________-____-____-____-____________'
+                        and (data ->> 'customerId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
+                then 'customerId: not a uuid'
+                else null
+            end)
+        end),
+        (case when (data -> 'totalAmount') is null
+            then 'totalAmount: required field is missing'
+            else (case
+                when jsonb_typeof((data -> 'totalAmount')) not in ('string')
+                then ('totalAmount: expected a decimal, got '
+                        || jsonb_typeof((data -> 'totalAmount')))
+                when not (data ->> 'totalAmount') ~ '^-?[0-9]+(\.[0-9]+)?$'
+                then 'totalAmount: not a decimal'
+                else null
+            end)
+        end))
+end);
 
 -- OrderPlaced version 2
 create or replace function "es"."validate_order_placed_v2"(data jsonb) returns text
 language sql immutable parallel safe
-return (CASE WHEN jsonb_typeof(data) NOT IN ('object') THEN ('expected an object, got ' || jsonb_typeof(data)) ELSE coalesce((CASE WHEN (data -> 'orderId') IS NULL THEN 'orderId: required field is missing' ELSE (CASE WHEN jsonb_typeof((data -> 'orderId')) NOT IN ('string') THEN ('orderId: expected a uuid, got ' || jsonb_typeof((data -> 'orderId'))) WHEN NOT ((data ->> 'orderId') LIKE '________-____-____-____-____________' AND (data ->> 'orderId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$') THEN 'orderId: not a uuid' ELSE NULL END) END), (CASE WHEN (data -> 'customerId') IS NULL THEN 'customerId: required field is missing' ELSE (CASE WHEN jsonb_typeof((data -> 'customerId')) NOT IN ('string') THEN ('customerId: expected a uuid, got ' || jsonb_typeof((data -> 'customerId'))) WHEN NOT ((data ->> 'customerId') LIKE '________-____-____-____-____________' AND (data ->> 'customerId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$') THEN 'customerId: not a uuid' ELSE NULL END) END), (CASE WHEN (data -> 'totalAmount') IS NULL THEN 'totalAmount: required field is missing' ELSE (CASE WHEN jsonb_typeof((data -> 'totalAmount')) NOT IN ('string') THEN ('totalAmount: expected a decimal, got ' || jsonb_typeof((data -> 'totalAmount'))) WHEN NOT (data ->> 'totalAmount') ~ '^-?[0-9]+(\.[0-9]+)?$' THEN 'totalAmount: not a decimal' ELSE NULL END) END), (CASE WHEN coalesce(jsonb_typeof((data -> 'currency')), 'null') = 'null' THEN NULL ELSE (CASE WHEN jsonb_typeof((data -> 'currency')) NOT IN ('string') THEN ('currency: expected a string, got ' || jsonb_typeof((data -> 'currency'))) ELSE NULL END) END), (CASE WHEN coalesce(jsonb_typeof((data -> 'shippingAddress')), 'null') = 'null' THEN NULL ELSE (CASE WHEN jsonb_typeof((data -> 'shippingAddress')) NOT IN ('object') THEN ('shippingAddress: expected an object, got ' || jsonb_typeof((data -> 'shippingAddress'))) ELSE coalesce((CASE WHEN ((data -> 'shippingAddress') -> 'street') IS NULL THEN 'shippingAddress.street: required field is missing' ELSE (CASE WHEN jsonb_typeof(((data -> 'shippingAddress') -> 'street')) NOT IN ('string') THEN ('shippingAddress.street: expected a string, got ' || jsonb_typeof(((data -> 'shippingAddress') -> 'street'))) ELSE NULL END) END), (CASE WHEN ((data -> 'shippingAddress') -> 'city') IS NULL THEN 'shippingAddress.city: required field is missing' ELSE (CASE WHEN jsonb_typeof(((data -> 'shippingAddress') -> 'city')) NOT IN ('string') THEN ('shippingAddress.city: expected a string, got ' || jsonb_typeof(((data -> 'shippingAddress') -> 'city'))) ELSE NULL END) END), (CASE WHEN ((data -> 'shippingAddress') -> 'country') IS NULL THEN 'shippingAddress.country: required field is missing' ELSE (CASE WHEN jsonb_typeof(((data -> 'shippingAddress') -> 'country')) NOT IN ('string') THEN ('shippingAddress.country: expected a string, got ' || jsonb_typeof(((data -> 'shippingAddress') -> 'country'))) ELSE NULL END) END), (CASE WHEN coalesce(jsonb_typeof(((data -> 'shippingAddress') -> 'postcode')), 'null') = 'null' THEN NULL ELSE (CASE WHEN jsonb_typeof(((data -> 'shippingAddress') -> 'postcode')) NOT IN ('string') THEN ('shippingAddress.postcode: expected a string, got ' || jsonb_typeof(((data -> 'shippingAddress') -> 'postcode'))) ELSE NULL END) END)) END) END)) END);
+return (case
+    when jsonb_typeof(data) not in ('object')
+    then ('expected an object, got ' || jsonb_typeof(data))
+    else coalesce(
+        (case when (data -> 'orderId') is null
+            then 'orderId: required field is missing'
+            else (case
+                when jsonb_typeof((data -> 'orderId')) not in ('string')
+                then ('orderId: expected a uuid, got ' || jsonb_typeof((data -> 'orderId')))
+                when not ((data ->> 'orderId') like '________-____-____-____-____________'
+                        and (data ->> 'orderId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
+                then 'orderId: not a uuid'
+                else null
+            end)
+        end),
+        (case when (data -> 'customerId') is null
+            then 'customerId: required field is missing'
+            else (case
+                when jsonb_typeof((data -> 'customerId')) not in ('string')
+                then ('customerId: expected a uuid, got ' || jsonb_typeof((data -> 'customerId')))
+                when not ((data ->> 'customerId') like '________-____-____-____-____________'
+                        and (data ->> 'customerId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
+                then 'customerId: not a uuid'
+                else null
+            end)
+        end),
+        (case when (data -> 'totalAmount') is null
+            then 'totalAmount: required field is missing'
+            else (case
+                when jsonb_typeof((data -> 'totalAmount')) not in ('string')
+                then ('totalAmount: expected a decimal, got '
+                        || jsonb_typeof((data -> 'totalAmount')))
+                when not (data ->> 'totalAmount') ~ '^-?[0-9]+(\.[0-9]+)?$'
+                then 'totalAmount: not a decimal'
+                else null
+            end)
+        end),
+        (case when coalesce(jsonb_typeof((data -> 'currency')), 'null') = 'null'
+            then null
+            else (case
+                when jsonb_typeof((data -> 'currency')) not in ('string')
+                then ('currency: expected a string, got ' || jsonb_typeof((data -> 'currency')))
+                else null
+            end)
+        end),
+        (case when coalesce(jsonb_typeof((data -> 'shippingAddress')), 'null') = 'null'
+            then null
+            else (case
+                when jsonb_typeof((data -> 'shippingAddress')) not in ('object')
+                then ('shippingAddress: expected an object, got '
+                        || jsonb_typeof((data -> 'shippingAddress')))
+                else coalesce(
+                    (case when ((data -> 'shippingAddress') -> 'street') is null
+                        then 'shippingAddress.street: required field is missing'
+                        else (case
+                            when jsonb_typeof(((data -> 'shippingAddress') -> 'street')) not in ('string')
+                            then ('shippingAddress.street: expected a string, got '
+                                    || jsonb_typeof(((data -> 'shippingAddress') -> 'street')))
+                            else null
+                        end)
+                    end),
+                    (case when ((data -> 'shippingAddress') -> 'city') is null
+                        then 'shippingAddress.city: required field is missing'
+                        else (case
+                            when jsonb_typeof(((data -> 'shippingAddress') -> 'city')) not in ('string')
+                            then ('shippingAddress.city: expected a string, got '
+                                    || jsonb_typeof(((data -> 'shippingAddress') -> 'city')))
+                            else null
+                        end)
+                    end),
+                    (case when ((data -> 'shippingAddress') -> 'country') is null
+                        then 'shippingAddress.country: required field is missing'
+                        else (case
+                            when jsonb_typeof(((data -> 'shippingAddress') -> 'country')) not in ('string')
+                            then ('shippingAddress.country: expected a string, got '
+                                    || jsonb_typeof(((data -> 'shippingAddress') -> 'country')))
+                            else null
+                        end)
+                    end),
+                    (case when coalesce(jsonb_typeof(((data -> 'shippingAddress') -> 'postcode')), 'null') = 'null'
+                        then null
+                        else (case
+                            when jsonb_typeof(((data -> 'shippingAddress') -> 'postcode')) not in ('string')
+                            then ('shippingAddress.postcode: expected a string, got '
+                                    || jsonb_typeof(((data -> 'shippingAddress') -> 'postcode')))
+                            else null
+                        end)
+                    end))
+            end)
+        end))
+end);
 
 -- OrderSubmitted version 1
 create or replace function "es"."validate_order_submitted_v1"(data jsonb) returns text
 language sql immutable parallel safe
-return (CASE WHEN jsonb_typeof(data) NOT IN ('object') THEN ('expected an object, got ' || jsonb_typeof(data)) ELSE coalesce((CASE WHEN (data -> 'orderId') IS NULL THEN 'orderId: required field is missing' ELSE (CASE WHEN jsonb_typeof((data -> 'orderId')) NOT IN ('string') THEN ('orderId: expected a uuid, got ' || jsonb_typeof((data -> 'orderId'))) WHEN NOT ((data ->> 'orderId') LIKE '________-____-____-____-____________' AND (data ->> 'orderId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$') THEN 'orderId: not a uuid' ELSE NULL END) END), (CASE WHEN (data -> 'customer') IS NULL THEN 'customer: required field is missing' ELSE (CASE WHEN jsonb_typeof((data -> 'customer')) NOT IN ('object') THEN ('customer: expected an object, got ' || jsonb_typeof((data -> 'customer'))) ELSE coalesce((CASE WHEN ((data -> 'customer') -> 'customerId') IS NULL THEN 'customer.customerId: required field is missing' ELSE (CASE WHEN jsonb_typeof(((data -> 'customer') -> 'customerId')) NOT IN ('string') THEN ('customer.customerId: expected a uuid, got ' || jsonb_typeof(((data -> 'customer') -> 'customerId'))) WHEN NOT (((data -> 'customer') ->> 'customerId') LIKE '________-____-____-____-____________' AND ((data -> 'customer') ->> 'customerId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$') THEN 'customer.customerId: not a uuid' ELSE NULL END) END), (CASE WHEN coalesce(jsonb_typeof(((data -> 'customer') -> 'email')), 'null') = 'null' THEN NULL ELSE (CASE WHEN jsonb_typeof(((data -> 'customer') -> 'email')) NOT IN ('string') THEN ('customer.email: expected a string, got ' || jsonb_typeof(((data -> 'customer') -> 'email'))) ELSE NULL END) END)) END) END), (CASE WHEN (data -> 'lineItems') IS NULL THEN 'lineItems: required field is missing' ELSE (CASE WHEN jsonb_typeof((data -> 'lineItems')) NOT IN ('array') THEN ('lineItems: expected an array, got ' || jsonb_typeof((data -> 'lineItems'))) ELSE "es"."validate_order_submitted_v1_items1"((data -> 'lineItems'), 'lineItems') END) END), (CASE WHEN (data -> 'pricing') IS NULL THEN 'pricing: required field is missing' ELSE (CASE WHEN jsonb_typeof((data -> 'pricing')) NOT IN ('object') THEN ('pricing: expected an object, got ' || jsonb_typeof((data -> 'pricing'))) ELSE coalesce((CASE WHEN ((data -> 'pricing') -> 'subtotal') IS NULL THEN 'pricing.subtotal: required field is missing' ELSE (CASE WHEN jsonb_typeof(((data -> 'pricing') -> 'subtotal')) NOT IN ('string') THEN ('pricing.subtotal: expected a decimal, got ' || jsonb_typeof(((data -> 'pricing') -> 'subtotal'))) WHEN NOT ((data -> 'pricing') ->> 'subtotal') ~ '^-?[0-9]+(\.[0-9]+)?$' THEN 'pricing.subtotal: not a decimal' ELSE NULL END) END), (CASE WHEN ((data -> 'pricing') -> 'tax') IS NULL THEN 'pricing.tax: required field is missing' ELSE (CASE WHEN jsonb_typeof(((data -> 'pricing') -> 'tax')) NOT IN ('string') THEN ('pricing.tax: expected a decimal, got ' || jsonb_typeof(((data -> 'pricing') -> 'tax'))) WHEN NOT ((data -> 'pricing') ->> 'tax') ~ '^-?[0-9]+(\.[0-9]+)?$' THEN 'pricing.tax: not a decimal' ELSE NULL END) END), (CASE WHEN ((data -> 'pricing') -> 'total') IS NULL THEN 'pricing.total: required field is missing' ELSE (CASE WHEN jsonb_typeof(((data -> 'pricing') -> 'total')) NOT IN ('string') THEN ('pricing.total: expected a decimal, got ' || jsonb_typeof(((data -> 'pricing') -> 'total'))) WHEN NOT ((data -> 'pricing') ->> 'total') ~ '^-?[0-9]+(\.[0-9]+)?$' THEN 'pricing.total: not a decimal' ELSE NULL END) END), (CASE WHEN ((data -> 'pricing') -> 'currency') IS NULL THEN 'pricing.currency: required field is missing' ELSE (CASE WHEN jsonb_typeof(((data -> 'pricing') -> 'currency')) NOT IN ('string') THEN ('pricing.currency: expected a string, got ' || jsonb_typeof(((data -> 'pricing') -> 'currency'))) ELSE NULL END) END)) END) END)) END);
+return (case
+    when jsonb_typeof(data) not in ('object')
+    then ('expected an object, got ' || jsonb_typeof(data))
+    else coalesce(
+        (case when (data -> 'orderId') is null
+            then 'orderId: required field is missing'
+            else (case
+                when jsonb_typeof((data -> 'orderId')) not in ('string')
+                then ('orderId: expected a uuid, got ' || jsonb_typeof((data -> 'orderId')))
+                when not ((data ->> 'orderId') like '________-____-____-____-____________'
+                        and (data ->> 'orderId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
+                then 'orderId: not a uuid'
+                else null
+            end)
+        end),
+        (case when (data -> 'customer') is null
+            then 'customer: required field is missing'
+            else (case
+                when jsonb_typeof((data -> 'customer')) not in ('object')
+                then ('customer: expected an object, got ' || jsonb_typeof((data -> 'customer')))
+                else coalesce(
+                    (case when ((data -> 'customer') -> 'customerId') is null
+                        then 'customer.customerId: required field is missing'
+                        else (case
+                            when jsonb_typeof(((data -> 'customer') -> 'customerId')) not in ('string')
+                            then ('customer.customerId: expected a uuid, got '
+                                    || jsonb_typeof(((data -> 'customer') -> 'customerId')))
+                            when not (((data -> 'customer') ->> 'customerId') like '________-____-____-____-____________'
+                                    and ((data -> 'customer') ->> 'customerId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
+                            then 'customer.customerId: not a uuid'
+                            else null
+                        end)
+                    end),
+                    (case when coalesce(jsonb_typeof(((data -> 'customer') -> 'email')), 'null') = 'null'
+                        then null
+                        else (case
+                            when jsonb_typeof(((data -> 'customer') -> 'email')) not in ('string')
+                            then ('customer.email: expected a string, got '
+                                    || jsonb_typeof(((data -> 'customer') -> 'email')))
+                            else null
+                        end)
+                    end))
+            end)
+        end),
+        (case when (data -> 'lineItems') is null
+            then 'lineItems: required field is missing'
+            else (case
+                when jsonb_typeof((data -> 'lineItems')) not in ('array')
+                then ('lineItems: expected an array, got ' || jsonb_typeof((data -> 'lineItems')))
+                else "es"."validate_order_submitted_v1_items1"((data -> 'lineItems'), 'lineItems')
+            end)
+        end),
+        (case when (data -> 'pricing') is null
+            then 'pricing: required field is missing'
+            else (case
+                when jsonb_typeof((data -> 'pricing')) not in ('object')
+                then ('pricing: expected an object, got ' || jsonb_typeof((data -> 'pricing')))
+                else coalesce(
+                    (case when ((data -> 'pricing') -> 'subtotal') is null
+                        then 'pricing.subtotal: required field is missing'
+                        else (case
+                            when jsonb_typeof(((data -> 'pricing') -> 'subtotal')) not in ('string')
+                            then ('pricing.subtotal: expected a decimal, got '
+                                    || jsonb_typeof(((data -> 'pricing') -> 'subtotal')))
+                            when not ((data -> 'pricing') ->> 'subtotal') ~ '^-?[0-9]+(\.[0-9]+)?$'
+                            then 'pricing.subtotal: not a decimal'
+                            else null
+                        end)
+                    end),
+                    (case when ((data -> 'pricing') -> 'tax') is null
+                        then 'pricing.tax: required field is missing'
+                        else (case
+                            when jsonb_typeof(((data -> 'pricing') -> 'tax')) not in ('string')
+                            then ('pricing.tax: expected a decimal, got '
+                                    || jsonb_typeof(((data -> 'pricing') -> 'tax')))
+                            when not ((data -> 'pricing') ->> 'tax') ~ '^-?[0-9]+(\.[0-9]+)?$'
+                            then 'pricing.tax: not a decimal'
+                            else null
+                        end)
+                    end),
+                    (case when ((data -> 'pricing') -> 'total') is null
+                        then 'pricing.total: required field is missing'
+                        else (case
+                            when jsonb_typeof(((data -> 'pricing') -> 'total')) not in ('string')
+                            then ('pricing.total: expected a decimal, got '
+                                    || jsonb_typeof(((data -> 'pricing') -> 'total')))
+                            when not ((data -> 'pricing') ->> 'total') ~ '^-?[0-9]+(\.[0-9]+)?$'
+                            then 'pricing.total: not a decimal'
+                            else null
+                        end)
+                    end),
+                    (case when ((data -> 'pricing') -> 'currency') is null
+                        then 'pricing.currency: required field is missing'
+                        else (case
+                            when jsonb_typeof(((data -> 'pricing') -> 'currency')) not in ('string')
+                            then ('pricing.currency: expected a string, got '
+                                    || jsonb_typeof(((data -> 'pricing') -> 'currency')))
+                            else null
+                        end)
+                    end))
+            end)
+        end))
+end);
 
 -- OrderItemAdded version 1
 create or replace function "es"."validate_order_item_added_v1"(data jsonb) returns text
 language sql immutable parallel safe
-return (CASE WHEN jsonb_typeof(data) NOT IN ('object') THEN ('expected an object, got ' || jsonb_typeof(data)) ELSE coalesce((CASE WHEN (data -> 'orderId') IS NULL THEN 'orderId: required field is missing' ELSE (CASE WHEN jsonb_typeof((data -> 'orderId')) NOT IN ('string') THEN ('orderId: expected a uuid, got ' || jsonb_typeof((data -> 'orderId'))) WHEN NOT ((data ->> 'orderId') LIKE '________-____-____-____-____________' AND (data ->> 'orderId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$') THEN 'orderId: not a uuid' ELSE NULL END) END), (CASE WHEN (data -> 'sku') IS NULL THEN 'sku: required field is missing' ELSE (CASE WHEN jsonb_typeof((data -> 'sku')) NOT IN ('string') THEN ('sku: expected a string, got ' || jsonb_typeof((data -> 'sku'))) ELSE NULL END) END), (CASE WHEN (data -> 'quantity') IS NULL THEN 'quantity: required field is missing' ELSE (CASE WHEN jsonb_typeof((data -> 'quantity')) NOT IN ('number') THEN ('quantity: expected an integer, got ' || jsonb_typeof((data -> 'quantity'))) WHEN ((data -> 'quantity'))::numeric <> trunc(((data -> 'quantity'))::numeric) THEN 'quantity: expected an integer, got a fraction' ELSE NULL END) END)) END);
+return (case
+    when jsonb_typeof(data) not in ('object')
+    then ('expected an object, got ' || jsonb_typeof(data))
+    else coalesce(
+        (case when (data -> 'orderId') is null
+            then 'orderId: required field is missing'
+            else (case
+                when jsonb_typeof((data -> 'orderId')) not in ('string')
+                then ('orderId: expected a uuid, got ' || jsonb_typeof((data -> 'orderId')))
+                when not ((data ->> 'orderId') like '________-____-____-____-____________'
+                        and (data ->> 'orderId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
+                then 'orderId: not a uuid'
+                else null
+            end)
+        end),
+        (case when (data -> 'sku') is null
+            then 'sku: required field is missing'
+            else (case
+                when jsonb_typeof((data -> 'sku')) not in ('string')
+                then ('sku: expected a string, got ' || jsonb_typeof((data -> 'sku')))
+                else null
+            end)
+        end),
+        (case when (data -> 'quantity') is null
+            then 'quantity: required field is missing'
+            else (case
+                when jsonb_typeof((data -> 'quantity')) not in ('number')
+                then ('quantity: expected an integer, got ' || jsonb_typeof((data -> 'quantity')))
+                when ((data -> 'quantity'))::numeric <> trunc(((data -> 'quantity'))::numeric)
+                then 'quantity: expected an integer, got a fraction'
+                else null
+            end)
+        end))
+end);
 
 -- OrderShipped version 1
 create or replace function "es"."validate_order_shipped_v1"(data jsonb) returns text
 language sql immutable parallel safe
-return (CASE WHEN jsonb_typeof(data) NOT IN ('object') THEN ('expected an object, got ' || jsonb_typeof(data)) ELSE coalesce((CASE WHEN (data -> 'orderId') IS NULL THEN 'orderId: required field is missing' ELSE (CASE WHEN jsonb_typeof((data -> 'orderId')) NOT IN ('string') THEN ('orderId: expected a uuid, got ' || jsonb_typeof((data -> 'orderId'))) WHEN NOT ((data ->> 'orderId') LIKE '________-____-____-____-____________' AND (data ->> 'orderId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$') THEN 'orderId: not a uuid' ELSE NULL END) END), (CASE WHEN (data -> 'shippedAt') IS NULL THEN 'shippedAt: required field is missing' ELSE (CASE WHEN jsonb_typeof((data -> 'shippedAt')) NOT IN ('string') THEN ('shippedAt: expected a date-time, got ' || jsonb_typeof((data -> 'shippedAt'))) WHEN NOT (data ->> 'shippedAt') ~ '^([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]+)?([Zz]|([+-])([0-9]{2}):([0-9]{2}))$' THEN 'shippedAt: not a date-time' WHEN NOT (substr((data ->> 'shippedAt'), 6, 2)::int BETWEEN 1 AND 12 AND substr((data ->> 'shippedAt'), 9, 2)::int BETWEEN 1 AND (CASE substr((data ->> 'shippedAt'), 6, 2)::int WHEN 2 THEN (CASE WHEN ((mod(substr((data ->> 'shippedAt'), 1, 4)::int, 4) = 0 AND mod(substr((data ->> 'shippedAt'), 1, 4)::int, 100) <> 0) OR mod(substr((data ->> 'shippedAt'), 1, 4)::int, 400) = 0) THEN 29 ELSE 28 END) WHEN 4 THEN 30 WHEN 6 THEN 30 WHEN 9 THEN 30 WHEN 11 THEN 30 ELSE 31 END) AND substr((data ->> 'shippedAt'), 12, 2)::int <= 23 AND substr((data ->> 'shippedAt'), 15, 2)::int <= 59 AND (upper(right((data ->> 'shippedAt'), 1)) = 'Z' OR (substr(right((data ->> 'shippedAt'), 5), 1, 2)::int <= 23 AND substr(right((data ->> 'shippedAt'), 5), 4, 2)::int <= 59)) AND (substr((data ->> 'shippedAt'), 18, 2)::int <= 59 OR (substr((data ->> 'shippedAt'), 18, 2)::int = 60 AND mod(mod(substr((data ->> 'shippedAt'), 12, 2)::int * 60 + substr((data ->> 'shippedAt'), 15, 2)::int - (CASE WHEN upper(right((data ->> 'shippedAt'), 1)) = 'Z' THEN 0 ELSE (CASE WHEN left(right((data ->> 'shippedAt'), 6), 1) = '-' THEN -1 ELSE 1 END) * (substr(right((data ->> 'shippedAt'), 5), 1, 2)::int * 60 + substr(right((data ->> 'shippedAt'), 5), 4, 2)::int) END), 1440) + 1440, 1440) = 1439))) THEN 'shippedAt: not a date-time' ELSE NULL END) END), (CASE WHEN (data -> 'shippingInfo') IS NULL THEN 'shippingInfo: required field is missing' ELSE (CASE WHEN jsonb_typeof((data -> 'shippingInfo')) NOT IN ('object') THEN ('shippingInfo: expected an object, got ' || jsonb_typeof((data -> 'shippingInfo'))) ELSE coalesce((CASE WHEN ((data -> 'shippingInfo') -> 'address') IS NULL THEN 'shippingInfo.address: required field is missing' ELSE (CASE WHEN jsonb_typeof(((data -> 'shippingInfo') -> 'address')) NOT IN ('string') THEN ('shippingInfo.address: expected a string, got ' || jsonb_typeof(((data -> 'shippingInfo') -> 'address'))) ELSE NULL END) END), (CASE WHEN ((data -> 'shippingInfo') -> 'carrier') IS NULL THEN 'shippingInfo.carrier: required field is missing' ELSE (CASE WHEN jsonb_typeof(((data -> 'shippingInfo') -> 'carrier')) NOT IN ('string') THEN ('shippingInfo.carrier: expected a string, got ' || jsonb_typeof(((data -> 'shippingInfo') -> 'carrier'))) ELSE NULL END) END)) END) END)) END);
+return (case
+    when jsonb_typeof(data) not in ('object')
+    then ('expected an object, got ' || jsonb_typeof(data))
+    else coalesce(
+        (case when (data -> 'orderId') is null
+            then 'orderId: required field is missing'
+            else (case
+                when jsonb_typeof((data -> 'orderId')) not in ('string')
+                then ('orderId: expected a uuid, got ' || jsonb_typeof((data -> 'orderId')))
+                when not ((data ->> 'orderId') like '________-____-____-____-____________'
+                        and (data ->> 'orderId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
+                then 'orderId: not a uuid'
+                else null
+            end)
+        end),
+        (case when (data -> 'shippedAt') is null
+            then 'shippedAt: required field is missing'
+            else (case
+                when jsonb_typeof((data -> 'shippedAt')) not in ('string')
+                then ('shippedAt: expected a date-time, got ' || jsonb_typeof((data -> 'shippedAt')))
+                when not (data ->> 'shippedAt') ~ '^([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]+)?([Zz]|([+-])([0-9]{2}):([0-9]{2}))$'
+                then 'shippedAt: not a date-time'
+                when not (substr((data ->> 'shippedAt'), 6, 2)::int between 1 and 12
+                        and substr((data ->> 'shippedAt'), 9, 2)::int between 1 and
+                            (case substr((data ->> 'shippedAt'), 6, 2)::int
+                                when 2 then (case when ((mod(substr((data ->> 'shippedAt'), 1, 4)::int, 4) = 0
+                                        and mod(substr((data ->> 'shippedAt'), 1, 4)::int, 100) <> 0)
+                                        or mod(substr((data ->> 'shippedAt'), 1, 4)::int, 400) = 0)
+                                    then 29 else 28 end)
+                                when 4 then 30 when 6 then 30 when 9 then 30 when 11 then 30 else 31 end)
+                        and substr((data ->> 'shippedAt'), 12, 2)::int <= 23
+                        and substr((data ->> 'shippedAt'), 15, 2)::int <= 59
+                        and (upper(right((data ->> 'shippedAt'), 1)) = 'Z'
+                            or (substr(right((data ->> 'shippedAt'), 5), 1, 2)::int <= 23
+                                and substr(right((data ->> 'shippedAt'), 5), 4, 2)::int <= 59))
+                        and (substr((data ->> 'shippedAt'), 18, 2)::int <= 59
+                            or (substr((data ->> 'shippedAt'), 18, 2)::int = 60
+                                and mod(mod(substr((data ->> 'shippedAt'), 12, 2)::int * 60
+                                    + substr((data ->> 'shippedAt'), 15, 2)::int
+                                    - (case when upper(right((data ->> 'shippedAt'), 1)) = 'Z' then 0
+                                        else
+                                            (case when left(right((data ->> 'shippedAt'), 6), 1) = '-' then -1 else 1 end)
+                                            * (substr(right((data ->> 'shippedAt'), 5), 1, 2)::int * 60
+                                                + substr(right((data ->> 'shippedAt'), 5), 4, 2)::int)
+                                        end), 1440) + 1440, 1440) = 1439)))
+                then 'shippedAt: not a date-time'
+                else null
+            end)
+        end),
+        (case when (data -> 'shippingInfo') is null
+            then 'shippingInfo: required field is missing'
+            else (case
+                when jsonb_typeof((data -> 'shippingInfo')) not in ('object')
+                then ('shippingInfo: expected an object, got '
+                        || jsonb_typeof((data -> 'shippingInfo')))
+                else coalesce(
+                    (case when ((data -> 'shippingInfo') -> 'address') is null
+                        then 'shippingInfo.address: required field is missing'
+                        else (case
+                            when jsonb_typeof(((data -> 'shippingInfo') -> 'address')) not in ('string')
+                            then ('shippingInfo.address: expected a string, got '
+                                    || jsonb_typeof(((data -> 'shippingInfo') -> 'address')))
+                            else null
+                        end)
+                    end),
+                    (case when ((data -> 'shippingInfo') -> 'carrier') is null
+                        then 'shippingInfo.carrier: required field is missing'
+                        else (case
+                            when jsonb_typeof(((data -> 'shippingInfo') -> 'carrier')) not in ('string')
+                            then ('shippingInfo.carrier: expected a string, got '
+                                    || jsonb_typeof(((data -> 'shippingInfo') -> 'carrier')))
+                            else null
+                        end)
+                    end))
+            end)
+        end))
+end);
 
 -- OrderShipped version 2
 create or replace function "es"."validate_order_shipped_v2"(data jsonb) returns text
 language sql immutable parallel safe
-return (CASE WHEN jsonb_typeof(data) NOT IN ('object') THEN ('expected an object, got ' || jsonb_typeof(data)) ELSE coalesce((CASE WHEN (data -> 'orderId') IS NULL THEN 'orderId: required field is missing' ELSE (CASE WHEN jsonb_typeof((data -> 'orderId')) NOT IN ('string') THEN ('orderId: expected a uuid, got ' || jsonb_typeof((data -> 'orderId'))) WHEN NOT ((data ->> 'orderId') LIKE '________-____-____-____-____________' AND (data ->> 'orderId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$') THEN 'orderId: not a uuid' ELSE NULL END) END), (CASE WHEN (data -> 'shippedAt') IS NULL THEN 'shippedAt: required field is missing' ELSE (CASE WHEN jsonb_typeof((data -> 'shippedAt')) NOT IN ('string') THEN ('shippedAt: expected a date-time, got ' || jsonb_typeof((data -> 'shippedAt'))) WHEN NOT (data ->> 'shippedAt') ~ '^([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]+)?([Zz]|([+-])([0-9]{2}):([0-9]{2}))$' THEN 'shippedAt: not a date-time' WHEN NOT (substr((data ->> 'shippedAt'), 6, 2)::int BETWEEN 1 AND 12 AND substr((data ->> 'shippedAt'), 9, 2)::int BETWEEN 1 AND (CASE substr((data ->> 'shippedAt'), 6, 2)::int WHEN 2 THEN (CASE WHEN ((mod(substr((data ->> 'shippedAt'), 1, 4)::int, 4) = 0 AND mod(substr((data ->> 'shippedAt'), 1, 4)::int, 100) <> 0) OR mod(substr((data ->> 'shippedAt'), 1, 4)::int, 400) = 0) THEN 29 ELSE 28 END) WHEN 4 THEN 30 WHEN 6 THEN 30 WHEN 9 THEN 30 WHEN 11 THEN 30 ELSE 31 END) AND substr((data ->> 'shippedAt'), 12, 2)::int <= 23 AND substr((data ->> 'shippedAt'), 15, 2)::int <= 59 AND (upper(right((data ->> 'shippedAt'), 1)) = 'Z' OR (substr(right((data ->> 'shippedAt'), 5), 1, 2)::int <= 23 AND substr(right((data ->> 'shippedAt'), 5), 4, 2)::int <= 59)) AND (substr((data ->> 'shippedAt'), 18, 2)::int <= 59 OR (substr((data ->> 'shippedAt'), 18, 2)::int = 60 AND mod(mod(substr((data ->> 'shippedAt'), 12, 2)::int * 60 + substr((data ->> 'shippedAt'), 15, 2)::int - (CASE WHEN upper(right((data ->> 'shippedAt'), 1)) = 'Z' THEN 0 ELSE (CASE WHEN left(right((data ->> 'shippedAt'), 6), 1) = '-' THEN -1 ELSE 1 END) * (substr(right((data ->> 'shippedAt'), 5), 1, 2)::int * 60 + substr(right((data ->> 'shippedAt'), 5), 4, 2)::int) END), 1440) + 1440, 1440) = 1439))) THEN 'shippedAt: not a date-time' ELSE NULL END) END), (CASE WHEN (data -> 'address') IS NULL THEN 'address: required field is missing' ELSE (CASE WHEN jsonb_typeof((data -> 'address')) NOT IN ('string') THEN ('address: expected a string, got ' || jsonb_typeof((data -> 'address'))) ELSE NULL END) END), (CASE WHEN (data -> 'carrier') IS NULL THEN 'carrier: required field is missing' ELSE (CASE WHEN jsonb_typeof((data -> 'carrier')) NOT IN ('string') THEN ('carrier: expected a string, got ' || jsonb_typeof((data -> 'carrier'))) ELSE NULL END) END)) END);
+return (case
+    when jsonb_typeof(data) not in ('object')
+    then ('expected an object, got ' || jsonb_typeof(data))
+    else coalesce(
+        (case when (data -> 'orderId') is null
+            then 'orderId: required field is missing'
+            else (case
+                when jsonb_typeof((data -> 'orderId')) not in ('string')
+                then ('orderId: expected a uuid, got ' || jsonb_typeof((data -> 'orderId')))
+                when not ((data ->> 'orderId') like '________-____-____-____-____________'
+                        and (data ->> 'orderId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
+                then 'orderId: not a uuid'
+                else null
+            end)
+        end),
+        (case when (data -> 'shippedAt') is null
+            then 'shippedAt: required field is missing'
+            else (case
+                when jsonb_typeof((data -> 'shippedAt')) not in ('string')
+                then ('shippedAt: expected a date-time, got ' || jsonb_typeof((data -> 'shippedAt')))
+                when not (data ->> 'shippedAt') ~ '^([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]+)?([Zz]|([+-])([0-9]{2}):([0-9]{2}))$'
+                then 'shippedAt: not a date-time'
+                when not (substr((data ->> 'shippedAt'), 6, 2)::int between 1 and 12
+                        and substr((data ->> 'shippedAt'), 9, 2)::int between 1 and
+                            (case substr((data ->> 'shippedAt'), 6, 2)::int
+                                when 2 then (case when ((mod(substr((data ->> 'shippedAt'), 1, 4)::int, 4) = 0
+                                        and mod(substr((data ->> 'shippedAt'), 1, 4)::int, 100) <> 0)
+                                        or mod(substr((data ->> 'shippedAt'), 1, 4)::int, 400) = 0)
+                                    then 29 else 28 end)
+                                when 4 then 30 when 6 then 30 when 9 then 30 when 11 then 30 else 31 end)
+                        and substr((data ->> 'shippedAt'), 12, 2)::int <= 23
+                        and substr((data ->> 'shippedAt'), 15, 2)::int <= 59
+                        and (upper(right((data ->> 'shippedAt'), 1)) = 'Z'
+                            or (substr(right((data ->> 'shippedAt'), 5), 1, 2)::int <= 23
+                                and substr(right((data ->> 'shippedAt'), 5), 4, 2)::int <= 59))
+                        and (substr((data ->> 'shippedAt'), 18, 2)::int <= 59
+                            or (substr((data ->> 'shippedAt'), 18, 2)::int = 60
+                                and mod(mod(substr((data ->> 'shippedAt'), 12, 2)::int * 60
+                                    + substr((data ->> 'shippedAt'), 15, 2)::int
+                                    - (case when upper(right((data ->> 'shippedAt'), 1)) = 'Z' then 0
+                                        else
+                                            (case when left(right((data ->> 'shippedAt'), 6), 1) = '-' then -1 else 1 end)
+                                            * (substr(right((data ->> 'shippedAt'), 5), 1, 2)::int * 60
+                                                + substr(right((data ->> 'shippedAt'), 5), 4, 2)::int)
+                                        end), 1440) + 1440, 1440) = 1439)))
+                then 'shippedAt: not a date-time'
+                else null
+            end)
+        end),
+        (case when (data -> 'address') is null
+            then 'address: required field is missing'
+            else (case
+                when jsonb_typeof((data -> 'address')) not in ('string')
+                then ('address: expected a string, got ' || jsonb_typeof((data -> 'address')))
+                else null
+            end)
+        end),
+        (case when (data -> 'carrier') is null
+            then 'carrier: required field is missing'
+            else (case
+                when jsonb_typeof((data -> 'carrier')) not in ('string')
+                then ('carrier: expected a string, got ' || jsonb_typeof((data -> 'carrier')))
+                else null
+            end)
+        end))
+end);
 
 -- OrderCancelled version 1
 create or replace function "es"."validate_order_cancelled_v1"(data jsonb) returns text
 language sql immutable parallel safe
-return (CASE WHEN jsonb_typeof(data) NOT IN ('object') THEN ('expected an object, got ' || jsonb_typeof(data)) ELSE coalesce((CASE WHEN (data -> 'orderId') IS NULL THEN 'orderId: required field is missing' ELSE (CASE WHEN jsonb_typeof((data -> 'orderId')) NOT IN ('string') THEN ('orderId: expected a uuid, got ' || jsonb_typeof((data -> 'orderId'))) WHEN NOT ((data ->> 'orderId') LIKE '________-____-____-____-____________' AND (data ->> 'orderId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$') THEN 'orderId: not a uuid' ELSE NULL END) END), (CASE WHEN coalesce(jsonb_typeof((data -> 'reason')), 'null') = 'null' THEN NULL ELSE (CASE WHEN jsonb_typeof((data -> 'reason')) NOT IN ('string') THEN ('reason: expected a string, got ' || jsonb_typeof((data -> 'reason'))) ELSE NULL END) END)) END);
+return (case
+    when jsonb_typeof(data) not in ('object')
+    then ('expected an object, got ' || jsonb_typeof(data))
+    else coalesce(
+        (case when (data -> 'orderId') is null
+            then 'orderId: required field is missing'
+            else (case
+                when jsonb_typeof((data -> 'orderId')) not in ('string')
+                then ('orderId: expected a uuid, got ' || jsonb_typeof((data -> 'orderId')))
+                when not ((data ->> 'orderId') like '________-____-____-____-____________'
+                        and (data ->> 'orderId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
+                then 'orderId: not a uuid'
+                else null
+            end)
+        end),
+        (case when coalesce(jsonb_typeof((data -> 'reason')), 'null') = 'null'
+            then null
+            else (case
+                when jsonb_typeof((data -> 'reason')) not in ('string')
+                then ('reason: expected a string, got ' || jsonb_typeof((data -> 'reason')))
+                else null
+            end)
+        end))
+end);
 
 -- OrderPaid version 1
 create or replace function "es"."validate_order_paid_v1"(data jsonb) returns text
 language sql immutable parallel safe
-return (CASE WHEN jsonb_typeof(data) NOT IN ('object') THEN ('expected an object, got ' || jsonb_typeof(data)) ELSE coalesce((CASE WHEN (data -> 'orderId') IS NULL THEN 'orderId: required field is missing' ELSE (CASE WHEN jsonb_typeof((data -> 'orderId')) NOT IN ('string') THEN ('orderId: expected a uuid, got ' || jsonb_typeof((data -> 'orderId'))) WHEN NOT ((data ->> 'orderId') LIKE '________-____-____-____-____________' AND (data ->> 'orderId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$') THEN 'orderId: not a uuid' ELSE NULL END) END), (CASE WHEN (data -> 'paid') IS NULL THEN 'paid: required field is missing' ELSE (CASE WHEN jsonb_typeof((data -> 'paid')) NOT IN ('object') THEN ('paid: expected an object, got ' || jsonb_typeof((data -> 'paid'))) ELSE coalesce((CASE WHEN ((data -> 'paid') -> 'amount') IS NULL THEN 'paid.amount: required field is missing' ELSE (CASE WHEN jsonb_typeof(((data -> 'paid') -> 'amount')) NOT IN ('string') THEN ('paid.amount: expected a decimal, got ' || jsonb_typeof(((data -> 'paid') -> 'amount'))) WHEN NOT ((data -> 'paid') ->> 'amount') ~ '^-?[0-9]+(\.[0-9]+)?$' THEN 'paid.amount: not a decimal' ELSE NULL END) END), (CASE WHEN ((data -> 'paid') -> 'currency') IS NULL THEN 'paid.currency: required field is missing' ELSE (CASE WHEN jsonb_typeof(((data -> 'paid') -> 'currency')) NOT IN ('string') THEN ('paid.currency: expected a string, got ' || jsonb_typeof(((data -> 'paid') -> 'currency'))) ELSE NULL END) END)) END) END), (CASE WHEN (data -> 'fees') IS NULL THEN 'fees: required field is missing' ELSE (CASE WHEN jsonb_typeof((data -> 'fees')) NOT IN ('object') THEN ('fees: expected an object, got ' || jsonb_typeof((data -> 'fees'))) ELSE NULL END) END)) END);
+return (case
+    when jsonb_typeof(data) not in ('object')
+    then ('expected an object, got ' || jsonb_typeof(data))
+    else coalesce(
+        (case when (data -> 'orderId') is null
+            then 'orderId: required field is missing'
+            else (case
+                when jsonb_typeof((data -> 'orderId')) not in ('string')
+                then ('orderId: expected a uuid, got ' || jsonb_typeof((data -> 'orderId')))
+                when not ((data ->> 'orderId') like '________-____-____-____-____________'
+                        and (data ->> 'orderId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
+                then 'orderId: not a uuid'
+                else null
+            end)
+        end),
+        (case when (data -> 'paid') is null
+            then 'paid: required field is missing'
+            else (case
+                when jsonb_typeof((data -> 'paid')) not in ('object')
+                then ('paid: expected an object, got ' || jsonb_typeof((data -> 'paid')))
+                else coalesce(
+                    (case when ((data -> 'paid') -> 'amount') is null
+                        then 'paid.amount: required field is missing'
+                        else (case
+                            when jsonb_typeof(((data -> 'paid') -> 'amount')) not in ('string')
+                            then ('paid.amount: expected a decimal, got '
+                                    || jsonb_typeof(((data -> 'paid') -> 'amount')))
+                            when not ((data -> 'paid') ->> 'amount') ~ '^-?[0-9]+(\.[0-9]+)?$'
+                            then 'paid.amount: not a decimal'
+                            else null
+                        end)
+                    end),
+                    (case when ((data -> 'paid') -> 'currency') is null
+                        then 'paid.currency: required field is missing'
+                        else (case
+                            when jsonb_typeof(((data -> 'paid') -> 'currency')) not in ('string')
+                            then ('paid.currency: expected a string, got '
+                                    || jsonb_typeof(((data -> 'paid') -> 'currency')))
+                            else null
+                        end)
+                    end))
+            end)
+        end),
+        (case when (data -> 'fees') is null
+            then 'fees: required field is missing'
+            else (case
+                when jsonb_typeof((data -> 'fees')) not in ('object')
+                then ('fees: expected an object, got ' || jsonb_typeof((data -> 'fees')))
+                else null
+            end)
+        end))
+end);
 
 -- OrderRefunded version 1
 create or replace function "es"."validate_order_refunded_v1"(data jsonb) returns text
 language sql immutable parallel safe
-return (CASE WHEN jsonb_typeof(data) NOT IN ('object') THEN ('expected an object, got ' || jsonb_typeof(data)) ELSE coalesce((CASE WHEN (data -> 'orderId') IS NULL THEN 'orderId: required field is missing' ELSE (CASE WHEN jsonb_typeof((data -> 'orderId')) NOT IN ('string') THEN ('orderId: expected a uuid, got ' || jsonb_typeof((data -> 'orderId'))) WHEN NOT ((data ->> 'orderId') LIKE '________-____-____-____-____________' AND (data ->> 'orderId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$') THEN 'orderId: not a uuid' ELSE NULL END) END), (CASE WHEN (data -> 'refund') IS NULL THEN 'refund: required field is missing' ELSE (CASE WHEN jsonb_typeof((data -> 'refund')) NOT IN ('object') THEN ('refund: expected an object, got ' || jsonb_typeof((data -> 'refund'))) ELSE coalesce((CASE WHEN ((data -> 'refund') -> 'amount') IS NULL THEN 'refund.amount: required field is missing' ELSE (CASE WHEN jsonb_typeof(((data -> 'refund') -> 'amount')) NOT IN ('string') THEN ('refund.amount: expected a decimal, got ' || jsonb_typeof(((data -> 'refund') -> 'amount'))) WHEN NOT ((data -> 'refund') ->> 'amount') ~ '^-?[0-9]+(\.[0-9]+)?$' THEN 'refund.amount: not a decimal' ELSE NULL END) END), (CASE WHEN ((data -> 'refund') -> 'currency') IS NULL THEN 'refund.currency: required field is missing' ELSE (CASE WHEN jsonb_typeof(((data -> 'refund') -> 'currency')) NOT IN ('string') THEN ('refund.currency: expected a string, got ' || jsonb_typeof(((data -> 'refund') -> 'currency'))) ELSE NULL END) END)) END) END), (CASE WHEN coalesce(jsonb_typeof((data -> 'returnTo')), 'null') = 'null' THEN NULL ELSE (CASE WHEN jsonb_typeof((data -> 'returnTo')) NOT IN ('object') THEN ('returnTo: expected an object, got ' || jsonb_typeof((data -> 'returnTo'))) ELSE coalesce((CASE WHEN ((data -> 'returnTo') -> 'street') IS NULL THEN 'returnTo.street: required field is missing' ELSE (CASE WHEN jsonb_typeof(((data -> 'returnTo') -> 'street')) NOT IN ('string') THEN ('returnTo.street: expected a string, got ' || jsonb_typeof(((data -> 'returnTo') -> 'street'))) ELSE NULL END) END), (CASE WHEN ((data -> 'returnTo') -> 'city') IS NULL THEN 'returnTo.city: required field is missing' ELSE (CASE WHEN jsonb_typeof(((data -> 'returnTo') -> 'city')) NOT IN ('string') THEN ('returnTo.city: expected a string, got ' || jsonb_typeof(((data -> 'returnTo') -> 'city'))) ELSE NULL END) END), (CASE WHEN ((data -> 'returnTo') -> 'country') IS NULL THEN 'returnTo.country: required field is missing' ELSE (CASE WHEN jsonb_typeof(((data -> 'returnTo') -> 'country')) NOT IN ('string') THEN ('returnTo.country: expected a string, got ' || jsonb_typeof(((data -> 'returnTo') -> 'country'))) ELSE NULL END) END), (CASE WHEN coalesce(jsonb_typeof(((data -> 'returnTo') -> 'postcode')), 'null') = 'null' THEN NULL ELSE (CASE WHEN jsonb_typeof(((data -> 'returnTo') -> 'postcode')) NOT IN ('string') THEN ('returnTo.postcode: expected a string, got ' || jsonb_typeof(((data -> 'returnTo') -> 'postcode'))) ELSE NULL END) END)) END) END)) END);
+return (case
+    when jsonb_typeof(data) not in ('object')
+    then ('expected an object, got ' || jsonb_typeof(data))
+    else coalesce(
+        (case when (data -> 'orderId') is null
+            then 'orderId: required field is missing'
+            else (case
+                when jsonb_typeof((data -> 'orderId')) not in ('string')
+                then ('orderId: expected a uuid, got ' || jsonb_typeof((data -> 'orderId')))
+                when not ((data ->> 'orderId') like '________-____-____-____-____________'
+                        and (data ->> 'orderId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
+                then 'orderId: not a uuid'
+                else null
+            end)
+        end),
+        (case when (data -> 'refund') is null
+            then 'refund: required field is missing'
+            else (case
+                when jsonb_typeof((data -> 'refund')) not in ('object')
+                then ('refund: expected an object, got ' || jsonb_typeof((data -> 'refund')))
+                else coalesce(
+                    (case when ((data -> 'refund') -> 'amount') is null
+                        then 'refund.amount: required field is missing'
+                        else (case
+                            when jsonb_typeof(((data -> 'refund') -> 'amount')) not in ('string')
+                            then ('refund.amount: expected a decimal, got '
+                                    || jsonb_typeof(((data -> 'refund') -> 'amount')))
+                            when not ((data -> 'refund') ->> 'amount') ~ '^-?[0-9]+(\.[0-9]+)?$'
+                            then 'refund.amount: not a decimal'
+                            else null
+                        end)
+                    end),
+                    (case when ((data -> 'refund') -> 'currency') is null
+                        then 'refund.currency: required field is missing'
+                        else (case
+                            when jsonb_typeof(((data -> 'refund') -> 'currency')) not in ('string')
+                            then ('refund.currency: expected a string, got '
+                                    || jsonb_typeof(((data -> 'refund') -> 'currency')))
+                            else null
+                        end)
+                    end))
+            end)
+        end),
+        (case when coalesce(jsonb_typeof((data -> 'returnTo')), 'null') = 'null'
+            then null
+            else (case
+                when jsonb_typeof((data -> 'returnTo')) not in ('object')
+                then ('returnTo: expected an object, got ' || jsonb_typeof((data -> 'returnTo')))
+                else coalesce(
+                    (case when ((data -> 'returnTo') -> 'street') is null
+                        then 'returnTo.street: required field is missing'
+                        else (case
+                            when jsonb_typeof(((data -> 'returnTo') -> 'street')) not in ('string')
+                            then ('returnTo.street: expected a string, got '
+                                    || jsonb_typeof(((data -> 'returnTo') -> 'street')))
+                            else null
+                        end)
+                    end),
+                    (case when ((data -> 'returnTo') -> 'city') is null
+                        then 'returnTo.city: required field is missing'
+                        else (case
+                            when jsonb_typeof(((data -> 'returnTo') -> 'city')) not in ('string')
+                            then ('returnTo.city: expected a string, got '
+                                    || jsonb_typeof(((data -> 'returnTo') -> 'city')))
+                            else null
+                        end)
+                    end),
+                    (case when ((data -> 'returnTo') -> 'country') is null
+                        then 'returnTo.country: required field is missing'
+                        else (case
+                            when jsonb_typeof(((data -> 'returnTo') -> 'country')) not in ('string')
+                            then ('returnTo.country: expected a string, got '
+                                    || jsonb_typeof(((data -> 'returnTo') -> 'country')))
+                            else null
+                        end)
+                    end),
+                    (case when coalesce(jsonb_typeof(((data -> 'returnTo') -> 'postcode')), 'null') = 'null'
+                        then null
+                        else (case
+                            when jsonb_typeof(((data -> 'returnTo') -> 'postcode')) not in ('string')
+                            then ('returnTo.postcode: expected a string, got '
+                                    || jsonb_typeof(((data -> 'returnTo') -> 'postcode')))
+                            else null
+                        end)
+                    end))
+            end)
+        end))
+end);
 
 -- The validator of a stored event's own (type, version). Inlined, with the version's validator,
 -- into the query that calls it: planned once per query (a plpgsql caller keeps its plan).

@@ -106,7 +106,9 @@ begin
             select e.global_position, e.tx_id, e.stream_id, e.recorded_at, e.metadata, e.event_type,
                    e.correlation_id, e.causation_id,
                    case e.event_type
-                       when 'CustomerRegistered' then case when e.event_version = 3 then e.data else "es"."upcast_customer_registered"(e.data, e.event_version) end
+                       when 'CustomerRegistered' then case when e.event_version = 3 then e.data
+                           else "es"."upcast_customer_registered"(e.data, e.event_version)
+                       end
                        when 'CustomerTierChanged' then e.data
                    end as data
               from "es".read_all(v_checkpoint.tx_id, v_checkpoint.global_position, p_max_count,
@@ -181,31 +183,39 @@ begin
                (array_agg(events.tx_id order by events.ord desc))[1] as last_tx_id,
                (array_agg(events.global_position order by events.ord desc))[1] as last_position,
                coalesce(bool_or(events.col1_change = 'set'), false) as col1_is_set,
-               (array_agg(events.col1_value order by events.ord desc)
+               (array_agg(events.col1_value
+                          order by events.ord desc)
                    filter (where events.col1_change = 'set'))[1] as col1_set_value,
                -- as inserted by the segment's upsert, then changed by the segment's later events
-               (array_agg(case when events.action = 'upsert' and events.col1_change = 'add' then events.col1_amount else events.col1_value end
+               (array_agg(case when events.action = 'upsert' and events.col1_change = 'add'
+                               then events.col1_amount else events.col1_value end
                           order by events.ord desc)
                    filter (where events.col1_change = 'set' or events.action = 'upsert'))[1] as col1_inserted,
                coalesce(bool_or(events.col2_change = 'set'), false) as col2_is_set,
-               (array_agg(events.col2_value order by events.ord desc)
+               (array_agg(events.col2_value
+                          order by events.ord desc)
                    filter (where events.col2_change = 'set'))[1] as col2_set_value,
                -- as inserted by the segment's upsert, then changed by the segment's later events
-               (array_agg(case when events.action = 'upsert' and events.col2_change = 'add' then events.col2_amount else events.col2_value end
+               (array_agg(case when events.action = 'upsert' and events.col2_change = 'add'
+                               then events.col2_amount else events.col2_value end
                           order by events.ord desc)
                    filter (where events.col2_change = 'set' or events.action = 'upsert'))[1] as col2_inserted,
                coalesce(bool_or(events.col3_change = 'set'), false) as col3_is_set,
-               (array_agg(events.col3_value order by events.ord desc)
+               (array_agg(events.col3_value
+                          order by events.ord desc)
                    filter (where events.col3_change = 'set'))[1] as col3_set_value,
                -- as inserted by the segment's upsert, then changed by the segment's later events
-               (array_agg(case when events.action = 'upsert' and events.col3_change = 'add' then events.col3_amount else events.col3_value end
+               (array_agg(case when events.action = 'upsert' and events.col3_change = 'add'
+                               then events.col3_amount else events.col3_value end
                           order by events.ord desc)
                    filter (where events.col3_change = 'set' or events.action = 'upsert'))[1] as col3_inserted,
                coalesce(bool_or(events.col4_change = 'set'), false) as col4_is_set,
-               (array_agg(events.col4_value order by events.ord desc)
+               (array_agg(events.col4_value
+                          order by events.ord desc)
                    filter (where events.col4_change = 'set'))[1] as col4_set_value,
                -- as inserted by the segment's upsert, then changed by the segment's later events
-               (array_agg(case when events.action = 'upsert' and events.col4_change = 'add' then events.col4_amount else events.col4_value end
+               (array_agg(case when events.action = 'upsert' and events.col4_change = 'add'
+                               then events.col4_amount else events.col4_value end
                           order by events.ord desc)
                    filter (where events.col4_change = 'set' or events.action = 'upsert'))[1] as col4_inserted
           from events
@@ -222,19 +232,25 @@ begin
         for v_round in 0 .. coalesce(v_rounds, -1) loop
             -- rows that exist: updated by the segment's updates, or by its upsert and updates
             update "es"."customer_directory" as t
-               set     "first_name" = case when s.col1_is_set then s.col1_set_value else t."first_name" end,
-    "last_name" = case when s.col2_is_set then s.col2_set_value else t."last_name" end,
-    "tier" = case when s.col3_is_set then s.col3_set_value else t."tier" end,
-    "registered_at" = case when s.col4_is_set then s.col4_set_value else t."registered_at" end,
-    last_tx_id = s.last_tx_id,
+               set "first_name" = case when s.col1_is_set then s.col1_set_value
+                       else t."first_name" end,
+                   "last_name" = case when s.col2_is_set then s.col2_set_value
+                       else t."last_name" end,
+                   "tier" = case when s.col3_is_set then s.col3_set_value
+                       else t."tier" end,
+                   "registered_at" = case when s.col4_is_set then s.col4_set_value
+                       else t."registered_at" end,
+                   last_tx_id = s.last_tx_id,
                    last_position = s.last_position
               from pg_temp."customer_directory__batch" s
              where s.seg = v_round and s.head in ('upsert', 'update')
                and t."customer_id" = s."k_customer_id"
                and (t.last_tx_id, t.last_position) < (s.first_tx_id, s.first_position);
             -- rows that do not: inserted by the segment's upsert
-            insert into "es"."customer_directory" ("customer_id", "first_name", "last_name", "tier", "registered_at", last_tx_id, last_position)
-            select s."k_customer_id", s.col1_inserted, s.col2_inserted, s.col3_inserted, s.col4_inserted, s.last_tx_id, s.last_position
+            insert into "es"."customer_directory" (
+                   "customer_id", "first_name", "last_name", "tier", "registered_at", last_tx_id, last_position)
+            select s."k_customer_id", s.col1_inserted, s.col2_inserted, s.col3_inserted, s.col4_inserted,
+                   s.last_tx_id, s.last_position
               from pg_temp."customer_directory__batch" s
              where s.seg = v_round and s.head = 'upsert'
             on conflict ("customer_id") do nothing;
@@ -274,9 +290,13 @@ begin
                 if v_event.event_type = 'CustomerRegistered' then
                     select v_event.global_position, v_event.tx_id, v_event.stream_id, v_event.recorded_at,
                            v_event.correlation_id, v_event.causation_id,
-                           v_event.metadata, case when v_event.event_version = 3 then v_event.data else "es"."upcast_customer_registered"(v_event.data, v_event.event_version) end as data
+                           v_event.metadata,
+                           case when v_event.event_version = 3 then v_event.data
+                               else "es"."upcast_customer_registered"(v_event.data, v_event.event_version)
+                           end as data
                       into b;
-                    insert into "es"."customer_directory" as t ("customer_id", "first_name", "last_name", "tier", "registered_at", last_tx_id, last_position)
+                    insert into "es"."customer_directory" as t (
+                           "customer_id", "first_name", "last_name", "tier", "registered_at", last_tx_id, last_position)
                     select (b.data ->> 'customerId')::uuid,
                            b.data ->> 'firstName',
                            b.data ->> 'lastName',
@@ -295,7 +315,8 @@ begin
                 elsif v_event.event_type = 'CustomerTierChanged' then
                     select v_event.global_position, v_event.tx_id, v_event.stream_id, v_event.recorded_at,
                            v_event.correlation_id, v_event.causation_id,
-                           v_event.metadata, v_event.data as data
+                           v_event.metadata,
+                           v_event.data as data
                       into b;
                     update "es"."customer_directory" as t
                        set "tier" = b.data ->> 'tier',
@@ -410,13 +431,16 @@ begin
             select e.global_position, e.tx_id, e.stream_id, e.recorded_at, e.metadata, e.event_type,
                    e.correlation_id, e.causation_id,
                    case e.event_type
-                       when 'CustomerRegistered' then case when e.event_version = 3 then e.data else "es"."upcast_customer_registered"(e.data, e.event_version) end
+                       when 'CustomerRegistered' then case when e.event_version = 3 then e.data
+                           else "es"."upcast_customer_registered"(e.data, e.event_version)
+                       end
                        when 'CustomerTierChanged' then e.data
                    end as data
               from (select e.* from "es".events e
                     where (e.tx_id, e.global_position) > (v_checkpoint.tx_id, v_checkpoint.global_position)
                       and e.tx_id < pg_snapshot_xmin(pg_current_snapshot())
-                      and e.event_type = any (array['CustomerRegistered', 'CustomerTierChanged']::text[])
+                      and e.event_type = any (array['CustomerRegistered',
+                                                    'CustomerTierChanged']::text[])
                       and mod(('x' || left(md5(e.stream_id), 8))::bit(32)::bigint, p_workers) = p_worker
                       and (p_until_tx_id is null
                            or (e.tx_id, e.global_position) <= (p_until_tx_id, p_until_position))
@@ -492,31 +516,39 @@ begin
                (array_agg(events.tx_id order by events.ord desc))[1] as last_tx_id,
                (array_agg(events.global_position order by events.ord desc))[1] as last_position,
                coalesce(bool_or(events.col1_change = 'set'), false) as col1_is_set,
-               (array_agg(events.col1_value order by events.ord desc)
+               (array_agg(events.col1_value
+                          order by events.ord desc)
                    filter (where events.col1_change = 'set'))[1] as col1_set_value,
                -- as inserted by the segment's upsert, then changed by the segment's later events
-               (array_agg(case when events.action = 'upsert' and events.col1_change = 'add' then events.col1_amount else events.col1_value end
+               (array_agg(case when events.action = 'upsert' and events.col1_change = 'add'
+                               then events.col1_amount else events.col1_value end
                           order by events.ord desc)
                    filter (where events.col1_change = 'set' or events.action = 'upsert'))[1] as col1_inserted,
                coalesce(bool_or(events.col2_change = 'set'), false) as col2_is_set,
-               (array_agg(events.col2_value order by events.ord desc)
+               (array_agg(events.col2_value
+                          order by events.ord desc)
                    filter (where events.col2_change = 'set'))[1] as col2_set_value,
                -- as inserted by the segment's upsert, then changed by the segment's later events
-               (array_agg(case when events.action = 'upsert' and events.col2_change = 'add' then events.col2_amount else events.col2_value end
+               (array_agg(case when events.action = 'upsert' and events.col2_change = 'add'
+                               then events.col2_amount else events.col2_value end
                           order by events.ord desc)
                    filter (where events.col2_change = 'set' or events.action = 'upsert'))[1] as col2_inserted,
                coalesce(bool_or(events.col3_change = 'set'), false) as col3_is_set,
-               (array_agg(events.col3_value order by events.ord desc)
+               (array_agg(events.col3_value
+                          order by events.ord desc)
                    filter (where events.col3_change = 'set'))[1] as col3_set_value,
                -- as inserted by the segment's upsert, then changed by the segment's later events
-               (array_agg(case when events.action = 'upsert' and events.col3_change = 'add' then events.col3_amount else events.col3_value end
+               (array_agg(case when events.action = 'upsert' and events.col3_change = 'add'
+                               then events.col3_amount else events.col3_value end
                           order by events.ord desc)
                    filter (where events.col3_change = 'set' or events.action = 'upsert'))[1] as col3_inserted,
                coalesce(bool_or(events.col4_change = 'set'), false) as col4_is_set,
-               (array_agg(events.col4_value order by events.ord desc)
+               (array_agg(events.col4_value
+                          order by events.ord desc)
                    filter (where events.col4_change = 'set'))[1] as col4_set_value,
                -- as inserted by the segment's upsert, then changed by the segment's later events
-               (array_agg(case when events.action = 'upsert' and events.col4_change = 'add' then events.col4_amount else events.col4_value end
+               (array_agg(case when events.action = 'upsert' and events.col4_change = 'add'
+                               then events.col4_amount else events.col4_value end
                           order by events.ord desc)
                    filter (where events.col4_change = 'set' or events.action = 'upsert'))[1] as col4_inserted
           from events
@@ -533,19 +565,25 @@ begin
         for v_round in 0 .. coalesce(v_rounds, -1) loop
             -- rows that exist: updated by the segment's updates, or by its upsert and updates
             update "es"."customer_directory" as t
-               set     "first_name" = case when s.col1_is_set then s.col1_set_value else t."first_name" end,
-    "last_name" = case when s.col2_is_set then s.col2_set_value else t."last_name" end,
-    "tier" = case when s.col3_is_set then s.col3_set_value else t."tier" end,
-    "registered_at" = case when s.col4_is_set then s.col4_set_value else t."registered_at" end,
-    last_tx_id = s.last_tx_id,
+               set "first_name" = case when s.col1_is_set then s.col1_set_value
+                       else t."first_name" end,
+                   "last_name" = case when s.col2_is_set then s.col2_set_value
+                       else t."last_name" end,
+                   "tier" = case when s.col3_is_set then s.col3_set_value
+                       else t."tier" end,
+                   "registered_at" = case when s.col4_is_set then s.col4_set_value
+                       else t."registered_at" end,
+                   last_tx_id = s.last_tx_id,
                    last_position = s.last_position
               from pg_temp."customer_directory__batch" s
              where s.seg = v_round and s.head in ('upsert', 'update')
                and t."customer_id" = s."k_customer_id"
                and (t.last_tx_id, t.last_position) < (s.first_tx_id, s.first_position);
             -- rows that do not: inserted by the segment's upsert
-            insert into "es"."customer_directory" ("customer_id", "first_name", "last_name", "tier", "registered_at", last_tx_id, last_position)
-            select s."k_customer_id", s.col1_inserted, s.col2_inserted, s.col3_inserted, s.col4_inserted, s.last_tx_id, s.last_position
+            insert into "es"."customer_directory" (
+                   "customer_id", "first_name", "last_name", "tier", "registered_at", last_tx_id, last_position)
+            select s."k_customer_id", s.col1_inserted, s.col2_inserted, s.col3_inserted, s.col4_inserted,
+                   s.last_tx_id, s.last_position
               from pg_temp."customer_directory__batch" s
              where s.seg = v_round and s.head = 'upsert'
             on conflict ("customer_id") do nothing;
@@ -581,7 +619,8 @@ begin
             select * from (select e.* from "es".events e
                     where (e.tx_id, e.global_position) > (v_checkpoint.tx_id, v_checkpoint.global_position)
                       and e.tx_id < pg_snapshot_xmin(pg_current_snapshot())
-                      and e.event_type = any (array['CustomerRegistered', 'CustomerTierChanged']::text[])
+                      and e.event_type = any (array['CustomerRegistered',
+                                                    'CustomerTierChanged']::text[])
                       and mod(('x' || left(md5(e.stream_id), 8))::bit(32)::bigint, p_workers) = p_worker
                       and (p_until_tx_id is null
                            or (e.tx_id, e.global_position) <= (p_until_tx_id, p_until_position))
@@ -592,9 +631,13 @@ begin
                 if v_event.event_type = 'CustomerRegistered' then
                     select v_event.global_position, v_event.tx_id, v_event.stream_id, v_event.recorded_at,
                            v_event.correlation_id, v_event.causation_id,
-                           v_event.metadata, case when v_event.event_version = 3 then v_event.data else "es"."upcast_customer_registered"(v_event.data, v_event.event_version) end as data
+                           v_event.metadata,
+                           case when v_event.event_version = 3 then v_event.data
+                               else "es"."upcast_customer_registered"(v_event.data, v_event.event_version)
+                           end as data
                       into b;
-                    insert into "es"."customer_directory" as t ("customer_id", "first_name", "last_name", "tier", "registered_at", last_tx_id, last_position)
+                    insert into "es"."customer_directory" as t (
+                           "customer_id", "first_name", "last_name", "tier", "registered_at", last_tx_id, last_position)
                     select (b.data ->> 'customerId')::uuid,
                            b.data ->> 'firstName',
                            b.data ->> 'lastName',
@@ -613,7 +656,8 @@ begin
                 elsif v_event.event_type = 'CustomerTierChanged' then
                     select v_event.global_position, v_event.tx_id, v_event.stream_id, v_event.recorded_at,
                            v_event.correlation_id, v_event.causation_id,
-                           v_event.metadata, v_event.data as data
+                           v_event.metadata,
+                           v_event.data as data
                       into b;
                     update "es"."customer_directory" as t
                        set "tier" = b.data ->> 'tier',
@@ -746,9 +790,13 @@ begin
     if p_event.event_type = 'CustomerRegistered' then
         select p_event.global_position, p_event.tx_id, p_event.stream_id, p_event.recorded_at,
                p_event.correlation_id, p_event.causation_id,
-               p_event.metadata, case when p_event.event_version = 3 then p_event.data else "es"."upcast_customer_registered"(p_event.data, p_event.event_version) end as data
+               p_event.metadata,
+               case when p_event.event_version = 3 then p_event.data
+                   else "es"."upcast_customer_registered"(p_event.data, p_event.event_version)
+               end as data
           into b;
-        insert into "es"."customer_directory" as t ("customer_id", "first_name", "last_name", "tier", "registered_at", last_tx_id, last_position)
+        insert into "es"."customer_directory" as t (
+               "customer_id", "first_name", "last_name", "tier", "registered_at", last_tx_id, last_position)
         select (b.data ->> 'customerId')::uuid,
                b.data ->> 'firstName',
                b.data ->> 'lastName',
@@ -767,7 +815,8 @@ begin
     elsif p_event.event_type = 'CustomerTierChanged' then
         select p_event.global_position, p_event.tx_id, p_event.stream_id, p_event.recorded_at,
                p_event.correlation_id, p_event.causation_id,
-               p_event.metadata, p_event.data as data
+               p_event.metadata,
+               p_event.data as data
           into b;
         update "es"."customer_directory" as t
            set "tier" = b.data ->> 'tier',
@@ -813,9 +862,13 @@ begin
             if v_event.event_type = 'CustomerRegistered' then
                 select v_event.global_position, v_event.tx_id, v_event.stream_id, v_event.recorded_at,
                        v_event.correlation_id, v_event.causation_id,
-                       v_event.metadata, case when v_event.event_version = 3 then v_event.data else "es"."upcast_customer_registered"(v_event.data, v_event.event_version) end as data
+                       v_event.metadata,
+                       case when v_event.event_version = 3 then v_event.data
+                           else "es"."upcast_customer_registered"(v_event.data, v_event.event_version)
+                       end as data
                   into b;
-                insert into "es"."customer_directory" as t ("customer_id", "first_name", "last_name", "tier", "registered_at", last_tx_id, last_position)
+                insert into "es"."customer_directory" as t (
+                       "customer_id", "first_name", "last_name", "tier", "registered_at", last_tx_id, last_position)
                 select (b.data ->> 'customerId')::uuid,
                        b.data ->> 'firstName',
                        b.data ->> 'lastName',
@@ -834,7 +887,8 @@ begin
             elsif v_event.event_type = 'CustomerTierChanged' then
                 select v_event.global_position, v_event.tx_id, v_event.stream_id, v_event.recorded_at,
                        v_event.correlation_id, v_event.causation_id,
-                       v_event.metadata, v_event.data as data
+                       v_event.metadata,
+                       v_event.data as data
                   into b;
                 update "es"."customer_directory" as t
                    set "tier" = b.data ->> 'tier',
@@ -935,7 +989,9 @@ begin
             select e.global_position, e.tx_id, e.stream_id, e.recorded_at, e.metadata, e.event_type,
                    e.correlation_id, e.causation_id,
                    case e.event_type
-                       when 'CustomerRegistered' then case when e.event_version = 3 then e.data else "es"."upcast_customer_registered"(e.data, e.event_version) end
+                       when 'CustomerRegistered' then case when e.event_version = 3 then e.data
+                           else "es"."upcast_customer_registered"(e.data, e.event_version)
+                       end
                        when 'CustomerTierChanged' then e.data
                    end as data
               from "es".read_all(v_checkpoint.tx_id, v_checkpoint.global_position, p_max_count,
@@ -1010,31 +1066,39 @@ begin
                (array_agg(events.tx_id order by events.ord desc))[1] as last_tx_id,
                (array_agg(events.global_position order by events.ord desc))[1] as last_position,
                coalesce(bool_or(events.col1_change = 'set'), false) as col1_is_set,
-               (array_agg(events.col1_value order by events.ord desc)
+               (array_agg(events.col1_value
+                          order by events.ord desc)
                    filter (where events.col1_change = 'set'))[1] as col1_set_value,
                -- as inserted by the segment's upsert, then changed by the segment's later events
-               (array_agg(case when events.action = 'upsert' and events.col1_change = 'add' then events.col1_amount else events.col1_value end
+               (array_agg(case when events.action = 'upsert' and events.col1_change = 'add'
+                               then events.col1_amount else events.col1_value end
                           order by events.ord desc)
                    filter (where events.col1_change = 'set' or events.action = 'upsert'))[1] as col1_inserted,
                coalesce(bool_or(events.col2_change = 'set'), false) as col2_is_set,
-               (array_agg(events.col2_value order by events.ord desc)
+               (array_agg(events.col2_value
+                          order by events.ord desc)
                    filter (where events.col2_change = 'set'))[1] as col2_set_value,
                -- as inserted by the segment's upsert, then changed by the segment's later events
-               (array_agg(case when events.action = 'upsert' and events.col2_change = 'add' then events.col2_amount else events.col2_value end
+               (array_agg(case when events.action = 'upsert' and events.col2_change = 'add'
+                               then events.col2_amount else events.col2_value end
                           order by events.ord desc)
                    filter (where events.col2_change = 'set' or events.action = 'upsert'))[1] as col2_inserted,
                coalesce(bool_or(events.col3_change = 'set'), false) as col3_is_set,
-               (array_agg(events.col3_value order by events.ord desc)
+               (array_agg(events.col3_value
+                          order by events.ord desc)
                    filter (where events.col3_change = 'set'))[1] as col3_set_value,
                -- as inserted by the segment's upsert, then changed by the segment's later events
-               (array_agg(case when events.action = 'upsert' and events.col3_change = 'add' then events.col3_amount else events.col3_value end
+               (array_agg(case when events.action = 'upsert' and events.col3_change = 'add'
+                               then events.col3_amount else events.col3_value end
                           order by events.ord desc)
                    filter (where events.col3_change = 'set' or events.action = 'upsert'))[1] as col3_inserted,
                coalesce(bool_or(events.col4_change = 'set'), false) as col4_is_set,
-               (array_agg(events.col4_value order by events.ord desc)
+               (array_agg(events.col4_value
+                          order by events.ord desc)
                    filter (where events.col4_change = 'set'))[1] as col4_set_value,
                -- as inserted by the segment's upsert, then changed by the segment's later events
-               (array_agg(case when events.action = 'upsert' and events.col4_change = 'add' then events.col4_amount else events.col4_value end
+               (array_agg(case when events.action = 'upsert' and events.col4_change = 'add'
+                               then events.col4_amount else events.col4_value end
                           order by events.ord desc)
                    filter (where events.col4_change = 'set' or events.action = 'upsert'))[1] as col4_inserted
           from events
@@ -1051,19 +1115,25 @@ begin
         for v_round in 0 .. coalesce(v_rounds, -1) loop
             -- rows that exist: updated by the segment's updates, or by its upsert and updates
             update "es"."customer_directory__rebuild" as t
-               set     "first_name" = case when s.col1_is_set then s.col1_set_value else t."first_name" end,
-    "last_name" = case when s.col2_is_set then s.col2_set_value else t."last_name" end,
-    "tier" = case when s.col3_is_set then s.col3_set_value else t."tier" end,
-    "registered_at" = case when s.col4_is_set then s.col4_set_value else t."registered_at" end,
-    last_tx_id = s.last_tx_id,
+               set "first_name" = case when s.col1_is_set then s.col1_set_value
+                       else t."first_name" end,
+                   "last_name" = case when s.col2_is_set then s.col2_set_value
+                       else t."last_name" end,
+                   "tier" = case when s.col3_is_set then s.col3_set_value
+                       else t."tier" end,
+                   "registered_at" = case when s.col4_is_set then s.col4_set_value
+                       else t."registered_at" end,
+                   last_tx_id = s.last_tx_id,
                    last_position = s.last_position
               from pg_temp."customer_directory__batch" s
              where s.seg = v_round and s.head in ('upsert', 'update')
                and t."customer_id" = s."k_customer_id"
                and (t.last_tx_id, t.last_position) < (s.first_tx_id, s.first_position);
             -- rows that do not: inserted by the segment's upsert
-            insert into "es"."customer_directory__rebuild" ("customer_id", "first_name", "last_name", "tier", "registered_at", last_tx_id, last_position)
-            select s."k_customer_id", s.col1_inserted, s.col2_inserted, s.col3_inserted, s.col4_inserted, s.last_tx_id, s.last_position
+            insert into "es"."customer_directory__rebuild" (
+                   "customer_id", "first_name", "last_name", "tier", "registered_at", last_tx_id, last_position)
+            select s."k_customer_id", s.col1_inserted, s.col2_inserted, s.col3_inserted, s.col4_inserted,
+                   s.last_tx_id, s.last_position
               from pg_temp."customer_directory__batch" s
              where s.seg = v_round and s.head = 'upsert'
             on conflict ("customer_id") do nothing;
@@ -1103,9 +1173,13 @@ begin
                 if v_event.event_type = 'CustomerRegistered' then
                     select v_event.global_position, v_event.tx_id, v_event.stream_id, v_event.recorded_at,
                            v_event.correlation_id, v_event.causation_id,
-                           v_event.metadata, case when v_event.event_version = 3 then v_event.data else "es"."upcast_customer_registered"(v_event.data, v_event.event_version) end as data
+                           v_event.metadata,
+                           case when v_event.event_version = 3 then v_event.data
+                               else "es"."upcast_customer_registered"(v_event.data, v_event.event_version)
+                           end as data
                       into b;
-                    insert into "es"."customer_directory__rebuild" as t ("customer_id", "first_name", "last_name", "tier", "registered_at", last_tx_id, last_position)
+                    insert into "es"."customer_directory__rebuild" as t (
+                           "customer_id", "first_name", "last_name", "tier", "registered_at", last_tx_id, last_position)
                     select (b.data ->> 'customerId')::uuid,
                            b.data ->> 'firstName',
                            b.data ->> 'lastName',
@@ -1124,7 +1198,8 @@ begin
                 elsif v_event.event_type = 'CustomerTierChanged' then
                     select v_event.global_position, v_event.tx_id, v_event.stream_id, v_event.recorded_at,
                            v_event.correlation_id, v_event.causation_id,
-                           v_event.metadata, v_event.data as data
+                           v_event.metadata,
+                           v_event.data as data
                       into b;
                     update "es"."customer_directory__rebuild" as t
                        set "tier" = b.data ->> 'tier',
@@ -1203,7 +1278,8 @@ begin
     end loop;
     drop table "es"."customer_directory";
     alter table "es"."customer_directory__rebuild" rename to "customer_directory";
-    alter table "es"."customer_directory" rename constraint "customer_directory__rebuild_pkey" to "customer_directory_pkey";
+    alter table "es"."customer_directory"
+          rename constraint "customer_directory__rebuild_pkey" to "customer_directory_pkey";
     update "es".checkpoints c
        set tx_id = r.tx_id, global_position = r.global_position, updated_at = now()
       from "es".checkpoints r

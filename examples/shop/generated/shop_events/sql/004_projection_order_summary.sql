@@ -105,14 +105,22 @@ begin
             select e.global_position, e.tx_id, e.stream_id, e.recorded_at, e.metadata, e.event_type,
                    e.correlation_id, e.causation_id,
                    case e.event_type
-                       when 'OrderPlaced' then case when e.event_version = 2 then e.data else "es"."upcast_order_placed"(e.data, e.event_version) end
+                       when 'OrderPlaced' then case when e.event_version = 2 then e.data
+                           else "es"."upcast_order_placed"(e.data, e.event_version)
+                       end
                        when 'OrderSubmitted' then e.data
                        when 'OrderItemAdded' then e.data
-                       when 'OrderShipped' then case when e.event_version = 2 then e.data else "es"."upcast_order_shipped"(e.data, e.event_version) end
+                       when 'OrderShipped' then case when e.event_version = 2 then e.data
+                           else "es"."upcast_order_shipped"(e.data, e.event_version)
+                       end
                        when 'OrderCancelled' then e.data
                    end as data
               from "es".read_all(v_checkpoint.tx_id, v_checkpoint.global_position, p_max_count,
-                                    array['OrderPlaced', 'OrderSubmitted', 'OrderItemAdded', 'OrderShipped', 'OrderCancelled']::text[]) e
+                                    array['OrderPlaced',
+                                          'OrderSubmitted',
+                                          'OrderItemAdded',
+                                          'OrderShipped',
+                                          'OrderCancelled']::text[]) e
         ), ops as (
             select b.tx_id, b.global_position,
                    case b.event_type
@@ -184,7 +192,8 @@ begin
                    -- the increments after this event in its segment
                    sum(ranked.col3_amount) over (
                        partition by "k_order_id", ranked.seg order by ranked.ord
-                       rows between 1 following and unbounded following) as col3_added_after
+                       rows between 1 following and unbounded following)
+                   as col3_added_after
               from ranked
         )
         select "k_order_id",
@@ -196,25 +205,40 @@ begin
                (array_agg(events.tx_id order by events.ord desc))[1] as last_tx_id,
                (array_agg(events.global_position order by events.ord desc))[1] as last_position,
                coalesce(bool_or(events.col1_change = 'set'), false) as col1_is_set,
-               (array_agg(events.col1_value order by events.ord desc)
+               (array_agg(events.col1_value
+                          order by events.ord desc)
                    filter (where events.col1_change = 'set'))[1] as col1_set_value,
                -- as inserted by the segment's upsert, then changed by the segment's later events
-               (array_agg(case when events.action = 'upsert' and events.col1_change = 'add' then events.col1_amount else events.col1_value end
+               (array_agg(case when events.action = 'upsert' and events.col1_change = 'add'
+                               then events.col1_amount else events.col1_value end
                           order by events.ord desc)
                    filter (where events.col1_change = 'set' or events.action = 'upsert'))[1] as col1_inserted,
                coalesce(bool_or(events.col2_change = 'set'), false) as col2_is_set,
-               (array_agg(events.col2_value order by events.ord desc)
+               (array_agg(events.col2_value
+                          order by events.ord desc)
                    filter (where events.col2_change = 'set'))[1] as col2_set_value,
                -- as inserted by the segment's upsert, then changed by the segment's later events
-               (array_agg(case when events.action = 'upsert' and events.col2_change = 'add' then events.col2_amount else events.col2_value end
+               (array_agg(case when events.action = 'upsert' and events.col2_change = 'add'
+                               then events.col2_amount else events.col2_value end
                           order by events.ord desc)
                    filter (where events.col2_change = 'set' or events.action = 'upsert'))[1] as col2_inserted,
                coalesce(bool_or(events.col3_change = 'set'), false) as col3_is_set,
-               (array_agg(case when events.col3_added_after is null then events.col3_value else coalesce(events.col3_value, 0) + events.col3_added_after end order by events.ord desc)
+               (array_agg(case when events.col3_added_after is null then
+                              events.col3_value
+                          else coalesce(
+                              events.col3_value, 0) + events.col3_added_after
+                          end
+                          order by events.ord desc)
                    filter (where events.col3_change = 'set'))[1] as col3_set_value,
                sum(events.col3_amount) as col3_added,
                -- as inserted by the segment's upsert, then changed by the segment's later events
-               (array_agg(case when events.col3_added_after is null then case when events.action = 'upsert' and events.col3_change = 'add' then events.col3_amount else events.col3_value end else coalesce(case when events.action = 'upsert' and events.col3_change = 'add' then events.col3_amount else events.col3_value end, 0) + events.col3_added_after end
+               (array_agg(case when events.col3_added_after is null then
+                              case when events.action = 'upsert' and events.col3_change = 'add'
+                                   then events.col3_amount else events.col3_value end
+                          else coalesce(
+                              case when events.action = 'upsert' and events.col3_change = 'add'
+                                   then events.col3_amount else events.col3_value end, 0) + events.col3_added_after
+                          end
                           order by events.ord desc)
                    filter (where events.col3_change = 'set' or events.action = 'upsert'))[1] as col3_inserted
           from events
@@ -231,18 +255,24 @@ begin
         for v_round in 0 .. coalesce(v_rounds, -1) loop
             -- rows that exist: updated by the segment's updates, or by its upsert and updates
             update "es"."order_summary" as t
-               set     "status" = case when s.col1_is_set then s.col1_set_value else t."status" end,
-    "total" = case when s.col2_is_set then s.col2_set_value else t."total" end,
-    "item_count" = case when s.col3_is_set then s.col3_set_value when s.col3_added is not null then coalesce(t."item_count", 0) + s.col3_added else t."item_count" end,
-    last_tx_id = s.last_tx_id,
+               set "status" = case when s.col1_is_set then s.col1_set_value
+                       else t."status" end,
+                   "total" = case when s.col2_is_set then s.col2_set_value
+                       else t."total" end,
+                   "item_count" = case when s.col3_is_set then s.col3_set_value
+                       when s.col3_added is not null then coalesce(t."item_count", 0) + s.col3_added
+                       else t."item_count" end,
+                   last_tx_id = s.last_tx_id,
                    last_position = s.last_position
               from pg_temp."order_summary__batch" s
              where s.seg = v_round and s.head in ('upsert', 'update')
                and t."order_id" = s."k_order_id"
                and (t.last_tx_id, t.last_position) < (s.first_tx_id, s.first_position);
             -- rows that do not: inserted by the segment's upsert
-            insert into "es"."order_summary" ("order_id", "status", "total", "item_count", last_tx_id, last_position)
-            select s."k_order_id", s.col1_inserted, s.col2_inserted, s.col3_inserted, s.last_tx_id, s.last_position
+            insert into "es"."order_summary" (
+                   "order_id", "status", "total", "item_count", last_tx_id, last_position)
+            select s."k_order_id", s.col1_inserted, s.col2_inserted, s.col3_inserted,
+                   s.last_tx_id, s.last_position
               from pg_temp."order_summary__batch" s
              where s.seg = v_round and s.head = 'upsert'
             on conflict ("order_id") do nothing;
@@ -276,15 +306,23 @@ begin
         begin
         for v_event in
             select * from "es".read_all(v_checkpoint.tx_id, v_checkpoint.global_position, p_max_count,
-                                    array['OrderPlaced', 'OrderSubmitted', 'OrderItemAdded', 'OrderShipped', 'OrderCancelled']::text[]) e
+                                    array['OrderPlaced',
+                                          'OrderSubmitted',
+                                          'OrderItemAdded',
+                                          'OrderShipped',
+                                          'OrderCancelled']::text[]) e
         loop
             begin
                 if v_event.event_type = 'OrderPlaced' then
                     select v_event.global_position, v_event.tx_id, v_event.stream_id, v_event.recorded_at,
                            v_event.correlation_id, v_event.causation_id,
-                           v_event.metadata, case when v_event.event_version = 2 then v_event.data else "es"."upcast_order_placed"(v_event.data, v_event.event_version) end as data
+                           v_event.metadata,
+                           case when v_event.event_version = 2 then v_event.data
+                               else "es"."upcast_order_placed"(v_event.data, v_event.event_version)
+                           end as data
                       into b;
-                    insert into "es"."order_summary" as t ("order_id", "status", "total", "item_count", last_tx_id, last_position)
+                    insert into "es"."order_summary" as t (
+                           "order_id", "status", "total", "item_count", last_tx_id, last_position)
                     select (b.data ->> 'orderId')::uuid,
                            'placed'::text,
                            (b.data ->> 'totalAmount')::numeric,
@@ -301,9 +339,11 @@ begin
                 elsif v_event.event_type = 'OrderSubmitted' then
                     select v_event.global_position, v_event.tx_id, v_event.stream_id, v_event.recorded_at,
                            v_event.correlation_id, v_event.causation_id,
-                           v_event.metadata, v_event.data as data
+                           v_event.metadata,
+                           v_event.data as data
                       into b;
-                    insert into "es"."order_summary" as t ("order_id", "status", "total", "item_count", last_tx_id, last_position)
+                    insert into "es"."order_summary" as t (
+                           "order_id", "status", "total", "item_count", last_tx_id, last_position)
                     select (b.data ->> 'orderId')::uuid,
                            'placed'::text,
                            (b.data #>> '{"pricing","total"}')::numeric,
@@ -320,7 +360,8 @@ begin
                 elsif v_event.event_type = 'OrderItemAdded' then
                     select v_event.global_position, v_event.tx_id, v_event.stream_id, v_event.recorded_at,
                            v_event.correlation_id, v_event.causation_id,
-                           v_event.metadata, v_event.data as data
+                           v_event.metadata,
+                           v_event.data as data
                       into b;
                     update "es"."order_summary" as t
                        set "item_count" = coalesce(t."item_count", 0) + '1'::bigint,
@@ -332,7 +373,10 @@ begin
                 elsif v_event.event_type = 'OrderShipped' then
                     select v_event.global_position, v_event.tx_id, v_event.stream_id, v_event.recorded_at,
                            v_event.correlation_id, v_event.causation_id,
-                           v_event.metadata, case when v_event.event_version = 2 then v_event.data else "es"."upcast_order_shipped"(v_event.data, v_event.event_version) end as data
+                           v_event.metadata,
+                           case when v_event.event_version = 2 then v_event.data
+                               else "es"."upcast_order_shipped"(v_event.data, v_event.event_version)
+                           end as data
                       into b;
                     update "es"."order_summary" as t
                        set "status" = 'shipped'::text,
@@ -344,7 +388,8 @@ begin
                 elsif v_event.event_type = 'OrderCancelled' then
                     select v_event.global_position, v_event.tx_id, v_event.stream_id, v_event.recorded_at,
                            v_event.correlation_id, v_event.causation_id,
-                           v_event.metadata, v_event.data as data
+                           v_event.metadata,
+                           v_event.data as data
                       into b;
                     delete from "es"."order_summary" as t
                      where t."order_id" = (b.data ->> 'orderId')::uuid
@@ -467,16 +512,24 @@ begin
             select e.global_position, e.tx_id, e.stream_id, e.recorded_at, e.metadata, e.event_type,
                    e.correlation_id, e.causation_id,
                    case e.event_type
-                       when 'OrderPlaced' then case when e.event_version = 2 then e.data else "es"."upcast_order_placed"(e.data, e.event_version) end
+                       when 'OrderPlaced' then case when e.event_version = 2 then e.data
+                           else "es"."upcast_order_placed"(e.data, e.event_version)
+                       end
                        when 'OrderSubmitted' then e.data
                        when 'OrderItemAdded' then e.data
-                       when 'OrderShipped' then case when e.event_version = 2 then e.data else "es"."upcast_order_shipped"(e.data, e.event_version) end
+                       when 'OrderShipped' then case when e.event_version = 2 then e.data
+                           else "es"."upcast_order_shipped"(e.data, e.event_version)
+                       end
                        when 'OrderCancelled' then e.data
                    end as data
               from (select e.* from "es".events e
                     where (e.tx_id, e.global_position) > (v_checkpoint.tx_id, v_checkpoint.global_position)
                       and e.tx_id < pg_snapshot_xmin(pg_current_snapshot())
-                      and e.event_type = any (array['OrderPlaced', 'OrderSubmitted', 'OrderItemAdded', 'OrderShipped', 'OrderCancelled']::text[])
+                      and e.event_type = any (array['OrderPlaced',
+                                                    'OrderSubmitted',
+                                                    'OrderItemAdded',
+                                                    'OrderShipped',
+                                                    'OrderCancelled']::text[])
                       and mod(('x' || left(md5(e.stream_id), 8))::bit(32)::bigint, p_workers) = p_worker
                       and (p_until_tx_id is null
                            or (e.tx_id, e.global_position) <= (p_until_tx_id, p_until_position))
@@ -553,7 +606,8 @@ begin
                    -- the increments after this event in its segment
                    sum(ranked.col3_amount) over (
                        partition by "k_order_id", ranked.seg order by ranked.ord
-                       rows between 1 following and unbounded following) as col3_added_after
+                       rows between 1 following and unbounded following)
+                   as col3_added_after
               from ranked
         )
         select "k_order_id",
@@ -565,25 +619,40 @@ begin
                (array_agg(events.tx_id order by events.ord desc))[1] as last_tx_id,
                (array_agg(events.global_position order by events.ord desc))[1] as last_position,
                coalesce(bool_or(events.col1_change = 'set'), false) as col1_is_set,
-               (array_agg(events.col1_value order by events.ord desc)
+               (array_agg(events.col1_value
+                          order by events.ord desc)
                    filter (where events.col1_change = 'set'))[1] as col1_set_value,
                -- as inserted by the segment's upsert, then changed by the segment's later events
-               (array_agg(case when events.action = 'upsert' and events.col1_change = 'add' then events.col1_amount else events.col1_value end
+               (array_agg(case when events.action = 'upsert' and events.col1_change = 'add'
+                               then events.col1_amount else events.col1_value end
                           order by events.ord desc)
                    filter (where events.col1_change = 'set' or events.action = 'upsert'))[1] as col1_inserted,
                coalesce(bool_or(events.col2_change = 'set'), false) as col2_is_set,
-               (array_agg(events.col2_value order by events.ord desc)
+               (array_agg(events.col2_value
+                          order by events.ord desc)
                    filter (where events.col2_change = 'set'))[1] as col2_set_value,
                -- as inserted by the segment's upsert, then changed by the segment's later events
-               (array_agg(case when events.action = 'upsert' and events.col2_change = 'add' then events.col2_amount else events.col2_value end
+               (array_agg(case when events.action = 'upsert' and events.col2_change = 'add'
+                               then events.col2_amount else events.col2_value end
                           order by events.ord desc)
                    filter (where events.col2_change = 'set' or events.action = 'upsert'))[1] as col2_inserted,
                coalesce(bool_or(events.col3_change = 'set'), false) as col3_is_set,
-               (array_agg(case when events.col3_added_after is null then events.col3_value else coalesce(events.col3_value, 0) + events.col3_added_after end order by events.ord desc)
+               (array_agg(case when events.col3_added_after is null then
+                              events.col3_value
+                          else coalesce(
+                              events.col3_value, 0) + events.col3_added_after
+                          end
+                          order by events.ord desc)
                    filter (where events.col3_change = 'set'))[1] as col3_set_value,
                sum(events.col3_amount) as col3_added,
                -- as inserted by the segment's upsert, then changed by the segment's later events
-               (array_agg(case when events.col3_added_after is null then case when events.action = 'upsert' and events.col3_change = 'add' then events.col3_amount else events.col3_value end else coalesce(case when events.action = 'upsert' and events.col3_change = 'add' then events.col3_amount else events.col3_value end, 0) + events.col3_added_after end
+               (array_agg(case when events.col3_added_after is null then
+                              case when events.action = 'upsert' and events.col3_change = 'add'
+                                   then events.col3_amount else events.col3_value end
+                          else coalesce(
+                              case when events.action = 'upsert' and events.col3_change = 'add'
+                                   then events.col3_amount else events.col3_value end, 0) + events.col3_added_after
+                          end
                           order by events.ord desc)
                    filter (where events.col3_change = 'set' or events.action = 'upsert'))[1] as col3_inserted
           from events
@@ -600,18 +669,24 @@ begin
         for v_round in 0 .. coalesce(v_rounds, -1) loop
             -- rows that exist: updated by the segment's updates, or by its upsert and updates
             update "es"."order_summary" as t
-               set     "status" = case when s.col1_is_set then s.col1_set_value else t."status" end,
-    "total" = case when s.col2_is_set then s.col2_set_value else t."total" end,
-    "item_count" = case when s.col3_is_set then s.col3_set_value when s.col3_added is not null then coalesce(t."item_count", 0) + s.col3_added else t."item_count" end,
-    last_tx_id = s.last_tx_id,
+               set "status" = case when s.col1_is_set then s.col1_set_value
+                       else t."status" end,
+                   "total" = case when s.col2_is_set then s.col2_set_value
+                       else t."total" end,
+                   "item_count" = case when s.col3_is_set then s.col3_set_value
+                       when s.col3_added is not null then coalesce(t."item_count", 0) + s.col3_added
+                       else t."item_count" end,
+                   last_tx_id = s.last_tx_id,
                    last_position = s.last_position
               from pg_temp."order_summary__batch" s
              where s.seg = v_round and s.head in ('upsert', 'update')
                and t."order_id" = s."k_order_id"
                and (t.last_tx_id, t.last_position) < (s.first_tx_id, s.first_position);
             -- rows that do not: inserted by the segment's upsert
-            insert into "es"."order_summary" ("order_id", "status", "total", "item_count", last_tx_id, last_position)
-            select s."k_order_id", s.col1_inserted, s.col2_inserted, s.col3_inserted, s.last_tx_id, s.last_position
+            insert into "es"."order_summary" (
+                   "order_id", "status", "total", "item_count", last_tx_id, last_position)
+            select s."k_order_id", s.col1_inserted, s.col2_inserted, s.col3_inserted,
+                   s.last_tx_id, s.last_position
               from pg_temp."order_summary__batch" s
              where s.seg = v_round and s.head = 'upsert'
             on conflict ("order_id") do nothing;
@@ -647,7 +722,11 @@ begin
             select * from (select e.* from "es".events e
                     where (e.tx_id, e.global_position) > (v_checkpoint.tx_id, v_checkpoint.global_position)
                       and e.tx_id < pg_snapshot_xmin(pg_current_snapshot())
-                      and e.event_type = any (array['OrderPlaced', 'OrderSubmitted', 'OrderItemAdded', 'OrderShipped', 'OrderCancelled']::text[])
+                      and e.event_type = any (array['OrderPlaced',
+                                                    'OrderSubmitted',
+                                                    'OrderItemAdded',
+                                                    'OrderShipped',
+                                                    'OrderCancelled']::text[])
                       and mod(('x' || left(md5(e.stream_id), 8))::bit(32)::bigint, p_workers) = p_worker
                       and (p_until_tx_id is null
                            or (e.tx_id, e.global_position) <= (p_until_tx_id, p_until_position))
@@ -658,9 +737,13 @@ begin
                 if v_event.event_type = 'OrderPlaced' then
                     select v_event.global_position, v_event.tx_id, v_event.stream_id, v_event.recorded_at,
                            v_event.correlation_id, v_event.causation_id,
-                           v_event.metadata, case when v_event.event_version = 2 then v_event.data else "es"."upcast_order_placed"(v_event.data, v_event.event_version) end as data
+                           v_event.metadata,
+                           case when v_event.event_version = 2 then v_event.data
+                               else "es"."upcast_order_placed"(v_event.data, v_event.event_version)
+                           end as data
                       into b;
-                    insert into "es"."order_summary" as t ("order_id", "status", "total", "item_count", last_tx_id, last_position)
+                    insert into "es"."order_summary" as t (
+                           "order_id", "status", "total", "item_count", last_tx_id, last_position)
                     select (b.data ->> 'orderId')::uuid,
                            'placed'::text,
                            (b.data ->> 'totalAmount')::numeric,
@@ -677,9 +760,11 @@ begin
                 elsif v_event.event_type = 'OrderSubmitted' then
                     select v_event.global_position, v_event.tx_id, v_event.stream_id, v_event.recorded_at,
                            v_event.correlation_id, v_event.causation_id,
-                           v_event.metadata, v_event.data as data
+                           v_event.metadata,
+                           v_event.data as data
                       into b;
-                    insert into "es"."order_summary" as t ("order_id", "status", "total", "item_count", last_tx_id, last_position)
+                    insert into "es"."order_summary" as t (
+                           "order_id", "status", "total", "item_count", last_tx_id, last_position)
                     select (b.data ->> 'orderId')::uuid,
                            'placed'::text,
                            (b.data #>> '{"pricing","total"}')::numeric,
@@ -696,7 +781,8 @@ begin
                 elsif v_event.event_type = 'OrderItemAdded' then
                     select v_event.global_position, v_event.tx_id, v_event.stream_id, v_event.recorded_at,
                            v_event.correlation_id, v_event.causation_id,
-                           v_event.metadata, v_event.data as data
+                           v_event.metadata,
+                           v_event.data as data
                       into b;
                     update "es"."order_summary" as t
                        set "item_count" = coalesce(t."item_count", 0) + '1'::bigint,
@@ -708,7 +794,10 @@ begin
                 elsif v_event.event_type = 'OrderShipped' then
                     select v_event.global_position, v_event.tx_id, v_event.stream_id, v_event.recorded_at,
                            v_event.correlation_id, v_event.causation_id,
-                           v_event.metadata, case when v_event.event_version = 2 then v_event.data else "es"."upcast_order_shipped"(v_event.data, v_event.event_version) end as data
+                           v_event.metadata,
+                           case when v_event.event_version = 2 then v_event.data
+                               else "es"."upcast_order_shipped"(v_event.data, v_event.event_version)
+                           end as data
                       into b;
                     update "es"."order_summary" as t
                        set "status" = 'shipped'::text,
@@ -720,7 +809,8 @@ begin
                 elsif v_event.event_type = 'OrderCancelled' then
                     select v_event.global_position, v_event.tx_id, v_event.stream_id, v_event.recorded_at,
                            v_event.correlation_id, v_event.causation_id,
-                           v_event.metadata, v_event.data as data
+                           v_event.metadata,
+                           v_event.data as data
                       into b;
                     delete from "es"."order_summary" as t
                      where t."order_id" = (b.data ->> 'orderId')::uuid
@@ -861,9 +951,13 @@ begin
     if p_event.event_type = 'OrderPlaced' then
         select p_event.global_position, p_event.tx_id, p_event.stream_id, p_event.recorded_at,
                p_event.correlation_id, p_event.causation_id,
-               p_event.metadata, case when p_event.event_version = 2 then p_event.data else "es"."upcast_order_placed"(p_event.data, p_event.event_version) end as data
+               p_event.metadata,
+               case when p_event.event_version = 2 then p_event.data
+                   else "es"."upcast_order_placed"(p_event.data, p_event.event_version)
+               end as data
           into b;
-        insert into "es"."order_summary" as t ("order_id", "status", "total", "item_count", last_tx_id, last_position)
+        insert into "es"."order_summary" as t (
+               "order_id", "status", "total", "item_count", last_tx_id, last_position)
         select (b.data ->> 'orderId')::uuid,
                'placed'::text,
                (b.data ->> 'totalAmount')::numeric,
@@ -880,9 +974,11 @@ begin
     elsif p_event.event_type = 'OrderSubmitted' then
         select p_event.global_position, p_event.tx_id, p_event.stream_id, p_event.recorded_at,
                p_event.correlation_id, p_event.causation_id,
-               p_event.metadata, p_event.data as data
+               p_event.metadata,
+               p_event.data as data
           into b;
-        insert into "es"."order_summary" as t ("order_id", "status", "total", "item_count", last_tx_id, last_position)
+        insert into "es"."order_summary" as t (
+               "order_id", "status", "total", "item_count", last_tx_id, last_position)
         select (b.data ->> 'orderId')::uuid,
                'placed'::text,
                (b.data #>> '{"pricing","total"}')::numeric,
@@ -899,7 +995,8 @@ begin
     elsif p_event.event_type = 'OrderItemAdded' then
         select p_event.global_position, p_event.tx_id, p_event.stream_id, p_event.recorded_at,
                p_event.correlation_id, p_event.causation_id,
-               p_event.metadata, p_event.data as data
+               p_event.metadata,
+               p_event.data as data
           into b;
         update "es"."order_summary" as t
            set "item_count" = coalesce(t."item_count", 0) + '1'::bigint,
@@ -911,7 +1008,10 @@ begin
     elsif p_event.event_type = 'OrderShipped' then
         select p_event.global_position, p_event.tx_id, p_event.stream_id, p_event.recorded_at,
                p_event.correlation_id, p_event.causation_id,
-               p_event.metadata, case when p_event.event_version = 2 then p_event.data else "es"."upcast_order_shipped"(p_event.data, p_event.event_version) end as data
+               p_event.metadata,
+               case when p_event.event_version = 2 then p_event.data
+                   else "es"."upcast_order_shipped"(p_event.data, p_event.event_version)
+               end as data
           into b;
         update "es"."order_summary" as t
            set "status" = 'shipped'::text,
@@ -923,7 +1023,8 @@ begin
     elsif p_event.event_type = 'OrderCancelled' then
         select p_event.global_position, p_event.tx_id, p_event.stream_id, p_event.recorded_at,
                p_event.correlation_id, p_event.causation_id,
-               p_event.metadata, p_event.data as data
+               p_event.metadata,
+               p_event.data as data
           into b;
         delete from "es"."order_summary" as t
          where t."order_id" = (b.data ->> 'orderId')::uuid
@@ -966,9 +1067,13 @@ begin
             if v_event.event_type = 'OrderPlaced' then
                 select v_event.global_position, v_event.tx_id, v_event.stream_id, v_event.recorded_at,
                        v_event.correlation_id, v_event.causation_id,
-                       v_event.metadata, case when v_event.event_version = 2 then v_event.data else "es"."upcast_order_placed"(v_event.data, v_event.event_version) end as data
+                       v_event.metadata,
+                       case when v_event.event_version = 2 then v_event.data
+                           else "es"."upcast_order_placed"(v_event.data, v_event.event_version)
+                       end as data
                   into b;
-                insert into "es"."order_summary" as t ("order_id", "status", "total", "item_count", last_tx_id, last_position)
+                insert into "es"."order_summary" as t (
+                       "order_id", "status", "total", "item_count", last_tx_id, last_position)
                 select (b.data ->> 'orderId')::uuid,
                        'placed'::text,
                        (b.data ->> 'totalAmount')::numeric,
@@ -985,9 +1090,11 @@ begin
             elsif v_event.event_type = 'OrderSubmitted' then
                 select v_event.global_position, v_event.tx_id, v_event.stream_id, v_event.recorded_at,
                        v_event.correlation_id, v_event.causation_id,
-                       v_event.metadata, v_event.data as data
+                       v_event.metadata,
+                       v_event.data as data
                   into b;
-                insert into "es"."order_summary" as t ("order_id", "status", "total", "item_count", last_tx_id, last_position)
+                insert into "es"."order_summary" as t (
+                       "order_id", "status", "total", "item_count", last_tx_id, last_position)
                 select (b.data ->> 'orderId')::uuid,
                        'placed'::text,
                        (b.data #>> '{"pricing","total"}')::numeric,
@@ -1004,7 +1111,8 @@ begin
             elsif v_event.event_type = 'OrderItemAdded' then
                 select v_event.global_position, v_event.tx_id, v_event.stream_id, v_event.recorded_at,
                        v_event.correlation_id, v_event.causation_id,
-                       v_event.metadata, v_event.data as data
+                       v_event.metadata,
+                       v_event.data as data
                   into b;
                 update "es"."order_summary" as t
                    set "item_count" = coalesce(t."item_count", 0) + '1'::bigint,
@@ -1016,7 +1124,10 @@ begin
             elsif v_event.event_type = 'OrderShipped' then
                 select v_event.global_position, v_event.tx_id, v_event.stream_id, v_event.recorded_at,
                        v_event.correlation_id, v_event.causation_id,
-                       v_event.metadata, case when v_event.event_version = 2 then v_event.data else "es"."upcast_order_shipped"(v_event.data, v_event.event_version) end as data
+                       v_event.metadata,
+                       case when v_event.event_version = 2 then v_event.data
+                           else "es"."upcast_order_shipped"(v_event.data, v_event.event_version)
+                       end as data
                   into b;
                 update "es"."order_summary" as t
                    set "status" = 'shipped'::text,
@@ -1028,7 +1139,8 @@ begin
             elsif v_event.event_type = 'OrderCancelled' then
                 select v_event.global_position, v_event.tx_id, v_event.stream_id, v_event.recorded_at,
                        v_event.correlation_id, v_event.causation_id,
-                       v_event.metadata, v_event.data as data
+                       v_event.metadata,
+                       v_event.data as data
                   into b;
                 delete from "es"."order_summary" as t
                  where t."order_id" = (b.data ->> 'orderId')::uuid
@@ -1125,14 +1237,22 @@ begin
             select e.global_position, e.tx_id, e.stream_id, e.recorded_at, e.metadata, e.event_type,
                    e.correlation_id, e.causation_id,
                    case e.event_type
-                       when 'OrderPlaced' then case when e.event_version = 2 then e.data else "es"."upcast_order_placed"(e.data, e.event_version) end
+                       when 'OrderPlaced' then case when e.event_version = 2 then e.data
+                           else "es"."upcast_order_placed"(e.data, e.event_version)
+                       end
                        when 'OrderSubmitted' then e.data
                        when 'OrderItemAdded' then e.data
-                       when 'OrderShipped' then case when e.event_version = 2 then e.data else "es"."upcast_order_shipped"(e.data, e.event_version) end
+                       when 'OrderShipped' then case when e.event_version = 2 then e.data
+                           else "es"."upcast_order_shipped"(e.data, e.event_version)
+                       end
                        when 'OrderCancelled' then e.data
                    end as data
               from "es".read_all(v_checkpoint.tx_id, v_checkpoint.global_position, p_max_count,
-                                    array['OrderPlaced', 'OrderSubmitted', 'OrderItemAdded', 'OrderShipped', 'OrderCancelled']::text[]) e
+                                    array['OrderPlaced',
+                                          'OrderSubmitted',
+                                          'OrderItemAdded',
+                                          'OrderShipped',
+                                          'OrderCancelled']::text[]) e
         ), ops as (
             select b.tx_id, b.global_position,
                    case b.event_type
@@ -1204,7 +1324,8 @@ begin
                    -- the increments after this event in its segment
                    sum(ranked.col3_amount) over (
                        partition by "k_order_id", ranked.seg order by ranked.ord
-                       rows between 1 following and unbounded following) as col3_added_after
+                       rows between 1 following and unbounded following)
+                   as col3_added_after
               from ranked
         )
         select "k_order_id",
@@ -1216,25 +1337,40 @@ begin
                (array_agg(events.tx_id order by events.ord desc))[1] as last_tx_id,
                (array_agg(events.global_position order by events.ord desc))[1] as last_position,
                coalesce(bool_or(events.col1_change = 'set'), false) as col1_is_set,
-               (array_agg(events.col1_value order by events.ord desc)
+               (array_agg(events.col1_value
+                          order by events.ord desc)
                    filter (where events.col1_change = 'set'))[1] as col1_set_value,
                -- as inserted by the segment's upsert, then changed by the segment's later events
-               (array_agg(case when events.action = 'upsert' and events.col1_change = 'add' then events.col1_amount else events.col1_value end
+               (array_agg(case when events.action = 'upsert' and events.col1_change = 'add'
+                               then events.col1_amount else events.col1_value end
                           order by events.ord desc)
                    filter (where events.col1_change = 'set' or events.action = 'upsert'))[1] as col1_inserted,
                coalesce(bool_or(events.col2_change = 'set'), false) as col2_is_set,
-               (array_agg(events.col2_value order by events.ord desc)
+               (array_agg(events.col2_value
+                          order by events.ord desc)
                    filter (where events.col2_change = 'set'))[1] as col2_set_value,
                -- as inserted by the segment's upsert, then changed by the segment's later events
-               (array_agg(case when events.action = 'upsert' and events.col2_change = 'add' then events.col2_amount else events.col2_value end
+               (array_agg(case when events.action = 'upsert' and events.col2_change = 'add'
+                               then events.col2_amount else events.col2_value end
                           order by events.ord desc)
                    filter (where events.col2_change = 'set' or events.action = 'upsert'))[1] as col2_inserted,
                coalesce(bool_or(events.col3_change = 'set'), false) as col3_is_set,
-               (array_agg(case when events.col3_added_after is null then events.col3_value else coalesce(events.col3_value, 0) + events.col3_added_after end order by events.ord desc)
+               (array_agg(case when events.col3_added_after is null then
+                              events.col3_value
+                          else coalesce(
+                              events.col3_value, 0) + events.col3_added_after
+                          end
+                          order by events.ord desc)
                    filter (where events.col3_change = 'set'))[1] as col3_set_value,
                sum(events.col3_amount) as col3_added,
                -- as inserted by the segment's upsert, then changed by the segment's later events
-               (array_agg(case when events.col3_added_after is null then case when events.action = 'upsert' and events.col3_change = 'add' then events.col3_amount else events.col3_value end else coalesce(case when events.action = 'upsert' and events.col3_change = 'add' then events.col3_amount else events.col3_value end, 0) + events.col3_added_after end
+               (array_agg(case when events.col3_added_after is null then
+                              case when events.action = 'upsert' and events.col3_change = 'add'
+                                   then events.col3_amount else events.col3_value end
+                          else coalesce(
+                              case when events.action = 'upsert' and events.col3_change = 'add'
+                                   then events.col3_amount else events.col3_value end, 0) + events.col3_added_after
+                          end
                           order by events.ord desc)
                    filter (where events.col3_change = 'set' or events.action = 'upsert'))[1] as col3_inserted
           from events
@@ -1251,18 +1387,24 @@ begin
         for v_round in 0 .. coalesce(v_rounds, -1) loop
             -- rows that exist: updated by the segment's updates, or by its upsert and updates
             update "es"."order_summary__rebuild" as t
-               set     "status" = case when s.col1_is_set then s.col1_set_value else t."status" end,
-    "total" = case when s.col2_is_set then s.col2_set_value else t."total" end,
-    "item_count" = case when s.col3_is_set then s.col3_set_value when s.col3_added is not null then coalesce(t."item_count", 0) + s.col3_added else t."item_count" end,
-    last_tx_id = s.last_tx_id,
+               set "status" = case when s.col1_is_set then s.col1_set_value
+                       else t."status" end,
+                   "total" = case when s.col2_is_set then s.col2_set_value
+                       else t."total" end,
+                   "item_count" = case when s.col3_is_set then s.col3_set_value
+                       when s.col3_added is not null then coalesce(t."item_count", 0) + s.col3_added
+                       else t."item_count" end,
+                   last_tx_id = s.last_tx_id,
                    last_position = s.last_position
               from pg_temp."order_summary__batch" s
              where s.seg = v_round and s.head in ('upsert', 'update')
                and t."order_id" = s."k_order_id"
                and (t.last_tx_id, t.last_position) < (s.first_tx_id, s.first_position);
             -- rows that do not: inserted by the segment's upsert
-            insert into "es"."order_summary__rebuild" ("order_id", "status", "total", "item_count", last_tx_id, last_position)
-            select s."k_order_id", s.col1_inserted, s.col2_inserted, s.col3_inserted, s.last_tx_id, s.last_position
+            insert into "es"."order_summary__rebuild" (
+                   "order_id", "status", "total", "item_count", last_tx_id, last_position)
+            select s."k_order_id", s.col1_inserted, s.col2_inserted, s.col3_inserted,
+                   s.last_tx_id, s.last_position
               from pg_temp."order_summary__batch" s
              where s.seg = v_round and s.head = 'upsert'
             on conflict ("order_id") do nothing;
@@ -1296,15 +1438,23 @@ begin
         begin
         for v_event in
             select * from "es".read_all(v_checkpoint.tx_id, v_checkpoint.global_position, p_max_count,
-                                    array['OrderPlaced', 'OrderSubmitted', 'OrderItemAdded', 'OrderShipped', 'OrderCancelled']::text[]) e
+                                    array['OrderPlaced',
+                                          'OrderSubmitted',
+                                          'OrderItemAdded',
+                                          'OrderShipped',
+                                          'OrderCancelled']::text[]) e
         loop
             begin
                 if v_event.event_type = 'OrderPlaced' then
                     select v_event.global_position, v_event.tx_id, v_event.stream_id, v_event.recorded_at,
                            v_event.correlation_id, v_event.causation_id,
-                           v_event.metadata, case when v_event.event_version = 2 then v_event.data else "es"."upcast_order_placed"(v_event.data, v_event.event_version) end as data
+                           v_event.metadata,
+                           case when v_event.event_version = 2 then v_event.data
+                               else "es"."upcast_order_placed"(v_event.data, v_event.event_version)
+                           end as data
                       into b;
-                    insert into "es"."order_summary__rebuild" as t ("order_id", "status", "total", "item_count", last_tx_id, last_position)
+                    insert into "es"."order_summary__rebuild" as t (
+                           "order_id", "status", "total", "item_count", last_tx_id, last_position)
                     select (b.data ->> 'orderId')::uuid,
                            'placed'::text,
                            (b.data ->> 'totalAmount')::numeric,
@@ -1321,9 +1471,11 @@ begin
                 elsif v_event.event_type = 'OrderSubmitted' then
                     select v_event.global_position, v_event.tx_id, v_event.stream_id, v_event.recorded_at,
                            v_event.correlation_id, v_event.causation_id,
-                           v_event.metadata, v_event.data as data
+                           v_event.metadata,
+                           v_event.data as data
                       into b;
-                    insert into "es"."order_summary__rebuild" as t ("order_id", "status", "total", "item_count", last_tx_id, last_position)
+                    insert into "es"."order_summary__rebuild" as t (
+                           "order_id", "status", "total", "item_count", last_tx_id, last_position)
                     select (b.data ->> 'orderId')::uuid,
                            'placed'::text,
                            (b.data #>> '{"pricing","total"}')::numeric,
@@ -1340,7 +1492,8 @@ begin
                 elsif v_event.event_type = 'OrderItemAdded' then
                     select v_event.global_position, v_event.tx_id, v_event.stream_id, v_event.recorded_at,
                            v_event.correlation_id, v_event.causation_id,
-                           v_event.metadata, v_event.data as data
+                           v_event.metadata,
+                           v_event.data as data
                       into b;
                     update "es"."order_summary__rebuild" as t
                        set "item_count" = coalesce(t."item_count", 0) + '1'::bigint,
@@ -1352,7 +1505,10 @@ begin
                 elsif v_event.event_type = 'OrderShipped' then
                     select v_event.global_position, v_event.tx_id, v_event.stream_id, v_event.recorded_at,
                            v_event.correlation_id, v_event.causation_id,
-                           v_event.metadata, case when v_event.event_version = 2 then v_event.data else "es"."upcast_order_shipped"(v_event.data, v_event.event_version) end as data
+                           v_event.metadata,
+                           case when v_event.event_version = 2 then v_event.data
+                               else "es"."upcast_order_shipped"(v_event.data, v_event.event_version)
+                           end as data
                       into b;
                     update "es"."order_summary__rebuild" as t
                        set "status" = 'shipped'::text,
@@ -1364,7 +1520,8 @@ begin
                 elsif v_event.event_type = 'OrderCancelled' then
                     select v_event.global_position, v_event.tx_id, v_event.stream_id, v_event.recorded_at,
                            v_event.correlation_id, v_event.causation_id,
-                           v_event.metadata, v_event.data as data
+                           v_event.metadata,
+                           v_event.data as data
                       into b;
                     delete from "es"."order_summary__rebuild" as t
                      where t."order_id" = (b.data ->> 'orderId')::uuid
@@ -1451,7 +1608,8 @@ begin
     end loop;
     drop table "es"."order_summary";
     alter table "es"."order_summary__rebuild" rename to "order_summary";
-    alter table "es"."order_summary" rename constraint "order_summary__rebuild_pkey" to "order_summary_pkey";
+    alter table "es"."order_summary"
+          rename constraint "order_summary__rebuild_pkey" to "order_summary_pkey";
     update "es".checkpoints c
        set tx_id = r.tx_id, global_position = r.global_position, updated_at = now()
       from "es".checkpoints r

@@ -68,6 +68,10 @@ events:
           at: datetime
           n: number?
           deep: {type: object, fields: {inner: {type: object, fields: {leaf: decimal}}}}
+          m: {type: map, values: {type: object, fields: {amount: decimal, cur: {type: enum, values: [EUR, USD]}}}}
+          mi: {type: map, required: false, values: integer}
+          rn: {type: string, nullable: true}
+          an: {type: integer, required: false, nullable: false}
   Nothing:
     versions:
       1:
@@ -175,6 +179,9 @@ def _valid(field_type: FieldType) -> st.SearchStrategy[Any]:
     if kind == "array":
         assert field_type.items is not None
         return st.lists(_value(field_type.items), max_size=3)
+    if kind == "map":
+        assert field_type.items is not None
+        return st.dictionaries(_TEXT, _value(field_type.items), max_size=3)
     if kind == "enum":
         return st.sampled_from(field_type.values)
     return {
@@ -205,7 +212,7 @@ def _record(fields: tuple[Field, ...]) -> st.SearchStrategy[dict[str, Any]]:
         for field in fields:
             if draw(st.integers(0, 19)) == 0:
                 continue  # absent
-            record[field.name] = (None if not field.required and draw(st.booleans())
+            record[field.name] = (None if field.may_be_null and draw(st.booleans())
                                   else draw(_value(field.type)))
         if draw(st.integers(0, 5)) == 0:
             record[draw(_TEXT)] = draw(_NEAR)

@@ -148,9 +148,10 @@ def test_each_role_does_what_it_may_and_nothing_more(
             conn.execute("select count(*) from es.events").fetchone())
         assert conn.execute("select es.projection_caught_up('customer_directory', %s)",
                             (position,)).fetchone() == (True,)
-    # ... and checks the stored payloads (escodegen verify-store)
+    # ... and checks the stored payloads (escodegen verify-store): the one bad event above
     result = CliRunner().invoke(cli, ["verify-store", "--dsn", reader])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output
+    assert "Customer-bad" in result.output and "customerId" in result.output, result.output
     for statement, params in ((APPEND, registration("Customer-r1")),
                               ("select es.save_snapshot('x', 1, 1, '{}')", ()),
                               ("select es.catch_up_customer_directory(10)", ()),

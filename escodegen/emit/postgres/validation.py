@@ -53,6 +53,10 @@ class _Path:
     def index(self, expression: str) -> _Path:
         return _Path((*self.pieces, (False, "["), (True, expression), (False, "]")))
 
+    def entry(self, expression: str) -> _Path:
+        """A map's value at the key that SQL text `expression` holds."""
+        return _Path((*self.pieces, (False, "."), (True, expression)))
+
     def message(self, problem: str, tail: str | None = None, pad: str | None = None) -> str:
         """SQL text `path: problem` (`tail`, an SQL text expression, appended); laid out
         (`_break`) from `pad`."""
@@ -113,6 +117,8 @@ class ItemsFunction:
     name: str
     comment: str
     problem: str
+    map: bool = False
+    """Of a map's values (`v_item` at key `v_key`), not an array's items."""
 
 
 @dataclass(frozen=True)
@@ -199,9 +205,9 @@ class _Builder:
         otherwise = None
         if field_type.kind == "object":
             otherwise = self._fields(field_type.fields, value, path, inner)
-        elif field_type.kind == "array":
-            assert field_type.items is not None, "the check stage gives every array its items"
-            otherwise = self._items(field_type.items, value, path)
+        elif field_type.kind in ("array", "map"):
+            assert field_type.items is not None, "the check stage gives every one its items"
+            otherwise = self._items(field_type.items, value, path, field_type.kind == "map")
         one_line = "(case " + " ".join(cases) + f" else {otherwise or 'null'} end)"
         if _fits(at, one_line):
             return one_line
@@ -228,15 +234,24 @@ class _Builder:
             where = path.key(field.name)
             problem = self.value(field.type, item, where, f"({value} ->> {literal(field.name)})",
                                  own + "    ")
+            # absent: `required`; null: `may_be_null` (both at once: one test of the two)
+            null = f"when jsonb_typeof({item}) = 'null' then null"
+            extra = ""
             if field.required:
                 head = f"(case when {item} is null"
                 missing = where.message(PROBLEM_MISSING, pad=own + "    " if self.layout else None)
-            else:
+                extra = null if field.may_be_null else ""
+            elif field.may_be_null:
                 head = f"(case when coalesce(jsonb_typeof({item}), 'null') = 'null'"
                 missing = "null"
-            one_line = f"{head} then {missing} else {problem or 'null'} end)"
+            else:
+                head = f"(case when {item} is null"
+                missing = "null"
+            one_line = (f"{head} then {missing}{' ' + extra if extra else ''} "
+                        f"else {problem or 'null'} end)")
             problems.append(one_line if _fits(own_at, one_line) else (
-                f"{head}{_break(own_at, 1)}then {missing}{_break(own_at, 1)}else "
+                f"{head}{_break(own_at, 1)}then {missing}"
+                f"{_break(own_at, 1) + extra if extra else ''}{_break(own_at, 1)}else "
                 f"{problem or 'null'}{_break(own_at, 0)}end)"))
         if not problems:
             return None
@@ -248,10 +263,11 @@ class _Builder:
         at = pad if self.layout else None
         return "coalesce(" + _break(at, 1) + f",{_break(at, 1)}".join(problems) + ")"
 
-    def _items(self, items: FieldType, value: str, path: _Path) -> str | None:
-        """A call of the items function of the array (plpgsql: a loop, not a sub-select,
-        keeps the version's validator inlinable and its plan small)."""
-        problem = self.value(items, "v_item", _Path(((True, "p_path"),)).index("v_i"),
+    def _items(self, items: FieldType, value: str, path: _Path, is_map: bool) -> str | None:
+        """A call of the items function of the array or map (plpgsql: a loop, not a
+        sub-select, keeps the version's validator inlinable and its plan small)."""
+        at = _Path(((True, "p_path"),))
+        problem = self.value(items, "v_item", at.entry("v_key") if is_map else at.index("v_i"),
                              pad=ITEMS_PAD)
         if problem is None:
             return None
@@ -260,7 +276,7 @@ class _Builder:
                                                           self.arrays))
         self.items.append(ItemsFunction(
             name, f"{self.event} version {self.version}: the items of array {self.arrays}",
-            problem))
+            problem, is_map))
         return f"{name}({value}, {path.text()})"
 
 

@@ -19,19 +19,24 @@ from escodegen.pytext import LINE_LENGTH, py_literal
 
 
 def type_spec(field_type: FieldType) -> Any:
-    """A kind name, `("enum", values)`, `("array", items)` or an object's fields."""
+    """A kind name, `("enum", values)`, `("array", items)`, `("map", values)` or an
+    object's fields."""
     if field_type.kind == "enum":
         return ("enum", field_type.values)
     if field_type.kind == "array":
         assert field_type.items is not None, "the check stage gives every array its items"
         return ("array", type_spec(field_type.items))
+    if field_type.kind == "map":
+        assert field_type.items is not None, "the check stage gives every map its values"
+        return ("map", type_spec(field_type.items))
     if field_type.kind == "object":
         return fields_spec(field_type.fields)
     return field_type.kind
 
 
 def fields_spec(fields: tuple[Field, ...]) -> tuple[Any, ...]:
-    return tuple((f.name, f.required, type_spec(f.type)) for f in fields)
+    """((name, required, may be null, spec), ...)."""
+    return tuple((f.name, f.required, f.may_be_null, type_spec(f.type)) for f in fields)
 
 
 def layout(value: Any, indent: int, head: str = "", tail: str = ",") -> list[str]:

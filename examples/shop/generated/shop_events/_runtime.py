@@ -417,10 +417,16 @@ def _scalar_check(kind: str) -> PayloadCheck:
     return text
 
 
+def _jsonb_key_order(key: str) -> tuple[int, bytes]:
+    """jsonb keeps an object's keys shorter first, then by their bytes."""
+    data = key.encode()
+    return len(data), data
+
+
 def payload_check(spec: Any) -> PayloadCheck:
     """The validator of a payload spec (the generated codec's `PAYLOADS`): a type kind,
-    `("enum", values)`, `("array", items)`, or a record's fields `((name, required, spec),
-    ...)`."""
+    `("enum", values)`, `("array", items)`, `("map", values)`, or a record's fields
+    `((name, required, may be null, spec), ...)`."""
     if isinstance(spec, str):
         return _scalar_check(spec)
     if spec and spec[0] == "enum":
@@ -451,7 +457,26 @@ def payload_check(spec: Any) -> PayloadCheck:
             return found
 
         return items
-    fields = [(name, required, payload_check(kind)) for name, required, kind in spec]
+    if spec and spec[0] == "map":
+        entry = payload_check(spec[1])
+        what = _WHAT["map"]
+
+        def entries(value: Any) -> Problems | None:
+            if not isinstance(value, dict):
+                return _wrong_kind(what, value)
+            found: Problems | None = None
+            # in jsonb's key order (shorter keys first, then by bytes), as the SQL goes
+            for key in sorted(value, key=_jsonb_key_order):
+                problems = entry(value[key])
+                if problems:
+                    found = (found or []) + _within(str(key), problems)
+            return found
+
+        return entries
+    fields = [
+        (name, required, nullable, payload_check(kind))
+        for name, required, nullable, kind in spec
+    ]
     what = _WHAT["object"]
 
     def record(value: Any) -> Problems | None:
@@ -459,13 +484,13 @@ def payload_check(spec: Any) -> PayloadCheck:
             return _wrong_kind(what, value)
         # made on the first problem: most payloads have none
         found: Problems | None = None
-        for name, required, check in fields:
+        for name, required, nullable, check in fields:
             each = value.get(name, _ABSENT)
             if each is _ABSENT:
                 if required:
                     found = (found or []) + [(name, _MISSING)]
                 continue
-            if each is None and not required:
+            if each is None and nullable:
                 continue
             problems = check(each)
             if problems:

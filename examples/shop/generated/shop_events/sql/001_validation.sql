@@ -87,6 +87,65 @@ begin
 end
 $esc$;
 
+-- OrderPaid version 1: the items of array 1: a loop, so that the validator calling it has no sub-select.
+create or replace function "es"."validate_order_paid_v1_items1"(p_items jsonb, p_path text)
+returns text
+language plpgsql immutable parallel safe
+set search_path = pg_catalog, pg_temp
+as $esc$
+declare
+    v_item jsonb;
+    v_key text;
+    v_problem text;
+begin
+    -- in jsonb's key order, as the generated Python's check goes
+    for v_key, v_item in select e.key, e.value from jsonb_each(p_items) as e loop
+        v_problem := (case
+            when jsonb_typeof(v_item) not in ('object')
+            then ((p_path)::text
+                    || '.'
+                    || (v_key)::text
+                    || ': expected an object, got '
+                    || jsonb_typeof(v_item))
+            else coalesce(
+                (case when (v_item -> 'amount') is null
+                    then ((p_path)::text || '.' || (v_key)::text || '.amount: required field is missing')
+                    else (case
+                        when jsonb_typeof((v_item -> 'amount')) not in ('string')
+                        then ((p_path)::text
+                                || '.'
+                                || (v_key)::text
+                                || '.amount: expected a decimal, got '
+                                || jsonb_typeof((v_item -> 'amount')))
+                        when not (v_item ->> 'amount') ~ '^-?[0-9]+(\.[0-9]+)?$'
+                        then ((p_path)::text || '.' || (v_key)::text || '.amount: not a decimal')
+                        else null
+                    end)
+                end),
+                (case when (v_item -> 'currency') is null
+                    then ((p_path)::text
+                        || '.'
+                        || (v_key)::text
+                        || '.currency: required field is missing')
+                    else (case
+                        when jsonb_typeof((v_item -> 'currency')) not in ('string')
+                        then ((p_path)::text
+                                || '.'
+                                || (v_key)::text
+                                || '.currency: expected a string, got '
+                                || jsonb_typeof((v_item -> 'currency')))
+                        else null
+                    end)
+                end))
+        end);
+        if v_problem is not null then
+            return v_problem;
+        end if;
+    end loop;
+    return null;
+end
+$esc$;
+
 -- CustomerRegistered version 1
 create or replace function "es"."validate_customer_registered_v1"(data jsonb) returns text
 language sql immutable parallel safe
@@ -763,7 +822,7 @@ return (case
             else (case
                 when jsonb_typeof((data -> 'fees')) not in ('object')
                 then ('fees: expected an object, got ' || jsonb_typeof((data -> 'fees')))
-                else null
+                else "es"."validate_order_paid_v1_items1"((data -> 'fees'), 'fees')
             end)
         end))
 end);
@@ -814,7 +873,7 @@ return (case
                     end))
             end)
         end),
-        (case when coalesce(jsonb_typeof((data -> 'returnTo')), 'null') = 'null'
+        (case when (data -> 'returnTo') is null
             then null
             else (case
                 when jsonb_typeof((data -> 'returnTo')) not in ('object')

@@ -52,7 +52,7 @@ def test_the_package_builds_installs_and_applies_its_schema(
                           capture_output=True, text=True, check=False,
                           env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"})
     assert used.returncode == 0, used.stderr
-    files = ("001_event_store.sql,002_monitoring.sql,002_registry.sql,003_upcasters.sql,"
+    files = ("001_event_store.sql,001_validation.sql,002_monitoring.sql,002_registry.sql,003_upcasters.sql,"
              "004_projection_loans.sql")
     assert used.stdout.splitlines() == [files, files, "mine, public"]
     with psycopg.connect(pg_dsn) as conn:

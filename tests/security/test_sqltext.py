@@ -41,12 +41,22 @@ def test_no_template_puts_a_value_inside_quotes_by_hand() -> None:
 
 
 def test_every_generated_function_pins_its_search_path() -> None:
-    """Each `create ... function` and `do` block's header up to its body holds the clause
-    (procedures cannot, and say why; upcasters are SQL-standard bodies bound at creation)."""
+    """Each `create ... function` header up to its body holds the clause (procedures cannot,
+    and say why). A SQL-standard body (`return ...`: upcasters, payload validators) is bound
+    at creation instead, so it stays inlinable: its file pins the search path before it."""
     for path in SQL_TEMPLATES:
         text = path.read_text()
-        for match in re.finditer(r"create or replace function .*?\bas\b", text, re.DOTALL):
-            assert "{{ search_path }}" in match.group(0), (path.name, match.group(0)[:80])
+        for match in re.finditer(r"create or replace function .*?\b(as|return)\b", text,
+                                 re.DOTALL):
+            if match.group(1) == "as":
+                assert "{{ search_path }}" in match.group(0), (path.name, match.group(0)[:80])
+            elif path.name == "upcasters.sql.j2" and path.parent.name == "upcast":
+                # a fragment: templates/postgres/upcasters.sql.j2 pins before including it
+                including = (path.parent.parent / "postgres" / path.name).read_text()
+                assert including.index("{{ pin_search_path }}") < including.index(
+                    "{{ upcasters }}")
+            else:
+                assert "{{ pin_search_path }}" in text[:match.start()], path.name
 
 
 def _quoting_by_formatting(source: str) -> list[int]:

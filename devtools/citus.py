@@ -124,7 +124,9 @@ def _run(args: list[str], cwd: Path, log: Path, env: dict[str, str] | None = Non
     with open(log, "a") as out:
         out.write(f"$ {' '.join(args)}\n")
         out.flush()
-        done = subprocess.run(args, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, env=env)
+        done = subprocess.run(
+            args, check=False, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, env=env
+        )
     if done.returncode != 0:
         tail = "\n".join(log.read_text(errors="replace").splitlines()[-40:])
         raise RuntimeError(f"Citus build step failed: {' '.join(args)}\n{tail}")
@@ -154,7 +156,10 @@ def _build(archive: Path, work: Path, log: Path) -> None:
     )
     _run(["make", f"-j{os.cpu_count() or 2}", f"CFLAGS={CFLAGS}"], source, log)
     backend = source / "src" / "backend"
-    for library in (backend / "distributed" / "citus.so", backend / "columnar" / "citus_columnar.so"):
+    for library in (
+        backend / "distributed" / "citus.so",
+        backend / "columnar" / "citus_columnar.so",
+    ):
         shutil.copy2(library, prefix / "lib")
     extension = prefix / "share" / "extension"
     for control in backend.glob("*/*.control"):
@@ -239,15 +244,33 @@ def _as(user: str | None, args: list[str], build: Path) -> None:
         subprocess.run(args, check=True, env=_env(build), capture_output=True)
         return
     entry = pwd.getpwnam(user)
-    subprocess.run(args, check=True, env=_env(build), capture_output=True,
-                   user=entry.pw_uid, group=entry.pw_gid, extra_groups=[])
+    subprocess.run(
+        args,
+        check=True,
+        env=_env(build),
+        capture_output=True,
+        user=entry.pw_uid,
+        group=entry.pw_gid,
+        extra_groups=[],
+    )
 
 
 def start_node(build: Path, node: Node, user: str | None) -> None:
     _as(
         user,
-        [_pg(build, "pg_ctl"), "-D", str(node.data), "-w", "-t", "60", "-l", str(node.data / "log"),
-         "-o", f"-p {node.port} -h 127.0.0.1 -k {node.data}", "start"],
+        [
+            _pg(build, "pg_ctl"),
+            "-D",
+            str(node.data),
+            "-w",
+            "-t",
+            "60",
+            "-l",
+            str(node.data / "log"),
+            "-o",
+            f"-p {node.port} -h 127.0.0.1 -k {node.data}",
+            "start",
+        ],
         build,
     )
 
@@ -269,14 +292,23 @@ def _init_node(build: Path, node: Node, user: str | None) -> None:
         os.chown(node.data, entry.pw_uid, entry.pw_gid)
     _as(
         user,
-        [_pg(build, "initdb"), "-D", str(node.data), "--auth=trust", "--encoding=utf8",
-         "-U", "postgres", "--no-sync"],
+        [
+            _pg(build, "initdb"),
+            "-D",
+            str(node.data),
+            "--auth=trust",
+            "--encoding=utf8",
+            "-U",
+            "postgres",
+            "--no-sync",
+        ],
         build,
     )
     settings = (
         "shared_preload_libraries = 'citus'\n"
         "fsync = off\n"  # test nodes: a crash test kills the server, not the machine
         "max_connections = 200\n"
+        "max_worker_processes = 32\n"  # Citus runs a maintenance worker per database
         "citus.shard_count = 8\n"
     )
     with open(node.data / "postgresql.conf", "a") as conf:
@@ -332,6 +364,48 @@ def create_database(c: Cluster, name: str) -> str:
         for worker in c.workers:
             conn.execute("SELECT citus_add_node('127.0.0.1', %s)", [worker.port])
     return c.dsn(name)
+
+
+def apply(c: Cluster, dsn: str, files: dict[str, str]) -> None:
+    """Apply SQL files in name order with `psql -1 -f`, as the docs say. Not one string per
+    file through a driver: Citus hands a DDL statement on to the workers by its text, and
+    from a string of many statements it can hand on more than the one statement."""
+    with tempfile.TemporaryDirectory(prefix="escodegen-citus-sql-") as folder:
+        for name in sorted(files):
+            path = Path(folder) / name
+            path.write_text(files[name])
+            done = subprocess.run(
+                [
+                    _pg(c.build, "psql"),
+                    "-X",
+                    "-q",
+                    "-1",
+                    "-v",
+                    "ON_ERROR_STOP=1",
+                    "-d",
+                    dsn,
+                    "-f",
+                    str(path),
+                ],
+                env=_env(c.build),
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if done.returncode != 0:
+                raise RuntimeError(f"psql -f {name} failed:\n{done.stderr}")
+
+
+def worker_of(c: Cluster, dsn: str, stream_id: str) -> Node:
+    """The worker holding the shard of the store's events for `stream_id`."""
+    with psycopg.connect(dsn) as conn:
+        row = conn.execute(
+            "select nodeport from citus_shards where table_name = 'es.events'::regclass"
+            " and shardid = get_shard_id_for_distribution_column('es.events', %s::text)",
+            (stream_id,),
+        ).fetchone()
+    assert row is not None
+    return next(n for n in c.workers if n.port == row[0])
 
 
 def main(argv: list[str]) -> int:

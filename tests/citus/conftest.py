@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -22,6 +23,12 @@ from escodegen.model import Project
 _SOURCE = citus.source_archive()
 _BUILD = citus.build_dir(_SOURCE) if _SOURCE.exists() else None
 _REQUIRED = os.environ.get("ESCODEGEN_CITUS") == "build"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """These tests run last: CI builds Citus in the background meanwhile (.ci/run)."""
+    here = Path(__file__).resolve().parent
+    items.sort(key=lambda item: here in item.path.parents)
 
 
 @pytest.fixture(scope="session")

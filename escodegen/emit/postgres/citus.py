@@ -44,11 +44,12 @@ class CitusSql:
     archived_streams: str
     event_registry: str
     stream_functions: tuple[StreamFunction, ...]
+    read_feed: str
 
 
 def citus_sql(schema: str) -> CitusSql:
-    def name(table: str) -> str:
-        return literal(f"{ident(schema)}.{table}")
+    def name(obj: str) -> str:
+        return literal(f"{ident(schema)}.{obj}")
 
     return CitusSql(
         events=name("events"),
@@ -58,4 +59,5 @@ def citus_sql(schema: str) -> CitusSql:
         event_registry=name("event_registry"),
         stream_functions=tuple(
             StreamFunction(f"{ident(schema)}.{f}", name(f)) for f in STREAM_FUNCTIONS),
+        read_feed=name("read_feed(text, xid8, bigint, integer)"),
     )

@@ -280,9 +280,20 @@ def stop_node(build: Path, node: Node, user: str | None, mode: str = "fast") -> 
 
 
 def kill_node(node: Node) -> None:
-    """SIGKILL the node's postmaster (a crash, not a shutdown)."""
-    pid = int((node.data / "postmaster.pid").read_text().split()[0])
-    os.kill(pid, signal.SIGKILL)
+    """SIGKILL the node's postmaster and every backend of it at once: a crash of the server
+    (its files stay as the killed processes left them), not a shutdown."""
+    import psutil
+
+    postmaster = psutil.Process(int((node.data / "postmaster.pid").read_text().split()[0]))
+    processes = [postmaster, *postmaster.children(recursive=True)]
+    for process in processes:
+        process.send_signal(signal.SIGKILL)
+    psutil.wait_procs(processes, timeout=10)
+
+
+def restart_node(c: Cluster, node: Node) -> None:
+    """Start a node of the cluster again (after kill_node: it recovers from its WAL)."""
+    start_node(c.build, node, _node_user())
 
 
 def _init_node(build: Path, node: Node, user: str | None) -> None:

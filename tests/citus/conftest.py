@@ -32,7 +32,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def citus_cluster() -> Iterator[citus.Cluster]:
+def citus_build() -> Path:
+    """The folder of the Citus build (skips the test when there is none)."""
     if _BUILD is None or not (_REQUIRED or citus.is_built(_BUILD)):
         reason = (f"the Citus source {_SOURCE} is missing" if _BUILD is None else
                   f"Citus is not built in {_BUILD}")
@@ -40,8 +41,12 @@ def citus_cluster() -> Iterator[citus.Cluster]:
             pytest.fail(reason)
         pytest.skip(f"{reason}: run `python -m devtools.citus build` (a few minutes, once) "
                     "or set ESCODEGEN_CITUS=build")
-    build = citus.ensure_built(_SOURCE) if _REQUIRED else _BUILD
-    with citus.cluster(build=build) as cluster:
+    return citus.ensure_built(_SOURCE) if _REQUIRED else _BUILD
+
+
+@pytest.fixture(scope="session")
+def citus_cluster(citus_build: Path) -> Iterator[citus.Cluster]:
+    with citus.cluster(build=citus_build) as cluster:
         yield cluster
 
 

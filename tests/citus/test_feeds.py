@@ -25,10 +25,12 @@ def read(conn: Conn, feed_key: str, after: Checkpoint, limit: int = 1000) -> lis
 def catch_up(conn: Conn, checkpoints: dict[str, Checkpoint]) -> list[Any]:
     """Everything after the checkpoint vector, feed by feed, in pages of 3; moves it on."""
     rows: list[Any] = []
-    for key in checkpoints:
-        while page := read(conn, key, checkpoints[key], 3):
+    for key, start in checkpoints.items():
+        after = start
+        while page := read(conn, key, after, 3):
             rows += page
-            checkpoints[key] = (page[-1][2], page[-1][3])
+            after = (page[-1][2], page[-1][3])
+        checkpoints[key] = after
     return rows
 
 

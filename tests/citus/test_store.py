@@ -227,3 +227,51 @@ def test_concurrent_no_stream_appends_let_exactly_one_win(citus_store: str, conn
     for t in threads:
         t.join()
     assert sorted(outcomes) == ["ESVER"] * 5 + ["ok"]
+
+
+def _append_many(conn: Conn, appends: list[tuple[str, int, list[dict[str, Any]]]]
+                 ) -> list[tuple[Any, ...]]:
+    return conn.execute("select * from es.append_to_streams(%s)", (json.dumps([
+        {"stream_id": s, "expected_version": e, "events": events} for s, e, events in appends]),
+    )).fetchall()
+
+
+def test_one_call_appends_to_many_streams_each_with_its_expectation(conn: Conn) -> None:
+    a, b = (str(uuid.uuid4()) for _ in range(2))
+    append(conn, f"Order-{b}", ANY, [item_added(b)])
+    rows = _append_many(conn, [(f"Order-{a}", NO_STREAM, [item_added(a), item_added(a)]),
+                               (f"Order-{b}", 1, [item_added(b)]),
+                               (f"Order-{a}", 2, [item_added(a)])])
+    assert [(r[0], r[2]) for r in rows] == [(f"Order-{a}", 1), (f"Order-{a}", 2),
+                                            (f"Order-{b}", 2), (f"Order-{a}", 3)]
+    stored = conn.execute("select stream_id, stream_position, event_id from es.events").fetchall()
+    assert {(r[0], r[2], r[1]) for r in rows} <= set(stored)
+    assert len(stored) == 5
+
+
+def test_one_refused_append_refuses_the_whole_call(conn: Conn) -> None:
+    a, b = (str(uuid.uuid4()) for _ in range(2))
+    append(conn, f"Order-{b}", ANY, [item_added(b)])
+    with pytest.raises(psycopg.Error) as caught:
+        _append_many(conn, [(f"Order-{a}", NO_STREAM, [item_added(a)]),
+                            (f"Order-{b}", NO_STREAM, [item_added(b)])])
+    assert caught.value.sqlstate == "ESVER"
+    assert json.loads(caught.value.diag.message_detail or "")["stream_id"] == f"Order-{b}"
+    assert conn.execute("select count(*) from es.events where stream_id = %s",
+                        (f"Order-{a}",)).fetchone() == (0,)
+
+
+@pytest.mark.parametrize("appends", ['{}', '[{"stream_id": 1, "expected_version": -1}]',
+                                     '[{"stream_id": "x"}]'])
+def test_malformed_appends_are_rejected(conn: Conn, appends: str) -> None:
+    with pytest.raises(psycopg.Error) as caught:
+        conn.execute("select * from es.append_to_streams(%s)", (appends,))
+    assert caught.value.sqlstate == "ESARG"
+
+
+def test_an_event_id_twice_in_one_call_is_esids(conn: Conn) -> None:
+    twice = item_added(ORDER)
+    with pytest.raises(psycopg.Error) as caught:
+        _append_many(conn, [(STREAM, ANY, [twice]), (f"Order-{uuid.uuid4()}", ANY, [twice])])
+    assert caught.value.sqlstate == "ESIDS"
+    assert conn.execute("select count(*) from es.events").fetchone() == (0,)

@@ -94,13 +94,13 @@ def _locked(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def ensure_built(source: Path | None = None, log: Path | None = None) -> Path:
-    """The folder of a complete build, building it first when missing (waits for another
-    process building the same)."""
+def ensure_built(source: Path | None = None, folder: Path | None = None) -> Path:
+    """The folder of a complete build (`folder`, by default build_dir's), building it first
+    when missing (waits for another process building the same)."""
     archive = source or source_archive()
     if not archive.exists():
         raise FileNotFoundError(f"Citus source archive not found: {archive}")
-    folder = build_dir(archive)
+    folder = folder or build_dir(archive)
     if is_built(folder):
         return folder
     with _locked(folder.with_name(folder.name + ".lock")):
@@ -108,7 +108,7 @@ def ensure_built(source: Path | None = None, log: Path | None = None) -> Path:
             return folder
         work = Path(tempfile.mkdtemp(prefix=folder.name + ".tmp-", dir=folder.parent))
         try:
-            _build(archive, work, log or work / "build.log")
+            _build(archive, work, work / "build.log")
             (work / READY).write_text(f"built from {archive}\n")
             work.chmod(0o755)  # mkdtemp made it private; the nodes may run as another user
             if folder.exists():  # a stale incomplete folder from an older recipe run

@@ -19,7 +19,8 @@ import pytest
 from devtools import citus
 from escodegen.model import Project
 
-# Resolved at import, before tests/conftest.py points XDG_CACHE_HOME at a private folder.
+# Resolved at import, before tests/conftest.py points XDG_CACHE_HOME at a private folder
+# (the build is the user's, shared by every run).
 _SOURCE = citus.source_archive()
 _BUILD = citus.build_dir(_SOURCE) if _SOURCE.exists() else None
 _REQUIRED = os.environ.get("ESCODEGEN_CITUS") == "build"
@@ -41,7 +42,7 @@ def citus_build() -> Path:
             pytest.fail(reason)
         pytest.skip(f"{reason}: run `python -m devtools.citus build` (a few minutes, once) "
                     "or set ESCODEGEN_CITUS=build")
-    return citus.ensure_built(_SOURCE) if _REQUIRED else _BUILD
+    return citus.ensure_built(_SOURCE, _BUILD) if _REQUIRED else _BUILD
 
 
 @pytest.fixture(scope="session")

@@ -427,6 +427,9 @@ def main(argv: list[str]) -> int:
         print(f"{folder} ({time.monotonic() - started:.0f} s)")
         return 0
     if command == "cluster":
+        # Stopped by Ctrl-C or a plain kill (a background job ignores SIGINT): either way the
+        # nodes are stopped and their folders deleted.
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
         started = time.monotonic()
         with cluster() as c:
             print(f"{c.dsn()}  (started in {time.monotonic() - started:.1f} s; Ctrl-C stops it)")

@@ -252,7 +252,8 @@ def _postgres_target(root: Path, config: _Located, report: Report) -> PostgresTa
     return PostgresTarget(out=out, schema=spec.get("schema", "es"),
                           roles=PostgresRoles(roles.get("writer"), roles.get("reader"),
                                               roles.get("migrator")),
-                          validate_on_append=spec.get("validate_on_append", True))
+                          validate_on_append=spec.get("validate_on_append", True),
+                          distribution=spec.get("distribution"))
 
 
 def field_type(node: _Located) -> tuple[FieldType, bool]:

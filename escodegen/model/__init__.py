@@ -266,6 +266,8 @@ class PostgresTarget:
     roles: PostgresRoles = PostgresRoles()
     validate_on_append: bool = True
     """`append_to_stream` refuses a payload that does not fit its (type, version)."""
+    distribution: str | None = None
+    """`citus`: the store is distributed by stream on a Citus cluster (docs/scale-out.md)."""
 
 
 @dataclass(frozen=True)

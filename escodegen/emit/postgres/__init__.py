@@ -14,6 +14,8 @@ import jinja2
 from escodegen.analyse.schema import event_version_schema
 from escodegen.canonical import fingerprint
 from escodegen.emit import HEADER
+from escodegen.emit.postgres.citus import FILE as CITUS_FILE
+from escodegen.emit.postgres.citus import citus_sql
 from escodegen.emit.postgres.projection import (
     EventSource,
     ProjectionSql,
@@ -71,6 +73,10 @@ def render(project: Project) -> dict[str, str]:
     if roles is not None:
         files[ROLES_FILE] = _template("roles.sql.j2").render(
             r=roles, s_lit=literal(ident(schema)), **common)
+    if project.postgres.distribution == "citus":
+        files[CITUS_FILE] = _template("citus.sql.j2").render(
+            c=citus_sql(schema), validate_on_append=project.postgres.validate_on_append,
+            **common)
     return files
 
 

@@ -1,0 +1,63 @@
+"""`postgres.distribution: citus`: the file that distributes the store on a Citus cluster.
+
+It is applied after the single-node files (which it leaves unchanged): its tables are
+distributed by stream id and co-located, the registry becomes a reference table, and the
+stream's functions become distributed functions delegated to the worker holding the stream.
+The design and its trade-offs: docs/scale-out.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from escodegen.sqltext import ident, literal
+
+FILE = "006_citus.sql"
+
+STREAM_FUNCTIONS = (
+    "append_to_stream(text, bigint, jsonb)",
+    "stream_version(text)",
+    "read_stream(text, bigint, integer)",
+    "load_snapshot(text, integer)",
+    "save_snapshot(text, integer, bigint, jsonb)",
+    "replace_snapshot(text, integer, bigint, jsonb, bigint)",
+)
+"""The store's functions of one stream, all with the stream id as `p_stream_id`: each runs on
+the node holding the stream's shard."""
+
+
+@dataclass(frozen=True)
+class StreamFunction:
+    name: str
+    """The function with its argument types, as SQL (`"es".stream_version(text)`)."""
+    literal: str
+    """The same as a string literal, for Citus's functions that take it as text."""
+
+
+@dataclass(frozen=True)
+class CitusSql:
+    """Literals naming the store's objects, for Citus's functions that take names as text."""
+
+    events: str
+    streams: str
+    snapshots: str
+    archived_streams: str
+    event_registry: str
+    stream_functions: tuple[StreamFunction, ...]
+    read_feed: str
+
+
+def citus_sql(schema: str) -> CitusSql:
+    def name(obj: str) -> str:
+        return literal(f"{ident(schema)}.{obj}")
+
+    return CitusSql(
+        events=name("events"),
+        streams=name("streams"),
+        snapshots=name("snapshots"),
+        archived_streams=name("archived_streams"),
+        event_registry=name("event_registry"),
+        stream_functions=tuple(
+            StreamFunction(f"{ident(schema)}.{f}", name(f)) for f in STREAM_FUNCTIONS),
+        read_feed=name("read_feed(text, xid8, bigint, integer)"),
+    )

@@ -1,0 +1,54 @@
+"""`postgres.distribution` in escodegen.yaml (no cluster needed): `citus` adds 006_citus.sql
+and changes none of the single-node files; anything else is refused."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+from escodegen.check import compile_project
+from escodegen.emit.postgres import render
+from escodegen.emit.postgres.citus import FILE
+from escodegen.sqltext import PIN_SEARCH_PATH, SEARCH_PATH_CLAUSE
+from tests.conftest import EXAMPLES
+
+
+def _shop(tmp_path: Path, postgres: str) -> Path:
+    shutil.copytree(EXAMPLES / "shop", tmp_path / "shop", ignore=shutil.ignore_patterns("generated"))
+    config = tmp_path / "shop" / "escodegen.yaml"
+    config.write_text(config.read_text().replace("postgres: {out: generated/sql, schema: es}",
+                                                 postgres))
+    return config
+
+
+def test_citus_adds_its_file_and_leaves_the_single_node_files_as_they_are(tmp_path: Path) -> None:
+    single, report = compile_project(_shop(tmp_path / "a", "postgres: {out: generated/sql}"))
+    assert single is not None and single.postgres is not None, report
+    assert single.postgres.distribution is None
+    distributed, report = compile_project(
+        _shop(tmp_path / "b", "postgres: {out: generated/sql, distribution: citus}"))
+    assert distributed is not None and distributed.postgres is not None, report
+    assert distributed.postgres.distribution == "citus"
+    plain, citus = render(single), render(distributed)
+    assert FILE not in plain
+    assert {name: text for name, text in citus.items() if name != FILE} == plain
+    assert max(citus) == FILE  # applied last, after every table and function exists
+
+
+def test_every_function_of_the_citus_file_pins_its_search_path(tmp_path: Path) -> None:
+    project, report = compile_project(
+        _shop(tmp_path, "postgres: {out: generated/sql, distribution: citus}"))
+    assert project is not None, report
+    text = render(project)[FILE]
+    lines = [line for line in text.splitlines() if line and not line.startswith("--")]
+    assert lines[0] == PIN_SEARCH_PATH  # the file's first statement
+    heads = re.findall(r"create or replace function (.*?)\bas \$esc", text, re.DOTALL)
+    assert len(heads) == 5  # append_to_stream(s), save_snapshot, feeds, read_feed
+    assert all(SEARCH_PATH_CLAUSE in head for head in heads)
+
+
+def test_another_distribution_is_refused(tmp_path: Path) -> None:
+    project, report = compile_project(
+        _shop(tmp_path, "postgres: {out: generated/sql, distribution: mongo}"))
+    assert project is None and report.has_errors

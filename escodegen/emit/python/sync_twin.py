@@ -14,7 +14,7 @@ import re
 import tempfile
 from pathlib import Path
 
-import unasync
+import unasync  # type: ignore[import-untyped]  # it ships no annotations
 
 _RENAMED = {
     "AsyncConnection": "Connection",

@@ -1059,7 +1059,8 @@ A = TypeVar("A", bound=AggregateRoot[Any, Any])
 
 
 class EventStoreBase(ABC, Generic[E]):
-    """The event store client; the generated `EventStore` binds it to the package's codec.
+    """The event store client; the generated `EventStore` (and `AsyncEventStore`, on psycopg's
+    AsyncConnection) binds it to the package's codec.
 
     Transactions: a method owns its transaction (it commits on success) when the connection
     is outside one, or runs inside the transaction it is handed: `with store.transaction():`
@@ -1381,7 +1382,8 @@ class EventStoreBase(ABC, Generic[E]):
         notifications kept while disconnected). `stop` is checked between events and at
         least every `stop_check_seconds` while waiting. Give it a connection of its own,
         outside a transaction (LISTEN takes effect once committed); it stops listening when
-        the iteration ends (also when the consumer stops iterating early)."""
+        the iteration ends (also when the consumer stops iterating early; an async iterator
+        once closed: `contextlib.aclosing`)."""
         if self.conn.info.transaction_status != pq.TransactionStatus.IDLE:
             raise TransactionError(
                 f"{type(self).__name__}.subscribe needs a connection outside a "
@@ -2185,7 +2187,8 @@ def apply_sql(conn: psycopg.Connection[Any], folder: Traversable) -> list[str]:
 
 
 class AsyncEventStoreBase(ABC, Generic[E]):
-    """The event store client; the generated `EventStore` binds it to the package's codec.
+    """The event store client; the generated `EventStore` (and `AsyncEventStore`, on psycopg's
+    AsyncConnection) binds it to the package's codec.
 
     Transactions: a method owns its transaction (it commits on success) when the connection
     is outside one, or runs inside the transaction it is handed: `with store.transaction():`
@@ -2507,7 +2510,8 @@ class AsyncEventStoreBase(ABC, Generic[E]):
         notifications kept while disconnected). `stop` is checked between events and at
         least every `stop_check_seconds` while waiting. Give it a connection of its own,
         outside a transaction (LISTEN takes effect once committed); it stops listening when
-        the iteration ends (also when the consumer stops iterating early)."""
+        the iteration ends (also when the consumer stops iterating early; an async iterator
+        once closed: `contextlib.aclosing`)."""
         if self.conn.info.transaction_status != pq.TransactionStatus.IDLE:
             raise TransactionError(
                 f"{type(self).__name__}.subscribe needs a connection outside a "

@@ -24,6 +24,7 @@ _RENAMED = {
     "AsyncEventStoreBase": "EventStoreBase",
     "AsyncProjectionRunner": "ProjectionRunner",
     "wait_for_notify_async": "wait_for_notify",
+    "apply_sql_async": "apply_sql",
 }
 _ASYNC_NAME = re.compile(r"\bAsync[A-Z]\w*")
 

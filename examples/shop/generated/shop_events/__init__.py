@@ -71,7 +71,7 @@ from .projections import (
     OrderSummaryProjection,
     OrderSummaryRow,
 )
-from .store import AsyncEventStore, EventStore, apply_schema
+from .store import AsyncEventStore, EventStore, apply_schema, apply_schema_async
 
 __all__ = [
     "START",
@@ -137,6 +137,7 @@ __all__ = [
     "Unset",
     "UnsupportedVersion",
     "apply_schema",
+    "apply_schema_async",
     "decode",
     "decode_json",
     "encode",

@@ -2142,7 +2142,10 @@ class ProjectionRunner:
         return [{k: v for k, v in row.items() if k not in _BOOKKEEPING} for row in rows]
 
 
-def apply_sql(conn: psycopg.Connection[Any], folder: Traversable) -> list[str]:
+def apply_sql(
+    conn: psycopg.Connection[Any],
+    folder: Traversable,
+) -> list[str]:
     """Apply the `.sql` files of `folder` (a package's resources) in name order, each in a
     transaction of its own, on a connection outside a transaction; the names applied. The
     files pin the session's search_path: the connection's own is restored afterwards."""
@@ -2161,9 +2164,8 @@ def apply_sql(conn: psycopg.Connection[Any], folder: Traversable) -> list[str]:
             "apply the files of `postgres.out` with your migration tool"
         )
     with conn.transaction(), conn.cursor() as cursor:
-        row = cursor.execute(
-            "select pg_catalog.current_setting('search_path')"
-        ).fetchone()
+        cursor.execute("select pg_catalog.current_setting('search_path')")
+        row = cursor.fetchone()
     search_path = row[0] if row else ""
     try:
         for item in sql_files:
@@ -3125,3 +3127,42 @@ class AsyncProjectionRunner:
             await cursor.execute(query)
             rows = await cursor.fetchall()
         return [{k: v for k, v in row.items() if k not in _BOOKKEEPING} for row in rows]
+
+
+async def apply_sql_async(
+    conn: psycopg.AsyncConnection[Any],
+    folder: Traversable,
+) -> list[str]:
+    """Apply the `.sql` files of `folder` (a package's resources) in name order, each in a
+    transaction of its own, on a connection outside a transaction; the names applied. The
+    files pin the session's search_path: the connection's own is restored afterwards."""
+    if conn.info.transaction_status != pq.TransactionStatus.IDLE:
+        raise TransactionError(
+            "apply_schema needs a connection outside a transaction (autocommit, or commit "
+            "first): each file is applied in a transaction of its own"
+        )
+    sql_files = sorted(
+        (item for item in folder.iterdir() if item.name.endswith(".sql")),
+        key=lambda item: item.name,
+    )
+    if not sql_files:
+        raise StoreError(
+            "this package holds no SQL files: generate it with a postgres target, or "
+            "apply the files of `postgres.out` with your migration tool"
+        )
+    async with conn.transaction(), conn.cursor() as cursor:
+        await cursor.execute("select pg_catalog.current_setting('search_path')")
+        row = await cursor.fetchone()
+    search_path = row[0] if row else ""
+    try:
+        for item in sql_files:
+            async with conn.transaction():
+                await conn.execute(item.read_text(encoding="utf-8").encode())
+    finally:
+        if not conn.closed:
+            async with conn.transaction():
+                await conn.execute(
+                    "select pg_catalog.set_config('search_path', %s, false)",
+                    (search_path,),
+                )
+    return [item.name for item in sql_files]

@@ -9,7 +9,13 @@ from typing import Any, ClassVar
 
 import psycopg
 
-from ._runtime import AsyncEventStoreBase, Codec, EventStoreBase, apply_sql
+from ._runtime import (
+    AsyncEventStoreBase,
+    Codec,
+    EventStoreBase,
+    apply_sql,
+    apply_sql_async,
+)
 from .codec import CODEC, Event, encode
 
 
@@ -43,3 +49,8 @@ def apply_schema(conn: psycopg.Connection[Any]) -> list[str]:
     order, each in a transaction of its own; the names applied. Safe to call again: a
     projection whose table has another shape stops it (run `escodegen migrate projections`)."""
     return apply_sql(conn, files(__package__).joinpath("sql"))
+
+
+async def apply_schema_async(conn: psycopg.AsyncConnection[Any]) -> list[str]:
+    """`apply_schema` on psycopg's AsyncConnection."""
+    return await apply_sql_async(conn, files(__package__).joinpath("sql"))

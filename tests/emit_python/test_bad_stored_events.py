@@ -149,7 +149,7 @@ def test_read_all_can_yield_the_undecodable_event_with_its_error(
 def test_the_runner_partitions_and_its_workers_catch_up(
         shop_api: Any, shop_events: ModuleType, db: Conn, client: Any, store: str) -> None:
     """Partitioned catch-up from Python (the SQL is tested in tests/emit_postgres)."""
-    orders = [uuid.uuid4() for _ in range(12)]
+    orders = [uuid.uuid4() for _ in range(48)]
     for order in orders:
         db.execute("select * from es.append_to_stream(%s, -1, %s)", (f"Order-{order}", Jsonb([{
             "event_type": "OrderPlaced", "event_version": 2,
@@ -165,7 +165,8 @@ def test_the_runner_partitions_and_its_workers_catch_up(
         with shop_api.connect(store, autocommit=True) as conn:
             applied.append(shop_api.OrderSummaryProjection(conn).catch_up_part(
                 worker, 3, batch_size=2))
-    assert sum(applied) == 12 and all(applied)  # each part had some of the 12 streams
+    # each part had some of the 48 streams (12 left a part empty in about 2% of runs)
+    assert sum(applied) == 48 and all(applied)
     assert sorted(r["order_id"] for r in summary.rows()) == sorted(orders)
     assert summary.lag().events_behind == 0
     summary.partition(1)

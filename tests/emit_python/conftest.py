@@ -189,3 +189,28 @@ def book_lent(lib: ModuleType, book: Any, member: Any, fee: Decimal = Decimal("1
         weight=0.5, copies=1, express=True, note="n", extra={"a": [1, "x"]},
         format=lib.BookLentV1Format.ebook,
         shelf=lib.BookLentV1Shelf(room="R1", row=3, label=None))
+
+
+@pytest.fixture(params=["sync", "async"])
+def flavour(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Each test that takes it runs against the sync API and again against the async one."""
+    from tests.emit_python.flavours import close_loop
+
+    yield request.param
+    close_loop()
+
+
+@pytest.fixture
+def shop_api(shop_events: ModuleType, flavour: str) -> Any:
+    """The shop's package in the test's flavour (tests/emit_python/flavours.py)."""
+    from tests.emit_python.flavours import Api
+
+    return Api(shop_events, flavour)
+
+
+@pytest.fixture
+def library_api(library_events: ModuleType, flavour: str) -> Any:
+    """The library's package in the test's flavour (tests/emit_python/flavours.py)."""
+    from tests.emit_python.flavours import Api
+
+    return Api(library_events, flavour)

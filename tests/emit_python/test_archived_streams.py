@@ -7,8 +7,8 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
-import psycopg
 import pytest
 from click.testing import CliRunner
 
@@ -23,13 +23,13 @@ def migrate(*args: str) -> None:
 
 
 def test_an_archived_stream_names_its_archive_until_restored(
-        shop_events: ModuleType, store: str, tmp_path: Path) -> None:
+        shop_api: Any, shop_events: ModuleType, store: str, tmp_path: Path) -> None:
     Order = order_class(shop_events)
     order_id, other_id = uuid.uuid4(), uuid.uuid4()
     stream = f"Order-{order_id}"
     out = tmp_path / "orders-2026.jsonl.gz"
-    with psycopg.connect(store, autocommit=True) as conn:
-        event_store = shop_events.EventStore(conn)
+    with shop_api.connect(store, autocommit=True) as conn:
+        event_store = shop_api.EventStore(conn)
         for each in (order_id, other_id):
             order = event_store.load(Order(each))
             for _ in range(101):  # past the snapshot policy's 100

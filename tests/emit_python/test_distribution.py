@@ -1,15 +1,19 @@
 """Packaging of the generated output (issue 19, point 8): `py.typed`, the optional
 pyproject.toml (`python.pyproject`), and `apply_schema` applying the SQL the package ships,
-from a wheel built by pip and installed apart from the source folder."""
+from a wheel built by pip and installed apart from the source folder; `apply_schema_async`."""
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import psycopg
+import pytest
 
 from tests.emit_python.library_project import generate_library
 
@@ -63,3 +67,27 @@ def test_without_the_option_no_pyproject_is_written(tmp_path: Path) -> None:
     root = generate_library(tmp_path / "library", python_options="")
     assert not (root / "generated" / "library_events" / "pyproject.toml").exists()
     assert (root / "generated" / "library_events" / "py.typed").exists()
+
+
+def test_apply_schema_async_applies_the_same_files(shop_events: ModuleType, pg_dsn: str) -> None:
+    """The async twin of `apply_schema` (psycopg's AsyncConnection): the package's files in
+    order, again safely, the search_path restored; refused inside a transaction."""
+
+    async def apply_twice() -> tuple[list[str], list[str], Any]:
+        async with await psycopg.AsyncConnection.connect(pg_dsn, autocommit=True) as conn:
+            await conn.execute("set search_path = mine, public")
+            first = await shop_events.apply_schema_async(conn)
+            again = await shop_events.apply_schema_async(conn)
+            shown = await (await conn.execute("show search_path")).fetchone()
+        async with await psycopg.AsyncConnection.connect(pg_dsn) as conn:
+            await conn.execute("select 1")
+            with pytest.raises(shop_events.TransactionError, match="outside a transaction"):
+                await shop_events.apply_schema_async(conn)
+        return first, again, shown
+
+    first, again, shown = asyncio.run(apply_twice())
+    shipped = sorted(p.name for p in (Path(shop_events.__file__).parent / "sql").glob("*.sql"))
+    assert first == again == shipped and shown == ("mine, public",)
+    with psycopg.connect(pg_dsn) as conn:
+        assert conn.execute("select to_regclass('es.order_summary') is not null"
+                            ).fetchone() == (True,)

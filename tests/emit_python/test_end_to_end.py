@@ -10,22 +10,21 @@ from decimal import Decimal
 from types import ModuleType
 from typing import Any
 
-import psycopg
 import pytest
 
 from tests.emit_python.conftest import order_class
 
 
-def _append_raw(conn: psycopg.Connection[Any], stream: str, events: list[dict[str, Any]]) -> None:
+def _append_raw(conn: Any, stream: str, events: list[dict[str, Any]]) -> None:
     """Store events as an old deployment wrote them (old versions), bypassing the client."""
     conn.execute("select * from es.append_to_stream(%s, -1, %s::jsonb)",
                  (stream, json.dumps(events)))
 
 
 def test_old_versions_load_project_and_read_back_at_the_latest(
-        shop_events: ModuleType, store: str) -> None:
+        shop_api: Any, shop_events: ModuleType, store: str) -> None:
     customer, order_id = uuid.uuid4(), uuid.uuid4()
-    with psycopg.connect(store) as conn:
+    with shop_api.connect(store) as conn:
         _append_raw(conn, f"Customer-{customer}", [{
             "event_type": "CustomerRegistered", "event_version": 1,
             "data": {"customerId": str(customer), "name": "Grace Brewster Hopper",
@@ -41,7 +40,7 @@ def test_old_versions_load_project_and_read_back_at_the_latest(
                       "shippingInfo": {"address": "1 Main St", "carrier": "DHL"}}}])
         conn.commit()
 
-        event_store = shop_events.EventStore(conn)
+        event_store = shop_api.EventStore(conn)
         history = event_store.read_stream(f"Order-{order_id}")
         assert [e.version for e in history] == [1, 1, 1]
         assert type(history[0].event) is shop_events.OrderPlaced
@@ -68,8 +67,8 @@ def test_old_versions_load_project_and_read_back_at_the_latest(
         else:
             raise AssertionError("a save from version 0 must conflict")
 
-        directory = shop_events.CustomerDirectoryProjection(conn)
-        summary = shop_events.OrderSummaryProjection(conn)
+        directory = shop_api.CustomerDirectoryProjection(conn)
+        summary = shop_api.OrderSummaryProjection(conn)
         assert directory.catch_up(batch_size=2) == 1
         assert summary.catch_up(batch_size=2) == 4
         assert summary.catch_up() == 0
@@ -84,11 +83,11 @@ def test_old_versions_load_project_and_read_back_at_the_latest(
 
 
 def test_snapshots_every_n_across_a_batch_and_never_of_another_state_version(
-        shop_events: ModuleType, store: str) -> None:
+        shop_api: Any, shop_events: ModuleType, store: str) -> None:
     order_id = uuid.uuid4()
     Order = order_class(shop_events)
-    with psycopg.connect(store) as conn:
-        event_store = shop_events.EventStore(conn)
+    with shop_api.connect(store) as conn:
+        event_store = shop_api.EventStore(conn)
         order = event_store.load(Order(order_id))
         for _ in range(98):
             order.record(shop_events.OrderItemAdded(orderId=order_id, sku="x", quantity=1))
@@ -113,13 +112,13 @@ def test_snapshots_every_n_across_a_batch_and_never_of_another_state_version(
 
 
 def test_a_snapshot_that_does_not_decode_falls_back_to_a_replay(
-        shop_events: ModuleType, store: str, caplog: pytest.LogCaptureFixture) -> None:
+        shop_api: Any, shop_events: ModuleType, store: str, caplog: pytest.LogCaptureFixture) -> None:
     """The classic incident after an aggregate refactoring that kept the state version: the
     load replays the stream, replaces the snapshot and logs a warning, instead of raising."""
     order_id = uuid.uuid4()
     Order = order_class(shop_events)
-    with psycopg.connect(store) as conn:
-        event_store = shop_events.EventStore(conn)
+    with shop_api.connect(store) as conn:
+        event_store = shop_api.EventStore(conn)
         order = event_store.load(Order(order_id))
         for _ in range(100):
             order.record(shop_events.OrderItemAdded(orderId=order_id, sku="x", quantity=1))
@@ -139,8 +138,8 @@ def test_a_snapshot_that_does_not_decode_falls_back_to_a_replay(
 
 
 def test_a_stored_event_that_does_not_decode_says_which_and_where(
-        shop_events: ModuleType, store: str) -> None:
-    with psycopg.connect(store) as conn:
+        shop_api: Any, shop_events: ModuleType, store: str) -> None:
+    with shop_api.connect(store) as conn:
         # written before the store validated appends (append_to_stream now refuses it)
         conn.execute(
             "insert into es.events (event_id, stream_id, stream_position, event_type, "
@@ -149,7 +148,7 @@ def test_a_stored_event_that_does_not_decode_says_which_and_where(
             (json.dumps({"customerId": str(uuid.uuid4()), "email": "nameless@example.org"}),))
         conn.commit()
         with pytest.raises(shop_events.CodecError) as caught:
-            shop_events.EventStore(conn).read_stream("Customer-bad")
+            shop_api.EventStore(conn).read_stream("Customer-bad")
         row = conn.execute("select global_position, event_id from es.events").fetchone()
     assert row is not None
     error = caught.value

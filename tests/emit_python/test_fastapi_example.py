@@ -1,5 +1,5 @@
-"""The FastAPI example of docs/python.md, run as written with FastAPI's TestClient against
-PostgreSQL (the shop's generated package and SQL)."""
+"""The FastAPI examples of docs/python.md (sync and async), each run as written with FastAPI's
+TestClient against PostgreSQL (the shop's generated package and SQL)."""
 
 from __future__ import annotations
 
@@ -18,17 +18,17 @@ from fastapi.testclient import TestClient
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def example_code() -> str:
+def example_code(marker: str) -> str:
     text = (ROOT / "docs" / "python.md").read_text()
-    found = re.search(r"<!-- fastapi-example -->\n```python\n(.*?)```", text, re.DOTALL)
-    assert found is not None, "docs/python.md lost its FastAPI example"
+    found = re.search(rf"<!-- {marker} -->\n```python\n(.*?)```", text, re.DOTALL)
+    assert found is not None, f"docs/python.md lost its example {marker}"
     return found.group(1)
 
 
-@pytest.fixture
-def example_app(store: str, shop_events: ModuleType, tmp_path: Path,
-                monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
-    (tmp_path / "shop_web.py").write_text(example_code())
+@pytest.fixture(params=["fastapi-example", "fastapi-async-example"])
+def example_app(request: pytest.FixtureRequest, store: str, shop_events: ModuleType,
+                tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
+    (tmp_path / "shop_web.py").write_text(example_code(request.param))
     monkeypatch.setenv("DATABASE_URL", store)
     monkeypatch.syspath_prepend(str(tmp_path))
     try:

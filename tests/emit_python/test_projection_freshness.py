@@ -33,8 +33,10 @@ def _register(shop_events: ModuleType, conn: psycopg.Connection[Any]) -> Any:
 
 
 def test_lag_and_the_status_view_say_how_far_behind(
-        shop_events: ModuleType, shop_db: psycopg.Connection[Any]) -> None:
-    directory = shop_events.CustomerDirectoryProjection(shop_db)
+        shop_api: Any, shop_events: ModuleType, shop_db: psycopg.Connection[Any],
+        store: str) -> None:
+    connection = shop_api.connect(store, autocommit=True)
+    directory = shop_api.CustomerDirectoryProjection(connection)
     assert directory.lag() == shop_events.ProjectionLag(shop_events.START, 0, 0, 0.0)
     last = [_register(shop_events, shop_db) for _ in range(3)][-1]
     time.sleep(0.3)
@@ -53,12 +55,15 @@ def test_lag_and_the_status_view_say_how_far_behind(
         last.global_position, 0, 0.0)
     assert shop_db.execute("select events_behind from es.projection_status('order_summary')"
                            ).fetchone() == (3,)
+    connection.close()
 
 
 def test_wait_until_returns_when_the_projection_applied_the_append(
-        shop_events: ModuleType, shop_db: psycopg.Connection[Any], store: str) -> None:
+        shop_api: Any, shop_events: ModuleType, shop_db: psycopg.Connection[Any],
+        store: str) -> None:
     appended = _register(shop_events, shop_db)
-    directory = shop_events.CustomerDirectoryProjection(shop_db)
+    connection = shop_api.connect(store, autocommit=True)
+    directory = shop_api.CustomerDirectoryProjection(connection)
     assert not directory.caught_up(appended)
     assert not directory.caught_up(10**9)  # a position never stored
     started = time.monotonic()
@@ -79,7 +84,7 @@ def test_wait_until_returns_when_the_projection_applied_the_append(
     returned = time.monotonic()
     worker.join()
     assert applied_at and returned - applied_at[0] < 0.5  # woken at once, not at a poll
-    assert shop_db.execute("select * from pg_listening_channels()").fetchall() == []
+    assert connection.execute("select * from pg_listening_channels()").fetchall() == []
 
     # The control: without the checkpoint's NOTIFY nothing wakes it, though the projection
     # catches up at 0.2 s: it waits for the notification, it does not poll. (At the timeout
@@ -94,11 +99,12 @@ def test_wait_until_returns_when_the_projection_applied_the_append(
     returned = time.monotonic()
     worker.join()
     assert applied_at[0] - started < 1.0 and returned - started >= 1.5
+    connection.close()
 
 
 def test_wait_until_refuses_a_connection_inside_a_transaction(
-        shop_events: ModuleType, store: str) -> None:
-    with psycopg.connect(store) as conn:
+        shop_api: Any, store: str) -> None:
+    with shop_api.connect(store) as conn:
         conn.execute("select 1")
         with pytest.raises(psycopg.ProgrammingError, match="outside a transaction"):
-            shop_events.CustomerDirectoryProjection(conn).wait_until(1, timeout=0.1)
+            shop_api.CustomerDirectoryProjection(conn).wait_until(1, timeout=0.1)

@@ -8,22 +8,22 @@ import datetime
 import uuid
 from decimal import Decimal
 from types import ModuleType
+from typing import Any
 
-import psycopg
 import pytest
 
 from tests.emit_python.conftest import book_class
 
 
 def test_rows_come_back_as_the_projections_row_class(
-        library_events: ModuleType, library_store: str) -> None:
+        library_api: Any, library_events: ModuleType, library_store: str) -> None:
     Book = book_class(library_events)
     book_id, members = uuid.uuid4(), [uuid.uuid4() for _ in range(3)]
-    with psycopg.connect(library_store, autocommit=True) as conn:
-        store = library_events.EventStore(conn)
+    with library_api.connect(library_store, autocommit=True) as conn:
+        store = library_api.EventStore(conn)
         for i, member in enumerate(members):
             store.update(Book(book_id), lambda b, m=member, i=i: b.lend(m, Decimal(f"{i}.50")))
-        loans = library_events.LoansProjection(conn)
+        loans = library_api.LoansProjection(conn)
         loans.catch_up()
 
         row = loans.get(book_id, members[1])
@@ -43,17 +43,17 @@ def test_rows_come_back_as_the_projections_row_class(
         assert len(loans.find()) == 3
 
         # values are parameters: a hostile one matches nothing and changes nothing
-        directory = library_events.LoansProjection(conn)
+        directory = library_api.LoansProjection(conn)
         assert directory.find(book_id=book_id, copies=1, fee=Decimal("0.50"))[0].member_id \
             == members[0]
 
 
-def test_shop_rows_and_a_hostile_filter(shop_events: ModuleType, store: str) -> None:
+def test_shop_rows_and_a_hostile_filter(shop_api: Any, shop_events: ModuleType, store: str) -> None:
     order_id = uuid.uuid4()
-    with psycopg.connect(store, autocommit=True) as conn:
-        shop_events.EventStore(conn).append(f"Order-{order_id}", [shop_events.OrderPlaced(
+    with shop_api.connect(store, autocommit=True) as conn:
+        shop_api.EventStore(conn).append(f"Order-{order_id}", [shop_events.OrderPlaced(
             orderId=order_id, customerId=uuid.uuid4(), totalAmount=Decimal("3.10"))])
-        summary = shop_events.OrderSummaryProjection(conn)
+        summary = shop_api.OrderSummaryProjection(conn)
         summary.catch_up()
         assert summary.get(order_id) == shop_events.OrderSummaryRow(
             order_id=order_id, status="placed", total=Decimal("3.10"), item_count=0)

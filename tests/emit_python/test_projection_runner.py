@@ -32,7 +32,7 @@ class Runner:
     """`run` of the customer directory in a thread with its own connection, stopped by an
     event; counts how often it asked whether to stop (it does while it waits)."""
 
-    def __init__(self, shop_events: ModuleType, dsn: str, batch_size: int) -> None:
+    def __init__(self, shop_events: Any, dsn: str, batch_size: int) -> None:
         self.stop = threading.Event()
         self.asked = 0
         self.applied: int | None = None
@@ -45,9 +45,9 @@ class Runner:
         self.asked += 1
         return self.stop.is_set()
 
-    def _work(self, shop_events: ModuleType, dsn: str, batch_size: int) -> None:
+    def _work(self, shop_events: Any, dsn: str, batch_size: int) -> None:
         try:
-            with psycopg.connect(dsn, autocommit=True) as conn:
+            with shop_events.connect(dsn, autocommit=True) as conn:
                 projection = shop_events.CustomerDirectoryProjection(conn)
                 self.applied = projection.run(self.should_stop, idle_seconds=IDLE,
                                               batch_size=batch_size, stop_check_seconds=0.05)
@@ -91,11 +91,12 @@ def _last_position(conn: psycopg.Connection[Any]) -> int:
 
 
 def test_run_catches_up_wakes_on_notify_and_stops_cleanly(
-        shop_events: ModuleType, shop_db: psycopg.Connection[Any], store: str) -> None:
+        shop_api: Any, shop_events: ModuleType, shop_db: psycopg.Connection[Any],
+        store: str) -> None:
     conn = shop_db
     for name in ("Ada", "Grace", "Edsger"):  # stored before the runner starts
         _register(shop_events, conn, name)
-    runner = Runner(shop_events, store, batch_size=2)  # two batches to catch up
+    runner = Runner(shop_api, store, batch_size=2)  # two batches to catch up
     runner.thread.start()
     try:
         # 1. The initial catch-up, checkpoint included.
@@ -134,12 +135,13 @@ def test_run_catches_up_wakes_on_notify_and_stops_cleanly(
 
 
 def test_run_refuses_a_connection_inside_a_transaction(
-        shop_events: ModuleType, shop_db: psycopg.Connection[Any], store: str) -> None:
+        shop_api: Any, shop_events: ModuleType, shop_db: psycopg.Connection[Any],
+        store: str) -> None:
     # LISTEN inside an uncommitted transaction never takes effect, and every batch would be
     # a savepoint of it: run would wait forever without a word.
-    with psycopg.connect(store) as conn:
+    with shop_api.connect(store) as conn:
         conn.execute("select 1")
-        projection = shop_events.CustomerDirectoryProjection(conn)
+        projection = shop_api.CustomerDirectoryProjection(conn)
         with pytest.raises(psycopg.ProgrammingError, match="outside a transaction"):
             projection.run(lambda: True)
         conn.rollback()

@@ -10,8 +10,6 @@ from decimal import Decimal
 from types import ModuleType
 from typing import Any
 
-import psycopg
-
 from tests.emit_python.conftest import book_class, order_class
 
 
@@ -42,11 +40,11 @@ def test_nested_state_fields_are_typed_classes(library_events: ModuleType) -> No
 
 
 def test_load_from_a_snapshot_equals_a_full_replay(
-        library_events: ModuleType, library_store: str) -> None:
+        library_api: Any, library_events: ModuleType, library_store: str) -> None:
     book_id, members = uuid.uuid4(), [uuid.uuid4() for _ in range(5)]
     Book = book_class(library_events)
-    with psycopg.connect(library_store, autocommit=True) as conn:
-        store = library_events.EventStore(conn)
+    with library_api.connect(library_store, autocommit=True) as conn:
+        store = library_api.EventStore(conn)
         for i, member in enumerate(members):
             book = store.load(Book(book_id))
             book.lend(member, Decimal(f"1.{i}5"))
@@ -71,11 +69,12 @@ def test_load_from_a_snapshot_equals_a_full_replay(
             raise AssertionError("a member borrowed the same book twice after a snapshot")
 
 
-def test_shop_states_survive_a_snapshot(shop_events: ModuleType, store: str) -> None:
+def test_shop_states_survive_a_snapshot(shop_api: Any, shop_events: ModuleType,
+                                        store: str) -> None:
     order_id = uuid.uuid4()
     Order = order_class(shop_events)
-    with psycopg.connect(store, autocommit=True) as conn:
-        event_store = shop_events.EventStore(conn)
+    with shop_api.connect(store, autocommit=True) as conn:
+        event_store = shop_api.EventStore(conn)
         order = Order(order_id)
         order.record(shop_events.OrderPlaced(orderId=order_id, customerId=uuid.uuid4(),
                                              totalAmount=Decimal("9.90")))

@@ -7,7 +7,6 @@ import uuid
 from types import ModuleType
 from typing import Any
 
-import psycopg
 import pytest
 
 
@@ -16,9 +15,11 @@ def _item(shop_events: ModuleType, order_id: uuid.UUID, sku: str) -> Any:
 
 
 @pytest.fixture
-def store(shop_events: ModuleType, store: str) -> Any:
-    with psycopg.connect(store, autocommit=True) as conn:
-        yield shop_events.EventStore(conn)
+def store(shop_api: Any, store: str) -> Any:
+    """The store client on an autocommit connection, sync and async (tests/emit_python/
+    flavours.py)."""
+    with shop_api.connect(store, autocommit=True) as conn:
+        yield shop_api.EventStore(conn)
 
 
 def test_every_expected_version_mode(store: Any, shop_events: ModuleType) -> None:

@@ -8,7 +8,6 @@ import uuid
 from types import ModuleType
 from typing import Any
 
-import psycopg
 import pytest
 from psycopg.types.json import Jsonb
 
@@ -18,17 +17,18 @@ def _item(shop_events: ModuleType, order_id: uuid.UUID, sku: str) -> Any:
 
 
 @pytest.fixture
-def client(shop_events: ModuleType, store: str) -> Any:
-    with psycopg.connect(store, autocommit=True) as conn:
-        yield shop_events.EventStore(conn)
+def client(shop_api: Any, store: str) -> Any:
+    """The store client, sync and async (tests/emit_python/flavours.py)."""
+    with shop_api.connect(store, autocommit=True) as conn:
+        yield shop_api.EventStore(conn)
 
 
 def test_a_late_commit_is_read_after_the_checkpoint_never_skipped(
-        client: Any, shop_events: ModuleType, store: str) -> None:
+        client: Any, shop_events: ModuleType, shop_api: Any, store: str) -> None:
     early_order, late_order = uuid.uuid4(), uuid.uuid4()
-    with psycopg.connect(store, autocommit=True) as slow, slow.transaction():
+    with shop_api.connect(store, autocommit=True) as slow, slow.transaction():
         # begins first and takes the smaller global position, commits last
-        shop_events.EventStore(slow).append(
+        shop_api.EventStore(slow).append(
             f"Order-{early_order}", [_item(shop_events, early_order, "early")])
         client.append(f"Order-{late_order}", [_item(shop_events, late_order, "late")])
         assert client.read_all() == []  # the older transaction still runs: nothing yet

@@ -18,16 +18,17 @@ from tests.emit_python.conftest import book_lent
 
 
 class Subscriber:
-    """`store.subscribe` on a connection of its own, in a thread, collecting envelopes."""
+    """`store.subscribe` on a connection of its own, in a thread, collecting envelopes (`lib`:
+    the package in a flavour, tests/emit_python/flavours.py)."""
 
-    def __init__(self, lib: ModuleType, dsn: str, after: Any, idle_seconds: float) -> None:
+    def __init__(self, lib: Any, dsn: str, after: Any, idle_seconds: float) -> None:
         self.seen: list[Any] = []
         self.stop = threading.Event()
         self.error: BaseException | None = None
 
         def run() -> None:
             try:
-                with psycopg.connect(dsn, autocommit=True) as conn:
+                with lib.connect(dsn, autocommit=True) as conn:
                     store = lib.EventStore(conn)
                     for envelope in store.subscribe(after, stop=self.stop.is_set,
                                                     idle_seconds=idle_seconds, batch_size=2,
@@ -62,7 +63,7 @@ def _append(lib: ModuleType, dsn: str, count: int) -> list[Any]:
                 for _ in range(count)]
 
 
-def _subscriber(lib: ModuleType, dsn: str, after: Any, idle: float,
+def _subscriber(lib: Any, dsn: str, after: Any, idle: float,
                 body: Callable[[Subscriber], None]) -> None:
     subscriber = Subscriber(lib, dsn, after, idle)
     try:
@@ -72,7 +73,7 @@ def _subscriber(lib: ModuleType, dsn: str, after: Any, idle: float,
 
 
 def test_from_a_checkpoint_in_order_and_woken_by_notify(
-        library_events: ModuleType, library_store: str) -> None:
+        library_api: Any, library_events: ModuleType, library_store: str) -> None:
     first = _append(library_events, library_store, 5)
     with psycopg.connect(library_store, autocommit=True) as conn:
         [third] = [e for e in library_events.EventStore(conn).read_all()
@@ -88,11 +89,11 @@ def test_from_a_checkpoint_in_order_and_woken_by_notify(
         checkpoints = [e.checkpoint for e in subscriber.seen]
         assert checkpoints == sorted(checkpoints) and len(set(checkpoints)) == 5
 
-    _subscriber(library_events, library_store, third.checkpoint, 60, body)
+    _subscriber(library_api, library_store, third.checkpoint, 60, body)
 
 
 def test_a_transaction_left_open_holds_delivery_back_and_the_poll_delivers(
-        library_events: ModuleType, library_store: str) -> None:
+        library_api: Any, library_events: ModuleType, library_store: str) -> None:
     def body(subscriber: Subscriber) -> None:
         with psycopg.connect(library_store) as blocker:
             # a transaction holding a transaction id, writing no event: it never notifies
@@ -104,15 +105,15 @@ def test_a_transaction_left_open_holds_delivery_back_and_the_poll_delivers(
         subscriber.wait_for(1, 10)  # the poll (every 0.5 s) delivers it
         assert subscriber.seen[0].event_id == appended.event_id
 
-    _subscriber(library_events, library_store, library_events.START, 0.5, body)
+    _subscriber(library_api, library_store, library_events.START, 0.5, body)
 
 
 def test_subscribe_refuses_a_connection_inside_a_transaction(
-        library_events: ModuleType, library_store: str) -> None:
-    with psycopg.connect(library_store) as conn:
+        library_api: Any, library_events: ModuleType, library_store: str) -> None:
+    with library_api.connect(library_store) as conn:
         conn.execute("select 1")
         with pytest.raises(library_events.TransactionError):
-            next(library_events.EventStore(conn).subscribe())
+            next(library_api.EventStore(conn).subscribe())
 
 
 def test_global_position_alone_goes_backwards_in_read_order(

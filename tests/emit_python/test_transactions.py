@@ -1,7 +1,8 @@
 """The store's transaction contract (issue 19, point 2) and its unit of work (point 5), on
 real psycopg connections (autocommit and not) and a psycopg_pool pool: a write owns its
 transaction or runs in one it is handed, and refuses a transaction an earlier query opened
-implicitly instead of hiding its events in a savepoint that is never committed."""
+implicitly instead of hiding its events in a savepoint that is never committed. Each test runs
+against the sync API and the async one (tests/emit_python/flavours.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from typing import Any
 
 import psycopg
 import pytest
-from psycopg_pool import ConnectionPool
 
 from tests.emit_python.conftest import book_class, book_lent
 
@@ -27,11 +27,11 @@ def _stored(dsn: str, stream_id: str) -> int:
 
 
 def test_a_save_owns_its_transaction_on_an_idle_connection(
-        library_events: ModuleType, library_store: str) -> None:
+        library_api: Any, library_events: ModuleType, library_store: str) -> None:
     Book = book_class(library_events)
     for autocommit in (True, False):
-        with psycopg.connect(library_store, autocommit=autocommit) as conn:
-            store = library_events.EventStore(conn)
+        with library_api.connect(library_store, autocommit=autocommit) as conn:
+            store = library_api.EventStore(conn)
             book = store.load(Book(uuid.uuid4()))
             book.lend(uuid.uuid4())
             store.save(book)
@@ -39,10 +39,10 @@ def test_a_save_owns_its_transaction_on_an_idle_connection(
 
 
 def test_a_save_in_an_implicit_transaction_is_refused(
-        library_events: ModuleType, library_store: str) -> None:
+        library_api: Any, library_events: ModuleType, library_store: str) -> None:
     Book = book_class(library_events)
-    with psycopg.connect(library_store) as conn:  # no autocommit: queries open transactions
-        store = library_events.EventStore(conn)
+    with library_api.connect(library_store) as conn:  # no autocommit: queries open transactions
+        store = library_api.EventStore(conn)
         book = Book(uuid.uuid4())
         book.lend(uuid.uuid4())
         conn.execute("select 1")
@@ -66,11 +66,11 @@ def test_a_save_in_an_implicit_transaction_is_refused(
 
 
 def test_writes_in_a_handed_transaction_commit_with_it(
-        library_events: ModuleType, library_store: str) -> None:
+        library_api: Any, library_events: ModuleType, library_store: str) -> None:
     Book = book_class(library_events)
     for autocommit in (True, False):
-        with psycopg.connect(library_store, autocommit=autocommit) as conn:
-            store = library_events.EventStore(conn)
+        with library_api.connect(library_store, autocommit=autocommit) as conn:
+            store = library_api.EventStore(conn)
             first, second = Book(uuid.uuid4()), Book(uuid.uuid4())
             first.lend(uuid.uuid4())
             second.lend(uuid.uuid4())
@@ -93,24 +93,23 @@ def test_writes_in_a_handed_transaction_commit_with_it(
 
 
 def test_a_pool_connection_saves_or_refuses(
-        library_events: ModuleType, library_store: str) -> None:
+        library_api: Any, library_events: ModuleType, library_store: str) -> None:
     Book = book_class(library_events)
-    with ConnectionPool(library_store, min_size=1, max_size=1, open=True,
-                        timeout=5) as pool:
+    with library_api.pool(library_store, min_size=1, max_size=1, timeout=5) as pool:
         book = Book(uuid.uuid4())
         book.lend(uuid.uuid4())
         with pool.connection() as conn:
             conn.execute("select 1")
             with pytest.raises(library_events.TransactionError):
-                library_events.EventStore(conn).save(book)
+                library_api.EventStore(conn).save(book)
         with pool.connection() as conn:  # the one connection is free again: no lock held
-            store = library_events.EventStore(conn)
+            store = library_api.EventStore(conn)
             store.save(book)
             assert _stored(library_store, book.stream_id) == 1
-    with ConnectionPool(library_store, min_size=1, max_size=2, open=True,
-                        kwargs={"autocommit": True}) as pool:
+    with library_api.pool(library_store, min_size=1, max_size=2,
+                          kwargs={"autocommit": True}) as pool:
         with pool.connection() as conn:
-            store = library_events.EventStore(conn)
+            store = library_api.EventStore(conn)
             again = store.load(Book(book.book_id))
             again.lend(uuid.uuid4())
             store.save(again)
@@ -118,10 +117,10 @@ def test_a_pool_connection_saves_or_refuses(
 
 
 def test_concurrency_error_carries_expected_and_actual(
-        library_events: ModuleType, library_store: str) -> None:
+        library_api: Any, library_events: ModuleType, library_store: str) -> None:
     Book = book_class(library_events)
-    with psycopg.connect(library_store, autocommit=True) as conn:
-        store = library_events.EventStore(conn)
+    with library_api.connect(library_store, autocommit=True) as conn:
+        store = library_api.EventStore(conn)
         book = Book(uuid.uuid4())
         book.lend(uuid.uuid4())
         store.save(book)
@@ -138,14 +137,14 @@ def test_concurrency_error_carries_expected_and_actual(
 
 
 def test_update_loads_runs_saves_and_retries_on_a_conflict(
-        library_events: ModuleType, library_store: str) -> None:
+        library_api: Any, library_events: ModuleType, library_store: str) -> None:
     Book = book_class(library_events)
     book_id, member, rival = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     runs: list[int] = []
-    with psycopg.connect(library_store, autocommit=True) as conn, \
-            psycopg.connect(library_store, autocommit=True) as other:
-        store, other_store = (library_events.EventStore(conn),
-                              library_events.EventStore(other))
+    with library_api.connect(library_store, autocommit=True) as conn, \
+            library_api.connect(library_store, autocommit=True) as other:
+        store, other_store = (library_api.EventStore(conn),
+                              library_api.EventStore(other))
 
         def lend(book: Any) -> None:
             runs.append(book.version)
@@ -169,11 +168,11 @@ def test_update_loads_runs_saves_and_retries_on_a_conflict(
 
 
 def test_record_takes_request_ids_and_projections_read_them(
-        library_events: ModuleType, library_store: str) -> None:
+        library_api: Any, library_events: ModuleType, library_store: str) -> None:
     Book = book_class(library_events)
     correlation, causation = uuid.uuid4(), uuid.uuid4()
-    with psycopg.connect(library_store, autocommit=True) as conn:
-        store = library_events.EventStore(conn)
+    with library_api.connect(library_store, autocommit=True) as conn:
+        store = library_api.EventStore(conn)
         book = Book(uuid.uuid4())
         member = uuid.uuid4()
         book.record(book_lent(library_events, book.book_id, member),
@@ -184,27 +183,28 @@ def test_record_takes_request_ids_and_projections_read_them(
         with pytest.raises(ValueError, match="not both"):
             book.record(book_lent(library_events, book.book_id, uuid.uuid4()),
                         cause=envelope, correlation_id=correlation)
-        loans = library_events.LoansProjection(conn)
+        loans = library_api.LoansProjection(conn)
         assert loans.catch_up() == 1
         [row] = loans.rows()
         assert (row["correlation_id"], row["causation_id"]) == (correlation, causation)
 
 
-def test_a_refused_save_holds_no_lock(library_events: ModuleType, library_store: str) -> None:
+def test_a_refused_save_holds_no_lock(library_api: Any, library_events: ModuleType,
+                                      library_store: str) -> None:
     """The failure of issue 19: a save hidden in an implicit transaction kept the stream's
     row lock, so the next writer of the stream waited."""
     Book = book_class(library_events)
     book = Book(uuid.uuid4())
     book.lend(uuid.uuid4())
-    with psycopg.connect(library_store, autocommit=True) as conn:
-        library_events.EventStore(conn).save(book)
+    with library_api.connect(library_store, autocommit=True) as conn:
+        library_api.EventStore(conn).save(book)
     done = threading.Event()
-    with psycopg.connect(library_store) as held:
+    with library_api.connect(library_store) as held:
         held.execute("select 1")
-        again = library_events.EventStore(held).load(Book(book.book_id))
+        again = library_api.EventStore(held).load(Book(book.book_id))
         again.lend(uuid.uuid4())
         with pytest.raises(library_events.TransactionError):
-            library_events.EventStore(held).save(again)
+            library_api.EventStore(held).save(again)
 
         def writer() -> None:
             with psycopg.connect(library_store, autocommit=True) as conn:

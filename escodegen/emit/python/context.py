@@ -131,7 +131,9 @@ def _projection(projection: Projection, modules: dict[str, set[str]]) -> dict[st
                       for kind in ("catch_up", "begin_rebuild", "rebuild_step", "finish_rebuild",
                                    "retry", "catch_up_part", "partition")},
         "class_name": f"{pascal(projection.name)}Projection",
-        "classes": [f"{pascal(projection.name)}Projection", f"{pascal(projection.name)}Row"],
+        "async_class_name": f"Async{pascal(projection.name)}Projection",
+        "classes": [f"{pascal(projection.name)}Projection", f"{pascal(projection.name)}Row",
+                    f"Async{pascal(projection.name)}Projection"],
         "description": projection.description or f"The {projection.name} projection.",
         "events": sorted({h.event for h in projection.handlers}),
     }

@@ -13,6 +13,7 @@ from typing import Any
 import jinja2
 
 from escodegen.emit import HEADER
+from escodegen.emit.python.sync_twin import unasync_source
 from escodegen.printable import escape_lines
 from escodegen.pytext import fit, py_literal, union
 from escodegen.resources import template_environment
@@ -35,6 +36,7 @@ def environment() -> jinja2.Environment:
     env.filters["doc"] = escape_lines  # descriptions in docstrings
     env.filters["isorted"] = isorted
     env.filters["fit"] = fit
+    env.filters["unasync"] = unasync_source  # the sync twin of async source
     env.globals["union"] = union
     env.globals["HEADER"] = f"# {HEADER}"
     return env

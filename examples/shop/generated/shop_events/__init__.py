@@ -7,6 +7,7 @@ from ._runtime import (
     UNSET,
     AggregateRoot,
     Appended,
+    AsyncProjectionRunner,
     Checkpoint,
     CodecError,
     ConcurrencyError,
@@ -63,12 +64,14 @@ from .events import (
     OrderSubmittedV1Pricing,
 )
 from .projections import (
+    AsyncCustomerDirectoryProjection,
+    AsyncOrderSummaryProjection,
     CustomerDirectoryProjection,
     CustomerDirectoryRow,
     OrderSummaryProjection,
     OrderSummaryRow,
 )
-from .store import EventStore, apply_schema
+from .store import AsyncEventStore, EventStore, apply_schema, apply_schema_async
 
 __all__ = [
     "START",
@@ -76,6 +79,10 @@ __all__ = [
     "Address",
     "AggregateRoot",
     "Appended",
+    "AsyncCustomerDirectoryProjection",
+    "AsyncEventStore",
+    "AsyncOrderSummaryProjection",
+    "AsyncProjectionRunner",
     "Checkpoint",
     "CodecError",
     "ConcurrencyError",
@@ -130,6 +137,7 @@ __all__ = [
     "Unset",
     "UnsupportedVersion",
     "apply_schema",
+    "apply_schema_async",
     "decode",
     "decode_json",
     "encode",

@@ -18,8 +18,15 @@ import re
 import time
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import (
+    AsyncIterator,
+    Callable,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from importlib.resources.abc import Traversable
 from typing import Any, ClassVar, Generic, Literal, NamedTuple, TypeVar, overload
@@ -1052,7 +1059,8 @@ A = TypeVar("A", bound=AggregateRoot[Any, Any])
 
 
 class EventStoreBase(ABC, Generic[E]):
-    """The event store client; the generated `EventStore` binds it to the package's codec.
+    """The event store client; the generated `EventStore` (and `AsyncEventStore`, on psycopg's
+    AsyncConnection) binds it to the package's codec.
 
     Transactions: a method owns its transaction (it commits on success) when the connection
     is outside one, or runs inside the transaction it is handed: `with store.transaction():`
@@ -1149,9 +1157,10 @@ class EventStoreBase(ABC, Generic[E]):
         ).format(self._call("append_to_stream"))
         try:
             with self.conn.cursor() as cursor:
-                rows = self._run(
+                self._run(
                     cursor, query, (stream_id, code, Jsonb(payload, self.CODEC.dumps))
-                ).fetchall()
+                )
+                rows = cursor.fetchall()
         except psycopg.Error as error:
             raise _store_error(error, stream_id) from None
         return [Appended(row[0], row[1], row[2]) for row in rows]
@@ -1178,9 +1187,8 @@ class EventStoreBase(ABC, Generic[E]):
         ).format(self._call("append_to_streams"))
         try:
             with self.conn.cursor() as cursor:
-                rows = self._run(
-                    cursor, query, (Jsonb(batches, self.CODEC.dumps),)
-                ).fetchall()
+                self._run(cursor, query, (Jsonb(batches, self.CODEC.dumps),))
+                rows = cursor.fetchall()
         except psycopg.Error as error:
             raise _store_error(error, _failed_stream(error)) from None
         appended: dict[str, list[Appended]] = {}
@@ -1200,7 +1208,8 @@ class EventStoreBase(ABC, Generic[E]):
     def stream_version(self, stream_id: str) -> int:
         query = sql.SQL("select {}(%s)").format(self._call("stream_version"))
         with self.conn.transaction(), self.conn.cursor() as cursor:
-            row = cursor.execute(query, (stream_id,)).fetchone()
+            cursor.execute(query, (stream_id,))
+            row = cursor.fetchone()
         return int(row[0]) if row else 0
 
     def read_stream(
@@ -1281,7 +1290,8 @@ class EventStoreBase(ABC, Generic[E]):
         ).format(_COLUMNS, self._events, sql.SQL(" and ").join(where))
         params.append(max_count)
         with self.conn.cursor() as cursor:
-            rows = self._run(cursor, query, tuple(params), binary=True).fetchall()
+            self._run(cursor, query, tuple(params), binary=True)
+            rows = cursor.fetchall()
         try:
             return [self._envelope(row) for row in rows]
         except CodecError:
@@ -1344,7 +1354,9 @@ class EventStoreBase(ABC, Generic[E]):
             batch = self.read_all(
                 after, batch_size, event_types, category, on_error=on_error
             )
-            yield from batch
+            # a loop, not `yield from`: this source is also the async twin, which has none
+            for envelope in batch:  # noqa: UP028, RUF100
+                yield envelope
             if len(batch) < batch_size:
                 return
             after = batch[-1].checkpoint
@@ -1370,7 +1382,8 @@ class EventStoreBase(ABC, Generic[E]):
         notifications kept while disconnected). `stop` is checked between events and at
         least every `stop_check_seconds` while waiting. Give it a connection of its own,
         outside a transaction (LISTEN takes effect once committed); it stops listening when
-        the iteration ends (also when the consumer stops iterating early)."""
+        the iteration ends (also when the consumer stops iterating early; an async iterator
+        once closed: `contextlib.aclosing`)."""
         if self.conn.info.transaction_status != pq.TransactionStatus.IDLE:
             raise TransactionError(
                 f"{type(self).__name__}.subscribe needs a connection outside a "
@@ -1388,7 +1401,12 @@ class EventStoreBase(ABC, Generic[E]):
                     if stop():
                         return
                 if len(batch) < batch_size:
-                    wait_for_notify(self.conn, stop, idle_seconds, stop_check_seconds)
+                    wait_for_notify(
+                        self.conn,
+                        stop,
+                        idle_seconds,
+                        stop_check_seconds,
+                    )
         finally:
             if not self.conn.closed:
                 with self.conn.transaction():
@@ -1432,10 +1450,15 @@ class EventStoreBase(ABC, Generic[E]):
             ),
         )
 
-    def _read(self, query: sql.Composed, params: tuple[Any, ...]) -> list[Envelope[E]]:
+    def _read(
+        self,
+        query: sql.Composed,
+        params: tuple[Any, ...],
+    ) -> list[Envelope[E]]:
         with self.conn.cursor() as cursor:
             # binary rows: psycopg's C loaders read ids, positions and times faster so
-            rows = self._run(cursor, query, params, binary=True).fetchall()
+            self._run(cursor, query, params, binary=True)
+            rows = cursor.fetchall()
         return [self._envelope(row) for row in rows]
 
     def _run(
@@ -1466,7 +1489,8 @@ class EventStoreBase(ABC, Generic[E]):
             "where stream_id = %s"
         ).format(sql.Identifier(self.schema, "snapshots"))
         with self.conn.cursor() as cursor:
-            snapshot = self._run(cursor, query, (aggregate.stream_id,)).fetchone()
+            self._run(cursor, query, (aggregate.stream_id,))
+            snapshot = cursor.fetchone()
         undecodable: int | None = None
         if snapshot is not None:
             state_version, stream_version, aggregate.snapshot_taken_at, state = snapshot
@@ -1575,7 +1599,8 @@ class EventStoreBase(ABC, Generic[E]):
             failed_stream_version,
         )
         with self.conn.transaction(), self.conn.cursor() as cursor:
-            row = cursor.execute(query, params).fetchone()
+            cursor.execute(query, params)
+            row = cursor.fetchone()
         if row and row[0]:
             aggregate.snapshot_version = aggregate.version
             aggregate.snapshot_taken_at = datetime.datetime.now(datetime.UTC)
@@ -1584,7 +1609,7 @@ class EventStoreBase(ABC, Generic[E]):
         """The snapshot of the state including the events `save` is appending right now."""
         query = sql.SQL("select {}(%s, %s, %s, %s)").format(self._call("save_snapshot"))
         with self.conn.transaction(), self.conn.cursor() as cursor:
-            row = cursor.execute(
+            cursor.execute(
                 query,
                 (
                     aggregate.stream_id,
@@ -1592,7 +1617,8 @@ class EventStoreBase(ABC, Generic[E]):
                     aggregate.version,
                     Jsonb(aggregate.state_to_json()),
                 ),
-            ).fetchone()
+            )
+            row = cursor.fetchone()
         stored = bool(row and row[0])
         if stored:
             aggregate.snapshot_version = aggregate.version
@@ -1755,7 +1781,10 @@ def wait_for_notify(
     deadline = time.monotonic() + idle_seconds
     while not stop() and (left := deadline - time.monotonic()) > 0:
         woken = False
-        for _ in conn.notifies(timeout=min(left, stop_check_seconds), stop_after=1):
+        for _ in conn.notifies(
+            timeout=min(left, stop_check_seconds),
+            stop_after=1,
+        ):
             woken = True
         if woken:
             return
@@ -1869,7 +1898,8 @@ class ProjectionRunner:
         )
         try:
             with self.conn.transaction(), self.conn.cursor() as cursor:
-                row = cursor.execute(query, args).fetchone()
+                cursor.execute(query, args)
+                row = cursor.fetchone()
         except psycopg.Error as error:
             if error.sqlstate == "ESPRJ":
                 raise _projection_error(error) from error
@@ -1884,7 +1914,8 @@ class ProjectionRunner:
             "where projection = %s order by global_position"
         ).format(sql.Identifier(self.schema, "projection_failures"))
         with self.conn.transaction(), self.conn.cursor() as cursor:
-            rows = cursor.execute(query, (self.NAME,)).fetchall()
+            cursor.execute(query, (self.NAME,))
+            rows = cursor.fetchall()
         return [ProjectionFailure(*row) for row in rows]
 
     def retry_failures(self) -> list[RetryOutcome]:
@@ -1894,7 +1925,8 @@ class ProjectionRunner:
             "select global_position, event_id, applied, error from {}()"
         ).format(self._function("retry"))
         with self.conn.transaction(), self.conn.cursor() as cursor:
-            rows = cursor.execute(query).fetchall()
+            cursor.execute(query)
+            rows = cursor.fetchall()
         return [RetryOutcome(*row) for row in rows]
 
     def catch_up(self, batch_size: int = 1000) -> int:
@@ -1912,7 +1944,12 @@ class ProjectionRunner:
                 sql.SQL("select {}(%s)").format(self._function("partition")), (workers,)
             )
 
-    def catch_up_part(self, worker: int, workers: int, batch_size: int = 1000) -> int:
+    def catch_up_part(
+        self,
+        worker: int,
+        workers: int,
+        batch_size: int = 1000,
+    ) -> int:
         """As `catch_up`, for worker `worker` (0 .. `workers` - 1) of a projection partitioned
         among `workers`: the events of its part of the streams, after its own checkpoint.
         Run each worker with a connection of its own, side by side."""
@@ -1978,7 +2015,8 @@ class ProjectionRunner:
             "events_behind, seconds_behind from {}(%s)"
         ).format(sql.Identifier(self.schema, "projection_status"))
         with self.conn.transaction(), self.conn.cursor() as cursor:
-            row = cursor.execute(query, (self.NAME,)).fetchone()
+            cursor.execute(query, (self.NAME,))
+            row = cursor.fetchone()
         if row is None:
             raise StoreError(f"no checkpoint {self.NAME!r}: apply the projection's SQL")
         return ProjectionLag(Checkpoint(row[0], row[1]), row[2], row[3], row[4])
@@ -1992,7 +2030,8 @@ class ProjectionRunner:
             position.global_position if isinstance(position, Appended) else position
         )
         with self.conn.transaction(), self.conn.cursor() as cursor:
-            row = cursor.execute(query, (self.NAME, target)).fetchone()
+            cursor.execute(query, (self.NAME, target))
+            row = cursor.fetchone()
         return bool(row and row[0])
 
     def wait_until(self, position: int | Appended, timeout: float) -> bool:
@@ -2028,7 +2067,8 @@ class ProjectionRunner:
         ).format(sql.Identifier(self.schema, "checkpoints"))
         table = sql.Identifier(self.schema, self.REBUILD).as_string(self.conn)
         with self.conn.transaction(), self.conn.cursor() as cursor:
-            row = cursor.execute(query, (self.REBUILD, table)).fetchone()
+            cursor.execute(query, (self.REBUILD, table))
+            row = cursor.fetchone()
         return bool(row and row[0])
 
     def rebuild(self, batch_size: int = 1000) -> int:
@@ -2085,19 +2125,27 @@ class ProjectionRunner:
             self.conn.transaction(),
             self.conn.cursor(row_factory=class_row(row)) as cursor,
         ):
-            return cursor.execute(query, params).fetchall()
+            cursor.execute(query, params)
+            return cursor.fetchall()
 
     def rows(self) -> list[dict[str, Any]]:
         """The projection's table (without its bookkeeping columns)."""
         query = sql.SQL("select * from {}").format(
             sql.Identifier(self.schema, self.NAME)
         )
-        with self.conn.transaction(), self.conn.cursor(row_factory=dict_row) as cursor:
-            rows = cursor.execute(query).fetchall()
+        with (
+            self.conn.transaction(),
+            self.conn.cursor(row_factory=dict_row) as cursor,
+        ):
+            cursor.execute(query)
+            rows = cursor.fetchall()
         return [{k: v for k, v in row.items() if k not in _BOOKKEEPING} for row in rows]
 
 
-def apply_sql(conn: psycopg.Connection[Any], folder: Traversable) -> list[str]:
+def apply_sql(
+    conn: psycopg.Connection[Any],
+    folder: Traversable,
+) -> list[str]:
     """Apply the `.sql` files of `folder` (a package's resources) in name order, each in a
     transaction of its own, on a connection outside a transaction; the names applied. The
     files pin the session's search_path: the connection's own is restored afterwards."""
@@ -2116,9 +2164,8 @@ def apply_sql(conn: psycopg.Connection[Any], folder: Traversable) -> list[str]:
             "apply the files of `postgres.out` with your migration tool"
         )
     with conn.transaction(), conn.cursor() as cursor:
-        row = cursor.execute(
-            "select pg_catalog.current_setting('search_path')"
-        ).fetchone()
+        cursor.execute("select pg_catalog.current_setting('search_path')")
+        row = cursor.fetchone()
     search_path = row[0] if row else ""
     try:
         for item in sql_files:
@@ -2128,6 +2175,993 @@ def apply_sql(conn: psycopg.Connection[Any], folder: Traversable) -> list[str]:
         if not conn.closed:
             with conn.transaction():
                 conn.execute(
+                    "select pg_catalog.set_config('search_path', %s, false)",
+                    (search_path,),
+                )
+    return [item.name for item in sql_files]
+
+
+# The async API, on psycopg's AsyncConnection (and psycopg_pool's AsyncConnectionPool): the
+# same methods and guarantees as the sync one. The template holds the store client, the
+# notification wait and the projection runner once, as this async source; the sync classes
+# above are its unasync rewrite (escodegen/emit/python/sync_twin.py), made when the package
+# is generated.
+
+
+class AsyncEventStoreBase(ABC, Generic[E]):
+    """The event store client; the generated `EventStore` (and `AsyncEventStore`, on psycopg's
+    AsyncConnection) binds it to the package's codec.
+
+    Transactions: a method owns its transaction (it commits on success) when the connection
+    is outside one, or runs inside the transaction it is handed: `with store.transaction():`
+    or a `with conn.transaction():` the caller opened (then it commits with that one). A
+    write (`append`, `append_to_streams`, `save`, `update`, `snapshot`) refuses a connection
+    inside a transaction it was not handed (TransactionError): one an earlier query opened
+    implicitly on a connection without autocommit.
+    """
+
+    SCHEMA: ClassVar[str]
+    """The schema of the PostgreSQL target, used when none is given."""
+
+    def __init__(
+        self, conn: psycopg.AsyncConnection[Any], schema: str | None = None
+    ) -> None:
+        self.conn = conn
+        self.schema = self.SCHEMA if schema is None else schema
+        self._blocks = 0
+        """How many `transaction()` blocks of this store are open."""
+
+    @abstractmethod
+    def _encode(self, event: E) -> tuple[str, int, dict[str, Any]]:
+        """(type, latest version, JSON-ready payload) of an event object."""
+
+    CODEC: ClassVar[Codec]
+    """The package's codec (decodes stored events to `E`)."""
+
+    @property
+    def _events(self) -> sql.Identifier:
+        return sql.Identifier(self.schema, "events")
+
+    def _call(self, function: str) -> sql.Composed:
+        return sql.SQL("{}.{}").format(
+            sql.Identifier(self.schema), sql.Identifier(function)
+        )
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[psycopg.AsyncTransaction]:
+        """One transaction around several calls: it commits when the block ends, rolls back
+        when it raises. Refused (TransactionError) inside a transaction opened implicitly."""
+        self._refuse_implicit("transaction")
+        async with self.conn.transaction() as transaction:
+            self._blocks += 1
+            try:
+                yield transaction
+            finally:
+                self._blocks -= 1
+
+    def _handed_transaction(self) -> bool:
+        """Is the connection inside a transaction block opened explicitly (psycopg's
+        `Connection.transaction()`, which `transaction()` uses)?"""
+        # psycopg counts the open transaction blocks of a connection; no public API says it
+        # (the store's own blocks are counted here too, should that count go away)
+        return self._blocks > 0 or int(getattr(self.conn, "_num_transactions", 0)) > 0
+
+    def _writable(self) -> bool:
+        """May a write run now: outside a transaction, or inside one it was handed."""
+        status = self.conn.info.transaction_status
+        return status == pq.TransactionStatus.IDLE or (
+            status == pq.TransactionStatus.INTRANS and self._handed_transaction()
+        )
+
+    def _refuse_implicit(self, method: str) -> None:
+        if self._writable():
+            return
+        status = self.conn.info.transaction_status
+        if status == pq.TransactionStatus.INERROR:
+            raise TransactionError(
+                f"{type(self).__name__}.{method}: the connection's transaction has failed; "
+                "roll it back first"
+            )
+        raise TransactionError(
+            f"{type(self).__name__}.{method} refused: the connection is inside a "
+            "transaction that was not opened explicitly (an earlier query on a connection "
+            "without autocommit opened it), so the events would be lost unless it is "
+            "committed. Commit or roll back first, connect with autocommit=True, or open "
+            "the transaction explicitly: `with store.transaction():` or "
+            "`with conn.transaction():`"
+        )
+
+    async def append(
+        self,
+        stream_id: str,
+        events: Iterable[NewEvent[E] | E],
+        expected: ExpectedVersion = "any",
+    ) -> list[Appended]:
+        """Append in order; raises ConcurrencyError when `expected` is not met. Retrying a
+        batch with the same event ids returns the original positions and writes nothing."""
+        self._refuse_implicit("append")
+        code = _expected_code(expected)
+        payload = self._new_events(events)
+        query = sql.SQL(
+            "select event_id, stream_position, global_position from {}(%s, %s, %s)"
+        ).format(self._call("append_to_stream"))
+        try:
+            async with self.conn.cursor() as cursor:
+                await self._run(
+                    cursor, query, (stream_id, code, Jsonb(payload, self.CODEC.dumps))
+                )
+                rows = await cursor.fetchall()
+        except psycopg.Error as error:
+            raise _store_error(error, stream_id) from None
+        return [Appended(row[0], row[1], row[2]) for row in rows]
+
+    async def append_to_streams(
+        self,
+        appends: Iterable[tuple[str, Iterable[NewEvent[E] | E], ExpectedVersion]],
+    ) -> list[list[Appended]]:
+        """Many appends in one call and one round trip (importers): (stream id, events,
+        expected version) each, in order, all or none. Raises ConcurrencyError naming the
+        first stream whose expectation fails; returns each append's positions."""
+        self._refuse_implicit("append_to_streams")
+        batches: list[dict[str, Any]] = []
+        for stream_id, events, expected in appends:
+            batches.append(
+                {
+                    "stream_id": stream_id,
+                    "expected_version": _expected_code(expected),
+                    "events": self._new_events(events),
+                }
+            )
+        query = sql.SQL(
+            "select stream_id, event_id, stream_position, global_position from {}(%s)"
+        ).format(self._call("append_to_streams"))
+        try:
+            async with self.conn.cursor() as cursor:
+                await self._run(cursor, query, (Jsonb(batches, self.CODEC.dumps),))
+                rows = await cursor.fetchall()
+        except psycopg.Error as error:
+            raise _store_error(error, _failed_stream(error)) from None
+        appended: dict[str, list[Appended]] = {}
+        for stream_id, event_id, stream_position, global_position in rows:
+            appended.setdefault(stream_id, []).append(
+                Appended(event_id, stream_position, global_position)
+            )
+        # a stream named twice gets its positions split back in the order of its appends
+        result: list[list[Appended]] = []
+        for batch in batches:
+            taken = appended.get(batch["stream_id"], [])
+            count = len(batch["events"])
+            result.append(taken[:count])
+            del taken[:count]
+        return result
+
+    async def stream_version(self, stream_id: str) -> int:
+        query = sql.SQL("select {}(%s)").format(self._call("stream_version"))
+        async with self.conn.transaction(), self.conn.cursor() as cursor:
+            await cursor.execute(query, (stream_id,))
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    async def read_stream(
+        self, stream_id: str, from_position: int = 1, max_count: int = 2147483647
+    ) -> list[Envelope[E]]:
+        """Events of one stream from `from_position` on, decoded to their latest versions."""
+        query = sql.SQL(
+            "select {} from {} e where e.stream_id = %s and e.stream_position >= %s "
+            "order by e.stream_position limit %s"
+        ).format(_COLUMNS, self._events)
+        read = await self._read(query, (stream_id, from_position, max_count))
+        if not read:
+            # Nothing here: maybe `migrate archive` moved the stream to a file (ESARC).
+            await self._refuse_archived(stream_id)
+        return read
+
+    async def _refuse_archived(self, stream_id: str) -> None:
+        """Raise StreamArchived when the stream has a tombstone (an index probe)."""
+        query = sql.SQL("select {}(%s)").format(self._call("refuse_archived_stream"))
+        try:
+            async with self.conn.cursor() as cursor:
+                await self._run(cursor, query, (stream_id,))
+        except psycopg.Error as error:
+            if error.sqlstate == "ESARC":
+                raise _store_error(error, stream_id) from None
+            raise
+
+    @overload
+    async def read_all(
+        self,
+        after: Checkpoint = ...,
+        max_count: int = ...,
+        event_types: Sequence[str] | None = ...,
+        category: str | None = ...,
+        *,
+        on_error: Literal["raise"] = ...,
+    ) -> list[Envelope[E]]: ...
+
+    @overload
+    async def read_all(
+        self,
+        after: Checkpoint = ...,
+        max_count: int = ...,
+        event_types: Sequence[str] | None = ...,
+        category: str | None = ...,
+        *,
+        on_error: Literal["yield"],
+    ) -> list[Envelope[E] | UndecodedEnvelope]: ...
+
+    async def read_all(
+        self,
+        after: Checkpoint = START,
+        max_count: int = 1000,
+        event_types: Sequence[str] | None = None,
+        category: str | None = None,
+        *,
+        on_error: OnError = "raise",
+    ) -> list[Envelope[E]] | list[Envelope[E] | UndecodedEnvelope]:
+        """The next events of all streams (or of one category, e.g. `Order-`) after a
+        checkpoint, in an order that never skips an event committed late.
+
+        A stored event that does not decode raises UndecodableEventError naming it
+        (`on_error="raise"`), or is given as an UndecodedEnvelope with the error in its
+        place, the others decoded as usual (`on_error="yield"`)."""
+        # The rule of the SQL function read_all (docs/postgres.md), as a plain query:
+        # PostgreSQL never inlines a function whose search path is pinned, and would
+        # collect its rows before sending the first.
+        where = [_COMMITTED_AFTER]
+        params: list[Any] = [str(after.tx_id), after.global_position]
+        if event_types is not None:
+            where.append(sql.SQL("e.event_type = any(%s::text[])"))
+            params.append(list(event_types))
+        if category is not None:
+            where.append(sql.SQL("pg_catalog.starts_with(e.stream_id, %s)"))
+            params.append(category)
+        query = sql.SQL(
+            "select {} from {} e where {} order by e.tx_id, e.global_position limit %s"
+        ).format(_COLUMNS, self._events, sql.SQL(" and ").join(where))
+        params.append(max_count)
+        async with self.conn.cursor() as cursor:
+            await self._run(cursor, query, tuple(params), binary=True)
+            rows = await cursor.fetchall()
+        try:
+            return [self._envelope(row) for row in rows]
+        except CodecError:
+            pass  # one of them does not decode: the rows one by one, to name it
+        read: list[Envelope[E] | UndecodedEnvelope] = []
+        for row in rows:
+            try:
+                read.append(self._envelope(row))
+            except CodecError as error:
+                undecoded = self._undecoded(row, error)
+                if on_error == "raise":
+                    raise undecoded.error from error
+                read.append(undecoded)
+        return read
+
+    @overload
+    def iter_all(
+        self,
+        after: Checkpoint = ...,
+        batch_size: int = ...,
+        event_types: Sequence[str] | None = ...,
+        category: str | None = ...,
+        *,
+        on_error: Literal["raise"] = ...,
+    ) -> AsyncIterator[Envelope[E]]: ...
+
+    @overload
+    def iter_all(
+        self,
+        after: Checkpoint = ...,
+        batch_size: int = ...,
+        event_types: Sequence[str] | None = ...,
+        category: str | None = ...,
+        *,
+        on_error: Literal["yield"],
+    ) -> AsyncIterator[Envelope[E] | UndecodedEnvelope]: ...
+
+    def iter_all(
+        self,
+        after: Checkpoint = START,
+        batch_size: int = 1000,
+        event_types: Sequence[str] | None = None,
+        category: str | None = None,
+        *,
+        on_error: OnError = "raise",
+    ) -> AsyncIterator[Envelope[E]] | AsyncIterator[Envelope[E] | UndecodedEnvelope]:
+        """Every event after `after`, fetched `batch_size` at a time, until caught up; a
+        stored event that does not decode as `read_all` treats it (`on_error`)."""
+        return self._iter_all(after, batch_size, event_types, category, on_error)
+
+    async def _iter_all(
+        self,
+        after: Checkpoint,
+        batch_size: int,
+        event_types: Sequence[str] | None,
+        category: str | None,
+        on_error: OnError,
+    ) -> AsyncIterator[Envelope[E] | UndecodedEnvelope]:
+        while True:
+            batch = await self.read_all(
+                after, batch_size, event_types, category, on_error=on_error
+            )
+            # a loop, not `yield from`: this source is also the async twin, which has none
+            for envelope in batch:  # noqa: UP028, RUF100
+                yield envelope
+            if len(batch) < batch_size:
+                return
+            after = batch[-1].checkpoint
+
+    async def subscribe(
+        self,
+        after: Checkpoint = START,
+        stop: Callable[[], bool] = lambda: False,
+        idle_seconds: float = 5.0,
+        batch_size: int = 1000,
+        event_types: Sequence[str] | None = None,
+        category: str | None = None,
+        stop_check_seconds: float = 0.5,
+    ) -> AsyncIterator[Envelope[E]]:
+        """Every event after `after`, in checkpoint order, then each new one as it becomes
+        deliverable, until `stop()` is true. Keep `envelope.checkpoint` (the pair, never
+        `global_position` alone) of the last one you handled and pass it back after a
+        restart.
+
+        It LISTENs on `<schema>_events` and also polls every `idle_seconds`: an event is
+        delivered only once every older transaction has ended, and a transaction left open
+        anywhere in the cluster holds delivery back without a NOTIFY when it ends (nor are
+        notifications kept while disconnected). `stop` is checked between events and at
+        least every `stop_check_seconds` while waiting. Give it a connection of its own,
+        outside a transaction (LISTEN takes effect once committed); it stops listening when
+        the iteration ends (also when the consumer stops iterating early; an async iterator
+        once closed: `contextlib.aclosing`)."""
+        if self.conn.info.transaction_status != pq.TransactionStatus.IDLE:
+            raise TransactionError(
+                f"{type(self).__name__}.subscribe needs a connection outside a "
+                "transaction (autocommit, or commit first)"
+            )
+        channel = sql.Identifier(f"{self.schema}_events")
+        async with self.conn.transaction():
+            await self.conn.execute(sql.SQL("listen {}").format(channel))
+        try:
+            while not stop():
+                batch = await self.read_all(after, batch_size, event_types, category)
+                for envelope in batch:
+                    yield envelope
+                    after = envelope.checkpoint
+                    if stop():
+                        return
+                if len(batch) < batch_size:
+                    await wait_for_notify_async(
+                        self.conn,
+                        stop,
+                        idle_seconds,
+                        stop_check_seconds,
+                    )
+        finally:
+            if not self.conn.closed:
+                async with self.conn.transaction():
+                    await self.conn.execute(sql.SQL("unlisten {}").format(channel))
+
+    def _undecoded(self, row: tuple[Any, ...], error: CodecError) -> UndecodedEnvelope:
+        """The envelope of a row of `_COLUMNS` whose payload does not decode."""
+        (
+            global_position,
+            event_id,
+            stream_id,
+            stream_position,
+            event_type,
+            version,
+            data,
+            metadata,
+            correlation_id,
+            causation_id,
+            recorded_at,
+            tx_id,
+        ) = row
+        return UndecodedEnvelope(
+            event_id=event_id,
+            stream_id=stream_id,
+            stream_position=stream_position,
+            global_position=global_position,
+            tx_id=tx_id,
+            event_type=event_type,
+            version=version,
+            recorded_at=recorded_at,
+            correlation_id=correlation_id,
+            causation_id=causation_id,
+            metadata=json.loads(metadata),
+            data=data,
+            error=UndecodableEventError(
+                error,
+                global_position=global_position,
+                stream_id=stream_id,
+                stream_position=stream_position,
+                event_id=event_id,
+            ),
+        )
+
+    async def _read(
+        self,
+        query: sql.Composed,
+        params: tuple[Any, ...],
+    ) -> list[Envelope[E]]:
+        async with self.conn.cursor() as cursor:
+            # binary rows: psycopg's C loaders read ids, positions and times faster so
+            await self._run(cursor, query, params, binary=True)
+            rows = await cursor.fetchall()
+        return [self._envelope(row) for row in rows]
+
+    async def _run(
+        self,
+        cursor: psycopg.AsyncCursor[Any],
+        query: sql.Composed,
+        params: tuple[Any, ...],
+        binary: bool = False,
+    ) -> psycopg.AsyncCursor[Any]:
+        """One prepared statement: on its own when the connection autocommits and no
+        transaction is open (one round trip, atomic as every statement is), else in a
+        transaction (a savepoint inside the caller's, so a refusal leaves it usable)."""
+        if (
+            self.conn.autocommit
+            and self.conn.info.transaction_status == pq.TransactionStatus.IDLE
+        ):
+            return await cursor.execute(query, params, prepare=True, binary=binary)
+        async with self.conn.transaction():
+            return await cursor.execute(query, params, prepare=True, binary=binary)
+
+    async def load(self, aggregate: A) -> A:
+        """Fill a fresh aggregate: its snapshot (when one of its state version exists) plus
+        the events after it; a snapshot of another state version is never read."""
+        started = time.perf_counter()
+        stale_snapshot = False
+        query = sql.SQL(
+            "select state_version, stream_version, taken_at, state from {} "
+            "where stream_id = %s"
+        ).format(sql.Identifier(self.schema, "snapshots"))
+        async with self.conn.cursor() as cursor:
+            await self._run(cursor, query, (aggregate.stream_id,))
+            snapshot = await cursor.fetchone()
+        undecodable: int | None = None
+        if snapshot is not None:
+            state_version, stream_version, aggregate.snapshot_taken_at, state = snapshot
+            stale_snapshot = state_version != aggregate.STATE_VERSION
+            if not stale_snapshot:
+                try:
+                    aggregate.state = aggregate.state_from_json(state)
+                # The state's decoder refused it (every model library's errors are
+                # ValueErrors): the events still hold the state, replay them instead.
+                except (ValueError, TypeError, KeyError) as error:
+                    undecodable = int(stream_version)
+                    aggregate.state = aggregate.initial_state()
+                    _LOG.warning(
+                        "snapshot of %s at version %s does not decode as state version "
+                        "%s (%s): replaying the stream and replacing the snapshot",
+                        aggregate.stream_id,
+                        stream_version,
+                        state_version,
+                        error,
+                    )
+                else:
+                    aggregate.version = aggregate.snapshot_version = int(stream_version)
+        events = await self.read_stream(aggregate.stream_id, aggregate.version + 1)
+        for envelope in events:
+            if not isinstance(envelope.event, aggregate.EVENT_TYPES):
+                raise StoreError(
+                    f"{envelope.event_type} at {aggregate.stream_id}:"
+                    f"{envelope.stream_position} is not an event of "
+                    f"{type(aggregate).__name__}"
+                )
+            aggregate.apply(envelope.event)
+            aggregate.version = envelope.stream_position
+        aggregate.replayed = len(events)
+        aggregate.replay_seconds = time.perf_counter() - started
+        if not self._writable():
+            pass  # a snapshot is a cache: none is written into a transaction not handed
+        elif undecodable is not None and aggregate.version >= undecodable:
+            await self._replace_snapshot(aggregate, undecodable)
+        elif aggregate.version > 0 and (
+            (stale_snapshot and aggregate.SNAPSHOT.kind != "none")
+            or aggregate.SNAPSHOT.due_after_load(
+                aggregate.replay_seconds, aggregate.replayed
+            )
+        ):
+            await self.snapshot(aggregate)
+        return aggregate
+
+    async def save(self, aggregate: AggregateRoot[Any, Any]) -> list[Appended]:
+        """Append the pending events (expecting the version the aggregate was loaded at) and
+        take a snapshot when the policy says so, in one transaction."""
+        self._refuse_implicit("save")
+        if not aggregate.pending:
+            return []
+        before = aggregate.expected_version
+        async with self.conn.transaction():
+            appended = await self.append(aggregate.stream_id, aggregate.pending, before)
+            now = datetime.datetime.now(datetime.UTC)
+            if aggregate.SNAPSHOT.due_after_save(
+                before, aggregate.version, aggregate.snapshot_taken_at, now
+            ):
+                await self._write_snapshot(aggregate)
+        aggregate.pending.clear()
+        return appended
+
+    async def update(
+        self, aggregate: A, command: Callable[[A], object], retries: int = 3
+    ) -> A:
+        """A unit of work: load `aggregate` (e.g. `Order(order_id)`), run `command` on it
+        (it records events, or raises to refuse), save. On a ConcurrencyError it reloads
+        and runs `command` again, at most `retries` more times, then raises the error.
+        Returns the saved aggregate."""
+        self._refuse_implicit("update")
+        attempt = 0
+        while True:
+            aggregate.reset()
+            await self.load(aggregate)
+            command(aggregate)
+            try:
+                await self.save(aggregate)
+            except ConcurrencyError:
+                attempt += 1
+                if attempt > retries:
+                    raise
+                continue
+            return aggregate
+
+    async def snapshot(self, aggregate: AggregateRoot[Any, Any]) -> bool:
+        """Store the aggregate's state now (on demand); False when a newer one is kept."""
+        self._refuse_implicit("snapshot")
+        if aggregate.pending:
+            raise StoreError("save the pending events before taking a snapshot")
+        return await self._write_snapshot(aggregate)
+
+    async def _replace_snapshot(
+        self, aggregate: AggregateRoot[Any, Any], failed_stream_version: int
+    ) -> None:
+        """Overwrite the snapshot that did not decode (and only that one)."""
+        query = sql.SQL("select {}(%s, %s, %s, %s, %s)").format(
+            self._call("replace_snapshot")
+        )
+        params = (
+            aggregate.stream_id,
+            aggregate.STATE_VERSION,
+            aggregate.version,
+            Jsonb(aggregate.state_to_json()),
+            failed_stream_version,
+        )
+        async with self.conn.transaction(), self.conn.cursor() as cursor:
+            await cursor.execute(query, params)
+            row = await cursor.fetchone()
+        if row and row[0]:
+            aggregate.snapshot_version = aggregate.version
+            aggregate.snapshot_taken_at = datetime.datetime.now(datetime.UTC)
+
+    async def _write_snapshot(self, aggregate: AggregateRoot[Any, Any]) -> bool:
+        """The snapshot of the state including the events `save` is appending right now."""
+        query = sql.SQL("select {}(%s, %s, %s, %s)").format(self._call("save_snapshot"))
+        async with self.conn.transaction(), self.conn.cursor() as cursor:
+            await cursor.execute(
+                query,
+                (
+                    aggregate.stream_id,
+                    aggregate.STATE_VERSION,
+                    aggregate.version,
+                    Jsonb(aggregate.state_to_json()),
+                ),
+            )
+            row = await cursor.fetchone()
+        stored = bool(row and row[0])
+        if stored:
+            aggregate.snapshot_version = aggregate.version
+            aggregate.snapshot_taken_at = datetime.datetime.now(datetime.UTC)
+        return stored
+
+    def _new_events(self, events: Iterable[NewEvent[E] | E]) -> list[dict[str, Any]]:
+        return [
+            self._new_event(e) if isinstance(e, NewEvent) else self._plain_event(e)
+            for e in events
+        ]
+
+    def _plain_event(self, event: E) -> dict[str, Any]:
+        """`_new_event` of `NewEvent(event=event)`, without making the NewEvent."""
+        event_type, version, data = self._encode(event)
+        event_id = str(uuid.uuid4())
+        return {
+            "event_id": event_id,
+            "event_type": event_type,
+            "event_version": version,
+            "data": data,
+            "metadata": {},
+            "correlation_id": event_id,
+            "causation_id": None,
+        }
+
+    def _new_event(self, new: NewEvent[E]) -> dict[str, Any]:
+        event_type, version, data = self._encode(new.event)
+        event_id = str(new.event_id)
+        correlation_id = str(new.correlation_id) if new.correlation_id else event_id
+        return {
+            "event_id": event_id,
+            "event_type": event_type,
+            "event_version": version,
+            "data": data,
+            "metadata": new.metadata,
+            "correlation_id": correlation_id,
+            "causation_id": str(new.causation_id) if new.causation_id else None,
+        }
+
+    def _envelope(self, row: tuple[Any, ...]) -> Envelope[E]:
+        """An envelope of a row of `_COLUMNS` (data and metadata as JSON text)."""
+        (
+            global_position,
+            event_id,
+            stream_id,
+            stream_position,
+            event_type,
+            version,
+            data,
+            metadata,
+            correlation_id,
+            causation_id,
+            recorded_at,
+            tx_id,
+        ) = row
+        try:
+            event = self.CODEC.reader(event_type, version)(data)
+        except CodecError as error:
+            error.add_note(
+                f"stored as {stream_id}:{stream_position} "
+                f"(global position {global_position}, id {event_id})"
+            )
+            raise
+        # Filled at once: a frozen dataclass's __init__ sets each field through
+        # object.__setattr__, several times slower for the rows of a read.
+        envelope: Envelope[E] = object.__new__(Envelope)
+        vars(envelope).update(
+            event_id=event_id,
+            stream_id=stream_id,
+            stream_position=stream_position,
+            global_position=global_position,
+            tx_id=tx_id,
+            event_type=event_type,
+            version=version,
+            recorded_at=recorded_at,
+            correlation_id=correlation_id,
+            causation_id=causation_id,
+            metadata={} if metadata == "{}" else self.CODEC.loads(metadata),
+            event=event,
+        )
+        return envelope
+
+
+async def wait_for_notify_async(
+    conn: psycopg.AsyncConnection[Any],
+    stop: Callable[[], bool],
+    idle_seconds: float,
+    stop_check_seconds: float,
+) -> None:
+    """Until a notification on a channel `conn` listens to, `idle_seconds`, or `stop()`,
+    whichever comes first."""
+    deadline = time.monotonic() + idle_seconds
+    while not stop() and (left := deadline - time.monotonic()) > 0:
+        woken = False
+        async for _ in conn.notifies(
+            timeout=min(left, stop_check_seconds),
+            stop_after=1,
+        ):
+            woken = True
+        if woken:
+            return
+
+
+class AsyncProjectionRunner:
+    NAME: ClassVar[str]
+    """The projection's table, and the name of its checkpoint."""
+    REBUILD: ClassVar[str]
+    """The table a rebuild fills beside the live one, and the name of its checkpoint."""
+    FUNCTIONS: ClassVar[dict[str, str]]
+    """Its SQL functions: catch_up, begin_rebuild, rebuild_step, finish_rebuild, retry,
+    catch_up_part and partition."""
+    EVENT_TYPES: ClassVar[tuple[str, ...]]
+
+    SCHEMA: ClassVar[str]
+    """The schema of the PostgreSQL target, used when none is given."""
+
+    def __init__(
+        self, conn: psycopg.AsyncConnection[Any], schema: str | None = None
+    ) -> None:
+        self.conn = conn
+        self.schema = self.SCHEMA if schema is None else schema
+
+    def _function(self, kind: str) -> sql.Composed:
+        return sql.SQL("{}.{}").format(
+            sql.Identifier(self.schema), sql.Identifier(self.FUNCTIONS[kind])
+        )
+
+    async def _step(self, kind: str, *args: int) -> int:
+        """One batch in one transaction: rows and checkpoint commit together. Raises
+        ProjectionError naming a stored event the projection cannot apply."""
+        query = sql.SQL("select {}({})").format(
+            self._function(kind), sql.SQL(", ").join(sql.Placeholder() * len(args))
+        )
+        try:
+            async with self.conn.transaction(), self.conn.cursor() as cursor:
+                await cursor.execute(query, args)
+                row = await cursor.fetchone()
+        except psycopg.Error as error:
+            if error.sqlstate == "ESPRJ":
+                raise _projection_error(error) from error
+            raise
+        return int(row[0]) if row else 0
+
+    async def failures(self) -> list[ProjectionFailure]:
+        """The stored events its catch-up skipped (`on_error: skip`), oldest first."""
+        query = sql.SQL(
+            "select global_position, event_id, stream_id, stream_position, event_type, "
+            "event_version, sqlstate, error, failed_at, attempts from {} "
+            "where projection = %s order by global_position"
+        ).format(sql.Identifier(self.schema, "projection_failures"))
+        async with self.conn.transaction(), self.conn.cursor() as cursor:
+            await cursor.execute(query, (self.NAME,))
+            rows = await cursor.fetchall()
+        return [ProjectionFailure(*row) for row in rows]
+
+    async def retry_failures(self) -> list[RetryOutcome]:
+        """Apply the skipped events again, each alone (`retry_<projection>` in SQL): one that
+        now succeeds is no longer a failure. Replaying in order takes a `rebuild`."""
+        query = sql.SQL(
+            "select global_position, event_id, applied, error from {}()"
+        ).format(self._function("retry"))
+        async with self.conn.transaction(), self.conn.cursor() as cursor:
+            await cursor.execute(query)
+            rows = await cursor.fetchall()
+        return [RetryOutcome(*row) for row in rows]
+
+    async def catch_up(self, batch_size: int = 1000) -> int:
+        """Apply every event after the checkpoint, batch by batch; the number applied."""
+        total = 0
+        while count := await self._step("catch_up", batch_size):
+            total += count
+        return total
+
+    async def partition(self, workers: int) -> None:
+        """Split the catch-up among `workers` workers by stream id (1: back to `catch_up`).
+        Waits for running workers; the old parts are brought level first."""
+        async with self.conn.transaction():
+            await self.conn.execute(
+                sql.SQL("select {}(%s)").format(self._function("partition")), (workers,)
+            )
+
+    async def catch_up_part(
+        self,
+        worker: int,
+        workers: int,
+        batch_size: int = 1000,
+    ) -> int:
+        """As `catch_up`, for worker `worker` (0 .. `workers` - 1) of a projection partitioned
+        among `workers`: the events of its part of the streams, after its own checkpoint.
+        Run each worker with a connection of its own, side by side."""
+        total = 0
+        while count := await self._step("catch_up_part", worker, workers, batch_size):
+            total += count
+        return total
+
+    async def run(
+        self,
+        stop: Callable[[], bool],
+        idle_seconds: float = 5.0,
+        batch_size: int = 1000,
+        stop_check_seconds: float = 0.5,
+    ) -> int:
+        """Keep the projection current until `stop()` is true; the number of events applied.
+
+        Applies batches (each committed with the checkpoint) until caught up, then waits for
+        the store's NOTIFY on `<schema>_events` and catches up again. After `idle_seconds`
+        without a notification it catches up anyway: notifications are lost while
+        disconnected, and a committed event stays unreadable while an older transaction is
+        open, whose end need not notify. `stop` is called between batches and at
+        least every `stop_check_seconds` while waiting, so `stop=threading.Event().is_set`
+        (set from another thread or a signal handler) ends it within that delay.
+
+        Give it a connection of its own, not inside a transaction (autocommit, or committed):
+        LISTEN takes effect only once committed. It stops listening before it returns.
+        """
+        self._require_idle("run")
+        channel = sql.Identifier(f"{self.schema}_events")
+        async with self.conn.transaction():
+            await self.conn.execute(sql.SQL("listen {}").format(channel))
+        total = 0
+        try:
+            while not stop():
+                count = await self._step("catch_up", batch_size)
+                total += count
+                if count == 0:
+                    await self._wait(stop, idle_seconds, stop_check_seconds)
+        finally:
+            if not self.conn.closed:
+                async with self.conn.transaction():
+                    await self.conn.execute(sql.SQL("unlisten {}").format(channel))
+        return total
+
+    async def _wait(
+        self, stop: Callable[[], bool], idle_seconds: float, stop_check_seconds: float
+    ) -> None:
+        """Until a notification, `idle_seconds`, or `stop()`, whichever comes first."""
+        await wait_for_notify_async(self.conn, stop, idle_seconds, stop_check_seconds)
+
+    def _require_idle(self, method: str) -> None:
+        if self.conn.info.transaction_status != pq.TransactionStatus.IDLE:
+            raise psycopg.ProgrammingError(
+                f"{type(self).__name__}.{method} needs a connection outside a transaction "
+                "(autocommit, or commit first)"
+            )
+
+    async def lag(self) -> ProjectionLag:
+        """Its checkpoint, the store's head, and how many events and seconds it is behind."""
+        query = sql.SQL(
+            "select checkpoint_tx_id::text::bigint, checkpoint_position, head_position, "
+            "events_behind, seconds_behind from {}(%s)"
+        ).format(sql.Identifier(self.schema, "projection_status"))
+        async with self.conn.transaction(), self.conn.cursor() as cursor:
+            await cursor.execute(query, (self.NAME,))
+            row = await cursor.fetchone()
+        if row is None:
+            raise StoreError(f"no checkpoint {self.NAME!r}: apply the projection's SQL")
+        return ProjectionLag(Checkpoint(row[0], row[1]), row[2], row[3], row[4])
+
+    async def caught_up(self, position: int | Appended) -> bool:
+        """Has it applied the event at this global position (as `append` returns it)?"""
+        query = sql.SQL("select {}(%s, %s)").format(
+            sql.Identifier(self.schema, "projection_caught_up")
+        )
+        target = (
+            position.global_position if isinstance(position, Appended) else position
+        )
+        async with self.conn.transaction(), self.conn.cursor() as cursor:
+            await cursor.execute(query, (self.NAME, target))
+            row = await cursor.fetchone()
+        return bool(row and row[0])
+
+    async def wait_until(self, position: int | Appended, timeout: float) -> bool:
+        """Read your writes: wait until it has applied the event at `position` (a global
+        position, or what `append` returned); False when `timeout` seconds pass first.
+
+        It does not apply events itself (a runner, e.g. `run`, does): it LISTENs on
+        `<schema>_checkpoints`, which a moving checkpoint notifies, and checks again at each
+        notification. Give it a connection outside a transaction, as `run`.
+        """
+        self._require_idle("wait_until")
+        channel = sql.Identifier(f"{self.schema}_checkpoints")
+        async with self.conn.transaction():
+            await self.conn.execute(sql.SQL("listen {}").format(channel))
+        deadline = time.monotonic() + timeout
+        try:
+            while not await self.caught_up(position):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                async for _ in self.conn.notifies(timeout=left, stop_after=1):
+                    pass
+            return True
+        finally:
+            if not self.conn.closed:
+                async with self.conn.transaction():
+                    await self.conn.execute(sql.SQL("unlisten {}").format(channel))
+
+    async def rebuild_in_progress(self) -> bool:
+        query = sql.SQL(
+            "select exists (select 1 from {} where name = %s) "
+            "and to_regclass(%s) is not null"
+        ).format(sql.Identifier(self.schema, "checkpoints"))
+        table = sql.Identifier(self.schema, self.REBUILD).as_string(self.conn)
+        async with self.conn.transaction(), self.conn.cursor() as cursor:
+            await cursor.execute(query, (self.REBUILD, table))
+            row = await cursor.fetchone()
+        return bool(row and row[0])
+
+    async def rebuild(self, batch_size: int = 1000) -> int:
+        """Build the projection anew beside the live one and swap them. After a crash, call it
+        again: it goes on from the rebuild's own checkpoint. The number of events applied."""
+        if not await self.rebuild_in_progress():
+            async with self.conn.transaction():
+                await self.conn.execute(
+                    sql.SQL("select {}()").format(self._function("begin_rebuild"))
+                )
+        total = 0
+        while count := await self._step("rebuild_step", batch_size):
+            total += count
+        async with self.conn.transaction():
+            await self.conn.execute(
+                sql.SQL("select {}()").format(self._function("finish_rebuild"))
+            )
+        return total
+
+    COLUMNS: ClassVar[tuple[str, ...]]
+    """The table's declared columns, in declaration order (the row class's fields)."""
+    KEY: ClassVar[tuple[str, ...]]
+
+    async def _get(self, row: type[R], key: tuple[Any, ...]) -> R | None:
+        found = await self._find(row, dict(zip(self.KEY, key, strict=True)), None)
+        return found[0] if found else None
+
+    async def _find(
+        self, row: type[R], filters: Mapping[str, Any], limit: int | None
+    ) -> list[R]:
+        """The rows as `row` objects: one parameterised query, the names as identifiers."""
+        given = {
+            column: value for column, value in filters.items() if value is not UNSET
+        }
+        query: sql.Composable = sql.SQL("select {} from {}").format(
+            sql.SQL(", ").join(map(sql.Identifier, self.COLUMNS)),
+            sql.Identifier(self.schema, self.NAME),
+        )
+        if given:
+            query += sql.SQL(" where ") + sql.SQL(" and ").join(
+                sql.SQL("{} is null" if value is None else "{} = %s").format(
+                    sql.Identifier(column)
+                )
+                for column, value in given.items()
+            )
+        params: list[Any] = [value for value in given.values() if value is not None]
+        query += sql.SQL(" order by {}").format(
+            sql.SQL(", ").join(map(sql.Identifier, self.KEY))
+        )
+        if limit is not None:
+            query += sql.SQL(" limit %s")
+            params.append(limit)
+        async with (
+            self.conn.transaction(),
+            self.conn.cursor(row_factory=class_row(row)) as cursor,
+        ):
+            await cursor.execute(query, params)
+            return await cursor.fetchall()
+
+    async def rows(self) -> list[dict[str, Any]]:
+        """The projection's table (without its bookkeeping columns)."""
+        query = sql.SQL("select * from {}").format(
+            sql.Identifier(self.schema, self.NAME)
+        )
+        async with (
+            self.conn.transaction(),
+            self.conn.cursor(row_factory=dict_row) as cursor,
+        ):
+            await cursor.execute(query)
+            rows = await cursor.fetchall()
+        return [{k: v for k, v in row.items() if k not in _BOOKKEEPING} for row in rows]
+
+
+async def apply_sql_async(
+    conn: psycopg.AsyncConnection[Any],
+    folder: Traversable,
+) -> list[str]:
+    """Apply the `.sql` files of `folder` (a package's resources) in name order, each in a
+    transaction of its own, on a connection outside a transaction; the names applied. The
+    files pin the session's search_path: the connection's own is restored afterwards."""
+    if conn.info.transaction_status != pq.TransactionStatus.IDLE:
+        raise TransactionError(
+            "apply_schema needs a connection outside a transaction (autocommit, or commit "
+            "first): each file is applied in a transaction of its own"
+        )
+    sql_files = sorted(
+        (item for item in folder.iterdir() if item.name.endswith(".sql")),
+        key=lambda item: item.name,
+    )
+    if not sql_files:
+        raise StoreError(
+            "this package holds no SQL files: generate it with a postgres target, or "
+            "apply the files of `postgres.out` with your migration tool"
+        )
+    async with conn.transaction(), conn.cursor() as cursor:
+        await cursor.execute("select pg_catalog.current_setting('search_path')")
+        row = await cursor.fetchone()
+    search_path = row[0] if row else ""
+    try:
+        for item in sql_files:
+            async with conn.transaction():
+                await conn.execute(item.read_text(encoding="utf-8").encode())
+    finally:
+        if not conn.closed:
+            async with conn.transaction():
+                await conn.execute(
                     "select pg_catalog.set_config('search_path', %s, false)",
                     (search_path,),
                 )

@@ -2,7 +2,8 @@
 """Projection runners: each applies events through the projection's generated, idempotent
 SQL (`catch_up_<name>`), a batch per transaction with its checkpoint, and rebuilds it
 blue-green (`begin_rebuild_<name>`, `rebuild_step_<name>`, `finish_rebuild_<name>`).
-`ProjectionRunner` in `_runtime` holds their methods. Each projection's rows are read as
+`ProjectionRunner` in `_runtime` holds their methods (`Async<Name>Projection`:
+`AsyncProjectionRunner`, on psycopg's AsyncConnection). Each projection's rows are read as
 its `<Name>Row` class: `get(<key>)` one row, `find(<column>=...)` the rows that match."""
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from decimal import Decimal
 from typing import ClassVar
 from uuid import UUID
 
-from ._runtime import UNSET, ProjectionRunner, Unset
+from ._runtime import UNSET, AsyncProjectionRunner, ProjectionRunner, Unset
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -73,6 +74,64 @@ class OrderSummaryProjection(ProjectionRunner):
         """The rows whose columns equal the given values (None: is null), in key order;
         at most `limit`."""
         return self._find(
+            OrderSummaryRow,
+            {
+                "order_id": order_id,
+                "status": status,
+                "total": total,
+                "item_count": item_count,
+            },
+            limit,
+        )
+
+
+class AsyncOrderSummaryProjection(AsyncProjectionRunner):
+    "One row per order, for the order list screen."
+
+    SCHEMA: ClassVar[str] = "es"
+    NAME: ClassVar[str] = "order_summary"
+    REBUILD: ClassVar[str] = "order_summary__rebuild"
+    FUNCTIONS: ClassVar[dict[str, str]] = {
+        "catch_up": "catch_up_order_summary",
+        "begin_rebuild": "begin_rebuild_order_summary",
+        "rebuild_step": "rebuild_step_order_summary",
+        "finish_rebuild": "finish_rebuild_order_summary",
+        "retry": "retry_order_summary",
+        "catch_up_part": "catch_up_part_order_summary",
+        "partition": "partition_order_summary",
+    }
+    EVENT_TYPES: ClassVar[tuple[str, ...]] = (
+        "OrderCancelled",
+        "OrderItemAdded",
+        "OrderPlaced",
+        "OrderShipped",
+        "OrderSubmitted",
+    )
+    COLUMNS: ClassVar[tuple[str, ...]] = ("order_id", "status", "total", "item_count")
+    KEY: ClassVar[tuple[str, ...]] = ("order_id",)
+
+    async def get(
+        self,
+        order_id: UUID,
+    ) -> OrderSummaryRow | None:
+        """The row of this key, or None."""
+        return await self._get(
+            OrderSummaryRow,
+            (order_id,),
+        )
+
+    async def find(
+        self,
+        *,
+        order_id: UUID | Unset = UNSET,
+        status: str | Unset = UNSET,
+        total: Decimal | Unset | None = UNSET,
+        item_count: int | Unset = UNSET,
+        limit: int | None = None,
+    ) -> list[OrderSummaryRow]:
+        """The rows whose columns equal the given values (None: is null), in key order;
+        at most `limit`."""
+        return await self._find(
             OrderSummaryRow,
             {
                 "order_id": order_id,
@@ -146,6 +205,69 @@ class CustomerDirectoryProjection(ProjectionRunner):
         """The rows whose columns equal the given values (None: is null), in key order;
         at most `limit`."""
         return self._find(
+            CustomerDirectoryRow,
+            {
+                "customer_id": customer_id,
+                "first_name": first_name,
+                "last_name": last_name,
+                "tier": tier,
+                "registered_at": registered_at,
+            },
+            limit,
+        )
+
+
+class AsyncCustomerDirectoryProjection(AsyncProjectionRunner):
+    "Customers by id with their tier."
+
+    SCHEMA: ClassVar[str] = "es"
+    NAME: ClassVar[str] = "customer_directory"
+    REBUILD: ClassVar[str] = "customer_directory__rebuild"
+    FUNCTIONS: ClassVar[dict[str, str]] = {
+        "catch_up": "catch_up_customer_directory",
+        "begin_rebuild": "begin_rebuild_customer_directory",
+        "rebuild_step": "rebuild_step_customer_directory",
+        "finish_rebuild": "finish_rebuild_customer_directory",
+        "retry": "retry_customer_directory",
+        "catch_up_part": "catch_up_part_customer_directory",
+        "partition": "partition_customer_directory",
+    }
+    EVENT_TYPES: ClassVar[tuple[str, ...]] = (
+        "CustomerRegistered",
+        "CustomerTierChanged",
+    )
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "customer_id",
+        "first_name",
+        "last_name",
+        "tier",
+        "registered_at",
+    )
+    KEY: ClassVar[tuple[str, ...]] = ("customer_id",)
+
+    async def get(
+        self,
+        customer_id: UUID,
+    ) -> CustomerDirectoryRow | None:
+        """The row of this key, or None."""
+        return await self._get(
+            CustomerDirectoryRow,
+            (customer_id,),
+        )
+
+    async def find(
+        self,
+        *,
+        customer_id: UUID | Unset = UNSET,
+        first_name: str | Unset = UNSET,
+        last_name: str | Unset = UNSET,
+        tier: str | Unset = UNSET,
+        registered_at: datetime | Unset = UNSET,
+        limit: int | None = None,
+    ) -> list[CustomerDirectoryRow]:
+        """The rows whose columns equal the given values (None: is null), in key order;
+        at most `limit`."""
+        return await self._find(
             CustomerDirectoryRow,
             {
                 "customer_id": customer_id,

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 METACHARACTERS = frozenset("\\^$.|?*+()[]{}")
 """Characters with a meaning outside a class: a literal one is escaped."""
-_ESCAPABLE = frozenset("\\^$.|?*+()[]{}-/")
+_ESCAPABLE = frozenset("\\^$.|?*+()[]{}-/&~")
 """What may follow a backslash and then stands for itself (in and out of a class)."""
 _CONTROL_ESCAPES = {"n": "\n", "r": "\r", "t": "\t"}
 MAX_REPEAT = 255
@@ -185,6 +185,9 @@ class _Parser:
             raise self.refuse("a literal `-` in a class is escaped (`\\-`) or put last")
         if char == "^" and first:
             raise self.refuse("a literal `^` first in a class is escaped: `\\^`")
+        if char in "&~|" and self.text[self.at + 1:self.at + 2] == char:
+            raise self.refuse(f"a doubled `{char}` in a class is escaped (`\\{char}`): Python "
+                              "reserves it for set operations")
         self.literal(char)
         self.at += 1
         return char

@@ -37,8 +37,8 @@ from typing import Any
 
 from escodegen.canonical import forget_shared, share
 from escodegen.model import Event, EventVersion, Field, FieldType
-from escodegen.model.naming import pascal, version_class
 from escodegen.model.constraints import CONSTRAINTS, json_number
+from escodegen.model.naming import pascal, version_class
 from escodegen.model.types import EXACT_NUMBER_KINDS, TYPES
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"

@@ -39,9 +39,9 @@ from escodegen.model import (
     SnapshotPolicy,
     ValueExpr,
 )
+from escodegen.model.constraints import CONSTRAINT_KEYS, violation
 from escodegen.model.naming import is_identifier
 from escodegen.model.ops import UpcastOp
-from escodegen.model.constraints import CONSTRAINT_KEYS, violation
 from escodegen.model.types import EXACT_NUMBER_KINDS, TypeKind, is_kind
 from escodegen.sources.project import LoadedProject, inside
 from escodegen.sources.yaml_source import Document, JsonPath

@@ -11,10 +11,11 @@ test_payload_validation.py proves them equal on PostgreSQL.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal, InvalidOperation
 from types import MappingProxyType
 from typing import Any, Literal
 
@@ -119,13 +120,16 @@ def number(value: Any) -> Decimal:
 
 def limit_text(key: str, value: Any) -> str:
     """A constraint's value as written in JSON (what a problem shows)."""
-    import json
-
     if CONSTRAINTS[key].value in ("bound", "step"):
         return json.dumps(json_number(value))
     if CONSTRAINTS[key].value == "format":
         return FORMATS[value].what
     return json.dumps(value, ensure_ascii=False)
+
+
+def problem(key: str, value: Any) -> str:
+    """What a validator says of a value that breaks the constraint (SQL and Python alike)."""
+    return CONSTRAINTS[key].problem.format(limit=limit_text(key, value))
 
 
 def json_number(value: Any) -> int | float:
@@ -152,7 +156,7 @@ def violation(kind: TypeKind, constraints: tuple[tuple[str, Any], ...], value: A
     constraints, None when it meets them: the generated validators' meaning."""
     for key, limit in constraints:
         if not _meets(kind, key, limit, value):
-            return CONSTRAINTS[key].problem.format(limit=limit_text(key, limit))
+            return problem(key, limit)
     return None
 
 
@@ -182,9 +186,12 @@ def _meets(kind: TypeKind, key: str, limit: Any, value: Any) -> bool:
             return True  # refused by the check stage: binary floating point is not exact
         return _compare(key, float(value), float(number(limit)))
     if key == "multipleOf":
-        step = number(limit)
-        return (exact if exact is not None else Decimal(value)) % step == 0
+        return _EXACT.remainder(exact if exact is not None else Decimal(value), number(limit)) == 0
     return _compare(key, exact if exact is not None else Decimal(value), number(limit))
+
+
+_EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
+"""Arithmetic without rounding: a remainder of any two numerals is exact, as PostgreSQL's."""
 
 
 def _compare(key: str, value: Any, limit: Any) -> bool:

@@ -127,6 +127,40 @@ def limit_text(key: str, value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+Direction = Literal["tightened", "loosened"]
+
+
+def constraint_changes(before: tuple[tuple[str, Any], ...], after: tuple[tuple[str, Any], ...]
+                       ) -> list[tuple[str, Direction]]:
+    """Each constraint that changed, and whether fewer values meet it now (`tightened`: one
+    added, a minimum raised, a maximum lowered, a pattern or format changed, a step no divisor
+    of the old one) or more (`loosened`: removed, or the other way)."""
+    old, new = _declared(before), _declared(after)
+    changes: list[tuple[str, Direction]] = []
+    for key, constraint in CONSTRAINTS.items():
+        if key not in old and key not in new or old.get(key) == new.get(key):
+            continue
+        if key not in old:
+            changes.append((key, "tightened"))
+        elif key not in new:
+            changes.append((key, "loosened"))
+        elif key == "multipleOf":
+            divides = _EXACT.remainder(number(old[key]), number(new[key])) == 0
+            changes.append((key, "loosened" if divides else "tightened"))
+        elif constraint.tightens == "changed":
+            changes.append((key, "tightened"))
+        else:
+            raised = number(new[key]) > number(old[key])
+            changes.append((key, "tightened" if raised == (constraint.tightens == "up")
+                            else "loosened"))
+    return changes
+
+
+def _declared(constraints: tuple[tuple[str, Any], ...]) -> dict[str, Any]:
+    """The constraints that constrain (`uniqueItems: false` does not)."""
+    return {key: value for key, value in constraints if value is not False}
+
+
 def problem(key: str, value: Any) -> str:
     """What a validator says of a value that breaks the constraint (SQL and Python alike)."""
     return CONSTRAINTS[key].problem.format(limit=limit_text(key, value))

@@ -145,7 +145,7 @@ def constraint_changes(before: tuple[tuple[str, Any], ...], after: tuple[tuple[s
         elif key not in new:
             changes.append((key, "loosened"))
         elif key == "multipleOf":
-            divides = _EXACT.remainder(number(old[key]), number(new[key])) == 0
+            divides = _EXACT_ARITHMETIC.remainder(number(old[key]), number(new[key])) == 0
             changes.append((key, "loosened" if divides else "tightened"))
         elif constraint.tightens == "changed":
             changes.append((key, "tightened"))
@@ -220,11 +220,11 @@ def _meets(kind: TypeKind, key: str, limit: Any, value: Any) -> bool:
             return True  # refused by the check stage: binary floating point is not exact
         return _compare(key, float(value), float(number(limit)))
     if key == "multipleOf":
-        return _EXACT.remainder(exact if exact is not None else Decimal(value), number(limit)) == 0
+        return _EXACT_ARITHMETIC.remainder(exact if exact is not None else Decimal(value), number(limit)) == 0
     return _compare(key, exact if exact is not None else Decimal(value), number(limit))
 
 
-_EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
+_EXACT_ARITHMETIC = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
 """Arithmetic without rounding: a remainder of any two numerals is exact, as PostgreSQL's."""
 
 

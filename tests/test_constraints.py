@@ -125,3 +125,16 @@ def test_multiple_of_is_exact_on_decimals() -> None:
     assert violation("decimal", step, "12.50") is None
     assert violation("decimal", step, "1" + "0" * 60 + ".01") is None
     assert violation("decimal", step, "12.505") == "not a multiple of 0.01"
+
+
+def test_the_catalog_field_table_shows_them(tmp_path: Path) -> None:
+    from escodegen.analyse.browse import field_rows
+
+    project, found = _compile(tmp_path, _field(
+        "{type: array, items: {type: string, maxLength: 3}, maxItems: 2}",
+        "          g: string\n"))
+    assert project is not None, found
+    event = project.event("E")
+    assert event is not None
+    types = {row["field"]: row["type"] for row in field_rows(event, 1)}
+    assert types == {"f": "array<string{maxLength: 3}>{maxItems: 2}", "g": "string"}

@@ -93,8 +93,10 @@ CODES: dict[str, Code] = _codes(
          "A named type cannot hold itself, directly or through other named types: a payload is "
          "a finite tree. Refer to the other record by id, or use json."),
     Code("ES224", "constraint does not apply to the type",
-         "Length and pattern constraints are for strings, bounds for integer, number and decimal, "
-         "item counts for arrays (docs/language.md#constraints)."),
+         "Length, pattern and format constraints are for strings, bounds for integer, number and "
+         "decimal, multipleOf for integer and decimal (a binary number cannot be checked "
+         "exactly: declare decimal), item counts and uniqueItems for arrays "
+         "(docs/language.md#constraints)."),
     Code("ES225", "constraints leave no value",
          "A minimum above its maximum (or an exclusive bound at the other end) accepts nothing; "
          "fix one end."),

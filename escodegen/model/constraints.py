@@ -12,6 +12,7 @@ test_payload_validation.py proves them equal on PostgreSQL.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -218,10 +219,18 @@ def _meets(kind: TypeKind, key: str, limit: Any, value: Any) -> bool:
     if kind == "number":
         if key == "multipleOf":
             return True  # refused by the check stage: binary floating point is not exact
-        return _compare(key, float(value), float(number(limit)))
+        return _compare(key, _as_float(value), float(number(limit)))
     if key == "multipleOf":
         return _EXACT_ARITHMETIC.remainder(exact if exact is not None else Decimal(value), number(limit)) == 0
     return _compare(key, exact if exact is not None else Decimal(value), number(limit))
+
+
+def _as_float(value: Any) -> float:
+    """A JSON number as a float: an integer beyond the largest float is an infinity."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
 
 
 _EXACT_ARITHMETIC = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)

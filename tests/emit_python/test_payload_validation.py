@@ -242,7 +242,8 @@ _CONSTRAINED_STRINGS = st.one_of(
     st.from_regex(r"^[A-Z]{2}(?:[0-9]|-[a-z])?$", fullmatch=True),
     st.from_regex(r"^[A-Z]{2}(?:[0-9]|-[a-z])?$", fullmatch=True).map(lambda s: s + "\n"))
 _CONSTRAINED_NUMBERS = st.one_of(
-    st.integers(-7, 12), st.sampled_from([0, 1.5, 1.5000000000000002, 0.0, 5e-324, 3.0, 9.0]),
+    st.integers(-7, 12), st.sampled_from([0, 1.5, 1.5000000000000002, 0.0, 5e-324, 3.0, 9.0,
+                                          10**400, -(10**400), 2**1024]),
     st.floats(-1, 2, allow_nan=False))
 _CONSTRAINED_DECIMALS = st.one_of(
     st.decimals(min_value=-1, max_value=1001, places=3).map(str),

@@ -49,9 +49,18 @@ def _breaks(field_type: FieldType, key: str, limit: Any, value: str, text: str) 
     if field_type.kind == "number":
         # a number is a binary float in every reader: compared as one (Python's float)
         bound = literal(repr(float(json_number(limit))))
-        return f"({value})::float8 {_COMPARISON[key]} {bound}::float8"
+        return f"{_as_float(value)} {_COMPARISON[key]} {bound}::float8"
     exact = f"({text})::numeric" if field_type.kind == "decimal" else f"({value})::numeric"
     step = literal(str(number(limit)))
     if key == "multipleOf":
         return f"mod({exact}, {step}::numeric) <> 0"
     return f"{exact} {_COMPARISON[key]} {step}::numeric"
+
+
+def _as_float(value: str) -> str:
+    """The jsonb number as the nearest float8, as Python's JSON reader makes it: beyond the
+    largest float an infinity and below half the smallest zero, where a cast would fail."""
+    number = f"({value})::numeric"
+    return (f"(case when {number} > 1.7976931348623157e308 then 'Infinity'::float8 "
+            f"when {number} < -1.7976931348623157e308 then '-Infinity'::float8 "
+            f"when abs({number}) < 2.5e-324 then 0::float8 else {number}::float8 end)")

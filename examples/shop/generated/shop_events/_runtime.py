@@ -14,6 +14,7 @@ import decimal
 import enum
 import json
 import logging
+import math
 import re
 import time
 import uuid
@@ -566,12 +567,21 @@ def _meets(kind: str, key: str, limit: Any) -> Callable[[Any], bool]:
         )
     if kind == "number":  # a binary float in every reader: compared as one
         meets, bound = _BREAKS_BOUND[key], float(limit)
-        return lambda value: meets(float(value), bound)
+        return lambda value: meets(_as_float(value), bound)
     exact = decimal.Decimal(limit)
     if key == "multipleOf":
         return lambda value: _EXACT.remainder(decimal.Decimal(value), exact) == 0
     meets = _BREAKS_BOUND[key]
     return lambda value: meets(decimal.Decimal(value), exact)
+
+
+def _as_float(value: float) -> float:
+    """A JSON number as a float: an integer beyond the largest float is an infinity (as JSON
+    text beyond it reads)."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
 
 
 def _json_key(value: Any) -> Any:

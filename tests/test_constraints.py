@@ -138,3 +138,25 @@ def test_the_catalog_field_table_shows_them(tmp_path: Path) -> None:
     assert event is not None
     types = {row["field"]: row["type"] for row in field_rows(event, 1)}
     assert types == {"f": "array<string{maxLength: 3}>{maxItems: 2}", "g": "string"}
+
+
+def test_constraints_where_nothing_checks_them_are_warned_of(tmp_path: Path) -> None:
+    project, found = _compile(tmp_path, """\
+events:
+  E:
+    aggregate: A
+    versions: {1: {fields: {id: uuid, n: integer}}}
+aggregates:
+  A:
+    id: {field: id, type: uuid}
+    events: [E]
+    state: {version: 1, fields: {n: {type: integer, minimum: 0}}}
+projections:
+  p:
+    key: [id]
+    columns: {id: uuid, n: {type: integer, maximum: 9}}
+    on: {E: {upsert: {id: $.id, n: $.n}}}
+""")
+    assert project is not None, found
+    assert "constraints on state field A.n have no effect" in found
+    assert "constraints on column p.n have no effect" in found

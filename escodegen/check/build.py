@@ -420,12 +420,30 @@ def _aggregate(name: str, node: _Located, report: Report) -> Aggregate:
         id_type=FieldType(spec["id"].get("type", "uuid")),
         stream=spec.get("stream", f"{name}-{{{id_field}}}"),
         events=tuple(spec["events"]),
-        state=AggregateState(version=state["version"], fields=fields(node.at("state", "fields"))),
+        state=AggregateState(version=state["version"],
+                             fields=_unchecked(fields(node.at("state", "fields")),
+                                               f"state field {name}", report)),
         snapshot=_snapshot(spec.get("snapshot")),
         description=spec.get("description"),
         file=node.doc.display,
         span=node.key_span,
     )
+
+
+def _unchecked(declared: tuple[Field, ...], what: str, report: Report) -> tuple[Field, ...]:
+    """Fields whose values nothing validates (an aggregate's state, a projection's columns):
+    a constraint on one is warned of (it would have no effect)."""
+    for field in declared:
+        if _constrained(field.type):
+            report.warning("ES101", f"constraints on {what}.{field.name} have no effect", field.span,
+                           "Constraints are checked on event payloads (docs/language.md#"
+                           "constraints); declare them on the event's field.")
+    return declared
+
+
+def _constrained(field_type: FieldType) -> bool:
+    return bool(field_type.constraints) or any(_constrained(f.type) for f in field_type.fields) or (
+        field_type.items is not None and _constrained(field_type.items))
 
 
 def value_expr(node: _Located, report: Report) -> ValueExpr:
@@ -455,7 +473,7 @@ def _assignments(node: _Located, report: Report) -> tuple[Assignment, ...]:
 def _projection(name: str, node: _Located, report: Report) -> Projection:
     spec = node.data
     key = tuple(spec["key"])
-    declared = fields(node.at("columns"))
+    declared = _unchecked(fields(node.at("columns")), f"column {name}", report)
     columns = tuple(Column(f.name, f.type, f.required, f.span) for f in declared)
     for f in declared:
         if f.pii:

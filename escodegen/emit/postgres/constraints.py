@@ -1,7 +1,10 @@
 """A type's constraints (escodegen.model.constraints) as the SQL validators check them: one
 `(condition, problem)` per constraint, in the table's order, each condition true when the
 value breaks it. They follow the type's own checks in the validator's CASE (so a decimal's
-text is a numeral by then) and come before an array's items, as the generated Python's."""
+text is a numeral by then) and come before an array's items, as the generated Python's.
+
+`uniqueItems` is the one with a sub-select (a count of distinct items): a version validator
+that checks it is not inlined into its caller, so only such versions pay for it."""
 
 from __future__ import annotations
 

@@ -92,6 +92,24 @@ CODES: dict[str, Code] = _codes(
     Code("ES223", "type contains itself",
          "A named type cannot hold itself, directly or through other named types: a payload is "
          "a finite tree. Refer to the other record by id, or use json."),
+    Code("ES224", "constraint does not apply to the type",
+         "Length, pattern and format constraints are for strings, bounds for integer, number and "
+         "decimal, multipleOf for integer and decimal (a binary number cannot be checked "
+         "exactly: declare decimal), item counts and uniqueItems for arrays "
+         "(docs/language.md#constraints)."),
+    Code("ES225", "constraints leave no value",
+         "A minimum above its maximum (or an exclusive bound at the other end) accepts nothing; "
+         "fix one end."),
+    Code("ES226", "invalid constraint value",
+         "Counts are >= 0, multipleOf is > 0 (on integer or decimal: binary floating point makes "
+         "it inexact on number), an integer's bounds are integers, and a bound is a number JSON "
+         "Schema holds exactly (docs/language.md#constraints)."),
+    Code("ES227", "pattern outside the supported subset",
+         "Patterns use the subset on which Python and PostgreSQL agree: literals, escaped "
+         "metacharacters, classes with ranges, anchors, groups, alternation and greedy "
+         "quantifiers (docs/language.md#patterns)."),
+    Code("ES228", "default breaks the field's constraints",
+         "A default is stored as the field's value: make it meet the constraints, or change them."),
     # ES3xx: versions and upcast chains
     Code("ES301", "version numbers not consecutive", "Versions are numbered 1, 2, 3, … without gaps."),
     Code("ES302", "upcast on the first version", "Version 1 has nothing to upcast from; remove `upcast`."),

@@ -71,11 +71,24 @@ def field_rows(event: Event, number: int) -> list[dict[str, Any]]:
     rows = []
     for path, shape in flatten(schema).items():
         prop = _property(schema, path)
-        rows.append({"field": path, "type": shape.kind if shape.kind != "enum"
-                     else "enum[" + "|".join(shape.values) + "]",
+        rows.append({"field": path, "type": _constrained(shape) or (
+                         shape.kind if shape.kind != "enum"
+                         else "enum[" + "|".join(shape.values) + "]"),
                      "required": shape.required, "pii": shape.pii,
                      "default": prop.get("default"), "description": prop.get("description")})
     return rows
+
+
+def _constrained(shape: Shape) -> str | None:
+    """The type with its constraints and its items' (`string{maxLength: 3}`,
+    `array<string{pattern: ^[A-Z]+$}>{maxItems: 2}`); None when it has none."""
+    type_ = shape.type
+    while type_ is not None:
+        if type_.constraints:
+            assert shape.type is not None
+            return shape.type.describe()
+        type_ = type_.items
+    return None
 
 
 def _property(schema: dict[str, Any], path: str) -> dict[str, Any]:

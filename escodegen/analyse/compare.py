@@ -25,7 +25,8 @@ from escodegen.analyse.shapes import (
 )
 from escodegen.canonical import same_shape
 from escodegen.diagnostics import Report, Span
-from escodegen.model import Event, Field, Project
+from escodegen.model import Event, Field, FieldType, Project
+from escodegen.model.constraints import constraint_changes
 from escodegen.model.types import SCALAR_KINDS
 
 if TYPE_CHECKING:
@@ -552,6 +553,10 @@ class _Changes:
         old, new = self.old[path].kind, self.new[path].kind
         name = f"{self.event.name}.{path}"
         loss = None if path in self.mapped else conversion_loss(old, new)
+        constrained = self.new[path].type
+        if loss is None and constrained is not None and constrained.constraints:
+            # a value that converts exactly may still break the new type's constraints
+            loss = ("value", f"may convert to a {new} that breaks {constrained.describe()}", True)
         if loss is None:
             return self.finding("ESD116", path, f"{name} converted {old} -> {new}, covered by "
                                 f"{self.by}", (new,), old, new)
@@ -706,6 +711,9 @@ class _Changes:
                                    f"for old events without it; {self.instead}"
                                    f"`default: {{field: {path}, value: ...}}`", ("required",), False, True)
         yield from self._nullability(path, before, after, custom)
+        if not custom and before.kind == after.kind and before.type is not None \
+                and after.type is not None:
+            yield from self._constraints(path, before.type, after.type)
         if before.default is not None and after.default != before.default \
                 and self.filled.get(path) != before.default and not custom:
             now = f"changed to {after.default}" if after.default is not None else "removed"
@@ -736,6 +744,32 @@ class _Changes:
             yield self.finding("ESD181", path, f"{name} may no longer be null {self.where}; stored "
                                f"events may hold null there; {self.instead}"
                                f"`default: {{field: {path}, value: ...}}`", (), True, False)
+
+    def _constraints(self, path: str, before: FieldType, after: FieldType,
+                     where: str = "") -> Iterator[Finding]:
+        """Constraints tightened (stored events may break them: ESD190) or loosened (consumers
+        may rely on them: ESD191), of the field's type and of its items' or values' types
+        (`where`: ` (its items)`)."""
+        name = f"{self.event.name}.{path}{where}"
+        for key, direction in constraint_changes(before.constraints, after.constraints):
+            old, new = dict(before.constraints).get(key), dict(after.constraints).get(key)
+            change = (f"{key} {old} -> {new}" if old is not None and new is not None
+                      else f"{key}: {new} added" if new is not None else f"{key}: {old} removed")
+            if direction == "tightened":
+                yield self.finding("ESD190", path, f"{name}: {change} {self.where}; stored events "
+                                   "may break it (the codec and the store's validation would "
+                                   f"refuse them): {self.instead}an upcaster that makes every "
+                                   "stored value meet it, or keep the constraint",
+                                   (key,), str(old), str(new))
+            else:
+                yield self.finding("ESD191", path, f"{name}: {change} {self.where}; consumers "
+                                   "that relied on it meet values it refused", (key,), str(old),
+                                   str(new))
+        if before.items is not None and after.items is not None \
+                and before.items.kind == after.items.kind:
+            yield from self._constraints(path, before.items, after.items,
+                                         where + (" (its items)" if before.kind == "array"
+                                                  else " (its values)"))
 
     def _enum_values(self, path: str, before: Shape, after: Shape) -> Iterator[Finding]:
         name = f"{self.event.name}.{path}"

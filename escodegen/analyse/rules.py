@@ -681,6 +681,47 @@ projections:
     ),
 )
 
+_SKU_V1 = """\
+events:
+  ItemListed:
+    versions:
+      1:
+        fields: {sku: {type: string, maxLength: 20}}
+"""
+
+CONSTRAINT_RULES: tuple[Rule, ...] = (
+    Rule(
+        "ESD190", "constraint-tightened", "error",
+        "A constraint was added or tightened (a maxLength lowered, a minimum raised, a pattern or "
+        "format added or changed, ...) where stored events may not meet it.",
+        "Stored events were valid under the old constraint: the codec (decode) and the store's "
+        "validation (`verify-store`) check the new one and refuse those that break it.",
+        "Keep the published constraint; tighten it for new events only where an upcaster makes "
+        "every stored value meet it (a `custom` one declaring `changes: [F]`), or in a new event "
+        "type.",
+        Example(_SKU_V1, _SKU_V1.replace("maxLength: 20", "maxLength: 8"), _SKU_V1 + """\
+      2:
+        fields: {sku: {type: string, maxLength: 40}}
+"""),
+        change="change semantics (type or meaning)", strategy="new event type",
+    ),
+    Rule(
+        "ESD191", "constraint-loosened", "warning",
+        "A constraint was removed or loosened (a maxLength raised, a minimum lowered, a format "
+        "removed, ...).",
+        "Stored events still meet it, but consumers built for the old version (a column sized "
+        "by maxLength, code that trusts a pattern) meet values it refused.",
+        "Check every consumer accepts the wider values; deploy consumers before producers.",
+        Example(_SKU_V1, _SKU_V1 + """\
+      2:
+        fields: {sku: {type: string, maxLength: 40}}
+"""),
+    ),
+)
+"""The rules of constraints (issue 18), kept apart from the others."""
+
+RULES = (*RULES, *CONSTRAINT_RULES)
+
 BY_ID: dict[str, Rule] = {r.id: r for r in RULES}
 BY_NAME: dict[str, Rule] = {r.name: r for r in RULES}
 

@@ -14,6 +14,10 @@ stores them in its registry table. Decisions (documented in docs/registry.md):
 - Named types are expanded where they are used (no `$ref`): a version's schema is all its
   stored events depend on, so its fingerprint changes exactly when an expansion it uses does.
   A named record or enum is titled by its name.
+- Constraints (`maxLength`, `pattern`, `minimum`, ...) are the JSON Schema keywords of the same
+  name on the type's schema; a decimal's bounds are JSON numbers too (a JSON Schema validator
+  applies them to numbers only, so it does not check them on a decimal's text: the generated
+  validators do).
 - Objects are open (no `additionalProperties: false`): a weak-schema addition (an optional
   field added in place) must not make old readers reject new payloads.
 - `title` is the class name of the version (`CustomerRegistered` for the latest,
@@ -33,6 +37,7 @@ from typing import Any
 
 from escodegen.canonical import forget_shared, share
 from escodegen.model import Event, EventVersion, Field, FieldType
+from escodegen.model.constraints import CONSTRAINTS, json_number
 from escodegen.model.naming import pascal, version_class
 from escodegen.model.types import EXACT_NUMBER_KINDS, TYPES
 
@@ -84,6 +89,20 @@ def fields_schema(fields: tuple[Field, ...], title: str) -> dict[str, Any]:
 
 def type_schema(field_type: FieldType, title: str = "") -> dict[str, Any]:
     """The schema of one field type; `title` names objects and enums (`<Event>V<n><Path>`)."""
+    schema = _unconstrained(field_type, title)
+    if field_type.constraints:
+        schema.update(constraint_keywords(field_type.constraints))
+    return schema
+
+
+def constraint_keywords(constraints: tuple[tuple[str, Any], ...]) -> dict[str, Any]:
+    """The JSON Schema keywords of a type's constraints: the same keys, numbers as JSON
+    numbers (a decimal's bound too: the keyword's meaning is the number's)."""
+    return {key: json_number(value) if CONSTRAINTS[key].value in ("bound", "step") else value
+            for key, value in constraints}
+
+
+def _unconstrained(field_type: FieldType, title: str) -> dict[str, Any]:
     scalar = TYPES[field_type.kind].schema
     if scalar is not None:
         return dict(scalar)

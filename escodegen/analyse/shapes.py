@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from escodegen.analyse.schema import event_version_schema, fields_schema
 from escodegen.canonical import derived
 from escodegen.model import Aggregate, Field, FieldType, Project, Projection
+from escodegen.model.constraints import CONSTRAINTS, number
 from escodegen.model.naming import pascal
 from escodegen.model.shape import Shape, kind_name
-from escodegen.model.types import KIND_OF_FORMAT, is_kind
+from escodegen.model.types import KIND_OF_FORMAT, TypeKind, is_kind
 
 if TYPE_CHECKING:
     from escodegen.sources.registry import Registry
@@ -151,6 +152,25 @@ def type_of(schema: dict[str, Any]) -> FieldType:
     """The declared type of a (non-null) schema, the inverse of `schema.type_schema`; an object
     without its keys (`flatten` gives them paths of their own). No type, or one escodegen never
     writes, is `json`: any value."""
+    found = _unconstrained_type_of(schema)
+    constraints = constraints_of(schema, found.kind)
+    return replace(found, constraints=constraints) if constraints else found
+
+
+def constraints_of(schema: dict[str, Any], kind: TypeKind) -> tuple[tuple[str, Any], ...]:
+    """The constraints (escodegen.model.constraints) a schema of the kind states, as the
+    model holds them (a decimal's bounds as Decimal)."""
+    found = []
+    for key, constraint in CONSTRAINTS.items():
+        if key in schema and kind in constraint.kinds:
+            value = schema[key]
+            if constraint.value in ("bound", "step") and kind == "decimal":
+                value = number(value)
+            found.append((key, value))
+    return tuple(found)
+
+
+def _unconstrained_type_of(schema: dict[str, Any]) -> FieldType:
     kind = schema.get("type")
     if not isinstance(kind, str) or not is_kind(kind):
         return FieldType("json")

@@ -9,10 +9,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from escodegen.check.constraints import declared_constraints
 from escodegen.diagnostics import Report, Span
 from escodegen.model import (
     Aggregate,
@@ -38,12 +39,14 @@ from escodegen.model import (
     SnapshotPolicy,
     ValueExpr,
 )
+from escodegen.model.constraints import CONSTRAINT_KEYS, violation
 from escodegen.model.naming import is_identifier
 from escodegen.model.ops import UpcastOp
-from escodegen.model.types import is_kind
+from escodegen.model.types import EXACT_NUMBER_KINDS, TypeKind, is_kind
 from escodegen.sources.project import LoadedProject, inside
 from escodegen.sources.yaml_source import Document, JsonPath
 from escodegen.upcast import parse_operation
+from escodegen.upcast.values import ascii_json, fits
 
 KINDS = ("events", "aggregates", "projections")
 _DURATION = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ms|s|m|h|d)")
@@ -199,7 +202,8 @@ class _NamedTypes:
             if kind == "object":
                 resolved: FieldType | None = FieldType("object", fields(node.at("fields")), name=name)
             else:
-                resolved = FieldType(kind, values=tuple(spec.get("values", ())), name=name)
+                resolved = FieldType(kind, values=tuple(spec.get("values", ())), name=name,
+                                     constraints=_constraints(node, kind, self.report))
         finally:
             self.resolving.pop()
         self.resolved.setdefault(name, resolved)
@@ -266,7 +270,7 @@ def field_type(node: _Located) -> tuple[FieldType, bool]:
     kind = spec["type"]
     required = bool(spec.get("required", "default" not in spec))
     if not is_kind(kind):
-        return _named(kind, node.at("type")), required
+        return _constrained_named(_named(kind, node.at("type")), node), required
     nested: tuple[Field, ...] = ()
     if kind == "object":
         nested = fields(node.at("fields"))
@@ -276,7 +280,34 @@ def field_type(node: _Located) -> tuple[FieldType, bool]:
     elif kind == "map":
         items = field_type(node.at("values"))[0]
     values = tuple(spec.get("values", ())) if kind == "enum" else ()
-    return FieldType(kind, nested, items, values), required
+    named_types = _NAMED.get()
+    assert named_types is not None, "fields are built inside build_project"
+    return FieldType(kind, nested, items, values,
+                     constraints=_constraints(node, kind, named_types.report)), required
+
+
+def _constraints(node: _Located, kind: TypeKind, report: Report) -> tuple[tuple[str, Any], ...]:
+    """The constraints the long form at `node` declares (checked: escodegen.check.constraints)."""
+    return declared_constraints(node.data, kind, lambda key: node.at(key).span, report)
+
+
+def _constrained_named(named: FieldType, node: _Located) -> FieldType:
+    """A named type used with constraints of its own (`{type: CurrencyCode, maxLength: 3}`):
+    both sets apply; a key the named type sets already is refused (ES226)."""
+    named_types = _NAMED.get()
+    assert named_types is not None, "fields are built inside build_project"
+    own = _constraints(node, named.kind, named_types.report)
+    if not own:
+        return named
+    have = dict(named.constraints)
+    for key, _ in own:
+        if key in have:
+            named_types.report.error("ES226", f"`{key}` is set by the named type "
+                                     f"{named.name} already", node.at(key).span,
+                                     "Declare another named type, or drop the key here.")
+    merged = {**dict(own), **have}
+    ordered = tuple((key, merged[key]) for key in CONSTRAINT_KEYS if key in merged)
+    return replace(named, constraints=ordered)
 
 
 def fields(node: _Located) -> tuple[Field, ...]:
@@ -285,6 +316,8 @@ def fields(node: _Located) -> tuple[Field, ...]:
         child = node.at(name)
         ftype, required = field_type(child)
         long_form = spec if isinstance(spec, dict) else {}
+        if long_form.get("default") is not None and ftype.constraints:
+            _default_meets_constraints(ftype, child.at("default"))
         result.append(Field(
             name=name,
             type=ftype,
@@ -297,6 +330,20 @@ def fields(node: _Located) -> tuple[Field, ...]:
             nullable=long_form.get("nullable"),
         ))
     return tuple(result)
+
+
+def _default_meets_constraints(ftype: FieldType, node: _Located) -> None:
+    """ES228 for a default (of the right type) its field's constraints refuse."""
+    named_types = _NAMED.get()
+    assert named_types is not None, "fields are built inside build_project"
+    value = node.data
+    if not fits(value, replace(ftype, constraints=())):
+        return  # not a value of the type at all: not this check's to say
+    text = str(value) if ftype.kind in EXACT_NUMBER_KINDS else value
+    problem = violation(ftype.kind, ftype.constraints, text)
+    if problem is not None:
+        named_types.report.error("ES228", f"the default {ascii_json(value)} is {problem}",
+                                 node.span)
 
 
 def _event(name: str, node: _Located, report: Report) -> Event:
@@ -374,12 +421,30 @@ def _aggregate(name: str, node: _Located, report: Report) -> Aggregate:
         id_type=FieldType(spec["id"].get("type", "uuid")),
         stream=spec.get("stream", f"{name}-{{{id_field}}}"),
         events=tuple(spec["events"]),
-        state=AggregateState(version=state["version"], fields=fields(node.at("state", "fields"))),
+        state=AggregateState(version=state["version"],
+                             fields=_unchecked(fields(node.at("state", "fields")),
+                                               f"state field {name}", report)),
         snapshot=_snapshot(spec.get("snapshot")),
         description=spec.get("description"),
         file=node.doc.display,
         span=node.key_span,
     )
+
+
+def _unchecked(declared: tuple[Field, ...], what: str, report: Report) -> tuple[Field, ...]:
+    """Fields whose values nothing validates (an aggregate's state, a projection's columns):
+    a constraint on one is warned of (it would have no effect)."""
+    for field in declared:
+        if _constrained(field.type):
+            report.warning("ES101", f"constraints on {what}.{field.name} have no effect", field.span,
+                           "Constraints are checked on event payloads (docs/language.md#"
+                           "constraints); declare them on the event's field.")
+    return declared
+
+
+def _constrained(field_type: FieldType) -> bool:
+    return bool(field_type.constraints) or any(_constrained(f.type) for f in field_type.fields) or (
+        field_type.items is not None and _constrained(field_type.items))
 
 
 def value_expr(node: _Located, report: Report) -> ValueExpr:
@@ -409,7 +474,7 @@ def _assignments(node: _Located, report: Report) -> tuple[Assignment, ...]:
 def _projection(name: str, node: _Located, report: Report) -> Projection:
     spec = node.data
     key = tuple(spec["key"])
-    declared = fields(node.at("columns"))
+    declared = _unchecked(fields(node.at("columns")), f"column {name}", report)
     columns = tuple(Column(f.name, f.type, f.required, f.span) for f in declared)
     for f in declared:
         if f.pii:

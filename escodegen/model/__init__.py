@@ -36,12 +36,21 @@ class FieldType:
     items: FieldType | None = None
     values: tuple[str, ...] = ()
     name: str | None = field(default=None, compare=False)
+    constraints: tuple[tuple[str, Any], ...] = ()
+    """(key, value) of its constraints (escodegen.model.constraints), in that table's order."""
 
     def field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)
 
     def describe(self) -> str:
-        """A short human form used in messages: `string`, `array<integer>`, `enum[a|b]`."""
+        """A short human form used in messages: `string`, `array<integer>`, `enum[a|b]`,
+        constraints in braces: `integer{minimum: 1}`."""
+        plain = self._describe()
+        if not self.constraints:
+            return plain
+        return plain + "{" + ", ".join(f"{key}: {value}" for key, value in self.constraints) + "}"
+
+    def _describe(self) -> str:
         if self.kind == "array" and self.items is not None:
             return f"array<{self.items.describe()}>"
         if self.kind == "map" and self.items is not None:

@@ -12,7 +12,8 @@ from collections.abc import Callable
 from typing import Any
 
 from escodegen.model import FieldType
-from escodegen.model.types import TYPES
+from escodegen.model.constraints import violation
+from escodegen.model.types import EXACT_NUMBER_KINDS, TYPES
 
 _NUL = "\x00"
 
@@ -45,6 +46,14 @@ def fits(value: Any, type_: FieldType, required: bool = True) -> bool:
         return not required
     if not storable(value):
         return False
+    if not _fits_kind(value, type_):
+        return False
+    return not type_.constraints or violation(
+        type_.kind, type_.constraints,
+        str(value) if type_.kind in EXACT_NUMBER_KINDS else value) is None
+
+
+def _fits_kind(value: Any, type_: FieldType) -> bool:
     kind = type_.kind
     if kind == "array":
         return isinstance(value, list) and type_.items is not None and all(

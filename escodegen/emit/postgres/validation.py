@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from escodegen.emit.postgres.constraints import constraint_cases
 from escodegen.emit.postgres.sqltext import _calendar, text_matches
 from escodegen.model import Event, Field, FieldType
 from escodegen.model.sqlnames import VALIDATE_EVENT, validate_function, validate_items_function
@@ -202,6 +203,8 @@ class _Builder:
             cases.append(self._case(
                 f"not ({text} = any ({text_array(list(field_type.values))}::text[]))",
                 path.message(PROBLEM_ENUM.format(values=members), pad=then_at), inner_at))
+        for condition, problem in constraint_cases(field_type, value, text):
+            cases.append(self._case(condition, path.message(problem, pad=then_at), inner_at))
         otherwise = None
         if field_type.kind == "object":
             otherwise = self._fields(field_type.fields, value, path, inner)

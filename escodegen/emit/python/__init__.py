@@ -21,7 +21,7 @@ from escodegen.emit.python.models import (
     render_types_module,
     types_schema,
 )
-from escodegen.emit.python.payloads import payloads_table, runtime_context
+from escodegen.emit.python.payloads import constrained_versions, payloads_table, runtime_context
 from escodegen.emit.python.templates import render_template
 from escodegen.model import Project
 from escodegen.model.naming import snake
@@ -59,6 +59,7 @@ def render(project: Project) -> dict[str, str]:
         events = event_json(type_texts + [text for text, _ in modules.values()], absent)
         context["event_json"], context["event_runtime"] = events.text(), sorted(events.runtime)
     context["payloads"] = payloads_table(sorted(project.events, key=lambda e: snake(e.name)))
+    context["constrained"] = constrained_versions(project.events)
     context.update(runtime_context())
     files = {f"events/{snake(name)}.py": text for name, (text, _) in modules.items()}
     files.update({f"events/{TYPES_MODULE}.py": text for text in type_texts})

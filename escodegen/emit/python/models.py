@@ -26,6 +26,8 @@ from escodegen.analyse.schema import event_version_schema, type_schema
 from escodegen.diagnostics import Report
 from escodegen.emit import HEADER, EmitError
 from escodegen.model import Event, NamedType, Project
+from escodegen.model.constraints import CONSTRAINTS, FORMATS
+from escodegen.model.types import DECIMAL_PATTERN
 from escodegen.printable import escape, escape_lines
 
 ModelKind = Literal["dataclasses", "pydantic", "msgspec"]
@@ -44,7 +46,7 @@ def event_schemas(event: Event, named: Mapping[str, str] | None = None) -> dict[
     classes of named types (name -> import path) put in place of their expansions."""
     defs: dict[str, Any] = {}
     for version in event.versions:
-        schema = _printable_descriptions(event_version_schema(event, version))
+        schema = _without_constraints(_printable_descriptions(event_version_schema(event, version)))
         schema.pop("$schema", None)
         if named:
             schema = _referenced(schema, lambda name: {"customTypePath": named[name]}
@@ -64,7 +66,7 @@ def types_schema(types: list[NamedType]) -> dict[str, Any]:
     names = {t.name for t in types}
     defs: dict[str, Any] = {}
     for named in types:
-        schema = _printable_descriptions(type_schema(named.type, named.name))
+        schema = _without_constraints(_printable_descriptions(type_schema(named.type, named.name)))
         if named.description:
             schema["description"] = escape_lines(named.description)
         defs[named.name] = _referenced(schema, lambda name: {"$ref": f"#/$defs/{name}"}
@@ -222,6 +224,29 @@ def _printable_descriptions(schema: Any) -> Any:
     if isinstance(schema, list):
         return [_printable_descriptions(item) for item in schema]
     return schema
+
+
+def _without_constraints(schema: Any) -> Any:
+    """`schema` without the keywords of declared constraints (escodegen.model.constraints):
+    the codec checks them, with the SQL validators' meaning, in every model mode, so the
+    classes get none (pydantic's and msgspec's own checks would differ: other regular
+    expression engines, other format rules, float bounds on decimals). A type's own `pattern`
+    and `format` (a decimal's, a uuid's) stay."""
+    if isinstance(schema, list):
+        return [_without_constraints(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    result: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key in ("properties", "$defs") and isinstance(value, dict):
+            result[key] = {name: _without_constraints(sub) for name, sub in value.items()}
+        elif key in CONSTRAINTS and not (
+                (key == "pattern" and value == DECIMAL_PATTERN)
+                or (key == "format" and value not in FORMATS)):
+            continue
+        else:
+            result[key] = _without_constraints(value)
+    return result
 
 
 def _titles(schema: Any) -> Iterable[str]:

@@ -7,6 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from escodegen.model import Event, Field, FieldType
+from escodegen.model.constraints import CONSTRAINTS, FORMATS, json_number, number, problem
+from escodegen.model.patterns import python_form
 from escodegen.model.types import (
     PROBLEM_ENUM,
     PROBLEM_FORMAT,
@@ -20,7 +22,43 @@ from escodegen.pytext import LINE_LENGTH, py_literal
 
 def type_spec(field_type: FieldType) -> Any:
     """A kind name, `("enum", values)`, `("array", items)`, `("map", values)` or an
-    object's fields."""
+    object's fields; with constraints, `("where", <that>, kind, constraints)`
+    (`constraints_spec`)."""
+    spec = _unconstrained_spec(field_type)
+    if field_type.constraints:
+        return ("where", spec, field_type.kind, constraints_spec(field_type))
+    return spec
+
+
+def constraints_spec(field_type: FieldType) -> tuple[tuple[str, Any, str], ...]:
+    """(key, value as `_runtime` tests it, problem) per constraint: a pattern in its Python
+    form, a format as (Python pattern, length limit or None), a bound of an integer or decimal
+    as its exact text (number: a float)."""
+    result = []
+    for key, limit in field_type.constraints:
+        value: Any = limit
+        if key == "pattern":
+            value = python_form(limit)
+        elif key == "format":
+            value = (python_form(FORMATS[limit].pattern), FORMATS[limit].max_length)
+        elif CONSTRAINTS[key].value in ("bound", "step"):
+            value = (float(json_number(limit)) if field_type.kind == "number"
+                     else str(number(limit)))
+        result.append((key, value, problem(key, limit)))
+    return tuple(result)
+
+
+def constrained_versions(events: list[Event] | tuple[Event, ...]) -> list[tuple[str, int]]:
+    """(event type, version) of every version with a constraint anywhere in its fields."""
+    def constrained(field_type: FieldType) -> bool:
+        return bool(field_type.constraints) or any(constrained(f.type) for f in field_type.fields) or (
+            field_type.items is not None and constrained(field_type.items))
+
+    return [(event.name, version.number) for event in events for version in event.versions
+            if any(constrained(f.type) for f in version.fields)]
+
+
+def _unconstrained_spec(field_type: FieldType) -> Any:
     if field_type.kind == "enum":
         return ("enum", field_type.values)
     if field_type.kind == "array":

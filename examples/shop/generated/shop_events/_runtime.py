@@ -14,6 +14,7 @@ import decimal
 import enum
 import json
 import logging
+import math
 import re
 import time
 import uuid
@@ -175,7 +176,8 @@ def _within(step: str | int, problems: list[tuple[str, str]]) -> list[tuple[str,
 def _joined(head: str, path: str) -> str:
     if not path:
         return head
-    return head + path if path[0] == "[" else f"{head}.{path}"
+    # `.key` is a map's entry, whose key may be empty: its dot is part of it
+    return head + path if path[0] in "[." else f"{head}.{path}"
 
 
 def list_of(convert: Callable[[Any], T]) -> Convert[list[T]]:
@@ -436,6 +438,8 @@ def payload_check(spec: Any) -> PayloadCheck:
     `((name, required, may be null, spec), ...)`."""
     if isinstance(spec, str):
         return _scalar_check(spec)
+    if spec and spec[0] == "where":
+        return _constrained(payload_check(spec[1]), spec[2], spec[3])
     if spec and spec[0] == "enum":
         members = frozenset(spec[1])
         shown = ", ".join(json.dumps(v, ensure_ascii=False) for v in spec[1])
@@ -476,7 +480,10 @@ def payload_check(spec: Any) -> PayloadCheck:
             for key in sorted(value, key=_jsonb_key_order):
                 problems = entry(value[key])
                 if problems:
-                    found = (found or []) + _within(str(key), problems)
+                    found = (found or []) + [
+                        ("." + _joined(str(key), path), problem)
+                        for path, problem in problems
+                    ]
             return found
 
         return entries
@@ -505,6 +512,95 @@ def payload_check(spec: Any) -> PayloadCheck:
         return found
 
     return record
+
+
+_EXACT = decimal.Context(
+    prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN
+)
+"""Arithmetic without rounding: a remainder of any two numerals is exact, as PostgreSQL's."""
+_BREAKS_BOUND: dict[str, Callable[[Any, Any], bool]] = {
+    "minimum": lambda value, limit: value >= limit,
+    "exclusiveMinimum": lambda value, limit: value > limit,
+    "maximum": lambda value, limit: value <= limit,
+    "exclusiveMaximum": lambda value, limit: value < limit,
+}
+"""Whether a value meets each bound."""
+
+
+def _constrained(inner: PayloadCheck, kind: str, constraints: Any) -> PayloadCheck:
+    """A check with constraints `((key, value, problem), ...)`: the type's own checks first,
+    then the constraints in order (an array's before its items), the first one broken
+    reported, as the SQL validators do."""
+    tests = [(_meets(kind, key, limit), problem) for key, limit, problem in constraints]
+
+    def broken(value: Any) -> Problems | None:
+        for meets, problem in tests:
+            if not meets(value):
+                return [("", problem)]
+        return None
+
+    if kind == "array":
+
+        def array(value: Any) -> Problems | None:
+            if not isinstance(value, list | tuple):
+                return inner(value)
+            return broken(value) or inner(value)
+
+        return array
+
+    def scalar(value: Any) -> Problems | None:
+        return inner(value) or broken(value)
+
+    return scalar
+
+
+def _meets(kind: str, key: str, limit: Any) -> Callable[[Any], bool]:
+    """Whether a value of the kind (a decimal: its text) meets one constraint."""
+    if key in ("minLength", "minItems"):
+        return lambda value: len(value) >= limit
+    if key in ("maxLength", "maxItems"):
+        return lambda value: len(value) <= limit
+    if key == "pattern":
+        search = re.compile(limit).search
+        return lambda value: search(value) is not None
+    if key == "format":
+        matches, longest = re.compile(limit[0]).search, limit[1]
+        return lambda value: (
+            (longest is None or len(value) <= longest) and (matches(value) is not None)
+        )
+    if key == "uniqueItems":
+        return lambda value: (
+            not limit or len({_json_key(v) for v in value}) == len(value)
+        )
+    if kind == "number":  # a binary float in every reader: compared as one
+        meets, bound = _BREAKS_BOUND[key], float(limit)
+        return lambda value: meets(_as_float(value), bound)
+    exact = decimal.Decimal(limit)
+    if key == "multipleOf":
+        return lambda value: _EXACT.remainder(decimal.Decimal(value), exact) == 0
+    meets = _BREAKS_BOUND[key]
+    return lambda value: meets(decimal.Decimal(value), exact)
+
+
+def _as_float(value: float) -> float:
+    """A JSON number as a float: an integer beyond the largest float is an infinity (as JSON
+    text beyond it reads)."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
+
+
+def _json_key(value: Any) -> Any:
+    """A JSON value as a key equal exactly when the values are equal in jsonb: true is not
+    1, 1 is 1.0, an object's keys are unordered."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return (type(value).__name__, value)
+    if isinstance(value, int | float):
+        return ("number", value)
+    if isinstance(value, list | tuple):
+        return ("array", tuple(_json_key(v) for v in value))
+    return ("object", frozenset((k, _json_key(v)) for k, v in value.items()))
 
 
 class Checkpoint(NamedTuple):

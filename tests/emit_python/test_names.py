@@ -83,3 +83,31 @@ def test_events_are_immutable_in_every_model_mode(
         event.orderId = uuid.uuid4()
     with pytest.raises(refused):  # nested records too
         event.pricing.total = 0
+
+
+@pytest.mark.parametrize(("declarations", "said"), [
+    # the latest version's nested record `v1` would be named as the older version's class
+    (("events:\n  Clash:\n    versions:\n      1: {fields: {a: string}}\n"
+     "      2: {fields: {a: string, v1: {type: object, required: false, fields: {b: string}}}}\n"),
+     "class 'ClashV1' would be generated for both another class of event Clash and event Clash"),
+    # an event named as another event's older version
+    (("events:\n  Clash:\n    versions:\n      1: {fields: {a: string}}\n"
+     "      2: {fields: {a: string, b: string?}}\n"
+     "  ClashV1:\n    versions:\n      1: {fields: {c: string}}\n"),
+     "class 'ClashV1' would be generated for both event Clash and event ClashV1"),
+    # a named type named as an event's nested record
+    (("types:\n  ClashNote: {fields: {text: string}}\n"
+     "events:\n  Clash:\n    versions:\n"
+     "      1: {fields: {note: {type: object, fields: {text: string}}}}\n"),
+     "class 'ClashNote' would be generated for both named type ClashNote and event Clash"),
+])
+def test_check_refuses_colliding_generated_classes(tmp_path: Path, declarations: str,
+                                                   said: str) -> None:
+    (tmp_path / "events").mkdir()
+    (tmp_path / "escodegen.yaml").write_text(
+        "escodegen: 1\nname: clash\nsources: [events]\nregistry: registry\n")
+    (tmp_path / "events" / "clash.yaml").write_text(declarations)
+    result = run_cli("check", cwd=tmp_path)
+    assert result.returncode == 1
+    output = result.stdout + result.stderr
+    assert "ES204" in output and said in output and "events/clash.yaml:" in output

@@ -4,7 +4,8 @@ from the same canonical JSON Schemas the registry stores.
 Every option that changes the output is pinned here, so the classes depend only on the schemas
 (and the datamodel-code-generator version, which the manifest records). One module per event
 keeps names local: adding an event never touches another event's module, and nested types are
-named by their schema titles (`<Event>V<n><Field>`), never by discovery order.
+named by their schema titles (`escodegen.model.pynames`: `<Event><Field>` for the latest
+version, `<Event>V<n><Field>` for older ones), never by discovery order.
 
 Named types (`types:`) are one class each, in `events/_types.py`, shared by every event: the
 canonical schemas expand them, and the schemas handed to datamodel-code-generator put a

@@ -170,7 +170,7 @@ def test_generated_python_docstrings_and_literals_hold_escapes(tmp_path: Path) -
         "import json, shop_events.events.customer_registered as e, shop_events.aggregates as a,"
         " shop_events.projections as p\n"
         "print(json.dumps([e.CustomerRegistered.__doc__, a.CustomerAggregate.__doc__,"
-        " p.OrderSummaryProjection.__doc__, [t.value for t in e.CustomerRegisteredV3Tier]]))\n")
+        " p.OrderSummaryProjection.__doc__, [t.value for t in e.CustomerRegisteredTier]]))\n")
     ran = subprocess.run([sys.executable, "-c", probe], cwd=package.parent, capture_output=True,
                          text=True, check=True)
     event_doc, aggregate_doc, projection_doc, tiers = json.loads(ran.stdout)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from escodegen.analyse.consumers import event_consumers, readers_in
 from escodegen.analyse.findings import Finding
+from escodegen.analyse.pyapi import PythonApi, latest_api
 from escodegen.analyse.schema import default_json, event_version_schema
 from escodegen.analyse.shapes import (
     Contract,
@@ -38,14 +39,19 @@ if TYPE_CHECKING:
 # and loading them is a tenth of a `check` on 200 events.
 
 
-def compare(base: Contract, head: Project, base_project: Project | None = None) -> list[Finding]:
+def compare(base: Contract, head: Project, base_project: Project | None = None,
+            python_api: bool = True) -> list[Finding]:
     """Every finding for the change from `base` to the (valid) declarations in `head`.
 
     `base_project` is the base's model when there is one (a git ref or folder): the consumers
     it declares count too, so removing a field and its reader in one change is still caught.
+    `python_api`: also judge the generated Python API of the latest versions (with a Python
+    target), which a comparison of single version steps (the catalog's history) leaves out.
     """
     context = _Context(base, head, (base_project, head))
     findings = [*context.events(), *context.states(), *context.projections()]
+    if python_api:
+        findings += context.python_api()
     return _first_per_place(findings)
 
 
@@ -83,6 +89,28 @@ class _Context:
         if key not in self._schemas:
             self._schemas[key] = event_version_schema(event, number)
         return self._schemas[key]
+
+    # -- the generated Python API ---------------------------------------------------------
+
+    def python_api(self) -> list[Finding]:
+        """What breaks code using the generated package: each event's latest published
+        version against its latest declared one (`analyse.pyapi`)."""
+        if self.head.python is None:
+            return []
+        style = self.head.python.attribute_names
+        found: list[Finding] = []
+        for name, published in self.base.events.items():
+            event = self.head.event(name)
+            if event is None or not published:
+                continue  # a removed event is ESD130 / ESD131
+            last, latest = max(published), event.latest.number
+            schema = self.schema(event, latest)
+            if last == latest and published[last] == schema:
+                continue
+            before = latest_api(name, last, published[last], style)
+            after = latest_api(name, latest, schema, style)
+            found += _api_changes(event, before, after, self.head.python.package)
+        return found
 
     # -- events ---------------------------------------------------------------------------
 
@@ -331,6 +359,37 @@ def _trace(meaning: Meaning, origin: dict[str, str | None], converted: set[str])
                     converted.add(traced)
         case _:
             raise TypeError(f"diff does not know what {meaning!r} means for a field's identity")
+
+
+def _api_changes(event: Event, before: PythonApi, after: PythonApi, package: str
+                 ) -> Iterator[Finding]:
+    prefix = f"{event.name}.v{event.latest.number}"
+    span, consumers = event.latest.span, (f"python package {package}",)
+
+    def at(path: str) -> str:
+        return f"{prefix}.{path}" if path else prefix
+
+    for cls, attributes in before.classes.items():
+        if cls not in after.classes:
+            yield Finding("ESD200", at(before.where[cls]),
+                          f"{event.name} v{event.latest.number}: the generated class {cls} is "
+                          "renamed or gone; code naming it no longer imports or type-checks",
+                          (cls,), cls, None, consumers, span)
+            continue
+        for attribute, was in attributes.items():
+            now = after.classes[cls].get(attribute)
+            if now is None:
+                yield Finding("ESD201", at(was.path),
+                              f"{event.name} v{event.latest.number}: the attribute "
+                              f"{cls}.{attribute} is renamed or gone; code reading it no longer "
+                              "type-checks", (cls, attribute), was.annotation, None, consumers,
+                              span)
+            elif now.annotation != was.annotation:
+                yield Finding("ESD202", at(now.path),
+                              f"{event.name} v{event.latest.number}: the attribute "
+                              f"{cls}.{attribute} is {now.annotation}, was {was.annotation}",
+                              (cls, attribute, was.annotation, now.annotation),
+                              was.annotation, now.annotation, consumers, span)
 
 
 def _named_types_at(fields: tuple[Field, ...], paths: list[str]) -> list[str]:

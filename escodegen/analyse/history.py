@@ -46,7 +46,7 @@ def version_steps(project: Project) -> dict[tuple[str, int], tuple[Finding, ...]
         events={e.name: {1: event_version_schema(e, 1)} for e in project.events if e.versions},
         states={}, projections={}, label="version 1")
     steps: dict[tuple[str, int], list[Finding]] = {}
-    for finding in compare(first_versions, project):
+    for finding in compare(first_versions, project, python_api=False):
         parts = finding.path.split(".")
         if finding.rule == NEW_VERSION or len(parts) < 2 or not parts[1].startswith("v"):
             continue

@@ -47,6 +47,9 @@ class Rule:
     strategy: str | None = None
     """The strategy the decision matrix recommends for this change."""
     ignorable: bool = True
+    python: bool = False
+    """Reported only for a project with a Python target (`python:` in escodegen.yaml), as
+    the example's project has."""
 
 
 _CUSTOMER_V1 = """\
@@ -204,6 +207,19 @@ events:
         fields: {orderId: uuid, note: string}
 """
 _NULLABLE_NOTE_V1 = _NOTE_V1.replace("note: string}", "note: {type: string, nullable: true}}")
+_PRICING_V1 = """\
+events:
+  OrderSubmitted:
+    versions:
+      1:
+        fields:
+          orderId: uuid
+          pricing: {type: object, fields: {total: decimal, currency: string}}
+"""
+_PYTHON_API_REMEDY = (
+    "Update the code that uses the generated package in the same change (`mypy --strict` "
+    "finds every use), then ignore the finding with that as the reason; or, when breaking "
+    "that code is not worth it, keep the published name or type.")
 
 RULES: tuple[Rule, ...] = (
     Rule(
@@ -678,6 +694,48 @@ projections:
         fields: {orderId: uuid, note: string}
 """),
         change="change semantics (type or meaning)", strategy="upcasting",
+    ),
+    Rule(
+        "ESD200", "python-class-removed", "warning",
+        "A class the generated Python package has for the latest version of an event (a "
+        "nested record or enum, a named type) is renamed or gone.",
+        "Code importing or naming the class (`OrderSubmittedPricing(...)`, an annotation) "
+        "fails to import or to type-check once the package is regenerated. A nested class is "
+        "named after the field holding it (docs/python.md, *Names*), so renaming the field "
+        "renames the class.",
+        _PYTHON_API_REMEDY,
+        Example(_PRICING_V1, _PRICING_V1 + """\
+      2:
+        upcast:
+          - rename: {from: pricing, to: price}
+        fields:
+          orderId: uuid
+          price: {type: object, fields: {total: decimal, currency: string}}
+"""),
+        python=True,
+    ),
+    Rule(
+        "ESD201", "python-attribute-removed", "warning",
+        "An attribute of a generated class of an event's latest version is renamed or gone "
+        "(a field renamed, moved or removed, even with an upcaster covering stored events).",
+        "The upcaster keeps stored events readable, but code reading `event.name` raises "
+        "AttributeError and fails to type-check once the package is regenerated.",
+        _PYTHON_API_REMEDY,
+        Example(_CUSTOMER_V1, _CUSTOMER_RENAMED),
+        python=True,
+    ),
+    Rule(
+        "ESD202", "python-attribute-type-changed", "warning",
+        "An attribute of a generated class of an event's latest version has another Python "
+        "type (`str` -> `str | None`, `int` -> `Decimal`, another class).",
+        "Code written for the old type no longer type-checks, or meets values it was not "
+        "written for (None, a Decimal where it did integer arithmetic).",
+        _PYTHON_API_REMEDY,
+        Example(_NOTE_V1, _NOTE_V1 + """\
+      2:
+        fields: {orderId: uuid, note: {type: string, nullable: true}}
+"""),
+        python=True,
     ),
 )
 

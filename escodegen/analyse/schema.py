@@ -21,8 +21,10 @@ stores them in its registry table. Decisions (documented in docs/registry.md):
 - Objects are open (no `additionalProperties: false`): a weak-schema addition (an optional
   field added in place) must not make old readers reject new payloads.
 - `title` is the class name of the version (`CustomerRegistered` for the latest,
-  `CustomerRegisteredV1` for older ones); nested objects and enums get `<Event>V<n><Path>`
-  so generated nested types keep their names when a new version arrives.
+  `CustomerRegisteredV1` for older ones); nested objects and enums are named after it and
+  their path (`CustomerRegisteredAddress`, `CustomerRegisteredV1Address`), so the latest
+  version's nested types keep their names when an optional field is added in a new version.
+  The names come from `escodegen.model.pynames`.
 - The fingerprint hashes the shape only: annotations (`title`, `description`, `$comment`,
   `examples`) are left out, so a documentation fix or the latest class being renamed to
   `...V<n>` when a newer version arrives keeps the id, and equal shapes share one id.
@@ -38,7 +40,7 @@ from typing import Any
 from escodegen.canonical import forget_shared, share
 from escodegen.model import Event, EventVersion, Field, FieldType
 from escodegen.model.constraints import CONSTRAINTS, json_number
-from escodegen.model.naming import pascal, version_class
+from escodegen.model.pynames import event_class, item_class, nested_class, value_class
 from escodegen.model.types import EXACT_NUMBER_KINDS, TYPES
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -73,12 +75,12 @@ def event_version_schema(event: Event, version: EventVersion | int) -> dict[str,
 def _event_version_schema(event: Event, ev: EventVersion) -> dict[str, Any]:
     schema: dict[str, Any] = {
         "$schema": DRAFT,
-        "title": version_class(event.name, ev.number, event.latest.number),
+        "title": event_class(event.name, ev.number, event.latest.number),
     }
     description = _describe(event, ev)
     if description:
         schema["description"] = description
-    schema.update(_object(ev.fields, f"{event.name}V{ev.number}"))
+    schema.update(_object(ev.fields, schema["title"]))
     return schema
 
 
@@ -88,7 +90,7 @@ def fields_schema(fields: tuple[Field, ...], title: str) -> dict[str, Any]:
 
 
 def type_schema(field_type: FieldType, title: str = "") -> dict[str, Any]:
-    """The schema of one field type; `title` names objects and enums (`<Event>V<n><Path>`)."""
+    """The schema of one field type; `title` names objects and enums (`<Class><Path>`)."""
     schema = _unconstrained(field_type, title)
     if field_type.constraints:
         schema.update(constraint_keywords(field_type.constraints))
@@ -111,18 +113,18 @@ def _unconstrained(field_type: FieldType, title: str) -> dict[str, Any]:
         return {"type": "string", "title": title, "enum": list(field_type.values)}
     if field_type.kind == "array":
         assert field_type.items is not None, "the check stage gives every array its items"
-        return {"type": "array", "items": type_schema(field_type.items, title + "Item")}
+        return {"type": "array", "items": type_schema(field_type.items, item_class(title))}
     if field_type.kind == "map":
         assert field_type.items is not None, "the check stage gives every map its values"
         return {"type": "object",
-                "additionalProperties": type_schema(field_type.items, title + "Value")}
+                "additionalProperties": type_schema(field_type.items, value_class(title))}
     if field_type.kind == "object":
         return {"title": title, **_object(field_type.fields, title)}
     raise ValueError(f"unknown field type {field_type.kind!r}")
 
 
 def _object(fields: tuple[Field, ...], title: str) -> dict[str, Any]:
-    properties = {f.name: _property(f, title + pascal(f.name)) for f in fields}
+    properties = {f.name: _property(f, nested_class(title, f.name)) for f in fields}
     return {
         "type": "object",
         "properties": properties,

@@ -235,6 +235,7 @@ def _python_target(root: Path, config: _Located, report: Report) -> PythonTarget
         return None
     out = _inside_path(root, config.at("python", "out"), spec["out"], report)
     return PythonTarget(out=out, package=spec["package"], models=spec.get("models", "dataclasses"),
+                        attribute_names=spec.get("attribute_names", "json"),
                         pyproject=spec.get("pyproject", False),
                         version=spec.get("version", "0.0.0"))
 

@@ -24,6 +24,7 @@ from escodegen.model import (
     Projection,
 )
 from escodegen.model.naming import is_identifier, is_pascal, snake
+from escodegen.model.pynames import attribute_problem, event_classes
 from escodegen.model.types import ENVELOPE_KINDS, TYPES, TypeKind
 from escodegen.upcast.values import kind_of
 
@@ -45,7 +46,8 @@ def check_semantics(project: Project, report: Report) -> None:
         _check_aggregate(project, aggregate, pydantic, report)
     for projection in project.projections:
         _check_projection(project, projection, report)
-    _check_version_class_names(project, report)
+    _check_class_names(project, report)
+    _check_attribute_names(project, report)
 
 
 def _check_type_name(name: str, what: str, span: Span | None, report: Report) -> None:
@@ -290,11 +292,45 @@ def _literal_misfit(column: Column, literal: object) -> str | None:
     return None if ok else f"the literal {literal!r} does not fit {column.type.describe()}"
 
 
-def _check_version_class_names(project: Project, report: Report) -> None:
-    """`Foo` v1 is generated as `FooV1` while Foo has later versions: no event may be named so."""
+def _check_class_names(project: Project, report: Report) -> None:
+    """Every class the Python package would generate for the events (`model.pynames`) is one
+    declaration's: `Foo` v1 is `FooV1` while Foo has later versions, and a nested record
+    `placed` of the latest `Order` is `OrderPlaced`, so no other event or named type may be
+    named so."""
+    owner = {t.name: f"named type {t.name}" for t in project.types
+             if t.type.kind in ("object", "enum")}
     for event in project.events:
-        for version in event.versions[:-1]:
-            generated = project.event(f"{event.name}V{version.number}")
-            if generated is not None:
-                report.error("ES204", f"event '{generated.name}' collides with the class generated "
-                             f"for {event.name} v{version.number}", generated.span)
+        mine: set[str] = set()
+        for name in event_classes(event):
+            if name in owner or name in mine:
+                other = owner.get(name, f"another class of event {event.name}")
+                report.error("ES204", f"class '{name}' would be generated for both {other} "
+                             f"and event {event.name}", event.span)
+            mine.add(name)
+        owner.update(dict.fromkeys(mine - owner.keys(), f"event {event.name}"))
+
+
+def _check_attribute_names(project: Project, report: Report) -> None:
+    """With `python.attribute_names: snake_case`, every field's attribute is its snake_case
+    name: one that becomes a keyword (or, with pydantic, a reserved name) is refused. Two
+    fields becoming one name are ES204 whatever the option (`_check_collisions`)."""
+    if project.python is None or project.python.attribute_names == "json":
+        return
+    style, pydantic = project.python.attribute_names, project.python.models == "pydantic"
+
+    def walk(fields: tuple[Field, ...], context: str, in_pydantic: bool) -> None:
+        for f in fields:
+            problem = attribute_problem(f.name, style, in_pydantic)
+            if problem is not None:
+                report.error("ES203", f"field '{f.name}' of {context} {problem} "
+                             "(python.attribute_names: snake_case)", f.span)
+            ftype = f.type
+            while ftype.kind in ("array", "map") and ftype.items is not None:
+                ftype = ftype.items
+            walk(ftype.fields, f"{context}.{f.name}", in_pydantic)
+
+    for event in project.events:
+        for version in event.versions:
+            walk(version.fields, f"{event.name} v{version.number}", pydantic)
+    for aggregate in project.aggregates:  # state classes are dataclasses in every mode
+        walk(aggregate.state.fields, f"{aggregate.name} state", False)

@@ -239,11 +239,17 @@ class Projection:
         return next((c for c in self.columns if c.name == name), None)
 
 
+AttributeNames = Literal["json", "snake_case"]
+"""`python.attribute_names`: event attributes named as the JSON keys, or in snake_case with
+the JSON key as the wire name (escodegen.model.pynames)."""
+
+
 @dataclass(frozen=True)
 class PythonTarget:
     out: Path
     package: str
     models: Literal["dataclasses", "pydantic", "msgspec"] = "dataclasses"
+    attribute_names: AttributeNames = "json"
     pyproject: bool = False
     """Also write a pyproject.toml, so the folder installs as a distribution."""
     version: str = "0.0.0"

@@ -33,7 +33,3 @@ def pascal(name: str) -> str:
     """`order_summary` -> `OrderSummary`, `orderId` -> `OrderId`."""
     return "".join(part[:1].upper() + part[1:] for part in re.split(r"_+", name) if part)
 
-
-def version_class(event: str, version: int, latest: int) -> str:
-    """The latest version has the plain name; older ones a `V<n>` suffix."""
-    return event if version == latest else f"{event}V{version}"

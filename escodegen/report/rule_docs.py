@@ -20,7 +20,7 @@ def rule_json(rule: Rule) -> dict[str, Any]:
     return {
         "id": rule.id, "name": rule.name, "severity": rule.severity, "summary": rule.summary,
         "why": rule.why, "remedy": rule.remedy, "change": rule.change, "strategy": rule.strategy,
-        "ignorable": rule.ignorable,
+        "ignorable": rule.ignorable, "python": rule.python,
         "example": {"before": rule.example.before, "after": rule.example.after,
                     "fixed": rule.example.fixed},
     }
@@ -42,7 +42,9 @@ def rule_page(rule: Rule) -> str:
         " · ".join(facts) + "\n",
         f"{rule.summary}\n",
         f"## Why\n\n{rule.why}\n",
-        "## Example\n\nPublished (the base of the comparison):\n\n" + _yaml(rule.example.before),
+        "## Example\n\n" + ("The project has a Python target (`python:` in escodegen.yaml); "
+                            "without one this rule is never reported.\n\n" if rule.python else "")
+        + "Published (the base of the comparison):\n\n" + _yaml(rule.example.before),
         "\nChanged, which reports this rule:\n\n" + _yaml(rule.example.after),
         f"\n## Remedy\n\n{rule.remedy}\n",
     ]

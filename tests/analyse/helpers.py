@@ -32,11 +32,16 @@ def compile_text(folder: Path, declarations: str,
     return compile_project(write_project(folder, declarations, project_file))
 
 
-def diff_texts(tmp: Path, before: str, after: str) -> list[Finding]:
+PYTHON_PROJECT_FILE = PROJECT_FILE + "python: {out: generated/example, package: example}\n"
+"""A project with a Python target: the rules of the generated Python API apply."""
+
+
+def diff_texts(tmp: Path, before: str, after: str,
+               project_file: str = PROJECT_FILE) -> list[Finding]:
     """The findings of `escodegen diff` from `before` to `after`, both declaration files."""
-    base, base_report = compile_text(tmp / "before", before)
+    base, base_report = compile_text(tmp / "before", before, project_file)
     assert base is not None and not base_report.has_errors, [d.render() for d in base_report]
-    head, report = compile_text(tmp / "after", after)
+    head, report = compile_text(tmp / "after", after, project_file)
     if head is None or report.has_errors:
         return invalid_findings(report)
     return apply_ignores(compare(contract_of(base, "base"), head, base), head.ignores)

@@ -11,13 +11,22 @@ from escodegen.analyse.findings import ordered
 from escodegen.analyse.rules import BY_NAME, RULES, Rule, find_rule
 from escodegen.report.formats import Outcome, render
 from escodegen.report.rule_docs import pages
-from tests.analyse.helpers import assert_golden, diff_texts
+from tests.analyse.helpers import (
+    PROJECT_FILE,
+    PYTHON_PROJECT_FILE,
+    assert_golden,
+    diff_texts,
+)
 from tests.conftest import ROOT
+
+
+def _project(rule: Rule) -> str:
+    return PYTHON_PROJECT_FILE if rule.python else PROJECT_FILE
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
 def test_example_reports_the_rule(rule: Rule, tmp_path: Path) -> None:
-    findings = diff_texts(tmp_path, rule.example.before, rule.example.after)
+    findings = diff_texts(tmp_path, rule.example.before, rule.example.after, _project(rule))
     assert rule.id in {f.rule for f in findings}
     outcome = Outcome(tuple(ordered(findings)), "base", root=tmp_path / "after")
     assert_golden(f"rules/{rule.id}.txt", render(outcome, "text").replace(str(tmp_path), "<tmp>"))
@@ -26,7 +35,7 @@ def test_example_reports_the_rule(rule: Rule, tmp_path: Path) -> None:
 @pytest.mark.parametrize("rule", [r for r in RULES if r.example.fixed], ids=lambda r: r.id)
 def test_fixed_example_does_not(rule: Rule, tmp_path: Path) -> None:
     assert rule.example.fixed is not None
-    findings = diff_texts(tmp_path, rule.example.before, rule.example.fixed)
+    findings = diff_texts(tmp_path, rule.example.before, rule.example.fixed, _project(rule))
     assert rule.id not in {f.rule for f in findings}
     assert not any(f.severity == "error" for f in findings), findings
 

@@ -45,13 +45,13 @@ def test_titles_name_the_version_classes(shop: Project) -> None:
     assert event_version_schema(registered, 3)["title"] == "CustomerRegistered"
     assert event_version_schema(registered, 1)["title"] == "CustomerRegisteredV1"
     tier = event_version_schema(registered, 3)["properties"]["tier"]
-    assert tier == {"type": "string", "title": "CustomerRegisteredV3Tier",
+    assert tier == {"type": "string", "title": "CustomerRegisteredTier",
                     "enum": ["standard", "premium", "enterprise"]}
     submitted = shop.event("OrderSubmitted")
     assert submitted is not None
     props = event_version_schema(submitted, 1)["properties"]
-    assert props["customer"]["title"] == "OrderSubmittedV1Customer"
-    assert props["lineItems"]["items"]["title"] == "OrderSubmittedV1LineItemsItem"
+    assert props["customer"]["title"] == "OrderSubmittedCustomer"
+    assert props["lineItems"]["items"]["title"] == "OrderSubmittedLineItemsItem"
 
 
 def test_required_optional_pii_and_default(shop: Project) -> None:

@@ -187,8 +187,8 @@ def book_lent(lib: ModuleType, book: Any, member: Any, fee: Decimal = Decimal("1
         bookId=book, memberId=member, dueOn=datetime.date(2026, 12, 1),
         lentAt=datetime.datetime(2026, 11, 1, 9, 30, tzinfo=datetime.UTC), fee=fee,
         weight=0.5, copies=1, express=True, note="n", extra={"a": [1, "x"]},
-        format=lib.BookLentV1Format.ebook,
-        shelf=lib.BookLentV1Shelf(room="R1", row=3, label=None))
+        format=lib.BookLentFormat.ebook,
+        shelf=lib.BookLentShelf(room="R1", row=3, label=None))
 
 
 @pytest.fixture(params=["sync", "async"])

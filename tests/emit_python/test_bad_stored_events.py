@@ -45,7 +45,7 @@ def register(shop_events: ModuleType, conn: Conn, first: str) -> int:
     (appended,) = shop_events.EventStore(conn).append(
         f"Customer-{customer}", [shop_events.CustomerRegistered(
             customerId=customer, firstName=first, lastName="Tester", email="t@example.org",
-            tier=shop_events.CustomerRegisteredV3Tier.standard)], expected="no_stream")
+            tier=shop_events.CustomerRegisteredTier.standard)], expected="no_stream")
     return int(appended.global_position)
 
 

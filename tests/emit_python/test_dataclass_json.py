@@ -74,9 +74,9 @@ def test_every_kind_decodes_to_its_type_and_encodes_back(kinds: ModuleType) -> N
     assert (event.d, event.u, event.dt) == (Decimal("12.50"), uuid.UUID(ID),
                                             datetime.date(2024, 5, 1))
     assert event.ts == datetime.datetime(2024, 5, 1, 10, tzinfo=datetime.UTC)
-    assert event.e is kinds.EverythingV1E.b_c and event.ae == [kinds.EverythingV1AeItem.q,
-                                                               kinds.EverythingV1AeItem.p]
-    assert isinstance(event.ao[0], kinds.EverythingV1AoItem) and event.ao[0].v == Decimal("1.0")
+    assert event.e is kinds.EverythingE.b_c and event.ae == [kinds.EverythingAeItem.q,
+                                                               kinds.EverythingAeItem.p]
+    assert isinstance(event.ao[0], kinds.EverythingAoItem) and event.ao[0].v == Decimal("1.0")
     assert event.o.inner.deep == uuid.UUID(ID) and event.od.z == "zz"
     assert kinds.encode(event) == ("Everything", 1, FULL)
 

@@ -43,12 +43,12 @@ def test_encode_names_a_bad_nested_field(mode: str, request: pytest.FixtureReque
     package: ModuleType = request.getfixturevalue(mode)
     submitted = package.OrderSubmitted(
         orderId=uuid.uuid4(),
-        customer=package.OrderSubmittedV1Customer(customerId=uuid.uuid4()),
-        lineItems=[package.OrderSubmittedV1LineItemsItem(sku="a", quantity=1,
+        customer=package.OrderSubmittedCustomer(customerId=uuid.uuid4()),
+        lineItems=[package.OrderSubmittedLineItemsItem(sku="a", quantity=1,
                                                          unitPrice=Decimal("1.5")),
-                   package.OrderSubmittedV1LineItemsItem(sku="b", quantity=1.5,
+                   package.OrderSubmittedLineItemsItem(sku="b", quantity=1.5,
                                                          unitPrice="cheap")],
-        pricing=package.OrderSubmittedV1Pricing(subtotal=Decimal(1), tax=Decimal(0),
+        pricing=package.OrderSubmittedPricing(subtotal=Decimal(1), tax=Decimal(0),
                                                 total=Decimal(1), currency="EUR"))
     with pytest.raises(package.InvalidEvent) as refused:
         package.encode(submitted)

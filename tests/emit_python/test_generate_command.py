@@ -146,7 +146,7 @@ def test_an_unrelated_event_renames_nothing(project: Path) -> None:
             assert after[name] == data, name
     names_before = set(re.findall(r'"(\w+)",', before["__init__.py"].decode()))
     names_after = set(re.findall(r'"(\w+)",', after["__init__.py"].decode()))
-    assert "OrderSubmittedV1Pricing" in names_before
+    assert "OrderSubmittedPricing" in names_before
     assert names_before < names_after
     assert {"AuditNoted", "AuditNotedV1", "AuditNotedV1Detail"} <= names_after
 
@@ -154,11 +154,12 @@ def test_an_unrelated_event_renames_nothing(project: Path) -> None:
 def test_a_generated_name_collision_is_an_error(project: Path) -> None:
     (project / "events" / "clash.yaml").write_text(
         "events:\n  Clash:\n    versions:\n"
-        "      1: {fields: {v1: {type: object, fields: {a: string}}}}\n"
-        "  ClashV1V1:\n    versions:\n      1: {fields: {b: string}}\n")
+        "      1: {fields: {placed: {type: object, fields: {a: string}}}}\n"
+        "  ClashPlaced:\n    versions:\n      1: {fields: {b: string}}\n")
     result = run_cli("generate", "--target", "python", cwd=project)
     assert result.returncode == 1
-    assert "ES601" in result.stderr and "ClashV1V1" in result.stderr
+    assert "ES204" in result.stderr and "'ClashPlaced'" in result.stderr
+    assert "clash.yaml" in result.stderr
     assert "Traceback" not in result.stderr
 
 

@@ -90,7 +90,7 @@ def test_one_class_per_named_type_shared_by_every_event(
     assert not any("class Money" in text or "class Tier" in text
                    for name, text in texts.items() if name != "_types.py")
     assert "class Currency" not in texts["_types.py"]  # a scalar alias is its scalar
-    assert "OrderPlacedV1Total" not in texts["order_placed.py"]
+    assert "OrderPlacedTotal" not in texts["order_placed.py"]
     hints_placed = module.OrderPlaced.__annotations__
     hints_refunded = module.OrderRefunded.__annotations__
     assert hints_placed["total"] == hints_refunded["amount"] == "Money"
@@ -108,7 +108,7 @@ def _order(module: ModuleType, **changes: object) -> object:
         "prices": {"EUR": money, "NOK": module.Money(amount=Decimal(100), currency="NOK")},
         "stock": {"A-1": 3}, "shipment": module.Shipment(to=address, cost=money),
         "billing": None, "tier": module.Tier.gold}
-    fields["level"] = module.events.order_placed.OrderPlacedV1Level.high
+    fields["level"] = module.events.order_placed.OrderPlacedLevel.high
     fields.update(changes)
     return module.OrderPlaced(**fields)
 

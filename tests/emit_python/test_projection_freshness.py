@@ -28,7 +28,7 @@ def _register(shop_events: ModuleType, conn: psycopg.Connection[Any]) -> Any:
     (appended,) = shop_events.EventStore(conn).append(
         f"Customer-{customer}", [shop_events.CustomerRegistered(
             customerId=customer, firstName="Ada", lastName="Tester", email="a@example.org",
-            tier=shop_events.CustomerRegisteredV3Tier.standard)], expected="no_stream")
+            tier=shop_events.CustomerRegisteredTier.standard)], expected="no_stream")
     return appended
 
 

@@ -72,7 +72,7 @@ def _register(shop_events: ModuleType, conn: psycopg.Connection[Any], first: str
     customer = uuid.uuid4()
     shop_events.EventStore(conn).append(f"Customer-{customer}", [shop_events.CustomerRegistered(
         customerId=customer, firstName=first, lastName="Tester", email=f"{first}@example.org",
-        tier=shop_events.CustomerRegisteredV3Tier.standard)], expected="no_stream")
+        tier=shop_events.CustomerRegisteredTier.standard)], expected="no_stream")
 
 
 def _names(conn: psycopg.Connection[Any]) -> set[str]:

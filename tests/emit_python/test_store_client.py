@@ -91,7 +91,7 @@ def test_read_all_and_one_category_in_batches(store: Any, shop_events: ModuleTyp
     for order_id in orders:
         store.append(f"Order-{order_id}", [_item(shop_events, order_id, s) for s in "pq"])
     store.append(f"Customer-{customer}", [shop_events.CustomerTierChanged(
-        customerId=customer, tier=shop_events.CustomerTierChangedV1Tier.premium)])
+        customerId=customer, tier=shop_events.CustomerTierChangedTier.premium)])
 
     everything = list(store.iter_all(batch_size=2))
     assert len(everything) == 7

@@ -46,7 +46,7 @@ def test_the_reads_return_what_the_sql_functions_return(
     for order_id in orders:
         client.append(f"Order-{order_id}", [_item(shop_events, order_id, s) for s in "pqr"])
     client.append(f"Customer-{customer}", [shop_events.CustomerTierChanged(
-        customerId=customer, tier=shop_events.CustomerTierChangedV1Tier.premium)])
+        customerId=customer, tier=shop_events.CustomerTierChangedTier.premium)])
     conn = client.conn
     everything = client.read_all(max_count=100)
     assert len(everything) == 10

@@ -15,6 +15,7 @@ from escodegen.emit.python.json_code import event_json, state_json
 from escodegen.emit.python.models import (
     TYPES_MODULE,
     absent_only,
+    attribute_keys,
     class_types,
     event_schemas,
     render_event_modules,
@@ -43,7 +44,7 @@ def render(project: Project) -> dict[str, str]:
     modules = render_event_modules(project, project.python.models, "".join(type_texts))
     context = package_context(project, {name: classes for name, (_, classes) in modules.items()},
                               type_classes)
-    states = state_json([(record["name"], [(f["name"], f["annotation"], f["optional"])
+    states = state_json([(record["name"], [(f["name"], f["annotation"], f["optional"], f["key"])
                                            for f in record["fields"]])
                          for a in context["aggregates"]
                          for record in [*a["records"], {"name": a["state"],
@@ -56,7 +57,9 @@ def render(project: Project) -> dict[str, str]:
         by_class.setdefault(cls, []).append(name)
     context["absent_only"] = sorted(by_class.items())
     if project.python.models == "dataclasses":
-        events = event_json(type_texts + [text for text, _ in modules.values()], absent)
+        keys = {pair: key for schema in schemas
+                for pair, key in attribute_keys(schema, project.python.attribute_names).items()}
+        events = event_json(type_texts + [text for text, _ in modules.values()], absent, keys)
         context["event_json"], context["event_runtime"] = events.text(), sorted(events.runtime)
     context["payloads"] = payloads_table(sorted(project.events, key=lambda e: snake(e.name)))
     context["constrained"] = constrained_versions(project.events)

@@ -10,8 +10,15 @@ from typing import Any
 from escodegen.diagnostics import Report, Span
 from escodegen.emit import EmitError
 from escodegen.emit.python.templates import isorted
-from escodegen.model import Aggregate, Field, FieldType, Project, Projection
-from escodegen.model.naming import pascal, snake, version_class
+from escodegen.model import Aggregate, AttributeNames, Field, FieldType, Project, Projection
+from escodegen.model.naming import pascal, snake
+from escodegen.model.pynames import (
+    attribute_name,
+    event_class,
+    item_class,
+    nested_class,
+    value_class,
+)
 from escodegen.model.sqlnames import RESERVED_COLUMNS, ProjectionNames, column_name
 from escodegen.model.types import TYPES
 from escodegen.pytext import py_str
@@ -32,6 +39,8 @@ class _Imports:
     modules: dict[str, set[str]]
     records: list[dict[str, Any]]
     """The classes of nested records of aggregate states, each before the records using it."""
+    style: AttributeNames = "json"
+    """`python.attribute_names`: how a state field's attribute is named."""
 
     def annotation(self, ftype: FieldType, name: str = "") -> str:
         """The annotation of a state field; `name` is the class a nested record would get."""
@@ -47,10 +56,10 @@ class _Imports:
             return "Literal[" + ", ".join(py_str(v) for v in ftype.values) + "]"
         if ftype.kind == "array":
             assert ftype.items is not None
-            return f"list[{self.annotation(ftype.items, name + 'Item')}]"
+            return f"list[{self.annotation(ftype.items, item_class(name))}]"
         if ftype.kind == "map":
             assert ftype.items is not None
-            return f"dict[str, {self.annotation(ftype.items, name + 'Value')}]"
+            return f"dict[str, {self.annotation(ftype.items, value_class(name))}]"
         # object: a class of its own, typed as an event's nested record is (snapshots keep
         # the types a replay gives)
         self.records.append(_record(name, ftype.fields, self))
@@ -62,9 +71,10 @@ def _record(name: str, fields: tuple[Field, ...], imports: _Imports) -> dict[str
 
 
 def _field(field: Field, imports: _Imports, owner: str) -> dict[str, Any]:
-    annotation = imports.annotation(field.type, owner + pascal(field.name))
+    annotation = imports.annotation(field.type, nested_class(owner, field.name))
     return {
-        "name": field.name,
+        "name": attribute_name(field.name, imports.style),
+        "key": field.name,
         "annotation": annotation if field.required else f"{annotation} | None",
         "optional": not field.required,
     }
@@ -143,7 +153,8 @@ def package_context(project: Project, event_classes: dict[str, list[str]],
                     type_classes: Sequence[str] = ()) -> dict[str, Any]:
     """`type_classes`: the classes of the named types (events/_types.py)."""
     assert project.python is not None
-    imports = _Imports({module: set(names) for module, names in _AGGREGATE_IMPORTS.items()}, [])
+    imports = _Imports({module: set(names) for module, names in _AGGREGATE_IMPORTS.items()}, [],
+                       project.python.attribute_names)
     aggregates = [_aggregate(a, imports) for a in project.aggregates]
     projection_imports: dict[str, set[str]] = {"dataclasses": {"dataclass"},
                                                "typing": {"ClassVar"}}
@@ -154,13 +165,14 @@ def package_context(project: Project, event_classes: dict[str, list[str]],
         "module": snake(event.name),
         "latest": event.latest.number,
         "classes": sorted(event_classes[event.name]),
-        "version_classes": [version_class(event.name, v.number, event.latest.number)
+        "version_classes": [event_class(event.name, v.number, event.latest.number)
                             for v in event.versions],
         "description": event.description or "",
     } for event in sorted(project.events, key=lambda e: snake(e.name))]
     return {
         "package": project.python.package,
         "models": project.python.models,
+        "attribute_names": project.python.attribute_names,
         "schema": project.postgres.schema if project.postgres else "es",
         "events": events,
         "type_classes": sorted(type_classes),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from escodegen.pytext import fit, py_str
@@ -38,6 +39,12 @@ class RecordField:
     annotation: ast.expr
     default: str | None
     """The default as Python source (`None`, `"hi"`, `[]`), None when the field is required."""
+    key: str = ""
+    """The JSON key (the wire name) when it is not the attribute's name."""
+
+    @property
+    def json(self) -> str:
+        return self.key or self.name
 
 
 @dataclass(frozen=True)
@@ -82,12 +89,12 @@ class JsonCode:
             lines.append(f"        return {record.name}(")
             for item in record.fields:
                 convert = self.converter(item.annotation)
-                key = py_str(item.name)
+                key = py_str(item.json)
                 value = (f"data[{key}]" if item.default is None
                          else f"data.get({key})" if item.default == "None"
                          else f"data.get({key}, {item.default})")
                 inner = _optional_inner(item.annotation)
-                if (record.name, item.name) in self.absent and inner is not None:
+                if (record.name, item.json) in self.absent and inner is not None:
                     # Present, it is a value: null is refused like any other wrong value.
                     self.runtime.add("present")
                     value = f"present(data, {key}, {self.converter(inner)})"
@@ -101,9 +108,9 @@ class JsonCode:
         for item in record.fields:
             required = "True" if item.default is None else "False"
             inner = _optional_inner(item.annotation)
-            absent = (record.name, item.name) in self.absent and inner is not None
+            absent = (record.name, item.json) in self.absent and inner is not None
             convert = self.converter(inner if absent and inner is not None else item.annotation)
-            lines.append(fit(f"            ({py_str(item.name)}, {convert}, {required}),"))
+            lines.append(fit(f"            ({py_str(item.json)}, {convert}, {required}),"))
         lines.append("        ) from None")
         return "\n".join(lines)
 
@@ -113,7 +120,7 @@ class JsonCode:
         if not record.fields:
             lines.append("    return {}")
             return "\n".join(lines)
-        absent = [item for item in record.fields if (record.name, item.name) in self.absent
+        absent = [item for item in record.fields if (record.name, item.json) in self.absent
                   and _optional_inner(item.annotation) is not None]
         lines.append("    data: dict[str, Any] = {" if absent else "    return {")
         for item in record.fields:
@@ -121,7 +128,7 @@ class JsonCode:
                 continue
             encode = self.encoder(item.annotation)
             value = f"value.{item.name}" if encode is None else f"{encode}(value.{item.name})"
-            lines.append(fit(f"        {py_str(item.name)}: {value},"))
+            lines.append(fit(f"        {py_str(item.json)}: {value},"))
         lines.append("    }")
         for item in absent:
             inner = _optional_inner(item.annotation)
@@ -129,7 +136,7 @@ class JsonCode:
             encode = self.encoder(inner)
             value = f"value.{item.name}" if encode is None else f"{encode}(value.{item.name})"
             lines.append(f"    if value.{item.name} is not None:")
-            lines.append(fit(f"        data[{py_str(item.name)}] = {value}"))
+            lines.append(fit(f"        data[{py_str(item.json)}] = {value}"))
         if absent:
             lines.append("    return data")
         return "\n".join(lines)
@@ -252,8 +259,11 @@ def _literal(node: ast.expr) -> str:
     return py_str(node.value)
 
 
-def records_of_module(text: str) -> tuple[list[Record], frozenset[str]]:
-    """The dataclasses (fields in order) and the enum classes of a module's text."""
+def records_of_module(text: str, keys: Mapping[tuple[str, str], str] | None = None
+                      ) -> tuple[list[Record], frozenset[str]]:
+    """The dataclasses (fields in order) and the enum classes of a module's text; `keys`:
+    (class, attribute) -> JSON key, where the two differ."""
+    keys = keys or {}
     tree = ast.parse(text)
     records: list[Record] = []
     enums: set[str] = set()
@@ -265,7 +275,8 @@ def records_of_module(text: str) -> tuple[list[Record], frozenset[str]]:
             enums.add(node.name)
             continue
         fields = [RecordField(stmt.target.id, stmt.annotation,
-                              None if stmt.value is None else _default(text, stmt.value))
+                              None if stmt.value is None else _default(text, stmt.value),
+                              keys.get((node.name, stmt.target.id), ""))
                   for stmt in node.body
                   if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name)]
         records.append(Record(node.name, tuple(fields)))
@@ -294,11 +305,12 @@ def annotation(text: str) -> ast.expr:
     return ast.parse(text, mode="eval").body
 
 
-def event_json(module_texts: list[str],
-               absent: frozenset[tuple[str, str]] = frozenset()) -> JsonCode:
+def event_json(module_texts: list[str], absent: frozenset[tuple[str, str]] = frozenset(),
+               keys: Mapping[tuple[str, str], str] | None = None) -> JsonCode:
     """The functions of every dataclass of the event modules (one module namespace); `absent`:
-    (class, field) of the fields that may be absent but not null."""
-    parsed = [records_of_module(text) for text in module_texts]
+    (class, JSON key) of the fields that may be absent but not null; `keys`: (class,
+    attribute) -> JSON key, where the two differ."""
+    parsed = [records_of_module(text, keys) for text in module_texts]
     code = JsonCode(frozenset().union(*(enums for _, enums in parsed)), absent)
     for records, _ in parsed:
         for record in records:
@@ -306,11 +318,13 @@ def event_json(module_texts: list[str],
     return code
 
 
-def state_json(states: list[tuple[str, list[tuple[str, str, bool]]]]) -> JsonCode:
-    """The functions of aggregate states: (class, [(field, annotation, optional)])."""
+def state_json(states: list[tuple[str, list[tuple[str, str, bool, str]]]]) -> JsonCode:
+    """The functions of aggregate states: (class, [(attribute, annotation, optional, JSON
+    key)])."""
     code = JsonCode(frozenset())
     for name, fields in states:
         code.add(Record(name, tuple(RecordField(field_name, annotation(text),
-                                                "None" if optional else None)
-                                    for field_name, text, optional in fields)))
+                                                "None" if optional else None,
+                                                "" if key == field_name else key)
+                                    for field_name, text, optional, key in fields)))
     return code

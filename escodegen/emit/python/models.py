@@ -4,7 +4,8 @@ from the same canonical JSON Schemas the registry stores.
 Every option that changes the output is pinned here, so the classes depend only on the schemas
 (and the datamodel-code-generator version, which the manifest records). One module per event
 keeps names local: adding an event never touches another event's module, and nested types are
-named by their schema titles (`<Event>V<n><Field>`), never by discovery order.
+named by their schema titles (`escodegen.model.pynames`: `<Event><Field>` for the latest
+version, `<Event>V<n><Field>` for older ones), never by discovery order.
 
 Named types (`types:`) are one class each, in `events/_types.py`, shared by every event: the
 canonical schemas expand them, and the schemas handed to datamodel-code-generator put a
@@ -25,10 +26,12 @@ from typing import Any, Literal
 from escodegen.analyse.schema import event_version_schema, type_schema
 from escodegen.diagnostics import Report
 from escodegen.emit import HEADER, EmitError
-from escodegen.model import Event, NamedType, Project
+from escodegen.model import AttributeNames, Event, NamedType, Project
 from escodegen.model.constraints import CONSTRAINTS, FORMATS
+from escodegen.model.pynames import attribute_name
 from escodegen.model.types import DECIMAL_PATTERN
 from escodegen.printable import escape, escape_lines
+from escodegen.pytext import fit
 
 ModelKind = Literal["dataclasses", "pydantic", "msgspec"]
 _CLASS = re.compile(r"^class (\w+)\b", re.MULTILINE)
@@ -122,6 +125,33 @@ def absent_only(schema: Any) -> Iterable[tuple[str, str]]:
                     value if isinstance(value, list) else [value])
                 for sub in values:
                     yield from absent_only(sub)
+
+
+def _properties(schema: Any) -> Iterable[tuple[str, str]]:
+    """(class, JSON name) of every property of every titled object of a schema."""
+    if isinstance(schema, dict):
+        properties = schema.get("properties")
+        if isinstance(properties, dict) and isinstance(schema.get("title"), str):
+            for name in properties:
+                yield schema["title"], name
+        for key, value in schema.items():
+            if key in ("properties", "$defs") and isinstance(value, dict):
+                for sub in value.values():
+                    yield from _properties(sub)
+            elif key in ("items", "additionalProperties", "anyOf"):
+                for sub in value if isinstance(value, list) else [value]:
+                    yield from _properties(sub)
+
+
+def attribute_keys(schema: Any, style: AttributeNames) -> dict[tuple[str, str], str]:
+    """(class, attribute) -> JSON key, for every property whose attribute is another name."""
+    return {(cls, attribute_name(name, style)): name for cls, name in _properties(schema)
+            if attribute_name(name, style) != name}
+
+
+def _aliases(schema: Any, style: AttributeNames) -> dict[str, str]:
+    """JSON name -> attribute, what datamodel-code-generator is told (`aliases`)."""
+    return {name: attr for (_, attr), name in attribute_keys(schema, style).items()}
 
 
 def _enums_first(text: str) -> str:
@@ -263,8 +293,10 @@ def _titles(schema: Any) -> Iterable[str]:
             yield from _titles(item)
 
 
-def _generate(schema_text: str, models: ModelKind) -> str:
-    """One datamodel-code-generator run, every output-affecting option pinned."""
+def _generate(schema_text: str, models: ModelKind,
+              aliases: Mapping[str, str] | None = None) -> str:
+    """One datamodel-code-generator run, every output-affecting option pinned. `aliases`: JSON
+    name -> attribute, for the keys whose attribute is not their JSON name."""
     from datamodel_code_generator import DatetimeClassType, InputFileType, PythonVersion, generate
     from datamodel_code_generator.enums import DataModelType
     from datamodel_code_generator.format import Formatter
@@ -294,7 +326,10 @@ def _generate(schema_text: str, models: ModelKind) -> str:
             use_standard_primitive_types=True,
             output_datetime_class=DatetimeClassType.Datetime,
             frozen_dataclasses=True,
+            enable_faux_immutability=True,  # pydantic: frozen=True (events are immutable)
             keyword_only=True,
+            aliases=dict(aliases or {}),
+            allow_population_by_field_name=bool(aliases),
             use_schema_description=True,
             use_field_description=True,
             snake_case_field=False,
@@ -302,16 +337,76 @@ def _generate(schema_text: str, models: ModelKind) -> str:
             use_subclass_enum=False,
         )
     assert isinstance(result, str), "one input schema gives one module"
+    if models == "msgspec":
+        result = _split_annotations(_frozen_structs(result))
+    elif models == "pydantic" and aliases:
+        result = _attribute_parameters(result)
     # Descriptions are printable already; what may still hold a control or bidi character is a
     # string literal (an enum value, a default), written raw by datamodel-code-generator. The
     # Python escape keeps the literal's value and leaves no such character in the source.
     return escape(result.rstrip("\n"), keep="\n") + "\n"
 
 
-def _render_one(job: tuple[str, str, ModelKind, dict[str, dict[str, str]], str]
+_STRUCT = re.compile(r"^class (\w+)\(\s*Struct,\s*kw_only=True,?\s*\):$", re.MULTILINE)
+
+
+def _frozen_structs(text: str) -> str:
+    """Every `msgspec.Struct` made `frozen=True`, as events are in every model mode:
+    datamodel-code-generator writes that keyword only on a shared base class it would add to
+    each module."""
+    return _STRUCT.sub(
+        lambda match: fit(f"class {match.group(1)}(Struct, kw_only=True, frozen=True):",
+                          first=True), text)
+
+
+# A field whose first line datamodel-code-generator leaves too long: `name: A[...] = field(`.
+_LONG_FIELD = re.compile(r"^(    \w+: \w+)\[(.*)\] = field\(\n        (.*)\n    \)$", re.MULTILINE)
+
+
+def _split_annotations(text: str) -> str:
+    """A renamed msgspec field too long for one line (`shipping_info: Annotated[..., Meta(...)]
+    = field(name="shippingInfo")`) laid out as ruff's formatter does, its annotation split:
+    datamodel-code-generator splits the `field(` call, leaving the first line too long."""
+    def split(match: re.Match[str]) -> str:
+        head, inner, arguments = match.groups()
+        lines = [f"{head}[", f"        {inner}", f"    ] = field({arguments})"]
+        if len(f"{head}[{inner}] = field(") <= 88 or max(map(len, lines)) > 88:
+            return match.group(0)
+        return "\n".join(lines)
+
+    return _LONG_FIELD.sub(split, text)
+
+
+_ALIAS = re.compile(r'(?<=[(, ])alias=("(?:[^"\\\n]|\\.)*")')
+
+
+def _attribute_parameters(text: str) -> str:
+    """Each pydantic `Field(alias="orderId")` made `Field(validation_alias="orderId",
+    serialization_alias="orderId")`: the JSON name is still what is read and written, and the
+    attribute (`order_id`) is the parameter type checkers see in `__init__` (for an `alias`
+    they see the alias, and `OrderSubmitted(order_id=...)` would be a mypy error without
+    pydantic's plugin). Each statement with one is laid out again (`fit`)."""
+    tree = ast.parse(text)
+    lines = text.split("\n")
+    for node in reversed([stmt for cls in tree.body if isinstance(cls, ast.ClassDef)
+                          for stmt in cls.body if isinstance(stmt, ast.AnnAssign)]):
+        assert node.end_lineno is not None
+        source = "\n".join(lines[node.lineno - 1:node.end_lineno])
+        if not _ALIAS.search(source):
+            continue
+        # Line breaks are only ever between tokens (the module's literals are escaped)
+        joined = re.sub(r"([(\[])\s*\n\s*", r"\1", source.strip())
+        joined = re.sub(r",?\s*\n\s*([)\]])", r"\1", joined)
+        joined = re.sub(r"\s*\n\s*", " ", joined)
+        joined = _ALIAS.sub(r"validation_alias=\1, serialization_alias=\1", joined)
+        lines[node.lineno - 1:node.end_lineno] = fit("    " + joined).split("\n")
+    return "\n".join(lines)
+
+
+def _render_one(job: tuple[str, str, ModelKind, dict[str, dict[str, str]], str, dict[str, str]]
                 ) -> tuple[str, str]:
-    name, schema_text, models, enums, types_module = job
-    text = _generate(schema_text, models)
+    name, schema_text, models, enums, types_module, aliases = job
+    text = _generate(schema_text, models, aliases)
     text = _enum_defaults(text, {**enums, **enum_members(text)})
     text = _local_types_import(text, types_module)
     return name, _enums_first(text)
@@ -322,7 +417,9 @@ def render_types_module(project: Project, models: ModelKind) -> tuple[str, list[
     types = class_types(project)
     if not types:
         return None
-    text = _generate(json.dumps(types_schema(types)), models)
+    schema = types_schema(types)
+    assert project.python is not None
+    text = _generate(json.dumps(schema), models, _aliases(schema, project.python.attribute_names))
     text = _enums_first(_enum_defaults(text, enum_members(text)))
     return text, _CLASS.findall(text)
 
@@ -341,7 +438,8 @@ def render_event_modules(project: Project, models: ModelKind, types_module: str 
     for event in project.events:
         schema = event_schemas(event, named)
         expected[event.name] = set(_titles(schema))
-        jobs.append((event.name, json.dumps(schema, sort_keys=False), models, enums, module))
+        jobs.append((event.name, json.dumps(schema, sort_keys=False), models, enums, module,
+                     _aliases(schema, project.python.attribute_names)))
     if len(jobs) >= _PARALLEL_FROM and (os.cpu_count() or 1) > 1:
         with ProcessPoolExecutor(max_workers=min(os.cpu_count() or 1, 8)) as pool:
             texts = dict(pool.map(_render_one, jobs, chunksize=8))

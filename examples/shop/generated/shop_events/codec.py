@@ -44,11 +44,11 @@ from ._runtime import (
 from .events import (
     Address,
     CustomerRegistered,
+    CustomerRegisteredTier,
     CustomerRegisteredV1,
     CustomerRegisteredV2,
-    CustomerRegisteredV3Tier,
     CustomerTierChanged,
-    CustomerTierChangedV1Tier,
+    CustomerTierChangedTier,
     Money,
     OrderCancelled,
     OrderItemAdded,
@@ -60,9 +60,9 @@ from .events import (
     OrderShippedV1,
     OrderShippedV1ShippingInfo,
     OrderSubmitted,
-    OrderSubmittedV1Customer,
-    OrderSubmittedV1LineItemsItem,
-    OrderSubmittedV1Pricing,
+    OrderSubmittedCustomer,
+    OrderSubmittedLineItemsItem,
+    OrderSubmittedPricing,
 )
 from .upcasters import UPCASTERS
 
@@ -337,7 +337,7 @@ def _from_json_CustomerRegistered(data: Any) -> CustomerRegistered:
             firstName=to_str(data["firstName"]),
             lastName=to_str(data["lastName"]),
             email=to_str(data["email"]),
-            tier=_from_json_CustomerRegisteredV3Tier(data["tier"]),
+            tier=_from_json_CustomerRegisteredTier(data["tier"]),
         )
     except (KeyError, DecodeError):
         raise record_error(
@@ -346,7 +346,7 @@ def _from_json_CustomerRegistered(data: Any) -> CustomerRegistered:
             ("firstName", to_str, True),
             ("lastName", to_str, True),
             ("email", to_str, True),
-            ("tier", _from_json_CustomerRegisteredV3Tier, True),
+            ("tier", _from_json_CustomerRegisteredTier, True),
         ) from None
 
 
@@ -421,13 +421,13 @@ def _from_json_CustomerTierChanged(data: Any) -> CustomerTierChanged:
     try:
         return CustomerTierChanged(
             customerId=to_uuid(data["customerId"]),
-            tier=_from_json_CustomerTierChangedV1Tier(data["tier"]),
+            tier=_from_json_CustomerTierChangedTier(data["tier"]),
         )
     except (KeyError, DecodeError):
         raise record_error(
             data,
             ("customerId", to_uuid, True),
-            ("tier", _from_json_CustomerTierChangedV1Tier, True),
+            ("tier", _from_json_CustomerTierChangedTier, True),
         ) from None
 
 
@@ -502,34 +502,34 @@ def _from_json_OrderSubmitted(data: Any) -> OrderSubmitted:
     try:
         return OrderSubmitted(
             orderId=to_uuid(data["orderId"]),
-            customer=_from_json_OrderSubmittedV1Customer(data["customer"]),
-            lineItems=_from_json_list_OrderSubmittedV1LineItemsItem(data["lineItems"]),
-            pricing=_from_json_OrderSubmittedV1Pricing(data["pricing"]),
+            customer=_from_json_OrderSubmittedCustomer(data["customer"]),
+            lineItems=_from_json_list_OrderSubmittedLineItemsItem(data["lineItems"]),
+            pricing=_from_json_OrderSubmittedPricing(data["pricing"]),
         )
     except (KeyError, DecodeError):
         raise record_error(
             data,
             ("orderId", to_uuid, True),
-            ("customer", _from_json_OrderSubmittedV1Customer, True),
-            ("lineItems", _from_json_list_OrderSubmittedV1LineItemsItem, True),
-            ("pricing", _from_json_OrderSubmittedV1Pricing, True),
+            ("customer", _from_json_OrderSubmittedCustomer, True),
+            ("lineItems", _from_json_list_OrderSubmittedLineItemsItem, True),
+            ("pricing", _from_json_OrderSubmittedPricing, True),
         ) from None
 
 
 def _to_json_OrderSubmitted(value: OrderSubmitted) -> dict[str, Any]:
     return {
         "orderId": str(value.orderId),
-        "customer": _to_json_OrderSubmittedV1Customer(value.customer),
-        "lineItems": _to_json_list_OrderSubmittedV1LineItemsItem(value.lineItems),
-        "pricing": _to_json_OrderSubmittedV1Pricing(value.pricing),
+        "customer": _to_json_OrderSubmittedCustomer(value.customer),
+        "lineItems": _to_json_list_OrderSubmittedLineItemsItem(value.lineItems),
+        "pricing": _to_json_OrderSubmittedPricing(value.pricing),
     }
 
 
-def _from_json_OrderSubmittedV1Customer(data: Any) -> OrderSubmittedV1Customer:
+def _from_json_OrderSubmittedCustomer(data: Any) -> OrderSubmittedCustomer:
     if not isinstance(data, dict):
         raise record_error(data)
     try:
-        return OrderSubmittedV1Customer(
+        return OrderSubmittedCustomer(
             customerId=to_uuid(data["customerId"]),
             email=_from_json_optional_str(data.get("email")),
         )
@@ -541,22 +541,18 @@ def _from_json_OrderSubmittedV1Customer(data: Any) -> OrderSubmittedV1Customer:
         ) from None
 
 
-def _to_json_OrderSubmittedV1Customer(
-    value: OrderSubmittedV1Customer,
-) -> dict[str, Any]:
+def _to_json_OrderSubmittedCustomer(value: OrderSubmittedCustomer) -> dict[str, Any]:
     return {
         "customerId": str(value.customerId),
         "email": value.email,
     }
 
 
-def _from_json_OrderSubmittedV1LineItemsItem(
-    data: Any,
-) -> OrderSubmittedV1LineItemsItem:
+def _from_json_OrderSubmittedLineItemsItem(data: Any) -> OrderSubmittedLineItemsItem:
     if not isinstance(data, dict):
         raise record_error(data)
     try:
-        return OrderSubmittedV1LineItemsItem(
+        return OrderSubmittedLineItemsItem(
             sku=to_str(data["sku"]),
             quantity=to_int(data["quantity"]),
             unitPrice=to_decimal(data["unitPrice"]),
@@ -570,8 +566,8 @@ def _from_json_OrderSubmittedV1LineItemsItem(
         ) from None
 
 
-def _to_json_OrderSubmittedV1LineItemsItem(
-    value: OrderSubmittedV1LineItemsItem,
+def _to_json_OrderSubmittedLineItemsItem(
+    value: OrderSubmittedLineItemsItem,
 ) -> dict[str, Any]:
     return {
         "sku": value.sku,
@@ -580,11 +576,11 @@ def _to_json_OrderSubmittedV1LineItemsItem(
     }
 
 
-def _from_json_OrderSubmittedV1Pricing(data: Any) -> OrderSubmittedV1Pricing:
+def _from_json_OrderSubmittedPricing(data: Any) -> OrderSubmittedPricing:
     if not isinstance(data, dict):
         raise record_error(data)
     try:
-        return OrderSubmittedV1Pricing(
+        return OrderSubmittedPricing(
             subtotal=to_decimal(data["subtotal"]),
             tax=to_decimal(data["tax"]),
             total=to_decimal(data["total"]),
@@ -600,7 +596,7 @@ def _from_json_OrderSubmittedV1Pricing(data: Any) -> OrderSubmittedV1Pricing:
         ) from None
 
 
-def _to_json_OrderSubmittedV1Pricing(value: OrderSubmittedV1Pricing) -> dict[str, Any]:
+def _to_json_OrderSubmittedPricing(value: OrderSubmittedPricing) -> dict[str, Any]:
     return {
         "subtotal": decimal_to_json(value.subtotal),
         "tax": decimal_to_json(value.tax),
@@ -793,15 +789,15 @@ def _to_json_OrderRefunded(value: OrderRefunded) -> dict[str, Any]:
 
 
 _from_json_optional_str = optional(to_str)
-_from_json_CustomerRegisteredV3Tier = one_of(CustomerRegisteredV3Tier)
-_from_json_CustomerTierChangedV1Tier = one_of(CustomerTierChangedV1Tier)
+_from_json_CustomerRegisteredTier = one_of(CustomerRegisteredTier)
+_from_json_CustomerTierChangedTier = one_of(CustomerTierChangedTier)
 _from_json_optional_Address = optional(_from_json_Address)
 _to_json_optional_Address = optional(_to_json_Address)
-_from_json_list_OrderSubmittedV1LineItemsItem = list_of(
-    _from_json_OrderSubmittedV1LineItemsItem,
+_from_json_list_OrderSubmittedLineItemsItem = list_of(
+    _from_json_OrderSubmittedLineItemsItem,
 )
-_to_json_list_OrderSubmittedV1LineItemsItem = list_to(
-    _to_json_OrderSubmittedV1LineItemsItem,
+_to_json_list_OrderSubmittedLineItemsItem = list_to(
+    _to_json_OrderSubmittedLineItemsItem,
 )
 _from_json_dict_str_Money = dict_of(_from_json_Money)
 _to_json_dict_str_Money = dict_to(_to_json_Money)

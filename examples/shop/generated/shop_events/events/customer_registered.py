@@ -19,7 +19,13 @@ class CustomerRegistered:
     firstName: str
     lastName: str
     email: str
-    tier: CustomerRegisteredV3Tier
+    tier: CustomerRegisteredTier
+
+
+class CustomerRegisteredTier(StrEnum):
+    standard = "standard"
+    premium = "premium"
+    enterprise = "enterprise"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -45,9 +51,3 @@ class CustomerRegisteredV2:
     firstName: str
     lastName: str
     email: str
-
-
-class CustomerRegisteredV3Tier(StrEnum):
-    standard = "standard"
-    premium = "premium"
-    enterprise = "enterprise"

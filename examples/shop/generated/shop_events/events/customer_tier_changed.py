@@ -14,10 +14,10 @@ class CustomerTierChanged:
     """
 
     customerId: UUID
-    tier: CustomerTierChangedV1Tier
+    tier: CustomerTierChangedTier
 
 
-class CustomerTierChangedV1Tier(StrEnum):
+class CustomerTierChangedTier(StrEnum):
     standard = "standard"
     premium = "premium"
     enterprise = "enterprise"

@@ -14,26 +14,26 @@ class OrderSubmitted:
     """
 
     orderId: UUID
-    customer: OrderSubmittedV1Customer
-    lineItems: list[OrderSubmittedV1LineItemsItem]
-    pricing: OrderSubmittedV1Pricing
+    customer: OrderSubmittedCustomer
+    lineItems: list[OrderSubmittedLineItemsItem]
+    pricing: OrderSubmittedPricing
 
 
 @dataclass(frozen=True, kw_only=True)
-class OrderSubmittedV1Customer:
+class OrderSubmittedCustomer:
     customerId: UUID
     email: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
-class OrderSubmittedV1LineItemsItem:
+class OrderSubmittedLineItemsItem:
     sku: str
     quantity: int
     unitPrice: Decimal
 
 
 @dataclass(frozen=True, kw_only=True)
-class OrderSubmittedV1Pricing:
+class OrderSubmittedPricing:
     subtotal: Decimal
     tax: Decimal
     total: Decimal

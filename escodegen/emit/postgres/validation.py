@@ -210,11 +210,12 @@ class _Builder:
         return "true" if self.valid else "null"
 
     def value(self, field_type: FieldType, value: str, path: _Path,
-              text: str | None = None, pad: str = "") -> str | None:
+              text: str | None = None, pad: str = "", absent: bool = False) -> str | None:
         """SQL text: the first problem of the jsonb `value` (never SQL null) as a value of
         `field_type`, or null; None when any value fits (json). `text`: the value as text when
         the caller has a cheaper way to it than `value #>> '{}'` (`data ->> 'key'`). `pad`:
-        the indentation of the line it starts on."""
+        the indentation of the line it starts on. `absent` (the twin only): `value` may be SQL
+        null, which does not fit (a required field's test of its presence is its kind's)."""
         at = pad if self.layout else None
         inner = pad + "    "
         inner_at = inner if self.layout else None
@@ -227,10 +228,12 @@ class _Builder:
         assert rest == "", "the JSON kind ends the message"
         text = text or f"({value} #>> {text_array([])})"
         then_at = inner + "    " if self.layout else None
-        cases = [self._case(f"{got} not in ({kinds})",
+        kind = f"coalesce({got}, 'null')" if absent else got
+        cases = [self._case(f"{kind} not in ({kinds})",
                             path.message(head.format(what=check.what), got, then_at), inner_at)]
         if check.integral:
-            cases.append(self._case(f"({value})::numeric <> trunc(({value})::numeric)",
+            # one lookup and one cast (`x <> trunc(x)` takes two)
+            cases.append(self._case(f"mod(({value})::numeric, 1) <> 0",
                                     path.message(PROBLEM_FRACTION.format(what=check.what),
                                                  pad=then_at), inner_at))
         if check.pattern is not None:
@@ -278,8 +281,14 @@ class _Builder:
         for field in checked:
             item = f"({value} -> {literal(field.name)})"
             where = path.key(field.name)
+            # the twin of a required field that may not be null: absent fails its kind's test,
+            # one lookup of the key fewer (the text validator names the two apart)
+            absent = self.valid and field.required and not field.may_be_null
             problem = self.value(field.type, item, where, f"({value} ->> {literal(field.name)})",
-                                 own + "    ")
+                                 own if absent else own + "    ", absent)
+            if absent and problem is not None:
+                problems.append(problem)
+                continue
             # absent: `required`; null: `may_be_null` (both at once: one test of the two)
             null = f"when jsonb_typeof({item}) = 'null' then {self._fits}"
             extra = ""

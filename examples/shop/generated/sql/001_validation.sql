@@ -53,7 +53,7 @@ begin
                                 || (v_i)::text
                                 || '].quantity: expected an integer, got '
                                 || jsonb_typeof((v_item -> 'quantity')))
-                        when ((v_item -> 'quantity'))::numeric <> trunc(((v_item -> 'quantity'))::numeric)
+                        when mod(((v_item -> 'quantity'))::numeric, 1) <> 0
                         then ((p_path)::text
                                 || '['
                                 || (v_i)::text
@@ -585,7 +585,7 @@ return (case
             else (case
                 when jsonb_typeof((data -> 'quantity')) not in ('number')
                 then ('quantity: expected an integer, got ' || jsonb_typeof((data -> 'quantity')))
-                when ((data -> 'quantity'))::numeric <> trunc(((data -> 'quantity'))::numeric)
+                when mod(((data -> 'quantity'))::numeric, 1) <> 0
                 then 'quantity: expected an integer, got a fraction'
                 else null
             end)
@@ -976,29 +976,22 @@ begin
         if not (case
             when jsonb_typeof(v_item) not in ('object') then false
             else (
-                (case when (v_item -> 'sku') is null
+                (case
+                    when coalesce(jsonb_typeof((v_item -> 'sku')), 'null') not in ('string')
                     then false
-                    else (case
-                        when jsonb_typeof((v_item -> 'sku')) not in ('string') then false
-                        else true
-                    end)
+                    else true
                 end) and
-                (case when (v_item -> 'quantity') is null
+                (case
+                    when coalesce(jsonb_typeof((v_item -> 'quantity')), 'null') not in ('number')
                     then false
-                    else (case
-                        when jsonb_typeof((v_item -> 'quantity')) not in ('number') then false
-                        when ((v_item -> 'quantity'))::numeric <> trunc(((v_item -> 'quantity'))::numeric)
-                        then false
-                        else true
-                    end)
+                    when mod(((v_item -> 'quantity'))::numeric, 1) <> 0 then false
+                    else true
                 end) and
-                (case when (v_item -> 'unitPrice') is null
+                (case
+                    when coalesce(jsonb_typeof((v_item -> 'unitPrice')), 'null') not in ('string')
                     then false
-                    else (case
-                        when jsonb_typeof((v_item -> 'unitPrice')) not in ('string') then false
-                        when not (v_item ->> 'unitPrice') ~ '^-?[0-9]+(\.[0-9]+)?$' then false
-                        else true
-                    end)
+                    when not (v_item ->> 'unitPrice') ~ '^-?[0-9]+(\.[0-9]+)?$' then false
+                    else true
                 end))
         end) then
             return false;
@@ -1021,20 +1014,16 @@ begin
         if not (case
             when jsonb_typeof(v_item) not in ('object') then false
             else (
-                (case when (v_item -> 'amount') is null
+                (case
+                    when coalesce(jsonb_typeof((v_item -> 'amount')), 'null') not in ('string')
                     then false
-                    else (case
-                        when jsonb_typeof((v_item -> 'amount')) not in ('string') then false
-                        when not (v_item ->> 'amount') ~ '^-?[0-9]+(\.[0-9]+)?$' then false
-                        else true
-                    end)
+                    when not (v_item ->> 'amount') ~ '^-?[0-9]+(\.[0-9]+)?$' then false
+                    else true
                 end) and
-                (case when (v_item -> 'currency') is null
+                (case
+                    when coalesce(jsonb_typeof((v_item -> 'currency')), 'null') not in ('string')
                     then false
-                    else (case
-                        when jsonb_typeof((v_item -> 'currency')) not in ('string') then false
-                        else true
-                    end)
+                    else true
                 end))
         end) then
             return false;
@@ -1050,23 +1039,20 @@ language sql immutable parallel safe
 return (case
     when jsonb_typeof(data) not in ('object') then false
     else (
-        (case when (data -> 'customerId') is null
+        (case
+            when coalesce(jsonb_typeof((data -> 'customerId')), 'null') not in ('string') then false
+            when not ((data ->> 'customerId') like '________-____-____-____-____________'
+                    and (data ->> 'customerId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
             then false
-            else (case
-                when jsonb_typeof((data -> 'customerId')) not in ('string') then false
-                when not ((data ->> 'customerId') like '________-____-____-____-____________'
-                        and (data ->> 'customerId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
-                then false
-                else true
-            end)
+            else true
         end) and
-        (case when (data -> 'name') is null
-            then false
-            else (case when jsonb_typeof((data -> 'name')) not in ('string') then false else true end)
+        (case
+            when coalesce(jsonb_typeof((data -> 'name')), 'null') not in ('string') then false
+            else true
         end) and
-        (case when (data -> 'email') is null
-            then false
-            else (case when jsonb_typeof((data -> 'email')) not in ('string') then false else true end)
+        (case
+            when coalesce(jsonb_typeof((data -> 'email')), 'null') not in ('string') then false
+            else true
         end))
 end);
 
@@ -1076,33 +1062,24 @@ language sql immutable parallel safe
 return (case
     when jsonb_typeof(data) not in ('object') then false
     else (
-        (case when (data -> 'customerId') is null
+        (case
+            when coalesce(jsonb_typeof((data -> 'customerId')), 'null') not in ('string') then false
+            when not ((data ->> 'customerId') like '________-____-____-____-____________'
+                    and (data ->> 'customerId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
             then false
-            else (case
-                when jsonb_typeof((data -> 'customerId')) not in ('string') then false
-                when not ((data ->> 'customerId') like '________-____-____-____-____________'
-                        and (data ->> 'customerId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
-                then false
-                else true
-            end)
+            else true
         end) and
-        (case when (data -> 'firstName') is null
-            then false
-            else (case
-                when jsonb_typeof((data -> 'firstName')) not in ('string') then false
-                else true
-            end)
+        (case
+            when coalesce(jsonb_typeof((data -> 'firstName')), 'null') not in ('string') then false
+            else true
         end) and
-        (case when (data -> 'lastName') is null
-            then false
-            else (case
-                when jsonb_typeof((data -> 'lastName')) not in ('string') then false
-                else true
-            end)
+        (case
+            when coalesce(jsonb_typeof((data -> 'lastName')), 'null') not in ('string') then false
+            else true
         end) and
-        (case when (data -> 'email') is null
-            then false
-            else (case when jsonb_typeof((data -> 'email')) not in ('string') then false else true end)
+        (case
+            when coalesce(jsonb_typeof((data -> 'email')), 'null') not in ('string') then false
+            else true
         end))
 end);
 
@@ -1112,42 +1089,30 @@ language sql immutable parallel safe
 return (case
     when jsonb_typeof(data) not in ('object') then false
     else (
-        (case when (data -> 'customerId') is null
+        (case
+            when coalesce(jsonb_typeof((data -> 'customerId')), 'null') not in ('string') then false
+            when not ((data ->> 'customerId') like '________-____-____-____-____________'
+                    and (data ->> 'customerId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
             then false
-            else (case
-                when jsonb_typeof((data -> 'customerId')) not in ('string') then false
-                when not ((data ->> 'customerId') like '________-____-____-____-____________'
-                        and (data ->> 'customerId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
-                then false
-                else true
-            end)
+            else true
         end) and
-        (case when (data -> 'firstName') is null
-            then false
-            else (case
-                when jsonb_typeof((data -> 'firstName')) not in ('string') then false
-                else true
-            end)
+        (case
+            when coalesce(jsonb_typeof((data -> 'firstName')), 'null') not in ('string') then false
+            else true
         end) and
-        (case when (data -> 'lastName') is null
-            then false
-            else (case
-                when jsonb_typeof((data -> 'lastName')) not in ('string') then false
-                else true
-            end)
+        (case
+            when coalesce(jsonb_typeof((data -> 'lastName')), 'null') not in ('string') then false
+            else true
         end) and
-        (case when (data -> 'email') is null
-            then false
-            else (case when jsonb_typeof((data -> 'email')) not in ('string') then false else true end)
+        (case
+            when coalesce(jsonb_typeof((data -> 'email')), 'null') not in ('string') then false
+            else true
         end) and
-        (case when (data -> 'tier') is null
+        (case
+            when coalesce(jsonb_typeof((data -> 'tier')), 'null') not in ('string') then false
+            when not ((data ->> 'tier') = any ('{"standard","premium","enterprise"}'::text[]))
             then false
-            else (case
-                when jsonb_typeof((data -> 'tier')) not in ('string') then false
-                when not ((data ->> 'tier') = any ('{"standard","premium","enterprise"}'::text[]))
-                then false
-                else true
-            end)
+            else true
         end))
 end);
 
@@ -1157,24 +1122,18 @@ language sql immutable parallel safe
 return (case
     when jsonb_typeof(data) not in ('object') then false
     else (
-        (case when (data -> 'customerId') is null
+        (case
+            when coalesce(jsonb_typeof((data -> 'customerId')), 'null') not in ('string') then false
+            when not ((data ->> 'customerId') like '________-____-____-____-____________'
+                    and (data ->> 'customerId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
             then false
-            else (case
-                when jsonb_typeof((data -> 'customerId')) not in ('string') then false
-                when not ((data ->> 'customerId') like '________-____-____-____-____________'
-                        and (data ->> 'customerId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
-                then false
-                else true
-            end)
+            else true
         end) and
-        (case when (data -> 'tier') is null
+        (case
+            when coalesce(jsonb_typeof((data -> 'tier')), 'null') not in ('string') then false
+            when not ((data ->> 'tier') = any ('{"standard","premium","enterprise"}'::text[]))
             then false
-            else (case
-                when jsonb_typeof((data -> 'tier')) not in ('string') then false
-                when not ((data ->> 'tier') = any ('{"standard","premium","enterprise"}'::text[]))
-                then false
-                else true
-            end)
+            else true
         end))
 end);
 
@@ -1184,33 +1143,25 @@ language sql immutable parallel safe
 return (case
     when jsonb_typeof(data) not in ('object') then false
     else (
-        (case when (data -> 'orderId') is null
+        (case
+            when coalesce(jsonb_typeof((data -> 'orderId')), 'null') not in ('string') then false
+            when not ((data ->> 'orderId') like '________-____-____-____-____________'
+                    and (data ->> 'orderId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
             then false
-            else (case
-                when jsonb_typeof((data -> 'orderId')) not in ('string') then false
-                when not ((data ->> 'orderId') like '________-____-____-____-____________'
-                        and (data ->> 'orderId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
-                then false
-                else true
-            end)
+            else true
         end) and
-        (case when (data -> 'customerId') is null
+        (case
+            when coalesce(jsonb_typeof((data -> 'customerId')), 'null') not in ('string') then false
+            when not ((data ->> 'customerId') like '________-____-____-____-____________'
+                    and (data ->> 'customerId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
             then false
-            else (case
-                when jsonb_typeof((data -> 'customerId')) not in ('string') then false
-                when not ((data ->> 'customerId') like '________-____-____-____-____________'
-                        and (data ->> 'customerId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
-                then false
-                else true
-            end)
+            else true
         end) and
-        (case when (data -> 'totalAmount') is null
+        (case
+            when coalesce(jsonb_typeof((data -> 'totalAmount')), 'null') not in ('string')
             then false
-            else (case
-                when jsonb_typeof((data -> 'totalAmount')) not in ('string') then false
-                when not (data ->> 'totalAmount') ~ '^-?[0-9]+(\.[0-9]+)?$' then false
-                else true
-            end)
+            when not (data ->> 'totalAmount') ~ '^-?[0-9]+(\.[0-9]+)?$' then false
+            else true
         end))
 end);
 
@@ -1220,33 +1171,25 @@ language sql immutable parallel safe
 return (case
     when jsonb_typeof(data) not in ('object') then false
     else (
-        (case when (data -> 'orderId') is null
+        (case
+            when coalesce(jsonb_typeof((data -> 'orderId')), 'null') not in ('string') then false
+            when not ((data ->> 'orderId') like '________-____-____-____-____________'
+                    and (data ->> 'orderId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
             then false
-            else (case
-                when jsonb_typeof((data -> 'orderId')) not in ('string') then false
-                when not ((data ->> 'orderId') like '________-____-____-____-____________'
-                        and (data ->> 'orderId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
-                then false
-                else true
-            end)
+            else true
         end) and
-        (case when (data -> 'customerId') is null
+        (case
+            when coalesce(jsonb_typeof((data -> 'customerId')), 'null') not in ('string') then false
+            when not ((data ->> 'customerId') like '________-____-____-____-____________'
+                    and (data ->> 'customerId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
             then false
-            else (case
-                when jsonb_typeof((data -> 'customerId')) not in ('string') then false
-                when not ((data ->> 'customerId') like '________-____-____-____-____________'
-                        and (data ->> 'customerId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
-                then false
-                else true
-            end)
+            else true
         end) and
-        (case when (data -> 'totalAmount') is null
+        (case
+            when coalesce(jsonb_typeof((data -> 'totalAmount')), 'null') not in ('string')
             then false
-            else (case
-                when jsonb_typeof((data -> 'totalAmount')) not in ('string') then false
-                when not (data ->> 'totalAmount') ~ '^-?[0-9]+(\.[0-9]+)?$' then false
-                else true
-            end)
+            when not (data ->> 'totalAmount') ~ '^-?[0-9]+(\.[0-9]+)?$' then false
+            else true
         end) and
         (case when coalesce(jsonb_typeof((data -> 'currency')), 'null') = 'null'
             then true
@@ -1260,29 +1203,20 @@ return (case
             else (case
                 when jsonb_typeof((data -> 'shippingAddress')) not in ('object') then false
                 else (
-                    (case when ((data -> 'shippingAddress') -> 'street') is null
+                    (case
+                        when coalesce(jsonb_typeof(((data -> 'shippingAddress') -> 'street')), 'null') not in ('string')
                         then false
-                        else (case
-                            when jsonb_typeof(((data -> 'shippingAddress') -> 'street')) not in ('string')
-                            then false
-                            else true
-                        end)
+                        else true
                     end) and
-                    (case when ((data -> 'shippingAddress') -> 'city') is null
+                    (case
+                        when coalesce(jsonb_typeof(((data -> 'shippingAddress') -> 'city')), 'null') not in ('string')
                         then false
-                        else (case
-                            when jsonb_typeof(((data -> 'shippingAddress') -> 'city')) not in ('string')
-                            then false
-                            else true
-                        end)
+                        else true
                     end) and
-                    (case when ((data -> 'shippingAddress') -> 'country') is null
+                    (case
+                        when coalesce(jsonb_typeof(((data -> 'shippingAddress') -> 'country')), 'null') not in ('string')
                         then false
-                        else (case
-                            when jsonb_typeof(((data -> 'shippingAddress') -> 'country')) not in ('string')
-                            then false
-                            else true
-                        end)
+                        else true
                     end) and
                     (case when coalesce(jsonb_typeof(((data -> 'shippingAddress') -> 'postcode')), 'null') = 'null'
                         then true
@@ -1302,93 +1236,64 @@ language sql immutable parallel safe
 return (case
     when jsonb_typeof(data) not in ('object') then false
     else (
-        (case when (data -> 'orderId') is null
+        (case
+            when coalesce(jsonb_typeof((data -> 'orderId')), 'null') not in ('string') then false
+            when not ((data ->> 'orderId') like '________-____-____-____-____________'
+                    and (data ->> 'orderId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
             then false
-            else (case
-                when jsonb_typeof((data -> 'orderId')) not in ('string') then false
-                when not ((data ->> 'orderId') like '________-____-____-____-____________'
-                        and (data ->> 'orderId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
-                then false
-                else true
-            end)
+            else true
         end) and
-        (case when (data -> 'customer') is null
-            then false
-            else (case
-                when jsonb_typeof((data -> 'customer')) not in ('object') then false
-                else (
-                    (case when ((data -> 'customer') -> 'customerId') is null
+        (case
+            when coalesce(jsonb_typeof((data -> 'customer')), 'null') not in ('object') then false
+            else (
+                (case
+                    when coalesce(jsonb_typeof(((data -> 'customer') -> 'customerId')), 'null') not in ('string')
+                    then false
+                    when not (((data -> 'customer') ->> 'customerId') like '________-____-____-____-____________'
+                            and ((data -> 'customer') ->> 'customerId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
+                    then false
+                    else true
+                end) and
+                (case when coalesce(jsonb_typeof(((data -> 'customer') -> 'email')), 'null') = 'null'
+                    then true
+                    else (case
+                        when jsonb_typeof(((data -> 'customer') -> 'email')) not in ('string')
                         then false
-                        else (case
-                            when jsonb_typeof(((data -> 'customer') -> 'customerId')) not in ('string')
-                            then false
-                            when not (((data -> 'customer') ->> 'customerId') like '________-____-____-____-____________'
-                                    and ((data -> 'customer') ->> 'customerId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
-                            then false
-                            else true
-                        end)
-                    end) and
-                    (case when coalesce(jsonb_typeof(((data -> 'customer') -> 'email')), 'null') = 'null'
-                        then true
-                        else (case
-                            when jsonb_typeof(((data -> 'customer') -> 'email')) not in ('string')
-                            then false
-                            else true
-                        end)
-                    end))
-            end)
+                        else true
+                    end)
+                end))
         end) and
-        (case when (data -> 'lineItems') is null
-            then false
-            else (case
-                when jsonb_typeof((data -> 'lineItems')) not in ('array') then false
-                else "es"."valid_order_submitted_v1_items1"((data -> 'lineItems'))
-            end)
+        (case
+            when coalesce(jsonb_typeof((data -> 'lineItems')), 'null') not in ('array') then false
+            else "es"."valid_order_submitted_v1_items1"((data -> 'lineItems'))
         end) and
-        (case when (data -> 'pricing') is null
-            then false
-            else (case
-                when jsonb_typeof((data -> 'pricing')) not in ('object') then false
-                else (
-                    (case when ((data -> 'pricing') -> 'subtotal') is null
-                        then false
-                        else (case
-                            when jsonb_typeof(((data -> 'pricing') -> 'subtotal')) not in ('string')
-                            then false
-                            when not ((data -> 'pricing') ->> 'subtotal') ~ '^-?[0-9]+(\.[0-9]+)?$'
-                            then false
-                            else true
-                        end)
-                    end) and
-                    (case when ((data -> 'pricing') -> 'tax') is null
-                        then false
-                        else (case
-                            when jsonb_typeof(((data -> 'pricing') -> 'tax')) not in ('string')
-                            then false
-                            when not ((data -> 'pricing') ->> 'tax') ~ '^-?[0-9]+(\.[0-9]+)?$'
-                            then false
-                            else true
-                        end)
-                    end) and
-                    (case when ((data -> 'pricing') -> 'total') is null
-                        then false
-                        else (case
-                            when jsonb_typeof(((data -> 'pricing') -> 'total')) not in ('string')
-                            then false
-                            when not ((data -> 'pricing') ->> 'total') ~ '^-?[0-9]+(\.[0-9]+)?$'
-                            then false
-                            else true
-                        end)
-                    end) and
-                    (case when ((data -> 'pricing') -> 'currency') is null
-                        then false
-                        else (case
-                            when jsonb_typeof(((data -> 'pricing') -> 'currency')) not in ('string')
-                            then false
-                            else true
-                        end)
-                    end))
-            end)
+        (case
+            when coalesce(jsonb_typeof((data -> 'pricing')), 'null') not in ('object') then false
+            else (
+                (case
+                    when coalesce(jsonb_typeof(((data -> 'pricing') -> 'subtotal')), 'null') not in ('string')
+                    then false
+                    when not ((data -> 'pricing') ->> 'subtotal') ~ '^-?[0-9]+(\.[0-9]+)?$'
+                    then false
+                    else true
+                end) and
+                (case
+                    when coalesce(jsonb_typeof(((data -> 'pricing') -> 'tax')), 'null') not in ('string')
+                    then false
+                    when not ((data -> 'pricing') ->> 'tax') ~ '^-?[0-9]+(\.[0-9]+)?$' then false
+                    else true
+                end) and
+                (case
+                    when coalesce(jsonb_typeof(((data -> 'pricing') -> 'total')), 'null') not in ('string')
+                    then false
+                    when not ((data -> 'pricing') ->> 'total') ~ '^-?[0-9]+(\.[0-9]+)?$' then false
+                    else true
+                end) and
+                (case
+                    when coalesce(jsonb_typeof(((data -> 'pricing') -> 'currency')), 'null') not in ('string')
+                    then false
+                    else true
+                end))
         end))
 end);
 
@@ -1398,28 +1303,21 @@ language sql immutable parallel safe
 return (case
     when jsonb_typeof(data) not in ('object') then false
     else (
-        (case when (data -> 'orderId') is null
+        (case
+            when coalesce(jsonb_typeof((data -> 'orderId')), 'null') not in ('string') then false
+            when not ((data ->> 'orderId') like '________-____-____-____-____________'
+                    and (data ->> 'orderId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
             then false
-            else (case
-                when jsonb_typeof((data -> 'orderId')) not in ('string') then false
-                when not ((data ->> 'orderId') like '________-____-____-____-____________'
-                        and (data ->> 'orderId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
-                then false
-                else true
-            end)
+            else true
         end) and
-        (case when (data -> 'sku') is null
-            then false
-            else (case when jsonb_typeof((data -> 'sku')) not in ('string') then false else true end)
+        (case
+            when coalesce(jsonb_typeof((data -> 'sku')), 'null') not in ('string') then false
+            else true
         end) and
-        (case when (data -> 'quantity') is null
-            then false
-            else (case
-                when jsonb_typeof((data -> 'quantity')) not in ('number') then false
-                when ((data -> 'quantity'))::numeric <> trunc(((data -> 'quantity'))::numeric)
-                then false
-                else true
-            end)
+        (case
+            when coalesce(jsonb_typeof((data -> 'quantity')), 'null') not in ('number') then false
+            when mod(((data -> 'quantity'))::numeric, 1) <> 0 then false
+            else true
         end))
 end);
 
@@ -1429,71 +1327,57 @@ language sql immutable parallel safe
 return (case
     when jsonb_typeof(data) not in ('object') then false
     else (
-        (case when (data -> 'orderId') is null
+        (case
+            when coalesce(jsonb_typeof((data -> 'orderId')), 'null') not in ('string') then false
+            when not ((data ->> 'orderId') like '________-____-____-____-____________'
+                    and (data ->> 'orderId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
             then false
-            else (case
-                when jsonb_typeof((data -> 'orderId')) not in ('string') then false
-                when not ((data ->> 'orderId') like '________-____-____-____-____________'
-                        and (data ->> 'orderId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
-                then false
-                else true
-            end)
+            else true
         end) and
-        (case when (data -> 'shippedAt') is null
+        (case
+            when coalesce(jsonb_typeof((data -> 'shippedAt')), 'null') not in ('string') then false
+            when not (data ->> 'shippedAt') ~ '^([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]+)?([Zz]|([+-])([0-9]{2}):([0-9]{2}))$'
             then false
-            else (case
-                when jsonb_typeof((data -> 'shippedAt')) not in ('string') then false
-                when not (data ->> 'shippedAt') ~ '^([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]+)?([Zz]|([+-])([0-9]{2}):([0-9]{2}))$'
-                then false
-                when not (substr((data ->> 'shippedAt'), 6, 2)::int between 1 and 12
-                        and substr((data ->> 'shippedAt'), 9, 2)::int between 1 and
-                            (case substr((data ->> 'shippedAt'), 6, 2)::int
-                                when 2 then (case when ((mod(substr((data ->> 'shippedAt'), 1, 4)::int, 4) = 0
-                                        and mod(substr((data ->> 'shippedAt'), 1, 4)::int, 100) <> 0)
-                                        or mod(substr((data ->> 'shippedAt'), 1, 4)::int, 400) = 0)
-                                    then 29 else 28 end)
-                                when 4 then 30 when 6 then 30 when 9 then 30 when 11 then 30 else 31 end)
-                        and substr((data ->> 'shippedAt'), 12, 2)::int <= 23
-                        and substr((data ->> 'shippedAt'), 15, 2)::int <= 59
-                        and (upper(right((data ->> 'shippedAt'), 1)) = 'Z'
-                            or (substr(right((data ->> 'shippedAt'), 5), 1, 2)::int <= 23
-                                and substr(right((data ->> 'shippedAt'), 5), 4, 2)::int <= 59))
-                        and (substr((data ->> 'shippedAt'), 18, 2)::int <= 59
-                            or (substr((data ->> 'shippedAt'), 18, 2)::int = 60
-                                and mod(mod(substr((data ->> 'shippedAt'), 12, 2)::int * 60
-                                    + substr((data ->> 'shippedAt'), 15, 2)::int
-                                    - (case when upper(right((data ->> 'shippedAt'), 1)) = 'Z' then 0
-                                        else
-                                            (case when left(right((data ->> 'shippedAt'), 6), 1) = '-' then -1 else 1 end)
-                                            * (substr(right((data ->> 'shippedAt'), 5), 1, 2)::int * 60
-                                                + substr(right((data ->> 'shippedAt'), 5), 4, 2)::int)
-                                        end), 1440) + 1440, 1440) = 1439)))
-                then false
-                else true
-            end)
+            when not (substr((data ->> 'shippedAt'), 6, 2)::int between 1 and 12
+                    and substr((data ->> 'shippedAt'), 9, 2)::int between 1 and
+                        (case substr((data ->> 'shippedAt'), 6, 2)::int
+                            when 2 then (case when ((mod(substr((data ->> 'shippedAt'), 1, 4)::int, 4) = 0
+                                    and mod(substr((data ->> 'shippedAt'), 1, 4)::int, 100) <> 0)
+                                    or mod(substr((data ->> 'shippedAt'), 1, 4)::int, 400) = 0)
+                                then 29 else 28 end)
+                            when 4 then 30 when 6 then 30 when 9 then 30 when 11 then 30 else 31 end)
+                    and substr((data ->> 'shippedAt'), 12, 2)::int <= 23
+                    and substr((data ->> 'shippedAt'), 15, 2)::int <= 59
+                    and (upper(right((data ->> 'shippedAt'), 1)) = 'Z'
+                        or (substr(right((data ->> 'shippedAt'), 5), 1, 2)::int <= 23
+                            and substr(right((data ->> 'shippedAt'), 5), 4, 2)::int <= 59))
+                    and (substr((data ->> 'shippedAt'), 18, 2)::int <= 59
+                        or (substr((data ->> 'shippedAt'), 18, 2)::int = 60
+                            and mod(mod(substr((data ->> 'shippedAt'), 12, 2)::int * 60
+                                + substr((data ->> 'shippedAt'), 15, 2)::int
+                                - (case when upper(right((data ->> 'shippedAt'), 1)) = 'Z' then 0
+                                    else
+                                        (case when left(right((data ->> 'shippedAt'), 6), 1) = '-' then -1 else 1 end)
+                                        * (substr(right((data ->> 'shippedAt'), 5), 1, 2)::int * 60
+                                            + substr(right((data ->> 'shippedAt'), 5), 4, 2)::int)
+                                    end), 1440) + 1440, 1440) = 1439)))
+            then false
+            else true
         end) and
-        (case when (data -> 'shippingInfo') is null
+        (case
+            when coalesce(jsonb_typeof((data -> 'shippingInfo')), 'null') not in ('object')
             then false
-            else (case
-                when jsonb_typeof((data -> 'shippingInfo')) not in ('object') then false
-                else (
-                    (case when ((data -> 'shippingInfo') -> 'address') is null
-                        then false
-                        else (case
-                            when jsonb_typeof(((data -> 'shippingInfo') -> 'address')) not in ('string')
-                            then false
-                            else true
-                        end)
-                    end) and
-                    (case when ((data -> 'shippingInfo') -> 'carrier') is null
-                        then false
-                        else (case
-                            when jsonb_typeof(((data -> 'shippingInfo') -> 'carrier')) not in ('string')
-                            then false
-                            else true
-                        end)
-                    end))
-            end)
+            else (
+                (case
+                    when coalesce(jsonb_typeof(((data -> 'shippingInfo') -> 'address')), 'null') not in ('string')
+                    then false
+                    else true
+                end) and
+                (case
+                    when coalesce(jsonb_typeof(((data -> 'shippingInfo') -> 'carrier')), 'null') not in ('string')
+                    then false
+                    else true
+                end))
         end))
 end);
 
@@ -1503,56 +1387,50 @@ language sql immutable parallel safe
 return (case
     when jsonb_typeof(data) not in ('object') then false
     else (
-        (case when (data -> 'orderId') is null
+        (case
+            when coalesce(jsonb_typeof((data -> 'orderId')), 'null') not in ('string') then false
+            when not ((data ->> 'orderId') like '________-____-____-____-____________'
+                    and (data ->> 'orderId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
             then false
-            else (case
-                when jsonb_typeof((data -> 'orderId')) not in ('string') then false
-                when not ((data ->> 'orderId') like '________-____-____-____-____________'
-                        and (data ->> 'orderId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
-                then false
-                else true
-            end)
+            else true
         end) and
-        (case when (data -> 'shippedAt') is null
+        (case
+            when coalesce(jsonb_typeof((data -> 'shippedAt')), 'null') not in ('string') then false
+            when not (data ->> 'shippedAt') ~ '^([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]+)?([Zz]|([+-])([0-9]{2}):([0-9]{2}))$'
             then false
-            else (case
-                when jsonb_typeof((data -> 'shippedAt')) not in ('string') then false
-                when not (data ->> 'shippedAt') ~ '^([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]+)?([Zz]|([+-])([0-9]{2}):([0-9]{2}))$'
-                then false
-                when not (substr((data ->> 'shippedAt'), 6, 2)::int between 1 and 12
-                        and substr((data ->> 'shippedAt'), 9, 2)::int between 1 and
-                            (case substr((data ->> 'shippedAt'), 6, 2)::int
-                                when 2 then (case when ((mod(substr((data ->> 'shippedAt'), 1, 4)::int, 4) = 0
-                                        and mod(substr((data ->> 'shippedAt'), 1, 4)::int, 100) <> 0)
-                                        or mod(substr((data ->> 'shippedAt'), 1, 4)::int, 400) = 0)
-                                    then 29 else 28 end)
-                                when 4 then 30 when 6 then 30 when 9 then 30 when 11 then 30 else 31 end)
-                        and substr((data ->> 'shippedAt'), 12, 2)::int <= 23
-                        and substr((data ->> 'shippedAt'), 15, 2)::int <= 59
-                        and (upper(right((data ->> 'shippedAt'), 1)) = 'Z'
-                            or (substr(right((data ->> 'shippedAt'), 5), 1, 2)::int <= 23
-                                and substr(right((data ->> 'shippedAt'), 5), 4, 2)::int <= 59))
-                        and (substr((data ->> 'shippedAt'), 18, 2)::int <= 59
-                            or (substr((data ->> 'shippedAt'), 18, 2)::int = 60
-                                and mod(mod(substr((data ->> 'shippedAt'), 12, 2)::int * 60
-                                    + substr((data ->> 'shippedAt'), 15, 2)::int
-                                    - (case when upper(right((data ->> 'shippedAt'), 1)) = 'Z' then 0
-                                        else
-                                            (case when left(right((data ->> 'shippedAt'), 6), 1) = '-' then -1 else 1 end)
-                                            * (substr(right((data ->> 'shippedAt'), 5), 1, 2)::int * 60
-                                                + substr(right((data ->> 'shippedAt'), 5), 4, 2)::int)
-                                        end), 1440) + 1440, 1440) = 1439)))
-                then false
-                else true
-            end)
+            when not (substr((data ->> 'shippedAt'), 6, 2)::int between 1 and 12
+                    and substr((data ->> 'shippedAt'), 9, 2)::int between 1 and
+                        (case substr((data ->> 'shippedAt'), 6, 2)::int
+                            when 2 then (case when ((mod(substr((data ->> 'shippedAt'), 1, 4)::int, 4) = 0
+                                    and mod(substr((data ->> 'shippedAt'), 1, 4)::int, 100) <> 0)
+                                    or mod(substr((data ->> 'shippedAt'), 1, 4)::int, 400) = 0)
+                                then 29 else 28 end)
+                            when 4 then 30 when 6 then 30 when 9 then 30 when 11 then 30 else 31 end)
+                    and substr((data ->> 'shippedAt'), 12, 2)::int <= 23
+                    and substr((data ->> 'shippedAt'), 15, 2)::int <= 59
+                    and (upper(right((data ->> 'shippedAt'), 1)) = 'Z'
+                        or (substr(right((data ->> 'shippedAt'), 5), 1, 2)::int <= 23
+                            and substr(right((data ->> 'shippedAt'), 5), 4, 2)::int <= 59))
+                    and (substr((data ->> 'shippedAt'), 18, 2)::int <= 59
+                        or (substr((data ->> 'shippedAt'), 18, 2)::int = 60
+                            and mod(mod(substr((data ->> 'shippedAt'), 12, 2)::int * 60
+                                + substr((data ->> 'shippedAt'), 15, 2)::int
+                                - (case when upper(right((data ->> 'shippedAt'), 1)) = 'Z' then 0
+                                    else
+                                        (case when left(right((data ->> 'shippedAt'), 6), 1) = '-' then -1 else 1 end)
+                                        * (substr(right((data ->> 'shippedAt'), 5), 1, 2)::int * 60
+                                            + substr(right((data ->> 'shippedAt'), 5), 4, 2)::int)
+                                    end), 1440) + 1440, 1440) = 1439)))
+            then false
+            else true
         end) and
-        (case when (data -> 'address') is null
-            then false
-            else (case when jsonb_typeof((data -> 'address')) not in ('string') then false else true end)
+        (case
+            when coalesce(jsonb_typeof((data -> 'address')), 'null') not in ('string') then false
+            else true
         end) and
-        (case when (data -> 'carrier') is null
-            then false
-            else (case when jsonb_typeof((data -> 'carrier')) not in ('string') then false else true end)
+        (case
+            when coalesce(jsonb_typeof((data -> 'carrier')), 'null') not in ('string') then false
+            else true
         end))
 end);
 
@@ -1562,15 +1440,12 @@ language sql immutable parallel safe
 return (case
     when jsonb_typeof(data) not in ('object') then false
     else (
-        (case when (data -> 'orderId') is null
+        (case
+            when coalesce(jsonb_typeof((data -> 'orderId')), 'null') not in ('string') then false
+            when not ((data ->> 'orderId') like '________-____-____-____-____________'
+                    and (data ->> 'orderId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
             then false
-            else (case
-                when jsonb_typeof((data -> 'orderId')) not in ('string') then false
-                when not ((data ->> 'orderId') like '________-____-____-____-____________'
-                        and (data ->> 'orderId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
-                then false
-                else true
-            end)
+            else true
         end) and
         (case when coalesce(jsonb_typeof((data -> 'reason')), 'null') = 'null'
             then true
@@ -1584,47 +1459,31 @@ language sql immutable parallel safe
 return (case
     when jsonb_typeof(data) not in ('object') then false
     else (
-        (case when (data -> 'orderId') is null
+        (case
+            when coalesce(jsonb_typeof((data -> 'orderId')), 'null') not in ('string') then false
+            when not ((data ->> 'orderId') like '________-____-____-____-____________'
+                    and (data ->> 'orderId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
             then false
-            else (case
-                when jsonb_typeof((data -> 'orderId')) not in ('string') then false
-                when not ((data ->> 'orderId') like '________-____-____-____-____________'
-                        and (data ->> 'orderId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
-                then false
-                else true
-            end)
+            else true
         end) and
-        (case when (data -> 'paid') is null
-            then false
-            else (case
-                when jsonb_typeof((data -> 'paid')) not in ('object') then false
-                else (
-                    (case when ((data -> 'paid') -> 'amount') is null
-                        then false
-                        else (case
-                            when jsonb_typeof(((data -> 'paid') -> 'amount')) not in ('string')
-                            then false
-                            when not ((data -> 'paid') ->> 'amount') ~ '^-?[0-9]+(\.[0-9]+)?$'
-                            then false
-                            else true
-                        end)
-                    end) and
-                    (case when ((data -> 'paid') -> 'currency') is null
-                        then false
-                        else (case
-                            when jsonb_typeof(((data -> 'paid') -> 'currency')) not in ('string')
-                            then false
-                            else true
-                        end)
-                    end))
-            end)
+        (case
+            when coalesce(jsonb_typeof((data -> 'paid')), 'null') not in ('object') then false
+            else (
+                (case
+                    when coalesce(jsonb_typeof(((data -> 'paid') -> 'amount')), 'null') not in ('string')
+                    then false
+                    when not ((data -> 'paid') ->> 'amount') ~ '^-?[0-9]+(\.[0-9]+)?$' then false
+                    else true
+                end) and
+                (case
+                    when coalesce(jsonb_typeof(((data -> 'paid') -> 'currency')), 'null') not in ('string')
+                    then false
+                    else true
+                end))
         end) and
-        (case when (data -> 'fees') is null
-            then false
-            else (case
-                when jsonb_typeof((data -> 'fees')) not in ('object') then false
-                else "es"."valid_order_paid_v1_items1"((data -> 'fees'))
-            end)
+        (case
+            when coalesce(jsonb_typeof((data -> 'fees')), 'null') not in ('object') then false
+            else "es"."valid_order_paid_v1_items1"((data -> 'fees'))
         end))
 end);
 
@@ -1634,69 +1493,47 @@ language sql immutable parallel safe
 return (case
     when jsonb_typeof(data) not in ('object') then false
     else (
-        (case when (data -> 'orderId') is null
+        (case
+            when coalesce(jsonb_typeof((data -> 'orderId')), 'null') not in ('string') then false
+            when not ((data ->> 'orderId') like '________-____-____-____-____________'
+                    and (data ->> 'orderId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
             then false
-            else (case
-                when jsonb_typeof((data -> 'orderId')) not in ('string') then false
-                when not ((data ->> 'orderId') like '________-____-____-____-____________'
-                        and (data ->> 'orderId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
-                then false
-                else true
-            end)
+            else true
         end) and
-        (case when (data -> 'refund') is null
-            then false
-            else (case
-                when jsonb_typeof((data -> 'refund')) not in ('object') then false
-                else (
-                    (case when ((data -> 'refund') -> 'amount') is null
-                        then false
-                        else (case
-                            when jsonb_typeof(((data -> 'refund') -> 'amount')) not in ('string')
-                            then false
-                            when not ((data -> 'refund') ->> 'amount') ~ '^-?[0-9]+(\.[0-9]+)?$'
-                            then false
-                            else true
-                        end)
-                    end) and
-                    (case when ((data -> 'refund') -> 'currency') is null
-                        then false
-                        else (case
-                            when jsonb_typeof(((data -> 'refund') -> 'currency')) not in ('string')
-                            then false
-                            else true
-                        end)
-                    end))
-            end)
+        (case
+            when coalesce(jsonb_typeof((data -> 'refund')), 'null') not in ('object') then false
+            else (
+                (case
+                    when coalesce(jsonb_typeof(((data -> 'refund') -> 'amount')), 'null') not in ('string')
+                    then false
+                    when not ((data -> 'refund') ->> 'amount') ~ '^-?[0-9]+(\.[0-9]+)?$' then false
+                    else true
+                end) and
+                (case
+                    when coalesce(jsonb_typeof(((data -> 'refund') -> 'currency')), 'null') not in ('string')
+                    then false
+                    else true
+                end))
         end) and
         (case when (data -> 'returnTo') is null
             then true
             else (case
                 when jsonb_typeof((data -> 'returnTo')) not in ('object') then false
                 else (
-                    (case when ((data -> 'returnTo') -> 'street') is null
+                    (case
+                        when coalesce(jsonb_typeof(((data -> 'returnTo') -> 'street')), 'null') not in ('string')
                         then false
-                        else (case
-                            when jsonb_typeof(((data -> 'returnTo') -> 'street')) not in ('string')
-                            then false
-                            else true
-                        end)
+                        else true
                     end) and
-                    (case when ((data -> 'returnTo') -> 'city') is null
+                    (case
+                        when coalesce(jsonb_typeof(((data -> 'returnTo') -> 'city')), 'null') not in ('string')
                         then false
-                        else (case
-                            when jsonb_typeof(((data -> 'returnTo') -> 'city')) not in ('string')
-                            then false
-                            else true
-                        end)
+                        else true
                     end) and
-                    (case when ((data -> 'returnTo') -> 'country') is null
+                    (case
+                        when coalesce(jsonb_typeof(((data -> 'returnTo') -> 'country')), 'null') not in ('string')
                         then false
-                        else (case
-                            when jsonb_typeof(((data -> 'returnTo') -> 'country')) not in ('string')
-                            then false
-                            else true
-                        end)
+                        else true
                     end) and
                     (case when coalesce(jsonb_typeof(((data -> 'returnTo') -> 'postcode')), 'null') = 'null'
                         then true

@@ -133,7 +133,7 @@ create or replace function "es".append_to_stream(
 returns table (event_id uuid, stream_position bigint, global_position bigint)
 language plpgsql
 set search_path = pg_catalog, pg_temp
--- Its statements are planned once per session: the payload check inlines every validator.
+-- Its statements are planned once per session: the words of a refused payload inline every validator.
 set plan_cache_mode = force_generic_plan
 as $esc$
 #variable_conflict use_column
@@ -354,7 +354,7 @@ create or replace function "es".append_to_streams(p_appends jsonb)
 returns table (stream_id text, event_id uuid, stream_position bigint, global_position bigint)
 language plpgsql
 set search_path = pg_catalog, pg_temp
--- Its statements are planned once per session: the payload check inlines every validator.
+-- Its statements are planned once per session: the words of a refused payload inline every validator.
 set plan_cache_mode = force_generic_plan
 as $esc$
 #variable_conflict use_column

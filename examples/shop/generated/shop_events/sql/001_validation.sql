@@ -159,7 +159,8 @@ return (case
                 when jsonb_typeof((data -> 'customerId')) not in ('string')
                 then ('customerId: expected a uuid, got ' || jsonb_typeof((data -> 'customerId')))
                 when not ((data ->> 'customerId') like '________-____-____-____-____________'
-                        and (data ->> 'customerId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
+                        and replace((data ->> 'customerId'), '-', '') like '________________________________'
+                        and (data ->> 'customerId') ~ '^[-0-9a-fA-F]+$')
                 then 'customerId: not a uuid'
                 else null
             end)
@@ -195,7 +196,8 @@ return (case
                 when jsonb_typeof((data -> 'customerId')) not in ('string')
                 then ('customerId: expected a uuid, got ' || jsonb_typeof((data -> 'customerId')))
                 when not ((data ->> 'customerId') like '________-____-____-____-____________'
-                        and (data ->> 'customerId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
+                        and replace((data ->> 'customerId'), '-', '') like '________________________________'
+                        and (data ->> 'customerId') ~ '^[-0-9a-fA-F]+$')
                 then 'customerId: not a uuid'
                 else null
             end)
@@ -239,7 +241,8 @@ return (case
                 when jsonb_typeof((data -> 'customerId')) not in ('string')
                 then ('customerId: expected a uuid, got ' || jsonb_typeof((data -> 'customerId')))
                 when not ((data ->> 'customerId') like '________-____-____-____-____________'
-                        and (data ->> 'customerId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
+                        and replace((data ->> 'customerId'), '-', '') like '________________________________'
+                        and (data ->> 'customerId') ~ '^[-0-9a-fA-F]+$')
                 then 'customerId: not a uuid'
                 else null
             end)
@@ -293,7 +296,8 @@ return (case
                 when jsonb_typeof((data -> 'customerId')) not in ('string')
                 then ('customerId: expected a uuid, got ' || jsonb_typeof((data -> 'customerId')))
                 when not ((data ->> 'customerId') like '________-____-____-____-____________'
-                        and (data ->> 'customerId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
+                        and replace((data ->> 'customerId'), '-', '') like '________________________________'
+                        and (data ->> 'customerId') ~ '^[-0-9a-fA-F]+$')
                 then 'customerId: not a uuid'
                 else null
             end)
@@ -323,7 +327,8 @@ return (case
                 when jsonb_typeof((data -> 'orderId')) not in ('string')
                 then ('orderId: expected a uuid, got ' || jsonb_typeof((data -> 'orderId')))
                 when not ((data ->> 'orderId') like '________-____-____-____-____________'
-                        and (data ->> 'orderId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
+                        and replace((data ->> 'orderId'), '-', '') like '________________________________'
+                        and (data ->> 'orderId') ~ '^[-0-9a-fA-F]+$')
                 then 'orderId: not a uuid'
                 else null
             end)
@@ -334,7 +339,8 @@ return (case
                 when jsonb_typeof((data -> 'customerId')) not in ('string')
                 then ('customerId: expected a uuid, got ' || jsonb_typeof((data -> 'customerId')))
                 when not ((data ->> 'customerId') like '________-____-____-____-____________'
-                        and (data ->> 'customerId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
+                        and replace((data ->> 'customerId'), '-', '') like '________________________________'
+                        and (data ->> 'customerId') ~ '^[-0-9a-fA-F]+$')
                 then 'customerId: not a uuid'
                 else null
             end)
@@ -365,7 +371,8 @@ return (case
                 when jsonb_typeof((data -> 'orderId')) not in ('string')
                 then ('orderId: expected a uuid, got ' || jsonb_typeof((data -> 'orderId')))
                 when not ((data ->> 'orderId') like '________-____-____-____-____________'
-                        and (data ->> 'orderId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
+                        and replace((data ->> 'orderId'), '-', '') like '________________________________'
+                        and (data ->> 'orderId') ~ '^[-0-9a-fA-F]+$')
                 then 'orderId: not a uuid'
                 else null
             end)
@@ -376,7 +383,8 @@ return (case
                 when jsonb_typeof((data -> 'customerId')) not in ('string')
                 then ('customerId: expected a uuid, got ' || jsonb_typeof((data -> 'customerId')))
                 when not ((data ->> 'customerId') like '________-____-____-____-____________'
-                        and (data ->> 'customerId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
+                        and replace((data ->> 'customerId'), '-', '') like '________________________________'
+                        and (data ->> 'customerId') ~ '^[-0-9a-fA-F]+$')
                 then 'customerId: not a uuid'
                 else null
             end)
@@ -460,7 +468,8 @@ return (case
                 when jsonb_typeof((data -> 'orderId')) not in ('string')
                 then ('orderId: expected a uuid, got ' || jsonb_typeof((data -> 'orderId')))
                 when not ((data ->> 'orderId') like '________-____-____-____-____________'
-                        and (data ->> 'orderId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
+                        and replace((data ->> 'orderId'), '-', '') like '________________________________'
+                        and (data ->> 'orderId') ~ '^[-0-9a-fA-F]+$')
                 then 'orderId: not a uuid'
                 else null
             end)
@@ -478,7 +487,8 @@ return (case
                             then ('customer.customerId: expected a uuid, got '
                                     || jsonb_typeof(((data -> 'customer') -> 'customerId')))
                             when not (((data -> 'customer') ->> 'customerId') like '________-____-____-____-____________'
-                                    and ((data -> 'customer') ->> 'customerId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
+                                    and replace(((data -> 'customer') ->> 'customerId'), '-', '') like '________________________________'
+                                    and ((data -> 'customer') ->> 'customerId') ~ '^[-0-9a-fA-F]+$')
                             then 'customer.customerId: not a uuid'
                             else null
                         end)
@@ -567,7 +577,8 @@ return (case
                 when jsonb_typeof((data -> 'orderId')) not in ('string')
                 then ('orderId: expected a uuid, got ' || jsonb_typeof((data -> 'orderId')))
                 when not ((data ->> 'orderId') like '________-____-____-____-____________'
-                        and (data ->> 'orderId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
+                        and replace((data ->> 'orderId'), '-', '') like '________________________________'
+                        and (data ->> 'orderId') ~ '^[-0-9a-fA-F]+$')
                 then 'orderId: not a uuid'
                 else null
             end)
@@ -605,7 +616,8 @@ return (case
                 when jsonb_typeof((data -> 'orderId')) not in ('string')
                 then ('orderId: expected a uuid, got ' || jsonb_typeof((data -> 'orderId')))
                 when not ((data ->> 'orderId') like '________-____-____-____-____________'
-                        and (data ->> 'orderId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
+                        and replace((data ->> 'orderId'), '-', '') like '________________________________'
+                        and (data ->> 'orderId') ~ '^[-0-9a-fA-F]+$')
                 then 'orderId: not a uuid'
                 else null
             end)
@@ -686,7 +698,8 @@ return (case
                 when jsonb_typeof((data -> 'orderId')) not in ('string')
                 then ('orderId: expected a uuid, got ' || jsonb_typeof((data -> 'orderId')))
                 when not ((data ->> 'orderId') like '________-____-____-____-____________'
-                        and (data ->> 'orderId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
+                        and replace((data ->> 'orderId'), '-', '') like '________________________________'
+                        and (data ->> 'orderId') ~ '^[-0-9a-fA-F]+$')
                 then 'orderId: not a uuid'
                 else null
             end)
@@ -756,7 +769,8 @@ return (case
                 when jsonb_typeof((data -> 'orderId')) not in ('string')
                 then ('orderId: expected a uuid, got ' || jsonb_typeof((data -> 'orderId')))
                 when not ((data ->> 'orderId') like '________-____-____-____-____________'
-                        and (data ->> 'orderId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
+                        and replace((data ->> 'orderId'), '-', '') like '________________________________'
+                        and (data ->> 'orderId') ~ '^[-0-9a-fA-F]+$')
                 then 'orderId: not a uuid'
                 else null
             end)
@@ -784,7 +798,8 @@ return (case
                 when jsonb_typeof((data -> 'orderId')) not in ('string')
                 then ('orderId: expected a uuid, got ' || jsonb_typeof((data -> 'orderId')))
                 when not ((data ->> 'orderId') like '________-____-____-____-____________'
-                        and (data ->> 'orderId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
+                        and replace((data ->> 'orderId'), '-', '') like '________________________________'
+                        and (data ->> 'orderId') ~ '^[-0-9a-fA-F]+$')
                 then 'orderId: not a uuid'
                 else null
             end)
@@ -840,7 +855,8 @@ return (case
                 when jsonb_typeof((data -> 'orderId')) not in ('string')
                 then ('orderId: expected a uuid, got ' || jsonb_typeof((data -> 'orderId')))
                 when not ((data ->> 'orderId') like '________-____-____-____-____________'
-                        and (data ->> 'orderId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
+                        and replace((data ->> 'orderId'), '-', '') like '________________________________'
+                        and (data ->> 'orderId') ~ '^[-0-9a-fA-F]+$')
                 then 'orderId: not a uuid'
                 else null
             end)
@@ -1042,7 +1058,8 @@ return (case
         (case
             when coalesce(jsonb_typeof((data -> 'customerId')), 'null') not in ('string') then false
             when not ((data ->> 'customerId') like '________-____-____-____-____________'
-                    and (data ->> 'customerId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
+                    and replace((data ->> 'customerId'), '-', '') like '________________________________'
+                    and (data ->> 'customerId') ~ '^[-0-9a-fA-F]+$')
             then false
             else true
         end) and
@@ -1065,7 +1082,8 @@ return (case
         (case
             when coalesce(jsonb_typeof((data -> 'customerId')), 'null') not in ('string') then false
             when not ((data ->> 'customerId') like '________-____-____-____-____________'
-                    and (data ->> 'customerId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
+                    and replace((data ->> 'customerId'), '-', '') like '________________________________'
+                    and (data ->> 'customerId') ~ '^[-0-9a-fA-F]+$')
             then false
             else true
         end) and
@@ -1092,7 +1110,8 @@ return (case
         (case
             when coalesce(jsonb_typeof((data -> 'customerId')), 'null') not in ('string') then false
             when not ((data ->> 'customerId') like '________-____-____-____-____________'
-                    and (data ->> 'customerId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
+                    and replace((data ->> 'customerId'), '-', '') like '________________________________'
+                    and (data ->> 'customerId') ~ '^[-0-9a-fA-F]+$')
             then false
             else true
         end) and
@@ -1125,7 +1144,8 @@ return (case
         (case
             when coalesce(jsonb_typeof((data -> 'customerId')), 'null') not in ('string') then false
             when not ((data ->> 'customerId') like '________-____-____-____-____________'
-                    and (data ->> 'customerId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
+                    and replace((data ->> 'customerId'), '-', '') like '________________________________'
+                    and (data ->> 'customerId') ~ '^[-0-9a-fA-F]+$')
             then false
             else true
         end) and
@@ -1146,14 +1166,16 @@ return (case
         (case
             when coalesce(jsonb_typeof((data -> 'orderId')), 'null') not in ('string') then false
             when not ((data ->> 'orderId') like '________-____-____-____-____________'
-                    and (data ->> 'orderId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
+                    and replace((data ->> 'orderId'), '-', '') like '________________________________'
+                    and (data ->> 'orderId') ~ '^[-0-9a-fA-F]+$')
             then false
             else true
         end) and
         (case
             when coalesce(jsonb_typeof((data -> 'customerId')), 'null') not in ('string') then false
             when not ((data ->> 'customerId') like '________-____-____-____-____________'
-                    and (data ->> 'customerId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
+                    and replace((data ->> 'customerId'), '-', '') like '________________________________'
+                    and (data ->> 'customerId') ~ '^[-0-9a-fA-F]+$')
             then false
             else true
         end) and
@@ -1174,14 +1196,16 @@ return (case
         (case
             when coalesce(jsonb_typeof((data -> 'orderId')), 'null') not in ('string') then false
             when not ((data ->> 'orderId') like '________-____-____-____-____________'
-                    and (data ->> 'orderId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
+                    and replace((data ->> 'orderId'), '-', '') like '________________________________'
+                    and (data ->> 'orderId') ~ '^[-0-9a-fA-F]+$')
             then false
             else true
         end) and
         (case
             when coalesce(jsonb_typeof((data -> 'customerId')), 'null') not in ('string') then false
             when not ((data ->> 'customerId') like '________-____-____-____-____________'
-                    and (data ->> 'customerId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
+                    and replace((data ->> 'customerId'), '-', '') like '________________________________'
+                    and (data ->> 'customerId') ~ '^[-0-9a-fA-F]+$')
             then false
             else true
         end) and
@@ -1239,7 +1263,8 @@ return (case
         (case
             when coalesce(jsonb_typeof((data -> 'orderId')), 'null') not in ('string') then false
             when not ((data ->> 'orderId') like '________-____-____-____-____________'
-                    and (data ->> 'orderId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
+                    and replace((data ->> 'orderId'), '-', '') like '________________________________'
+                    and (data ->> 'orderId') ~ '^[-0-9a-fA-F]+$')
             then false
             else true
         end) and
@@ -1250,7 +1275,8 @@ return (case
                     when coalesce(jsonb_typeof(((data -> 'customer') -> 'customerId')), 'null') not in ('string')
                     then false
                     when not (((data -> 'customer') ->> 'customerId') like '________-____-____-____-____________'
-                            and ((data -> 'customer') ->> 'customerId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
+                            and replace(((data -> 'customer') ->> 'customerId'), '-', '') like '________________________________'
+                            and ((data -> 'customer') ->> 'customerId') ~ '^[-0-9a-fA-F]+$')
                     then false
                     else true
                 end) and
@@ -1306,7 +1332,8 @@ return (case
         (case
             when coalesce(jsonb_typeof((data -> 'orderId')), 'null') not in ('string') then false
             when not ((data ->> 'orderId') like '________-____-____-____-____________'
-                    and (data ->> 'orderId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
+                    and replace((data ->> 'orderId'), '-', '') like '________________________________'
+                    and (data ->> 'orderId') ~ '^[-0-9a-fA-F]+$')
             then false
             else true
         end) and
@@ -1330,7 +1357,8 @@ return (case
         (case
             when coalesce(jsonb_typeof((data -> 'orderId')), 'null') not in ('string') then false
             when not ((data ->> 'orderId') like '________-____-____-____-____________'
-                    and (data ->> 'orderId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
+                    and replace((data ->> 'orderId'), '-', '') like '________________________________'
+                    and (data ->> 'orderId') ~ '^[-0-9a-fA-F]+$')
             then false
             else true
         end) and
@@ -1390,7 +1418,8 @@ return (case
         (case
             when coalesce(jsonb_typeof((data -> 'orderId')), 'null') not in ('string') then false
             when not ((data ->> 'orderId') like '________-____-____-____-____________'
-                    and (data ->> 'orderId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
+                    and replace((data ->> 'orderId'), '-', '') like '________________________________'
+                    and (data ->> 'orderId') ~ '^[-0-9a-fA-F]+$')
             then false
             else true
         end) and
@@ -1443,7 +1472,8 @@ return (case
         (case
             when coalesce(jsonb_typeof((data -> 'orderId')), 'null') not in ('string') then false
             when not ((data ->> 'orderId') like '________-____-____-____-____________'
-                    and (data ->> 'orderId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
+                    and replace((data ->> 'orderId'), '-', '') like '________________________________'
+                    and (data ->> 'orderId') ~ '^[-0-9a-fA-F]+$')
             then false
             else true
         end) and
@@ -1462,7 +1492,8 @@ return (case
         (case
             when coalesce(jsonb_typeof((data -> 'orderId')), 'null') not in ('string') then false
             when not ((data ->> 'orderId') like '________-____-____-____-____________'
-                    and (data ->> 'orderId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
+                    and replace((data ->> 'orderId'), '-', '') like '________________________________'
+                    and (data ->> 'orderId') ~ '^[-0-9a-fA-F]+$')
             then false
             else true
         end) and
@@ -1496,7 +1527,8 @@ return (case
         (case
             when coalesce(jsonb_typeof((data -> 'orderId')), 'null') not in ('string') then false
             when not ((data ->> 'orderId') like '________-____-____-____-____________'
-                    and (data ->> 'orderId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
+                    and replace((data ->> 'orderId'), '-', '') like '________________________________'
+                    and (data ->> 'orderId') ~ '^[-0-9a-fA-F]+$')
             then false
             else true
         end) and

@@ -20,6 +20,8 @@ from escodegen.model import FieldType, Project
 from escodegen.model.naming import snake
 from escodegen.model.sqlnames import (
     MAX_IDENTIFIER_BYTES,
+    PAYLOAD_FITS,
+    VALID_EVENT,
     VALIDATE_EVENT,
     ProjectionNames,
     batch_key_column,
@@ -27,6 +29,8 @@ from escodegen.model.sqlnames import (
     upcast_function,
     upcast_operation_function,
     upcast_step_function,
+    valid_function,
+    valid_items_function,
     validate_function,
     validate_items_function,
 )
@@ -162,7 +166,7 @@ _FIXED = {
     "append_to_stream", "append_to_streams", "stream_version", "read_stream", "read_all",
     "notify_events", "save_snapshot", "load_snapshot", "replace_snapshot", "upcast",
     "events_notify", "events_registered_fkey", "projection_caught_up", "notify_checkpoint",
-    "checkpoints_notify", VALIDATE_EVENT, "refuse_archived_stream",
+    "checkpoints_notify", VALIDATE_EVENT, VALID_EVENT, PAYLOAD_FITS, "refuse_archived_stream",
 }
 
 
@@ -187,8 +191,11 @@ def derived_names(project: Project) -> set[str]:
         names.add(upcast_function(e.name))
         for v in e.versions:
             names.add(validate_function(e.name, v.number))
+            names.add(valid_function(e.name, v.number))
             arrays = _arrays(FieldType("object", fields=v.fields))
             names.update(validate_items_function(e.name, v.number, k)
+                         for k in range(1, arrays + 1))
+            names.update(valid_items_function(e.name, v.number, k)
                          for k in range(1, arrays + 1))
         for v in e.versions[1:]:
             names.add(upcast_step_function(e.name, v.number))

@@ -1,6 +1,7 @@
 """`escodegen verify-store`: every stored event checked against its own (type, version)'s
-declaration by the store's SQL validators (`validate_event`, 001_validation.sql), set-based,
-in slices of the global position so that a progress bar can follow."""
+declaration by the store's SQL validators (001_validation.sql), set-based, in slices of the
+global position so that a progress bar can follow. The scan counts with the boolean
+`valid_event`; `validate_event` words the problems of the first invalid events only."""
 
 from __future__ import annotations
 
@@ -44,20 +45,34 @@ class StoreCheck:
         return sum(bad for _, bad in self.counts.values())
 
 
-def _scan(schema: str, first: int) -> sql.Composed:
-    events = sql.Identifier(schema, "events")
-    validate = sql.Identifier(schema, "validate_event")
+def _counts(schema: str) -> sql.Composed:
+    """Events per (type, version) of a slice, valid and not: the boolean `valid_event`, inlined
+    and parallel safe, so PostgreSQL may split the slice among parallel workers; no message is
+    built."""
     return sql.SQL("""
-        select c.event_type, c.event_version, count(*), count(c.problem),
-               (array_agg(jsonb_build_array(c.global_position, c.stream_id, c.problem)
-                          order by c.global_position)
-                  filter (where c.problem is not null))[1:{first}]
-          from (select e.event_type, e.event_version, e.global_position, e.stream_id,
-                       {validate}(e.event_type, e.event_version, e.data) as problem
-                  from {events} e
-                 where e.global_position > %s and e.global_position <= %s) as c
-         group by c.event_type, c.event_version""").format(
-        first=sql.Literal(first), validate=validate, events=events)
+        select e.event_type, e.event_version,
+               {valid}(e.event_type, e.event_version, e.data) as valid, count(*)
+          from {events} e
+         where e.global_position > %s and e.global_position <= %s
+         group by e.event_type, e.event_version,
+                  {valid}(e.event_type, e.event_version, e.data)""").format(
+        valid=sql.Identifier(schema, "valid_event"), events=sql.Identifier(schema, "events"))
+
+
+def _problems(schema: str) -> sql.Composed:
+    """The first invalid events of a (type, version) in a slice, with their problem: asked only
+    where the counts found some, so `validate_event` words no valid payload."""
+    return sql.SQL("""
+        select e.global_position, e.stream_id,
+               {validate}(e.event_type, e.event_version, e.data)
+          from {events} e
+         where e.global_position > %s and e.global_position <= %s
+           and e.event_type = %s and e.event_version = %s
+           and not {valid}(e.event_type, e.event_version, e.data)
+         order by e.global_position
+         limit %s""").format(
+        validate=sql.Identifier(schema, "validate_event"),
+        valid=sql.Identifier(schema, "valid_event"), events=sql.Identifier(schema, "events"))
 
 
 def verify_store(dsn: str, schema: str, first: int = 5,
@@ -71,23 +86,31 @@ def verify_store(dsn: str, schema: str, first: int = 5,
             "from {}").format(sql.Identifier(schema, "events"))).fetchone()
         assert row is not None
         start, end = int(row[0]), int(row[1])
-        scan = _scan(schema, first)
+        counts, problems = _counts(schema), _problems(schema)
         low = start
         while low < end:
             high = min(low + SLICE, end)
-            for event_type, version, events, invalid, bad in conn.execute(scan, (low, high)):
+            invalid = []
+            for event_type, version, valid, events in conn.execute(counts, (low, high)):
                 count = found.counts.setdefault((event_type, version), [0, 0])
                 count[0] += events
-                count[1] += invalid
-                shown = found.problems.setdefault(event_type, [])
-                for position, stream, problem in bad or []:
-                    if len(shown) < first:
-                        shown.append(_problem(position, stream, event_type, version, problem))
+                if not valid:
+                    count[1] += events
+                    invalid.append((event_type, version))
+            # positions ascend from slice to slice: a type with `first` problems has its first
+            wanted = {t for t, _ in invalid if len(found.problems.get(t, [])) < first}
+            for event_type, version in sorted(invalid):
+                if event_type in wanted:
+                    found.problems.setdefault(event_type, []).extend(
+                        _problem(position, stream, event_type, version, problem)
+                        for position, stream, problem in conn.execute(
+                            problems, (low, high, event_type, version, first)))
             low = high
             if progress is not None:
                 progress(low - start, end - start)
-    for shown in found.problems.values():
+    for event_type, shown in found.problems.items():
         shown.sort(key=lambda p: p.position)
+        del shown[first:]
     found.problems = {t: p for t, p in found.problems.items() if p}
     return found
 

@@ -185,16 +185,39 @@ def validate_items_function(event: str, version: int, index: int) -> str:
     return f"{validate_function(event, version)}_items{index}"
 
 
+VALID_EVENT = "valid_event"
+"""`valid_event(event_type, event_version, data)`: whether a payload fits its (type, version)
+(the boolean twin of `validate_event`)."""
+
+
+PAYLOAD_FITS = "payload_fits"
+"""`payload_fits(event_type, event_version, data)`: `valid_event` in plpgsql, called once per
+payload by the append (it compiles only the validator it meets)."""
+
+
+def valid_function(event: str, version: int) -> str:
+    """`valid_<event>_v<n>(data)`: whether a payload fits the version (shorter than
+    `validate_function`'s name, so the length check of the latter covers it)."""
+    return f"valid_{snake(event)}_v{version}"
+
+
+def valid_items_function(event: str, version: int, index: int) -> str:
+    """`valid_<event>_v<n>_items<k>(items)`: whether the items of array `k` fit."""
+    return f"{valid_function(event, version)}_items{index}"
+
+
 def too_long(name: str) -> bool:
     return len(name.encode("utf-8")) > MAX_IDENTIFIER_BYTES
 
 
 __all__ = [
     "EVENTS_COLUMNS", "EVENTS_REWRITTEN_COLUMNS", "MAX_IDENTIFIER_BYTES", "MIGRATION_TABLES",
+    "PAYLOAD_FITS",
     "RESERVED_COLUMNS", "RESERVED_TABLES",
     "RESERVED_TABLE_PREFIXES", "RESERVED_TABLE_SUFFIXES", "STORE_TABLES", "VALIDATE_EVENT",
+    "VALID_EVENT",
     "ProjectionNames",
     "batch_key_column", "column_name", "reserved_table", "too_long", "upcast_function",
-    "upcast_operation_function", "upcast_step_function", "validate_function",
-    "validate_items_function",
+    "upcast_operation_function", "upcast_step_function", "valid_function",
+    "valid_items_function", "validate_function", "validate_items_function",
 ]

@@ -88,3 +88,33 @@ def test_an_unreachable_database_exits_2(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["verify-store", "--dsn", "host=/nonexistent dbname=x"])
     assert result.exit_code == 2
     assert result.output.startswith("error: ")
+
+
+def test_the_first_problems_of_a_type_come_by_position_across_versions_and_slices(
+        store: str) -> None:
+    """A type's first problems are its first invalid events by position, whatever their
+    version and slice: the scan counts with `valid_event` and asks `validate_event` only for
+    the invalid ones."""
+    with psycopg.connect(store, autocommit=True) as conn:
+        for n, (version, data) in enumerate([
+                (2, {"customerId": "v2-first"}),
+                (1, {"customerId": str(uuid.uuid4()), "name": "fits", "email": "e"}),
+                (1, {"customerId": "v1-second"}),
+                (2, {"customerId": "v2-third"}),
+                (1, {"customerId": "v1-fourth"})], start=1):
+            conn.execute(RAW, ("Customer-9", n, "CustomerRegistered", version, Jsonb(data)))
+        rows = conn.execute("select global_position from es.events order by 1").fetchall()
+    positions = [p for (p,) in rows]
+    for slice_size in (200_000, 2):
+        setattr(verify, "SLICE", slice_size)  # noqa: B010
+        try:
+            found = verify.verify_store(store, "es", first=3)
+        finally:
+            setattr(verify, "SLICE", 200_000)  # noqa: B010
+        assert (found.events, found.invalid) == (5, 4)
+        assert found.counts == {("CustomerRegistered", 1): [3, 2],
+                                ("CustomerRegistered", 2): [2, 2]}
+        shown = found.problems["CustomerRegistered"]
+        assert [(p.position, p.version, p.path) for p in shown] == [
+            (positions[0], 2, "customerId"), (positions[2], 1, "customerId"),
+            (positions[3], 2, "customerId")], slice_size

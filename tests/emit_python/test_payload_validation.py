@@ -389,10 +389,15 @@ def _strings(value: Any) -> Iterator[str]:
 def _agree(project: Project, conn: psycopg.Connection[Any], package: ModuleType,
            payloads: list[tuple[str, int, Any]]) -> None:
     rows = conn.execute(
-        "select es.validate_event(p.e ->> 0, (p.e ->> 1)::integer, p.e -> 2) "
+        "select es.validate_event(p.e ->> 0, (p.e ->> 1)::integer, p.e -> 2), "
+        "es.valid_event(p.e ->> 0, (p.e ->> 1)::integer, p.e -> 2), "
+        "es.payload_fits(p.e ->> 0, (p.e ->> 1)::integer, p.e -> 2) "
         "from jsonb_array_elements(%s::jsonb) with ordinality as p(e, i) order by p.i",
         (json.dumps(payloads),)).fetchall()
-    for (event_type, version, data), (sql_problem,) in zip(payloads, rows, strict=True):
+    for (event_type, version, data), (sql_problem, valid, fits) in zip(payloads, rows,
+                                                                       strict=True):
+        # the boolean twins (the append's and verify-store's filter) say the same
+        assert valid == fits == (sql_problem is None), (event_type, version, data, sql_problem)
         problems = package.validate(event_type, version, data)
         python_problem = None if not problems else (
             f"{problems[0][0]}: {problems[0][1]}" if problems[0][0] else problems[0][1])
@@ -480,8 +485,10 @@ def test_sql_python_and_json_schema_agree_on_every_field_type(
 def test_problems_name_the_path(conns: dict[str, psycopg.Connection[Any]],
                                 packages: dict[str, ModuleType], event_type: str,
                                 version: int, data: Any, problem: str | None) -> None:
-    row = conns["synthetic"].execute("select es.validate_event(%s, %s, %s::jsonb)",
-                                     (event_type, version, json.dumps(data))).fetchone()
-    assert row == (problem,)
+    row = conns["synthetic"].execute(
+        "select es.validate_event(%(t)s, %(v)s, %(d)s::jsonb), "
+        "es.valid_event(%(t)s, %(v)s, %(d)s::jsonb), es.payload_fits(%(t)s, %(v)s, %(d)s::jsonb)",
+        {"t": event_type, "v": version, "d": json.dumps(data)}).fetchone()
+    assert row == (problem, problem is None, problem is None)
     found = packages["synthetic"].validate(event_type, version, data)
     assert (": ".join(p for p in found[0] if p) if found else None) == problem

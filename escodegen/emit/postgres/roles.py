@@ -81,6 +81,10 @@ def roles_sql(project: Project) -> RolesSql | None:
     upcasters += [f"{validation.dispatch}(text, integer, jsonb)"]
     upcasters += [f"{f.name}(jsonb)" for f in validation.functions]
     upcasters += [f"{f.name}(jsonb, text)" for f in validation.items]
+    upcasters += [f"{validation.valid_dispatch}(text, integer, jsonb)",
+                  f"{validation.fits}(text, integer, jsonb)"]
+    upcasters += [f"{f.name}(jsonb)" for f in validation.valid_functions]
+    upcasters += [f"{f.name}(jsonb)" for f in validation.valid_items]
     projections = [ProjectionNames.of(p.name) for p in project.projections]
     read = (
         Grant("select", "table", tuple(ident(schema, t) for t in READ_TABLES)

@@ -87,14 +87,16 @@ def conforms(kind: TypeKind, value: str) -> str:
 
 def text_matches(kind: TypeKind, text: str, pad: str | None = None) -> str:
     """A boolean SQL expression: whether `text` (SQL text, not null) matches the type's
-    pattern, checked as its `shape` then its `sql_pattern` when it has them (faster). On one
-    line, or on two from `pad`, the indentation of the line it starts on."""
+    pattern, checked as its `shape` (and `undashed`) then its `sql_pattern` when it has them
+    (faster). On one line, or laid out from `pad`, the indentation of the line it starts on."""
     check = TYPES[kind].check
     assert check.pattern is not None, "only types with a pattern"
     if check.shape is None:
         return f"{text} ~ {literal(check.pattern)}"
     between = " " if pad is None else "\n" + pad + "    "
-    return (f"({text} like {literal(check.shape)}{between}"
+    undashed = "" if check.undashed is None else (
+        f"{between}and replace({text}, '-', '') like {literal(check.undashed)}")
+    return (f"({text} like {literal(check.shape)}{undashed}{between}"
             f"and {text} ~ {literal(check.sql_pattern or check.pattern)})")
 
 

@@ -11,7 +11,12 @@ slower), so an array's items are checked by a plpgsql loop of their own
 are the canonical JSON Schema's (escodegen.analyse.schema): required keys, JSON kinds, formats
 (`conforms`), enum members, nested objects (open: other keys are allowed) and arrays. The
 generated Python's validators (`_runtime.payload_check`) take the same steps and report the
-same words (escodegen.model.types, PROBLEM_*)."""
+same words (escodegen.model.types, PROBLEM_*).
+
+Every validator has a boolean twin built from the same checks (`valid_<event>_v<n>`,
+`valid_<event>_v<n>_items<k>`, `valid_event`): true when the payload fits, nothing built for a
+message. The append and verify-store filter with it and ask the text validator only for the
+payloads it refuses, so a valid payload costs its checks alone."""
 
 from __future__ import annotations
 
@@ -21,7 +26,15 @@ from dataclasses import dataclass
 from escodegen.emit.postgres.constraints import constraint_cases
 from escodegen.emit.postgres.sqltext import _calendar, text_matches
 from escodegen.model import Event, Field, FieldType
-from escodegen.model.sqlnames import VALIDATE_EVENT, validate_function, validate_items_function
+from escodegen.model.sqlnames import (
+    PAYLOAD_FITS,
+    VALID_EVENT,
+    VALIDATE_EVENT,
+    valid_function,
+    valid_items_function,
+    validate_function,
+    validate_items_function,
+)
 from escodegen.model.types import (
     PROBLEM_ENUM,
     PROBLEM_FORMAT,
@@ -131,6 +144,16 @@ class Validation:
     branches: tuple[tuple[str, tuple[tuple[int, str], ...]], ...]
     """(event type literal, ((version, qualified validator), ...)) of every event."""
     undeclared: str
+    valid_items: tuple[ItemsFunction, ...] = ()
+    """The boolean twins: `name(p_items jsonb) returns boolean`, `problem` the condition an
+    item fits by."""
+    valid_functions: tuple[ValidatorFunction, ...] = ()
+    """`valid_<event>_v<n>(data jsonb) returns boolean`."""
+    valid_dispatch: str = ""
+    """The qualified name of `valid_event`."""
+    valid_branches: tuple[tuple[str, tuple[tuple[int, str], ...]], ...] = ()
+    fits: str = ""
+    """The qualified name of `payload_fits`: valid_event as plpgsql, for a call per payload."""
 
 
 def validation_sql(events: tuple[Event, ...], schema: str, layout: bool = True) -> Validation:
@@ -139,19 +162,32 @@ def validation_sql(events: tuple[Event, ...], schema: str, layout: bool = True) 
     items: list[ItemsFunction] = []
     functions = []
     branches = []
+    valid_items: list[ItemsFunction] = []
+    valid_functions = []
+    valid_branches = []
     for event in events:
         versions = []
+        valid_versions = []
         for version in event.versions:
+            whole = FieldType("object", fields=version.fields)
+            comment = f"{event.name} version {version.number}"
             name = ident(schema, validate_function(event.name, version.number))
             builder = _Builder(schema, event.name, version.number, items, layout=layout)
-            body = builder.value(FieldType("object", fields=version.fields), "data", _Path(),
-                                 pad="")
-            functions.append(ValidatorFunction(name, f"{event.name} version {version.number}",
-                                               body or "null::text"))
+            body = builder.value(whole, "data", _Path(), pad="")
+            functions.append(ValidatorFunction(name, comment, body or "null::text"))
             versions.append((version.number, name))
+            name = ident(schema, valid_function(event.name, version.number))
+            builder = _Builder(schema, event.name, version.number, valid_items, layout=layout,
+                               valid=True)
+            body = builder.value(whole, "data", _Path(), pad="")
+            valid_functions.append(ValidatorFunction(name, comment, body or "true"))
+            valid_versions.append((version.number, name))
         branches.append((literal(event.name), tuple(versions)))
+        valid_branches.append((literal(event.name), tuple(valid_versions)))
     return Validation(tuple(items), tuple(functions), ident(schema, VALIDATE_EVENT),
-                      tuple(branches), literal(UNDECLARED))
+                      tuple(branches), literal(UNDECLARED), tuple(valid_items),
+                      tuple(valid_functions), ident(schema, VALID_EVENT), tuple(valid_branches),
+                      ident(schema, PAYLOAD_FITS))
 
 
 @dataclass
@@ -165,13 +201,22 @@ class _Builder:
     arrays: int = 0
     layout: bool = True
     """Laid out on lines of readable length; else on one line (the same SQL but whitespace)."""
+    valid: bool = False
+    """The boolean twin: true where the text validator says null, false where it names a
+    problem (the same checks, in the same order)."""
+
+    @property
+    def _fits(self) -> str:
+        """What a value no check refuses gives."""
+        return "true" if self.valid else "null"
 
     def value(self, field_type: FieldType, value: str, path: _Path,
-              text: str | None = None, pad: str = "") -> str | None:
+              text: str | None = None, pad: str = "", absent: bool = False) -> str | None:
         """SQL text: the first problem of the jsonb `value` (never SQL null) as a value of
         `field_type`, or null; None when any value fits (json). `text`: the value as text when
         the caller has a cheaper way to it than `value #>> '{}'` (`data ->> 'key'`). `pad`:
-        the indentation of the line it starts on."""
+        the indentation of the line it starts on. `absent` (the twin only): `value` may be SQL
+        null, which does not fit (a required field's test of its presence is its kind's)."""
         at = pad if self.layout else None
         inner = pad + "    "
         inner_at = inner if self.layout else None
@@ -184,10 +229,12 @@ class _Builder:
         assert rest == "", "the JSON kind ends the message"
         text = text or f"({value} #>> {text_array([])})"
         then_at = inner + "    " if self.layout else None
-        cases = [self._case(f"{got} not in ({kinds})",
+        kind = f"coalesce({got}, 'null')" if absent else got
+        cases = [self._case(f"{kind} not in ({kinds})",
                             path.message(head.format(what=check.what), got, then_at), inner_at)]
         if check.integral:
-            cases.append(self._case(f"({value})::numeric <> trunc(({value})::numeric)",
+            # one lookup and one cast (`x <> trunc(x)` takes two)
+            cases.append(self._case(f"mod(({value})::numeric, 1) <> 0",
                                     path.message(PROBLEM_FRACTION.format(what=check.what),
                                                  pad=then_at), inner_at))
         if check.pattern is not None:
@@ -211,15 +258,17 @@ class _Builder:
         elif field_type.kind in ("array", "map"):
             assert field_type.items is not None, "the check stage gives every one its items"
             otherwise = self._items(field_type.items, value, path, field_type.kind == "map")
-        one_line = "(case " + " ".join(cases) + f" else {otherwise or 'null'} end)"
+        one_line = "(case " + " ".join(cases) + f" else {otherwise or self._fits} end)"
         if _fits(at, one_line):
             return one_line
         return ("(case" + "".join(_break(at, 1) + case for case in cases)
-                + f"{_break(at, 1)}else {otherwise or 'null'}{_break(at, 0)}end)")
+                + f"{_break(at, 1)}else {otherwise or self._fits}{_break(at, 0)}end)")
 
-    @staticmethod
-    def _case(condition: str, problem: str, pad: str | None) -> str:
-        """`when condition then problem`, starting a line indented by `pad`."""
+    def _case(self, condition: str, problem: str, pad: str | None) -> str:
+        """`when condition then problem` (the twin: `then false`), starting a line indented by
+        `pad`."""
+        if self.valid:
+            problem = "false"
         one_line = f"when {condition} then {problem}"
         return one_line if _fits(pad, one_line) else (
             f"when {condition}{_break(pad, 0)}then {problem}")
@@ -235,36 +284,45 @@ class _Builder:
         for field in checked:
             item = f"({value} -> {literal(field.name)})"
             where = path.key(field.name)
+            # the twin of a required field that may not be null: absent fails its kind's test,
+            # one lookup of the key fewer (the text validator names the two apart)
+            absent = self.valid and field.required and not field.may_be_null
             problem = self.value(field.type, item, where, f"({value} ->> {literal(field.name)})",
-                                 own + "    ")
+                                 own if absent else own + "    ", absent)
+            if absent and problem is not None:
+                problems.append(problem)
+                continue
             # absent: `required`; null: `may_be_null` (both at once: one test of the two)
-            null = f"when jsonb_typeof({item}) = 'null' then null"
+            null = f"when jsonb_typeof({item}) = 'null' then {self._fits}"
             extra = ""
             if field.required:
                 head = f"(case when {item} is null"
-                missing = where.message(PROBLEM_MISSING, pad=own + "    " if self.layout else None)
+                missing = "false" if self.valid else where.message(
+                    PROBLEM_MISSING, pad=own + "    " if self.layout else None)
                 extra = null if field.may_be_null else ""
             elif field.may_be_null:
                 head = f"(case when coalesce(jsonb_typeof({item}), 'null') = 'null'"
-                missing = "null"
+                missing = self._fits
             else:
                 head = f"(case when {item} is null"
-                missing = "null"
+                missing = self._fits
             one_line = (f"{head} then {missing}{' ' + extra if extra else ''} "
-                        f"else {problem or 'null'} end)")
+                        f"else {problem or self._fits} end)")
             problems.append(one_line if _fits(own_at, one_line) else (
                 f"{head}{_break(own_at, 1)}then {missing}"
                 f"{_break(own_at, 1) + extra if extra else ''}{_break(own_at, 1)}else "
-                f"{problem or 'null'}{_break(own_at, 0)}end)"))
+                f"{problem or self._fits}{_break(own_at, 0)}end)"))
         if not problems:
             return None
         if len(problems) == 1:
             return problems[0]
-        one_line = "coalesce(" + ", ".join(problems) + ")"
+        # the first problem; the twin: every field fits (`and` stops at the first that does not)
+        opener, separator = ("(", " and") if self.valid else ("coalesce(", ",")
+        one_line = opener + f"{separator} ".join(problems) + ")"
         if _fits(pad if self.layout else None, one_line):
             return one_line
         at = pad if self.layout else None
-        return "coalesce(" + _break(at, 1) + f",{_break(at, 1)}".join(problems) + ")"
+        return opener + _break(at, 1) + f"{separator}{_break(at, 1)}".join(problems) + ")"
 
     def _items(self, items: FieldType, value: str, path: _Path, is_map: bool) -> str | None:
         """A call of the items function of the array or map (plpgsql: a loop, not a
@@ -275,12 +333,12 @@ class _Builder:
         if problem is None:
             return None
         self.arrays += 1
-        name = ident(self.schema, validate_items_function(self.event, self.version,
-                                                          self.arrays))
+        named = valid_items_function if self.valid else validate_items_function
+        name = ident(self.schema, named(self.event, self.version, self.arrays))
         self.items.append(ItemsFunction(
             name, f"{self.event} version {self.version}: the items of array {self.arrays}",
             problem, is_map))
-        return f"{name}({value}, {path.text()})"
+        return f"{name}({value})" if self.valid else f"{name}({value}, {path.text()})"
 
 
 __all__ = ["UNDECLARED", "Validation", "validation_sql"]

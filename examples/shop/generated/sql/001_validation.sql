@@ -53,7 +53,7 @@ begin
                                 || (v_i)::text
                                 || '].quantity: expected an integer, got '
                                 || jsonb_typeof((v_item -> 'quantity')))
-                        when ((v_item -> 'quantity'))::numeric <> trunc(((v_item -> 'quantity'))::numeric)
+                        when mod(((v_item -> 'quantity'))::numeric, 1) <> 0
                         then ((p_path)::text
                                 || '['
                                 || (v_i)::text
@@ -159,7 +159,8 @@ return (case
                 when jsonb_typeof((data -> 'customerId')) not in ('string')
                 then ('customerId: expected a uuid, got ' || jsonb_typeof((data -> 'customerId')))
                 when not ((data ->> 'customerId') like '________-____-____-____-____________'
-                        and (data ->> 'customerId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
+                        and replace((data ->> 'customerId'), '-', '') like '________________________________'
+                        and (data ->> 'customerId') ~ '^[-0-9a-fA-F]+$')
                 then 'customerId: not a uuid'
                 else null
             end)
@@ -195,7 +196,8 @@ return (case
                 when jsonb_typeof((data -> 'customerId')) not in ('string')
                 then ('customerId: expected a uuid, got ' || jsonb_typeof((data -> 'customerId')))
                 when not ((data ->> 'customerId') like '________-____-____-____-____________'
-                        and (data ->> 'customerId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
+                        and replace((data ->> 'customerId'), '-', '') like '________________________________'
+                        and (data ->> 'customerId') ~ '^[-0-9a-fA-F]+$')
                 then 'customerId: not a uuid'
                 else null
             end)
@@ -239,7 +241,8 @@ return (case
                 when jsonb_typeof((data -> 'customerId')) not in ('string')
                 then ('customerId: expected a uuid, got ' || jsonb_typeof((data -> 'customerId')))
                 when not ((data ->> 'customerId') like '________-____-____-____-____________'
-                        and (data ->> 'customerId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
+                        and replace((data ->> 'customerId'), '-', '') like '________________________________'
+                        and (data ->> 'customerId') ~ '^[-0-9a-fA-F]+$')
                 then 'customerId: not a uuid'
                 else null
             end)
@@ -293,7 +296,8 @@ return (case
                 when jsonb_typeof((data -> 'customerId')) not in ('string')
                 then ('customerId: expected a uuid, got ' || jsonb_typeof((data -> 'customerId')))
                 when not ((data ->> 'customerId') like '________-____-____-____-____________'
-                        and (data ->> 'customerId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
+                        and replace((data ->> 'customerId'), '-', '') like '________________________________'
+                        and (data ->> 'customerId') ~ '^[-0-9a-fA-F]+$')
                 then 'customerId: not a uuid'
                 else null
             end)
@@ -323,7 +327,8 @@ return (case
                 when jsonb_typeof((data -> 'orderId')) not in ('string')
                 then ('orderId: expected a uuid, got ' || jsonb_typeof((data -> 'orderId')))
                 when not ((data ->> 'orderId') like '________-____-____-____-____________'
-                        and (data ->> 'orderId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
+                        and replace((data ->> 'orderId'), '-', '') like '________________________________'
+                        and (data ->> 'orderId') ~ '^[-0-9a-fA-F]+$')
                 then 'orderId: not a uuid'
                 else null
             end)
@@ -334,7 +339,8 @@ return (case
                 when jsonb_typeof((data -> 'customerId')) not in ('string')
                 then ('customerId: expected a uuid, got ' || jsonb_typeof((data -> 'customerId')))
                 when not ((data ->> 'customerId') like '________-____-____-____-____________'
-                        and (data ->> 'customerId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
+                        and replace((data ->> 'customerId'), '-', '') like '________________________________'
+                        and (data ->> 'customerId') ~ '^[-0-9a-fA-F]+$')
                 then 'customerId: not a uuid'
                 else null
             end)
@@ -365,7 +371,8 @@ return (case
                 when jsonb_typeof((data -> 'orderId')) not in ('string')
                 then ('orderId: expected a uuid, got ' || jsonb_typeof((data -> 'orderId')))
                 when not ((data ->> 'orderId') like '________-____-____-____-____________'
-                        and (data ->> 'orderId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
+                        and replace((data ->> 'orderId'), '-', '') like '________________________________'
+                        and (data ->> 'orderId') ~ '^[-0-9a-fA-F]+$')
                 then 'orderId: not a uuid'
                 else null
             end)
@@ -376,7 +383,8 @@ return (case
                 when jsonb_typeof((data -> 'customerId')) not in ('string')
                 then ('customerId: expected a uuid, got ' || jsonb_typeof((data -> 'customerId')))
                 when not ((data ->> 'customerId') like '________-____-____-____-____________'
-                        and (data ->> 'customerId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
+                        and replace((data ->> 'customerId'), '-', '') like '________________________________'
+                        and (data ->> 'customerId') ~ '^[-0-9a-fA-F]+$')
                 then 'customerId: not a uuid'
                 else null
             end)
@@ -460,7 +468,8 @@ return (case
                 when jsonb_typeof((data -> 'orderId')) not in ('string')
                 then ('orderId: expected a uuid, got ' || jsonb_typeof((data -> 'orderId')))
                 when not ((data ->> 'orderId') like '________-____-____-____-____________'
-                        and (data ->> 'orderId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
+                        and replace((data ->> 'orderId'), '-', '') like '________________________________'
+                        and (data ->> 'orderId') ~ '^[-0-9a-fA-F]+$')
                 then 'orderId: not a uuid'
                 else null
             end)
@@ -478,7 +487,8 @@ return (case
                             then ('customer.customerId: expected a uuid, got '
                                     || jsonb_typeof(((data -> 'customer') -> 'customerId')))
                             when not (((data -> 'customer') ->> 'customerId') like '________-____-____-____-____________'
-                                    and ((data -> 'customer') ->> 'customerId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
+                                    and replace(((data -> 'customer') ->> 'customerId'), '-', '') like '________________________________'
+                                    and ((data -> 'customer') ->> 'customerId') ~ '^[-0-9a-fA-F]+$')
                             then 'customer.customerId: not a uuid'
                             else null
                         end)
@@ -567,7 +577,8 @@ return (case
                 when jsonb_typeof((data -> 'orderId')) not in ('string')
                 then ('orderId: expected a uuid, got ' || jsonb_typeof((data -> 'orderId')))
                 when not ((data ->> 'orderId') like '________-____-____-____-____________'
-                        and (data ->> 'orderId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
+                        and replace((data ->> 'orderId'), '-', '') like '________________________________'
+                        and (data ->> 'orderId') ~ '^[-0-9a-fA-F]+$')
                 then 'orderId: not a uuid'
                 else null
             end)
@@ -585,7 +596,7 @@ return (case
             else (case
                 when jsonb_typeof((data -> 'quantity')) not in ('number')
                 then ('quantity: expected an integer, got ' || jsonb_typeof((data -> 'quantity')))
-                when ((data -> 'quantity'))::numeric <> trunc(((data -> 'quantity'))::numeric)
+                when mod(((data -> 'quantity'))::numeric, 1) <> 0
                 then 'quantity: expected an integer, got a fraction'
                 else null
             end)
@@ -605,7 +616,8 @@ return (case
                 when jsonb_typeof((data -> 'orderId')) not in ('string')
                 then ('orderId: expected a uuid, got ' || jsonb_typeof((data -> 'orderId')))
                 when not ((data ->> 'orderId') like '________-____-____-____-____________'
-                        and (data ->> 'orderId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
+                        and replace((data ->> 'orderId'), '-', '') like '________________________________'
+                        and (data ->> 'orderId') ~ '^[-0-9a-fA-F]+$')
                 then 'orderId: not a uuid'
                 else null
             end)
@@ -686,7 +698,8 @@ return (case
                 when jsonb_typeof((data -> 'orderId')) not in ('string')
                 then ('orderId: expected a uuid, got ' || jsonb_typeof((data -> 'orderId')))
                 when not ((data ->> 'orderId') like '________-____-____-____-____________'
-                        and (data ->> 'orderId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
+                        and replace((data ->> 'orderId'), '-', '') like '________________________________'
+                        and (data ->> 'orderId') ~ '^[-0-9a-fA-F]+$')
                 then 'orderId: not a uuid'
                 else null
             end)
@@ -756,7 +769,8 @@ return (case
                 when jsonb_typeof((data -> 'orderId')) not in ('string')
                 then ('orderId: expected a uuid, got ' || jsonb_typeof((data -> 'orderId')))
                 when not ((data ->> 'orderId') like '________-____-____-____-____________'
-                        and (data ->> 'orderId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
+                        and replace((data ->> 'orderId'), '-', '') like '________________________________'
+                        and (data ->> 'orderId') ~ '^[-0-9a-fA-F]+$')
                 then 'orderId: not a uuid'
                 else null
             end)
@@ -784,7 +798,8 @@ return (case
                 when jsonb_typeof((data -> 'orderId')) not in ('string')
                 then ('orderId: expected a uuid, got ' || jsonb_typeof((data -> 'orderId')))
                 when not ((data ->> 'orderId') like '________-____-____-____-____________'
-                        and (data ->> 'orderId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
+                        and replace((data ->> 'orderId'), '-', '') like '________________________________'
+                        and (data ->> 'orderId') ~ '^[-0-9a-fA-F]+$')
                 then 'orderId: not a uuid'
                 else null
             end)
@@ -840,7 +855,8 @@ return (case
                 when jsonb_typeof((data -> 'orderId')) not in ('string')
                 then ('orderId: expected a uuid, got ' || jsonb_typeof((data -> 'orderId')))
                 when not ((data ->> 'orderId') like '________-____-____-____-____________'
-                        and (data ->> 'orderId') ~ '^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$')
+                        and replace((data ->> 'orderId'), '-', '') like '________________________________'
+                        and (data ->> 'orderId') ~ '^[-0-9a-fA-F]+$')
                 then 'orderId: not a uuid'
                 else null
             end)
@@ -958,3 +974,706 @@ return case event_type
         else 'the event type and version are not declared' end
     else 'the event type and version are not declared'
 end;
+
+-- The boolean twins: the same checks, true when a payload fits, no message built. The append
+-- and verify-store filter with them and ask the validators above only for the refused payloads.
+
+-- OrderSubmitted version 1: the items of array 1: whether every one fits.
+create or replace function "es"."valid_order_submitted_v1_items1"(p_items jsonb)
+returns boolean
+language plpgsql immutable parallel safe
+set search_path = pg_catalog, pg_temp
+as $esc$
+declare
+    v_item jsonb;
+begin
+    for v_i in 0 .. jsonb_array_length(p_items) - 1 loop
+        v_item := p_items -> v_i;
+        if not (case
+            when jsonb_typeof(v_item) not in ('object') then false
+            else (
+                (case
+                    when coalesce(jsonb_typeof((v_item -> 'sku')), 'null') not in ('string')
+                    then false
+                    else true
+                end) and
+                (case
+                    when coalesce(jsonb_typeof((v_item -> 'quantity')), 'null') not in ('number')
+                    then false
+                    when mod(((v_item -> 'quantity'))::numeric, 1) <> 0 then false
+                    else true
+                end) and
+                (case
+                    when coalesce(jsonb_typeof((v_item -> 'unitPrice')), 'null') not in ('string')
+                    then false
+                    when not (v_item ->> 'unitPrice') ~ '^-?[0-9]+(\.[0-9]+)?$' then false
+                    else true
+                end))
+        end) then
+            return false;
+        end if;
+    end loop;
+    return true;
+end
+$esc$;
+
+-- OrderPaid version 1: the items of array 1: whether every one fits.
+create or replace function "es"."valid_order_paid_v1_items1"(p_items jsonb)
+returns boolean
+language plpgsql immutable parallel safe
+set search_path = pg_catalog, pg_temp
+as $esc$
+declare
+    v_item jsonb;
+begin
+    for v_item in select e.value from jsonb_each(p_items) as e loop
+        if not (case
+            when jsonb_typeof(v_item) not in ('object') then false
+            else (
+                (case
+                    when coalesce(jsonb_typeof((v_item -> 'amount')), 'null') not in ('string')
+                    then false
+                    when not (v_item ->> 'amount') ~ '^-?[0-9]+(\.[0-9]+)?$' then false
+                    else true
+                end) and
+                (case
+                    when coalesce(jsonb_typeof((v_item -> 'currency')), 'null') not in ('string')
+                    then false
+                    else true
+                end))
+        end) then
+            return false;
+        end if;
+    end loop;
+    return true;
+end
+$esc$;
+
+-- CustomerRegistered version 1: whether a payload fits.
+create or replace function "es"."valid_customer_registered_v1"(data jsonb) returns boolean
+language sql immutable parallel safe
+return (case
+    when jsonb_typeof(data) not in ('object') then false
+    else (
+        (case
+            when coalesce(jsonb_typeof((data -> 'customerId')), 'null') not in ('string') then false
+            when not ((data ->> 'customerId') like '________-____-____-____-____________'
+                    and replace((data ->> 'customerId'), '-', '') like '________________________________'
+                    and (data ->> 'customerId') ~ '^[-0-9a-fA-F]+$')
+            then false
+            else true
+        end) and
+        (case
+            when coalesce(jsonb_typeof((data -> 'name')), 'null') not in ('string') then false
+            else true
+        end) and
+        (case
+            when coalesce(jsonb_typeof((data -> 'email')), 'null') not in ('string') then false
+            else true
+        end))
+end);
+
+-- CustomerRegistered version 2: whether a payload fits.
+create or replace function "es"."valid_customer_registered_v2"(data jsonb) returns boolean
+language sql immutable parallel safe
+return (case
+    when jsonb_typeof(data) not in ('object') then false
+    else (
+        (case
+            when coalesce(jsonb_typeof((data -> 'customerId')), 'null') not in ('string') then false
+            when not ((data ->> 'customerId') like '________-____-____-____-____________'
+                    and replace((data ->> 'customerId'), '-', '') like '________________________________'
+                    and (data ->> 'customerId') ~ '^[-0-9a-fA-F]+$')
+            then false
+            else true
+        end) and
+        (case
+            when coalesce(jsonb_typeof((data -> 'firstName')), 'null') not in ('string') then false
+            else true
+        end) and
+        (case
+            when coalesce(jsonb_typeof((data -> 'lastName')), 'null') not in ('string') then false
+            else true
+        end) and
+        (case
+            when coalesce(jsonb_typeof((data -> 'email')), 'null') not in ('string') then false
+            else true
+        end))
+end);
+
+-- CustomerRegistered version 3: whether a payload fits.
+create or replace function "es"."valid_customer_registered_v3"(data jsonb) returns boolean
+language sql immutable parallel safe
+return (case
+    when jsonb_typeof(data) not in ('object') then false
+    else (
+        (case
+            when coalesce(jsonb_typeof((data -> 'customerId')), 'null') not in ('string') then false
+            when not ((data ->> 'customerId') like '________-____-____-____-____________'
+                    and replace((data ->> 'customerId'), '-', '') like '________________________________'
+                    and (data ->> 'customerId') ~ '^[-0-9a-fA-F]+$')
+            then false
+            else true
+        end) and
+        (case
+            when coalesce(jsonb_typeof((data -> 'firstName')), 'null') not in ('string') then false
+            else true
+        end) and
+        (case
+            when coalesce(jsonb_typeof((data -> 'lastName')), 'null') not in ('string') then false
+            else true
+        end) and
+        (case
+            when coalesce(jsonb_typeof((data -> 'email')), 'null') not in ('string') then false
+            else true
+        end) and
+        (case
+            when coalesce(jsonb_typeof((data -> 'tier')), 'null') not in ('string') then false
+            when not ((data ->> 'tier') = any ('{"standard","premium","enterprise"}'::text[]))
+            then false
+            else true
+        end))
+end);
+
+-- CustomerTierChanged version 1: whether a payload fits.
+create or replace function "es"."valid_customer_tier_changed_v1"(data jsonb) returns boolean
+language sql immutable parallel safe
+return (case
+    when jsonb_typeof(data) not in ('object') then false
+    else (
+        (case
+            when coalesce(jsonb_typeof((data -> 'customerId')), 'null') not in ('string') then false
+            when not ((data ->> 'customerId') like '________-____-____-____-____________'
+                    and replace((data ->> 'customerId'), '-', '') like '________________________________'
+                    and (data ->> 'customerId') ~ '^[-0-9a-fA-F]+$')
+            then false
+            else true
+        end) and
+        (case
+            when coalesce(jsonb_typeof((data -> 'tier')), 'null') not in ('string') then false
+            when not ((data ->> 'tier') = any ('{"standard","premium","enterprise"}'::text[]))
+            then false
+            else true
+        end))
+end);
+
+-- OrderPlaced version 1: whether a payload fits.
+create or replace function "es"."valid_order_placed_v1"(data jsonb) returns boolean
+language sql immutable parallel safe
+return (case
+    when jsonb_typeof(data) not in ('object') then false
+    else (
+        (case
+            when coalesce(jsonb_typeof((data -> 'orderId')), 'null') not in ('string') then false
+            when not ((data ->> 'orderId') like '________-____-____-____-____________'
+                    and replace((data ->> 'orderId'), '-', '') like '________________________________'
+                    and (data ->> 'orderId') ~ '^[-0-9a-fA-F]+$')
+            then false
+            else true
+        end) and
+        (case
+            when coalesce(jsonb_typeof((data -> 'customerId')), 'null') not in ('string') then false
+            when not ((data ->> 'customerId') like '________-____-____-____-____________'
+                    and replace((data ->> 'customerId'), '-', '') like '________________________________'
+                    and (data ->> 'customerId') ~ '^[-0-9a-fA-F]+$')
+            then false
+            else true
+        end) and
+        (case
+            when coalesce(jsonb_typeof((data -> 'totalAmount')), 'null') not in ('string')
+            then false
+            when not (data ->> 'totalAmount') ~ '^-?[0-9]+(\.[0-9]+)?$' then false
+            else true
+        end))
+end);
+
+-- OrderPlaced version 2: whether a payload fits.
+create or replace function "es"."valid_order_placed_v2"(data jsonb) returns boolean
+language sql immutable parallel safe
+return (case
+    when jsonb_typeof(data) not in ('object') then false
+    else (
+        (case
+            when coalesce(jsonb_typeof((data -> 'orderId')), 'null') not in ('string') then false
+            when not ((data ->> 'orderId') like '________-____-____-____-____________'
+                    and replace((data ->> 'orderId'), '-', '') like '________________________________'
+                    and (data ->> 'orderId') ~ '^[-0-9a-fA-F]+$')
+            then false
+            else true
+        end) and
+        (case
+            when coalesce(jsonb_typeof((data -> 'customerId')), 'null') not in ('string') then false
+            when not ((data ->> 'customerId') like '________-____-____-____-____________'
+                    and replace((data ->> 'customerId'), '-', '') like '________________________________'
+                    and (data ->> 'customerId') ~ '^[-0-9a-fA-F]+$')
+            then false
+            else true
+        end) and
+        (case
+            when coalesce(jsonb_typeof((data -> 'totalAmount')), 'null') not in ('string')
+            then false
+            when not (data ->> 'totalAmount') ~ '^-?[0-9]+(\.[0-9]+)?$' then false
+            else true
+        end) and
+        (case when coalesce(jsonb_typeof((data -> 'currency')), 'null') = 'null'
+            then true
+            else (case
+                when jsonb_typeof((data -> 'currency')) not in ('string') then false
+                else true
+            end)
+        end) and
+        (case when coalesce(jsonb_typeof((data -> 'shippingAddress')), 'null') = 'null'
+            then true
+            else (case
+                when jsonb_typeof((data -> 'shippingAddress')) not in ('object') then false
+                else (
+                    (case
+                        when coalesce(jsonb_typeof(((data -> 'shippingAddress') -> 'street')), 'null') not in ('string')
+                        then false
+                        else true
+                    end) and
+                    (case
+                        when coalesce(jsonb_typeof(((data -> 'shippingAddress') -> 'city')), 'null') not in ('string')
+                        then false
+                        else true
+                    end) and
+                    (case
+                        when coalesce(jsonb_typeof(((data -> 'shippingAddress') -> 'country')), 'null') not in ('string')
+                        then false
+                        else true
+                    end) and
+                    (case when coalesce(jsonb_typeof(((data -> 'shippingAddress') -> 'postcode')), 'null') = 'null'
+                        then true
+                        else (case
+                            when jsonb_typeof(((data -> 'shippingAddress') -> 'postcode')) not in ('string')
+                            then false
+                            else true
+                        end)
+                    end))
+            end)
+        end))
+end);
+
+-- OrderSubmitted version 1: whether a payload fits.
+create or replace function "es"."valid_order_submitted_v1"(data jsonb) returns boolean
+language sql immutable parallel safe
+return (case
+    when jsonb_typeof(data) not in ('object') then false
+    else (
+        (case
+            when coalesce(jsonb_typeof((data -> 'orderId')), 'null') not in ('string') then false
+            when not ((data ->> 'orderId') like '________-____-____-____-____________'
+                    and replace((data ->> 'orderId'), '-', '') like '________________________________'
+                    and (data ->> 'orderId') ~ '^[-0-9a-fA-F]+$')
+            then false
+            else true
+        end) and
+        (case
+            when coalesce(jsonb_typeof((data -> 'customer')), 'null') not in ('object') then false
+            else (
+                (case
+                    when coalesce(jsonb_typeof(((data -> 'customer') -> 'customerId')), 'null') not in ('string')
+                    then false
+                    when not (((data -> 'customer') ->> 'customerId') like '________-____-____-____-____________'
+                            and replace(((data -> 'customer') ->> 'customerId'), '-', '') like '________________________________'
+                            and ((data -> 'customer') ->> 'customerId') ~ '^[-0-9a-fA-F]+$')
+                    then false
+                    else true
+                end) and
+                (case when coalesce(jsonb_typeof(((data -> 'customer') -> 'email')), 'null') = 'null'
+                    then true
+                    else (case
+                        when jsonb_typeof(((data -> 'customer') -> 'email')) not in ('string')
+                        then false
+                        else true
+                    end)
+                end))
+        end) and
+        (case
+            when coalesce(jsonb_typeof((data -> 'lineItems')), 'null') not in ('array') then false
+            else "es"."valid_order_submitted_v1_items1"((data -> 'lineItems'))
+        end) and
+        (case
+            when coalesce(jsonb_typeof((data -> 'pricing')), 'null') not in ('object') then false
+            else (
+                (case
+                    when coalesce(jsonb_typeof(((data -> 'pricing') -> 'subtotal')), 'null') not in ('string')
+                    then false
+                    when not ((data -> 'pricing') ->> 'subtotal') ~ '^-?[0-9]+(\.[0-9]+)?$'
+                    then false
+                    else true
+                end) and
+                (case
+                    when coalesce(jsonb_typeof(((data -> 'pricing') -> 'tax')), 'null') not in ('string')
+                    then false
+                    when not ((data -> 'pricing') ->> 'tax') ~ '^-?[0-9]+(\.[0-9]+)?$' then false
+                    else true
+                end) and
+                (case
+                    when coalesce(jsonb_typeof(((data -> 'pricing') -> 'total')), 'null') not in ('string')
+                    then false
+                    when not ((data -> 'pricing') ->> 'total') ~ '^-?[0-9]+(\.[0-9]+)?$' then false
+                    else true
+                end) and
+                (case
+                    when coalesce(jsonb_typeof(((data -> 'pricing') -> 'currency')), 'null') not in ('string')
+                    then false
+                    else true
+                end))
+        end))
+end);
+
+-- OrderItemAdded version 1: whether a payload fits.
+create or replace function "es"."valid_order_item_added_v1"(data jsonb) returns boolean
+language sql immutable parallel safe
+return (case
+    when jsonb_typeof(data) not in ('object') then false
+    else (
+        (case
+            when coalesce(jsonb_typeof((data -> 'orderId')), 'null') not in ('string') then false
+            when not ((data ->> 'orderId') like '________-____-____-____-____________'
+                    and replace((data ->> 'orderId'), '-', '') like '________________________________'
+                    and (data ->> 'orderId') ~ '^[-0-9a-fA-F]+$')
+            then false
+            else true
+        end) and
+        (case
+            when coalesce(jsonb_typeof((data -> 'sku')), 'null') not in ('string') then false
+            else true
+        end) and
+        (case
+            when coalesce(jsonb_typeof((data -> 'quantity')), 'null') not in ('number') then false
+            when mod(((data -> 'quantity'))::numeric, 1) <> 0 then false
+            else true
+        end))
+end);
+
+-- OrderShipped version 1: whether a payload fits.
+create or replace function "es"."valid_order_shipped_v1"(data jsonb) returns boolean
+language sql immutable parallel safe
+return (case
+    when jsonb_typeof(data) not in ('object') then false
+    else (
+        (case
+            when coalesce(jsonb_typeof((data -> 'orderId')), 'null') not in ('string') then false
+            when not ((data ->> 'orderId') like '________-____-____-____-____________'
+                    and replace((data ->> 'orderId'), '-', '') like '________________________________'
+                    and (data ->> 'orderId') ~ '^[-0-9a-fA-F]+$')
+            then false
+            else true
+        end) and
+        (case
+            when coalesce(jsonb_typeof((data -> 'shippedAt')), 'null') not in ('string') then false
+            when not (data ->> 'shippedAt') ~ '^([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]+)?([Zz]|([+-])([0-9]{2}):([0-9]{2}))$'
+            then false
+            when not (substr((data ->> 'shippedAt'), 6, 2)::int between 1 and 12
+                    and substr((data ->> 'shippedAt'), 9, 2)::int between 1 and
+                        (case substr((data ->> 'shippedAt'), 6, 2)::int
+                            when 2 then (case when ((mod(substr((data ->> 'shippedAt'), 1, 4)::int, 4) = 0
+                                    and mod(substr((data ->> 'shippedAt'), 1, 4)::int, 100) <> 0)
+                                    or mod(substr((data ->> 'shippedAt'), 1, 4)::int, 400) = 0)
+                                then 29 else 28 end)
+                            when 4 then 30 when 6 then 30 when 9 then 30 when 11 then 30 else 31 end)
+                    and substr((data ->> 'shippedAt'), 12, 2)::int <= 23
+                    and substr((data ->> 'shippedAt'), 15, 2)::int <= 59
+                    and (upper(right((data ->> 'shippedAt'), 1)) = 'Z'
+                        or (substr(right((data ->> 'shippedAt'), 5), 1, 2)::int <= 23
+                            and substr(right((data ->> 'shippedAt'), 5), 4, 2)::int <= 59))
+                    and (substr((data ->> 'shippedAt'), 18, 2)::int <= 59
+                        or (substr((data ->> 'shippedAt'), 18, 2)::int = 60
+                            and mod(mod(substr((data ->> 'shippedAt'), 12, 2)::int * 60
+                                + substr((data ->> 'shippedAt'), 15, 2)::int
+                                - (case when upper(right((data ->> 'shippedAt'), 1)) = 'Z' then 0
+                                    else
+                                        (case when left(right((data ->> 'shippedAt'), 6), 1) = '-' then -1 else 1 end)
+                                        * (substr(right((data ->> 'shippedAt'), 5), 1, 2)::int * 60
+                                            + substr(right((data ->> 'shippedAt'), 5), 4, 2)::int)
+                                    end), 1440) + 1440, 1440) = 1439)))
+            then false
+            else true
+        end) and
+        (case
+            when coalesce(jsonb_typeof((data -> 'shippingInfo')), 'null') not in ('object')
+            then false
+            else (
+                (case
+                    when coalesce(jsonb_typeof(((data -> 'shippingInfo') -> 'address')), 'null') not in ('string')
+                    then false
+                    else true
+                end) and
+                (case
+                    when coalesce(jsonb_typeof(((data -> 'shippingInfo') -> 'carrier')), 'null') not in ('string')
+                    then false
+                    else true
+                end))
+        end))
+end);
+
+-- OrderShipped version 2: whether a payload fits.
+create or replace function "es"."valid_order_shipped_v2"(data jsonb) returns boolean
+language sql immutable parallel safe
+return (case
+    when jsonb_typeof(data) not in ('object') then false
+    else (
+        (case
+            when coalesce(jsonb_typeof((data -> 'orderId')), 'null') not in ('string') then false
+            when not ((data ->> 'orderId') like '________-____-____-____-____________'
+                    and replace((data ->> 'orderId'), '-', '') like '________________________________'
+                    and (data ->> 'orderId') ~ '^[-0-9a-fA-F]+$')
+            then false
+            else true
+        end) and
+        (case
+            when coalesce(jsonb_typeof((data -> 'shippedAt')), 'null') not in ('string') then false
+            when not (data ->> 'shippedAt') ~ '^([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]+)?([Zz]|([+-])([0-9]{2}):([0-9]{2}))$'
+            then false
+            when not (substr((data ->> 'shippedAt'), 6, 2)::int between 1 and 12
+                    and substr((data ->> 'shippedAt'), 9, 2)::int between 1 and
+                        (case substr((data ->> 'shippedAt'), 6, 2)::int
+                            when 2 then (case when ((mod(substr((data ->> 'shippedAt'), 1, 4)::int, 4) = 0
+                                    and mod(substr((data ->> 'shippedAt'), 1, 4)::int, 100) <> 0)
+                                    or mod(substr((data ->> 'shippedAt'), 1, 4)::int, 400) = 0)
+                                then 29 else 28 end)
+                            when 4 then 30 when 6 then 30 when 9 then 30 when 11 then 30 else 31 end)
+                    and substr((data ->> 'shippedAt'), 12, 2)::int <= 23
+                    and substr((data ->> 'shippedAt'), 15, 2)::int <= 59
+                    and (upper(right((data ->> 'shippedAt'), 1)) = 'Z'
+                        or (substr(right((data ->> 'shippedAt'), 5), 1, 2)::int <= 23
+                            and substr(right((data ->> 'shippedAt'), 5), 4, 2)::int <= 59))
+                    and (substr((data ->> 'shippedAt'), 18, 2)::int <= 59
+                        or (substr((data ->> 'shippedAt'), 18, 2)::int = 60
+                            and mod(mod(substr((data ->> 'shippedAt'), 12, 2)::int * 60
+                                + substr((data ->> 'shippedAt'), 15, 2)::int
+                                - (case when upper(right((data ->> 'shippedAt'), 1)) = 'Z' then 0
+                                    else
+                                        (case when left(right((data ->> 'shippedAt'), 6), 1) = '-' then -1 else 1 end)
+                                        * (substr(right((data ->> 'shippedAt'), 5), 1, 2)::int * 60
+                                            + substr(right((data ->> 'shippedAt'), 5), 4, 2)::int)
+                                    end), 1440) + 1440, 1440) = 1439)))
+            then false
+            else true
+        end) and
+        (case
+            when coalesce(jsonb_typeof((data -> 'address')), 'null') not in ('string') then false
+            else true
+        end) and
+        (case
+            when coalesce(jsonb_typeof((data -> 'carrier')), 'null') not in ('string') then false
+            else true
+        end))
+end);
+
+-- OrderCancelled version 1: whether a payload fits.
+create or replace function "es"."valid_order_cancelled_v1"(data jsonb) returns boolean
+language sql immutable parallel safe
+return (case
+    when jsonb_typeof(data) not in ('object') then false
+    else (
+        (case
+            when coalesce(jsonb_typeof((data -> 'orderId')), 'null') not in ('string') then false
+            when not ((data ->> 'orderId') like '________-____-____-____-____________'
+                    and replace((data ->> 'orderId'), '-', '') like '________________________________'
+                    and (data ->> 'orderId') ~ '^[-0-9a-fA-F]+$')
+            then false
+            else true
+        end) and
+        (case when coalesce(jsonb_typeof((data -> 'reason')), 'null') = 'null'
+            then true
+            else (case when jsonb_typeof((data -> 'reason')) not in ('string') then false else true end)
+        end))
+end);
+
+-- OrderPaid version 1: whether a payload fits.
+create or replace function "es"."valid_order_paid_v1"(data jsonb) returns boolean
+language sql immutable parallel safe
+return (case
+    when jsonb_typeof(data) not in ('object') then false
+    else (
+        (case
+            when coalesce(jsonb_typeof((data -> 'orderId')), 'null') not in ('string') then false
+            when not ((data ->> 'orderId') like '________-____-____-____-____________'
+                    and replace((data ->> 'orderId'), '-', '') like '________________________________'
+                    and (data ->> 'orderId') ~ '^[-0-9a-fA-F]+$')
+            then false
+            else true
+        end) and
+        (case
+            when coalesce(jsonb_typeof((data -> 'paid')), 'null') not in ('object') then false
+            else (
+                (case
+                    when coalesce(jsonb_typeof(((data -> 'paid') -> 'amount')), 'null') not in ('string')
+                    then false
+                    when not ((data -> 'paid') ->> 'amount') ~ '^-?[0-9]+(\.[0-9]+)?$' then false
+                    else true
+                end) and
+                (case
+                    when coalesce(jsonb_typeof(((data -> 'paid') -> 'currency')), 'null') not in ('string')
+                    then false
+                    else true
+                end))
+        end) and
+        (case
+            when coalesce(jsonb_typeof((data -> 'fees')), 'null') not in ('object') then false
+            else "es"."valid_order_paid_v1_items1"((data -> 'fees'))
+        end))
+end);
+
+-- OrderRefunded version 1: whether a payload fits.
+create or replace function "es"."valid_order_refunded_v1"(data jsonb) returns boolean
+language sql immutable parallel safe
+return (case
+    when jsonb_typeof(data) not in ('object') then false
+    else (
+        (case
+            when coalesce(jsonb_typeof((data -> 'orderId')), 'null') not in ('string') then false
+            when not ((data ->> 'orderId') like '________-____-____-____-____________'
+                    and replace((data ->> 'orderId'), '-', '') like '________________________________'
+                    and (data ->> 'orderId') ~ '^[-0-9a-fA-F]+$')
+            then false
+            else true
+        end) and
+        (case
+            when coalesce(jsonb_typeof((data -> 'refund')), 'null') not in ('object') then false
+            else (
+                (case
+                    when coalesce(jsonb_typeof(((data -> 'refund') -> 'amount')), 'null') not in ('string')
+                    then false
+                    when not ((data -> 'refund') ->> 'amount') ~ '^-?[0-9]+(\.[0-9]+)?$' then false
+                    else true
+                end) and
+                (case
+                    when coalesce(jsonb_typeof(((data -> 'refund') -> 'currency')), 'null') not in ('string')
+                    then false
+                    else true
+                end))
+        end) and
+        (case when (data -> 'returnTo') is null
+            then true
+            else (case
+                when jsonb_typeof((data -> 'returnTo')) not in ('object') then false
+                else (
+                    (case
+                        when coalesce(jsonb_typeof(((data -> 'returnTo') -> 'street')), 'null') not in ('string')
+                        then false
+                        else true
+                    end) and
+                    (case
+                        when coalesce(jsonb_typeof(((data -> 'returnTo') -> 'city')), 'null') not in ('string')
+                        then false
+                        else true
+                    end) and
+                    (case
+                        when coalesce(jsonb_typeof(((data -> 'returnTo') -> 'country')), 'null') not in ('string')
+                        then false
+                        else true
+                    end) and
+                    (case when coalesce(jsonb_typeof(((data -> 'returnTo') -> 'postcode')), 'null') = 'null'
+                        then true
+                        else (case
+                            when jsonb_typeof(((data -> 'returnTo') -> 'postcode')) not in ('string')
+                            then false
+                            else true
+                        end)
+                    end))
+            end)
+        end))
+end);
+
+-- Whether a stored event's payload fits its own (type, version); inlined like validate_event.
+create or replace function "es"."valid_event"(event_type text, event_version integer,
+                                                  data jsonb)
+returns boolean
+language sql immutable parallel safe
+return case event_type
+    when 'CustomerRegistered' then case event_version
+        when 1 then "es"."valid_customer_registered_v1"(data)
+        when 2 then "es"."valid_customer_registered_v2"(data)
+        when 3 then "es"."valid_customer_registered_v3"(data)
+        else false end
+    when 'CustomerTierChanged' then case event_version
+        when 1 then "es"."valid_customer_tier_changed_v1"(data)
+        else false end
+    when 'OrderPlaced' then case event_version
+        when 1 then "es"."valid_order_placed_v1"(data)
+        when 2 then "es"."valid_order_placed_v2"(data)
+        else false end
+    when 'OrderSubmitted' then case event_version
+        when 1 then "es"."valid_order_submitted_v1"(data)
+        else false end
+    when 'OrderItemAdded' then case event_version
+        when 1 then "es"."valid_order_item_added_v1"(data)
+        else false end
+    when 'OrderShipped' then case event_version
+        when 1 then "es"."valid_order_shipped_v1"(data)
+        when 2 then "es"."valid_order_shipped_v2"(data)
+        else false end
+    when 'OrderCancelled' then case event_version
+        when 1 then "es"."valid_order_cancelled_v1"(data)
+        else false end
+    when 'OrderPaid' then case event_version
+        when 1 then "es"."valid_order_paid_v1"(data)
+        else false end
+    when 'OrderRefunded' then case event_version
+        when 1 then "es"."valid_order_refunded_v1"(data)
+        else false end
+    else false
+end;
+
+-- valid_event for one payload at a time (append_to_stream, append_to_streams): plpgsql, so each
+-- call compiles only the validator of the (type, version) it meets, once per transaction. A
+-- query calling the inlined valid_event compiles every version's checks at every execution,
+-- which costs an append of one event more than its check.
+create or replace function "es"."payload_fits"(event_type text, event_version integer, data jsonb)
+returns boolean
+language plpgsql immutable parallel safe
+set search_path = pg_catalog, pg_temp
+as $esc$
+begin
+    if event_type = 'CustomerRegistered' then
+        if event_version = 1 then
+            return "es"."valid_customer_registered_v1"(data);
+        elsif event_version = 2 then
+            return "es"."valid_customer_registered_v2"(data);
+        elsif event_version = 3 then
+            return "es"."valid_customer_registered_v3"(data);
+        end if;
+    elsif event_type = 'CustomerTierChanged' then
+        if event_version = 1 then
+            return "es"."valid_customer_tier_changed_v1"(data);
+        end if;
+    elsif event_type = 'OrderPlaced' then
+        if event_version = 1 then
+            return "es"."valid_order_placed_v1"(data);
+        elsif event_version = 2 then
+            return "es"."valid_order_placed_v2"(data);
+        end if;
+    elsif event_type = 'OrderSubmitted' then
+        if event_version = 1 then
+            return "es"."valid_order_submitted_v1"(data);
+        end if;
+    elsif event_type = 'OrderItemAdded' then
+        if event_version = 1 then
+            return "es"."valid_order_item_added_v1"(data);
+        end if;
+    elsif event_type = 'OrderShipped' then
+        if event_version = 1 then
+            return "es"."valid_order_shipped_v1"(data);
+        elsif event_version = 2 then
+            return "es"."valid_order_shipped_v2"(data);
+        end if;
+    elsif event_type = 'OrderCancelled' then
+        if event_version = 1 then
+            return "es"."valid_order_cancelled_v1"(data);
+        end if;
+    elsif event_type = 'OrderPaid' then
+        if event_version = 1 then
+            return "es"."valid_order_paid_v1"(data);
+        end if;
+    elsif event_type = 'OrderRefunded' then
+        if event_version = 1 then
+            return "es"."valid_order_refunded_v1"(data);
+        end if;
+    end if;
+    return false;
+end
+$esc$;

@@ -133,7 +133,7 @@ create or replace function "es".append_to_stream(
 returns table (event_id uuid, stream_position bigint, global_position bigint)
 language plpgsql
 set search_path = pg_catalog, pg_temp
--- Its statements are planned once per session: the payload check inlines every validator.
+-- Its statements are planned once per session: the words of a refused payload inline every validator.
 set plan_cache_mode = force_generic_plan
 as $esc$
 #variable_conflict use_column
@@ -294,18 +294,23 @@ begin
     end if;
 
     -- 4b. Only payloads that fit their (type, version)'s declaration (validation.sql;
-    -- postgres.validate_on_append). The first bad event is named with its first problem.
-    select b.i, b.e ->> 'event_type' as event_type,
-           (b.e ->> 'event_version')::integer as version,
-           "es".validate_event(b.e ->> 'event_type', (b.e ->> 'event_version')::integer,
-                                  b.e -> 'data') as problem
+    -- postgres.validate_on_append). The first bad event is named with its first problem: the
+    -- boolean payload_fits checks every payload, validate_event words only the one refused.
+    select b.i
       into v_bad
       from jsonb_array_elements(p_events) with ordinality as b(e, i)
-     where "es".validate_event(b.e ->> 'event_type', (b.e ->> 'event_version')::integer,
-                                  b.e -> 'data') is not null
+     where not "es".payload_fits(b.e ->> 'event_type', (b.e ->> 'event_version')::integer,
+                                    b.e -> 'data')
      order by b.i
      limit 1;
     if found then
+        select b.i, b.e ->> 'event_type' as event_type,
+               (b.e ->> 'event_version')::integer as version,
+               "es".validate_event(b.e ->> 'event_type', (b.e ->> 'event_version')::integer,
+                                      b.e -> 'data') as problem
+          into v_bad
+          from jsonb_array_elements(p_events) with ordinality as b(e, i)
+         where b.i = v_bad.i;
         raise exception using errcode = 'ESPAY',
             message = format('invalid payload: event %s of the batch (%s version %s): %s',
                              v_bad.i, to_json(v_bad.event_type), v_bad.version, v_bad.problem),
@@ -349,7 +354,7 @@ create or replace function "es".append_to_streams(p_appends jsonb)
 returns table (stream_id text, event_id uuid, stream_position bigint, global_position bigint)
 language plpgsql
 set search_path = pg_catalog, pg_temp
--- Its statements are planned once per session: the payload check inlines every validator.
+-- Its statements are planned once per session: the words of a refused payload inline every validator.
 set plan_cache_mode = force_generic_plan
 as $esc$
 #variable_conflict use_column
@@ -609,20 +614,26 @@ begin
 
     -- 4b. Only payloads that fit their (type, version)'s declaration, as in append_to_stream
     -- (a retry's events are stored already: not checked again). The first bad event is named.
-    select a.ord, b.i, b.e ->> 'event_type' as event_type,
-           (b.e ->> 'event_version')::integer as version,
-           "es".validate_event(b.e ->> 'event_type', (b.e ->> 'event_version')::integer,
-                                  b.e -> 'data') as problem
+    select a.ord, b.i
       into v_bad
       from jsonb_array_elements(p_appends) with ordinality as a(x, ord)
      cross join lateral jsonb_array_elements(coalesce(a.x -> 'events', '[]'))
            with ordinality as b(e, i)
      where not v_retry[a.ord]
-       and "es".validate_event(b.e ->> 'event_type', (b.e ->> 'event_version')::integer,
-                                  b.e -> 'data') is not null
+       and not "es".payload_fits(b.e ->> 'event_type', (b.e ->> 'event_version')::integer,
+                                    b.e -> 'data')
      order by a.ord, b.i
      limit 1;
     if found then
+        select a.ord, b.i, b.e ->> 'event_type' as event_type,
+               (b.e ->> 'event_version')::integer as version,
+               "es".validate_event(b.e ->> 'event_type', (b.e ->> 'event_version')::integer,
+                                      b.e -> 'data') as problem
+          into v_bad
+          from jsonb_array_elements(p_appends) with ordinality as a(x, ord)
+         cross join lateral jsonb_array_elements(coalesce(a.x -> 'events', '[]'))
+               with ordinality as b(e, i)
+         where a.ord = v_bad.ord and b.i = v_bad.i;
         raise exception using errcode = 'ESPAY',
             message = format('invalid payload: event %s of append %s (%s version %s): %s',
                              v_bad.i, v_bad.ord, to_json(v_bad.event_type), v_bad.version,

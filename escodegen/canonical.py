@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from functools import cache
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -22,8 +23,31 @@ _SUBSCHEMA_MAPS = frozenset({"properties", "$defs", "patternProperties"})
 def canonical_json(obj: Any) -> str:
     """The one text form of a JSON document: sorted keys, two-space indent, UTF-8, final newline.
 
-    Strict JSON: a NaN or infinity is a ValueError, never written as a bare `NaN`."""
+    Strict JSON: a NaN or infinity is a ValueError, never written as a bare `NaN`.
+
+    The text is json's `indent=2` form, which json writes in Python (only its compact form is
+    in C): 0.3 s of the 5 s of a catalog of 500 events (2,000 schemas, 2,000 fingerprints).
+    msgspec writes the same layout in C, but spells some numbers its own way (`1e16`, json:
+    `1e+16`): so its compact text is used only when it is json's compact text, and the layout
+    made of those same tokens is then json's indented text. Anything else (such a float, a lone
+    surrogate) is written by json; what json refuses (NaN, a cycle) it refuses first."""
+    import msgspec  # loaded once a text is written: a command that writes none never needs it
+
+    compact = _compact(obj)
+    try:
+        encoded = _sorted_encoder().encode(obj)
+    except (TypeError, ValueError, OverflowError, msgspec.EncodeError):
+        encoded = None
+    if encoded is not None and encoded.decode("utf-8") == compact:
+        return msgspec.json.format(encoded, indent=2).decode("utf-8") + "\n"
     return json.dumps(obj, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+@cache
+def _sorted_encoder() -> Any:
+    import msgspec
+
+    return msgspec.json.Encoder(order="sorted")
 
 
 def shape(schema: Any) -> Any:

@@ -10,7 +10,7 @@ from escodegen.model import Handler, PayloadRef, Project, Projection
 def event_consumers(project: Project, event: str) -> tuple[str, ...]:
     """Every projection with a handler for `event` and every aggregate listing it."""
     names = [f"projection {p.name}" for p in project.handling(event)]
-    names += [f"aggregate {a.name}" for a in project.aggregates if event in a.events]
+    names += [f"aggregate {a.name}" for a in project.listing(event)]
     return tuple(names)
 
 
@@ -24,8 +24,7 @@ def field_readers(project: Project, event: str, path: str) -> tuple[str, ...]:
     names = [f"projection {p.name}" for p in project.handling(event)
              if reads_path(projection_reads(p, event), path)]
     top = path.split(".", 1)[0]
-    names += [f"aggregate {a.name}" for a in project.aggregates
-              if event in a.events and a.id_field == top]
+    names += [f"aggregate {a.name}" for a in project.listing(event) if a.id_field == top]
     return tuple(names)
 
 

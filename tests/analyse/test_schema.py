@@ -145,3 +145,32 @@ def test_same_shape_is_equal_fingerprints(first: object, second: object) -> None
         assert same_shape({"default": 1}, {"default": value}) == same
         assert (fingerprint({"default": 1}) == fingerprint({"default": value})) == same
     assert same_shape({"a": 1, "b": 2}, {"b": 2, "a": 1})
+
+
+_ANY_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(st.characters(blacklist_categories=("Cs",))
+              | st.sampled_from('"\\/\n\t:{}[], \u2028\x7f\x00')),
+    lambda inner: st.lists(inner, max_size=4)
+    | st.dictionaries(st.text(max_size=4), inner, max_size=4),
+    max_leaves=30)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(_ANY_JSON)
+def test_canonical_json_is_json_indented_text(document: object) -> None:
+    """canonical_json takes msgspec's C writer where it gives json's text: it must give exactly
+    json's `indent=2` form (registry files and fingerprints depend on it), numbers such as
+    1e+16 (msgspec: 1e16), escapes and non-ASCII text included."""
+    expected = json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False,
+                          allow_nan=False) + "\n"
+    assert canonical_json(document) == expected
+
+
+def test_canonical_json_keeps_json_where_msgspec_differs() -> None:
+    assert canonical_json({"big": 1e16, "small": 1e-07}) == (
+        '{\n  "big": 1e+16,\n  "small": 1e-07\n}\n')
+    assert canonical_json({"\ud800": [10, 2]}) == '{\n  "\ud800": [\n    10,\n    2\n  ]\n}\n'
+    with pytest.raises(ValueError):
+        canonical_json({"x": float("nan")})  # msgspec would write null

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 from escodegen.analyse.browse import describe_op, field_diff, field_rows
@@ -64,7 +65,8 @@ class Consumer:
 class VersionView:
     number: int
     description: str | None
-    fields: list[dict[str, Any]]
+    fields: list[SimpleNamespace]
+    """`browse.field_rows`, each row's keys as attributes (`rows`)."""
     operations: tuple[str, ...]
     schema: str
     """Where its canonical JSON Schema is, relative to the site."""
@@ -75,7 +77,8 @@ class VersionView:
 class DiffView:
     old: int
     new: int
-    rows: list[dict[str, Any]]
+    rows: list[SimpleNamespace]
+    """`browse.field_diff`, each row's keys as attributes (`rows`)."""
 
 
 @dataclass(frozen=True)
@@ -127,14 +130,14 @@ def _event_view(project: Project, registry: Registry, event: Event,
                 steps: dict[tuple[str, int], tuple[Finding, ...]], replaced_by: tuple[str, ...],
                 listed_by: list[str]) -> EventView:
     schemas = {v.number: event_version_schema(event, v) for v in event.versions}
-    versions = tuple(VersionView(v.number, v.description, field_rows(event, v.number),
+    versions = tuple(VersionView(v.number, v.description, rows(field_rows(event, v.number)),
                                  tuple(describe_op(op) for op in v.upcast),
                                  schema_file(event.name, v.number),
                                  canonical_json(schemas[v.number]))
                      for v in reversed(event.versions))
     numbers = [v.number for v in event.versions]
     # Older to newer only: the picker shows the pair in that order whichever way it is picked.
-    diffs = tuple(DiffView(a, b, field_diff(event, a, b)) for a in numbers for b in numbers
+    diffs = tuple(DiffView(a, b, rows(field_diff(event, a, b))) for a in numbers for b in numbers
                   if a < b)
     producers = tuple(dict.fromkeys([*([event.aggregate] if event.aggregate else []), *listed_by]))
     return EventView(
@@ -144,7 +147,14 @@ def _event_view(project: Project, registry: Registry, event: Event,
         versions=versions, diffs=diffs, chain=layout(event),
         history=event_history(event, registry, steps, schemas),
         producers=producers, consumers=consumers(project, event),
-        has_pii=any(row["pii"] for v in versions for row in v.fields))
+        has_pii=any(row.pii for v in versions for row in v.fields))
+
+
+def rows(table: list[dict[str, Any]]) -> list[SimpleNamespace]:
+    """The rows of a table with their keys as attributes. A template's `row.field` asks for an
+    attribute first: on a dict that raises AttributeError before the key is read, for every
+    cell of every field table (a sixth of rendering the event pages)."""
+    return [SimpleNamespace(**row) for row in table]
 
 
 def consumers(project: Project, event: Event) -> tuple[Consumer, ...]:

@@ -499,7 +499,8 @@ begin
           -- index probes, whatever the planner guesses of the call's size
           cross join lateral (select s.version, s.last_tx_id
                                 from "es".streams s
-                               where s.stream_id = st.stream_id) s
+                               where s.stream_id = st.stream_id
+                               limit 1) s
           left join unnest(v_created) as c(stream_id) on c.stream_id = st.stream_id
           left join lateral (select e.stream_position, e.tx_id
                                from "es".events e

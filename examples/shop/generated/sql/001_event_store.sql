@@ -374,13 +374,14 @@ declare
     v_moved_tx_ids xid8[];
     v_append jsonb;
 begin
-    -- 1. The shape of the call (ESARG), before anything is locked, in one pass: the first
-    -- malformed append, else the first malformed event.
+    -- 1. The shape of the call (ESARG), before anything is locked: the first malformed
+    -- append, else the first malformed event (two passes: one that computes an append's
+    -- problem and also walks its events costs more than both).
     if jsonb_typeof(p_appends) is distinct from 'array' then
         raise exception using errcode = 'ESARG', message = 'appends must be a JSON array';
     end if;
-    select a.ord, b.i, a.problem into v_bad
-      from (select a.ord, a.x,
+    select a.ord, a.problem into v_bad
+      from (select a.ord,
                    case when jsonb_typeof(a.x -> 'stream_id') is distinct from 'string'
                           or jsonb_typeof(a.x -> 'expected_version') is distinct from 'number'
                         then 'needs a stream_id (string) and an expected_version (number)'
@@ -393,20 +394,24 @@ begin
                         then 'has events that are not a JSON array'
                    end as problem
               from jsonb_array_elements(p_appends) with ordinality as a(x, ord)) a
-      left join lateral jsonb_array_elements(case when a.problem is null then a.x -> 'events' end)
-           with ordinality as b(e, i) on true
      where a.problem is not null
-        or (b.i is not null
-            and (jsonb_typeof(b.e) is distinct from 'object'
-                 or jsonb_typeof(b.e -> 'event_type') is distinct from 'string'
-                 or jsonb_typeof(b.e -> 'event_version') is distinct from 'number'
-                 or jsonb_typeof(b.e -> 'data') is distinct from 'object'))
-     order by a.problem is null, a.ord, b.i
+     order by a.ord
      limit 1;
-    if found and v_bad.problem is not null then
+    if found then
         raise exception using errcode = 'ESARG',
             message = format('append %s %s', v_bad.ord, v_bad.problem);
-    elsif found and v_bad.i is not null then
+    end if;
+    select a.ord, b.i into v_bad
+      from jsonb_array_elements(p_appends) with ordinality as a(x, ord)
+     cross join lateral jsonb_array_elements(coalesce(a.x -> 'events', '[]'))
+           with ordinality as b(e, i)
+     where jsonb_typeof(b.e) is distinct from 'object'
+        or jsonb_typeof(b.e -> 'event_type') is distinct from 'string'
+        or jsonb_typeof(b.e -> 'event_version') is distinct from 'number'
+        or jsonb_typeof(b.e -> 'data') is distinct from 'object'
+     order by a.ord, b.i
+     limit 1;
+    if found then
         raise exception using errcode = 'ESARG',
             message = format('event %s of append %s has no event_type, event_version or data',
                              v_bad.i, v_bad.ord);

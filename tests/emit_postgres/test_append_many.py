@@ -254,3 +254,24 @@ def test_a_call_whose_transaction_began_earlier_keeps_stream_order(store: str) -
             "select data ->> 'sku' from es.read_all('0', 0, 100) where stream_id = %s",
             (stream,)).fetchall()
     assert rows == [("late",), ("early",)]
+
+
+def test_created_rows_hold_the_final_version_and_tx_id(conn: psycopg.Connection[Any]) -> None:
+    """A stream row the call creates is written once, with the version and tx id the stream
+    has after the call; a created row one of whose appends is a retry (its events stored by
+    a raw insert, the row missing) is set right: its version counts only what was written."""
+    (a, sa), (b, sb) = new_stream(), new_stream()
+    stored = item_added(b, "raw")
+    conn.execute(
+        "insert into es.events (event_id, stream_id, stream_position, event_type, "
+        "event_version, data, tx_id) values (%s, %s, 1, 'OrderItemAdded', 1, %s, "
+        "pg_current_xact_id())", (stored["event_id"], sb, json.dumps(stored["data"])))
+    rows = append_many(conn, [(sa, NO_STREAM, [item_added(a, "a1"), item_added(a, "a2")]),
+                              (sb, ANY, [stored]), (sb, 1, [item_added(b, "b2")])])
+    assert [(r[0], r[2]) for r in rows] == [(sa, 1), (sa, 2), (sb, 1), (sb, 2)]
+    streams = conn.execute(
+        "select s.stream_id, s.version, s.last_tx_id = max(e.tx_id) from es.streams s"
+        " join es.events e using (stream_id) where s.stream_id in (%s, %s)"
+        " group by s.stream_id, s.version order by s.stream_id <> %s",
+        (sa, sb, sa)).fetchall()
+    assert streams == [(sa, 2, True), (sb, 2, True)]

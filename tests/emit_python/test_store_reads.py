@@ -103,3 +103,34 @@ def test_a_retried_append_to_streams_returns_the_first_positions(
     first = client.append_to_streams(appends)
     assert client.append_to_streams(appends) == first
     assert [client.stream_version(f"Order-{o}") for o in (a, b)] == [2, 1]
+
+
+def test_load_replays_what_read_stream_reads_and_names_a_bad_stored_event(
+        client: Any, shop_events: ModuleType) -> None:
+    """`load` reads its own four columns (no envelopes): the events `read_stream` reads; a
+    stored event that does not decode is named as `read_stream` names it, one of another
+    aggregate is a StoreError."""
+    from tests.emit_python.conftest import order_class
+
+    order_type = order_class(shop_events)
+    order_id = uuid.uuid4()
+    stream = f"Order-{order_id}"
+    client.append(stream, [_item(shop_events, order_id, s) for s in "abc"], expected="no_stream")
+    order = client.load(order_type(order_id))
+    assert (order.version, order.state.items, order.replayed) == (3, 3, 3)
+    assert order.version == client.read_stream(stream)[-1].stream_position
+    insert = ("insert into es.events (event_id, stream_id, stream_position, event_type,"
+              " event_version, data) values (gen_random_uuid(), %s, %s, %s, %s, %s)")
+    # stored before validation on append, which refuses it
+    client.conn.execute(insert, (stream, 4, "OrderItemAdded", 1, Jsonb(
+        {"orderId": str(order_id), "sku": "d", "quantity": "four"})))
+    with pytest.raises(shop_events.CodecError) as caught:
+        client.load(order_type(order_id))
+    assert str(caught.value).startswith("OrderItemAdded version 1: quantity: ")
+    assert caught.value.__notes__[0].startswith(f"stored as {stream}:4 ")
+    other_id = uuid.uuid4()
+    client.conn.execute(insert, (f"Order-{other_id}", 1, "CustomerRegistered", 3, Jsonb(
+        {"customerId": str(other_id), "firstName": "A", "lastName": "B", "email": "a@x.org",
+         "tier": "premium"})))
+    with pytest.raises(shop_events.StoreError, match="is not an event of"):
+        client.load(order_type(other_id))

@@ -1609,17 +1609,7 @@ class EventStoreBase(ABC, Generic[E]):
                     )
                 else:
                     aggregate.version = aggregate.snapshot_version = int(stream_version)
-        events = self.read_stream(aggregate.stream_id, aggregate.version + 1)
-        for envelope in events:
-            if not isinstance(envelope.event, aggregate.EVENT_TYPES):
-                raise StoreError(
-                    f"{envelope.event_type} at {aggregate.stream_id}:"
-                    f"{envelope.stream_position} is not an event of "
-                    f"{type(aggregate).__name__}"
-                )
-            aggregate.apply(envelope.event)
-            aggregate.version = envelope.stream_position
-        aggregate.replayed = len(events)
+        aggregate.replayed = self._replay(aggregate)
         aggregate.replay_seconds = time.perf_counter() - started
         if not self._writable():
             pass  # a snapshot is a cache: none is written into a transaction not handed
@@ -1633,6 +1623,47 @@ class EventStoreBase(ABC, Generic[E]):
         ):
             self.snapshot(aggregate)
         return aggregate
+
+    def _replay(self, aggregate: AggregateRoot[Any, Any]) -> int:
+        """Apply the stream's events after `aggregate.version`; returns how many. `load`'s
+        own read, the least work per event: four columns (no ids, times or metadata to
+        load), no envelopes, and the stream's tombstone looked up in the same query (an
+        empty read of an archived stream raises StreamArchived, as `read_stream`)."""
+        query = sql.SQL(
+            "(select e.stream_position, e.event_type, e.event_version, e.data::text "
+            "from {} e where e.stream_id = %s and e.stream_position >= %s "
+            "order by e.stream_position) "
+            "union all (select null, null, null, null from {} a where a.stream_id = %s)"
+        ).format(self._events, sql.Identifier(self.schema, "archived_streams"))
+        stream_id = aggregate.stream_id
+        with self.conn.cursor() as cursor:
+            self._run(
+                cursor,
+                query,
+                (stream_id, aggregate.version + 1, stream_id),
+                binary=True,
+            )
+            rows = cursor.fetchall()
+        if rows and rows[-1][0] is None:
+            rows.pop()  # the tombstone
+            if not rows:
+                self._refuse_archived(stream_id)
+        reader = self.CODEC.reader
+        for position, event_type, version, data in rows:
+            try:
+                event = reader(event_type, version)(data)
+            except CodecError:
+                # read again as read_stream does, to raise its error naming the event
+                self.read_stream(stream_id, position, 1)
+                raise
+            if not isinstance(event, aggregate.EVENT_TYPES):
+                raise StoreError(
+                    f"{event_type} at {stream_id}:{position} is not an event of "
+                    f"{type(aggregate).__name__}"
+                )
+            aggregate.apply(event)
+            aggregate.version = position
+        return len(rows)
 
     def save(self, aggregate: AggregateRoot[Any, Any]) -> list[Appended]:
         """Append the pending events (expecting the version the aggregate was loaded at) and
@@ -2739,17 +2770,7 @@ class AsyncEventStoreBase(ABC, Generic[E]):
                     )
                 else:
                     aggregate.version = aggregate.snapshot_version = int(stream_version)
-        events = await self.read_stream(aggregate.stream_id, aggregate.version + 1)
-        for envelope in events:
-            if not isinstance(envelope.event, aggregate.EVENT_TYPES):
-                raise StoreError(
-                    f"{envelope.event_type} at {aggregate.stream_id}:"
-                    f"{envelope.stream_position} is not an event of "
-                    f"{type(aggregate).__name__}"
-                )
-            aggregate.apply(envelope.event)
-            aggregate.version = envelope.stream_position
-        aggregate.replayed = len(events)
+        aggregate.replayed = await self._replay(aggregate)
         aggregate.replay_seconds = time.perf_counter() - started
         if not self._writable():
             pass  # a snapshot is a cache: none is written into a transaction not handed
@@ -2763,6 +2784,47 @@ class AsyncEventStoreBase(ABC, Generic[E]):
         ):
             await self.snapshot(aggregate)
         return aggregate
+
+    async def _replay(self, aggregate: AggregateRoot[Any, Any]) -> int:
+        """Apply the stream's events after `aggregate.version`; returns how many. `load`'s
+        own read, the least work per event: four columns (no ids, times or metadata to
+        load), no envelopes, and the stream's tombstone looked up in the same query (an
+        empty read of an archived stream raises StreamArchived, as `read_stream`)."""
+        query = sql.SQL(
+            "(select e.stream_position, e.event_type, e.event_version, e.data::text "
+            "from {} e where e.stream_id = %s and e.stream_position >= %s "
+            "order by e.stream_position) "
+            "union all (select null, null, null, null from {} a where a.stream_id = %s)"
+        ).format(self._events, sql.Identifier(self.schema, "archived_streams"))
+        stream_id = aggregate.stream_id
+        async with self.conn.cursor() as cursor:
+            await self._run(
+                cursor,
+                query,
+                (stream_id, aggregate.version + 1, stream_id),
+                binary=True,
+            )
+            rows = await cursor.fetchall()
+        if rows and rows[-1][0] is None:
+            rows.pop()  # the tombstone
+            if not rows:
+                await self._refuse_archived(stream_id)
+        reader = self.CODEC.reader
+        for position, event_type, version, data in rows:
+            try:
+                event = reader(event_type, version)(data)
+            except CodecError:
+                # read again as read_stream does, to raise its error naming the event
+                await self.read_stream(stream_id, position, 1)
+                raise
+            if not isinstance(event, aggregate.EVENT_TYPES):
+                raise StoreError(
+                    f"{event_type} at {stream_id}:{position} is not an event of "
+                    f"{type(aggregate).__name__}"
+                )
+            aggregate.apply(event)
+            aggregate.version = position
+        return len(rows)
 
     async def save(self, aggregate: AggregateRoot[Any, Any]) -> list[Appended]:
         """Append the pending events (expecting the version the aggregate was loaded at) and

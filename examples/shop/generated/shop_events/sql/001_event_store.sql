@@ -359,22 +359,29 @@ set plan_cache_mode = force_generic_plan
 as $esc$
 #variable_conflict use_column
 -- Set-based: every guarantee of append_to_stream, for all the call's appends at once, in a
--- fixed number of statements (no statement per stream). The appends are numbered `ord` in
--- call order, their events `i` within each append.
+-- fixed number of statements (no statement per stream, no function call per event but the
+-- payload check). The appends are numbered `ord` in call order, their events `i` within each
+-- append. Where the time goes (docs/python.md, benchmark (e)): the insert of the events (its
+-- five indexes and the registry's foreign key) first; each statement here costs a fraction.
 declare
     v_bad record;
     v_created text[];
-    v_streams text[];
-    v_versions bigint[];
-    v_last_tx_ids xid8[];
     v_before bigint[];
     v_retry boolean[];
+    v_tx_ids xid8[];
     v_failures text[];
     v_unregistered bigint[];
     v_failed bigint;
+    v_archived text;
+    v_any_retry boolean;
+    v_moved_streams text[];
+    v_moved_versions bigint[];
+    v_moved_tx_ids xid8[];
     v_append jsonb;
 begin
-    -- 1. The shape of the call (ESARG), before anything is locked.
+    -- 1. The shape of the call (ESARG), before anything is locked: the first malformed
+    -- append, else the first malformed event (two passes: one that computes an append's
+    -- problem and also walks its events costs more than both).
     if jsonb_typeof(p_appends) is distinct from 'array' then
         raise exception using errcode = 'ESARG', message = 'appends must be a JSON array';
     end if;
@@ -416,144 +423,172 @@ begin
     end if;
 
     -- 2. An event id given twice in the call (a retry repeats a whole append, never an
-    -- event of the same call).
-    select g.event_id, g.ords[1] as first_ord, g.items[1] as first_i,
-           g.ords[2] as second_ord, g.items[2] as second_i
-      into v_bad
-      from (select (b.e ->> 'event_id')::uuid as event_id,
-                   array_agg(a.ord order by a.ord, b.i) as ords,
-                   array_agg(b.i order by a.ord, b.i) as items
-              from jsonb_array_elements(p_appends) with ordinality as a(x, ord)
-             cross join lateral jsonb_array_elements(coalesce(a.x -> 'events', '[]'))
-                   with ordinality as b(e, i)
-             where b.e ->> 'event_id' is not null
-             group by (b.e ->> 'event_id')::uuid
-            having count(*) > 1) g
-     order by g.ords[1], g.items[1]
-     limit 1;
-    if found then
+    -- event of the same call): one hashed count, and the pair named only when there is one.
+    if exists (select
+                 from jsonb_array_elements(p_appends) as a(x)
+                cross join lateral jsonb_array_elements(coalesce(a.x -> 'events', '[]')) as b(e)
+                where b.e ->> 'event_id' is not null
+                group by (b.e ->> 'event_id')::uuid
+               having count(*) > 1) then
+        select g.event_id, g.ords[1] as first_ord, g.items[1] as first_i,
+               g.ords[2] as second_ord, g.items[2] as second_i
+          into v_bad
+          from (select (b.e ->> 'event_id')::uuid as event_id,
+                       array_agg(a.ord order by a.ord, b.i) as ords,
+                       array_agg(b.i order by a.ord, b.i) as items
+                  from jsonb_array_elements(p_appends) with ordinality as a(x, ord)
+                 cross join lateral jsonb_array_elements(coalesce(a.x -> 'events', '[]'))
+                       with ordinality as b(e, i)
+                 where b.e ->> 'event_id' is not null
+                 group by (b.e ->> 'event_id')::uuid
+                having count(*) > 1) g
+         order by g.ords[1], g.items[1]
+         limit 1;
         raise exception using errcode = 'ESIDS',
             message = format('event id %s is given twice in the call (event %s of append %s '
                              'and event %s of append %s)', v_bad.event_id, v_bad.first_i,
                              v_bad.first_ord, v_bad.second_i, v_bad.second_ord);
     end if;
 
-    -- 3. Lock the streams' rows, creating the missing ones, in stream id order: two calls
-    -- writing to the same streams wait for each other, never deadlock. A row this call
-    -- creates is its own until it commits (no lock to take); the others are locked. A
-    -- stream's version is the larger of its row's and its last stored event's (as in
-    -- append_to_stream).
-    with created as (
-        insert into "es".streams as s (stream_id)
-        select distinct a.x ->> 'stream_id' from jsonb_array_elements(p_appends) as a(x)
-         order by 1
-        on conflict do nothing
+    -- 3. Lock the streams' rows, creating the missing ones, in one statement in stream id
+    -- order: two calls writing to the same streams wait for each other, never deadlock. A
+    -- row this call creates is its own until it commits, and is created with the version it
+    -- will have when every append to it writes (its last stored event, from a raw insert,
+    -- plus the call's events: the insert of step 5 then leaves it alone); an existing row
+    -- is locked (`do update ... where false` locks without writing).
+    with wanted as (
+        select a.x ->> 'stream_id' as stream_id,
+               sum(jsonb_array_length(coalesce(a.x -> 'events', '[]'))) as n
+          from jsonb_array_elements(p_appends) as a(x)
+         group by a.x ->> 'stream_id'
+    ), created as (
+        insert into "es".streams as s (stream_id, version, last_tx_id)
+        select w.stream_id, coalesce(last.stream_position, 0) + w.n,
+               case when w.n > 0 then greatest(pg_current_xact_id(), last.tx_id)
+                    else coalesce(last.tx_id, '0') end
+          from wanted w
+          -- an index probe per stream (`limit` keeps it one)
+          left join lateral (select e.stream_position, e.tx_id
+                               from "es".events e
+                              where e.stream_id = w.stream_id
+                              order by e.stream_position desc
+                              limit 1) last on true
+         order by w.stream_id
+        on conflict (stream_id) do update set version = s.version where false
         returning s.stream_id
     )
     select array_agg(created.stream_id) into v_created from created;
-    with locked as (
-        select s.stream_id, s.version, s.last_tx_id
-          from "es".streams s
-         where s.stream_id in (select a.x ->> 'stream_id'
-                                 from jsonb_array_elements(p_appends) as a(x))
-           and not exists (select from unnest(v_created) as c(stream_id)
-                            where c.stream_id = s.stream_id)
-         order by s.stream_id
-           for update
-    ), known as (
-        select locked.stream_id, locked.version, locked.last_tx_id from locked
-        union all
-        select c.stream_id, 0, '0'::xid8 from unnest(v_created) as c(stream_id)
-    )
-    select array_agg(l.stream_id order by l.stream_id),
-           array_agg(greatest(l.version, last.stream_position) order by l.stream_id),
-           array_agg(greatest(l.last_tx_id, last.tx_id) order by l.stream_id)
-      into v_streams, v_versions, v_last_tx_ids
-      from known l
-      left join lateral (select e.stream_position, e.tx_id
-                           from "es".events e
-                          where e.stream_id = l.stream_id
-                          order by e.stream_position desc
-                          limit 1) last on true;
 
-    -- 3b. No archived stream (escodegen migrate archive): ESARC names the first one. After
-    -- the locks, as in append_to_stream (an archive holds the stream row's lock).
-    select a.x ->> 'stream_id' as stream_id into v_bad
-      from jsonb_array_elements(p_appends) with ordinality as a(x, ord)
-     where exists (select from "es".archived_streams t where t.stream_id = a.x ->> 'stream_id')
-     order by a.ord
-     limit 1;
-    if found then
-        perform "es".refuse_archived_stream(v_bad.stream_id);
-    end if;
-
-    -- 4. Per append: the version it finds (its stream's, plus the events of the call's
-    -- earlier appends to that stream), whether it is a retry (every one of its event ids is
-    -- stored, in its stream, in its order, consecutively: it returns those positions and
-    -- writes nothing, whatever the expectation), and its first failing check, in
-    -- append_to_stream's order: ids stored elsewhere (ESIDS), the expectation (ESVER), the
-    -- registry (ESREG). No global position has been taken yet.
+    -- 4. Per append: the version it finds (its stream's, the larger of the locked row's and
+    -- its last stored event's as in append_to_stream, plus the events of the call's earlier
+    -- appends to that stream), whether it is a retry (every one of its event ids is stored,
+    -- in its stream, in its order, consecutively: it returns those positions and writes
+    -- nothing, whatever the expectation), and its first failing check, in append_to_stream's
+    -- order: an archived stream (ESARC, escodegen migrate archive: after the locks, as an
+    -- archive holds the stream row's lock), ids stored elsewhere (ESIDS), the expectation
+    -- (ESVER), the registry (ESREG). No global position has been taken yet. Per stream: the
+    -- version and tx id its row gets in step 5 (none for a row created at its final version).
     with appends as (
         select a.ord, a.x ->> 'stream_id' as stream_id,
                (a.x ->> 'expected_version')::bigint as expected,
                coalesce(a.x -> 'events', '[]'::jsonb) as events
           from jsonb_array_elements(p_appends) with ordinality as a(x, ord)
-    ), call_events as (
-        -- Every event of the call, once: the place of the per-event checks (a column per
-        -- check, counted per append in `checked`; payload validation goes here too).
-        select ap.ord, b.i,
-               ev.stream_id is not distinct from ap.stream_id
-               and ev.stream_position = first_value(ev.stream_position)
-                                            over (partition by ap.ord order by b.i) + b.i - 1
-                   as stored_in_order,
-               ev.event_id is not null as stored,
-               exists (select from "es".event_registry r
-                        where r.event_type = b.e ->> 'event_type'
-                          and r.event_version = (b.e ->> 'event_version')::integer)
-                   as registered
+    ), found as (
+        -- A row created by step 3 holds the version the stream had then plus the call's
+        -- events (`n`), and its tx id: no probe of its last event again.
+        select st.stream_id, c.stream_id is not null as created,
+               case when c.stream_id is not null then s.version - st.n
+                    else greatest(s.version, last.stream_position) end as version,
+               case when c.stream_id is not null then s.last_tx_id
+                    else greatest(s.last_tx_id, last.tx_id) end as last_tx_id,
+               exists (select from "es".archived_streams t
+                        where t.stream_id = st.stream_id) as archived
+          from (select appends.stream_id, sum(jsonb_array_length(appends.events)) as n
+                  from appends
+                 group by appends.stream_id) st
+          -- index probes, whatever the planner guesses of the call's size
+          cross join lateral (select s.version, s.last_tx_id
+                                from "es".streams s
+                               where s.stream_id = st.stream_id
+                               limit 1) s
+          left join unnest(v_created) as c(stream_id) on c.stream_id = st.stream_id
+          left join lateral (select e.stream_position, e.tx_id
+                               from "es".events e
+                              where c.stream_id is null and e.stream_id = st.stream_id
+                              order by e.stream_position desc
+                              limit 1) last on true
+    ), checked as (
+        -- every event of the call once, with an index probe of its id (`limit` keeps it
+        -- one, never a join of all events) and its registry entry
+        select ap.ord, min(ap.stream_id) as stream_id, min(ap.expected) as expected,
+               count(b.i) as n,
+               count(ev.event_id) as stored,
+               count(ev.event_id) > 0
+               and count(*) filter (where ev.stream_id = ap.stream_id) = count(b.i)
+               and min(ev.stream_position - b.i) = max(ev.stream_position - b.i) as retry,
+               min(b.i) filter (where b.i is not null and r.event_type is null) as unregistered
           from appends ap
-         cross join lateral jsonb_array_elements(ap.events) with ordinality as b(e, i)
-          -- an index probe per event (`limit` keeps it one, never a join of all events)
+          left join lateral jsonb_array_elements(ap.events) with ordinality as b(e, i) on true
           left join lateral (select ev.event_id, ev.stream_id, ev.stream_position
                                from "es".events ev
                               where ev.event_id = (b.e ->> 'event_id')::uuid
                               limit 1) ev on true
-    ), checked as (
-        select ap.ord, ap.stream_id, ap.expected,
-               jsonb_array_length(ap.events) as n,
-               count(*) filter (where c.stored) as stored,
-               count(*) filter (where c.stored) > 0
-               and count(*) filter (where c.stored_in_order) = jsonb_array_length(ap.events)
-                   as retry,
-               min(c.i) filter (where not c.registered) as unregistered
-          from appends ap
-          left join call_events c on c.ord = ap.ord
-         group by ap.ord, ap.stream_id, ap.expected, ap.events
-    ), placed as (
-        select k.*,
-               l.version + coalesce(sum(k.n) filter (where not k.retry) over (
+          left join "es".event_registry r
+            on r.event_type = b.e ->> 'event_type'
+           and r.event_version = (b.e ->> 'event_version')::integer
+         group by ap.ord
+    ), repeated as (
+        -- the appends to a stream named more than once: the events of its earlier appends
+        -- (a window only over those: one per stream costs a partition per stream)
+        select k.ord, sum(k.n) filter (where not k.retry) over (
                    partition by k.stream_id order by k.ord
-                   rows between unbounded preceding and 1 preceding), 0) as before
+                   rows between unbounded preceding and 1 preceding) as earlier
           from checked k
-          join unnest(v_streams, v_versions) as l(stream_id, version)
-            on l.stream_id = k.stream_id
+         where k.stream_id in (select k2.stream_id from checked k2
+                                group by k2.stream_id having count(*) > 1)
     ), judged as (
-        select p.*,
-               case when p.retry then null
-                    when p.stored > 0 then 'ESIDS'
-                    when (p.expected = -2 and p.before <> 0)
-                      or (p.expected = -3 and p.before = 0)
-                      or (p.expected >= 0 and p.before <> p.expected) then 'ESVER'
-                    when p.unregistered is not null then 'ESREG'
+        select k.*, f.created, f.version, f.last_tx_id, f.archived,
+               f.version + coalesce(r.earlier, 0) as before,
+               greatest(pg_current_xact_id(), f.last_tx_id) as tx_id
+          from checked k
+          join found f on f.stream_id = k.stream_id
+          left join repeated r on r.ord = k.ord
+    ), failed as (
+        select j.*,
+               case when j.retry then null
+                    when j.stored > 0 then 'ESIDS'
+                    when (j.expected = -2 and j.before <> 0)
+                      or (j.expected = -3 and j.before = 0)
+                      or (j.expected >= 0 and j.before <> j.expected) then 'ESVER'
+                    when j.unregistered is not null then 'ESREG'
                end as failure
-          from placed p
+          from judged j
+    ), moved as (
+        select j.stream_id,
+               j.version + coalesce(sum(j.n) filter (where not j.retry), 0) as version,
+               case when sum(j.n) filter (where not j.retry) > 0 then min(j.tx_id)
+                    else min(j.last_tx_id) end as tx_id
+          from judged j
+         group by j.stream_id, j.created, j.version
+        having (not j.created and sum(j.n) filter (where not j.retry) > 0)
+            or (j.created and sum(j.n) filter (where j.retry) > 0)
     )
-    select array_agg(j.before order by j.ord), array_agg(j.retry order by j.ord),
-           array_agg(j.failure order by j.ord), array_agg(j.unregistered order by j.ord),
-           min(j.ord) filter (where j.failure is not null)
-      into v_before, v_retry, v_failures, v_unregistered, v_failed
-      from judged j;
+    select array_agg(f.before order by f.ord), array_agg(f.retry order by f.ord),
+           array_agg(f.tx_id order by f.ord), array_agg(f.failure order by f.ord),
+           array_agg(f.unregistered order by f.ord),
+           min(f.ord) filter (where f.failure is not null),
+           (array_agg(f.stream_id order by f.ord) filter (where f.archived))[1],
+           coalesce(bool_or(f.retry), false),
+           (select array_agg(m.stream_id) from moved m),
+           (select array_agg(m.version) from moved m),
+           (select array_agg(m.tx_id) from moved m)
+      from failed f
+      into v_before, v_retry, v_tx_ids, v_failures, v_unregistered, v_failed, v_archived,
+           v_any_retry, v_moved_streams, v_moved_versions, v_moved_tx_ids;
 
+    if v_archived is not null then
+        perform "es".refuse_archived_stream(v_archived);
+    end if;
     if v_failed is not null then
         v_append := p_appends -> (v_failed::integer - 1);
         if v_failures[v_failed] = 'ESVER' then
@@ -645,62 +680,88 @@ begin
     end if;
 
     -- 5. One insert of every event of the appends that are not retries, in call order (the
-    -- global positions follow it), and one update of the streams written; the rows come
-    -- back in call order, a retry's with its stored positions. A transaction that took its
-    -- id before waiting for a stream's lock can have a smaller id than the stream's
-    -- previous writer: the larger one keeps stream order for readers ordering by tx_id.
-    return query
-        with call_events as (
-            select a.ord, b.i, a.x ->> 'stream_id' as stream_id, b.e, v_retry[a.ord] as retry,
-                   v_before[a.ord] + b.i as position
-              from jsonb_array_elements(p_appends) with ordinality as a(x, ord)
-             cross join lateral jsonb_array_elements(coalesce(a.x -> 'events', '[]'))
-                   with ordinality as b(e, i)
-        ), inserted as (
-            insert into "es".events as ev (
-                event_id, stream_id, stream_position, event_type, event_version,
-                data, metadata, correlation_id, causation_id, tx_id)
-            select coalesce((c.e ->> 'event_id')::uuid, gen_random_uuid()),
-                   c.stream_id,
-                   c.position,
-                   c.e ->> 'event_type',
-                   (c.e ->> 'event_version')::integer,
-                   c.e -> 'data',
-                   coalesce(nullif(c.e -> 'metadata', 'null'::jsonb), '{}'::jsonb),
-                   (c.e ->> 'correlation_id')::uuid,
-                   (c.e ->> 'causation_id')::uuid,
-                   greatest(pg_current_xact_id(), l.last_tx_id)
+    -- global positions follow it), each with its append's tx id (a transaction that took its
+    -- id before waiting for a stream's lock can have a smaller id than the stream's previous
+    -- writer: the larger one keeps stream order for readers ordering by tx_id); the rows
+    -- come back in call order, a retry's with its stored positions. Then the rows of the
+    -- streams written that were not created at their final version.
+    if not v_any_retry then
+        return query
+            with inserted as (
+                insert into "es".events as ev (
+                    event_id, stream_id, stream_position, event_type, event_version,
+                    data, metadata, correlation_id, causation_id, tx_id)
+                select coalesce((b.e ->> 'event_id')::uuid, gen_random_uuid()),
+                       a.x ->> 'stream_id',
+                       v_before[a.ord] + b.i,
+                       b.e ->> 'event_type',
+                       (b.e ->> 'event_version')::integer,
+                       b.e -> 'data',
+                       coalesce(nullif(b.e -> 'metadata', 'null'::jsonb), '{}'::jsonb),
+                       (b.e ->> 'correlation_id')::uuid,
+                       (b.e ->> 'causation_id')::uuid,
+                       v_tx_ids[a.ord]
+                  from jsonb_array_elements(p_appends) with ordinality as a(x, ord)
+                 cross join lateral jsonb_array_elements(coalesce(a.x -> 'events', '[]'))
+                       with ordinality as b(e, i)
+                 order by a.ord, b.i
+                returning ev.stream_id, ev.event_id, ev.stream_position, ev.global_position)
+            select inserted.stream_id, inserted.event_id, inserted.stream_position,
+                   inserted.global_position
+              from inserted
+             order by inserted.global_position;
+    else
+        return query
+            with call_events as (
+                select a.ord, b.i, a.x ->> 'stream_id' as stream_id, b.e,
+                       v_retry[a.ord] as retry, v_before[a.ord] + b.i as position,
+                       v_tx_ids[a.ord] as tx_id
+                  from jsonb_array_elements(p_appends) with ordinality as a(x, ord)
+                 cross join lateral jsonb_array_elements(coalesce(a.x -> 'events', '[]'))
+                       with ordinality as b(e, i)
+            ), inserted as (
+                insert into "es".events as ev (
+                    event_id, stream_id, stream_position, event_type, event_version,
+                    data, metadata, correlation_id, causation_id, tx_id)
+                select coalesce((c.e ->> 'event_id')::uuid, gen_random_uuid()),
+                       c.stream_id,
+                       c.position,
+                       c.e ->> 'event_type',
+                       (c.e ->> 'event_version')::integer,
+                       c.e -> 'data',
+                       coalesce(nullif(c.e -> 'metadata', 'null'::jsonb), '{}'::jsonb),
+                       (c.e ->> 'correlation_id')::uuid,
+                       (c.e ->> 'causation_id')::uuid,
+                       c.tx_id
+                  from call_events c
+                 where not c.retry
+                 order by c.ord, c.i
+                returning ev.event_id, ev.stream_id, ev.stream_position, ev.global_position
+            )
+            select c.stream_id,
+                   coalesce(ins.event_id, ev.event_id),
+                   coalesce(ins.stream_position, ev.stream_position),
+                   coalesce(ins.global_position, ev.global_position)
               from call_events c
-              join unnest(v_streams, v_last_tx_ids) as l(stream_id, last_tx_id)
-                on l.stream_id = c.stream_id
-             where not c.retry
-             order by c.ord, c.i
-            returning ev.event_id, ev.stream_id, ev.stream_position, ev.global_position,
-                      ev.tx_id
-        ), moved as (
-            update "es".streams s
-               set version = w.version, last_tx_id = w.tx_id
-              from (select inserted.stream_id, inserted.tx_id,
-                           max(inserted.stream_position) as version
-                      from inserted
-                     group by inserted.stream_id, inserted.tx_id) w
-             where s.stream_id = w.stream_id
-        )
-        select c.stream_id,
-               coalesce(ins.event_id, ev.event_id),
-               coalesce(ins.stream_position, ev.stream_position),
-               coalesce(ins.global_position, ev.global_position)
-          from call_events c
-          left join inserted ins
-            on not c.retry and ins.stream_id = c.stream_id and ins.stream_position = c.position
-          -- a retry's stored event, looked up by its id (one index probe, and none for a
-          -- new event: `limit` keeps this a lookup per row, never a join of all events)
-          left join lateral (select ev.event_id, ev.stream_position, ev.global_position
-                               from "es".events ev
-                              where c.retry and ev.event_id = (c.e ->> 'event_id')::uuid
-                              limit 1) ev
-            on true
-         order by c.ord, c.i;
+              left join inserted ins
+                on not c.retry and ins.stream_id = c.stream_id
+               and ins.stream_position = c.position
+              -- a retry's stored event, looked up by its id (one index probe, and none for a
+              -- new event: `limit` keeps this a lookup per row, never a join of all events)
+              left join lateral (select ev.event_id, ev.stream_position, ev.global_position
+                                   from "es".events ev
+                                  where c.retry and ev.event_id = (c.e ->> 'event_id')::uuid
+                                  limit 1) ev
+                on true
+             order by c.ord, c.i;
+    end if;
+    if v_moved_streams is not null then
+        update "es".streams s
+           set version = m.version, last_tx_id = m.tx_id
+          from unnest(v_moved_streams, v_moved_versions, v_moved_tx_ids)
+               as m(stream_id, version, tx_id)
+         where s.stream_id = m.stream_id;
+    end if;
 end
 $esc$;
 

@@ -92,6 +92,17 @@ CODES: dict[str, Code] = _codes(
     Code("ES223", "type contains itself",
          "A named type cannot hold itself, directly or through other named types: a payload is "
          "a finite tree. Refer to the other record by id, or use json."),
+    Code("ES240", "union without variants",
+         "A tagged union lists its variants: `variants: {card: Card, transfer: BankTransfer}` "
+         "(docs/language.md#tagged-unions)."),
+    Code("ES241", "union variant is not a record",
+         "A tagged union's variants are records (a named type with `fields`, or an inline "
+         "`{fields: {...}}`): the tag is a field of the JSON object."),
+    Code("ES242", "union tag is a field of a variant",
+         "The tag field names the variant; a variant cannot have a field of the same name. "
+         "Rename the tag or the field."),
+    Code("ES243", "union variant tags collide",
+         "Every variant of a union has its own tag, also in PascalCase (each becomes a class)."),
     # ES3xx: versions and upcast chains
     Code("ES301", "version numbers not consecutive", "Versions are numbered 1, 2, 3, … without gaps."),
     Code("ES302", "upcast on the first version", "Version 1 has nothing to upcast from; remove `upcast`."),

@@ -36,9 +36,18 @@ class FieldType:
     items: FieldType | None = None
     values: tuple[str, ...] = ()
     name: str | None = field(default=None, compare=False)
+    tag: str | None = None
+    """For a union: the field of the JSON object whose value names its variant."""
+    variants: tuple[tuple[str, FieldType], ...] = ()
+    """For a union: (tag value, record) of each variant, in declaration order; a record's
+    fields do not hold the tag."""
 
     def field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)
+
+    def variant(self, tag: str) -> FieldType | None:
+        """A union's variant of tag value `tag`."""
+        return next((v for t, v in self.variants if t == tag), None)
 
     def describe(self) -> str:
         """A short human form used in messages: `string`, `array<integer>`, `enum[a|b]`."""
@@ -48,6 +57,8 @@ class FieldType:
             return f"map<{self.items.describe()}>"
         if self.kind == "enum":
             return "enum[" + "|".join(self.values) + "]"
+        if self.kind == "union":
+            return f"union<{self.tag}: " + "|".join(t for t, _ in self.variants) + ">"
         if self.kind == "object":
             return "object{" + ", ".join(f.describe() for f in self.fields) + "}"
         return self.kind

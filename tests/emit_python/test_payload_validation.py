@@ -76,6 +76,23 @@ events:
     versions:
       1:
         fields: {}
+  Unions:
+    versions:
+      1:
+        fields:
+          m: Method
+          om: {type: Method, required: false}
+          lm: {type: array, items: Method}
+          mm: {type: map, values: {type: union, tag: type, variants: {a: {fields: {x: integer}}, b: Card}}}
+types:
+  Card: {fields: {number: string, expiry: date?}}
+  Method:
+    type: union
+    tag: kind
+    variants:
+      card: Card
+      wire: {fields: {iban: string, amount: decimal}}
+      cash: {fields: {}}
 """
 
 UNASSERTED = "not a date-time"
@@ -184,6 +201,8 @@ def _valid(field_type: FieldType) -> st.SearchStrategy[Any]:
         return st.dictionaries(_TEXT, _value(field_type.items), max_size=3)
     if kind == "enum":
         return st.sampled_from(field_type.values)
+    if kind == "union":
+        return _variant(field_type)
     return {
         "string": _TEXT, "integer": st.one_of(st.integers(), st.just(3.0)),
         "number": st.one_of(st.integers(), st.floats(allow_nan=False, allow_infinity=False)),
@@ -196,6 +215,25 @@ def _valid(field_type: FieldType) -> st.SearchStrategy[Any]:
                                                "2016-12-31T23:59:60Z", "2024-01-01t00:00:00z"])),
         "json": _JSON,
     }[kind]
+
+
+def _variant(union: FieldType) -> st.SearchStrategy[dict[str, Any]]:
+    """An object of one variant with its tag; now and then a tag that names none, or none."""
+    assert union.tag is not None
+    tag = union.tag
+
+    @st.composite
+    def build(draw: st.DrawFn) -> dict[str, Any]:
+        value, record = draw(st.sampled_from(union.variants))
+        result = draw(_record(record.fields))
+        choice = draw(st.integers(0, 9))
+        if choice == 0:
+            result[tag] = draw(st.one_of(_NEAR, st.sampled_from([v for v, _ in union.variants])))
+        elif choice != 1:
+            result[tag] = value
+        return result
+
+    return build()
 
 
 def _value(field_type: FieldType) -> st.SearchStrategy[Any]:
@@ -334,6 +372,16 @@ def test_sql_python_and_json_schema_agree_on_every_field_type(
     ("Nothing", 1, [], "expected an object, got array"),
     ("Nothing", 1, {"anything": 1}, None),
     ("Nothing", 2, {}, "the event type and version are not declared"),
+    ("Unions", 1, {"m": {"kind": "cheque"}, "lm": [], "mm": {}},
+     'm.kind: not one of "card", "wire", "cash"'),
+    ("Unions", 1, {"m": {"number": "4"}, "lm": [], "mm": {}}, "m.kind: required field is missing"),
+    ("Unions", 1, {"m": {"kind": 1}, "lm": [], "mm": {}}, "m.kind: expected a string, got number"),
+    ("Unions", 1, {"m": {"kind": "cash"}, "lm": [{"kind": "wire", "iban": "x"}], "mm": {}},
+     "lm[0].amount: required field is missing"),
+    ("Unions", 1, {"m": {"kind": "cash"}, "lm": [], "mm": {"k": {"type": "b", "number": 5}}},
+     "mm.k.number: expected a string, got number"),
+    ("Unions", 1, {"m": {"kind": "card", "number": "4"}, "lm": [], "mm": {"k": {"type": "a", "x": 1}}},
+     None),
 ])
 def test_problems_name_the_path(conns: dict[str, psycopg.Connection[Any]],
                                 packages: dict[str, ModuleType], event_type: str,

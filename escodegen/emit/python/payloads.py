@@ -19,8 +19,8 @@ from escodegen.pytext import LINE_LENGTH, py_literal
 
 
 def type_spec(field_type: FieldType) -> Any:
-    """A kind name, `("enum", values)`, `("array", items)`, `("map", values)` or an
-    object's fields."""
+    """A kind name, `("enum", values)`, `("array", items)`, `("map", values)`, a union's
+    `("union", tag, variants)` or an object's fields."""
     if field_type.kind == "enum":
         return ("enum", field_type.values)
     if field_type.kind == "array":
@@ -31,7 +31,15 @@ def type_spec(field_type: FieldType) -> Any:
         return ("map", type_spec(field_type.items))
     if field_type.kind == "object":
         return fields_spec(field_type.fields)
+    if field_type.kind == "union":
+        return union_spec(field_type)
     return field_type.kind
+
+
+def union_spec(field_type: FieldType) -> Any:
+    """`("union", tag, ((tag value, the variant's fields), ...))`."""
+    return ("union", field_type.tag,
+            tuple((value, fields_spec(record.fields)) for value, record in field_type.variants))
 
 
 def fields_spec(fields: tuple[Field, ...]) -> tuple[Any, ...]:

@@ -168,7 +168,8 @@ def _within(step: str | int, problems: list[tuple[str, str]]) -> list[tuple[str,
 def _joined(head: str, path: str) -> str:
     if not path:
         return head
-    return head + path if path[0] == "[" else f"{head}.{path}"
+    # `[i]...` an item, `.key...` a map's value (`_entry`): written as they are
+    return head + path if path[0] in "[." else f"{head}.{path}"
 
 
 def list_of(convert: Callable[[Any], T]) -> Convert[list[T]]:
@@ -219,6 +220,37 @@ def present(data: dict[str, Any], key: str, convert: Callable[[Any], T]) -> T | 
     """A field that may be absent but is never null: None when the key is absent, else its
     value converted (a null refused like any other wrong value)."""
     return convert(data[key]) if key in data else None
+
+
+def tagged(tag: str, variants: Mapping[str, Callable[[Any], T]]) -> Convert[T]:
+    """The converter of a tagged union: the variant whose tag value the object's `tag` field
+    holds converts it."""
+    allowed = ", ".join(repr(value) for value in variants)
+
+    def convert_variant(value: Any) -> T:
+        if not isinstance(value, dict):
+            raise _expected("an object", value)
+        name = value.get(tag)
+        convert = variants.get(name) if isinstance(name, str) else None
+        if convert is None:
+            if tag not in value:
+                raise DecodeError(tag, "required field is missing")
+            raise DecodeError(tag, f"{short(name)} is not one of {allowed}")
+        return convert(value)
+
+    return convert_variant
+
+
+def union_to(
+    encoders: Mapping[type[Any], Callable[[Any], dict[str, Any]]],
+) -> Callable[[Any], Any]:
+    """The encoder of a tagged union: its variant's class's (another value as it is)."""
+
+    def encode_variant(value: Any) -> Any:
+        encode = encoders.get(type(value))
+        return value if encode is None else encode(value)
+
+    return encode_variant
 
 
 def record_error(data: Any, *fields: tuple[str, Convert[Any], bool]) -> DecodeError:
@@ -328,6 +360,7 @@ _WHAT = {
     "array": "an array",
     "enum": "a string",
     "map": "an object",
+    "union": "an object",
 }
 
 
@@ -417,6 +450,15 @@ def _scalar_check(kind: str) -> PayloadCheck:
     return text
 
 
+def _entry(key: str, problems: Problems) -> Problems:
+    """Problems of a map's value, their paths made `.key...` (the SQL's `path || '.' || key`:
+    so an empty key still shows, `fees.`, as it does there)."""
+    return [
+        (f".{key}" + (path if not path or path[0] in "[." else f".{path}"), problem)
+        for path, problem in problems
+    ]
+
+
 def _jsonb_key_order(key: str) -> tuple[int, bytes]:
     """jsonb keeps an object's keys shorter first, then by their bytes."""
     data = key.encode()
@@ -469,10 +511,12 @@ def payload_check(spec: Any) -> PayloadCheck:
             for key in sorted(value, key=_jsonb_key_order):
                 problems = entry(value[key])
                 if problems:
-                    found = (found or []) + _within(str(key), problems)
+                    found = (found or []) + _entry(str(key), problems)
             return found
 
         return entries
+    if spec and spec[0] == "union":
+        return _union_check(spec[1], spec[2])
     fields = [
         (name, required, nullable, payload_check(kind))
         for name, required, nullable, kind in spec
@@ -498,6 +542,29 @@ def payload_check(spec: Any) -> PayloadCheck:
         return found
 
     return record
+
+
+def _union_check(tag: str, variants: Any) -> PayloadCheck:
+    """The validator of a tagged union: an object, its tag a string naming a variant, the
+    object a record of that variant's fields (the steps of the SQL validator)."""
+    checks = {value: payload_check(fields) for value, fields in variants}
+    shown = ", ".join(json.dumps(value, ensure_ascii=False) for value, _ in variants)
+    what, what_tag = _WHAT["union"], _WHAT["string"]
+
+    def variant(value: Any) -> Problems | None:
+        if not isinstance(value, dict):
+            return _wrong_kind(what, value)
+        name = value.get(tag, _ABSENT)
+        if name is _ABSENT:
+            return [(tag, _MISSING)]
+        if not isinstance(name, str):
+            return _within(tag, _wrong_kind(what_tag, name))
+        check = checks.get(name)
+        if check is None:
+            return [(tag, _ENUM.format(values=shown))]
+        return check(value)
+
+    return variant
 
 
 class Checkpoint(NamedTuple):

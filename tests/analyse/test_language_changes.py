@@ -128,8 +128,9 @@ def test_a_removed_variant_is_one_finding_not_one_per_field(tmp_path: Path) -> N
 
 
 def test_a_variant_added_in_a_new_version_is_a_warning(tmp_path: Path) -> None:
-    after = _UNION + "      2: {fields: {paymentId: uuid, method: Method, history: {type: array, items: Method}}}\n"
-    after = after.replace("cash: {fields: {}}}", "cash: {fields: {}}, wallet: {fields: {p: string}}}")
+    after = _UNION.replace("events:", "  Method2: {type: union, tag: kind, variants: {card: Card, "
+                           "cash: {fields: {}}, wallet: {fields: {p: string}}}}\nevents:")
+    after += "      2: {fields: {paymentId: uuid, method: Method2, history: {type: array, items: Method}}}\n"
     findings = diff_texts(tmp_path, _UNION, after)
     assert ("ESD191", "PaymentMade.v2.method") in {(f.rule, f.path) for f in findings}
     assert not any(f.severity == "error" for f in findings), findings

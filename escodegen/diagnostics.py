@@ -171,7 +171,8 @@ CODES: dict[str, Code] = _codes(
          "Publish the projection (`escodegen publish`) or pass --against a git ref or folder."),
     Code("ES706", "pii field inside an array or map",
          "A purge rewrites pii fields of objects only; move the field out of the array's items "
-         "(or the map's values), or mark the whole array or map `pii`."),
+         "(or the map's values, or a union's variants), or mark the whole array or map `pii` "
+         "(a union only when it may be null: a purge makes it null)."),
     Code("ES707", "subject id of the wrong type",
          "Pass the id as the events' `subject` field holds it (e.g. a UUID for a `uuid` "
          "field); check it for a typo."),

@@ -103,3 +103,11 @@ def test_an_added_union_value_is_checked_against_its_variants(tmp_path: Path) ->
     bad = good.replace("number: '4'", "iban: '4'")
     _, errors = _compile(tmp_path / "bad", _event("{n: integer}", bad))
     assert any("ES312" in e for e in errors), errors
+
+
+def test_a_union_is_no_projection_column(tmp_path: Path) -> None:
+    events = _event("{id: uuid, m: Method}") + (
+        "projections:\n  p:\n    key: [id]\n    columns: {id: uuid, m: Method}\n"
+        "    on:\n      Paid: {upsert: {id: $.id, m: $.m}}\n")
+    _, errors = _compile(tmp_path, events)
+    assert any("ES101" in e and "is a union" in e for e in errors), errors

@@ -103,6 +103,10 @@ CODES: dict[str, Code] = _codes(
          "Rename the tag or the field."),
     Code("ES243", "union variant tags collide",
          "Every variant of a union has its own tag, also in PascalCase (each becomes a class)."),
+    Code("ES244", "untagged union variants cannot be told apart",
+         "An untagged union's variants are scalars of distinct JSON kinds (string, number, "
+         "boolean): a value's kind says which it is. integer and number, or string and a "
+         "string-carried type (decimal, uuid, date, enum), cannot be told apart."),
     # ES3xx: versions and upcast chains
     Code("ES301", "version numbers not consecutive", "Versions are numbered 1, 2, 3, … without gaps."),
     Code("ES302", "upcast on the first version", "Version 1 has nothing to upcast from; remove `upcast`."),

@@ -82,6 +82,11 @@ def test_the_canonical_schema_is_one_of_the_variants_by_their_tag(tmp_path: Path
     ("{m: {type: union, tag: kind}}", TYPES, "ES101", ""),
     ("{m: {type: string, tag: kind}}", TYPES, "ES101", ""),
     ("{m: {type: union, tag: 'a-b', variants: {a: Card}}}", TYPES, "ES101", ""),
+    ("{m: {type: union, variants: [integer, number]}}", TYPES, "ES244", "both JSON numbers"),
+    ("{m: {type: union, variants: [string, Tier]}}", TYPES, "ES244", "both JSON strings"),
+    ("{m: {type: union, variants: [string, Card]}}", TYPES, "ES244", "not a scalar"),
+    ("{m: {type: union, variants: []}}", TYPES, "ES240", "without variants"),
+    ("{m: {type: union, tag: kind, variants: [string]}}", TYPES, "ES101", ""),
 ])
 def test_bad_unions_are_refused_with_a_code_and_position(
         tmp_path: Path, fields: str, types: str, code: str, words: str) -> None:
@@ -111,3 +116,19 @@ def test_a_union_is_no_projection_column(tmp_path: Path) -> None:
         "    on:\n      Paid: {upsert: {id: $.id, m: $.m}}\n")
     _, errors = _compile(tmp_path, events)
     assert any("ES101" in e and "is a union" in e for e in errors), errors
+
+
+def test_an_untagged_union_is_one_of_its_scalars(tmp_path: Path) -> None:
+    project, errors = _compile(tmp_path, _event("{v: {type: union, variants: [string, integer, "
+                                                "Tier]}}"))
+    assert any("ES244" in e for e in errors)
+    project, errors = _compile(tmp_path / "ok", _event("{v: {type: union, variants: [string, "
+                                                       "integer, boolean], default: 3}}"))
+    assert errors == [] and project is not None
+    schema = event_version_schema(project.events[0], 1)
+    assert schema["properties"]["v"]["anyOf"][0]["oneOf"] == [
+        {"type": "string"}, {"type": "integer"}, {"type": "boolean"}]
+    assert flatten(schema)["v"].kind == "union[string|integer|boolean]"
+    _, errors = _compile(tmp_path / "bad", _event("{v: {type: union, variants: [string, "
+                                                  "integer], default: 1.5}}"))
+    assert any("ES312" in e for e in errors), errors

@@ -110,7 +110,9 @@ def union_schema(field_type: FieldType, title: str) -> dict[str, Any]:
     validator ignores it; code generators read it). A variant is titled by the union and its tag
     value (`PaymentMethodCard`), also when its record is a named type: the variant's class holds
     the tag, the named record's does not."""
-    assert field_type.tag is not None, "the check stage gives every union its tag"
+    if field_type.tag is None:
+        # untagged: scalars of distinct JSON kinds, so exactly one variant fits a value
+        return {"oneOf": [type_schema(variant, title) for _, variant in field_type.variants]}
     tag = field_type.tag
     variants = []
     for value, record in field_type.variants:

@@ -179,6 +179,9 @@ def type_of(schema: dict[str, Any]) -> FieldType:
     """The declared type of a (non-null) schema, the inverse of `schema.type_schema`; an object
     without its keys (`flatten` gives them paths of their own). No type, or one escodegen never
     writes, is `json`: any value."""
+    if isinstance(schema.get("oneOf"), list) and "discriminator" not in schema:
+        variants = [type_of(variant) for variant in schema["oneOf"]]
+        return FieldType("union", variants=tuple((kind_name(v), v) for v in variants))
     if _is_union(schema):
         return FieldType("union", tag=schema["discriminator"].get("propertyName"),
                          variants=tuple((value, FieldType("object"))

@@ -40,7 +40,8 @@ from escodegen.model import (
 )
 from escodegen.model.naming import is_identifier, pascal
 from escodegen.model.ops import UpcastOp
-from escodegen.model.types import is_kind
+from escodegen.model.shape import kind_name
+from escodegen.model.types import TYPES, is_kind
 from escodegen.sources.project import LoadedProject, inside
 from escodegen.sources.yaml_source import Document, JsonPath
 from escodegen.upcast import parse_operation
@@ -287,6 +288,8 @@ def union_type(node: _Located) -> FieldType:
     """A tagged union `{type: union, tag, variants: {tag value: record}}`: each variant a named
     record or an inline `{fields}`; refused (and built as json) when it has no variant."""
     spec = node.data
+    if isinstance(spec["variants"], list):
+        return _untagged_union(node)
     tag = spec["tag"]
     named = _NAMED.get()
     assert named is not None, "fields are built inside build_project"
@@ -316,6 +319,38 @@ def union_type(node: _Located) -> FieldType:
                      "List its variants: `variants: {card: Card, transfer: BankTransfer}`.")
         return FieldType("json")
     return FieldType("union", tag=tag, variants=tuple(variants))
+
+
+def _untagged_union(node: _Located) -> FieldType:
+    """An untagged union `{type: union, variants: [string, integer]}`: scalar variants of
+    pairwise distinct JSON kinds, so a value's kind says which variant it is."""
+    named = _NAMED.get()
+    assert named is not None, "fields are built inside build_project"
+    variants: list[tuple[str, FieldType]] = []
+    by_json: dict[str, str] = {}
+    for index in range(len(node.data["variants"])):
+        at = node.at("variants", index)
+        variant = field_type(at)[0]
+        if not TYPES[variant.kind].scalar:
+            named.report.error("ES244", f"variant {variant.describe()} of an untagged union is "
+                               "not a scalar", at.span, "List scalar types (string, integer, "
+                               "boolean, ...), or give the union a tag and record variants.")
+            continue
+        json_kind = TYPES[variant.kind].check.json_kinds[0]
+        key = kind_name(variant)
+        if json_kind in by_json:
+            named.report.error("ES244", f"variants {by_json[json_kind]} and {key} of an untagged "
+                               f"union are both JSON {json_kind}s: a value cannot tell which it "
+                               "is", at.span, "Keep one of them (an integer is a number), or "
+                               "give the union a tag and record variants.")
+            continue
+        by_json[json_kind] = key
+        variants.append((key, variant))
+    if not node.data["variants"]:
+        named.report.error("ES240", "a union without variants", node.at("variants").span,
+                           "List its variants: `variants: [string, integer]`.")
+        return FieldType("json")
+    return FieldType("union", variants=tuple(variants))
 
 
 def _variant_record(variant: Any, at: _Located, named: _NamedTypes) -> FieldType | None:

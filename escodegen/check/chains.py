@@ -51,6 +51,8 @@ def compatible(produced: FieldType, declared: FieldType) -> bool:
     a safe widening)."""
     if declared.kind == "json":
         return True
+    if declared.kind == "union" and declared.tag is None:
+        return _untagged_compatible(produced, declared)
     if produced.kind != declared.kind:
         return (produced.kind, declared.kind) in SAFE_WIDENINGS
     if produced.kind == "enum":
@@ -70,6 +72,15 @@ def compatible(produced: FieldType, declared: FieldType) -> bool:
                     or not compatible(old.type, field.type)):
                 return False
     return True
+
+
+def _untagged_compatible(produced: FieldType, declared: FieldType) -> bool:
+    """Every value of `produced` (a scalar, or an untagged union's variants) is a value of a
+    variant of the untagged union `declared`."""
+    members = (produced.variants if produced.kind == "union" and produced.tag is None
+               else (("", produced),))
+    return all(any(compatible(member, variant) for _, variant in declared.variants)
+               for _, member in members)
 
 
 def _union_compatible(produced: FieldType, declared: FieldType) -> bool:

@@ -37,10 +37,11 @@ class FieldType:
     values: tuple[str, ...] = ()
     name: str | None = field(default=None, compare=False)
     tag: str | None = None
-    """For a union: the field of the JSON object whose value names its variant."""
+    """For a tagged union: the field of the JSON object whose value names its variant; None
+    for an untagged one (scalar variants told apart by their JSON kind)."""
     variants: tuple[tuple[str, FieldType], ...] = ()
-    """For a union: (tag value, record) of each variant, in declaration order; a record's
-    fields do not hold the tag."""
+    """For a union: (tag value, record) of each variant, in declaration order (a record's
+    fields do not hold the tag); untagged, (its type name, its type)."""
 
     def field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)
@@ -57,6 +58,8 @@ class FieldType:
             return f"map<{self.items.describe()}>"
         if self.kind == "enum":
             return "enum[" + "|".join(self.values) + "]"
+        if self.kind == "union" and self.tag is None:
+            return "union[" + "|".join(v.describe() for _, v in self.variants) + "]"
         if self.kind == "union":
             return f"union<{self.tag}: " + "|".join(t for t, _ in self.variants) + ">"
         if self.kind == "object":

@@ -69,7 +69,9 @@ def fits(value: Any, type_: FieldType, required: bool = True) -> bool:
 
 def _fits_union(value: Any, type_: FieldType) -> bool:
     """A union's value: an object whose tag names a variant, the rest a value of its record."""
-    if not isinstance(value, dict) or type_.tag is None:
+    if type_.tag is None:
+        return any(fits(value, variant) for _, variant in type_.variants)
+    if not isinstance(value, dict):
         return False
     tag = value.get(type_.tag)
     variant = type_.variant(tag) if isinstance(tag, str) else None

@@ -84,6 +84,9 @@ events:
           om: {type: Method, required: false}
           lm: {type: array, items: Method}
           mm: {type: map, values: {type: union, tag: type, variants: {a: {fields: {x: integer}}, b: Card}}}
+          u: {type: union, variants: [string, integer, boolean]}
+          ou: {type: union, variants: [decimal, number], required: false}
+          lu: {type: array, items: {type: union, variants: [uuid, integer]}}
 types:
   Card: {fields: {number: string, expiry: date?}}
   Method:
@@ -201,6 +204,8 @@ def _valid(field_type: FieldType) -> st.SearchStrategy[Any]:
         return st.dictionaries(_TEXT, _value(field_type.items), max_size=3)
     if kind == "enum":
         return st.sampled_from(field_type.values)
+    if kind == "union" and field_type.tag is None:
+        return st.one_of(*(_value(variant) for _, variant in field_type.variants))
     if kind == "union":
         return _variant(field_type)
     return {
@@ -380,7 +385,14 @@ def test_sql_python_and_json_schema_agree_on_every_field_type(
      "lm[0].amount: required field is missing"),
     ("Unions", 1, {"m": {"kind": "cash"}, "lm": [], "mm": {"k": {"type": "b", "number": 5}}},
      "mm.k.number: expected a string, got number"),
-    ("Unions", 1, {"m": {"kind": "card", "number": "4"}, "lm": [], "mm": {"k": {"type": "a", "x": 1}}},
+    ("Unions", 1, {"m": {"kind": "cash"}, "lm": [], "mm": {}, "u": []},
+     "u: expected a string or an integer or a boolean, got array"),
+    ("Unions", 1, {"m": {"kind": "cash"}, "lm": [], "mm": {}, "u": 1.5},
+     "u: expected an integer, got a fraction"),
+    ("Unions", 1, {"m": {"kind": "cash"}, "lm": [], "mm": {}, "u": "x", "lu": ["x"]},
+     "lu[0]: not a uuid"),
+    ("Unions", 1, {"m": {"kind": "card", "number": "4"}, "lm": [], "mm": {"k": {"type": "a", "x": 1}},
+                   "u": True, "lu": []},
      None),
 ])
 def test_problems_name_the_path(conns: dict[str, psycopg.Connection[Any]],

@@ -41,6 +41,8 @@ events:
           history: {type: array, items: PaymentMethod}
           byCurrency: {type: map, values: PaymentMethod}
           refund: {type: union, tag: type, variants: {full: {fields: {}}, partial: {fields: {amount: decimal}}}}
+          code: {type: union, variants: [string, integer]}
+          tip: {type: union, variants: [decimal, boolean], required: false}
 """
 
 
@@ -90,7 +92,8 @@ def _payment(module: ModuleType) -> Any:
         paymentId=uuid.uuid4(), amount=Decimal("12.50"), method=variants["card"],
         history=[variants["transfer"], variants["wallet"]],
         byCurrency={"EUR": variants["card"]},
-        refund=refund.PaymentMadeV1RefundPartial(amount=Decimal("1.5")))
+        refund=refund.PaymentMadeV1RefundPartial(amount=Decimal("1.5")), code=7,
+        tip=Decimal("0.5"))
 
 
 def test_a_union_is_one_class_per_variant_in_the_types_module(
@@ -115,6 +118,7 @@ def test_encoding_writes_the_tag_and_decoding_picks_the_variant(
                                {"kind": "wallet_pay", "provider": "apple"}]
     assert data["byCurrency"] == {"EUR": {"kind": "card", "number": "4111", "expiry": None}}
     assert data["refund"] == {"type": "partial", "amount": "1.5"}
+    assert (data["code"], data["tip"]) == (7, "0.5")
     decoded = module.decode(event_type, version, data)
     assert decoded == payment
     assert type(decoded.history[1]) is module.events._types.PaymentMethodWalletPay
@@ -135,3 +139,15 @@ def test_a_payload_whose_tag_names_no_variant_is_refused_naming_the_path(
     assert problems and problems[0][0] == path
     with pytest.raises(module.CodecError):
         module.decode("PaymentMade", 1, {**data, "method": method})
+
+
+def test_an_untagged_union_decodes_by_the_value_s_json_kind(
+        package: tuple[str, Path, ModuleType]) -> None:
+    _, _, module = package
+    _, _, data = module.encode(_payment(module))
+    decoded = module.decode("PaymentMade", 1, {**data, "code": "A7", "tip": False})
+    assert (decoded.code, decoded.tip) == ("A7", False)
+    problems = module.validate("PaymentMade", 1, {**data, "code": 1.5})
+    assert problems == [("code", "expected an integer, got a fraction")]
+    with pytest.raises(module.CodecError):
+        module.decode("PaymentMade", 1, {**data, "code": [1]})

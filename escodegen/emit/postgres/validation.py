@@ -171,6 +171,8 @@ class _Builder:
         `field_type`, or null; None when any value fits (json). `text`: the value as text when
         the caller has a cheaper way to it than `value #>> '{}'` (`data ->> 'key'`). `pad`:
         the indentation of the line it starts on."""
+        if field_type.kind == "union" and field_type.tag is None:
+            return self._either(field_type, value, path, pad)
         at = pad if self.layout else None
         inner = pad + "    "
         inner_at = inner if self.layout else None
@@ -265,6 +267,26 @@ class _Builder:
             return one_line
         at = pad if self.layout else None
         return "coalesce(" + _break(at, 1) + f",{_break(at, 1)}".join(problems) + ")"
+
+    def _either(self, union: FieldType, value: str, path: _Path, pad: str) -> str:
+        """An untagged union: the check of the variant of the value's JSON kind, else a problem
+        naming every variant's kind."""
+        at = pad if self.layout else None
+        then_at = pad + "        " if self.layout else None
+        got = f"jsonb_typeof({value})"
+        whats = " or ".join(TYPES[v.kind].check.what for _, v in union.variants)
+        head, _, _ = PROBLEM_KIND.partition("{got}")
+        branches = []
+        for _, variant in union.variants:
+            kind = TYPES[variant.kind].check.json_kinds[0]
+            problem = self.value(variant, value, path, pad=pad + "    ")
+            branches.append(f"when {literal(kind)} then {problem or 'null'}")
+        otherwise = path.message(head.format(what=whats), got, then_at)
+        one_line = f"(case {got} " + " ".join(branches) + f" else {otherwise} end)"
+        if _fits(at, one_line):
+            return one_line
+        return (f"(case {got}" + "".join(_break(at, 1) + b for b in branches)
+                + f"{_break(at, 1)}else {otherwise}{_break(at, 0)}end)")
 
     def _union(self, union: FieldType, value: str, path: _Path,
                pad: str) -> tuple[list[str], str | None]:

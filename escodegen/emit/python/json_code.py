@@ -148,6 +148,10 @@ class JsonCode:
         if inner is not None:
             return self._define(f"_from_json_optional_{_key(inner)}",
                                 f"optional({self.converter(inner)})", "optional")
+        members = _either_members(node)
+        if members:
+            converters = ", ".join(self.converter(member) for member in members)
+            return self._define(f"_from_json_{_key(node)}", f"either({converters})", "either")
         if isinstance(node, ast.Name):
             if node.id in _SCALARS:
                 self.runtime.add(_SCALARS[node.id][0])
@@ -186,6 +190,15 @@ class JsonCode:
                 return None
             return self._define(f"_to_json_optional_{_key(inner)}", f"optional({encode})",
                                 "optional")
+        members = _either_members(node)
+        if members:
+            needed = set(self.runtime)
+            plain = all(self.encoder(member) is None for member in members)
+            self.runtime = needed  # only the one encoder below is used
+            if plain:
+                return None
+            self.runtime.add("any_to_json")  # scalars: it writes each as its kind's JSON
+            return "any_to_json"
         if isinstance(node, ast.Name):
             if node.id in _SCALARS:
                 encode = _SCALARS[node.id][1]
@@ -249,6 +262,14 @@ def _tag_of(record: Record) -> tuple[str, str]:
     raise ValueError(f"the union variant {record.name} has no tag field")
 
 
+def _either_members(node: ast.expr) -> list[ast.expr]:
+    """The members of an untagged union of scalars, `str | int` (not `T | None`)."""
+    if (isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr)
+            and not (isinstance(node.right, ast.Constant) and node.right.value is None)):
+        return [*(_either_members(node.left) or [node.left]), node.right]
+    return []
+
+
 def _optional_inner(node: ast.expr) -> ast.expr | None:
     """`T` of `T | None`, else None."""
     if (isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr)
@@ -281,6 +302,9 @@ def _key(node: ast.expr) -> str:
         return f"{node.value.id}_{_key(node.slice)}"
     if isinstance(node, ast.Tuple):
         return "_".join(_key(element) for element in node.elts)
+    members = _either_members(node)
+    if members:
+        return "either_" + "_".join(_key(member) for member in members)
     raise ValueError(f"no JSON conversion for the annotation {ast.unparse(node)}")
 
 

@@ -29,8 +29,10 @@ from escodegen.model import Event, NamedType, Project
 from escodegen.printable import escape, escape_lines
 
 ModelKind = Literal["dataclasses", "pydantic", "msgspec"]
-_CLASS = re.compile(r"^(?:class (\w+)\b|(\w+): TypeAlias = )", re.MULTILINE)
-"""A class, or a union of classes (`Method: TypeAlias = Card | Transfer`)."""
+_CLASS = re.compile(r"^(?:class (\w+)\b|(\w+): TypeAlias = (?:\(|Annotated\[|\w+ \|))",
+                    re.MULTILINE)
+"""A class, or a union of classes (`Method: TypeAlias = Card | Transfer`, laid out or
+annotated); not another alias (msgspec's `B: TypeAlias = Decimal` for a decimal's pattern)."""
 TYPES_MODULE = "_types"
 """The module of `events/` holding the named types' classes."""
 # What a property keeps beside the reference that replaces a named type's expansion.

@@ -37,7 +37,11 @@ def type_spec(field_type: FieldType) -> Any:
 
 
 def union_spec(field_type: FieldType) -> Any:
-    """`("union", tag, ((tag value, the variant's fields), ...))`."""
+    """`("union", tag, ((tag value, the variant's fields), ...))`; untagged, `("either",
+    ((JSON kind, the variant's spec), ...))`."""
+    if field_type.tag is None:
+        return ("either", tuple((TYPES[variant.kind].check.json_kinds[0], type_spec(variant))
+                                for _, variant in field_type.variants))
     return ("union", field_type.tag,
             tuple((value, fields_spec(record.fields)) for value, record in field_type.variants))
 

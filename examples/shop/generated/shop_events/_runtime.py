@@ -241,6 +241,21 @@ def tagged(tag: str, variants: Mapping[str, Callable[[Any], T]]) -> Convert[T]:
     return convert_variant
 
 
+def either(*converts: Callable[[Any], Any]) -> Convert[Any]:
+    """The converter of an untagged union of scalars (of distinct JSON kinds): the first of
+    `converts` that takes the value (Any: the type checker knows the field's)."""
+
+    def convert_either(value: Any) -> Any:
+        for convert in converts:
+            try:
+                return convert(value)
+            except DecodeError:
+                pass
+        raise _expected("a value of one of the union's types", value)
+
+    return convert_either
+
+
 def union_to(
     encoders: Mapping[type[Any], Callable[[Any], dict[str, Any]]],
 ) -> Callable[[Any], Any]:
@@ -517,6 +532,8 @@ def payload_check(spec: Any) -> PayloadCheck:
         return entries
     if spec and spec[0] == "union":
         return _union_check(spec[1], spec[2])
+    if spec and spec[0] == "either":
+        return _either_check(spec[1])
     fields = [
         (name, required, nullable, payload_check(kind))
         for name, required, nullable, kind in spec
@@ -542,6 +559,22 @@ def payload_check(spec: Any) -> PayloadCheck:
         return found
 
     return record
+
+
+def _either_check(variants: Any) -> PayloadCheck:
+    """The validator of an untagged union: the variant of the value's JSON kind checks it."""
+    checks = {kind: payload_check(spec) for kind, spec in variants}
+    what = " or ".join(
+        _WHAT[spec if isinstance(spec, str) else spec[0]] for _, spec in variants
+    )
+
+    def either(value: Any) -> Problems | None:
+        check = checks.get(json_kind(value))
+        if check is None:
+            return _wrong_kind(what, value)
+        return check(value)
+
+    return either
 
 
 def _union_check(tag: str, variants: Any) -> PayloadCheck:

@@ -496,12 +496,13 @@ class _Changes:
 
     def _union_variants(self) -> Iterator[Finding]:
         """A tagged union's variants removed (ESD190) or added (ESD191); the fields of such a
-        variant (`method<card>.number`) are reported with it, not one by one."""
+        variant (`method<card>.number`) are reported with it, not one by one. (An untagged
+        union's variants are in its kind, `union[string|integer]`: the type rules judge it.)"""
         for field_path in self.common:
             before, path = _union_within(self.old[field_path].type, field_path)
             after, _ = _union_within(self.new[field_path].type, field_path)
-            if before is None or after is None or before.tag != after.tag:
-                continue
+            if before is None or after is None or before.tag is None or before.tag != after.tag:
+                continue  # an untagged union's variants are its kind: ESD117 / ESD110
             old_tags = [tag for tag, _ in before.variants]
             new_tags = [tag for tag, _ in after.variants]
             name = f"{self.event.name}.{path}"

@@ -53,6 +53,8 @@ def compatible(produced: FieldType, declared: FieldType) -> bool:
         return True
     if declared.kind == "union" and declared.tag is None:
         return _untagged_compatible(produced, declared)
+    if produced.kind == "union" and produced.tag is None:
+        return all(compatible(member, declared) for _, member in produced.variants)
     if produced.kind != declared.kind:
         return (produced.kind, declared.kind) in SAFE_WIDENINGS
     if produced.kind == "enum":

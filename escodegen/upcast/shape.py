@@ -31,7 +31,8 @@ def widens(old: str, new: str) -> bool:
     for container in ("array<", "map<"):
         if old.startswith(container) and new.startswith(container):
             return widens(old[len(container):-1], new[len(container):-1])
-    if new.startswith("union["):
+    if new.startswith("union[") or old.startswith("union["):
+        # every variant of the old is one of the new (a one-variant union is its variant)
         return set(_members(old)) <= set(_members(new))
     return False
 

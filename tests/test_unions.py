@@ -132,3 +132,13 @@ def test_an_untagged_union_is_one_of_its_scalars(tmp_path: Path) -> None:
     _, errors = _compile(tmp_path / "bad", _event("{v: {type: union, variants: [string, "
                                                   "integer], default: 1.5}}"))
     assert any("ES312" in e for e in errors), errors
+
+
+def test_a_tagged_union_is_no_aggregate_state_field(tmp_path: Path) -> None:
+    events = _event("{id: uuid}") + (
+        "aggregates:\n  Thing:\n    id: {field: id}\n    events: [Paid]\n"
+        "    state: {version: 1, fields: {m: Method, u: {type: union, variants: [string, "
+        "integer]}}}\n")
+    _, errors = _compile(tmp_path, events)
+    assert [e for e in errors if "ES101" in e and "tagged union" in e and "Thing.m" in e], errors
+    assert not any("Thing.u" in e for e in errors)

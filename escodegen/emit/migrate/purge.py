@@ -203,7 +203,7 @@ def _pii_paths(fields: tuple[Field, ...], prefix: tuple[str, ...], report: Repor
     found: list[tuple[tuple[str, ...], Field]] = []
     for f in fields:
         path = (*prefix, f.name)
-        if f.pii and f.type.kind == "union" and not f.may_be_null:
+        if f.pii and f.type.kind == "union" and f.type.tag is not None and not f.may_be_null:
             report.error("ES706", f"'{owner}' marks the union '{'.'.join(path)}' pii but it "
                          "cannot be null: a purge has no variant to put in its place", f.span)
         elif f.pii:
@@ -305,6 +305,8 @@ def _projection(project: Project, projection: Projection, schema: str,
 def _column_placeholder(field_type: FieldType) -> Any:
     if field_type.kind == "enum":
         return field_type.values[0]
+    if field_type.kind == "union" and field_type.variants:
+        return _column_placeholder(field_type.variants[0][1])  # untagged: its first variant
     return TYPES[field_type.kind].purge_placeholder
 
 

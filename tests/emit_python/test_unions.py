@@ -43,6 +43,7 @@ events:
           refund: {type: union, tag: type, variants: {full: {fields: {}}, partial: {fields: {amount: decimal}}}}
           code: {type: union, variants: [string, integer]}
           tip: {type: union, variants: [decimal, boolean], required: false}
+          single: {type: union, tag: kind, variants: {only: {fields: {n: integer}}}, required: false}
 """
 
 
@@ -93,7 +94,7 @@ def _payment(module: ModuleType) -> Any:
         history=[variants["transfer"], variants["wallet"]],
         byCurrency={"EUR": variants["card"]},
         refund=refund.PaymentMadeV1RefundPartial(amount=Decimal("1.5")), code=7,
-        tip=Decimal("0.5"))
+        tip=Decimal("0.5"), single=refund.PaymentMadeV1SingleOnly(n=1))
 
 
 def test_a_union_is_one_class_per_variant_in_the_types_module(
@@ -119,6 +120,7 @@ def test_encoding_writes_the_tag_and_decoding_picks_the_variant(
     assert data["byCurrency"] == {"EUR": {"kind": "card", "number": "4111", "expiry": None}}
     assert data["refund"] == {"type": "partial", "amount": "1.5"}
     assert (data["code"], data["tip"]) == (7, "0.5")
+    assert data["single"] == {"kind": "only", "n": 1}
     decoded = module.decode(event_type, version, data)
     assert decoded == payment
     assert type(decoded.history[1]) is module.events._types.PaymentMethodWalletPay

@@ -125,9 +125,17 @@ def absent_only(schema: Any) -> Iterable[tuple[str, str]]:
                     yield from absent_only(sub)
 
 
+_ALIAS_OF_ONE = re.compile(r"^(\w+): TypeAlias = (\w+)$", re.MULTILINE)
+
+
 def class_names(text: str) -> list[str]:
-    """The classes and unions of classes a module defines, in order."""
-    return [match.group(1) or match.group(2) for match in _CLASS.finditer(text)]
+    """The classes and unions of classes a module defines, in order (a union of one variant is
+    an alias of a class of the module: `Refund: TypeAlias = RefundFull`)."""
+    found = [(match.start(), match.group(1) or match.group(2)) for match in _CLASS.finditer(text)]
+    classes = {name for _, name in found}
+    found += [(match.start(), match.group(1)) for match in _ALIAS_OF_ONE.finditer(text)
+              if match.group(2) in classes]
+    return [name for _, name in sorted(found)]
 
 
 def _enums_first(text: str) -> str:

@@ -309,7 +309,7 @@ def _unions(text: str, models: ModelKind) -> str:
         text = _pydantic_unions(text)
     if models == "dataclasses":
         text = _ALIAS.sub(_wrapped_alias, text)
-    return _tag_defaults(text) if models != "msgspec" else text
+    return _tag_defaults(text)
 
 
 _ALIAS = re.compile(r"^(\w+: TypeAlias = )(\w+(?: \| \w+)+)$", re.MULTILINE)
@@ -329,7 +329,7 @@ def _wrapped_alias(match: re.Match[str]) -> str:
 def _tag_defaults(text: str) -> str:
     """A variant's tag field given its one value as default (`kind: Literal["card"] = "card"`),
     so a variant is made without repeating what its class says. msgspec writes the tag as the
-    Struct's `tag` instead."""
+    Struct's `tag` instead (but for a union of one variant, a plain Struct with the field)."""
     return _TAG.sub(r"\1 = \2", text)
 
 

@@ -110,6 +110,21 @@ CODES: dict[str, Code] = _codes(
          "quantifiers (docs/language.md#patterns)."),
     Code("ES228", "default breaks the field's constraints",
          "A default is stored as the field's value: make it meet the constraints, or change them."),
+    Code("ES240", "union without variants",
+         "A tagged union lists its variants: `variants: {card: Card, transfer: BankTransfer}` "
+         "(docs/language.md#tagged-unions)."),
+    Code("ES241", "union variant is not a record",
+         "A tagged union's variants are records (a named type with `fields`, or an inline "
+         "`{fields: {...}}`): the tag is a field of the JSON object."),
+    Code("ES242", "union tag is a field of a variant",
+         "The tag field names the variant; a variant cannot have a field of the same name. "
+         "Rename the tag or the field."),
+    Code("ES243", "union variant tags collide",
+         "Every variant of a union has its own tag, also in PascalCase (each becomes a class)."),
+    Code("ES244", "untagged union variants cannot be told apart",
+         "An untagged union's variants are scalars of distinct JSON kinds (string, number, "
+         "boolean): a value's kind says which it is. integer and number, or string and a "
+         "string-carried type (decimal, uuid, date, enum), cannot be told apart."),
     # ES3xx: versions and upcast chains
     Code("ES301", "version numbers not consecutive", "Versions are numbered 1, 2, 3, … without gaps."),
     Code("ES302", "upcast on the first version", "Version 1 has nothing to upcast from; remove `upcast`."),
@@ -178,7 +193,8 @@ CODES: dict[str, Code] = _codes(
          "Publish the projection (`escodegen publish`) or pass --against a git ref or folder."),
     Code("ES706", "pii field inside an array or map",
          "A purge rewrites pii fields of objects only; move the field out of the array's items "
-         "(or the map's values), or mark the whole array or map `pii`."),
+         "(or the map's values, or a union's variants), or mark the whole array or map `pii` "
+         "(a union only when it may be null: a purge makes it null)."),
     Code("ES707", "subject id of the wrong type",
          "Pass the id as the events' `subject` field holds it (e.g. a UUID for a `uuid` "
          "field); check it for a typo."),

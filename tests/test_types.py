@@ -35,14 +35,15 @@ from escodegen.model.types import (
 from escodegen.sqltext import jsonb, literal, text_array, typed
 
 ROOT = Path(__file__).resolve().parent.parent
-_COLUMN_KINDS = [k for k in KINDS if k not in ("object", "array", "map")]  # ES101: columns hold scalars
+_COLUMN_KINDS = [k for k in KINDS if k not in ("object", "array", "map", "union")]  # ES101: columns hold scalars
 
 
 def _long_form(kind: TypeKind) -> dict[str, Any]:
     parts: dict[str, dict[str, Any]] = {"object": {"fields": {"x": "string"}},
                                         "array": {"items": "integer"},
                                         "enum": {"values": ["a", "b"]},
-                                        "map": {"values": "integer"}}
+                                        "map": {"values": "integer"},
+                                        "union": {"variants": ["string", "integer"]}}
     return {"type": kind, **parts.get(kind, {})}
 
 
@@ -99,8 +100,10 @@ def test_the_meta_schema_names_the_table_s_kinds() -> None:
 @pytest.mark.parametrize("kind", KINDS)
 def test_canonical_schema_reads_back_as_its_kind(kind: TypeKind) -> None:
     items = FieldType("integer") if kind in ("array", "map") else None
-    schema = type_schema(FieldType(kind, items=items, values=("a",)), "T")
-    assert kind_of(schema) == (f"{kind}<integer>" if kind in ("array", "map") else kind)
+    variants = (("string", FieldType("string")),) if kind == "union" else ()
+    schema = type_schema(FieldType(kind, items=items, values=("a",), variants=variants), "T")
+    expected = {"array": "array<integer>", "map": "map<integer>", "union": "union[string]"}
+    assert kind_of(schema) == expected.get(kind, kind)
 
 
 @pytest.mark.parametrize("models", get_args(ModelMode))
@@ -144,7 +147,9 @@ def test_purge_places_every_kind_s_placeholder(tmp_path: Path) -> None:
     purged = next(v.purged for v in plan.versions if v.type == literal("Everything"))
     sets = dict(plan.projections[0].sets)
     for kind in KINDS:
-        placeholder = "a" if kind == "enum" else TYPES[kind].purge_placeholder
+        # an enum's first value; an untagged union's first variant's placeholder
+        placeholder = ("a" if kind == "enum" else TYPES["string"].purge_placeholder
+                       if kind == "union" else TYPES[kind].purge_placeholder)
         assert f"{text_array([f'f_{kind}'])}, {jsonb(placeholder)}, false" in (purged or ""), kind
         if kind in _COLUMN_KINDS:
             assert sets[f'"c_{kind}"'] == typed(placeholder, TYPES[kind].sql_type), kind

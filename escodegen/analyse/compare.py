@@ -74,7 +74,8 @@ def _first_per_place(findings: list[Finding]) -> list[Finding]:
     return list(seen.values())
 
 
-_PER_ARGUMENT = frozenset({"ESD001", "ESD111", "ESD112", "ESD113", "ESD150"})
+_PER_ARGUMENT = frozenset({"ESD001", "ESD111", "ESD112", "ESD113", "ESD150", "ESD182",
+                           "ESD183"})
 
 
 @dataclass
@@ -421,8 +422,17 @@ def _titles(schema: Any) -> set[str]:
     return found.union(*(_titles(value) for key, value in schema.items() if key != "title"))
 
 
+def _union_within(type_: FieldType | None, path: str) -> tuple[FieldType | None, str]:
+    """The tagged union a field holds, itself or as (nested) array items or map values, and
+    the path its variants' fields hang from (`history[]`: `history[]<card>.number`)."""
+    while type_ is not None and type_.kind in ("array", "map"):
+        path += "[]" if type_.kind == "array" else "{}"
+        type_ = type_.items
+    return (type_, path) if type_ is not None and type_.kind == "union" else (None, path)
+
+
 def _subtree(path: str, candidate: str) -> bool:
-    return candidate == path or candidate.startswith((path + ".", path + "[]"))
+    return candidate == path or candidate.startswith((path + ".", path + "[]", path + "<"))
 
 
 def _rekey(origin: dict[str, str | None], source: str, target: str) -> None:
@@ -531,6 +541,7 @@ class _Changes:
                 # What was inside (an object's fields, array items) is now opaque json.
                 self.done.update(p for p in self.old if p != path and _subtree(path, p))
         self._cover_containers()
+        yield from self._union_variants()
         removed = self._topmost([p for p in self.removed if p not in self.done])
         added = self._topmost([p for p in self.added if p not in self.done])
         if not custom:
@@ -542,6 +553,32 @@ class _Changes:
         for path in self.common:
             if path not in self.done and _parent(path) not in self.done:
                 yield from self._changed(path, custom)
+
+    def _union_variants(self) -> Iterator[Finding]:
+        """A tagged union's variants removed (ESD182) or added (ESD183); the fields of such a
+        variant (`method<card>.number`) are reported with it, not one by one. (An untagged
+        union's variants are in its kind, `union[string|integer]`: the type rules judge it.)"""
+        for field_path in self.common:
+            before, path = _union_within(self.old[field_path].type, field_path)
+            after, _ = _union_within(self.new[field_path].type, field_path)
+            if before is None or after is None or before.tag is None or before.tag != after.tag:
+                continue  # an untagged union's variants are its kind: ESD117 / ESD110
+            old_tags = [tag for tag, _ in before.variants]
+            new_tags = [tag for tag, _ in after.variants]
+            name = f"{self.event.name}.{path}"
+            for tag in old_tags:
+                if tag not in new_tags:
+                    self.done.update(p for p in self.old if p.startswith(f"{path}<{tag}>"))
+                    yield self.finding("ESD182", field_path, f"{name}: variant {tag!r} removed "
+                                       f"{self.where}; stored events may hold it: keep it, or "
+                                       f"declare a new event type (`replaces: "
+                                       f"{self.event.name}`)", (tag,), tag, None)
+            for tag in new_tags:
+                if tag not in old_tags:
+                    self.done.update(p for p in self.new if p.startswith(f"{path}<{tag}>"))
+                    yield self.finding("ESD183", field_path, f"{name}: variant {tag!r} added "
+                                       f"{self.where}; consumers built before it refuse an event "
+                                       "holding it: deploy them first", (tag,), None, tag)
 
     def _operation(self, op: UpcastOp, meaning: Meaning) -> Iterator[Finding]:
         from escodegen.upcast.operations.base import (

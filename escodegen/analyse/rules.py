@@ -179,6 +179,46 @@ aggregates:
     state: {{version: 1, fields: {{notes: integer}}}}
 """
 
+_PAYMENT_V1 = """\
+events:
+  PaymentMade:
+    versions:
+      1:
+        fields: {paymentId: uuid, method: {type: union, tag: kind, variants: {card: {fields: {number: string}}, cash: {fields: {}}}}}
+"""
+
+# Tagged unions (docs/language.md#tagged-unions).
+_UNION_RULES = (
+    Rule(
+        "ESD182", "union-variant-removed", "error",
+        "A variant of a tagged union was removed (its tag value no longer names one).",
+        "Stored events may hold that variant; the new declaration cannot read them, and no "
+        "upcast operation turns one variant into another.",
+        "Keep the variant (stop writing it in the producers); for a new meaning declare a "
+        "new event type (`replaces: OldEvent`).",
+        Example(_PAYMENT_V1, _PAYMENT_V1.replace(", cash: {fields: {}}", ""), _PAYMENT_V1 + """\
+  PaymentTaken:
+    replaces: PaymentMade
+    versions:
+      1:
+        fields: {paymentId: uuid, method: {type: union, tag: kind, variants: {card: {fields: {number: string}}}}}
+"""),
+        change="remove field", strategy="new event type",
+    ),
+    Rule(
+        "ESD183", "union-variant-added", "warning",
+        "A tagged union gained a variant.",
+        "Stored events are unaffected, but deployed consumers built before the change do not "
+        "know the new tag and refuse an event holding it.",
+        "Regenerate and deploy the consumers before the producers write the new variant.",
+        Example(_PAYMENT_V1, _PAYMENT_V1 + """\
+      2:
+        fields: {paymentId: uuid, method: {type: union, tag: kind, variants: {card: {fields: {number: string}}, cash: {fields: {}}, wallet: {fields: {provider: string}}}}}
+"""),
+        change="add optional field", strategy="weak schema",
+    ),
+)
+
 _STOCK_V1 = """\
 events:
   StockCounted:
@@ -737,6 +777,7 @@ projections:
 """),
         python=True,
     ),
+    *_UNION_RULES,
 )
 
 _SKU_V1 = """\

@@ -40,6 +40,7 @@ from typing import Any
 from escodegen.canonical import forget_shared, share
 from escodegen.model import Event, EventVersion, Field, FieldType
 from escodegen.model.constraints import CONSTRAINTS, json_number
+from escodegen.model.naming import pascal
 from escodegen.model.pynames import event_class, item_class, nested_class, value_class
 from escodegen.model.types import EXACT_NUMBER_KINDS, TYPES
 
@@ -120,7 +121,29 @@ def _unconstrained(field_type: FieldType, title: str) -> dict[str, Any]:
                 "additionalProperties": type_schema(field_type.items, value_class(title))}
     if field_type.kind == "object":
         return {"title": title, **_object(field_type.fields, title)}
+    if field_type.kind == "union":
+        return union_schema(field_type, title)
     raise ValueError(f"unknown field type {field_type.kind!r}")
+
+
+def union_schema(field_type: FieldType, title: str) -> dict[str, Any]:
+    """A tagged union: `oneOf` its variants, each an object whose tag is a `const` (so exactly
+    one variant fits any value), and the OpenAPI `discriminator` annotation naming the tag (a
+    validator ignores it; code generators read it). A variant is titled by the union and its tag
+    value (`PaymentMethodCard`), also when its record is a named type: the variant's class holds
+    the tag, the named record's does not."""
+    if field_type.tag is None:
+        # untagged: scalars of distinct JSON kinds, so exactly one variant fits a value
+        return {"oneOf": [type_schema(variant, title) for _, variant in field_type.variants]}
+    tag = field_type.tag
+    variants = []
+    for value, record in field_type.variants:
+        variant_title = title + pascal(value)
+        body = _object(record.fields, variant_title)
+        body["properties"] = {tag: {"const": value}, **body["properties"]}
+        body["required"] = sorted([tag, *body["required"]])
+        variants.append({"title": variant_title, **body})
+    return {"title": title, "oneOf": variants, "discriminator": {"propertyName": tag}}
 
 
 def _object(fields: tuple[Field, ...], title: str) -> dict[str, Any]:

@@ -114,7 +114,9 @@ def _flatten_object(schema: dict[str, Any], prefix: str, out: dict[str, Shape]) 
 
 
 def _flatten_inner(inner: dict[str, Any], path: str, out: dict[str, Shape]) -> None:
-    if _is_map(inner):
+    if _is_union(inner):
+        _flatten_union(inner, path, out)
+    elif _is_map(inner):
         values = inner["additionalProperties"]
         if values.get("type") == "object" and not _is_map(values):
             _flatten_object(values, path + "{}.", out)
@@ -126,8 +128,34 @@ def _flatten_inner(inner: dict[str, Any], path: str, out: dict[str, Shape]) -> N
         items = inner.get("items", {})
         if items.get("type") == "object":
             _flatten_object(items, path + "[].", out)
-        elif items.get("type") == "array" or _is_map(items):
+        elif items.get("type") == "array" or _is_map(items) or _is_union(items):
             _flatten_inner(items, path + "[]", out)
+
+
+def _is_union(schema: dict[str, Any]) -> bool:
+    """A tagged union: `oneOf` its variants, the tag named by `discriminator`."""
+    return isinstance(schema.get("oneOf"), list) and isinstance(schema.get("discriminator"), dict)
+
+
+def _tag_values(schema: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(tag value, variant schema) of a tagged union."""
+    tag = schema["discriminator"].get("propertyName")
+    result = []
+    for variant in schema["oneOf"]:
+        const = variant.get("properties", {}).get(tag, {}).get("const")
+        if isinstance(const, str):
+            result.append((const, variant))
+    return result
+
+
+def _flatten_union(schema: dict[str, Any], path: str, out: dict[str, Shape]) -> None:
+    """A variant's fields as `path<tag value>.field` (the tag itself is the union's)."""
+    tag = schema["discriminator"].get("propertyName")
+    for value, variant in _tag_values(schema):
+        fields = dict(variant)
+        fields["properties"] = {k: v for k, v in variant.get("properties", {}).items()
+                                if k != tag}
+        _flatten_object(fields, f"{path}<{value}>.", out)
 
 
 def _is_map(schema: dict[str, Any]) -> bool:
@@ -171,6 +199,13 @@ def constraints_of(schema: dict[str, Any], kind: TypeKind) -> tuple[tuple[str, A
 
 
 def _unconstrained_type_of(schema: dict[str, Any]) -> FieldType:
+    if isinstance(schema.get("oneOf"), list) and "discriminator" not in schema:
+        variants = [type_of(variant) for variant in schema["oneOf"]]
+        return FieldType("union", variants=tuple((kind_name(v), v) for v in variants))
+    if _is_union(schema):
+        return FieldType("union", tag=schema["discriminator"].get("propertyName"),
+                         variants=tuple((value, FieldType("object"))
+                                        for value, _ in _tag_values(schema)))
     kind = schema.get("type")
     if not isinstance(kind, str) or not is_kind(kind):
         return FieldType("json")

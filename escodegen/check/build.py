@@ -40,9 +40,10 @@ from escodegen.model import (
     ValueExpr,
 )
 from escodegen.model.constraints import CONSTRAINT_KEYS, violation
-from escodegen.model.naming import is_identifier
+from escodegen.model.naming import is_identifier, pascal
 from escodegen.model.ops import UpcastOp
-from escodegen.model.types import EXACT_NUMBER_KINDS, TypeKind, is_kind
+from escodegen.model.shape import kind_name
+from escodegen.model.types import EXACT_NUMBER_KINDS, TYPES, TypeKind, is_kind
 from escodegen.sources.project import LoadedProject, inside
 from escodegen.sources.yaml_source import Document, JsonPath
 from escodegen.upcast import parse_operation
@@ -201,6 +202,8 @@ class _NamedTypes:
             kind = spec.get("type", "object")
             if kind == "object":
                 resolved: FieldType | None = FieldType("object", fields(node.at("fields")), name=name)
+            elif kind == "union":
+                resolved = replace(union_type(node), name=name)
             else:
                 resolved = FieldType(kind, values=tuple(spec.get("values", ())), name=name,
                                      constraints=_constraints(node, kind, self.report))
@@ -280,6 +283,8 @@ def field_type(node: _Located) -> tuple[FieldType, bool]:
         items = field_type(node.at("items"))[0]
     elif kind == "map":
         items = field_type(node.at("values"))[0]
+    elif kind == "union":
+        return union_type(node), required
     values = tuple(spec.get("values", ())) if kind == "enum" else ()
     named_types = _NAMED.get()
     assert named_types is not None, "fields are built inside build_project"
@@ -311,6 +316,101 @@ def _constrained_named(named: FieldType, node: _Located) -> FieldType:
     return replace(named, constraints=ordered)
 
 
+def union_type(node: _Located) -> FieldType:
+    """A tagged union `{type: union, tag, variants: {tag value: record}}`: each variant a named
+    record or an inline `{fields}`; refused (and built as json) when it has no variant."""
+    spec = node.data
+    if isinstance(spec["variants"], list):
+        return _untagged_union(node)
+    tag = spec["tag"]
+    named = _NAMED.get()
+    assert named is not None, "fields are built inside build_project"
+    report = named.report
+    variants: list[tuple[str, FieldType]] = []
+    pascal_seen: dict[str, str] = {}
+    for value, variant in spec["variants"].items():
+        at = node.at("variants", value)
+        record = _variant_record(variant, at, named)
+        if record is None:
+            continue
+        clash = pascal_seen.get(pascal(value))
+        if clash is not None:
+            report.error("ES243", f"variant tags '{clash}' and '{value}' of one union differ "
+                         "only in case or underscores (their classes would have one name)",
+                         at.key_span, "Give every variant a tag of its own.")
+            continue
+        pascal_seen[pascal(value)] = value
+        if record.field(tag) is not None:
+            report.error("ES242", f"the tag '{tag}' is also a field of variant '{value}'",
+                         at.span, "The tag's value names the variant: rename the tag (e.g. "
+                         "`tag: kind`) or the field.")
+            continue
+        variants.append((value, record))
+    if not spec["variants"]:
+        report.error("ES240", "a union without variants", node.at("variants").span,
+                     "List its variants: `variants: {card: Card, transfer: BankTransfer}`.")
+        return FieldType("json")
+    return FieldType("union", tag=tag, variants=tuple(variants))
+
+
+def _untagged_union(node: _Located) -> FieldType:
+    """An untagged union `{type: union, variants: [string, integer]}`: scalar variants of
+    pairwise distinct JSON kinds, so a value's kind says which variant it is."""
+    named = _NAMED.get()
+    assert named is not None, "fields are built inside build_project"
+    variants: list[tuple[str, FieldType]] = []
+    by_json: dict[str, str] = {}
+    for index in range(len(node.data["variants"])):
+        at = node.at("variants", index)
+        variant = field_type(at)[0]
+        if not TYPES[variant.kind].scalar:
+            named.report.error("ES244", f"variant {variant.describe()} of an untagged union is "
+                               "not a scalar", at.span, "List scalar types (string, integer, "
+                               "boolean, ...), or give the union a tag and record variants.")
+            continue
+        json_kind = TYPES[variant.kind].check.json_kinds[0]
+        key = kind_name(variant)
+        if json_kind in by_json:
+            named.report.error("ES244", f"variants {by_json[json_kind]} and {key} of an untagged "
+                               f"union are both JSON {json_kind}s: a value cannot tell which it "
+                               "is", at.span, "Keep one of them (an integer is a number), or "
+                               "give the union a tag and record variants.")
+            continue
+        by_json[json_kind] = key
+        variants.append((key, variant))
+    if not node.data["variants"]:
+        named.report.error("ES240", "a union without variants", node.at("variants").span,
+                           "List its variants: `variants: [string, integer]`.")
+        return FieldType("json")
+    return FieldType("union", variants=tuple(variants))
+
+
+def _variant_record(variant: Any, at: _Located, named: _NamedTypes) -> FieldType | None:
+    """The record of one variant; None after an error (reported)."""
+    if isinstance(variant, dict):
+        return FieldType("object", fields(at.at("fields")))
+    resolved = named.resolve(variant, at)
+    if resolved is None:
+        return None
+    if resolved.kind != "object":
+        named.report.error("ES241", f"variant '{variant}' is a {resolved.kind}, not a record",
+                     at.span, "A tagged union's variants are records: named types with "
+                     "`fields`, or inline `{fields: {...}}`.")
+        return None
+    return resolved
+
+
+def _check_union_default(field: Field, node: _Located) -> None:
+    """A default of a union-typed field must be one of its variants, tag included."""
+    named = _NAMED.get()
+    assert named is not None, "fields are built inside build_project"
+    if field.has_default and not fits(field.default, field.type, not field.may_be_null):
+        named.report.error("ES312", f"the default of '{field.name}' is not a value of "
+                     f"{field.type.describe()}", node.at("default").span,
+                     "Give an object whose tag names a variant and whose other keys are that "
+                     "variant's fields.")
+
+
 def fields(node: _Located) -> tuple[Field, ...]:
     result = []
     for name, spec in node.data.items():
@@ -330,6 +430,8 @@ def fields(node: _Located) -> tuple[Field, ...]:
             span=child.key_span,
             nullable=long_form.get("nullable"),
         ))
+        if ftype.kind == "union":
+            _check_union_default(result[-1], child)
     return tuple(result)
 
 

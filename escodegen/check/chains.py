@@ -51,6 +51,10 @@ def compatible(produced: FieldType, declared: FieldType) -> bool:
     a safe widening)."""
     if declared.kind == "json":
         return True
+    if declared.kind == "union" and declared.tag is None:
+        return _untagged_compatible(produced, declared)
+    if produced.kind == "union" and produced.tag is None:
+        return all(compatible(member, declared) for _, member in produced.variants)
     if produced.kind != declared.kind:
         return (produced.kind, declared.kind) in SAFE_WIDENINGS
     if produced.kind == "enum":
@@ -58,6 +62,8 @@ def compatible(produced: FieldType, declared: FieldType) -> bool:
     if produced.kind in ("array", "map"):
         return (produced.items is not None and declared.items is not None
                 and compatible(produced.items, declared.items))
+    if produced.kind == "union":
+        return _union_compatible(produced, declared)
     if produced.kind == "object":
         if {f.name for f in produced.fields} != {f.name for f in declared.fields}:
             return False
@@ -67,6 +73,33 @@ def compatible(produced: FieldType, declared: FieldType) -> bool:
             if ((field.required and not old.required) or (old.may_be_null and not field.may_be_null)
                     or not compatible(old.type, field.type)):
                 return False
+    return True
+
+
+def _untagged_compatible(produced: FieldType, declared: FieldType) -> bool:
+    """Every value of `produced` (a scalar, or an untagged union's variants) is a value of a
+    variant of the untagged union `declared`."""
+    members = (produced.variants if produced.kind == "union" and produced.tag is None
+               else (("", produced),))
+    return all(any(compatible(member, variant) for _, variant in declared.variants)
+               for _, member in members)
+
+
+def _union_compatible(produced: FieldType, declared: FieldType) -> bool:
+    """Every variant of `produced` is one of `declared` (same tag) whose record takes its
+    values: the same fields, or more optional ones. A variant may be added, not removed."""
+    if produced.tag != declared.tag:
+        return False
+    for tag, old in produced.variants:
+        new = declared.variant(tag)
+        if new is None:
+            return False
+        added = {f.name for f in new.fields} - {f.name for f in old.fields}
+        if any(f.required for f in new.fields if f.name in added):
+            return False
+        kept = FieldType("object", tuple(f for f in new.fields if f.name not in added))
+        if not compatible(old, kept):
+            return False
     return True
 
 

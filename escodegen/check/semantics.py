@@ -164,11 +164,25 @@ def _field_paths(fields: tuple[Field, ...], prefix: str = "") -> Iterator[tuple[
         yield from _field_paths(f.type.fields, f"{prefix}{f.name}.")
 
 
+def _check_state_unions(aggregate: Aggregate, report: Report) -> None:
+    """A state field may be an untagged union (its annotation is its scalars'), not a tagged
+    one: state classes are written field by field, without variant classes."""
+    for path, f in _field_paths(aggregate.state.fields, ""):
+        inner: FieldType | None = f.type
+        while inner is not None and inner.kind in ("array", "map"):
+            inner = inner.items
+        if inner is not None and inner.kind == "union" and inner.tag is not None:
+            report.error("ES101", f"state field {aggregate.name}.{path} is a tagged union; "
+                         "aggregate state holds records, scalars and untagged unions (use json "
+                         "for it)", f.span)
+
+
 def _check_aggregate(project: Project, aggregate: Aggregate, pydantic: bool, report: Report) -> None:
     _check_type_name(aggregate.name, "aggregate", aggregate.span, report)
     _check_identifier(aggregate.id_field, f"id field '{_printable(aggregate.id_field)}' of "
                       f"{aggregate.name}", aggregate.span, False, report)
     _check_fields(aggregate.state.fields, f"{aggregate.name} state", pydantic, report)
+    _check_state_unions(aggregate, report)
     for name in aggregate.events:
         if project.event(name) is None:
             report.error("ES205", f"aggregate {aggregate.name} lists event '{name}', "
@@ -201,8 +215,8 @@ def _check_projection(project: Project, projection: Projection, report: Report) 
     for column in projection.columns:
         _check_identifier(column.name, f"column '{_printable(column.name)}' of {projection.name}",
                           column.span, False, report)
-        if column.type.kind in ("object", "array", "map"):
-            article = "a" if column.type.kind == "map" else "an"
+        if column.type.kind in ("object", "array", "map", "union"):
+            article = "an" if column.type.kind in ("object", "array") else "a"
             report.error("ES101", f"column {projection.name}.{column.name} is {article} "
                          f"{column.type.kind}; columns hold scalars (use json for structured "
                          "values)", column.span)

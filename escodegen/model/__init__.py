@@ -38,9 +38,19 @@ class FieldType:
     name: str | None = field(default=None, compare=False)
     constraints: tuple[tuple[str, Any], ...] = ()
     """(key, value) of its constraints (escodegen.model.constraints), in that table's order."""
+    tag: str | None = None
+    """For a tagged union: the field of the JSON object whose value names its variant; None
+    for an untagged one (scalar variants told apart by their JSON kind)."""
+    variants: tuple[tuple[str, FieldType], ...] = ()
+    """For a union: (tag value, record) of each variant, in declaration order (a record's
+    fields do not hold the tag); untagged, (its type name, its type)."""
 
     def field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)
+
+    def variant(self, tag: str) -> FieldType | None:
+        """A union's variant of tag value `tag`."""
+        return next((v for t, v in self.variants if t == tag), None)
 
     def describe(self) -> str:
         """A short human form used in messages: `string`, `array<integer>`, `enum[a|b]`,
@@ -57,6 +67,10 @@ class FieldType:
             return f"map<{self.items.describe()}>"
         if self.kind == "enum":
             return "enum[" + "|".join(self.values) + "]"
+        if self.kind == "union" and self.tag is None:
+            return "union[" + "|".join(v.describe() for _, v in self.variants) + "]"
+        if self.kind == "union":
+            return f"union<{self.tag}: " + "|".join(t for t, _ in self.variants) + ">"
         if self.kind == "object":
             return "object{" + ", ".join(f.describe() for f in self.fields) + "}"
         return self.kind

@@ -16,10 +16,10 @@ from typing import Any, Literal, TypeGuard, get_args
 
 TypeKind = Literal[
     "string", "integer", "number", "decimal", "boolean", "uuid", "date", "datetime", "json",
-    "object", "array", "enum", "map",
+    "object", "array", "enum", "map", "union",
 ]
-"""Every type a field may have: the scalars, then the four built from parts (a map has string
-keys and values of one type)."""
+"""Every type a field may have: the scalars, then those built from parts (a map has string
+keys and values of one type; a union is one of its variants, records told apart by a tag)."""
 
 ModelMode = Literal["dataclasses", "pydantic"]
 """How the Python target writes event classes (`python.models`); a new mode is a new key of
@@ -218,6 +218,12 @@ TYPES: Mapping[TypeKind, TypeInfo] = MappingProxyType({t.kind: t for t in (
              schema=None, json_format=None, sql_type="jsonb", python=None,
              purge_placeholder={}, column_default={},
              column_accepts=frozenset({"map"}), literal_accepts=frozenset(),
+             check=SqlCheck(("object",), what="an object")),
+    # A tagged union: an object whose tag field names its variant (a record).
+    TypeInfo("union", scalar=False, json_string=False, text=False, numeric=False,
+             schema=None, json_format=None, sql_type="jsonb", python=None,
+             purge_placeholder=None, column_default={},
+             column_accepts=frozenset({"union"}), literal_accepts=frozenset(),
              check=SqlCheck(("object",), what="an object")),
 )})
 

@@ -31,7 +31,16 @@ def widens(old: str, new: str) -> bool:
     for container in ("array<", "map<"):
         if old.startswith(container) and new.startswith(container):
             return widens(old[len(container):-1], new[len(container):-1])
+    if new.startswith("union[") or old.startswith("union["):
+        # every variant of the old is one of the new (a one-variant union is its variant)
+        return set(_members(old)) <= set(_members(new))
     return False
+
+
+def _members(kind: str) -> list[str]:
+    """The variants of an untagged union's kind (`union[string|integer]`), or the kind itself:
+    a value of one variant is a value of any union that has it."""
+    return kind[len("union["):-1].split("|") if kind.startswith("union[") else [kind]
 
 
 def describe_contents(shape: Shape) -> str:

@@ -61,6 +61,8 @@ def _fits_kind(value: Any, type_: FieldType) -> bool:
     if kind == "map":
         return isinstance(value, dict) and type_.items is not None and all(
             fits(item, type_.items) for item in value.values())
+    if kind == "union":
+        return _fits_union(value, type_)
     if kind == "object":
         if not isinstance(value, dict) or set(value) - {f.name for f in type_.fields}:
             return False
@@ -72,6 +74,18 @@ def _fits_kind(value: Any, type_: FieldType) -> bool:
         return value in type_.values
     parse = _TEXT_PARSERS.get(kind)
     return parse is None or _parses(parse, value)
+
+
+def _fits_union(value: Any, type_: FieldType) -> bool:
+    """A union's value: an object whose tag names a variant, the rest a value of its record."""
+    if type_.tag is None:
+        return any(fits(value, variant) for _, variant in type_.variants)
+    if not isinstance(value, dict):
+        return False
+    tag = value.get(type_.tag)
+    variant = type_.variant(tag) if isinstance(tag, str) else None
+    rest = {key: item for key, item in value.items() if key != type_.tag}
+    return variant is not None and fits(rest, variant)
 
 
 def _parse_uuid(value: str) -> None:

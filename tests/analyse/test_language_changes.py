@@ -97,3 +97,40 @@ def test_optional_but_never_null(tmp_path: Path) -> None:
         fields: {orderId: uuid, note: {type: string, required: false, nullable: false}}
 """)
     assert {f.rule for f in findings} == {"ESD115", "ESD133"}
+
+
+_UNION = """\
+types:
+  Card: {fields: {number: string}}
+  Method: {type: union, tag: kind, variants: {card: Card, cash: {fields: {}}}}
+events:
+  PaymentMade:
+    versions:
+      1: {fields: {paymentId: uuid, method: Method, history: {type: array, items: Method}}}
+"""
+
+
+def test_a_variant_record_change_is_judged_under_the_variant_path(tmp_path: Path) -> None:
+    after = _UNION.replace("{number: string}", "{number: string, cvc: string?}")
+    findings = diff_texts(tmp_path, _UNION, after)
+    assert {(f.rule, f.path) for f in findings} == {
+        ("ESD101", "PaymentMade.v1.method<card>.cvc"),
+        ("ESD101", "PaymentMade.v1.history[]<card>.cvc")}
+
+
+def test_a_removed_variant_is_one_finding_not_one_per_field(tmp_path: Path) -> None:
+    after = _UNION.replace("card: Card, cash", "cash")
+    findings = diff_texts(tmp_path / "removed", _UNION, after)
+    removed = {(f.rule, f.path, f.arguments) for f in findings if f.rule.startswith("ESD1")}
+    assert ("ESD182", "PaymentMade.v1.method", ("card",)) in removed
+    assert ("ESD182", "PaymentMade.v1.history", ("card",)) in removed
+    assert not any(f.rule == "ESD108" for f in findings)
+
+
+def test_a_variant_added_in_a_new_version_is_a_warning(tmp_path: Path) -> None:
+    after = _UNION.replace("events:", "  Method2: {type: union, tag: kind, variants: {card: Card, "
+                           "cash: {fields: {}}, wallet: {fields: {p: string}}}}\nevents:")
+    after += "      2: {fields: {paymentId: uuid, method: Method2, history: {type: array, items: Method}}}\n"
+    findings = diff_texts(tmp_path, _UNION, after)
+    assert ("ESD183", "PaymentMade.v2.method") in {(f.rule, f.path) for f in findings}
+    assert not any(f.severity == "error" for f in findings), findings

@@ -107,8 +107,27 @@ events:
     versions: {1: {fields: {anys: {type: array, items: json, uniqueItems: true}}}}
   ConstrainedCodes:
     versions: {1: {fields: {codes: {type: array, items: {type: Code, minLength: 3}}}}}
+  Unions:
+    versions:
+      1:
+        fields:
+          m: Method
+          om: {type: Method, required: false}
+          lm: {type: array, items: Method}
+          mm: {type: map, values: {type: union, tag: type, variants: {a: {fields: {x: integer}}, b: Card}}}
+          u: {type: union, variants: [string, integer, boolean]}
+          ou: {type: union, variants: [decimal, number], required: false}
+          lu: {type: array, items: {type: union, variants: [uuid, integer]}}
 types:
   Code: {type: string, pattern: '^[A-Z]{2}(?:[0-9]|-[a-z])?$'}
+  Card: {fields: {number: string, expiry: date?}}
+  Method:
+    type: union
+    tag: kind
+    variants:
+      card: Card
+      wire: {fields: {iban: string, amount: decimal}}
+      cash: {fields: {}}
 """
 
 UNASSERTED = "not a date-time"
@@ -217,6 +236,10 @@ def _valid(field_type: FieldType) -> st.SearchStrategy[Any]:
         return st.dictionaries(_TEXT, _value(field_type.items), max_size=3)
     if kind == "enum":
         return st.sampled_from(field_type.values)
+    if kind == "union" and field_type.tag is None:
+        return st.one_of(*(_value(variant) for _, variant in field_type.variants))
+    if kind == "union":
+        return _variant(field_type)
     return {
         "string": _TEXT, "integer": st.one_of(st.integers(), st.just(3.0)),
         "number": st.one_of(st.integers(), st.floats(allow_nan=False, allow_infinity=False)),
@@ -288,6 +311,25 @@ def _constrained(field_type: FieldType) -> st.SearchStrategy[Any]:
     return st.one_of(edges, st.lists(st.one_of(_value(field_type.items),
                                                st.sampled_from(["ab", 1, 1.0, True])),
                                      max_size=4))
+
+
+def _variant(union: FieldType) -> st.SearchStrategy[dict[str, Any]]:
+    """An object of one variant with its tag; now and then a tag that names none, or none."""
+    assert union.tag is not None
+    tag = union.tag
+
+    @st.composite
+    def build(draw: st.DrawFn) -> dict[str, Any]:
+        value, record = draw(st.sampled_from(union.variants))
+        result = draw(_record(record.fields))
+        choice = draw(st.integers(0, 9))
+        if choice == 0:
+            result[tag] = draw(st.one_of(_NEAR, st.sampled_from([v for v, _ in union.variants])))
+        elif choice != 1:
+            result[tag] = value
+        return result
+
+    return build()
 
 
 def _value(field_type: FieldType) -> st.SearchStrategy[Any]:
@@ -481,6 +523,23 @@ def test_sql_python_and_json_schema_agree_on_every_field_type(
     ("Nothing", 1, [], "expected an object, got array"),
     ("Nothing", 1, {"anything": 1}, None),
     ("Nothing", 2, {}, "the event type and version are not declared"),
+    ("Unions", 1, {"m": {"kind": "cheque"}, "lm": [], "mm": {}},
+     'm.kind: not one of "card", "wire", "cash"'),
+    ("Unions", 1, {"m": {"number": "4"}, "lm": [], "mm": {}}, "m.kind: required field is missing"),
+    ("Unions", 1, {"m": {"kind": 1}, "lm": [], "mm": {}}, "m.kind: expected a string, got number"),
+    ("Unions", 1, {"m": {"kind": "cash"}, "lm": [{"kind": "wire", "iban": "x"}], "mm": {}},
+     "lm[0].amount: required field is missing"),
+    ("Unions", 1, {"m": {"kind": "cash"}, "lm": [], "mm": {"k": {"type": "b", "number": 5}}},
+     "mm.k.number: expected a string, got number"),
+    ("Unions", 1, {"m": {"kind": "cash"}, "lm": [], "mm": {}, "u": []},
+     "u: expected a string or an integer or a boolean, got array"),
+    ("Unions", 1, {"m": {"kind": "cash"}, "lm": [], "mm": {}, "u": 1.5},
+     "u: expected an integer, got a fraction"),
+    ("Unions", 1, {"m": {"kind": "cash"}, "lm": [], "mm": {}, "u": "x", "lu": ["x"]},
+     "lu[0]: not a uuid"),
+    ("Unions", 1, {"m": {"kind": "card", "number": "4"}, "lm": [], "mm": {"k": {"type": "a", "x": 1}},
+                   "u": True, "lu": []},
+     None),
 ])
 def test_problems_name_the_path(conns: dict[str, psycopg.Connection[Any]],
                                 packages: dict[str, ModuleType], event_type: str,

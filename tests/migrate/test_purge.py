@@ -210,6 +210,30 @@ def test_pii_inside_a_map_of_a_named_record_is_refused(shop: Path) -> None:
         ("ES706", "'ContactsImported' has a pii field inside the map 'contacts'")]
 
 
+@pytest.mark.parametrize(("field", "message"), [
+    ("{type: union, tag: kind, variants: {card: Contact}}",
+     "'ContactsImported' has a pii field inside a variant of the union 'contact'"),
+    ("{type: union, tag: kind, pii: true, variants: {card: {fields: {n: string}}}}",
+     ("'ContactsImported' marks the union 'contact' pii but it cannot be null: a purge has no "
+     "variant to put in its place")),
+])
+def test_pii_inside_or_on_a_union_that_cannot_be_null_is_refused(
+        shop: Path, field: str, message: str) -> None:
+    project = with_event(
+        shop, "contacts.yaml",
+        "types:\n"
+        "  Contact: {fields: {phone: {type: string, pii: true}}}\n"
+        "events:\n"
+        "  ContactsImported:\n"
+        "    subject: customerId\n"
+        "    versions:\n"
+        "      1:\n"
+        f"        fields: {{customerId: uuid, contact: {field}}}\n")
+    report = Report()
+    assert plan_purge(project, report) is None
+    assert [(d.code, d.message) for d in report] == [("ES706", message)]
+
+
 def test_nested_and_optional_pii_fields(pg_dsn: str, shop: Path) -> None:
     project = with_event(
         shop, "address.yaml",

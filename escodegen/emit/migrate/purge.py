@@ -203,14 +203,25 @@ def _pii_paths(fields: tuple[Field, ...], prefix: tuple[str, ...], report: Repor
     found: list[tuple[tuple[str, ...], Field]] = []
     for f in fields:
         path = (*prefix, f.name)
-        if f.pii:
+        if f.pii and f.type.kind == "union" and f.type.tag is not None and not f.may_be_null:
+            report.error("ES706", f"'{owner}' marks the union '{'.'.join(path)}' pii but it "
+                         "cannot be null: a purge has no variant to put in its place", f.span)
+        elif f.pii:
             found.append((path, f))
         elif f.type.kind == "object":
             found += _pii_paths(f.type.fields, path, report, owner)
         elif f.type.kind in ("array", "map") and _array_has_pii(f.type):
             report.error("ES706", f"'{owner}' has a pii field inside the {f.type.kind} "
                          f"'{'.'.join(path)}'", f.span)
+        elif f.type.kind == "union" and _union_has_pii(f.type):
+            report.error("ES706", f"'{owner}' has a pii field inside a variant of the union "
+                         f"'{'.'.join(path)}'", f.span)
     return found
+
+
+def _union_has_pii(field_type: FieldType) -> bool:
+    """Whether a variant of a union holds pii (a purge's placeholder would depend on which)."""
+    return any(_array_has_pii(FieldType("array", items=record)) for _, record in field_type.variants)
 
 
 def _array_has_pii(field_type: FieldType | None) -> bool:
@@ -294,6 +305,8 @@ def _projection(project: Project, projection: Projection, schema: str,
 def _column_placeholder(field_type: FieldType) -> Any:
     if field_type.kind == "enum":
         return field_type.values[0]
+    if field_type.kind == "union" and field_type.variants:
+        return _column_placeholder(field_type.variants[0][1])  # untagged: its first variant
     return TYPES[field_type.kind].purge_placeholder
 
 

@@ -217,6 +217,8 @@ class _Builder:
         the caller has a cheaper way to it than `value #>> '{}'` (`data ->> 'key'`). `pad`:
         the indentation of the line it starts on. `absent` (the twin only): `value` may be SQL
         null, which does not fit (a required field's test of its presence is its kind's)."""
+        if field_type.kind == "union" and field_type.tag is None:
+            return self._either(field_type, value, path, pad)
         at = pad if self.layout else None
         inner = pad + "    "
         inner_at = inner if self.layout else None
@@ -253,6 +255,9 @@ class _Builder:
         for condition, problem in constraint_cases(field_type, value, text):
             cases.append(self._case(condition, path.message(problem, pad=then_at), inner_at))
         otherwise = None
+        if field_type.kind == "union":
+            union_cases, otherwise = self._union(field_type, value, path, inner)
+            cases += union_cases
         if field_type.kind == "object":
             otherwise = self._fields(field_type.fields, value, path, inner)
         elif field_type.kind in ("array", "map"):
@@ -323,6 +328,60 @@ class _Builder:
             return one_line
         at = pad if self.layout else None
         return opener + _break(at, 1) + f"{separator}{_break(at, 1)}".join(problems) + ")"
+
+    def _either(self, union: FieldType, value: str, path: _Path, pad: str) -> str:
+        """An untagged union: the check of the variant of the value's JSON kind, else a problem
+        naming every variant's kind."""
+        at = pad if self.layout else None
+        then_at = pad + "        " if self.layout else None
+        got = f"jsonb_typeof({value})"
+        whats = " or ".join(TYPES[v.kind].check.what for _, v in union.variants)
+        head, _, _ = PROBLEM_KIND.partition("{got}")
+        branches = []
+        for _, variant in union.variants:
+            kind = TYPES[variant.kind].check.json_kinds[0]
+            problem = self.value(variant, value, path, pad=pad + "    ")
+            branches.append(f"when {literal(kind)} then {problem or 'null'}")
+        otherwise = path.message(head.format(what=whats), got, then_at)
+        one_line = f"(case {got} " + " ".join(branches) + f" else {otherwise} end)"
+        if _fits(at, one_line):
+            return one_line
+        return (f"(case {got}" + "".join(_break(at, 1) + b for b in branches)
+                + f"{_break(at, 1)}else {otherwise}{_break(at, 0)}end)")
+
+    def _union(self, union: FieldType, value: str, path: _Path,
+               pad: str) -> tuple[list[str], str | None]:
+        """The cases of a tagged union's tag (present, a string, a variant's) and the first
+        problem of the fields of the variant it names; `pad`: the indentation of the cases."""
+        assert union.tag is not None, "the check stage gives every union its tag"
+        at = pad if self.layout else None
+        then_at = pad + "    " if self.layout else None
+        tag = f"({value} -> {literal(union.tag)})"
+        tag_text = f"({value} ->> {literal(union.tag)})"
+        where = path.key(union.tag)
+        head, _, _ = PROBLEM_KIND.partition("{got}")
+        values = [v for v, _ in union.variants]
+        members = ", ".join(json.dumps(v, ensure_ascii=False) for v in values)
+        cases = [
+            self._case(f"{tag} is null", where.message(PROBLEM_MISSING, pad=then_at), at),
+            self._case(f"jsonb_typeof({tag}) <> 'string'",
+                       where.message(head.format(what=TYPES["string"].check.what),
+                                     f"jsonb_typeof({tag})", then_at), at),
+            self._case(f"not ({tag_text} = any ({text_array(values)}::text[]))",
+                       where.message(PROBLEM_ENUM.format(values=members), pad=then_at), at),
+        ]
+        branches = []
+        for variant, record in union.variants:
+            problem = self._fields(record.fields, value, path, pad + "        ")
+            if problem is not None:
+                branches.append(f"when {literal(variant)} then {problem}")
+        if not branches:
+            return cases, None
+        one_line = f"(case {tag_text} " + " ".join(branches) + " end)"
+        if _fits(at, one_line):
+            return cases, one_line
+        return cases, (f"(case {tag_text}" + "".join(_break(at, 1) + b for b in branches)
+                       + f"{_break(at, 0)}end)")
 
     def _items(self, items: FieldType, value: str, path: _Path, is_map: bool) -> str | None:
         """A call of the items function of the array or map (plpgsql: a loop, not a

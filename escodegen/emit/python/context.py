@@ -60,6 +60,8 @@ class _Imports:
         if ftype.kind == "map":
             assert ftype.items is not None
             return f"dict[str, {self.annotation(ftype.items, value_class(name))}]"
+        if ftype.kind == "union" and ftype.tag is None:
+            return " | ".join(self.annotation(variant, name) for _, variant in ftype.variants)
         # object: a class of its own, typed as an event's nested record is (snapshots keep
         # the types a replay gives)
         self.records.append(_record(name, ftype.fields, self))

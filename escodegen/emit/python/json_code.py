@@ -65,13 +65,21 @@ class JsonCode:
     """Module-level converter name -> its expression (`one_of(Tier)`, `list_of(to_str)`)."""
     runtime: set[str] = field(default_factory=lambda: {"DecodeError", "record_error"})
     literals: int = 0
+    unions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """A tagged union's alias -> its variants' classes (`Method: TypeAlias = Card | Wire`)."""
+    records: dict[str, Record] = field(default_factory=dict)
+    """Every record by name (a union's converter reads its variants' tags)."""
+    annotated: dict[str, str] = field(default_factory=dict)
+    """Definitions whose type mypy cannot infer (a union's converter) -> their annotation."""
 
     def text(self) -> str:
         """The functions, then the converters they use (defined once the functions exist)."""
         text = "\n\n\n".join(self.functions)
         if self.definitions:
-            text += "\n\n\n" + "\n".join(fit(f"{name} = {value}")
-                                          for name, value in self.definitions.items())
+            text += "\n\n\n" + "\n".join(
+                fit(f"{name}: {self.annotated[name]} = {value}" if name in self.annotated
+                    else f"{name} = {value}")
+                for name, value in self.definitions.items())
         return text
 
     def add(self, record: Record) -> None:
@@ -147,12 +155,18 @@ class JsonCode:
         if inner is not None:
             return self._define(f"_from_json_optional_{_key(inner)}",
                                 f"optional({self.converter(inner)})", "optional")
+        members = _either_members(node)
+        if members:
+            converters = ", ".join(self.converter(member) for member in members)
+            return self._define(f"_from_json_{_key(node)}", f"either({converters})", "either")
         if isinstance(node, ast.Name):
             if node.id in _SCALARS:
                 self.runtime.add(_SCALARS[node.id][0])
                 return _SCALARS[node.id][0]
             if node.id in self.enums:
                 return self._define(f"_from_json_{node.id}", f"one_of({node.id})", "one_of")
+            if node.id in self.unions:
+                return self._union_converter(node.id)
             return f"_from_json_{node.id}"  # a record of the same module
         if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
             if node.value.id == "list":
@@ -183,6 +197,15 @@ class JsonCode:
                 return None
             return self._define(f"_to_json_optional_{_key(inner)}", f"optional({encode})",
                                 "optional")
+        members = _either_members(node)
+        if members:
+            needed = set(self.runtime)
+            plain = all(self.encoder(member) is None for member in members)
+            self.runtime = needed  # only the one encoder below is used
+            if plain:
+                return None
+            self.runtime.add("any_to_json")  # scalars: it writes each as its kind's JSON
+            return "any_to_json"
         if isinstance(node, ast.Name):
             if node.id in _SCALARS:
                 encode = _SCALARS[node.id][1]
@@ -192,6 +215,10 @@ class JsonCode:
             if node.id in self.enums:
                 self.runtime.add("enum_to_json")
                 return "enum_to_json"
+            if node.id in self.unions:
+                variants = ", ".join(f"{v}: _to_json_{v}" for v in self.unions[node.id])
+                return self._define(f"_to_json_{node.id}", f"union_to({{{variants}}})",
+                                    "union_to")
             return f"_to_json_{node.id}"
         if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
             if node.value.id == "list":
@@ -213,10 +240,41 @@ class JsonCode:
                 return None
         raise ValueError(f"no JSON conversion for the annotation {ast.unparse(node)}")
 
+    def _union_converter(self, name: str) -> str:
+        """`tagged(tag, {tag value: variant converter})`: the variant the tag names decodes."""
+        tag = ""
+        entries = []
+        for variant in self.unions[name]:
+            tag, value = _tag_of(self.records[variant])
+            entries.append(f"{py_str(value)}: _from_json_{variant}")
+        self.runtime.add("Convert")
+        self.annotated[f"_from_json_{name}"] = f"Convert[{name}]"
+        return self._define(f"_from_json_{name}",
+                            f"tagged({py_str(tag)}, {{{', '.join(entries)}}})", "tagged")
+
     def _define(self, name: str, value: str, helper: str) -> str:
         self.runtime.add(helper)
         self.definitions.setdefault(name, value)
         return name
+
+
+def _tag_of(record: Record) -> tuple[str, str]:
+    """(tag field, its value) of a union variant's class: its field of one literal value."""
+    for item in record.fields:
+        node = item.annotation
+        if (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name)
+                and node.value.id == "Literal" and isinstance(node.slice, ast.Constant)
+                and isinstance(node.slice.value, str)):
+            return item.name, node.slice.value
+    raise ValueError(f"the union variant {record.name} has no tag field")
+
+
+def _either_members(node: ast.expr) -> list[ast.expr]:
+    """The members of an untagged union of scalars, `str | int` (not `T | None`)."""
+    if (isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr)
+            and not (isinstance(node.right, ast.Constant) and node.right.value is None)):
+        return [*(_either_members(node.left) or [node.left]), node.right]
+    return []
 
 
 def _optional_inner(node: ast.expr) -> ast.expr | None:
@@ -251,12 +309,33 @@ def _key(node: ast.expr) -> str:
         return f"{node.value.id}_{_key(node.slice)}"
     if isinstance(node, ast.Tuple):
         return "_".join(_key(element) for element in node.elts)
+    members = _either_members(node)
+    if members:
+        return "either_" + "_".join(_key(member) for member in members)
     raise ValueError(f"no JSON conversion for the annotation {ast.unparse(node)}")
 
 
 def _literal(node: ast.expr) -> str:
     assert isinstance(node, ast.Constant) and isinstance(node.value, str)
     return py_str(node.value)
+
+
+def unions_of_module(text: str) -> dict[str, tuple[str, ...]]:
+    """The unions of classes of a module's text: `Method: TypeAlias = Card | Wire`."""
+    unions: dict[str, tuple[str, ...]] = {}
+    for node in ast.parse(text).body:
+        if (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
+                and isinstance(node.annotation, ast.Name) and node.annotation.id == "TypeAlias"
+                and node.value is not None):
+            unions[node.target.id] = tuple(_union_members(node.value))
+    return unions
+
+
+def _union_members(node: ast.expr) -> list[str]:
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        return _union_members(node.left) + _union_members(node.right)
+    assert isinstance(node, ast.Name), "a union of classes"
+    return [node.id]
 
 
 def records_of_module(text: str, keys: Mapping[tuple[str, str], str] | None = None
@@ -312,6 +391,9 @@ def event_json(module_texts: list[str], absent: frozenset[tuple[str, str]] = fro
     attribute) -> JSON key, where the two differ."""
     parsed = [records_of_module(text, keys) for text in module_texts]
     code = JsonCode(frozenset().union(*(enums for _, enums in parsed)), absent)
+    code.records = {record.name: record for records, _ in parsed for record in records}
+    code.unions = {name: members for text in module_texts
+                   for name, members in unions_of_module(text).items()}
     for records, _ in parsed:
         for record in records:
             code.add(record)

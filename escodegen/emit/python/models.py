@@ -34,7 +34,10 @@ from escodegen.printable import escape, escape_lines
 from escodegen.pytext import fit
 
 ModelKind = Literal["dataclasses", "pydantic", "msgspec"]
-_CLASS = re.compile(r"^class (\w+)\b", re.MULTILINE)
+_CLASS = re.compile(r"^(?:class (\w+)\b|(\w+): TypeAlias = (?:\(|Annotated\[|\w+ \|))",
+                    re.MULTILINE)
+"""A class, or a union of classes (`Method: TypeAlias = Card | Transfer`, laid out or
+annotated); not another alias (msgspec's `B: TypeAlias = Decimal` for a decimal's pattern)."""
 TYPES_MODULE = "_types"
 """The module of `events/` holding the named types' classes."""
 # What a property keeps beside the reference that replaces a named type's expansion.
@@ -60,7 +63,7 @@ def event_schemas(event: Event, named: Mapping[str, str] | None = None) -> dict[
 
 def class_types(project: Project) -> list[NamedType]:
     """The named types that become classes: records and enums (a scalar alias is its scalar)."""
-    return [t for t in project.types if t.type.kind in ("object", "enum")]
+    return [t for t in project.types if t.type.kind in ("object", "enum", "union")]
 
 
 def types_schema(types: list[NamedType]) -> dict[str, Any]:
@@ -89,7 +92,7 @@ def _referenced(schema: Any, reference: Callable[[str], dict[str, Any] | None]) 
         if key in ("properties", "$defs") and isinstance(value, dict):
             # Names here are properties, not keywords: each value is a schema.
             result[key] = {name: _replaced(sub, reference) for name, sub in value.items()}
-        elif key in ("items", "additionalProperties", "anyOf"):
+        elif key in ("items", "additionalProperties", "anyOf", "oneOf"):
             result[key] = _replaced(value, reference) if isinstance(value, dict) else [
                 _replaced(sub, reference) for sub in value]
         else:
@@ -120,7 +123,7 @@ def absent_only(schema: Any) -> Iterable[tuple[str, str]]:
             if key == "properties" and isinstance(value, dict):
                 for prop in value.values():
                     yield from absent_only(prop)
-            elif key in ("items", "additionalProperties", "anyOf", "$defs"):
+            elif key in ("items", "additionalProperties", "anyOf", "oneOf", "$defs"):
                 values = value.values() if key == "$defs" else (
                     value if isinstance(value, list) else [value])
                 for sub in values:
@@ -152,6 +155,19 @@ def attribute_keys(schema: Any, style: AttributeNames) -> dict[tuple[str, str], 
 def _aliases(schema: Any, style: AttributeNames) -> dict[str, str]:
     """JSON name -> attribute, what datamodel-code-generator is told (`aliases`)."""
     return {name: attr for (_, attr), name in attribute_keys(schema, style).items()}
+
+
+_ALIAS_OF_ONE = re.compile(r"^(\w+): TypeAlias = (\w+)$", re.MULTILINE)
+
+
+def class_names(text: str) -> list[str]:
+    """The classes and unions of classes a module defines, in order (a union of one variant is
+    an alias of a class of the module: `Refund: TypeAlias = RefundFull`)."""
+    found = [(match.start(), match.group(1) or match.group(2)) for match in _CLASS.finditer(text)]
+    classes = {name for _, name in found}
+    found += [(match.start(), match.group(1)) for match in _ALIAS_OF_ONE.finditer(text)
+              if match.group(2) in classes]
+    return [name for _, name in sorted(found)]
 
 
 def _enums_first(text: str) -> str:
@@ -403,10 +419,110 @@ def _attribute_parameters(text: str) -> str:
     return "\n".join(lines)
 
 
+_TAG = re.compile(r'^(    \w+: Literal\[("(?:[^"\\\n]|\\.)*")\])$', re.MULTILINE)
+"""A field of one literal value: only a union variant's tag is one (its `const`)."""
+
+
+def _unions(text: str, models: ModelKind) -> str:
+    """The tagged unions of a generated module as the model mode wants them."""
+    if models == "pydantic":
+        text = _pydantic_unions(text)
+    if models == "dataclasses":
+        text = _UNION_ALIAS.sub(_wrapped_alias, text)
+    return _tag_defaults(text)
+
+
+_UNION_ALIAS = re.compile(r"^(\w+: TypeAlias = )(\w+(?: \| \w+)+)$", re.MULTILINE)
+
+
+def _wrapped_alias(match: re.Match[str]) -> str:
+    """A union alias longer than a line laid out as ruff's formatter lays it out."""
+    head, union = match.group(1), match.group(2)
+    if len(head) + len(union) <= 88:
+        return match.group(0)
+    if len(union) + 4 <= 88:
+        return f"{head}(\n    {union}\n)"
+    first, *rest = union.split(" | ")
+    return "\n".join([f"{head}(", f"    {first}", *(f"    | {name}" for name in rest), ")"])
+
+
+def _tag_defaults(text: str) -> str:
+    """A variant's tag field given its one value as default (`kind: Literal["card"] = "card"`),
+    so a variant is made without repeating what its class says. msgspec writes the tag as the
+    Struct's `tag` instead (but for a union of one variant, a plain Struct with the field)."""
+    return _TAG.sub(r"\1 = \2", text)
+
+
+def _pydantic_unions(text: str) -> str:
+    """The discriminated unions datamodel-code-generator writes for pydantic as a `RootModel`
+    each (a field of it would hold the root model, not a variant) made type aliases,
+    `Method: TypeAlias = Annotated[Card | Transfer, Field(discriminator="kind")]`, and the
+    fields using them plain annotations (the alias carries the discriminator)."""
+    tree = ast.parse(text)
+    lines = text.split("\n")
+    edits: list[tuple[int, int, list[str]]] = []
+    for node in tree.body:
+        if not isinstance(node, ast.ClassDef):
+            continue
+        base = node.bases[0] if node.bases else None
+        if (isinstance(base, ast.Subscript) and isinstance(base.value, ast.Name)
+                and base.value.id == "RootModel"):
+            root = node.body[0]
+            tag = _discriminator(root.value) if isinstance(root, ast.AnnAssign) else None
+            if tag is None:
+                continue
+            union = ast.unparse(base.slice)
+            assert node.end_lineno is not None
+            edits.append((node.lineno - 1, node.end_lineno, [
+                f"{node.name}: TypeAlias = Annotated[", f"    {union},",
+                f"    Field(discriminator={tag}),", "]"]))
+            continue
+        for stmt in node.body:
+            if (isinstance(stmt, ast.AnnAssign) and _discriminator(stmt.value) is not None
+                    and isinstance(stmt.value, ast.Call)):
+                rest = [k for k in stmt.value.keywords
+                        if k.arg not in ("discriminator", "title")]
+                head = f"    {ast.unparse(stmt.target)}: {ast.unparse(stmt.annotation)}"
+                assert stmt.end_lineno is not None
+                if rest or len(stmt.value.args) != 1:
+                    kept = ast.Call(stmt.value.func, stmt.value.args, rest)
+                    head += f" = {ast.unparse(kept)}"
+                edits.append((stmt.lineno - 1, stmt.end_lineno, [head]))
+    if not edits:
+        return text
+    for first, end, new in sorted(edits, reverse=True):
+        lines[first:end] = new
+    text = "\n".join(lines)
+    text = _import_names(text, "typing", {"Annotated", "TypeAlias"})
+    if not re.search(r"\bRootModel\[", text):
+        text = re.sub(r"(from pydantic import [^\n]*)\bRootModel, |, RootModel\b", r"\1", text)
+    return text
+
+
+def _discriminator(value: ast.expr | None) -> str | None:
+    """The discriminator argument (as source) of a `Field(..., discriminator=...)`."""
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "Field":
+        for keyword in value.keywords:
+            if keyword.arg == "discriminator":
+                return ast.unparse(keyword.value).replace("'", '"')
+    return None
+
+
+def _import_names(text: str, module: str, names: set[str]) -> str:
+    """`text` whose one-line `from module import ...` also imports `names` (sorted)."""
+    match = re.search(rf"^from {module} import ([^\n(]*)$", text, flags=re.MULTILINE)
+    if match is None:
+        line = f"from {module} import {', '.join(sorted(names))}"
+        return re.sub(r"^(from __future__ import annotations\n\n)", rf"\1{line}\n",
+                      text, count=1, flags=re.MULTILINE)
+    imported = set(match.group(1).split(", ")) | names
+    return text[:match.start(1)] + ", ".join(sorted(imported)) + text[match.end(1):]
+
+
 def _render_one(job: tuple[str, str, ModelKind, dict[str, dict[str, str]], str, dict[str, str]]
                 ) -> tuple[str, str]:
     name, schema_text, models, enums, types_module, aliases = job
-    text = _generate(schema_text, models, aliases)
+    text = _unions(_generate(schema_text, models, aliases), models)
     text = _enum_defaults(text, {**enums, **enum_members(text)})
     text = _local_types_import(text, types_module)
     return name, _enums_first(text)
@@ -419,9 +535,11 @@ def render_types_module(project: Project, models: ModelKind) -> tuple[str, list[
         return None
     schema = types_schema(types)
     assert project.python is not None
-    text = _generate(json.dumps(schema), models, _aliases(schema, project.python.attribute_names))
+    text = _unions(
+        _generate(json.dumps(schema), models, _aliases(schema, project.python.attribute_names)),
+        models)
     text = _enums_first(_enum_defaults(text, enum_members(text)))
-    return text, _CLASS.findall(text)
+    return text, class_names(text)
 
 
 def render_event_modules(project: Project, models: ModelKind, types_module: str = ""
@@ -450,7 +568,7 @@ def render_event_modules(project: Project, models: ModelKind, types_module: str 
     modules: dict[str, tuple[str, list[str]]] = {}
     for event in project.events:
         text = texts[event.name]
-        classes = _CLASS.findall(text)
+        classes = class_names(text)
         for name in classes:
             if name not in expected[event.name]:
                 report.error("ES601", f"event '{event.name}' would generate class '{name}', "

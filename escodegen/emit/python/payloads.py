@@ -21,9 +21,9 @@ from escodegen.pytext import LINE_LENGTH, py_literal
 
 
 def type_spec(field_type: FieldType) -> Any:
-    """A kind name, `("enum", values)`, `("array", items)`, `("map", values)` or an
-    object's fields; with constraints, `("where", <that>, kind, constraints)`
-    (`constraints_spec`)."""
+    """A kind name, `("enum", values)`, `("array", items)`, `("map", values)`, a union's
+    `("union", tag, variants)` or an object's fields; with constraints,
+    `("where", <that>, kind, constraints)` (`constraints_spec`)."""
     spec = _unconstrained_spec(field_type)
     if field_type.constraints:
         return ("where", spec, field_type.kind, constraints_spec(field_type))
@@ -69,7 +69,19 @@ def _unconstrained_spec(field_type: FieldType) -> Any:
         return ("map", type_spec(field_type.items))
     if field_type.kind == "object":
         return fields_spec(field_type.fields)
+    if field_type.kind == "union":
+        return union_spec(field_type)
     return field_type.kind
+
+
+def union_spec(field_type: FieldType) -> Any:
+    """`("union", tag, ((tag value, the variant's fields), ...))`; untagged, `("either",
+    ((JSON kind, the variant's spec), ...))`."""
+    if field_type.tag is None:
+        return ("either", tuple((TYPES[variant.kind].check.json_kinds[0], type_spec(variant))
+                                for _, variant in field_type.variants))
+    return ("union", field_type.tag,
+            tuple((value, fields_spec(record.fields)) for value, record in field_type.variants))
 
 
 def fields_spec(fields: tuple[Field, ...]) -> tuple[Any, ...]:

@@ -176,7 +176,7 @@ def _within(step: str | int, problems: list[tuple[str, str]]) -> list[tuple[str,
 def _joined(head: str, path: str) -> str:
     if not path:
         return head
-    # `.key` is a map's entry, whose key may be empty: its dot is part of it
+    # `[i]...` an item, `.key...` a map's value (`_entry`): written as they are
     return head + path if path[0] in "[." else f"{head}.{path}"
 
 
@@ -228,6 +228,52 @@ def present(data: dict[str, Any], key: str, convert: Callable[[Any], T]) -> T | 
     """A field that may be absent but is never null: None when the key is absent, else its
     value converted (a null refused like any other wrong value)."""
     return convert(data[key]) if key in data else None
+
+
+def tagged(tag: str, variants: Mapping[str, Callable[[Any], T]]) -> Convert[T]:
+    """The converter of a tagged union: the variant whose tag value the object's `tag` field
+    holds converts it."""
+    allowed = ", ".join(repr(value) for value in variants)
+
+    def convert_variant(value: Any) -> T:
+        if not isinstance(value, dict):
+            raise _expected("an object", value)
+        name = value.get(tag)
+        convert = variants.get(name) if isinstance(name, str) else None
+        if convert is None:
+            if tag not in value:
+                raise DecodeError(tag, "required field is missing")
+            raise DecodeError(tag, f"{short(name)} is not one of {allowed}")
+        return convert(value)
+
+    return convert_variant
+
+
+def either(*converts: Callable[[Any], Any]) -> Convert[Any]:
+    """The converter of an untagged union of scalars (of distinct JSON kinds): the first of
+    `converts` that takes the value (Any: the type checker knows the field's)."""
+
+    def convert_either(value: Any) -> Any:
+        for convert in converts:
+            try:
+                return convert(value)
+            except DecodeError:
+                pass
+        raise _expected("a value of one of the union's types", value)
+
+    return convert_either
+
+
+def union_to(
+    encoders: Mapping[type[Any], Callable[[Any], dict[str, Any]]],
+) -> Callable[[Any], Any]:
+    """The encoder of a tagged union: its variant's class's (another value as it is)."""
+
+    def encode_variant(value: Any) -> Any:
+        encode = encoders.get(type(value))
+        return value if encode is None else encode(value)
+
+    return encode_variant
 
 
 def record_error(data: Any, *fields: tuple[str, Convert[Any], bool]) -> DecodeError:
@@ -337,6 +383,7 @@ _WHAT = {
     "array": "an array",
     "enum": "a string",
     "map": "an object",
+    "union": "an object",
 }
 
 
@@ -426,6 +473,15 @@ def _scalar_check(kind: str) -> PayloadCheck:
     return text
 
 
+def _entry(key: str, problems: Problems) -> Problems:
+    """Problems of a map's value, their paths made `.key...` (the SQL's `path || '.' || key`:
+    so an empty key still shows, `fees.`, as it does there)."""
+    return [
+        (f".{key}" + (path if not path or path[0] in "[." else f".{path}"), problem)
+        for path, problem in problems
+    ]
+
+
 def _jsonb_key_order(key: str) -> tuple[int, bytes]:
     """jsonb keeps an object's keys shorter first, then by their bytes."""
     data = key.encode()
@@ -480,13 +536,14 @@ def payload_check(spec: Any) -> PayloadCheck:
             for key in sorted(value, key=_jsonb_key_order):
                 problems = entry(value[key])
                 if problems:
-                    found = (found or []) + [
-                        ("." + _joined(str(key), path), problem)
-                        for path, problem in problems
-                    ]
+                    found = (found or []) + _entry(str(key), problems)
             return found
 
         return entries
+    if spec and spec[0] == "union":
+        return _union_check(spec[1], spec[2])
+    if spec and spec[0] == "either":
+        return _either_check(spec[1])
     fields = [
         (name, required, nullable, payload_check(kind))
         for name, required, nullable, kind in spec
@@ -601,6 +658,45 @@ def _json_key(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return ("array", tuple(_json_key(v) for v in value))
     return ("object", frozenset((k, _json_key(v)) for k, v in value.items()))
+
+
+def _either_check(variants: Any) -> PayloadCheck:
+    """The validator of an untagged union: the variant of the value's JSON kind checks it."""
+    checks = {kind: payload_check(spec) for kind, spec in variants}
+    what = " or ".join(
+        _WHAT[spec if isinstance(spec, str) else spec[0]] for _, spec in variants
+    )
+
+    def either(value: Any) -> Problems | None:
+        check = checks.get(json_kind(value))
+        if check is None:
+            return _wrong_kind(what, value)
+        return check(value)
+
+    return either
+
+
+def _union_check(tag: str, variants: Any) -> PayloadCheck:
+    """The validator of a tagged union: an object, its tag a string naming a variant, the
+    object a record of that variant's fields (the steps of the SQL validator)."""
+    checks = {value: payload_check(fields) for value, fields in variants}
+    shown = ", ".join(json.dumps(value, ensure_ascii=False) for value, _ in variants)
+    what, what_tag = _WHAT["union"], _WHAT["string"]
+
+    def variant(value: Any) -> Problems | None:
+        if not isinstance(value, dict):
+            return _wrong_kind(what, value)
+        name = value.get(tag, _ABSENT)
+        if name is _ABSENT:
+            return [(tag, _MISSING)]
+        if not isinstance(name, str):
+            return _within(tag, _wrong_kind(what_tag, name))
+        check = checks.get(name)
+        if check is None:
+            return [(tag, _ENUM.format(values=shown))]
+        return check(value)
+
+    return variant
 
 
 class Checkpoint(NamedTuple):

@@ -171,7 +171,7 @@ SAMPLES = {  # one valid value per pattern, found by its first characters
     "^(string": "string", "^[0-9]+(?": "12", "^[0-9]+(\\.": "1.5h", "^[A-Za-z_][A-Za-z0-9_]*(?": "shop",
     "^[A-Za-z_][A-Za-z0-9_]*(\\.": "shop.events", "^[a-z_]": "es", "^[A-Z]+": "ESD108",
     "^(0|[1-9]": "1.2.0rc1",
-    "^[A-Z][A-Za-z0-9]*(?": "Money",
+    "^[A-Z][A-Za-z0-9]*(?": "Money", "^-?[0-9]+(\\.": "-0.01",
 }
 
 

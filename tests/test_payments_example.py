@@ -78,7 +78,7 @@ def test_events_with_unions_and_maps_round_trip_through_the_store(
     stream = f"Payment-{event.paymentId}"
     types = payments.events._types
     failed = payments.PaymentFailed(
-        paymentId=event.paymentId, reason=payments.PaymentFailedV1Reason.declined,
+        paymentId=event.paymentId, reason=payments.PaymentFailedReason.declined,
         method=types.PaymentMethodWallet(provider=types.PaymentMethodWalletProvider.paypal,
                                          account="a@example.org"),
         attempts=[types.PaymentMethodBankTransfer(iban="DE89370400440532013000")])

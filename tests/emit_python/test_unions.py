@@ -93,8 +93,8 @@ def _payment(module: ModuleType) -> Any:
         paymentId=uuid.uuid4(), amount=Decimal("12.50"), method=variants["card"],
         history=[variants["transfer"], variants["wallet"]],
         byCurrency={"EUR": variants["card"]},
-        refund=refund.PaymentMadeV1RefundPartial(amount=Decimal("1.5")), code=7,
-        tip=Decimal("0.5"), single=refund.PaymentMadeV1SingleOnly(n=1))
+        refund=refund.PaymentMadeRefundPartial(amount=Decimal("1.5")), code=7,
+        tip=Decimal("0.5"), single=refund.PaymentMadeSingleOnly(n=1))
 
 
 def test_a_union_is_one_class_per_variant_in_the_types_module(

@@ -341,8 +341,9 @@ class _Builder:
         for _, variant in union.variants:
             kind = TYPES[variant.kind].check.json_kinds[0]
             problem = self.value(variant, value, path, pad=pad + "    ")
-            branches.append(f"when {literal(kind)} then {problem or 'null'}")
-        otherwise = path.message(head.format(what=whats), got, then_at)
+            branches.append(f"when {literal(kind)} then {problem or self._fits}")
+        otherwise = ("false" if self.valid
+                     else path.message(head.format(what=whats), got, then_at))
         one_line = f"(case {got} " + " ".join(branches) + f" else {otherwise} end)"
         if _fits(at, one_line):
             return one_line
@@ -377,10 +378,13 @@ class _Builder:
                 branches.append(f"when {literal(variant)} then {problem}")
         if not branches:
             return cases, None
-        one_line = f"(case {tag_text} " + " ".join(branches) + " end)"
+        # the cases above leave only declared tags; a variant with no check of its own fits
+        otherwise = f" else {self._fits}" if self.valid else ""
+        one_line = f"(case {tag_text} " + " ".join(branches) + otherwise + " end)"
         if _fits(at, one_line):
             return cases, one_line
         return cases, (f"(case {tag_text}" + "".join(_break(at, 1) + b for b in branches)
+                       + (f"{_break(at, 1)}else {self._fits}" if self.valid else "")
                        + f"{_break(at, 0)}end)")
 
     def _items(self, items: FieldType, value: str, path: _Path, is_map: bool) -> str | None:

@@ -467,8 +467,10 @@ def _pydantic_unions(text: str) -> str:
         base = node.bases[0] if node.bases else None
         if (isinstance(base, ast.Subscript) and isinstance(base.value, ast.Name)
                 and base.value.id == "RootModel"):
-            root = node.body[0]
-            tag = _discriminator(root.value) if isinstance(root, ast.AnnAssign) else None
+            # the `root` field (a frozen model's `model_config` comes before it)
+            root = next((stmt for stmt in node.body if isinstance(stmt, ast.AnnAssign)
+                         and ast.unparse(stmt.target) == "root"), None)
+            tag = _discriminator(root.value) if root is not None else None
             if tag is None:
                 continue
             union = ast.unparse(base.slice)

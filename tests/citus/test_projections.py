@@ -1,0 +1,134 @@
+"""Projections on the cluster: caught up feed by feed (es.read_feed_json, then
+es.apply_feed_<projection> on the coordinator) with a checkpoint per feed, so an event
+committed late on a worker is applied, never skipped; a restart resumes from the vector."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg.types.json import Jsonb
+
+from tests.emit_postgres.events import ANY, NO_STREAM, append, event, item_added
+
+Conn = psycopg.Connection[Any]
+
+
+def placed(order: str) -> dict[str, Any]:
+    return event("OrderPlaced", 1, {"orderId": order, "customerId": str(uuid.uuid4()),
+                                    "totalAmount": "10.5"})
+
+
+@pytest.fixture
+def store(conn: Conn) -> Conn:
+    conn.execute("truncate es.order_summary")
+    conn.execute("delete from es.checkpoints where name like 'order_summary%'")
+    conn.execute("delete from es.projection_failures")
+    return conn
+
+
+def vector(conn: Conn) -> dict[str, tuple[str, int]]:
+    """The projection's checkpoint per feed (a feed not read yet starts at the beginning)."""
+    rows = conn.execute(
+        "select f.feed_key, coalesce(c.tx_id, '0')::text, coalesce(c.global_position, 0)"
+        "  from es.feeds() f left join es.checkpoints c"
+        "    on c.name = 'order_summary@' || f.feed_key order by f.feed_key").fetchall()
+    return {key: (tx, position) for key, tx, position in rows}
+
+
+def catch_up(conn: Conn, batch: int = 3) -> int:
+    """What a consumer does: each feed from its checkpoint, batch by batch."""
+    applied = 0
+    for key in vector(conn):
+        while True:
+            tx_id, position = vector(conn)[key]
+            row = conn.execute("select es.read_feed_json(%s, %s::xid8, %s, %s)",
+                               (key, tx_id, position, batch)).fetchone()
+            assert row is not None
+            if not row[0]:
+                break
+            done = conn.execute("select es.apply_feed_order_summary(%s, %s::xid8, %s, %s)",
+                                (key, tx_id, position, Jsonb(row[0]))).fetchone()
+            assert done is not None
+            applied += done[0]
+    return applied
+
+
+def summary(conn: Conn) -> dict[str, tuple[str, int]]:
+    return {str(o): (s, c) for o, s, c in
+            conn.execute("select order_id, status, item_count from es.order_summary")}
+
+
+def test_the_catch_up_from_the_feeds_applies_every_event_of_every_worker_once(
+        store: Conn) -> None:
+    orders = [str(uuid.uuid4()) for _ in range(16)]
+    for order in orders:
+        append(store, f"Order-{order}", NO_STREAM, [placed(order), item_added(order)])
+    for order in orders[::2]:
+        append(store, f"Order-{order}", ANY, [item_added(order), item_added(order)])
+    workers = store.execute("select count(distinct nodename || nodeport) from pg_dist_shard_"
+                            "placement where shardid in (select shard_id from es.feeds())"
+                            ).fetchone()
+    assert workers == (2,)
+    assert catch_up(store) == 16 * 2 + 8 * 2
+    assert summary(store) == {o: ("placed", 3 if i % 2 == 0 else 1)
+                              for i, o in enumerate(orders)}
+    assert catch_up(store) == 0  # nothing twice
+    assert summary(store)[orders[1]] == ("placed", 1)
+
+
+def test_the_single_node_catch_up_refuses_on_the_cluster(store: Conn) -> None:
+    with pytest.raises(psycopg.Error) as raised:
+        store.execute("select es.catch_up_order_summary()")
+    assert raised.value.sqlstate == "ESDIS"
+    assert "apply_feed_order_summary" in str(raised.value.diag.message_hint)
+
+
+def test_an_event_committed_late_on_a_worker_is_applied_not_skipped(
+        citus_store: str, store: Conn) -> None:
+    slow_order, fast_order = str(uuid.uuid4()), str(uuid.uuid4())
+    with psycopg.connect(citus_store) as slow:
+        append(slow, f"Order-{slow_order}", NO_STREAM, [placed(slow_order)])  # not committed
+        append(store, f"Order-{fast_order}", NO_STREAM, [placed(fast_order)])
+        catch_up(store)
+        assert slow_order not in summary(store)
+        slow.commit()
+    catch_up(store)
+    assert set(summary(store)) == {slow_order, fast_order}
+
+
+def test_a_restart_resumes_from_the_vector(citus_store: str, store: Conn) -> None:
+    orders = [str(uuid.uuid4()) for _ in range(6)]
+    for order in orders:
+        append(store, f"Order-{order}", NO_STREAM, [placed(order)])
+    first = catch_up(store)
+    assert first == 6
+    before = vector(store)
+    assert sum(position > 0 for _, position in before.values()) > 1  # several feeds
+    for order in orders:
+        append(store, f"Order-{order}", ANY, [item_added(order)])
+    with psycopg.connect(citus_store, autocommit=True) as restarted:  # a new consumer
+        assert vector(restarted) == before
+        assert catch_up(restarted, batch=100) == 6
+    assert all(count == 1 for _, count in summary(store).values())
+
+
+def test_a_batch_read_from_an_old_checkpoint_is_left_alone(store: Conn) -> None:
+    order = str(uuid.uuid4())
+    append(store, f"Order-{order}", NO_STREAM, [placed(order), item_added(order)])
+    key = store.execute("select f.feed_key from es.feeds() f where f.shard_id ="
+                        " get_shard_id_for_distribution_column('es.events', %s::text)",
+                        (f"Order-{order}",)).fetchone()
+    assert key is not None
+    row = store.execute("select es.read_feed_json(%s, '0', 0, 10)", key).fetchone()
+    assert row is not None
+    apply = "select es.apply_feed_order_summary(%s, '0', 0, %s)"
+    assert store.execute(apply, (key[0], Jsonb(row[0]))).fetchone() == (2,)
+    assert store.execute(apply, (key[0], Jsonb(row[0]))).fetchone() == (0,)  # a second consumer
+    assert summary(store) == {order: ("placed", 1)}
+    with pytest.raises(psycopg.Error) as raised:  # not in feed order
+        store.execute("select es.apply_feed_order_summary(%s, %s::xid8, %s, %s)",
+                      (key[0], *vector(store)[key[0]], Jsonb(row[0])))
+    assert raised.value.sqlstate == "ESARG"

@@ -77,7 +77,7 @@ def render(project: Project) -> dict[str, str]:
             r=roles, s_lit=literal(ident(schema)), **common)
     if project.postgres.distribution == "citus":
         files[CITUS_FILE] = _template("citus.sql.j2").render(
-            c=citus_sql(schema, tuple(projections)), validate_on_append=project.postgres.validate_on_append,
+            c=citus_sql(schema, tuple(projections)), r=roles, validate_on_append=project.postgres.validate_on_append,
             **common)
     return files
 

@@ -174,3 +174,40 @@ def test_the_generated_runner_catches_up_from_the_feeds(
         assert runner.catch_up() == 1
     assert summary(store)[orders[0]] == ("placed", 2)
     assert set(summary(store)) == set(orders)
+
+
+def _feed_batch(conn: Conn, stream: str) -> tuple[str, Any]:
+    key = conn.execute("select f.feed_key from es.feeds() f where f.shard_id ="
+                       " get_shard_id_for_distribution_column('es.events', %s::text)",
+                       (stream,)).fetchone()
+    assert key is not None
+    row = conn.execute("select es.read_feed_json(%s, '0', 0, 10)", key).fetchone()
+    assert row is not None
+    return key[0], row[0]
+
+
+def stored_raw(conn: Conn, stream: str, event_type: str, data: dict[str, Any]) -> None:
+    """An event the append would refuse (a script's raw insert, an old payload)."""
+    conn.execute("insert into es.events (event_id, stream_id, stream_position, event_type,"
+                 " event_version, data, tx_id) values (%s, %s, 1, %s, 1, %s, '1')",
+                 (uuid.uuid4(), stream, event_type, Jsonb(data)))
+
+
+def test_an_event_a_projection_cannot_apply_stops_it_or_is_recorded(store: Conn) -> None:
+    stream = f"Order-{uuid.uuid4()}"
+    stored_raw(store, stream, "OrderPlaced", {"orderId": "not-a-uuid", "totalAmount": "1",
+                                              "customerId": str(uuid.uuid4())})
+    key, batch = _feed_batch(store, stream)
+    with pytest.raises(psycopg.Error) as raised:  # on_error: stop
+        store.execute("select es.apply_feed_order_summary(%s, '0', 0, %s)", (key, Jsonb(batch)))
+    assert raised.value.sqlstate == "ESPRJ"
+    assert vector(store)[key] == ("0", 0)  # the checkpoint stays before it
+    stream = f"Customer-{uuid.uuid4()}"
+    stored_raw(store, stream, "CustomerRegistered", {
+        "customerId": "not-a-uuid", "firstName": "A", "lastName": "B", "tier": "gold"})
+    key, batch = _feed_batch(store, stream)
+    assert store.execute("select es.apply_feed_customer_directory(%s, '0', 0, %s)",
+                         (key, Jsonb(batch))).fetchone() == (1,)  # on_error: skip
+    assert store.execute("select event_id::text, global_position from es.projection_failures"
+                         " where projection = 'customer_directory'").fetchall() == [
+        (batch[0]["event_id"], batch[0]["global_position"])]

@@ -172,7 +172,13 @@ def test_the_generated_runner_catches_up_from_the_feeds(
         assert runner.catch_up() == 0
         append(store, f"Order-{orders[0]}", ANY, [item_added(orders[0])])
         assert runner.catch_up() == 1
+        append(store, f"Order-{orders[1]}", ANY, [item_added(orders[1])])
+    with psycopg.connect(citus_store, autocommit=True) as runner_conn:
+        runner = citus_package.projections.OrderSummaryProjection(runner_conn)
+        rounds = iter([False, True])  # one round, then stop
+        assert runner.run(stop=lambda: next(rounds), idle_seconds=0.1) == 1
     assert summary(store)[orders[0]] == ("placed", 2)
+    assert summary(store)[orders[1]] == ("placed", 2)
     assert set(summary(store)) == set(orders)
 
 

@@ -2007,7 +2007,11 @@ class ProjectionRunner:
         total = 0
         try:
             while not stop():
-                count = self._step("catch_up", batch_size)
+                count = (
+                    self._catch_up_feeds(batch_size)
+                    if "apply_feed" in self.FUNCTIONS
+                    else self._step("catch_up", batch_size)
+                )
                 total += count
                 if count == 0:
                     self._wait(stop, idle_seconds, stop_check_seconds)

@@ -44,7 +44,9 @@ def test_every_function_of_the_citus_file_pins_its_search_path(tmp_path: Path) -
     lines = [line for line in text.splitlines() if line and not line.startswith("--")]
     assert lines[0] == PIN_SEARCH_PATH  # the file's first statement
     heads = re.findall(r"create or replace function (.*?)\bas \$esc", text, re.DOTALL)
-    assert len(heads) == 5  # append_to_stream(s), save_snapshot, feeds, read_feed
+    # append_to_stream(s), save_snapshot, feeds, read_feed(_json), and catch_up_<projection>
+    # and apply_feed_<projection> of the shop's two projections
+    assert len(heads) == 10
     assert all(SEARCH_PATH_CLAUSE in head for head in heads)
 
 

@@ -65,8 +65,10 @@ def render(project: Project) -> dict[str, str]:
         "003_upcasters.sql": _template("upcasters.sql.j2").render(
             upcasters=_upcasters(project, schema), events=_events(project, schema), **common),
     }
+    projections: list[tuple[str, ProjectionSql]] = []
     for projection in sorted(project.projections, key=lambda p: snake(p.name)):
         sql: ProjectionSql = projection_sql(project, projection, schema)
+        projections.append((projection.name, sql))
         files[f"004_projection_{sql.name}.sql"] = _template("projection.sql.j2").render(
             p=sql, **common)
     roles = roles_sql(project)
@@ -75,7 +77,7 @@ def render(project: Project) -> dict[str, str]:
             r=roles, s_lit=literal(ident(schema)), **common)
     if project.postgres.distribution == "citus":
         files[CITUS_FILE] = _template("citus.sql.j2").render(
-            c=citus_sql(schema), validate_on_append=project.postgres.validate_on_append,
+            c=citus_sql(schema, tuple(projections)), r=roles, validate_on_append=project.postgres.validate_on_append,
             **common)
     return files
 

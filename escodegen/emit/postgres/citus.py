@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from escodegen.emit.postgres.projection import ProjectionSql
+from escodegen.model.sqlnames import ProjectionNames
 from escodegen.sqltext import ident, literal
 
 FILE = "006_citus.sql"
@@ -35,6 +37,20 @@ class StreamFunction:
 
 
 @dataclass(frozen=True)
+class ProjectionFeedSql:
+    """A projection's catch-up from the feeds: `apply_feed_<projection>`."""
+
+    p: ProjectionSql
+    apply_feed: str
+    """The function applying a batch of one feed, qualified."""
+
+
+def apply_feed_function(projection: str) -> str:
+    """The name of a projection's function applying a batch of one feed (unqualified)."""
+    return ProjectionNames.of(projection).function("apply_feed")
+
+
+@dataclass(frozen=True)
 class CitusSql:
     """Literals naming the store's objects, for Citus's functions that take names as text."""
 
@@ -45,9 +61,13 @@ class CitusSql:
     event_registry: str
     stream_functions: tuple[StreamFunction, ...]
     read_feed: str
+    read_feed_json: str
+    projections: tuple[ProjectionFeedSql, ...]
 
 
-def citus_sql(schema: str) -> CitusSql:
+def citus_sql(schema: str, projections: tuple[tuple[str, ProjectionSql], ...] = ()) -> CitusSql:
+    """`projections`: (declared name, its SQL) of each projection."""
+
     def name(obj: str) -> str:
         return literal(f"{ident(schema)}.{obj}")
 
@@ -60,4 +80,8 @@ def citus_sql(schema: str) -> CitusSql:
         stream_functions=tuple(
             StreamFunction(f"{ident(schema)}.{f}", name(f)) for f in STREAM_FUNCTIONS),
         read_feed=name("read_feed(text, xid8, bigint, integer)"),
+        read_feed_json=name("read_feed_json(text, xid8, bigint, integer)"),
+        projections=tuple(
+            ProjectionFeedSql(sql, ident(schema, apply_feed_function(declared)))
+            for declared, sql in projections),
     )

@@ -120,7 +120,8 @@ def _column_annotation(ftype: FieldType, modules: dict[str, set[str]]) -> str:
     return annotation.text
 
 
-def _projection(projection: Projection, modules: dict[str, set[str]]) -> dict[str, Any]:
+def _projection(projection: Projection, modules: dict[str, set[str]],
+                citus: bool = False) -> dict[str, Any]:
     names = ProjectionNames.of(projection.name)
     columns = []
     for column in projection.columns:
@@ -141,7 +142,9 @@ def _projection(projection: Projection, modules: dict[str, set[str]]) -> dict[st
         "rebuild_table": names.rebuild_table,
         "functions": {kind: names.function(kind)
                       for kind in ("catch_up", "begin_rebuild", "rebuild_step", "finish_rebuild",
-                                   "retry", "catch_up_part", "partition")},
+                                   "retry", "catch_up_part", "partition")}
+                     # on Citus the runner catches up feed by feed (docs/scale-out.md)
+                     | ({"apply_feed": names.function("apply_feed")} if citus else {}),
         "class_name": f"{pascal(projection.name)}Projection",
         "async_class_name": f"Async{pascal(projection.name)}Projection",
         "classes": [f"{pascal(projection.name)}Projection", f"{pascal(projection.name)}Row",
@@ -160,7 +163,8 @@ def package_context(project: Project, event_classes: dict[str, list[str]],
     aggregates = [_aggregate(a, imports) for a in project.aggregates]
     projection_imports: dict[str, set[str]] = {"dataclasses": {"dataclass"},
                                                "typing": {"ClassVar"}}
-    projections = [_projection(p, projection_imports) for p in project.projections]
+    citus = project.postgres is not None and project.postgres.distribution == "citus"
+    projections = [_projection(p, projection_imports, citus) for p in project.projections]
     _check_names(project, {**event_classes, "types": list(type_classes)}, aggregates, projections)
     events = [{
         "name": event.name,

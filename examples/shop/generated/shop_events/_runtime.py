@@ -2154,10 +2154,68 @@ class ProjectionRunner:
 
     def catch_up(self, batch_size: int = 1000) -> int:
         """Apply every event after the checkpoint, batch by batch; the number applied."""
+        if "apply_feed" in self.FUNCTIONS:
+            return self._catch_up_feeds(batch_size)
         total = 0
         while count := self._step("catch_up", batch_size):
             total += count
         return total
+
+    # On a Citus cluster (`postgres.distribution: citus`) the catch-up goes feed by feed, with
+    # a checkpoint per feed (docs/scale-out.md of escodegen): a batch of a feed is read on
+    # the worker holding it (`read_feed_json`, a transaction of that worker), then applied
+    # with the feed's checkpoint on the coordinator (`apply_feed_<projection>`), which
+    # leaves a batch alone (0) when another runner moved the checkpoint meanwhile.
+    def _catch_up_feeds(self, batch_size: int) -> int:
+        total = 0
+        with self.conn.transaction():
+            cursor = self.conn.execute(
+                sql.SQL("select feed_key from {}() order by feed_key").format(
+                    sql.Identifier(self.schema, "feeds")
+                )
+            )
+            feeds = [str(row[0]) for row in cursor.fetchall()]
+        for feed in feeds:
+            while (applied := self._feed_step(feed, batch_size)) is not None:
+                total += applied
+        return total
+
+    def _feed_step(self, feed: str, batch_size: int) -> int | None:
+        """One batch of `feed`, the number of events applied; None once the feed has nothing
+        after its checkpoint."""
+        name = f"{self.NAME}@{feed}"
+        with self.conn.transaction():
+            cursor = self.conn.execute(
+                sql.SQL(
+                    "select coalesce(max(tx_id), '0')::text, coalesce(max(global_position), 0)"
+                    " from {} where name = %s"
+                ).format(sql.Identifier(self.schema, "checkpoints")),
+                (name,),
+            )
+            row = cursor.fetchone()
+        after = (str(row[0]), int(row[1])) if row else ("0", 0)
+        with self.conn.transaction():
+            cursor = self.conn.execute(
+                sql.SQL("select {}(%s, %s::xid8, %s, %s)").format(
+                    sql.Identifier(self.schema, "read_feed_json")
+                ),
+                (feed, *after, batch_size),
+            )
+            batch = cursor.fetchone()
+        if batch is None or not batch[0]:
+            return None
+        query = sql.SQL("select {}(%s, %s::xid8, %s, %s)").format(
+            self._function("apply_feed")
+        )
+        try:
+            with self.conn.transaction(), self.conn.cursor() as cursor:
+                cursor.execute(query, (feed, *after, Jsonb(batch[0])))
+                applied = cursor.fetchone()
+        except psycopg.Error as error:
+            if error.sqlstate == "ESPRJ":
+                raise _projection_error(error) from error
+            raise
+        return int(applied[0]) if applied else 0
 
     def partition(self, workers: int) -> None:
         """Split the catch-up among `workers` workers by stream id (1: back to `catch_up`).
@@ -2208,7 +2266,11 @@ class ProjectionRunner:
         total = 0
         try:
             while not stop():
-                count = self._step("catch_up", batch_size)
+                count = (
+                    self._catch_up_feeds(batch_size)
+                    if "apply_feed" in self.FUNCTIONS
+                    else self._step("catch_up", batch_size)
+                )
                 total += count
                 if count == 0:
                     self._wait(stop, idle_seconds, stop_check_seconds)
@@ -3172,10 +3234,68 @@ class AsyncProjectionRunner:
 
     async def catch_up(self, batch_size: int = 1000) -> int:
         """Apply every event after the checkpoint, batch by batch; the number applied."""
+        if "apply_feed" in self.FUNCTIONS:
+            return await self._catch_up_feeds(batch_size)
         total = 0
         while count := await self._step("catch_up", batch_size):
             total += count
         return total
+
+    # On a Citus cluster (`postgres.distribution: citus`) the catch-up goes feed by feed, with
+    # a checkpoint per feed (docs/scale-out.md of escodegen): a batch of a feed is read on
+    # the worker holding it (`read_feed_json`, a transaction of that worker), then applied
+    # with the feed's checkpoint on the coordinator (`apply_feed_<projection>`), which
+    # leaves a batch alone (0) when another runner moved the checkpoint meanwhile.
+    async def _catch_up_feeds(self, batch_size: int) -> int:
+        total = 0
+        async with self.conn.transaction():
+            cursor = await self.conn.execute(
+                sql.SQL("select feed_key from {}() order by feed_key").format(
+                    sql.Identifier(self.schema, "feeds")
+                )
+            )
+            feeds = [str(row[0]) for row in await cursor.fetchall()]
+        for feed in feeds:
+            while (applied := await self._feed_step(feed, batch_size)) is not None:
+                total += applied
+        return total
+
+    async def _feed_step(self, feed: str, batch_size: int) -> int | None:
+        """One batch of `feed`, the number of events applied; None once the feed has nothing
+        after its checkpoint."""
+        name = f"{self.NAME}@{feed}"
+        async with self.conn.transaction():
+            cursor = await self.conn.execute(
+                sql.SQL(
+                    "select coalesce(max(tx_id), '0')::text, coalesce(max(global_position), 0)"
+                    " from {} where name = %s"
+                ).format(sql.Identifier(self.schema, "checkpoints")),
+                (name,),
+            )
+            row = await cursor.fetchone()
+        after = (str(row[0]), int(row[1])) if row else ("0", 0)
+        async with self.conn.transaction():
+            cursor = await self.conn.execute(
+                sql.SQL("select {}(%s, %s::xid8, %s, %s)").format(
+                    sql.Identifier(self.schema, "read_feed_json")
+                ),
+                (feed, *after, batch_size),
+            )
+            batch = await cursor.fetchone()
+        if batch is None or not batch[0]:
+            return None
+        query = sql.SQL("select {}(%s, %s::xid8, %s, %s)").format(
+            self._function("apply_feed")
+        )
+        try:
+            async with self.conn.transaction(), self.conn.cursor() as cursor:
+                await cursor.execute(query, (feed, *after, Jsonb(batch[0])))
+                applied = await cursor.fetchone()
+        except psycopg.Error as error:
+            if error.sqlstate == "ESPRJ":
+                raise _projection_error(error) from error
+            raise
+        return int(applied[0]) if applied else 0
 
     async def partition(self, workers: int) -> None:
         """Split the catch-up among `workers` workers by stream id (1: back to `catch_up`).
@@ -3226,7 +3346,11 @@ class AsyncProjectionRunner:
         total = 0
         try:
             while not stop():
-                count = await self._step("catch_up", batch_size)
+                count = await (
+                    self._catch_up_feeds(batch_size)
+                    if "apply_feed" in self.FUNCTIONS
+                    else self._step("catch_up", batch_size)
+                )
                 total += count
                 if count == 0:
                     await self._wait(stop, idle_seconds, stop_check_seconds)

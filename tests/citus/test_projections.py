@@ -1,0 +1,219 @@
+"""Projections on the cluster: caught up feed by feed (es.read_feed_json, then
+es.apply_feed_<projection> on the coordinator) with a checkpoint per feed, so an event
+committed late on a worker is applied, never skipped; a restart resumes from the vector."""
+
+from __future__ import annotations
+
+import importlib
+import shutil
+import sys
+import uuid
+from collections.abc import Iterator
+from types import ModuleType
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg.types.json import Jsonb
+
+from tests.conftest import EXAMPLES
+from tests.emit_postgres.events import ANY, NO_STREAM, append, event, item_added
+from tests.emit_python.conftest import run_cli
+
+Conn = psycopg.Connection[Any]
+
+
+def placed(order: str) -> dict[str, Any]:
+    return event("OrderPlaced", 1, {"orderId": order, "customerId": str(uuid.uuid4()),
+                                    "totalAmount": "10.5"})
+
+
+@pytest.fixture
+def store(conn: Conn) -> Conn:
+    conn.execute("truncate es.order_summary")
+    conn.execute("delete from es.checkpoints where name like 'order_summary%'")
+    conn.execute("delete from es.projection_failures")
+    return conn
+
+
+def vector(conn: Conn) -> dict[str, tuple[str, int]]:
+    """The projection's checkpoint per feed (a feed not read yet starts at the beginning)."""
+    rows = conn.execute(
+        "select f.feed_key, coalesce(c.tx_id, '0')::text, coalesce(c.global_position, 0)"
+        "  from es.feeds() f left join es.checkpoints c"
+        "    on c.name = 'order_summary@' || f.feed_key order by f.feed_key").fetchall()
+    return {key: (tx, position) for key, tx, position in rows}
+
+
+def catch_up(conn: Conn, batch: int = 3) -> int:
+    """What a consumer does: each feed from its checkpoint, batch by batch."""
+    applied = 0
+    for key in vector(conn):
+        while True:
+            tx_id, position = vector(conn)[key]
+            row = conn.execute("select es.read_feed_json(%s, %s::xid8, %s, %s)",
+                               (key, tx_id, position, batch)).fetchone()
+            assert row is not None
+            if not row[0]:
+                break
+            done = conn.execute("select es.apply_feed_order_summary(%s, %s::xid8, %s, %s)",
+                                (key, tx_id, position, Jsonb(row[0]))).fetchone()
+            assert done is not None
+            applied += done[0]
+    return applied
+
+
+def summary(conn: Conn) -> dict[str, tuple[str, int]]:
+    return {str(o): (s, c) for o, s, c in
+            conn.execute("select order_id, status, item_count from es.order_summary")}
+
+
+def test_the_catch_up_from_the_feeds_applies_every_event_of_every_worker_once(
+        store: Conn) -> None:
+    orders = [str(uuid.uuid4()) for _ in range(16)]
+    for order in orders:
+        append(store, f"Order-{order}", NO_STREAM, [placed(order), item_added(order)])
+    for order in orders[::2]:
+        append(store, f"Order-{order}", ANY, [item_added(order), item_added(order)])
+    workers = store.execute("select count(distinct nodename || nodeport) from pg_dist_shard_"
+                            "placement where shardid in (select shard_id from es.feeds())"
+                            ).fetchone()
+    assert workers == (2,)
+    assert catch_up(store) == 16 * 2 + 8 * 2
+    assert summary(store) == {o: ("placed", 3 if i % 2 == 0 else 1)
+                              for i, o in enumerate(orders)}
+    assert catch_up(store) == 0  # nothing twice
+    assert summary(store)[orders[1]] == ("placed", 1)
+
+
+def test_the_single_node_catch_up_refuses_on_the_cluster(store: Conn) -> None:
+    with pytest.raises(psycopg.Error) as raised:
+        store.execute("select es.catch_up_order_summary()")
+    assert raised.value.sqlstate == "ESDIS"
+    assert "apply_feed_order_summary" in str(raised.value.diag.message_hint)
+
+
+def test_an_event_committed_late_on_a_worker_is_applied_not_skipped(
+        citus_store: str, store: Conn) -> None:
+    slow_order, fast_order = str(uuid.uuid4()), str(uuid.uuid4())
+    with psycopg.connect(citus_store) as slow:
+        append(slow, f"Order-{slow_order}", NO_STREAM, [placed(slow_order)])  # not committed
+        append(store, f"Order-{fast_order}", NO_STREAM, [placed(fast_order)])
+        catch_up(store)
+        assert slow_order not in summary(store)
+        slow.commit()
+    catch_up(store)
+    assert set(summary(store)) == {slow_order, fast_order}
+
+
+def test_a_restart_resumes_from_the_vector(citus_store: str, store: Conn) -> None:
+    orders = [str(uuid.uuid4()) for _ in range(6)]
+    for order in orders:
+        append(store, f"Order-{order}", NO_STREAM, [placed(order)])
+    first = catch_up(store)
+    assert first == 6
+    before = vector(store)
+    assert sum(position > 0 for _, position in before.values()) > 1  # several feeds
+    for order in orders:
+        append(store, f"Order-{order}", ANY, [item_added(order)])
+    with psycopg.connect(citus_store, autocommit=True) as restarted:  # a new consumer
+        assert vector(restarted) == before
+        assert catch_up(restarted, batch=100) == 6
+    assert all(count == 1 for _, count in summary(store).values())
+
+
+def test_a_batch_read_from_an_old_checkpoint_is_left_alone(store: Conn) -> None:
+    order = str(uuid.uuid4())
+    append(store, f"Order-{order}", NO_STREAM, [placed(order), item_added(order)])
+    key = store.execute("select f.feed_key from es.feeds() f where f.shard_id ="
+                        " get_shard_id_for_distribution_column('es.events', %s::text)",
+                        (f"Order-{order}",)).fetchone()
+    assert key is not None
+    row = store.execute("select es.read_feed_json(%s, '0', 0, 10)", key).fetchone()
+    assert row is not None
+    apply = "select es.apply_feed_order_summary(%s, '0', 0, %s)"
+    assert store.execute(apply, (key[0], Jsonb(row[0]))).fetchone() == (2,)
+    assert store.execute(apply, (key[0], Jsonb(row[0]))).fetchone() == (0,)  # a second consumer
+    assert summary(store) == {order: ("placed", 1)}
+    with pytest.raises(psycopg.Error) as raised:  # not in feed order
+        store.execute("select es.apply_feed_order_summary(%s, %s::xid8, %s, %s)",
+                      (key[0], *vector(store)[key[0]], Jsonb(row[0])))
+    assert raised.value.sqlstate == "ESARG"
+
+
+@pytest.fixture(scope="module")
+def citus_package(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]:
+    """examples/shop generated with `distribution: citus` as package `shop_cluster`."""
+    project = tmp_path_factory.mktemp("citus_shop") / "shop"
+    shutil.copytree(EXAMPLES / "shop", project, ignore=shutil.ignore_patterns("generated"))
+    config = project / "escodegen.yaml"
+    config.write_text(config.read_text()
+                      .replace("postgres: {out: generated/sql, schema: es}",
+                               "postgres: {out: generated/sql, schema: es, distribution: citus}")
+                      .replace("generated/shop_events, package: shop_events",
+                               "generated/shop_cluster, package: shop_cluster"))
+    result = run_cli("generate", "--target", "python", cwd=project)
+    assert result.returncode == 0, result.stderr
+    sys.path.insert(0, str(project / "generated"))
+    try:
+        yield importlib.import_module("shop_cluster")
+    finally:
+        sys.path.remove(str(project / "generated"))
+
+
+def test_the_generated_runner_catches_up_from_the_feeds(
+        citus_package: ModuleType, citus_store: str, store: Conn) -> None:
+    orders = [str(uuid.uuid4()) for _ in range(8)]
+    for order in orders:
+        append(store, f"Order-{order}", NO_STREAM, [placed(order), item_added(order)])
+    with psycopg.connect(citus_store) as runner_conn:  # not autocommit: batches in transactions
+        runner = citus_package.projections.OrderSummaryProjection(runner_conn)
+        assert runner.catch_up(batch_size=3) == 16
+        assert runner.catch_up() == 0
+        append(store, f"Order-{orders[0]}", ANY, [item_added(orders[0])])
+        assert runner.catch_up() == 1
+        append(store, f"Order-{orders[1]}", ANY, [item_added(orders[1])])
+    with psycopg.connect(citus_store, autocommit=True) as runner_conn:
+        runner = citus_package.projections.OrderSummaryProjection(runner_conn)
+        rounds = iter([False, True])  # one round, then stop
+        assert runner.run(stop=lambda: next(rounds), idle_seconds=0.1) == 1
+    assert summary(store)[orders[0]] == ("placed", 2)
+    assert summary(store)[orders[1]] == ("placed", 2)
+    assert set(summary(store)) == set(orders)
+
+
+def _feed_batch(conn: Conn, stream: str) -> tuple[str, Any]:
+    key = conn.execute("select f.feed_key from es.feeds() f where f.shard_id ="
+                       " get_shard_id_for_distribution_column('es.events', %s::text)",
+                       (stream,)).fetchone()
+    assert key is not None
+    row = conn.execute("select es.read_feed_json(%s, '0', 0, 10)", key).fetchone()
+    assert row is not None
+    return key[0], row[0]
+
+
+def stored_raw(conn: Conn, stream: str, event_type: str, data: dict[str, Any]) -> None:
+    """An event the append would refuse (a script's raw insert, an old payload)."""
+    conn.execute("insert into es.events (event_id, stream_id, stream_position, event_type,"
+                 " event_version, data, tx_id) values (%s, %s, 1, %s, 1, %s, '1')",
+                 (uuid.uuid4(), stream, event_type, Jsonb(data)))
+
+
+def test_an_event_a_projection_cannot_apply_stops_it_or_is_recorded(store: Conn) -> None:
+    stream = f"Order-{uuid.uuid4()}"
+    stored_raw(store, stream, "OrderPlaced", {"orderId": "not-a-uuid", "totalAmount": "1",
+                                              "customerId": str(uuid.uuid4())})
+    key, batch = _feed_batch(store, stream)
+    with pytest.raises(psycopg.Error) as raised:  # on_error: stop
+        store.execute("select es.apply_feed_order_summary(%s, '0', 0, %s)", (key, Jsonb(batch)))
+    assert raised.value.sqlstate == "ESPRJ"
+    assert vector(store)[key] == ("0", 0)  # the checkpoint stays before it
+    stream = f"Customer-{uuid.uuid4()}"
+    stored_raw(store, stream, "CustomerRegistered", {
+        "customerId": "not-a-uuid", "firstName": "A", "lastName": "B", "tier": "gold"})
+    key, batch = _feed_batch(store, stream)
+    assert store.execute("select es.apply_feed_customer_directory(%s, '0', 0, %s)",
+                         (key, Jsonb(batch))).fetchone() == (1,)  # on_error: skip
+    assert store.execute("select event_id::text, global_position from es.projection_failures"
+                         " where projection = 'customer_directory'").fetchall() == [
+        (batch[0]["event_id"], batch[0]["global_position"])]

@@ -107,6 +107,8 @@ events:
     versions: {1: {fields: {anys: {type: array, items: json, uniqueItems: true}}}}
   ConstrainedCodes:
     versions: {1: {fields: {codes: {type: array, items: {type: Code, minLength: 3}}}}}
+  ConstrainedEither:
+    versions: {1: {fields: {either: {type: union, variants: [number, {type: string, maxLength: 3}]}}}}
   Unions:
     versions:
       1:

@@ -341,8 +341,10 @@ class _Builder:
         for _, variant in union.variants:
             kind = TYPES[variant.kind].check.json_kinds[0]
             problem = self.value(variant, value, path, pad=pad + "    ")
-            branches.append(f"when {literal(kind)} then {problem or 'null'}")
-        otherwise = path.message(head.format(what=whats), got, then_at)
+            branches.append(f"when {literal(kind)} then {problem or self._fits}")
+        # the twin: a value of no variant's kind does not fit
+        otherwise = "false" if self.valid else path.message(head.format(what=whats), got,
+                                                             then_at)
         one_line = f"(case {got} " + " ".join(branches) + f" else {otherwise} end)"
         if _fits(at, one_line):
             return one_line

@@ -663,9 +663,7 @@ def _json_key(value: Any) -> Any:
 def _either_check(variants: Any) -> PayloadCheck:
     """The validator of an untagged union: the variant of the value's JSON kind checks it."""
     checks = {kind: payload_check(spec) for kind, spec in variants}
-    what = " or ".join(
-        _WHAT[spec if isinstance(spec, str) else spec[0]] for _, spec in variants
-    )
+    what = " or ".join(_WHAT[_spec_kind(spec)] for _, spec in variants)
 
     def either(value: Any) -> Problems | None:
         check = checks.get(json_kind(value))
@@ -674,6 +672,14 @@ def _either_check(variants: Any) -> PayloadCheck:
         return check(value)
 
     return either
+
+
+def _spec_kind(spec: Any) -> str:
+    """The type kind of a variant's spec: a constrained one (`("where", inner, kind,
+    constraints)`) is its kind's."""
+    if isinstance(spec, str):
+        return spec
+    return str(spec[2]) if spec[0] == "where" else str(spec[0])
 
 
 def _union_check(tag: str, variants: Any) -> PayloadCheck:

@@ -604,6 +604,14 @@ def _constrained(inner: PayloadCheck, kind: str, constraints: Any) -> PayloadChe
             return broken(value) or inner(value)
 
         return array
+    if kind == "map":
+
+        def entries(value: Any) -> Problems | None:
+            if not isinstance(value, dict):
+                return inner(value)
+            return broken(value) or inner(value)
+
+        return entries
 
     def scalar(value: Any) -> Problems | None:
         return inner(value) or broken(value)
@@ -613,9 +621,9 @@ def _constrained(inner: PayloadCheck, kind: str, constraints: Any) -> PayloadChe
 
 def _meets(kind: str, key: str, limit: Any) -> Callable[[Any], bool]:
     """Whether a value of the kind (a decimal: its text) meets one constraint."""
-    if key in ("minLength", "minItems"):
+    if key in ("minLength", "minItems", "minProperties"):
         return lambda value: len(value) >= limit
-    if key in ("maxLength", "maxItems"):
+    if key in ("maxLength", "maxItems", "maxProperties"):
         return lambda value: len(value) <= limit
     if key == "pattern":
         search = re.compile(limit).search

@@ -38,6 +38,12 @@ def _field(spec: str, extra: str = "") -> str:
     ("{type: decimal, exclusiveMinimum: 1, maximum: 1}", "ES225", "leave no value"),
     ("{type: string, minLength: 4, maxLength: 3}", "ES225", "no value meets both"),
     ("{type: string, minLength: -1}", "ES226", "cannot be negative"),
+    ("{type: object, fields: {}, minProperties: 1}", "ES224", "(it applies to map)"),
+    ("{type: map, values: json, minProperties: 3, maxProperties: 2}", "ES225",
+     "no value meets both"),
+    ("{type: map, values: json, maxProperties: -1}", "ES226", "cannot be negative"),
+    ("{type: map, values: json, minProperties: 2, default: {a: 1}, required: false}", "ES228",
+     "fewer than 2 entries"),
     ("{type: array, items: string, maxItems: -2}", "ES226", "cannot be negative"),
     ("{type: integer, multipleOf: 0}", "ES226", "greater than 0"),
     ("{type: decimal, multipleOf: '-0.5'}", "ES226", "greater than 0"),
@@ -113,11 +119,21 @@ types:
     ((("multipleOf", 2),), (("multipleOf", 3),), [("multipleOf", "tightened")]),
     ((("uniqueItems", False),), (("uniqueItems", True),), [("uniqueItems", "tightened")]),
     ((("uniqueItems", True),), (), [("uniqueItems", "loosened")]),
+    ((("maxProperties", 2),), (("maxProperties", 1),), [("maxProperties", "tightened")]),
+    ((), (("minProperties", 1),), [("minProperties", "tightened")]),
+    ((("minProperties", 2),), (("minProperties", 1),), [("minProperties", "loosened")]),
 ])
 def test_which_way_a_change_goes(before: tuple[tuple[str, object], ...],
                                  after: tuple[tuple[str, object], ...],
                                  changes: list[tuple[str, str]]) -> None:
     assert constraint_changes(before, after) == changes
+
+
+def test_entry_counts_of_a_map() -> None:
+    counts = (("minProperties", 1), ("maxProperties", 2))
+    assert violation("map", counts, {}) == "fewer than 1 entries"
+    assert violation("map", counts, {"a": 1, "b": 2}) is None
+    assert violation("map", counts, {"a": 1, "b": 2, "c": 3}) == "more than 2 entries"
 
 
 def test_multiple_of_is_exact_on_decimals() -> None:

@@ -47,6 +47,7 @@ _STRING: frozenset[TypeKind] = frozenset({"string"})
 _NUMBERS: frozenset[TypeKind] = frozenset({"integer", "number", "decimal"})
 _EXACT: frozenset[TypeKind] = frozenset({"integer", "decimal"})
 _ARRAY: frozenset[TypeKind] = frozenset({"array"})
+_MAP: frozenset[TypeKind] = frozenset({"map"})
 
 CONSTRAINTS: Mapping[str, Constraint] = MappingProxyType({c.key: c for c in (
     Constraint("minLength", _STRING, "length", "up", "shorter than {limit} characters"),
@@ -61,6 +62,8 @@ CONSTRAINTS: Mapping[str, Constraint] = MappingProxyType({c.key: c for c in (
     Constraint("minItems", _ARRAY, "length", "up", "fewer than {limit} items"),
     Constraint("maxItems", _ARRAY, "length", "down", "more than {limit} items"),
     Constraint("uniqueItems", _ARRAY, "flag", "up", "items are not unique"),
+    Constraint("minProperties", _MAP, "length", "up", "fewer than {limit} entries"),
+    Constraint("maxProperties", _MAP, "length", "down", "more than {limit} entries"),
 )})
 """In the order validators check them (after the type's own checks, before an array's
 items)."""
@@ -68,6 +71,7 @@ items)."""
 CONSTRAINT_KEYS: tuple[str, ...] = tuple(CONSTRAINTS)
 
 RANGES: tuple[tuple[str, str], ...] = (("minLength", "maxLength"), ("minItems", "maxItems"),
+                                        ("minProperties", "maxProperties"),
                                         ("minimum", "maximum"))
 """The (lower, upper) pairs a check keeps in order."""
 
@@ -206,9 +210,9 @@ def _meets(kind: TypeKind, key: str, limit: Any, value: Any) -> bool:
         form = FORMATS[limit]
         return ((form.max_length is None or len(value) <= form.max_length)
                 and re.search(python_form(form.pattern), value) is not None)
-    if key == "minItems":
+    if key in ("minItems", "minProperties"):
         return len(value) >= limit
-    if key == "maxItems":
+    if key in ("maxItems", "maxProperties"):
         return len(value) <= limit
     if key == "uniqueItems":
         return not limit or len({_unique_key(v) for v in value}) == len(value)

@@ -107,6 +107,10 @@ events:
     versions: {1: {fields: {anys: {type: array, items: json, uniqueItems: true}}}}
   ConstrainedCodes:
     versions: {1: {fields: {codes: {type: array, items: {type: Code, minLength: 3}}}}}
+  ConstrainedEntries:
+    versions: {1: {fields: {entries: {type: map, values: {type: string, maxLength: 1}, minProperties: 1, maxProperties: 2}}}}
+  ConstrainedEither:
+    versions: {1: {fields: {either: {type: union, variants: [number, {type: string, maxLength: 3}]}}}}
   Unions:
     versions:
       1:
@@ -290,6 +294,9 @@ def _edges(field_type: FieldType) -> list[Any]:
                 edges += [float(n) for n in near]
                 edges += [math.nextafter(float(exact), math.inf),
                           math.nextafter(float(exact), -math.inf)]
+        elif CONSTRAINTS[key].value == "length" and kind == "map":
+            edges += [{str(i): "é" for i in range(n)} for n in (limit - 1, limit, limit + 1)
+                      if n >= 0]
         elif CONSTRAINTS[key].value == "length":
             item = "ab" if kind == "array" else "é"
             edges += [[item] * n if kind == "array" else item * n
@@ -307,6 +314,9 @@ def _constrained(field_type: FieldType) -> st.SearchStrategy[Any]:
         return st.one_of(_CONSTRAINED_NUMBERS, edges)
     if kind == "decimal":
         return st.one_of(_CONSTRAINED_DECIMALS, edges)
+    if kind == "map":
+        assert field_type.items is not None
+        return st.one_of(edges, st.dictionaries(_TEXT, _value(field_type.items), max_size=4))
     assert kind == "array" and field_type.items is not None
     return st.one_of(edges, st.lists(st.one_of(_value(field_type.items),
                                                st.sampled_from(["ab", 1, 1.0, True])),
@@ -537,6 +547,13 @@ def test_sql_python_and_json_schema_agree_on_every_field_type(
      "u: expected an integer, got a fraction"),
     ("Unions", 1, {"m": {"kind": "cash"}, "lm": [], "mm": {}, "u": "x", "lu": ["x"]},
      "lu[0]: not a uuid"),
+    ("ConstrainedEntries", 1, {"entries": {}}, "entries: fewer than 1 entries"),
+    ("ConstrainedEntries", 1, {"entries": {"a": "x", "b": "y", "c": "z"}},
+     "entries: more than 2 entries"),
+    ("ConstrainedEntries", 1, {"entries": {"a": "xy"}}, "entries.a: longer than 1 characters"),
+    ("ConstrainedEntries", 1, {"entries": {"a": "x"}}, None),
+    ("ConstrainedEither", 1, {"either": "abcd"}, "either: longer than 3 characters"),
+    ("ConstrainedEither", 1, {"either": 4.5}, None),
     ("Unions", 1, {"m": {"kind": "card", "number": "4"}, "lm": [], "mm": {"k": {"type": "a", "x": 1}},
                    "u": True, "lu": []},
      None),

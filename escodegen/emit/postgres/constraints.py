@@ -44,6 +44,8 @@ def _breaks(field_type: FieldType, key: str, limit: Any, value: str, text: str) 
         return f"jsonb_array_length({value}) < {int(limit)}"
     if key == "maxItems":
         return f"jsonb_array_length({value}) > {int(limit)}"
+    if key in ("minProperties", "maxProperties"):
+        return _breaks_entry_count(key, limit, value)
     if key == "uniqueItems":
         # jsonb equality is JSON's: 1 = 1.0, true <> 1, an object's keys unordered
         return ("false" if not limit else
@@ -58,6 +60,13 @@ def _breaks(field_type: FieldType, key: str, limit: Any, value: str, text: str) 
     if key == "multipleOf":
         return f"mod({exact}, {step}::numeric) <> 0"
     return f"{exact} {_COMPARISON[key]} {step}::numeric"
+
+
+def _breaks_entry_count(key: str, limit: Any, value: str) -> str:
+    """A map (a jsonb object) with fewer or more entries than the limit (PostgreSQL has no
+    `jsonb_object_length`: its keys counted)."""
+    count = f"(select count(*) from jsonb_object_keys({value}))"
+    return f"{count} {'<' if key == 'minProperties' else '>'} {int(limit)}"
 
 
 def _as_float(value: str) -> str:

@@ -604,6 +604,14 @@ def _constrained(inner: PayloadCheck, kind: str, constraints: Any) -> PayloadChe
             return broken(value) or inner(value)
 
         return array
+    if kind == "map":
+
+        def entries(value: Any) -> Problems | None:
+            if not isinstance(value, dict):
+                return inner(value)
+            return broken(value) or inner(value)
+
+        return entries
 
     def scalar(value: Any) -> Problems | None:
         return inner(value) or broken(value)
@@ -613,9 +621,9 @@ def _constrained(inner: PayloadCheck, kind: str, constraints: Any) -> PayloadChe
 
 def _meets(kind: str, key: str, limit: Any) -> Callable[[Any], bool]:
     """Whether a value of the kind (a decimal: its text) meets one constraint."""
-    if key in ("minLength", "minItems"):
+    if key in ("minLength", "minItems", "minProperties"):
         return lambda value: len(value) >= limit
-    if key in ("maxLength", "maxItems"):
+    if key in ("maxLength", "maxItems", "maxProperties"):
         return lambda value: len(value) <= limit
     if key == "pattern":
         search = re.compile(limit).search
@@ -663,9 +671,7 @@ def _json_key(value: Any) -> Any:
 def _either_check(variants: Any) -> PayloadCheck:
     """The validator of an untagged union: the variant of the value's JSON kind checks it."""
     checks = {kind: payload_check(spec) for kind, spec in variants}
-    what = " or ".join(
-        _WHAT[spec if isinstance(spec, str) else spec[0]] for _, spec in variants
-    )
+    what = " or ".join(_WHAT[_spec_kind(spec)] for _, spec in variants)
 
     def either(value: Any) -> Problems | None:
         check = checks.get(json_kind(value))
@@ -674,6 +680,14 @@ def _either_check(variants: Any) -> PayloadCheck:
         return check(value)
 
     return either
+
+
+def _spec_kind(spec: Any) -> str:
+    """The type kind of a variant's spec: a constrained one (`("where", inner, kind,
+    constraints)`) is its kind's."""
+    if isinstance(spec, str):
+        return spec
+    return str(spec[2]) if spec[0] == "where" else str(spec[0])
 
 
 def _union_check(tag: str, variants: Any) -> PayloadCheck:

@@ -21,13 +21,11 @@ from escodegen.upcast.operations.base import (
     Declares,
     Docs,
     Example,
-    Meaning,
     Operation,
     Paths,
     Step,
     describe,
     indent,
-    py_set,
 )
 from escodegen.upcast.shape import PayloadShape, dotted
 

@@ -129,3 +129,23 @@ def test_an_unchanged_variant_must_still_fit(tmp_path: Path) -> None:
     errors = _errors(tmp_path, "transfer: TransferV2, cash: {fields: {}}",
                      "transfer: TransferV2, cash: Card")
     assert any("ES313" in e and "method" in e for e in errors), errors
+
+
+def test_diff_judges_a_variant_upcast_against_the_registry(tmp_path: Path) -> None:
+    """`check` against a registry holding v1: the new version's variant operations are a
+    change of the union field (ESD116), and the Python API of a union field is compared."""
+    from tests.emit_python.conftest import run_cli
+
+    v1_only = DECLARATIONS[:DECLARATIONS.index("      2:\n")]
+    (tmp_path / "escodegen.yaml").write_text(
+        "escodegen: 1\nname: upcasts\nsources: [declarations.yaml]\nregistry: registry\n"
+        "python: {out: generated/upcasts, package: upcasts}\n")
+    (tmp_path / "declarations.yaml").write_text(v1_only)
+    published = run_cli("publish", cwd=tmp_path)
+    assert published.returncode == 0, published.stdout + published.stderr
+    (tmp_path / "declarations.yaml").write_text(DECLARATIONS)
+    checked = run_cli("check", cwd=tmp_path)
+    output = checked.stdout + checked.stderr
+    assert checked.returncode == 0 and "internal error" not in output, output
+    assert "Paid.method changed by variant" in output and "ESD116" in output, output
+    assert "Paid.refund changed by variant" in output, output

@@ -161,3 +161,15 @@ def test_the_constraints_are_checked_by_the_package_and_the_database(
             conn.execute("select * from payments.append_to_stream(%s, -1, %s)", (
                 f"Payment-{uuid.uuid4()}",
                 Jsonb([{"event_type": "PaymentAuthorized", "event_version": 3, "data": data}])))
+
+
+def test_the_projection_reads_the_payment_methods_tag(
+        payments: ModuleType, conn: psycopg.Connection[Any]) -> None:
+    """`method: $.method.kind`: a projection column from a tagged union's tag."""
+    event = _authorized(payments)
+    payments.EventStore(conn).append(f"Payment-{event.paymentId}", [event], expected="no_stream")
+    while conn.execute("select payments.catch_up_payments(100)").fetchone() != (0,):
+        pass
+    row = conn.execute("select method from payments.payments where payment_id = %s",
+                       (event.paymentId,)).fetchone()
+    assert row == ("card",)

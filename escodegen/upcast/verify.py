@@ -92,16 +92,19 @@ def payloads(event: Event) -> Any:
         tag_values = st.one_of(st.sampled_from(sorted({v for _, v in tags})),
                                st.sampled_from(["other", "Card", "卡"]), scalars)
 
+        # A variant's own tag (key and value) half the time, else any key with any tag.
+        pairs = st.one_of(st.sampled_from(tags), st.tuples(tag_keys, tag_values))
+
         def tagged(inner: Any) -> Any:
             return st.builds(_tagged, st.fixed_dictionaries({}, optional=dict.fromkeys(names, inner)),
-                             tag_keys, tag_values)
+                             pairs)
 
         value = st.recursive(value, tagged, max_leaves=10)
     return st.fixed_dictionaries({}, optional={name: value for name in names})
 
 
-def _tagged(fields: dict[str, Any], key: str, tag: Any) -> dict[str, Any]:
-    return {**fields, key: tag}
+def _tagged(fields: dict[str, Any], tag: tuple[str, Any]) -> dict[str, Any]:
+    return {**fields, tag[0]: tag[1]}
 
 
 def to_json(value: Any) -> str:

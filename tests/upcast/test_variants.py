@@ -90,7 +90,7 @@ def test_random_payloads_reach_nested_variants() -> None:
                 and isinstance(method.get("holder"), dict)
                 and method["holder"].get("type") == "é'x")
 
-    found = find(payloads(event), nested, settings=settings(max_examples=2000, database=None))
+    found = find(payloads(event), nested, settings=settings(max_examples=5000, database=None))
     assert nested(found)
 
 

@@ -1,7 +1,8 @@
-"""examples/payments, the second example project (tagged unions, maps, named types, an upcast):
-it validates, its committed generated/ folder is current, the generated package passes mypy
---strict and ruff, and its SQL applies to PostgreSQL, where a stored v1 event upcast to v2 and
-union payloads are validated by the database as by the package."""
+"""examples/payments, the second example project (tagged unions, maps, named types,
+constraints, upcasts, one of them on a union's variant): it validates, its generated/ folder
+is current, the generated package passes mypy --strict and ruff, and its SQL applies to
+PostgreSQL, where stored v1 and v2 events upcast to v3 as in the package, and union payloads and
+constraints are validated by the database as by the package."""
 
 from __future__ import annotations
 
@@ -66,8 +67,9 @@ def _authorized(payments: ModuleType) -> Any:
     return payments.PaymentAuthorized(
         paymentId=uuid.uuid4(), orderId=uuid.uuid4(),
         total=types.Money(amount=Decimal("49.90"), currency="EUR"),
-        method=types.PaymentMethodCard(last4="4242", brand=types.CardBrand.visa,
-                                       expiry=date(2028, 1, 31)),
+        method=types.InstrumentCard(last4="4242", network=types.InstrumentCardNetwork.visa,
+                                    expiry=date(2028, 1, 31),
+                                    funding=types.InstrumentCardFunding.credit),
         metadata={"channel": "web"})
 
 
@@ -94,15 +96,15 @@ def test_the_database_refuses_a_variant_the_tag_does_not_name(
         payments: ModuleType, conn: psycopg.Connection[Any]) -> None:
     _, _, data = payments.encode(_authorized(payments))
     data["method"] = {"kind": "cheque", "number": "1"}
-    assert payments.validate("PaymentAuthorized", 2, data)[0] == (
+    assert payments.validate("PaymentAuthorized", 3, data)[0] == (
         "method.kind", 'not one of "card", "bank_transfer", "wallet"')
     with pytest.raises(psycopg.Error, match="method.kind: not one of"):
         conn.execute("select * from payments.append_to_stream(%s, -1, %s)", (
             f"Payment-{uuid.uuid4()}",
-            Jsonb([{"event_type": "PaymentAuthorized", "event_version": 2, "data": data}])))
+            Jsonb([{"event_type": "PaymentAuthorized", "event_version": 3, "data": data}])))
 
 
-def test_a_stored_v1_event_reads_as_v2_in_python_and_sql(
+def test_a_stored_v1_event_reads_as_v3_in_python_and_sql(
         payments: ModuleType, conn: psycopg.Connection[Any]) -> None:
     payment = uuid.uuid4()
     v1 = {"paymentId": str(payment), "orderId": str(uuid.uuid4()), "amount": "10.00",
@@ -117,6 +119,57 @@ def test_a_stored_v1_event_reads_as_v2_in_python_and_sql(
     assert upcast["total"] == {"amount": "10.00", "currency": "NOK"}
     assert upcast["metadata"] == {}
     decoded = payments.decode("PaymentAuthorized", 1, v1)
-    assert decoded == payments.decode("PaymentAuthorized", 2, upcast)
+    assert decoded == payments.decode("PaymentAuthorized", 3, upcast)
     assert decoded.total.amount == Decimal("10.00") and decoded.metadata == {}
-    assert type(decoded.method) is payments.events._types.PaymentMethodBankTransfer
+    assert type(decoded.method) is payments.events._types.InstrumentBankTransfer
+
+
+def test_a_stored_card_reads_with_its_v3_details_in_python_and_sql(
+        payments: ModuleType, conn: psycopg.Connection[Any]) -> None:
+    """The `variant` upcast of v3 renames the card's brand and adds its funding, on cards only."""
+    types = payments.events._types
+    card = {"kind": "card", "last4": "0005", "brand": "amex", "expiry": "2027-06-30"}
+    v2 = {"paymentId": str(uuid.uuid4()), "orderId": str(uuid.uuid4()),
+          "total": {"amount": "12.50", "currency": "EUR"}, "method": card, "metadata": {}}
+    row = conn.execute("select payments.upcast_payment_authorized(%s, 2)", (Jsonb(v2),)).fetchone()
+    assert row is not None
+    assert row[0]["method"] == {"kind": "card", "last4": "0005", "network": "amex",
+                                "expiry": "2027-06-30", "funding": "unknown"}
+    decoded = payments.decode("PaymentAuthorized", 2, v2)
+    assert decoded == payments.decode("PaymentAuthorized", 3, row[0])
+    assert decoded.method == types.InstrumentCard(
+        last4="0005", network=types.InstrumentCardNetwork.amex, expiry=date(2027, 6, 30),
+        funding=types.InstrumentCardFunding.unknown)
+    wallet = {**v2, "method": {"kind": "wallet", "provider": "paypal", "account": "a@b.example"}}
+    row = conn.execute("select payments.upcast_payment_authorized(%s, 2)",
+                       (Jsonb(wallet),)).fetchone()
+    assert row is not None and row[0]["method"] == wallet["method"]
+
+
+def test_the_constraints_are_checked_by_the_package_and_the_database(
+        payments: ModuleType, conn: psycopg.Connection[Any]) -> None:
+    _, _, good = payments.encode(_authorized(payments))
+    for path, value, problem in [
+        (("total", "currency"), "eur", "total.currency"),
+        (("total", "amount"), "-1.00", "total.amount"),
+        (("total", "amount"), "1.005", "total.amount"),
+        (("method", "last4"), "42", "method.last4"),
+    ]:
+        data = {**good, path[0]: {**good[path[0]], path[1]: value}}
+        assert payments.validate("PaymentAuthorized", 3, data)[0][0] == problem
+        with pytest.raises(psycopg.Error, match=problem.replace(".", "\\.")):
+            conn.execute("select * from payments.append_to_stream(%s, -1, %s)", (
+                f"Payment-{uuid.uuid4()}",
+                Jsonb([{"event_type": "PaymentAuthorized", "event_version": 3, "data": data}])))
+
+
+def test_the_projection_reads_the_payment_methods_tag(
+        payments: ModuleType, conn: psycopg.Connection[Any]) -> None:
+    """`method: $.method.kind`: a projection column from a tagged union's tag."""
+    event = _authorized(payments)
+    payments.EventStore(conn).append(f"Payment-{event.paymentId}", [event], expected="no_stream")
+    while conn.execute("select payments.catch_up_payments(100)").fetchone() != (0,):
+        pass
+    row = conn.execute("select method from payments.payments where payment_id = %s",
+                       (event.paymentId,)).fetchone()
+    assert row == ("card",)

@@ -633,8 +633,9 @@ class _Changes:
                 for path in map(dotted, paths):
                     self._explain(path)
                     before, after = self.old.get(path), self.new.get(path)
+                    declared = " (declared in its `changes`)" if op.name == "custom" else ""
                     yield self.finding("ESD116", path, f"{self.event.name}.{path} changed by "
-                                       f"{op.name} {self.by} (declared in its `changes`)",
+                                       f"{op.name} {self.by}{declared}",
                                        (op.name,), before.describe() if before else None,
                                        after.describe() if after else None)
             case Opaque():

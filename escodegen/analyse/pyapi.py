@@ -23,7 +23,7 @@ from escodegen.model.pynames import (
     nested_class,
     value_class,
 )
-from escodegen.model.types import TYPES
+from escodegen.model.types import TYPES, TypeKind
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,17 @@ def _annotation(schema: dict[str, Any], cls: str, versioned: str, path: str, api
         inner = _annotation(schema["additionalProperties"], value_class(cls),
                             value_class(versioned), path + "{}", api, style)
         return f"dict[str, {inner}]"
-    python = TYPES[ftype.kind].python
+    if ftype.kind == "union":
+        # A tagged union is its type alias (its variants' classes are not followed here); an
+        # untagged one the union of its members' types.
+        return cls if ftype.tag is not None else " | ".join(
+            _scalar(member.kind) or key for key, member in ftype.variants)
+    python = _scalar(ftype.kind)
     assert python is not None, "every scalar kind has a Python type"
-    return python["dataclasses"].text
+    return python
+
+
+def _scalar(kind: TypeKind) -> str | None:
+    """The annotation of a scalar kind in the `dataclasses` mode."""
+    python = TYPES[kind].python
+    return None if python is None else python["dataclasses"].text

@@ -16,6 +16,7 @@ Rules beyond the operations' own checks (docs/upcast/chain-check.md):
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from escodegen.diagnostics import Report, Span
 from escodegen.model import Event, EventVersion, Field, FieldPath, FieldType
@@ -149,6 +150,8 @@ class _Comparison:
             return
         elif slot.children is not None:
             self.objects(slot.children, declared.fields, path)
+        elif slot.variant_shapes is not None:
+            self.variants(slot, field, path)
         elif slot.type is not None and not compatible(slot.type, declared):
             self._type_changed(slot, field, path)
         for literal in slot.literals:
@@ -166,6 +169,24 @@ class _Comparison:
                        f"{self.step.name} it may be null", field.span,
                        f"Fill it with `default {{field: {dotted(path)}, value: ...}}`, or declare "
                        "it `nullable: true`.")
+
+    def variants(self, slot: Shape, field: Field, path: FieldPath) -> None:
+        """A tagged union some of whose variants `variant` operations changed: each of those
+        must give the declared variant's record, the others fit as carried over."""
+        assert slot.type is not None and slot.variant_shapes is not None
+        declared = field.type
+        changed = slot.variant_shapes
+        kept = replace(slot.type, variants=tuple((tag, record) for tag, record
+                                                 in slot.type.variants if tag not in changed))
+        if (declared.kind != "union" or declared.tag != slot.type.tag
+                or any(declared.variant(tag) is None for tag in changed)
+                or not compatible(kept, declared)):
+            self._type_changed(slot, field, path)
+            return
+        for tag, shapes in changed.items():
+            record = declared.variant(tag)
+            assert record is not None
+            self.objects(shapes, record.fields, (*path[:-1], f"{path[-1]}<{tag}>"))
 
     def _type_changed(self, slot: Shape, field: Field, path: FieldPath) -> None:
         produced = describe_contents(slot)

@@ -199,14 +199,25 @@ def _check_aggregate(project: Project, aggregate: Aggregate, pydantic: bool, rep
 
 
 def _resolve(fields: tuple[Field, ...], path: tuple[str, ...]) -> Field | None:
-    """The field at a dotted path through nested objects."""
+    """The field at a dotted path through nested objects, or a tagged union's tag."""
     current: Field | None = None
-    for part in path:
+    for depth, part in enumerate(path):
+        if current is not None and current.type.tag == part:
+            return _union_tag(current) if depth == len(path) - 1 else None
         current = next((f for f in fields if f.name == part), None)
         if current is None:
             return None
         fields = current.type.fields
     return current
+
+
+def _union_tag(union: Field) -> Field:
+    """A tagged union's tag as a field a projection reads (`$.method.kind`): an enum of its
+    variants' tag values, there whenever the union's value is."""
+    tag = union.type.tag
+    assert tag is not None
+    return Field(tag, FieldType("enum", values=tuple(value for value, _ in union.type.variants)),
+                 required=union.required and not union.may_be_null)
 
 
 def _check_projection(project: Project, projection: Projection, report: Report) -> None:

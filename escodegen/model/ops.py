@@ -151,3 +151,18 @@ class Custom(UpcastOp):
     def python_name(self) -> str:
         """The module-level name the generated Python gives the function."""
         return "_custom_" + re.sub(r"[.:]", "_", self.python_path)
+
+
+@dataclass(frozen=True)
+class Variant(UpcastOp):
+    """Operations run on one variant of a tagged union: on the object at `field` when its `tag`
+    key holds the string `value`, as if that object were the payload."""
+
+    name: ClassVar[str] = "variant"
+    field: FieldPath
+    tag: str
+    value: str
+    ops: tuple[UpcastOp, ...]
+
+    def arguments(self) -> list[tuple[str, Any]]:
+        return [("field", self.field), ("when", {self.tag: self.value}), ("upcast", self.ops)]

@@ -47,6 +47,9 @@ class Shape:
     """In an upcast chain: the operation that produced `type` (split, join, convert)."""
     nullable: bool = False
     """The value may be null (`required` says whether the key may be absent)."""
+    variant_shapes: Mapping[str, Mapping[str, Shape]] | None = None
+    """In an upcast chain, for a tagged union: the keys' shapes of each variant (by tag) that
+    `variant` operations changed; the other variants are `type`'s records, unchanged."""
 
     @classmethod
     def of(cls, declared: Field) -> Shape:

@@ -17,9 +17,11 @@ from escodegen.upcast.operations.map import MAP
 from escodegen.upcast.operations.move import MOVE, RENAME
 from escodegen.upcast.operations.remove import REMOVE
 from escodegen.upcast.operations.split import SPLIT
+from escodegen.upcast.operations.variant import VARIANT
 
 OPERATIONS: dict[str, Operation[Any]] = {
-    op.name: op for op in (ADD, DEFAULT, RENAME, REMOVE, SPLIT, JOIN, MAP, CONVERT, MOVE, CUSTOM)
+    op.name: op for op in (ADD, DEFAULT, RENAME, REMOVE, SPLIT, JOIN, MAP, CONVERT, MOVE, CUSTOM,
+                               VARIANT)
 }
 
 

@@ -19,6 +19,7 @@ from types import ModuleType
 from typing import Any
 
 from escodegen.model import Event
+from escodegen.model.ops import UpcastOp, Variant
 
 TRICKY_TEXT = ("", " ", "  ", "Cher", "Jean Paul Sartre", " a  b ", "a b c d", "12.5", "-0",
                "007", "-12.50", "true", "false", "1", "1e5", "é ü ß", "日本 語", "a.b|c*d",
@@ -33,9 +34,8 @@ def _names(event: Event) -> list[str]:
             for nested in field.type.fields:
                 found[nested.name] = None
         for op in version.upcast:
-            for value in vars(op).values():
-                for path in _paths(value):
-                    found.update(dict.fromkeys(path))
+            for path in _paths(op):
+                found.update(dict.fromkeys(path))
     return list(found) or ["a"]
 
 
@@ -44,7 +44,17 @@ def _paths(value: Any) -> list[tuple[str, ...]]:
         return [value]
     if isinstance(value, tuple):
         return [p for v in value for p in _paths(v)]
+    if isinstance(value, UpcastOp):  # its parameters, and those of the operations it holds
+        return [p for v in vars(value).values() for p in _paths(v)]
     return []
+
+
+def _tags(event: Event) -> list[tuple[str, str]]:
+    """(tag key, tag value) of every `variant` operation, nested ones included."""
+    def walk(ops: tuple[UpcastOp, ...]) -> list[tuple[str, str]]:
+        return [pair for op in ops if isinstance(op, Variant)
+                for pair in [(op.tag, op.value), *walk(op.ops)]]
+    return [pair for version in event.versions for pair in walk(version.upcast)]
 
 
 def payloads(event: Event) -> Any:
@@ -74,7 +84,27 @@ def payloads(event: Event) -> Any:
     # Every name the chains use is, independently, absent or holds a value: text most often
     # (what split, join, map and convert act on), then numbers, then anything nested.
     value = st.one_of(text, text, numbers, st.none(), st.booleans(), nested)
+    tags = _tags(event)
+    if tags:
+        # Objects tagged as the variants (or as others, or with a tag of another type) that
+        # hold the names, nested in one another as variant operations nest.
+        tag_keys = st.sampled_from(sorted({key for key, _ in tags}))
+        tag_values = st.one_of(st.sampled_from(sorted({v for _, v in tags})),
+                               st.sampled_from(["other", "Card", "卡"]), scalars)
+
+        # A variant's own tag (key and value) half the time, else any key with any tag.
+        pairs = st.one_of(st.sampled_from(tags), st.tuples(tag_keys, tag_values))
+
+        def tagged(inner: Any) -> Any:
+            return st.builds(_tagged, st.fixed_dictionaries({}, optional=dict.fromkeys(names, inner)),
+                             pairs)
+
+        value = st.recursive(value, tagged, max_leaves=10)
     return st.fixed_dictionaries({}, optional={name: value for name in names})
+
+
+def _tagged(fields: dict[str, Any], tag: tuple[str, Any]) -> dict[str, Any]:
+    return {**fields, tag[0]: tag[1]}
 
 
 def to_json(value: Any) -> str:

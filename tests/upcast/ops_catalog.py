@@ -19,6 +19,7 @@ from escodegen.model.ops import (
     Rename,
     Split,
     UpcastOp,
+    Variant,
 )
 
 
@@ -56,6 +57,20 @@ EVENTS: list[Event] = [
     _event("MoveNest", (Move(("a",), ("holder", "a")),)),
     _event("MoveDeep", (Move(("holder", "holder", "a"), ("b", "c", "name")),)),
     _event("MoveIntoItself", (Move(("holder",), ("holder", "holder")),)),
+    _event("VariantTop", (Variant(("method",), "kind", "card",
+                                  (Rename(("number",), ("pan",)), Default(("brand",), "ü'"),
+                                   Split(("name",), (("a",), ("b",)), " "),
+                                   Map(("a",), (("1", "one"),), True, "x"))),)),
+    _event("VariantNested", (Variant(("holder", "method"), "kind", "card",
+                                     (Move(("holder", "a"), ("b",)), Convert(("name",), "integer"),
+                                      Remove(("number",)), Add(("c",), {"é": [1]}))),)),
+    _event("VariantInVariant",
+           (Variant(("method",), "kind", "card",
+                    (Variant(("holder",), "type", "é'x", (Join((("a",), ("b",)), ("name",), "-"),)),
+                     Rename(("holder",), ("a",)))),
+            Variant(("method",), "kind", "cash", (Add(("a",), None),))),
+           (Rename(("method",), ("holder",)),
+            Variant(("holder",), "kind", "card", (Remove(("a",)),)))),
     _event("Chain",
            (Split(("name",), (("a",), ("b",)), " "), Convert(("b",), "integer"),
             Default(("b",), -1)),

@@ -259,6 +259,8 @@ def describe(op: UpcastOp) -> str:
 def show(value: Any) -> str:
     """A parameter for `describe`: paths plain when they are identifiers, all else as ASCII JSON
     (so a newline or quote in a declaration cannot end the comment it is shown in)."""
+    if isinstance(value, UpcastOp):  # an operation inside another (variant's `upcast`)
+        return f"{{{describe(value).replace(' ', ': ', 1)}}}"
     if isinstance(value, tuple) and value and all(isinstance(v, str) for v in value):
         text = dotted(value)
         return text if all(map(is_identifier, value)) else ascii_json(text)

@@ -47,9 +47,20 @@ from .events import (
     BankTransfer,
     Card,
     CardBrand,
+    CardDetails,
+    CardDetailsFunding,
+    CardDetailsNetwork,
+    Instrument,
+    InstrumentBankTransfer,
+    InstrumentCard,
+    InstrumentCardFunding,
+    InstrumentCardNetwork,
+    InstrumentWallet,
+    InstrumentWalletProvider,
     Money,
     PaymentAuthorized,
     PaymentAuthorizedV1,
+    PaymentAuthorizedV2,
     PaymentCaptured,
     PaymentFailed,
     PaymentFailedReason,
@@ -70,7 +81,7 @@ Event: TypeAlias = PaymentAuthorized | PaymentCaptured | PaymentFailed | Payment
 """Any event at its latest version."""
 
 LATEST: dict[str, tuple[int, type[Event]]] = {
-    "PaymentAuthorized": (2, PaymentAuthorized),
+    "PaymentAuthorized": (3, PaymentAuthorized),
     "PaymentCaptured": (1, PaymentCaptured),
     "PaymentFailed": (1, PaymentFailed),
     "PaymentRefunded": (1, PaymentRefunded),
@@ -81,7 +92,8 @@ EVENT_TYPES: dict[type[Event], str] = {cls: name for name, (_, cls) in LATEST.it
 
 VERSIONS: dict[tuple[str, int], type[Any]] = {
     ("PaymentAuthorized", 1): PaymentAuthorizedV1,
-    ("PaymentAuthorized", 2): PaymentAuthorized,
+    ("PaymentAuthorized", 2): PaymentAuthorizedV2,
+    ("PaymentAuthorized", 3): PaymentAuthorized,
     ("PaymentCaptured", 1): PaymentCaptured,
     ("PaymentFailed", 1): PaymentFailed,
     ("PaymentRefunded", 1): PaymentRefunded,
@@ -94,7 +106,17 @@ PAYLOADS: dict[tuple[str, int], Any] = {
         ("paymentId", True, False, "uuid"),
         ("orderId", True, False, "uuid"),
         ("amount", True, False, "decimal"),
-        ("currency", True, False, "string"),
+        (
+            "currency",
+            True,
+            False,
+            (
+                "where",
+                "string",
+                "string",
+                (("pattern", "^[A-Z]{3}\\Z", 'does not match "^[A-Z]{3}$"'),),
+            ),
+        ),
         (
             "method",
             True,
@@ -106,7 +128,23 @@ PAYLOADS: dict[tuple[str, int], Any] = {
                     (
                         "card",
                         (
-                            ("last4", True, False, "string"),
+                            (
+                                "last4",
+                                True,
+                                False,
+                                (
+                                    "where",
+                                    "string",
+                                    "string",
+                                    (
+                                        (
+                                            "pattern",
+                                            "^[0-9]{4}\\Z",
+                                            'does not match "^[0-9]{4}$"',
+                                        ),
+                                    ),
+                                ),
+                            ),
                             (
                                 "brand",
                                 True,
@@ -119,9 +157,35 @@ PAYLOADS: dict[tuple[str, int], Any] = {
                     (
                         "bank_transfer",
                         (
-                            ("iban", True, False, "string"),
+                            (
+                                "iban",
+                                True,
+                                False,
+                                (
+                                    "where",
+                                    "string",
+                                    "string",
+                                    (
+                                        (
+                                            "pattern",
+                                            "^[A-Z]{2}[0-9]{2}[A-Z0-9 ]{8,40}\\Z",
+                                            'does not match "^[A-Z]{2}[0-9]{2}[A-Z0-9 ]{8,40}$"',
+                                        ),
+                                    ),
+                                ),
+                            ),
                             ("bic", False, True, "string"),
-                            ("reference", False, True, "string"),
+                            (
+                                "reference",
+                                False,
+                                True,
+                                (
+                                    "where",
+                                    "string",
+                                    "string",
+                                    (("maxLength", 140, "longer than 140 characters"),),
+                                ),
+                            ),
                         ),
                     ),
                     (
@@ -133,7 +197,31 @@ PAYLOADS: dict[tuple[str, int], Any] = {
                                 False,
                                 ("enum", ("apple_pay", "google_pay", "paypal")),
                             ),
-                            ("account", True, False, "string"),
+                            (
+                                "account",
+                                True,
+                                False,
+                                (
+                                    "where",
+                                    "string",
+                                    "string",
+                                    (
+                                        (
+                                            "maxLength",
+                                            254,
+                                            "longer than 254 characters",
+                                        ),
+                                        (
+                                            "format",
+                                            (
+                                                "^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\\Z",
+                                                254,
+                                            ),
+                                            "not an email address",
+                                        ),
+                                    ),
+                                ),
+                            ),
                         ),
                     ),
                 ),
@@ -147,7 +235,33 @@ PAYLOADS: dict[tuple[str, int], Any] = {
             "total",
             True,
             False,
-            (("amount", True, False, "decimal"), ("currency", True, False, "string")),
+            (
+                (
+                    "amount",
+                    True,
+                    False,
+                    (
+                        "where",
+                        "decimal",
+                        "decimal",
+                        (
+                            ("minimum", "0", "less than 0"),
+                            ("multipleOf", "0.01", "not a multiple of 0.01"),
+                        ),
+                    ),
+                ),
+                (
+                    "currency",
+                    True,
+                    False,
+                    (
+                        "where",
+                        "string",
+                        "string",
+                        (("pattern", "^[A-Z]{3}\\Z", 'does not match "^[A-Z]{3}$"'),),
+                    ),
+                ),
+            ),
         ),
         (
             "method",
@@ -160,7 +274,23 @@ PAYLOADS: dict[tuple[str, int], Any] = {
                     (
                         "card",
                         (
-                            ("last4", True, False, "string"),
+                            (
+                                "last4",
+                                True,
+                                False,
+                                (
+                                    "where",
+                                    "string",
+                                    "string",
+                                    (
+                                        (
+                                            "pattern",
+                                            "^[0-9]{4}\\Z",
+                                            'does not match "^[0-9]{4}$"',
+                                        ),
+                                    ),
+                                ),
+                            ),
                             (
                                 "brand",
                                 True,
@@ -173,9 +303,35 @@ PAYLOADS: dict[tuple[str, int], Any] = {
                     (
                         "bank_transfer",
                         (
-                            ("iban", True, False, "string"),
+                            (
+                                "iban",
+                                True,
+                                False,
+                                (
+                                    "where",
+                                    "string",
+                                    "string",
+                                    (
+                                        (
+                                            "pattern",
+                                            "^[A-Z]{2}[0-9]{2}[A-Z0-9 ]{8,40}\\Z",
+                                            'does not match "^[A-Z]{2}[0-9]{2}[A-Z0-9 ]{8,40}$"',
+                                        ),
+                                    ),
+                                ),
+                            ),
                             ("bic", False, True, "string"),
-                            ("reference", False, True, "string"),
+                            (
+                                "reference",
+                                False,
+                                True,
+                                (
+                                    "where",
+                                    "string",
+                                    "string",
+                                    (("maxLength", 140, "longer than 140 characters"),),
+                                ),
+                            ),
                         ),
                     ),
                     (
@@ -187,7 +343,184 @@ PAYLOADS: dict[tuple[str, int], Any] = {
                                 False,
                                 ("enum", ("apple_pay", "google_pay", "paypal")),
                             ),
-                            ("account", True, False, "string"),
+                            (
+                                "account",
+                                True,
+                                False,
+                                (
+                                    "where",
+                                    "string",
+                                    "string",
+                                    (
+                                        (
+                                            "maxLength",
+                                            254,
+                                            "longer than 254 characters",
+                                        ),
+                                        (
+                                            "format",
+                                            (
+                                                "^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\\Z",
+                                                254,
+                                            ),
+                                            "not an email address",
+                                        ),
+                                    ),
+                                ),
+                            ),
+                        ),
+                    ),
+                ),
+            ),
+        ),
+        ("metadata", True, False, ("map", "string")),
+    ),
+    ("PaymentAuthorized", 3): (
+        ("paymentId", True, False, "uuid"),
+        ("orderId", True, False, "uuid"),
+        (
+            "total",
+            True,
+            False,
+            (
+                (
+                    "amount",
+                    True,
+                    False,
+                    (
+                        "where",
+                        "decimal",
+                        "decimal",
+                        (
+                            ("minimum", "0", "less than 0"),
+                            ("multipleOf", "0.01", "not a multiple of 0.01"),
+                        ),
+                    ),
+                ),
+                (
+                    "currency",
+                    True,
+                    False,
+                    (
+                        "where",
+                        "string",
+                        "string",
+                        (("pattern", "^[A-Z]{3}\\Z", 'does not match "^[A-Z]{3}$"'),),
+                    ),
+                ),
+            ),
+        ),
+        (
+            "method",
+            True,
+            False,
+            (
+                "union",
+                "kind",
+                (
+                    (
+                        "card",
+                        (
+                            (
+                                "last4",
+                                True,
+                                False,
+                                (
+                                    "where",
+                                    "string",
+                                    "string",
+                                    (
+                                        (
+                                            "pattern",
+                                            "^[0-9]{4}\\Z",
+                                            'does not match "^[0-9]{4}$"',
+                                        ),
+                                    ),
+                                ),
+                            ),
+                            (
+                                "network",
+                                True,
+                                False,
+                                ("enum", ("visa", "mastercard", "amex")),
+                            ),
+                            ("expiry", True, False, "date"),
+                            (
+                                "funding",
+                                True,
+                                False,
+                                ("enum", ("credit", "debit", "prepaid", "unknown")),
+                            ),
+                        ),
+                    ),
+                    (
+                        "bank_transfer",
+                        (
+                            (
+                                "iban",
+                                True,
+                                False,
+                                (
+                                    "where",
+                                    "string",
+                                    "string",
+                                    (
+                                        (
+                                            "pattern",
+                                            "^[A-Z]{2}[0-9]{2}[A-Z0-9 ]{8,40}\\Z",
+                                            'does not match "^[A-Z]{2}[0-9]{2}[A-Z0-9 ]{8,40}$"',
+                                        ),
+                                    ),
+                                ),
+                            ),
+                            ("bic", False, True, "string"),
+                            (
+                                "reference",
+                                False,
+                                True,
+                                (
+                                    "where",
+                                    "string",
+                                    "string",
+                                    (("maxLength", 140, "longer than 140 characters"),),
+                                ),
+                            ),
+                        ),
+                    ),
+                    (
+                        "wallet",
+                        (
+                            (
+                                "provider",
+                                True,
+                                False,
+                                ("enum", ("apple_pay", "google_pay", "paypal")),
+                            ),
+                            (
+                                "account",
+                                True,
+                                False,
+                                (
+                                    "where",
+                                    "string",
+                                    "string",
+                                    (
+                                        (
+                                            "maxLength",
+                                            254,
+                                            "longer than 254 characters",
+                                        ),
+                                        (
+                                            "format",
+                                            (
+                                                "^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\\Z",
+                                                254,
+                                            ),
+                                            "not an email address",
+                                        ),
+                                    ),
+                                ),
+                            ),
                         ),
                     ),
                 ),
@@ -201,7 +534,33 @@ PAYLOADS: dict[tuple[str, int], Any] = {
             "captured",
             True,
             False,
-            (("amount", True, False, "decimal"), ("currency", True, False, "string")),
+            (
+                (
+                    "amount",
+                    True,
+                    False,
+                    (
+                        "where",
+                        "decimal",
+                        "decimal",
+                        (
+                            ("minimum", "0", "less than 0"),
+                            ("multipleOf", "0.01", "not a multiple of 0.01"),
+                        ),
+                    ),
+                ),
+                (
+                    "currency",
+                    True,
+                    False,
+                    (
+                        "where",
+                        "string",
+                        "string",
+                        (("pattern", "^[A-Z]{3}\\Z", 'does not match "^[A-Z]{3}$"'),),
+                    ),
+                ),
+            ),
         ),
         ("fees", True, False, ("map", "decimal")),
     ),
@@ -224,7 +583,23 @@ PAYLOADS: dict[tuple[str, int], Any] = {
                     (
                         "card",
                         (
-                            ("last4", True, False, "string"),
+                            (
+                                "last4",
+                                True,
+                                False,
+                                (
+                                    "where",
+                                    "string",
+                                    "string",
+                                    (
+                                        (
+                                            "pattern",
+                                            "^[0-9]{4}\\Z",
+                                            'does not match "^[0-9]{4}$"',
+                                        ),
+                                    ),
+                                ),
+                            ),
                             (
                                 "brand",
                                 True,
@@ -237,9 +612,35 @@ PAYLOADS: dict[tuple[str, int], Any] = {
                     (
                         "bank_transfer",
                         (
-                            ("iban", True, False, "string"),
+                            (
+                                "iban",
+                                True,
+                                False,
+                                (
+                                    "where",
+                                    "string",
+                                    "string",
+                                    (
+                                        (
+                                            "pattern",
+                                            "^[A-Z]{2}[0-9]{2}[A-Z0-9 ]{8,40}\\Z",
+                                            'does not match "^[A-Z]{2}[0-9]{2}[A-Z0-9 ]{8,40}$"',
+                                        ),
+                                    ),
+                                ),
+                            ),
                             ("bic", False, True, "string"),
-                            ("reference", False, True, "string"),
+                            (
+                                "reference",
+                                False,
+                                True,
+                                (
+                                    "where",
+                                    "string",
+                                    "string",
+                                    (("maxLength", 140, "longer than 140 characters"),),
+                                ),
+                            ),
                         ),
                     ),
                     (
@@ -251,7 +652,31 @@ PAYLOADS: dict[tuple[str, int], Any] = {
                                 False,
                                 ("enum", ("apple_pay", "google_pay", "paypal")),
                             ),
-                            ("account", True, False, "string"),
+                            (
+                                "account",
+                                True,
+                                False,
+                                (
+                                    "where",
+                                    "string",
+                                    "string",
+                                    (
+                                        (
+                                            "maxLength",
+                                            254,
+                                            "longer than 254 characters",
+                                        ),
+                                        (
+                                            "format",
+                                            (
+                                                "^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\\Z",
+                                                254,
+                                            ),
+                                            "not an email address",
+                                        ),
+                                    ),
+                                ),
+                            ),
                         ),
                     ),
                 ),
@@ -270,7 +695,23 @@ PAYLOADS: dict[tuple[str, int], Any] = {
                         (
                             "card",
                             (
-                                ("last4", True, False, "string"),
+                                (
+                                    "last4",
+                                    True,
+                                    False,
+                                    (
+                                        "where",
+                                        "string",
+                                        "string",
+                                        (
+                                            (
+                                                "pattern",
+                                                "^[0-9]{4}\\Z",
+                                                'does not match "^[0-9]{4}$"',
+                                            ),
+                                        ),
+                                    ),
+                                ),
                                 (
                                     "brand",
                                     True,
@@ -283,9 +724,41 @@ PAYLOADS: dict[tuple[str, int], Any] = {
                         (
                             "bank_transfer",
                             (
-                                ("iban", True, False, "string"),
+                                (
+                                    "iban",
+                                    True,
+                                    False,
+                                    (
+                                        "where",
+                                        "string",
+                                        "string",
+                                        (
+                                            (
+                                                "pattern",
+                                                "^[A-Z]{2}[0-9]{2}[A-Z0-9 ]{8,40}\\Z",
+                                                'does not match "^[A-Z]{2}[0-9]{2}[A-Z0-9 ]{8,40}$"',
+                                            ),
+                                        ),
+                                    ),
+                                ),
                                 ("bic", False, True, "string"),
-                                ("reference", False, True, "string"),
+                                (
+                                    "reference",
+                                    False,
+                                    True,
+                                    (
+                                        "where",
+                                        "string",
+                                        "string",
+                                        (
+                                            (
+                                                "maxLength",
+                                                140,
+                                                "longer than 140 characters",
+                                            ),
+                                        ),
+                                    ),
+                                ),
                             ),
                         ),
                         (
@@ -297,7 +770,31 @@ PAYLOADS: dict[tuple[str, int], Any] = {
                                     False,
                                     ("enum", ("apple_pay", "google_pay", "paypal")),
                                 ),
-                                ("account", True, False, "string"),
+                                (
+                                    "account",
+                                    True,
+                                    False,
+                                    (
+                                        "where",
+                                        "string",
+                                        "string",
+                                        (
+                                            (
+                                                "maxLength",
+                                                254,
+                                                "longer than 254 characters",
+                                            ),
+                                            (
+                                                "format",
+                                                (
+                                                    "^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\\Z",
+                                                    254,
+                                                ),
+                                                "not an email address",
+                                            ),
+                                        ),
+                                    ),
+                                ),
                             ),
                         ),
                     ),
@@ -324,8 +821,41 @@ PAYLOADS: dict[tuple[str, int], Any] = {
                                 True,
                                 False,
                                 (
-                                    ("amount", True, False, "decimal"),
-                                    ("currency", True, False, "string"),
+                                    (
+                                        "amount",
+                                        True,
+                                        False,
+                                        (
+                                            "where",
+                                            "decimal",
+                                            "decimal",
+                                            (
+                                                ("minimum", "0", "less than 0"),
+                                                (
+                                                    "multipleOf",
+                                                    "0.01",
+                                                    "not a multiple of 0.01",
+                                                ),
+                                            ),
+                                        ),
+                                    ),
+                                    (
+                                        "currency",
+                                        True,
+                                        False,
+                                        (
+                                            "where",
+                                            "string",
+                                            "string",
+                                            (
+                                                (
+                                                    "pattern",
+                                                    "^[A-Z]{3}\\Z",
+                                                    'does not match "^[A-Z]{3}$"',
+                                                ),
+                                            ),
+                                        ),
+                                    ),
                                 ),
                             ),
                             ("reason", False, True, "string"),
@@ -407,6 +937,122 @@ def _to_json_Card(value: Card) -> dict[str, Any]:
     }
 
 
+def _from_json_CardDetails(data: Any) -> CardDetails:
+    if not isinstance(data, dict):
+        raise record_error(data)
+    try:
+        return CardDetails(
+            last4=to_str(data["last4"]),
+            network=_from_json_CardDetailsNetwork(data["network"]),
+            expiry=to_date(data["expiry"]),
+            funding=_from_json_CardDetailsFunding(data["funding"]),
+        )
+    except (KeyError, DecodeError):
+        raise record_error(
+            data,
+            ("last4", to_str, True),
+            ("network", _from_json_CardDetailsNetwork, True),
+            ("expiry", to_date, True),
+            ("funding", _from_json_CardDetailsFunding, True),
+        ) from None
+
+
+def _to_json_CardDetails(value: CardDetails) -> dict[str, Any]:
+    return {
+        "last4": value.last4,
+        "network": enum_to_json(value.network),
+        "expiry": iso_to_json(value.expiry),
+        "funding": enum_to_json(value.funding),
+    }
+
+
+def _from_json_InstrumentBankTransfer(data: Any) -> InstrumentBankTransfer:
+    if not isinstance(data, dict):
+        raise record_error(data)
+    try:
+        return InstrumentBankTransfer(
+            kind=_from_json_literal1(data.get("kind", "bank_transfer")),
+            iban=to_str(data["iban"]),
+            bic=_from_json_optional_str(data.get("bic")),
+            reference=_from_json_optional_str(data.get("reference")),
+        )
+    except (KeyError, DecodeError):
+        raise record_error(
+            data,
+            ("kind", _from_json_literal2, False),
+            ("iban", to_str, True),
+            ("bic", _from_json_optional_str, False),
+            ("reference", _from_json_optional_str, False),
+        ) from None
+
+
+def _to_json_InstrumentBankTransfer(value: InstrumentBankTransfer) -> dict[str, Any]:
+    return {
+        "kind": value.kind,
+        "iban": value.iban,
+        "bic": value.bic,
+        "reference": value.reference,
+    }
+
+
+def _from_json_InstrumentCard(data: Any) -> InstrumentCard:
+    if not isinstance(data, dict):
+        raise record_error(data)
+    try:
+        return InstrumentCard(
+            kind=_from_json_literal3(data.get("kind", "card")),
+            last4=to_str(data["last4"]),
+            network=_from_json_InstrumentCardNetwork(data["network"]),
+            expiry=to_date(data["expiry"]),
+            funding=_from_json_InstrumentCardFunding(data["funding"]),
+        )
+    except (KeyError, DecodeError):
+        raise record_error(
+            data,
+            ("kind", _from_json_literal4, False),
+            ("last4", to_str, True),
+            ("network", _from_json_InstrumentCardNetwork, True),
+            ("expiry", to_date, True),
+            ("funding", _from_json_InstrumentCardFunding, True),
+        ) from None
+
+
+def _to_json_InstrumentCard(value: InstrumentCard) -> dict[str, Any]:
+    return {
+        "kind": value.kind,
+        "last4": value.last4,
+        "network": enum_to_json(value.network),
+        "expiry": iso_to_json(value.expiry),
+        "funding": enum_to_json(value.funding),
+    }
+
+
+def _from_json_InstrumentWallet(data: Any) -> InstrumentWallet:
+    if not isinstance(data, dict):
+        raise record_error(data)
+    try:
+        return InstrumentWallet(
+            kind=_from_json_literal5(data.get("kind", "wallet")),
+            provider=_from_json_InstrumentWalletProvider(data["provider"]),
+            account=to_str(data["account"]),
+        )
+    except (KeyError, DecodeError):
+        raise record_error(
+            data,
+            ("kind", _from_json_literal6, False),
+            ("provider", _from_json_InstrumentWalletProvider, True),
+            ("account", to_str, True),
+        ) from None
+
+
+def _to_json_InstrumentWallet(value: InstrumentWallet) -> dict[str, Any]:
+    return {
+        "kind": value.kind,
+        "provider": enum_to_json(value.provider),
+        "account": value.account,
+    }
+
+
 def _from_json_Money(data: Any) -> Money:
     if not isinstance(data, dict):
         raise record_error(data)
@@ -435,7 +1081,7 @@ def _from_json_PaymentMethodBankTransfer(data: Any) -> PaymentMethodBankTransfer
         raise record_error(data)
     try:
         return PaymentMethodBankTransfer(
-            kind=_from_json_literal1(data.get("kind", "bank_transfer")),
+            kind=_from_json_literal7(data.get("kind", "bank_transfer")),
             iban=to_str(data["iban"]),
             bic=_from_json_optional_str(data.get("bic")),
             reference=_from_json_optional_str(data.get("reference")),
@@ -443,7 +1089,7 @@ def _from_json_PaymentMethodBankTransfer(data: Any) -> PaymentMethodBankTransfer
     except (KeyError, DecodeError):
         raise record_error(
             data,
-            ("kind", _from_json_literal2, False),
+            ("kind", _from_json_literal8, False),
             ("iban", to_str, True),
             ("bic", _from_json_optional_str, False),
             ("reference", _from_json_optional_str, False),
@@ -466,7 +1112,7 @@ def _from_json_PaymentMethodCard(data: Any) -> PaymentMethodCard:
         raise record_error(data)
     try:
         return PaymentMethodCard(
-            kind=_from_json_literal3(data.get("kind", "card")),
+            kind=_from_json_literal9(data.get("kind", "card")),
             last4=to_str(data["last4"]),
             brand=_from_json_PaymentMethodCardBrand(data["brand"]),
             expiry=to_date(data["expiry"]),
@@ -474,7 +1120,7 @@ def _from_json_PaymentMethodCard(data: Any) -> PaymentMethodCard:
     except (KeyError, DecodeError):
         raise record_error(
             data,
-            ("kind", _from_json_literal4, False),
+            ("kind", _from_json_literal10, False),
             ("last4", to_str, True),
             ("brand", _from_json_PaymentMethodCardBrand, True),
             ("expiry", to_date, True),
@@ -495,14 +1141,14 @@ def _from_json_PaymentMethodWallet(data: Any) -> PaymentMethodWallet:
         raise record_error(data)
     try:
         return PaymentMethodWallet(
-            kind=_from_json_literal5(data.get("kind", "wallet")),
+            kind=_from_json_literal11(data.get("kind", "wallet")),
             provider=_from_json_PaymentMethodWalletProvider(data["provider"]),
             account=to_str(data["account"]),
         )
     except (KeyError, DecodeError):
         raise record_error(
             data,
-            ("kind", _from_json_literal6, False),
+            ("kind", _from_json_literal12, False),
             ("provider", _from_json_PaymentMethodWalletProvider, True),
             ("account", to_str, True),
         ) from None
@@ -524,7 +1170,7 @@ def _from_json_PaymentAuthorized(data: Any) -> PaymentAuthorized:
             paymentId=to_uuid(data["paymentId"]),
             orderId=to_uuid(data["orderId"]),
             total=_from_json_Money(data["total"]),
-            method=_from_json_PaymentMethod(data["method"]),
+            method=_from_json_Instrument(data["method"]),
             metadata=_from_json_dict_str_str(data["metadata"]),
         )
     except (KeyError, DecodeError):
@@ -533,7 +1179,7 @@ def _from_json_PaymentAuthorized(data: Any) -> PaymentAuthorized:
             ("paymentId", to_uuid, True),
             ("orderId", to_uuid, True),
             ("total", _from_json_Money, True),
-            ("method", _from_json_PaymentMethod, True),
+            ("method", _from_json_Instrument, True),
             ("metadata", _from_json_dict_str_str, True),
         ) from None
 
@@ -543,7 +1189,7 @@ def _to_json_PaymentAuthorized(value: PaymentAuthorized) -> dict[str, Any]:
         "paymentId": str(value.paymentId),
         "orderId": str(value.orderId),
         "total": _to_json_Money(value.total),
-        "method": _to_json_PaymentMethod(value.method),
+        "method": _to_json_Instrument(value.method),
         "metadata": value.metadata,
     }
 
@@ -577,6 +1223,38 @@ def _to_json_PaymentAuthorizedV1(value: PaymentAuthorizedV1) -> dict[str, Any]:
         "amount": decimal_to_json(value.amount),
         "currency": value.currency,
         "method": _to_json_PaymentMethod(value.method),
+    }
+
+
+def _from_json_PaymentAuthorizedV2(data: Any) -> PaymentAuthorizedV2:
+    if not isinstance(data, dict):
+        raise record_error(data)
+    try:
+        return PaymentAuthorizedV2(
+            paymentId=to_uuid(data["paymentId"]),
+            orderId=to_uuid(data["orderId"]),
+            total=_from_json_Money(data["total"]),
+            method=_from_json_PaymentMethod(data["method"]),
+            metadata=_from_json_dict_str_str(data["metadata"]),
+        )
+    except (KeyError, DecodeError):
+        raise record_error(
+            data,
+            ("paymentId", to_uuid, True),
+            ("orderId", to_uuid, True),
+            ("total", _from_json_Money, True),
+            ("method", _from_json_PaymentMethod, True),
+            ("metadata", _from_json_dict_str_str, True),
+        ) from None
+
+
+def _to_json_PaymentAuthorizedV2(value: PaymentAuthorizedV2) -> dict[str, Any]:
+    return {
+        "paymentId": str(value.paymentId),
+        "orderId": str(value.orderId),
+        "total": _to_json_Money(value.total),
+        "method": _to_json_PaymentMethod(value.method),
+        "metadata": value.metadata,
     }
 
 
@@ -634,12 +1312,12 @@ def _from_json_PaymentRefundedRefundFull(data: Any) -> PaymentRefundedRefundFull
         raise record_error(data)
     try:
         return PaymentRefundedRefundFull(
-            type=_from_json_literal7(data.get("type", "full")),
+            type=_from_json_literal13(data.get("type", "full")),
         )
     except (KeyError, DecodeError):
         raise record_error(
             data,
-            ("type", _from_json_literal8, False),
+            ("type", _from_json_literal14, False),
         ) from None
 
 
@@ -656,14 +1334,14 @@ def _from_json_PaymentRefundedRefundPartial(data: Any) -> PaymentRefundedRefundP
         raise record_error(data)
     try:
         return PaymentRefundedRefundPartial(
-            type=_from_json_literal9(data.get("type", "partial")),
+            type=_from_json_literal15(data.get("type", "partial")),
             amount=_from_json_Money(data["amount"]),
             reason=_from_json_optional_str(data.get("reason")),
         )
     except (KeyError, DecodeError):
         raise record_error(
             data,
-            ("type", _from_json_literal10, False),
+            ("type", _from_json_literal16, False),
             ("amount", _from_json_Money, True),
             ("reason", _from_json_optional_str, False),
         ) from None
@@ -710,14 +1388,41 @@ def _to_json_PaymentFailed(value: PaymentFailed) -> dict[str, Any]:
 
 _from_json_optional_str = optional(to_str)
 _from_json_CardBrand = one_of(CardBrand)
+_from_json_CardDetailsNetwork = one_of(CardDetailsNetwork)
+_from_json_CardDetailsFunding = one_of(CardDetailsFunding)
 _from_json_literal1 = literal("bank_transfer")
 _from_json_literal2 = literal("bank_transfer")
 _from_json_literal3 = literal("card")
-_from_json_PaymentMethodCardBrand = one_of(PaymentMethodCardBrand)
+_from_json_InstrumentCardNetwork = one_of(InstrumentCardNetwork)
+_from_json_InstrumentCardFunding = one_of(InstrumentCardFunding)
 _from_json_literal4 = literal("card")
 _from_json_literal5 = literal("wallet")
-_from_json_PaymentMethodWalletProvider = one_of(PaymentMethodWalletProvider)
+_from_json_InstrumentWalletProvider = one_of(InstrumentWalletProvider)
 _from_json_literal6 = literal("wallet")
+_from_json_literal7 = literal("bank_transfer")
+_from_json_literal8 = literal("bank_transfer")
+_from_json_literal9 = literal("card")
+_from_json_PaymentMethodCardBrand = one_of(PaymentMethodCardBrand)
+_from_json_literal10 = literal("card")
+_from_json_literal11 = literal("wallet")
+_from_json_PaymentMethodWalletProvider = one_of(PaymentMethodWalletProvider)
+_from_json_literal12 = literal("wallet")
+_from_json_Instrument: Convert[Instrument] = tagged(
+    "kind",
+    {
+        "card": _from_json_InstrumentCard,
+        "bank_transfer": _from_json_InstrumentBankTransfer,
+        "wallet": _from_json_InstrumentWallet,
+    },
+)
+_from_json_dict_str_str = dict_of(to_str)
+_to_json_Instrument = union_to(
+    {
+        InstrumentCard: _to_json_InstrumentCard,
+        InstrumentBankTransfer: _to_json_InstrumentBankTransfer,
+        InstrumentWallet: _to_json_InstrumentWallet,
+    },
+)
 _from_json_PaymentMethod: Convert[PaymentMethod] = tagged(
     "kind",
     {
@@ -726,7 +1431,6 @@ _from_json_PaymentMethod: Convert[PaymentMethod] = tagged(
         "wallet": _from_json_PaymentMethodWallet,
     },
 )
-_from_json_dict_str_str = dict_of(to_str)
 _to_json_PaymentMethod = union_to(
     {
         PaymentMethodCard: _to_json_PaymentMethodCard,
@@ -749,10 +1453,10 @@ _to_json_PaymentRefundedRefund = union_to(
         PaymentRefundedRefundPartial: _to_json_PaymentRefundedRefundPartial,
     },
 )
-_from_json_literal7 = literal("full")
-_from_json_literal8 = literal("full")
-_from_json_literal9 = literal("partial")
-_from_json_literal10 = literal("partial")
+_from_json_literal13 = literal("full")
+_from_json_literal14 = literal("full")
+_from_json_literal15 = literal("partial")
+_from_json_literal16 = literal("partial")
 _from_json_PaymentFailedReason = one_of(PaymentFailedReason)
 _from_json_list_PaymentMethod = list_of(_from_json_PaymentMethod)
 _to_json_list_PaymentMethod = list_to(_to_json_PaymentMethod)
@@ -760,6 +1464,7 @@ _to_json_list_PaymentMethod = list_to(_to_json_PaymentMethod)
 
 _FROM_JSON: dict[type[Any], Callable[[Any], Any]] = {
     PaymentAuthorizedV1: _from_json_PaymentAuthorizedV1,
+    PaymentAuthorizedV2: _from_json_PaymentAuthorizedV2,
     PaymentAuthorized: _from_json_PaymentAuthorized,
     PaymentCaptured: _from_json_PaymentCaptured,
     PaymentFailed: _from_json_PaymentFailed,
@@ -788,6 +1493,27 @@ def _validate(cls: type[T], payload: Any) -> T:
     return value
 
 
+_CONSTRAINED: dict[type[Any], PayloadCheck] = {
+    VERSIONS[("PaymentAuthorized", 1)]: CHECKS[("PaymentAuthorized", 1)],
+    VERSIONS[("PaymentAuthorized", 2)]: CHECKS[("PaymentAuthorized", 2)],
+    VERSIONS[("PaymentAuthorized", 3)]: CHECKS[("PaymentAuthorized", 3)],
+    VERSIONS[("PaymentCaptured", 1)]: CHECKS[("PaymentCaptured", 1)],
+}
+"""The classes of the versions with constraints -> their payload check: the codec checks
+constraints itself (the model classes do not: one meaning, the SQL validators')."""
+
+
+def _validate_constrained(cls: type[T], payload: Any) -> T:
+    """`_validate`, then the version's constraints on the payload."""
+    value = _validate(cls, payload)
+    check = _CONSTRAINED.get(cls)
+    if check is not None:
+        problems = check(payload)
+        if problems:
+            raise InvalidPayload(problems)
+    return value
+
+
 _JSON = json.JSONDecoder()
 
 
@@ -796,7 +1522,7 @@ def loads(text: bytes | str) -> Any:
     return _JSON.decode(text if isinstance(text, str) else text.decode())
 
 
-CODEC = Codec(LATEST, VERSIONS, UPCASTERS, _validate, loads)
+CODEC = Codec(LATEST, VERSIONS, UPCASTERS, _validate_constrained, loads)
 """The decoder of this package's events (the event store reads with it)."""
 
 

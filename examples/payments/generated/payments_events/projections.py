@@ -25,6 +25,7 @@ class PaymentsRow:
     status: str
     amount: Decimal
     currency: str
+    method: str
 
 
 class PaymentsProjection(ProjectionRunner):
@@ -54,6 +55,7 @@ class PaymentsProjection(ProjectionRunner):
         "status",
         "amount",
         "currency",
+        "method",
     )
     KEY: ClassVar[tuple[str, ...]] = ("payment_id",)
 
@@ -75,6 +77,7 @@ class PaymentsProjection(ProjectionRunner):
         status: str | Unset = UNSET,
         amount: Decimal | Unset = UNSET,
         currency: str | Unset = UNSET,
+        method: str | Unset = UNSET,
         limit: int | None = None,
     ) -> list[PaymentsRow]:
         """The rows whose columns equal the given values (None: is null), in key order;
@@ -87,6 +90,7 @@ class PaymentsProjection(ProjectionRunner):
                 "status": status,
                 "amount": amount,
                 "currency": currency,
+                "method": method,
             },
             limit,
         )
@@ -119,6 +123,7 @@ class AsyncPaymentsProjection(AsyncProjectionRunner):
         "status",
         "amount",
         "currency",
+        "method",
     )
     KEY: ClassVar[tuple[str, ...]] = ("payment_id",)
 
@@ -140,6 +145,7 @@ class AsyncPaymentsProjection(AsyncProjectionRunner):
         status: str | Unset = UNSET,
         amount: Decimal | Unset = UNSET,
         currency: str | Unset = UNSET,
+        method: str | Unset = UNSET,
         limit: int | None = None,
     ) -> list[PaymentsRow]:
         """The rows whose columns equal the given values (None: is null), in key order;
@@ -152,6 +158,7 @@ class AsyncPaymentsProjection(AsyncProjectionRunner):
                 "status": status,
                 "amount": amount,
                 "currency": currency,
+                "method": method,
             },
             limit,
         )

@@ -94,6 +94,17 @@ def _put(data: Payload, path: Path, value: Any) -> None:
     holder[path[-1]] = value
 
 
+def _variant(data: Payload, path: Path, tag: str, value: str) -> Payload | None:
+    """The tagged union's variant at `path` when its `tag` key holds `value`, copied and put in
+    its place (to be changed there); None for anything else."""
+    found = _get(data, path)
+    if not isinstance(found, dict) or found.get(tag) != value:
+        return None
+    copy = dict(found)
+    _set(data, path, copy)
+    return copy
+
+
 _NUMERAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 _NUMERAL_MAX_LENGTH = 1000
 
@@ -183,8 +194,22 @@ def step_payment_authorized_v1_to_v2(data: Payload) -> Payload:
     return d
 
 
+def step_payment_authorized_v2_to_v3(data: Payload) -> Payload:
+    """PaymentAuthorized: version 2 to version 3."""
+    d = dict(data)
+    # v2 -> v3: variant {field: method, when: {"kind": "card"}, upcast: [{rename: {from: brand, to: network}}, {add: {field: funding, value: "unknown"}}]}
+    variant = _variant(d, ("method",), "kind", "card")
+    if variant is not None:
+        payload0, d = d, variant
+        if "brand" in d:
+            d["network"] = d.pop("brand")
+        d["funding"] = "unknown"
+        d = payload0
+    return d
+
+
 def upcast_payment_authorized_from_v1(data: Payload) -> Payload:
-    """PaymentAuthorized stored at version 1, to version 2."""
+    """PaymentAuthorized stored at version 1, to version 3."""
     d = dict(data)
     # v1 -> v2: move {from: amount, to: total.amount}
     if _has(d, ("amount",)):
@@ -194,11 +219,33 @@ def upcast_payment_authorized_from_v1(data: Payload) -> Payload:
         _put(d, ("total", "currency"), _take(d, ("currency",)))
     # v1 -> v2: add {field: metadata, value: {}}
     d["metadata"] = {}
+    # v2 -> v3: variant {field: method, when: {"kind": "card"}, upcast: [{rename: {from: brand, to: network}}, {add: {field: funding, value: "unknown"}}]}
+    variant = _variant(d, ("method",), "kind", "card")
+    if variant is not None:
+        payload0, d = d, variant
+        if "brand" in d:
+            d["network"] = d.pop("brand")
+        d["funding"] = "unknown"
+        d = payload0
     return d
 
 
 def upcast_payment_authorized_from_v2(data: Payload) -> Payload:
-    """PaymentAuthorized stored at the latest version 2: a copy."""
+    """PaymentAuthorized stored at version 2, to version 3."""
+    d = dict(data)
+    # v2 -> v3: variant {field: method, when: {"kind": "card"}, upcast: [{rename: {from: brand, to: network}}, {add: {field: funding, value: "unknown"}}]}
+    variant = _variant(d, ("method",), "kind", "card")
+    if variant is not None:
+        payload0, d = d, variant
+        if "brand" in d:
+            d["network"] = d.pop("brand")
+        d["funding"] = "unknown"
+        d = payload0
+    return d
+
+
+def upcast_payment_authorized_from_v3(data: Payload) -> Payload:
+    """PaymentAuthorized stored at the latest version 3: a copy."""
     return dict(data)
 
 
@@ -220,6 +267,7 @@ def upcast_payment_failed_from_v1(data: Payload) -> Payload:
 UPCASTERS: dict[tuple[str, int], Callable[[Payload], Payload]] = {
     ("PaymentAuthorized", 1): upcast_payment_authorized_from_v1,
     ("PaymentAuthorized", 2): upcast_payment_authorized_from_v2,
+    ("PaymentAuthorized", 3): upcast_payment_authorized_from_v3,
     ("PaymentCaptured", 1): upcast_payment_captured_from_v1,
     ("PaymentRefunded", 1): upcast_payment_refunded_from_v1,
     ("PaymentFailed", 1): upcast_payment_failed_from_v1,

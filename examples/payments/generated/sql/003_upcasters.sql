@@ -66,6 +66,34 @@ create or replace function "payments"."upcast_payment_authorized_v2_op3"(data js
 language sql immutable parallel safe
 return jsonb_set(data, '{"metadata"}', '{}'::jsonb);
 
+-- v2 -> v3: variant {field: method, when: {"kind": "card"}, upcast: [{rename: {from: brand, to: network}}, {add: {field: funding, value: "unknown"}}]}
+create or replace function "payments"."upcast_payment_authorized_v3_op1"(data jsonb) returns jsonb
+language sql immutable parallel safe
+return (
+  case
+    when (
+      jsonb_typeof(data -> 'method') = 'object'
+      and ((data -> 'method') -> 'kind') = cast('"card"' as jsonb)
+    )
+    then jsonb_set(
+      data,
+      '{"method"}',
+      jsonb_set(
+        (
+          case
+            when ((data -> 'method') -> 'brand') is null
+            then (data -> 'method')
+            else jsonb_set(((data -> 'method') - 'brand'), '{"network"}', ((data -> 'method') -> 'brand'))
+          end
+        ),
+        '{"funding"}',
+        cast('"unknown"' as jsonb)
+      )
+    )
+    else data
+  end
+);
+
 -- PaymentAuthorized v1 -> v2
 create or replace function "payments"."upcast_payment_authorized_v1_to_v2"(data jsonb) returns jsonb
 language sql immutable parallel safe
@@ -73,12 +101,19 @@ return "payments"."upcast_payment_authorized_v2_op3"(
   "payments"."upcast_payment_authorized_v2_op2"(
     "payments"."upcast_payment_authorized_v2_op1"(data)));
 
+-- PaymentAuthorized v2 -> v3
+create or replace function "payments"."upcast_payment_authorized_v2_to_v3"(data jsonb) returns jsonb
+language sql immutable parallel safe
+return "payments"."upcast_payment_authorized_v3_op1"(data);
+
 -- PaymentAuthorized stored at `from_version`, at its latest version; a payload already at the
 -- latest version (or at a version that does not exist) is returned unchanged.
 create or replace function "payments"."upcast_payment_authorized"(data jsonb, from_version int) returns jsonb
 language sql immutable parallel safe
 return case from_version
-    when 1 then "payments"."upcast_payment_authorized_v1_to_v2"(data)
+    when 1 then "payments"."upcast_payment_authorized_v2_to_v3"(
+      "payments"."upcast_payment_authorized_v1_to_v2"(data))
+    when 2 then "payments"."upcast_payment_authorized_v2_to_v3"(data)
     else data
 end;
 
@@ -118,14 +153,14 @@ select e.global_position,
        e.stream_position,
        e.event_type,
        case e.event_type
-           when 'PaymentAuthorized' then 2
+           when 'PaymentAuthorized' then 3
            when 'PaymentCaptured' then 1
            when 'PaymentRefunded' then 1
            when 'PaymentFailed' then 1
            else e.event_version
        end as event_version,
        case
-           when e.event_type = 'PaymentAuthorized' and e.event_version <> 2
+           when e.event_type = 'PaymentAuthorized' and e.event_version <> 3
                then "payments"."upcast_payment_authorized"(e.data, e.event_version)
            else e.data
        end as data,

@@ -11,6 +11,7 @@ create table if not exists "payments"."payments" (
     "status" text not null,
     "amount" numeric not null,
     "currency" text not null,
+    "method" text not null,
     last_tx_id xid8 not null,
     last_position bigint not null,
     constraint "payments_pkey" primary key ("payment_id")
@@ -32,8 +33,8 @@ begin
     select string_agg(format('%s %s%s', d.name, d.type,
                              case when d.not_null then ' not null' else '' end), ', ')
       into v_missing
-      from unnest('{"payment_id","order_id","status","amount","currency","last_tx_id","last_position"}'::text[], '{"uuid","uuid","text","numeric","text","xid8","bigint"}'::text[],
-                  '{"true","true","true","true","true","true","true"}'::boolean[]) as d(name, type, not_null)
+      from unnest('{"payment_id","order_id","status","amount","currency","method","last_tx_id","last_position"}'::text[], '{"uuid","uuid","text","numeric","text","text","xid8","bigint"}'::text[],
+                  '{"true","true","true","true","true","true","true","true"}'::boolean[]) as d(name, type, not_null)
      where not exists (
            select 1 from pg_attribute a
             where a.attrelid = v_table and a.attnum > 0 and not a.attisdropped
@@ -42,7 +43,7 @@ begin
     select string_agg(a.attname::text, ', ' order by a.attnum) into v_extra
       from pg_attribute a
      where a.attrelid = v_table and a.attnum > 0 and not a.attisdropped
-       and a.attname <> all ('{"payment_id","order_id","status","amount","currency","last_tx_id","last_position"}'::text[]);
+       and a.attname <> all ('{"payment_id","order_id","status","amount","currency","method","last_tx_id","last_position"}'::text[]);
     if v_missing is not null or v_extra is not null then
         raise exception using errcode = 'ESPTB',
             message = format('projection table %s was created for another declaration '
@@ -106,7 +107,7 @@ begin
             select e.global_position, e.tx_id, e.stream_id, e.recorded_at, e.metadata, e.event_type,
                    e.correlation_id, e.causation_id,
                    case e.event_type
-                       when 'PaymentAuthorized' then case when e.event_version = 2 then e.data
+                       when 'PaymentAuthorized' then case when e.event_version = 3 then e.data
                            else "payments"."upcast_payment_authorized"(e.data, e.event_version)
                        end
                        when 'PaymentCaptured' then e.data
@@ -176,7 +177,16 @@ begin
                    end as col4_value,
                    case b.event_type
                        when 'PaymentAuthorized' then null::text
-                   end as col4_amount
+                   end as col4_amount,
+                   case b.event_type
+                       when 'PaymentAuthorized' then 'set'
+                   end as col5_change,
+                   case b.event_type
+                       when 'PaymentAuthorized' then b.data #>> '{"method","kind"}'
+                   end as col5_value,
+                   case b.event_type
+                       when 'PaymentAuthorized' then null::text
+                   end as col5_amount
               from b
         ), ranked as (
             select ops.*,
@@ -232,7 +242,16 @@ begin
                (array_agg(case when events.action = 'upsert' and events.col4_change = 'add'
                                then events.col4_amount else events.col4_value end
                           order by events.ord desc)
-                   filter (where events.col4_change = 'set' or events.action = 'upsert'))[1] as col4_inserted
+                   filter (where events.col4_change = 'set' or events.action = 'upsert'))[1] as col4_inserted,
+               coalesce(bool_or(events.col5_change = 'set'), false) as col5_is_set,
+               (array_agg(events.col5_value
+                          order by events.ord desc)
+                   filter (where events.col5_change = 'set'))[1] as col5_set_value,
+               -- as inserted by the segment's upsert, then changed by the segment's later events
+               (array_agg(case when events.action = 'upsert' and events.col5_change = 'add'
+                               then events.col5_amount else events.col5_value end
+                          order by events.ord desc)
+                   filter (where events.col5_change = 'set' or events.action = 'upsert'))[1] as col5_inserted
           from events
          group by "k_payment_id", events.seg;
 
@@ -255,6 +274,8 @@ begin
                        else t."amount" end,
                    "currency" = case when s.col4_is_set then s.col4_set_value
                        else t."currency" end,
+                   "method" = case when s.col5_is_set then s.col5_set_value
+                       else t."method" end,
                    last_tx_id = s.last_tx_id,
                    last_position = s.last_position
               from pg_temp."payments__batch" s
@@ -263,8 +284,8 @@ begin
                and (t.last_tx_id, t.last_position) < (s.first_tx_id, s.first_position);
             -- rows that do not: inserted by the segment's upsert
             insert into "payments"."payments" (
-                   "payment_id", "order_id", "status", "amount", "currency", last_tx_id, last_position)
-            select s."k_payment_id", s.col1_inserted, s.col2_inserted, s.col3_inserted, s.col4_inserted,
+                   "payment_id", "order_id", "status", "amount", "currency", "method", last_tx_id, last_position)
+            select s."k_payment_id", s.col1_inserted, s.col2_inserted, s.col3_inserted, s.col4_inserted, s.col5_inserted,
                    s.last_tx_id, s.last_position
               from pg_temp."payments__batch" s
              where s.seg = v_round and s.head = 'upsert'
@@ -309,23 +330,25 @@ begin
                     select v_event.global_position, v_event.tx_id, v_event.stream_id, v_event.recorded_at,
                            v_event.correlation_id, v_event.causation_id,
                            v_event.metadata,
-                           case when v_event.event_version = 2 then v_event.data
+                           case when v_event.event_version = 3 then v_event.data
                                else "payments"."upcast_payment_authorized"(v_event.data, v_event.event_version)
                            end as data
                       into b;
                     insert into "payments"."payments" as t (
-                           "payment_id", "order_id", "status", "amount", "currency", last_tx_id, last_position)
+                           "payment_id", "order_id", "status", "amount", "currency", "method", last_tx_id, last_position)
                     select (b.data ->> 'paymentId')::uuid,
                            (b.data ->> 'orderId')::uuid,
                            'authorized'::text,
                            (b.data #>> '{"total","amount"}')::numeric,
                            b.data #>> '{"total","currency"}',
+                           b.data #>> '{"method","kind"}',
                            b.tx_id, b.global_position
                     on conflict ("payment_id") do update
                        set "order_id" = excluded."order_id",
                            "status" = excluded."status",
                            "amount" = excluded."amount",
                            "currency" = excluded."currency",
+                           "method" = excluded."method",
                            last_tx_id = excluded.last_tx_id,
                            last_position = excluded.last_position
                      where (t.last_tx_id, t.last_position) < (excluded.last_tx_id, excluded.last_position);
@@ -486,7 +509,7 @@ begin
             select e.global_position, e.tx_id, e.stream_id, e.recorded_at, e.metadata, e.event_type,
                    e.correlation_id, e.causation_id,
                    case e.event_type
-                       when 'PaymentAuthorized' then case when e.event_version = 2 then e.data
+                       when 'PaymentAuthorized' then case when e.event_version = 3 then e.data
                            else "payments"."upcast_payment_authorized"(e.data, e.event_version)
                        end
                        when 'PaymentCaptured' then e.data
@@ -563,7 +586,16 @@ begin
                    end as col4_value,
                    case b.event_type
                        when 'PaymentAuthorized' then null::text
-                   end as col4_amount
+                   end as col4_amount,
+                   case b.event_type
+                       when 'PaymentAuthorized' then 'set'
+                   end as col5_change,
+                   case b.event_type
+                       when 'PaymentAuthorized' then b.data #>> '{"method","kind"}'
+                   end as col5_value,
+                   case b.event_type
+                       when 'PaymentAuthorized' then null::text
+                   end as col5_amount
               from b
         ), ranked as (
             select ops.*,
@@ -619,7 +651,16 @@ begin
                (array_agg(case when events.action = 'upsert' and events.col4_change = 'add'
                                then events.col4_amount else events.col4_value end
                           order by events.ord desc)
-                   filter (where events.col4_change = 'set' or events.action = 'upsert'))[1] as col4_inserted
+                   filter (where events.col4_change = 'set' or events.action = 'upsert'))[1] as col4_inserted,
+               coalesce(bool_or(events.col5_change = 'set'), false) as col5_is_set,
+               (array_agg(events.col5_value
+                          order by events.ord desc)
+                   filter (where events.col5_change = 'set'))[1] as col5_set_value,
+               -- as inserted by the segment's upsert, then changed by the segment's later events
+               (array_agg(case when events.action = 'upsert' and events.col5_change = 'add'
+                               then events.col5_amount else events.col5_value end
+                          order by events.ord desc)
+                   filter (where events.col5_change = 'set' or events.action = 'upsert'))[1] as col5_inserted
           from events
          group by "k_payment_id", events.seg;
 
@@ -642,6 +683,8 @@ begin
                        else t."amount" end,
                    "currency" = case when s.col4_is_set then s.col4_set_value
                        else t."currency" end,
+                   "method" = case when s.col5_is_set then s.col5_set_value
+                       else t."method" end,
                    last_tx_id = s.last_tx_id,
                    last_position = s.last_position
               from pg_temp."payments__batch" s
@@ -650,8 +693,8 @@ begin
                and (t.last_tx_id, t.last_position) < (s.first_tx_id, s.first_position);
             -- rows that do not: inserted by the segment's upsert
             insert into "payments"."payments" (
-                   "payment_id", "order_id", "status", "amount", "currency", last_tx_id, last_position)
-            select s."k_payment_id", s.col1_inserted, s.col2_inserted, s.col3_inserted, s.col4_inserted,
+                   "payment_id", "order_id", "status", "amount", "currency", "method", last_tx_id, last_position)
+            select s."k_payment_id", s.col1_inserted, s.col2_inserted, s.col3_inserted, s.col4_inserted, s.col5_inserted,
                    s.last_tx_id, s.last_position
               from pg_temp."payments__batch" s
              where s.seg = v_round and s.head = 'upsert'
@@ -703,23 +746,25 @@ begin
                     select v_event.global_position, v_event.tx_id, v_event.stream_id, v_event.recorded_at,
                            v_event.correlation_id, v_event.causation_id,
                            v_event.metadata,
-                           case when v_event.event_version = 2 then v_event.data
+                           case when v_event.event_version = 3 then v_event.data
                                else "payments"."upcast_payment_authorized"(v_event.data, v_event.event_version)
                            end as data
                       into b;
                     insert into "payments"."payments" as t (
-                           "payment_id", "order_id", "status", "amount", "currency", last_tx_id, last_position)
+                           "payment_id", "order_id", "status", "amount", "currency", "method", last_tx_id, last_position)
                     select (b.data ->> 'paymentId')::uuid,
                            (b.data ->> 'orderId')::uuid,
                            'authorized'::text,
                            (b.data #>> '{"total","amount"}')::numeric,
                            b.data #>> '{"total","currency"}',
+                           b.data #>> '{"method","kind"}',
                            b.tx_id, b.global_position
                     on conflict ("payment_id") do update
                        set "order_id" = excluded."order_id",
                            "status" = excluded."status",
                            "amount" = excluded."amount",
                            "currency" = excluded."currency",
+                           "method" = excluded."method",
                            last_tx_id = excluded.last_tx_id,
                            last_position = excluded.last_position
                      where (t.last_tx_id, t.last_position) < (excluded.last_tx_id, excluded.last_position);
@@ -899,23 +944,25 @@ begin
         select p_event.global_position, p_event.tx_id, p_event.stream_id, p_event.recorded_at,
                p_event.correlation_id, p_event.causation_id,
                p_event.metadata,
-               case when p_event.event_version = 2 then p_event.data
+               case when p_event.event_version = 3 then p_event.data
                    else "payments"."upcast_payment_authorized"(p_event.data, p_event.event_version)
                end as data
           into b;
         insert into "payments"."payments" as t (
-               "payment_id", "order_id", "status", "amount", "currency", last_tx_id, last_position)
+               "payment_id", "order_id", "status", "amount", "currency", "method", last_tx_id, last_position)
         select (b.data ->> 'paymentId')::uuid,
                (b.data ->> 'orderId')::uuid,
                'authorized'::text,
                (b.data #>> '{"total","amount"}')::numeric,
                b.data #>> '{"total","currency"}',
+               b.data #>> '{"method","kind"}',
                b.tx_id, b.global_position
         on conflict ("payment_id") do update
            set "order_id" = excluded."order_id",
                "status" = excluded."status",
                "amount" = excluded."amount",
                "currency" = excluded."currency",
+               "method" = excluded."method",
                last_tx_id = excluded.last_tx_id,
                last_position = excluded.last_position
          where (t.last_tx_id, t.last_position) < (excluded.last_tx_id, excluded.last_position);
@@ -997,23 +1044,25 @@ begin
                 select v_event.global_position, v_event.tx_id, v_event.stream_id, v_event.recorded_at,
                        v_event.correlation_id, v_event.causation_id,
                        v_event.metadata,
-                       case when v_event.event_version = 2 then v_event.data
+                       case when v_event.event_version = 3 then v_event.data
                            else "payments"."upcast_payment_authorized"(v_event.data, v_event.event_version)
                        end as data
                   into b;
                 insert into "payments"."payments" as t (
-                       "payment_id", "order_id", "status", "amount", "currency", last_tx_id, last_position)
+                       "payment_id", "order_id", "status", "amount", "currency", "method", last_tx_id, last_position)
                 select (b.data ->> 'paymentId')::uuid,
                        (b.data ->> 'orderId')::uuid,
                        'authorized'::text,
                        (b.data #>> '{"total","amount"}')::numeric,
                        b.data #>> '{"total","currency"}',
+                       b.data #>> '{"method","kind"}',
                        b.tx_id, b.global_position
                 on conflict ("payment_id") do update
                    set "order_id" = excluded."order_id",
                        "status" = excluded."status",
                        "amount" = excluded."amount",
                        "currency" = excluded."currency",
+                       "method" = excluded."method",
                        last_tx_id = excluded.last_tx_id,
                        last_position = excluded.last_position
                  where (t.last_tx_id, t.last_position) < (excluded.last_tx_id, excluded.last_position);
@@ -1090,6 +1139,7 @@ begin
         "status" text not null,
         "amount" numeric not null,
         "currency" text not null,
+        "method" text not null,
         last_tx_id xid8 not null,
         last_position bigint not null,
         constraint "payments__rebuild_pkey" primary key ("payment_id")
@@ -1149,7 +1199,7 @@ begin
             select e.global_position, e.tx_id, e.stream_id, e.recorded_at, e.metadata, e.event_type,
                    e.correlation_id, e.causation_id,
                    case e.event_type
-                       when 'PaymentAuthorized' then case when e.event_version = 2 then e.data
+                       when 'PaymentAuthorized' then case when e.event_version = 3 then e.data
                            else "payments"."upcast_payment_authorized"(e.data, e.event_version)
                        end
                        when 'PaymentCaptured' then e.data
@@ -1219,7 +1269,16 @@ begin
                    end as col4_value,
                    case b.event_type
                        when 'PaymentAuthorized' then null::text
-                   end as col4_amount
+                   end as col4_amount,
+                   case b.event_type
+                       when 'PaymentAuthorized' then 'set'
+                   end as col5_change,
+                   case b.event_type
+                       when 'PaymentAuthorized' then b.data #>> '{"method","kind"}'
+                   end as col5_value,
+                   case b.event_type
+                       when 'PaymentAuthorized' then null::text
+                   end as col5_amount
               from b
         ), ranked as (
             select ops.*,
@@ -1275,7 +1334,16 @@ begin
                (array_agg(case when events.action = 'upsert' and events.col4_change = 'add'
                                then events.col4_amount else events.col4_value end
                           order by events.ord desc)
-                   filter (where events.col4_change = 'set' or events.action = 'upsert'))[1] as col4_inserted
+                   filter (where events.col4_change = 'set' or events.action = 'upsert'))[1] as col4_inserted,
+               coalesce(bool_or(events.col5_change = 'set'), false) as col5_is_set,
+               (array_agg(events.col5_value
+                          order by events.ord desc)
+                   filter (where events.col5_change = 'set'))[1] as col5_set_value,
+               -- as inserted by the segment's upsert, then changed by the segment's later events
+               (array_agg(case when events.action = 'upsert' and events.col5_change = 'add'
+                               then events.col5_amount else events.col5_value end
+                          order by events.ord desc)
+                   filter (where events.col5_change = 'set' or events.action = 'upsert'))[1] as col5_inserted
           from events
          group by "k_payment_id", events.seg;
 
@@ -1298,6 +1366,8 @@ begin
                        else t."amount" end,
                    "currency" = case when s.col4_is_set then s.col4_set_value
                        else t."currency" end,
+                   "method" = case when s.col5_is_set then s.col5_set_value
+                       else t."method" end,
                    last_tx_id = s.last_tx_id,
                    last_position = s.last_position
               from pg_temp."payments__batch" s
@@ -1306,8 +1376,8 @@ begin
                and (t.last_tx_id, t.last_position) < (s.first_tx_id, s.first_position);
             -- rows that do not: inserted by the segment's upsert
             insert into "payments"."payments__rebuild" (
-                   "payment_id", "order_id", "status", "amount", "currency", last_tx_id, last_position)
-            select s."k_payment_id", s.col1_inserted, s.col2_inserted, s.col3_inserted, s.col4_inserted,
+                   "payment_id", "order_id", "status", "amount", "currency", "method", last_tx_id, last_position)
+            select s."k_payment_id", s.col1_inserted, s.col2_inserted, s.col3_inserted, s.col4_inserted, s.col5_inserted,
                    s.last_tx_id, s.last_position
               from pg_temp."payments__batch" s
              where s.seg = v_round and s.head = 'upsert'
@@ -1352,23 +1422,25 @@ begin
                     select v_event.global_position, v_event.tx_id, v_event.stream_id, v_event.recorded_at,
                            v_event.correlation_id, v_event.causation_id,
                            v_event.metadata,
-                           case when v_event.event_version = 2 then v_event.data
+                           case when v_event.event_version = 3 then v_event.data
                                else "payments"."upcast_payment_authorized"(v_event.data, v_event.event_version)
                            end as data
                       into b;
                     insert into "payments"."payments__rebuild" as t (
-                           "payment_id", "order_id", "status", "amount", "currency", last_tx_id, last_position)
+                           "payment_id", "order_id", "status", "amount", "currency", "method", last_tx_id, last_position)
                     select (b.data ->> 'paymentId')::uuid,
                            (b.data ->> 'orderId')::uuid,
                            'authorized'::text,
                            (b.data #>> '{"total","amount"}')::numeric,
                            b.data #>> '{"total","currency"}',
+                           b.data #>> '{"method","kind"}',
                            b.tx_id, b.global_position
                     on conflict ("payment_id") do update
                        set "order_id" = excluded."order_id",
                            "status" = excluded."status",
                            "amount" = excluded."amount",
                            "currency" = excluded."currency",
+                           "method" = excluded."method",
                            last_tx_id = excluded.last_tx_id,
                            last_position = excluded.last_position
                      where (t.last_tx_id, t.last_position) < (excluded.last_tx_id, excluded.last_position);

@@ -94,6 +94,17 @@ def _put(data: Payload, path: Path, value: Any) -> None:
     holder[path[-1]] = value
 
 
+def _variant(data: Payload, path: Path, tag: str, value: str) -> Payload | None:
+    """The tagged union's variant at `path` when its `tag` key holds `value`, copied and put in
+    its place (to be changed there); None for anything else."""
+    found = _get(data, path)
+    if not isinstance(found, dict) or found.get(tag) != value:
+        return None
+    copy = dict(found)
+    _set(data, path, copy)
+    return copy
+
+
 _NUMERAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 _NUMERAL_MAX_LENGTH = 1000
 

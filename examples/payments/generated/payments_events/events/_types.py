@@ -34,9 +34,95 @@ class CardBrand(StrEnum):
 
 
 @dataclass(frozen=True, kw_only=True)
+class CardDetails:
+    """
+    A payment card (from PaymentAuthorized v3), with its network and funding.
+    """
+
+    last4: str
+    network: CardDetailsNetwork
+    expiry: date
+    funding: CardDetailsFunding
+
+
+class CardDetailsFunding(StrEnum):
+    credit = "credit"
+    debit = "debit"
+    prepaid = "prepaid"
+    unknown = "unknown"
+
+
+class CardDetailsNetwork(StrEnum):
+    visa = "visa"
+    mastercard = "mastercard"
+    amex = "amex"
+
+
+@dataclass(frozen=True, kw_only=True)
+class InstrumentBankTransfer:
+    """
+    How the customer pays (from PaymentAuthorized v3), the card with its details.
+    """
+
+    kind: Literal["bank_transfer"] = "bank_transfer"
+    iban: str
+    bic: str | None = None
+    reference: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class InstrumentCard:
+    """
+    How the customer pays (from PaymentAuthorized v3), the card with its details.
+    """
+
+    kind: Literal["card"] = "card"
+    last4: str
+    network: InstrumentCardNetwork
+    expiry: date
+    funding: InstrumentCardFunding
+
+
+class InstrumentCardFunding(StrEnum):
+    credit = "credit"
+    debit = "debit"
+    prepaid = "prepaid"
+    unknown = "unknown"
+
+
+class InstrumentCardNetwork(StrEnum):
+    visa = "visa"
+    mastercard = "mastercard"
+    amex = "amex"
+
+
+@dataclass(frozen=True, kw_only=True)
+class InstrumentWallet:
+    """
+    How the customer pays (from PaymentAuthorized v3), the card with its details.
+    """
+
+    kind: Literal["wallet"] = "wallet"
+    provider: InstrumentWalletProvider
+    account: str
+
+
+Instrument: TypeAlias = InstrumentCard | InstrumentBankTransfer | InstrumentWallet
+"""
+How the customer pays (from PaymentAuthorized v3), the card with its details.
+"""
+
+
+class InstrumentWalletProvider(StrEnum):
+    apple_pay = "apple_pay"
+    google_pay = "google_pay"
+    paypal = "paypal"
+
+
+@dataclass(frozen=True, kw_only=True)
 class Money:
     """
-    An amount in one currency.
+    An amount in one currency, never negative, in cents.
     """
 
     amount: Decimal

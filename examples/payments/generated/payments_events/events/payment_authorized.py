@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from uuid import UUID
 
-from ._types import Money, PaymentMethod
+from ._types import Instrument, Money, PaymentMethod
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -14,13 +14,13 @@ class PaymentAuthorized:
     """
     The payment method holds the amount for the order.
 
-    Version 2: The amount as Money, and free-form metadata from the checkout.
+    Version 3: The card's brand is its network, and its funding is recorded (unknown before).
     """
 
     paymentId: UUID
     orderId: UUID
     total: Money
-    method: PaymentMethod
+    method: Instrument
     metadata: dict[str, str]
     """
     Checkout key-value pairs.
@@ -38,3 +38,21 @@ class PaymentAuthorizedV1:
     amount: Decimal
     currency: str
     method: PaymentMethod
+
+
+@dataclass(frozen=True, kw_only=True)
+class PaymentAuthorizedV2:
+    """
+    The payment method holds the amount for the order.
+
+    Version 2: The amount as Money, and free-form metadata from the checkout.
+    """
+
+    paymentId: UUID
+    orderId: UUID
+    total: Money
+    method: PaymentMethod
+    metadata: dict[str, str]
+    """
+    Checkout key-value pairs.
+    """

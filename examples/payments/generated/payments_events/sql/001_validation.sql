@@ -39,6 +39,36 @@ begin
 end
 $esc$;
 
+-- PaymentAuthorized version 3: the items of array 1: a loop, so that the validator calling it has no sub-select.
+create or replace function "payments"."validate_payment_authorized_v3_items1"(p_items jsonb, p_path text)
+returns text
+language plpgsql immutable parallel safe
+set search_path = pg_catalog, pg_temp
+as $esc$
+declare
+    v_item jsonb;
+    v_key text;
+    v_problem text;
+begin
+    -- in jsonb's key order, as the generated Python's check goes
+    for v_key, v_item in select e.key, e.value from jsonb_each(p_items) as e loop
+        v_problem := (case
+            when jsonb_typeof(v_item) not in ('string')
+            then ((p_path)::text
+                    || '.'
+                    || (v_key)::text
+                    || ': expected a string, got '
+                    || jsonb_typeof(v_item))
+            else null
+        end);
+        if v_problem is not null then
+            return v_problem;
+        end if;
+    end loop;
+    return null;
+end
+$esc$;
+
 -- PaymentCaptured version 1: the items of array 1: a loop, so that the validator calling it has no sub-select.
 create or replace function "payments"."validate_payment_captured_v1_items1"(p_items jsonb, p_path text)
 returns text
@@ -117,6 +147,11 @@ begin
                                         || (v_i)::text
                                         || '].last4: expected a string, got '
                                         || jsonb_typeof((v_item -> 'last4')))
+                                when not ((v_item ->> 'last4') ~ '^[0-9]{4}$')
+                                then ((p_path)::text
+                                        || '['
+                                        || (v_i)::text
+                                        || '].last4: does not match "^[0-9]{4}$"')
                                 else null
                             end)
                         end),
@@ -180,6 +215,11 @@ begin
                                         || (v_i)::text
                                         || '].iban: expected a string, got '
                                         || jsonb_typeof((v_item -> 'iban')))
+                                when not ((v_item ->> 'iban') ~ '^[A-Z]{2}[0-9]{2}[A-Z0-9 ]{8,40}$')
+                                then ((p_path)::text
+                                        || '['
+                                        || (v_i)::text
+                                        || '].iban: does not match "^[A-Z]{2}[0-9]{2}[A-Z0-9 ]{8,40}$"')
                                 else null
                             end)
                         end),
@@ -204,6 +244,11 @@ begin
                                         || (v_i)::text
                                         || '].reference: expected a string, got '
                                         || jsonb_typeof((v_item -> 'reference')))
+                                when char_length((v_item ->> 'reference')) > 140
+                                then ((p_path)::text
+                                        || '['
+                                        || (v_i)::text
+                                        || '].reference: longer than 140 characters')
                                 else null
                             end)
                         end))
@@ -240,6 +285,16 @@ begin
                                         || (v_i)::text
                                         || '].account: expected a string, got '
                                         || jsonb_typeof((v_item -> 'account')))
+                                when char_length((v_item ->> 'account')) > 254
+                                then ((p_path)::text
+                                        || '['
+                                        || (v_i)::text
+                                        || '].account: longer than 254 characters')
+                                when (char_length((v_item ->> 'account')) > 254 or not ((v_item ->> 'account') ~ '^[A-Za-z0-9!#$%&''*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&''*+/=?^_`{|}~-]+)*@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$'))
+                                then ((p_path)::text
+                                        || '['
+                                        || (v_i)::text
+                                        || '].account: not an email address')
                                 else null
                             end)
                         end))
@@ -298,6 +353,8 @@ return (case
             else (case
                 when jsonb_typeof((data -> 'currency')) not in ('string')
                 then ('currency: expected a string, got ' || jsonb_typeof((data -> 'currency')))
+                when not ((data ->> 'currency') ~ '^[A-Z]{3}$')
+                then 'currency: does not match "^[A-Z]{3}$"'
                 else null
             end)
         end),
@@ -321,6 +378,8 @@ return (case
                                     when jsonb_typeof(((data -> 'method') -> 'last4')) not in ('string')
                                     then ('method.last4: expected a string, got '
                                             || jsonb_typeof(((data -> 'method') -> 'last4')))
+                                    when not (((data -> 'method') ->> 'last4') ~ '^[0-9]{4}$')
+                                    then 'method.last4: does not match "^[0-9]{4}$"'
                                     else null
                                 end)
                             end),
@@ -363,6 +422,8 @@ return (case
                                     when jsonb_typeof(((data -> 'method') -> 'iban')) not in ('string')
                                     then ('method.iban: expected a string, got '
                                             || jsonb_typeof(((data -> 'method') -> 'iban')))
+                                    when not (((data -> 'method') ->> 'iban') ~ '^[A-Z]{2}[0-9]{2}[A-Z0-9 ]{8,40}$')
+                                    then 'method.iban: does not match "^[A-Z]{2}[0-9]{2}[A-Z0-9 ]{8,40}$"'
                                     else null
                                 end)
                             end),
@@ -381,6 +442,8 @@ return (case
                                     when jsonb_typeof(((data -> 'method') -> 'reference')) not in ('string')
                                     then ('method.reference: expected a string, got '
                                             || jsonb_typeof(((data -> 'method') -> 'reference')))
+                                    when char_length(((data -> 'method') ->> 'reference')) > 140
+                                    then 'method.reference: longer than 140 characters'
                                     else null
                                 end)
                             end))
@@ -402,6 +465,10 @@ return (case
                                     when jsonb_typeof(((data -> 'method') -> 'account')) not in ('string')
                                     then ('method.account: expected a string, got '
                                             || jsonb_typeof(((data -> 'method') -> 'account')))
+                                    when char_length(((data -> 'method') ->> 'account')) > 254
+                                    then 'method.account: longer than 254 characters'
+                                    when (char_length(((data -> 'method') ->> 'account')) > 254 or not (((data -> 'method') ->> 'account') ~ '^[A-Za-z0-9!#$%&''*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&''*+/=?^_`{|}~-]+)*@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$'))
+                                    then 'method.account: not an email address'
                                     else null
                                 end)
                             end))
@@ -455,6 +522,10 @@ return (case
                                     || jsonb_typeof(((data -> 'total') -> 'amount')))
                             when not ((data -> 'total') ->> 'amount') ~ '^-?[0-9]+(\.[0-9]+)?$'
                             then 'total.amount: not a decimal'
+                            when (((data -> 'total') ->> 'amount'))::numeric < '0'::numeric
+                            then 'total.amount: less than 0'
+                            when mod((((data -> 'total') ->> 'amount'))::numeric, '0.01'::numeric) <> 0
+                            then 'total.amount: not a multiple of 0.01'
                             else null
                         end)
                     end),
@@ -464,6 +535,8 @@ return (case
                             when jsonb_typeof(((data -> 'total') -> 'currency')) not in ('string')
                             then ('total.currency: expected a string, got '
                                     || jsonb_typeof(((data -> 'total') -> 'currency')))
+                            when not (((data -> 'total') ->> 'currency') ~ '^[A-Z]{3}$')
+                            then 'total.currency: does not match "^[A-Z]{3}$"'
                             else null
                         end)
                     end))
@@ -489,6 +562,8 @@ return (case
                                     when jsonb_typeof(((data -> 'method') -> 'last4')) not in ('string')
                                     then ('method.last4: expected a string, got '
                                             || jsonb_typeof(((data -> 'method') -> 'last4')))
+                                    when not (((data -> 'method') ->> 'last4') ~ '^[0-9]{4}$')
+                                    then 'method.last4: does not match "^[0-9]{4}$"'
                                     else null
                                 end)
                             end),
@@ -531,6 +606,8 @@ return (case
                                     when jsonb_typeof(((data -> 'method') -> 'iban')) not in ('string')
                                     then ('method.iban: expected a string, got '
                                             || jsonb_typeof(((data -> 'method') -> 'iban')))
+                                    when not (((data -> 'method') ->> 'iban') ~ '^[A-Z]{2}[0-9]{2}[A-Z0-9 ]{8,40}$')
+                                    then 'method.iban: does not match "^[A-Z]{2}[0-9]{2}[A-Z0-9 ]{8,40}$"'
                                     else null
                                 end)
                             end),
@@ -549,6 +626,8 @@ return (case
                                     when jsonb_typeof(((data -> 'method') -> 'reference')) not in ('string')
                                     then ('method.reference: expected a string, got '
                                             || jsonb_typeof(((data -> 'method') -> 'reference')))
+                                    when char_length(((data -> 'method') ->> 'reference')) > 140
+                                    then 'method.reference: longer than 140 characters'
                                     else null
                                 end)
                             end))
@@ -570,6 +649,10 @@ return (case
                                     when jsonb_typeof(((data -> 'method') -> 'account')) not in ('string')
                                     then ('method.account: expected a string, got '
                                             || jsonb_typeof(((data -> 'method') -> 'account')))
+                                    when char_length(((data -> 'method') ->> 'account')) > 254
+                                    then 'method.account: longer than 254 characters'
+                                    when (char_length(((data -> 'method') ->> 'account')) > 254 or not (((data -> 'method') ->> 'account') ~ '^[A-Za-z0-9!#$%&''*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&''*+/=?^_`{|}~-]+)*@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$'))
+                                    then 'method.account: not an email address'
                                     else null
                                 end)
                             end))
@@ -582,6 +665,209 @@ return (case
                 when jsonb_typeof((data -> 'metadata')) not in ('object')
                 then ('metadata: expected an object, got ' || jsonb_typeof((data -> 'metadata')))
                 else "payments"."validate_payment_authorized_v2_items1"((data -> 'metadata'), 'metadata')
+            end)
+        end))
+end);
+
+-- PaymentAuthorized version 3
+create or replace function "payments"."validate_payment_authorized_v3"(data jsonb) returns text
+language sql immutable parallel safe
+return (case
+    when jsonb_typeof(data) not in ('object')
+    then ('expected an object, got ' || jsonb_typeof(data))
+    else coalesce(
+        (case when (data -> 'paymentId') is null
+            then 'paymentId: required field is missing'
+            else (case
+                when jsonb_typeof((data -> 'paymentId')) not in ('string')
+                then ('paymentId: expected a uuid, got ' || jsonb_typeof((data -> 'paymentId')))
+                when not ((data ->> 'paymentId') like '________-____-____-____-____________'
+                        and replace((data ->> 'paymentId'), '-', '') like '________________________________'
+                        and (data ->> 'paymentId') ~ '^[-0-9a-fA-F]+$')
+                then 'paymentId: not a uuid'
+                else null
+            end)
+        end),
+        (case when (data -> 'orderId') is null
+            then 'orderId: required field is missing'
+            else (case
+                when jsonb_typeof((data -> 'orderId')) not in ('string')
+                then ('orderId: expected a uuid, got ' || jsonb_typeof((data -> 'orderId')))
+                when not ((data ->> 'orderId') like '________-____-____-____-____________'
+                        and replace((data ->> 'orderId'), '-', '') like '________________________________'
+                        and (data ->> 'orderId') ~ '^[-0-9a-fA-F]+$')
+                then 'orderId: not a uuid'
+                else null
+            end)
+        end),
+        (case when (data -> 'total') is null
+            then 'total: required field is missing'
+            else (case
+                when jsonb_typeof((data -> 'total')) not in ('object')
+                then ('total: expected an object, got ' || jsonb_typeof((data -> 'total')))
+                else coalesce(
+                    (case when ((data -> 'total') -> 'amount') is null
+                        then 'total.amount: required field is missing'
+                        else (case
+                            when jsonb_typeof(((data -> 'total') -> 'amount')) not in ('string')
+                            then ('total.amount: expected a decimal, got '
+                                    || jsonb_typeof(((data -> 'total') -> 'amount')))
+                            when not ((data -> 'total') ->> 'amount') ~ '^-?[0-9]+(\.[0-9]+)?$'
+                            then 'total.amount: not a decimal'
+                            when (((data -> 'total') ->> 'amount'))::numeric < '0'::numeric
+                            then 'total.amount: less than 0'
+                            when mod((((data -> 'total') ->> 'amount'))::numeric, '0.01'::numeric) <> 0
+                            then 'total.amount: not a multiple of 0.01'
+                            else null
+                        end)
+                    end),
+                    (case when ((data -> 'total') -> 'currency') is null
+                        then 'total.currency: required field is missing'
+                        else (case
+                            when jsonb_typeof(((data -> 'total') -> 'currency')) not in ('string')
+                            then ('total.currency: expected a string, got '
+                                    || jsonb_typeof(((data -> 'total') -> 'currency')))
+                            when not (((data -> 'total') ->> 'currency') ~ '^[A-Z]{3}$')
+                            then 'total.currency: does not match "^[A-Z]{3}$"'
+                            else null
+                        end)
+                    end))
+            end)
+        end),
+        (case when (data -> 'method') is null
+            then 'method: required field is missing'
+            else (case
+                when jsonb_typeof((data -> 'method')) not in ('object')
+                then ('method: expected an object, got ' || jsonb_typeof((data -> 'method')))
+                when ((data -> 'method') -> 'kind') is null
+                then 'method.kind: required field is missing'
+                when jsonb_typeof(((data -> 'method') -> 'kind')) <> 'string'
+                then ('method.kind: expected a string, got '
+                        || jsonb_typeof(((data -> 'method') -> 'kind')))
+                when not (((data -> 'method') ->> 'kind') = any ('{"card","bank_transfer","wallet"}'::text[]))
+                then 'method.kind: not one of "card", "bank_transfer", "wallet"'
+                else (case ((data -> 'method') ->> 'kind')
+                    when 'card' then coalesce(
+                            (case when ((data -> 'method') -> 'last4') is null
+                                then 'method.last4: required field is missing'
+                                else (case
+                                    when jsonb_typeof(((data -> 'method') -> 'last4')) not in ('string')
+                                    then ('method.last4: expected a string, got '
+                                            || jsonb_typeof(((data -> 'method') -> 'last4')))
+                                    when not (((data -> 'method') ->> 'last4') ~ '^[0-9]{4}$')
+                                    then 'method.last4: does not match "^[0-9]{4}$"'
+                                    else null
+                                end)
+                            end),
+                            (case when ((data -> 'method') -> 'network') is null
+                                then 'method.network: required field is missing'
+                                else (case
+                                    when jsonb_typeof(((data -> 'method') -> 'network')) not in ('string')
+                                    then ('method.network: expected a string, got '
+                                            || jsonb_typeof(((data -> 'method') -> 'network')))
+                                    when not (((data -> 'method') ->> 'network') = any ('{"visa","mastercard","amex"}'::text[]))
+                                    then 'method.network: not one of "visa", "mastercard", "amex"'
+                                    else null
+                                end)
+                            end),
+                            (case when ((data -> 'method') -> 'expiry') is null
+                                then 'method.expiry: required field is missing'
+                                else (case
+                                    when jsonb_typeof(((data -> 'method') -> 'expiry')) not in ('string')
+                                    then ('method.expiry: expected a date, got '
+                                            || jsonb_typeof(((data -> 'method') -> 'expiry')))
+                                    when not (((data -> 'method') ->> 'expiry') like '____-__-__'
+                                            and ((data -> 'method') ->> 'expiry') ~ '^[0-9]+-[0-9]+-[0-9]+$')
+                                    then 'method.expiry: not a date'
+                                    when not (substr(((data -> 'method') ->> 'expiry'), 6, 2)::int between 1 and 12
+                                            and substr(((data -> 'method') ->> 'expiry'), 9, 2)::int between 1 and
+                                                (case substr(((data -> 'method') ->> 'expiry'), 6, 2)::int
+                                                    when 2 then (case when ((mod(substr(((data -> 'method') ->> 'expiry'), 1, 4)::int, 4) = 0
+                                                            and mod(substr(((data -> 'method') ->> 'expiry'), 1, 4)::int, 100) <> 0)
+                                                            or mod(substr(((data -> 'method') ->> 'expiry'), 1, 4)::int, 400) = 0)
+                                                        then 29 else 28 end)
+                                                    when 4 then 30 when 6 then 30 when 9 then 30 when 11 then 30 else 31 end))
+                                    then 'method.expiry: not a date'
+                                    else null
+                                end)
+                            end),
+                            (case when ((data -> 'method') -> 'funding') is null
+                                then 'method.funding: required field is missing'
+                                else (case
+                                    when jsonb_typeof(((data -> 'method') -> 'funding')) not in ('string')
+                                    then ('method.funding: expected a string, got '
+                                            || jsonb_typeof(((data -> 'method') -> 'funding')))
+                                    when not (((data -> 'method') ->> 'funding') = any ('{"credit","debit","prepaid","unknown"}'::text[]))
+                                    then 'method.funding: not one of "credit", "debit", "prepaid", "unknown"'
+                                    else null
+                                end)
+                            end))
+                    when 'bank_transfer' then coalesce(
+                            (case when ((data -> 'method') -> 'iban') is null
+                                then 'method.iban: required field is missing'
+                                else (case
+                                    when jsonb_typeof(((data -> 'method') -> 'iban')) not in ('string')
+                                    then ('method.iban: expected a string, got '
+                                            || jsonb_typeof(((data -> 'method') -> 'iban')))
+                                    when not (((data -> 'method') ->> 'iban') ~ '^[A-Z]{2}[0-9]{2}[A-Z0-9 ]{8,40}$')
+                                    then 'method.iban: does not match "^[A-Z]{2}[0-9]{2}[A-Z0-9 ]{8,40}$"'
+                                    else null
+                                end)
+                            end),
+                            (case when coalesce(jsonb_typeof(((data -> 'method') -> 'bic')), 'null') = 'null'
+                                then null
+                                else (case
+                                    when jsonb_typeof(((data -> 'method') -> 'bic')) not in ('string')
+                                    then ('method.bic: expected a string, got '
+                                            || jsonb_typeof(((data -> 'method') -> 'bic')))
+                                    else null
+                                end)
+                            end),
+                            (case when coalesce(jsonb_typeof(((data -> 'method') -> 'reference')), 'null') = 'null'
+                                then null
+                                else (case
+                                    when jsonb_typeof(((data -> 'method') -> 'reference')) not in ('string')
+                                    then ('method.reference: expected a string, got '
+                                            || jsonb_typeof(((data -> 'method') -> 'reference')))
+                                    when char_length(((data -> 'method') ->> 'reference')) > 140
+                                    then 'method.reference: longer than 140 characters'
+                                    else null
+                                end)
+                            end))
+                    when 'wallet' then coalesce(
+                            (case when ((data -> 'method') -> 'provider') is null
+                                then 'method.provider: required field is missing'
+                                else (case
+                                    when jsonb_typeof(((data -> 'method') -> 'provider')) not in ('string')
+                                    then ('method.provider: expected a string, got '
+                                            || jsonb_typeof(((data -> 'method') -> 'provider')))
+                                    when not (((data -> 'method') ->> 'provider') = any ('{"apple_pay","google_pay","paypal"}'::text[]))
+                                    then 'method.provider: not one of "apple_pay", "google_pay", "paypal"'
+                                    else null
+                                end)
+                            end),
+                            (case when ((data -> 'method') -> 'account') is null
+                                then 'method.account: required field is missing'
+                                else (case
+                                    when jsonb_typeof(((data -> 'method') -> 'account')) not in ('string')
+                                    then ('method.account: expected a string, got '
+                                            || jsonb_typeof(((data -> 'method') -> 'account')))
+                                    when char_length(((data -> 'method') ->> 'account')) > 254
+                                    then 'method.account: longer than 254 characters'
+                                    when (char_length(((data -> 'method') ->> 'account')) > 254 or not (((data -> 'method') ->> 'account') ~ '^[A-Za-z0-9!#$%&''*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&''*+/=?^_`{|}~-]+)*@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$'))
+                                    then 'method.account: not an email address'
+                                    else null
+                                end)
+                            end))
+                end)
+            end)
+        end),
+        (case when (data -> 'metadata') is null
+            then 'metadata: required field is missing'
+            else (case
+                when jsonb_typeof((data -> 'metadata')) not in ('object')
+                then ('metadata: expected an object, got ' || jsonb_typeof((data -> 'metadata')))
+                else "payments"."validate_payment_authorized_v3_items1"((data -> 'metadata'), 'metadata')
             end)
         end))
 end);
@@ -619,6 +905,10 @@ return (case
                                     || jsonb_typeof(((data -> 'captured') -> 'amount')))
                             when not ((data -> 'captured') ->> 'amount') ~ '^-?[0-9]+(\.[0-9]+)?$'
                             then 'captured.amount: not a decimal'
+                            when (((data -> 'captured') ->> 'amount'))::numeric < '0'::numeric
+                            then 'captured.amount: less than 0'
+                            when mod((((data -> 'captured') ->> 'amount'))::numeric, '0.01'::numeric) <> 0
+                            then 'captured.amount: not a multiple of 0.01'
                             else null
                         end)
                     end),
@@ -628,6 +918,8 @@ return (case
                             when jsonb_typeof(((data -> 'captured') -> 'currency')) not in ('string')
                             then ('captured.currency: expected a string, got '
                                     || jsonb_typeof(((data -> 'captured') -> 'currency')))
+                            when not (((data -> 'captured') ->> 'currency') ~ '^[A-Z]{3}$')
+                            then 'captured.currency: does not match "^[A-Z]{3}$"'
                             else null
                         end)
                     end))
@@ -691,6 +983,10 @@ return (case
                                                         || jsonb_typeof((((data -> 'refund') -> 'amount') -> 'amount')))
                                                 when not (((data -> 'refund') -> 'amount') ->> 'amount') ~ '^-?[0-9]+(\.[0-9]+)?$'
                                                 then 'refund.amount.amount: not a decimal'
+                                                when ((((data -> 'refund') -> 'amount') ->> 'amount'))::numeric < '0'::numeric
+                                                then 'refund.amount.amount: less than 0'
+                                                when mod(((((data -> 'refund') -> 'amount') ->> 'amount'))::numeric, '0.01'::numeric) <> 0
+                                                then 'refund.amount.amount: not a multiple of 0.01'
                                                 else null
                                             end)
                                         end),
@@ -700,6 +996,8 @@ return (case
                                                 when jsonb_typeof((((data -> 'refund') -> 'amount') -> 'currency')) not in ('string')
                                                 then ('refund.amount.currency: expected a string, got '
                                                         || jsonb_typeof((((data -> 'refund') -> 'amount') -> 'currency')))
+                                                when not ((((data -> 'refund') -> 'amount') ->> 'currency') ~ '^[A-Z]{3}$')
+                                                then 'refund.amount.currency: does not match "^[A-Z]{3}$"'
                                                 else null
                                             end)
                                         end))
@@ -768,6 +1066,8 @@ return (case
                                     when jsonb_typeof(((data -> 'method') -> 'last4')) not in ('string')
                                     then ('method.last4: expected a string, got '
                                             || jsonb_typeof(((data -> 'method') -> 'last4')))
+                                    when not (((data -> 'method') ->> 'last4') ~ '^[0-9]{4}$')
+                                    then 'method.last4: does not match "^[0-9]{4}$"'
                                     else null
                                 end)
                             end),
@@ -810,6 +1110,8 @@ return (case
                                     when jsonb_typeof(((data -> 'method') -> 'iban')) not in ('string')
                                     then ('method.iban: expected a string, got '
                                             || jsonb_typeof(((data -> 'method') -> 'iban')))
+                                    when not (((data -> 'method') ->> 'iban') ~ '^[A-Z]{2}[0-9]{2}[A-Z0-9 ]{8,40}$')
+                                    then 'method.iban: does not match "^[A-Z]{2}[0-9]{2}[A-Z0-9 ]{8,40}$"'
                                     else null
                                 end)
                             end),
@@ -828,6 +1130,8 @@ return (case
                                     when jsonb_typeof(((data -> 'method') -> 'reference')) not in ('string')
                                     then ('method.reference: expected a string, got '
                                             || jsonb_typeof(((data -> 'method') -> 'reference')))
+                                    when char_length(((data -> 'method') ->> 'reference')) > 140
+                                    then 'method.reference: longer than 140 characters'
                                     else null
                                 end)
                             end))
@@ -849,6 +1153,10 @@ return (case
                                     when jsonb_typeof(((data -> 'method') -> 'account')) not in ('string')
                                     then ('method.account: expected a string, got '
                                             || jsonb_typeof(((data -> 'method') -> 'account')))
+                                    when char_length(((data -> 'method') ->> 'account')) > 254
+                                    then 'method.account: longer than 254 characters'
+                                    when (char_length(((data -> 'method') ->> 'account')) > 254 or not (((data -> 'method') ->> 'account') ~ '^[A-Za-z0-9!#$%&''*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&''*+/=?^_`{|}~-]+)*@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$'))
+                                    then 'method.account: not an email address'
                                     else null
                                 end)
                             end))
@@ -874,6 +1182,7 @@ return case event_type
     when 'PaymentAuthorized' then case event_version
         when 1 then "payments"."validate_payment_authorized_v1"(data)
         when 2 then "payments"."validate_payment_authorized_v2"(data)
+        when 3 then "payments"."validate_payment_authorized_v3"(data)
         else 'the event type and version are not declared' end
     when 'PaymentCaptured' then case event_version
         when 1 then "payments"."validate_payment_captured_v1"(data)
@@ -892,6 +1201,24 @@ end;
 
 -- PaymentAuthorized version 2: the items of array 1: whether every one fits.
 create or replace function "payments"."valid_payment_authorized_v2_items1"(p_items jsonb)
+returns boolean
+language plpgsql immutable parallel safe
+set search_path = pg_catalog, pg_temp
+as $esc$
+declare
+    v_item jsonb;
+begin
+    for v_item in select e.value from jsonb_each(p_items) as e loop
+        if not (case when jsonb_typeof(v_item) not in ('string') then false else true end) then
+            return false;
+        end if;
+    end loop;
+    return true;
+end
+$esc$;
+
+-- PaymentAuthorized version 3: the items of array 1: whether every one fits.
+create or replace function "payments"."valid_payment_authorized_v3_items1"(p_items jsonb)
 returns boolean
 language plpgsql immutable parallel safe
 set search_path = pg_catalog, pg_temp
@@ -952,6 +1279,7 @@ begin
                         (case
                             when coalesce(jsonb_typeof((v_item -> 'last4')), 'null') not in ('string')
                             then false
+                            when not ((v_item ->> 'last4') ~ '^[0-9]{4}$') then false
                             else true
                         end) and
                         (case
@@ -982,6 +1310,8 @@ begin
                         (case
                             when coalesce(jsonb_typeof((v_item -> 'iban')), 'null') not in ('string')
                             then false
+                            when not ((v_item ->> 'iban') ~ '^[A-Z]{2}[0-9]{2}[A-Z0-9 ]{8,40}$')
+                            then false
                             else true
                         end) and
                         (case when coalesce(jsonb_typeof((v_item -> 'bic')), 'null') = 'null'
@@ -996,6 +1326,7 @@ begin
                             else (case
                                 when jsonb_typeof((v_item -> 'reference')) not in ('string')
                                 then false
+                                when char_length((v_item ->> 'reference')) > 140 then false
                                 else true
                             end)
                         end))
@@ -1009,6 +1340,9 @@ begin
                         end) and
                         (case
                             when coalesce(jsonb_typeof((v_item -> 'account')), 'null') not in ('string')
+                            then false
+                            when char_length((v_item ->> 'account')) > 254 then false
+                            when (char_length((v_item ->> 'account')) > 254 or not ((v_item ->> 'account') ~ '^[A-Za-z0-9!#$%&''*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&''*+/=?^_`{|}~-]+)*@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$'))
                             then false
                             else true
                         end))
@@ -1051,6 +1385,7 @@ return (case
         end) and
         (case
             when coalesce(jsonb_typeof((data -> 'currency')), 'null') not in ('string') then false
+            when not ((data ->> 'currency') ~ '^[A-Z]{3}$') then false
             else true
         end) and
         (case
@@ -1064,6 +1399,7 @@ return (case
                         (case
                             when coalesce(jsonb_typeof(((data -> 'method') -> 'last4')), 'null') not in ('string')
                             then false
+                            when not (((data -> 'method') ->> 'last4') ~ '^[0-9]{4}$') then false
                             else true
                         end) and
                         (case
@@ -1094,6 +1430,8 @@ return (case
                         (case
                             when coalesce(jsonb_typeof(((data -> 'method') -> 'iban')), 'null') not in ('string')
                             then false
+                            when not (((data -> 'method') ->> 'iban') ~ '^[A-Z]{2}[0-9]{2}[A-Z0-9 ]{8,40}$')
+                            then false
                             else true
                         end) and
                         (case when coalesce(jsonb_typeof(((data -> 'method') -> 'bic')), 'null') = 'null'
@@ -1109,6 +1447,8 @@ return (case
                             else (case
                                 when jsonb_typeof(((data -> 'method') -> 'reference')) not in ('string')
                                 then false
+                                when char_length(((data -> 'method') ->> 'reference')) > 140
+                                then false
                                 else true
                             end)
                         end))
@@ -1122,6 +1462,9 @@ return (case
                         end) and
                         (case
                             when coalesce(jsonb_typeof(((data -> 'method') -> 'account')), 'null') not in ('string')
+                            then false
+                            when char_length(((data -> 'method') ->> 'account')) > 254 then false
+                            when (char_length(((data -> 'method') ->> 'account')) > 254 or not (((data -> 'method') ->> 'account') ~ '^[A-Za-z0-9!#$%&''*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&''*+/=?^_`{|}~-]+)*@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$'))
                             then false
                             else true
                         end))
@@ -1159,11 +1502,15 @@ return (case
                     when coalesce(jsonb_typeof(((data -> 'total') -> 'amount')), 'null') not in ('string')
                     then false
                     when not ((data -> 'total') ->> 'amount') ~ '^-?[0-9]+(\.[0-9]+)?$' then false
+                    when (((data -> 'total') ->> 'amount'))::numeric < '0'::numeric then false
+                    when mod((((data -> 'total') ->> 'amount'))::numeric, '0.01'::numeric) <> 0
+                    then false
                     else true
                 end) and
                 (case
                     when coalesce(jsonb_typeof(((data -> 'total') -> 'currency')), 'null') not in ('string')
                     then false
+                    when not (((data -> 'total') ->> 'currency') ~ '^[A-Z]{3}$') then false
                     else true
                 end))
         end) and
@@ -1178,6 +1525,7 @@ return (case
                         (case
                             when coalesce(jsonb_typeof(((data -> 'method') -> 'last4')), 'null') not in ('string')
                             then false
+                            when not (((data -> 'method') ->> 'last4') ~ '^[0-9]{4}$') then false
                             else true
                         end) and
                         (case
@@ -1208,6 +1556,8 @@ return (case
                         (case
                             when coalesce(jsonb_typeof(((data -> 'method') -> 'iban')), 'null') not in ('string')
                             then false
+                            when not (((data -> 'method') ->> 'iban') ~ '^[A-Z]{2}[0-9]{2}[A-Z0-9 ]{8,40}$')
+                            then false
                             else true
                         end) and
                         (case when coalesce(jsonb_typeof(((data -> 'method') -> 'bic')), 'null') = 'null'
@@ -1223,6 +1573,8 @@ return (case
                             else (case
                                 when jsonb_typeof(((data -> 'method') -> 'reference')) not in ('string')
                                 then false
+                                when char_length(((data -> 'method') ->> 'reference')) > 140
+                                then false
                                 else true
                             end)
                         end))
@@ -1237,6 +1589,9 @@ return (case
                         (case
                             when coalesce(jsonb_typeof(((data -> 'method') -> 'account')), 'null') not in ('string')
                             then false
+                            when char_length(((data -> 'method') ->> 'account')) > 254 then false
+                            when (char_length(((data -> 'method') ->> 'account')) > 254 or not (((data -> 'method') ->> 'account') ~ '^[A-Za-z0-9!#$%&''*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&''*+/=?^_`{|}~-]+)*@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$'))
+                            then false
                             else true
                         end))
                 else true
@@ -1245,6 +1600,143 @@ return (case
         (case
             when coalesce(jsonb_typeof((data -> 'metadata')), 'null') not in ('object') then false
             else "payments"."valid_payment_authorized_v2_items1"((data -> 'metadata'))
+        end))
+end);
+
+-- PaymentAuthorized version 3: whether a payload fits.
+create or replace function "payments"."valid_payment_authorized_v3"(data jsonb) returns boolean
+language sql immutable parallel safe
+return (case
+    when jsonb_typeof(data) not in ('object') then false
+    else (
+        (case
+            when coalesce(jsonb_typeof((data -> 'paymentId')), 'null') not in ('string') then false
+            when not ((data ->> 'paymentId') like '________-____-____-____-____________'
+                    and replace((data ->> 'paymentId'), '-', '') like '________________________________'
+                    and (data ->> 'paymentId') ~ '^[-0-9a-fA-F]+$')
+            then false
+            else true
+        end) and
+        (case
+            when coalesce(jsonb_typeof((data -> 'orderId')), 'null') not in ('string') then false
+            when not ((data ->> 'orderId') like '________-____-____-____-____________'
+                    and replace((data ->> 'orderId'), '-', '') like '________________________________'
+                    and (data ->> 'orderId') ~ '^[-0-9a-fA-F]+$')
+            then false
+            else true
+        end) and
+        (case
+            when coalesce(jsonb_typeof((data -> 'total')), 'null') not in ('object') then false
+            else (
+                (case
+                    when coalesce(jsonb_typeof(((data -> 'total') -> 'amount')), 'null') not in ('string')
+                    then false
+                    when not ((data -> 'total') ->> 'amount') ~ '^-?[0-9]+(\.[0-9]+)?$' then false
+                    when (((data -> 'total') ->> 'amount'))::numeric < '0'::numeric then false
+                    when mod((((data -> 'total') ->> 'amount'))::numeric, '0.01'::numeric) <> 0
+                    then false
+                    else true
+                end) and
+                (case
+                    when coalesce(jsonb_typeof(((data -> 'total') -> 'currency')), 'null') not in ('string')
+                    then false
+                    when not (((data -> 'total') ->> 'currency') ~ '^[A-Z]{3}$') then false
+                    else true
+                end))
+        end) and
+        (case
+            when coalesce(jsonb_typeof((data -> 'method')), 'null') not in ('object') then false
+            when ((data -> 'method') -> 'kind') is null then false
+            when jsonb_typeof(((data -> 'method') -> 'kind')) <> 'string' then false
+            when not (((data -> 'method') ->> 'kind') = any ('{"card","bank_transfer","wallet"}'::text[]))
+            then false
+            else (case ((data -> 'method') ->> 'kind')
+                when 'card' then (
+                        (case
+                            when coalesce(jsonb_typeof(((data -> 'method') -> 'last4')), 'null') not in ('string')
+                            then false
+                            when not (((data -> 'method') ->> 'last4') ~ '^[0-9]{4}$') then false
+                            else true
+                        end) and
+                        (case
+                            when coalesce(jsonb_typeof(((data -> 'method') -> 'network')), 'null') not in ('string')
+                            then false
+                            when not (((data -> 'method') ->> 'network') = any ('{"visa","mastercard","amex"}'::text[]))
+                            then false
+                            else true
+                        end) and
+                        (case
+                            when coalesce(jsonb_typeof(((data -> 'method') -> 'expiry')), 'null') not in ('string')
+                            then false
+                            when not (((data -> 'method') ->> 'expiry') like '____-__-__'
+                                    and ((data -> 'method') ->> 'expiry') ~ '^[0-9]+-[0-9]+-[0-9]+$')
+                            then false
+                            when not (substr(((data -> 'method') ->> 'expiry'), 6, 2)::int between 1 and 12
+                                    and substr(((data -> 'method') ->> 'expiry'), 9, 2)::int between 1 and
+                                        (case substr(((data -> 'method') ->> 'expiry'), 6, 2)::int
+                                            when 2 then (case when ((mod(substr(((data -> 'method') ->> 'expiry'), 1, 4)::int, 4) = 0
+                                                    and mod(substr(((data -> 'method') ->> 'expiry'), 1, 4)::int, 100) <> 0)
+                                                    or mod(substr(((data -> 'method') ->> 'expiry'), 1, 4)::int, 400) = 0)
+                                                then 29 else 28 end)
+                                            when 4 then 30 when 6 then 30 when 9 then 30 when 11 then 30 else 31 end))
+                            then false
+                            else true
+                        end) and
+                        (case
+                            when coalesce(jsonb_typeof(((data -> 'method') -> 'funding')), 'null') not in ('string')
+                            then false
+                            when not (((data -> 'method') ->> 'funding') = any ('{"credit","debit","prepaid","unknown"}'::text[]))
+                            then false
+                            else true
+                        end))
+                when 'bank_transfer' then (
+                        (case
+                            when coalesce(jsonb_typeof(((data -> 'method') -> 'iban')), 'null') not in ('string')
+                            then false
+                            when not (((data -> 'method') ->> 'iban') ~ '^[A-Z]{2}[0-9]{2}[A-Z0-9 ]{8,40}$')
+                            then false
+                            else true
+                        end) and
+                        (case when coalesce(jsonb_typeof(((data -> 'method') -> 'bic')), 'null') = 'null'
+                            then true
+                            else (case
+                                when jsonb_typeof(((data -> 'method') -> 'bic')) not in ('string')
+                                then false
+                                else true
+                            end)
+                        end) and
+                        (case when coalesce(jsonb_typeof(((data -> 'method') -> 'reference')), 'null') = 'null'
+                            then true
+                            else (case
+                                when jsonb_typeof(((data -> 'method') -> 'reference')) not in ('string')
+                                then false
+                                when char_length(((data -> 'method') ->> 'reference')) > 140
+                                then false
+                                else true
+                            end)
+                        end))
+                when 'wallet' then (
+                        (case
+                            when coalesce(jsonb_typeof(((data -> 'method') -> 'provider')), 'null') not in ('string')
+                            then false
+                            when not (((data -> 'method') ->> 'provider') = any ('{"apple_pay","google_pay","paypal"}'::text[]))
+                            then false
+                            else true
+                        end) and
+                        (case
+                            when coalesce(jsonb_typeof(((data -> 'method') -> 'account')), 'null') not in ('string')
+                            then false
+                            when char_length(((data -> 'method') ->> 'account')) > 254 then false
+                            when (char_length(((data -> 'method') ->> 'account')) > 254 or not (((data -> 'method') ->> 'account') ~ '^[A-Za-z0-9!#$%&''*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&''*+/=?^_`{|}~-]+)*@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$'))
+                            then false
+                            else true
+                        end))
+                else true
+            end)
+        end) and
+        (case
+            when coalesce(jsonb_typeof((data -> 'metadata')), 'null') not in ('object') then false
+            else "payments"."valid_payment_authorized_v3_items1"((data -> 'metadata'))
         end))
 end);
 
@@ -1270,11 +1762,15 @@ return (case
                     then false
                     when not ((data -> 'captured') ->> 'amount') ~ '^-?[0-9]+(\.[0-9]+)?$'
                     then false
+                    when (((data -> 'captured') ->> 'amount'))::numeric < '0'::numeric then false
+                    when mod((((data -> 'captured') ->> 'amount'))::numeric, '0.01'::numeric) <> 0
+                    then false
                     else true
                 end) and
                 (case
                     when coalesce(jsonb_typeof(((data -> 'captured') -> 'currency')), 'null') not in ('string')
                     then false
+                    when not (((data -> 'captured') ->> 'currency') ~ '^[A-Z]{3}$') then false
                     else true
                 end))
         end) and
@@ -1315,10 +1811,16 @@ return (case
                                     then false
                                     when not (((data -> 'refund') -> 'amount') ->> 'amount') ~ '^-?[0-9]+(\.[0-9]+)?$'
                                     then false
+                                    when ((((data -> 'refund') -> 'amount') ->> 'amount'))::numeric < '0'::numeric
+                                    then false
+                                    when mod(((((data -> 'refund') -> 'amount') ->> 'amount'))::numeric, '0.01'::numeric) <> 0
+                                    then false
                                     else true
                                 end) and
                                 (case
                                     when coalesce(jsonb_typeof((((data -> 'refund') -> 'amount') -> 'currency')), 'null') not in ('string')
+                                    then false
+                                    when not ((((data -> 'refund') -> 'amount') ->> 'currency') ~ '^[A-Z]{3}$')
                                     then false
                                     else true
                                 end))
@@ -1367,6 +1869,7 @@ return (case
                         (case
                             when coalesce(jsonb_typeof(((data -> 'method') -> 'last4')), 'null') not in ('string')
                             then false
+                            when not (((data -> 'method') ->> 'last4') ~ '^[0-9]{4}$') then false
                             else true
                         end) and
                         (case
@@ -1397,6 +1900,8 @@ return (case
                         (case
                             when coalesce(jsonb_typeof(((data -> 'method') -> 'iban')), 'null') not in ('string')
                             then false
+                            when not (((data -> 'method') ->> 'iban') ~ '^[A-Z]{2}[0-9]{2}[A-Z0-9 ]{8,40}$')
+                            then false
                             else true
                         end) and
                         (case when coalesce(jsonb_typeof(((data -> 'method') -> 'bic')), 'null') = 'null'
@@ -1412,6 +1917,8 @@ return (case
                             else (case
                                 when jsonb_typeof(((data -> 'method') -> 'reference')) not in ('string')
                                 then false
+                                when char_length(((data -> 'method') ->> 'reference')) > 140
+                                then false
                                 else true
                             end)
                         end))
@@ -1425,6 +1932,9 @@ return (case
                         end) and
                         (case
                             when coalesce(jsonb_typeof(((data -> 'method') -> 'account')), 'null') not in ('string')
+                            then false
+                            when char_length(((data -> 'method') ->> 'account')) > 254 then false
+                            when (char_length(((data -> 'method') ->> 'account')) > 254 or not (((data -> 'method') ->> 'account') ~ '^[A-Za-z0-9!#$%&''*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&''*+/=?^_`{|}~-]+)*@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$'))
                             then false
                             else true
                         end))
@@ -1446,6 +1956,7 @@ return case event_type
     when 'PaymentAuthorized' then case event_version
         when 1 then "payments"."valid_payment_authorized_v1"(data)
         when 2 then "payments"."valid_payment_authorized_v2"(data)
+        when 3 then "payments"."valid_payment_authorized_v3"(data)
         else false end
     when 'PaymentCaptured' then case event_version
         when 1 then "payments"."valid_payment_captured_v1"(data)
@@ -1474,6 +1985,8 @@ begin
             return "payments"."valid_payment_authorized_v1"(data);
         elsif event_version = 2 then
             return "payments"."valid_payment_authorized_v2"(data);
+        elsif event_version = 3 then
+            return "payments"."valid_payment_authorized_v3"(data);
         end if;
     elsif event_type = 'PaymentCaptured' then
         if event_version = 1 then

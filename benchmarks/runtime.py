@@ -360,23 +360,33 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs, the best is reported")
     parser.add_argument("--validation", choices=("on", "off", "both"), default="both",
                         help="the server's payload check on append in (d) and (e)")
+    parser.add_argument("--parts", default="abcde",
+                        help="the measures to run, e.g. `ce` for (c) and (e) (default abcde)")
     args = parser.parse_args()
+    parts = set(args.parts)
+    if not parts or not parts <= set("abcde"):
+        parser.error("--parts takes letters of abcde")
     with tempfile.TemporaryDirectory() as folder:
         packages = generate_packages(Path(folder))
         print("| measure | escodegen /s | pyeventsourcing /s | ratio |\n|---|---|---|---|",
               flush=True)
-        decode_payloads(packages, args.count, args.repeat)
+        if "a" in parts:
+            decode_payloads(packages, args.count, args.repeat)
+        if not parts & set("bcde"):
+            return
         with benchmark_database(args.dsn, "runtime") as dsn:
             install(dsn)
             recorder = peer_recorder(dsn)
-            load_aggregate(dsn, packages, recorder, args.repeat)
-            iterate_all(dsn, packages, recorder, args.events, args.repeat)
+            if "b" in parts:
+                load_aggregate(dsn, packages, recorder, args.repeat)
+            if "c" in parts:
+                iterate_all(dsn, packages, recorder, args.events, args.repeat)
             stores = {"on": (None, ", validation on"), "off": (UNCHECKED, ", validation off")}
             chosen = ("on", "off") if args.validation == "both" else (args.validation,)
-            for schema, label in (stores[c] for c in chosen):
+            for schema, label in (stores[c] for c in chosen if "d" in parts):
                 appends(dsn, packages["msgspec"], recorder, args.seconds, args.repeat, schema,
                         label)
-            for schema, label in (stores[c] for c in chosen):
+            for schema, label in (stores[c] for c in chosen if "e" in parts):
                 many_streams(dsn, packages["msgspec"], recorder, args.repeat, schema, label)
 
 

@@ -171,3 +171,30 @@ def test_the_runner_partitions_and_its_workers_catch_up(
     assert summary.lag().events_behind == 0
     summary.partition(1)
     assert summary.catch_up() == 0
+
+
+def test_iter_all_yields_outside_its_pipeline_and_a_failed_batch_leaves_the_connection_usable(
+        shop_api: Any, shop_events: ModuleType, db: Conn, client: Any) -> None:
+    """iter_all sends each next batch's query before decoding the current one (pipeline
+    mode), but never yields inside the pipeline: the consumer's statements run as usual."""
+    firsts = [register(shop_events, db, name) for name in ("Ann", "Bob", "Cem", "Dan")]
+    position = _nameless(db)  # the fifth event: decoded while the fourth batch is asked for
+    last = register(shop_events, db, "Eve")
+    store = shop_api.EventStore(client)
+    seen = []
+    with pytest.raises(shop_events.UndecodableEventError) as caught:
+        for envelope in store.iter_all(batch_size=2):
+            assert client.pgconn.pipeline_status == psycopg.pq.PipelineStatus.OFF
+            assert client.execute("select %s::int", (envelope.global_position,)).fetchone() == (
+                envelope.global_position,)
+            seen.append(envelope.global_position)
+    assert seen == firsts
+    assert caught.value.global_position == position
+    assert client.pgconn.pipeline_status == psycopg.pq.PipelineStatus.OFF
+    assert client.execute("select 1").fetchone() == (1,)
+    # stopped early, between batches: the pending query is dropped with the pipeline
+    early = store.iter_all(batch_size=2, on_error="yield")
+    assert [e.global_position for e, _ in zip(early, range(3), strict=False)] == firsts[:3]
+    assert client.execute("select 2").fetchone() == (2,)
+    assert [e.global_position for e in store.iter_all(batch_size=2, on_error="yield")] == [
+        *firsts, position, last]

@@ -1480,6 +1480,20 @@ class EventStoreBase(ABC, Generic[E]):
         A stored event that does not decode raises UndecodableEventError naming it
         (`on_error="raise"`), or is given as an UndecodedEnvelope with the error in its
         place, the others decoded as usual (`on_error="yield"`)."""
+        query, params = self._read_all_query(after, max_count, event_types, category)
+        with self.conn.cursor() as cursor:
+            self._run(cursor, query, params, binary=True)
+            rows = cursor.fetchall()
+        return self._read_all_rows(rows, on_error)
+
+    def _read_all_query(
+        self,
+        after: Checkpoint,
+        max_count: int,
+        event_types: Sequence[str] | None,
+        category: str | None,
+    ) -> tuple[sql.Composed, tuple[Any, ...]]:
+        """`read_all`'s query: rows of `_COLUMNS`, tx_id last and global_position first."""
         # The rule of the SQL function read_all (docs/postgres.md), as a plain query:
         # PostgreSQL never inlines a function whose search path is pinned, and would
         # collect its rows before sending the first.
@@ -1495,11 +1509,14 @@ class EventStoreBase(ABC, Generic[E]):
             "select {} from {} e where {} order by e.tx_id, e.global_position limit %s"
         ).format(_COLUMNS, self._events, sql.SQL(" and ").join(where))
         params.append(max_count)
-        with self.conn.cursor() as cursor:
-            self._run(cursor, query, tuple(params), binary=True)
-            rows = cursor.fetchall()
+        return query, tuple(params)
+
+    def _read_all_rows(
+        self, rows: list[tuple[Any, ...]], on_error: OnError
+    ) -> list[Envelope[E]] | list[Envelope[E] | UndecodedEnvelope]:
+        """The envelopes of rows of `_COLUMNS`, an undecodable one as `on_error` says."""
         try:
-            return [self._envelope(row) for row in rows]
+            return self._envelopes(rows)
         except CodecError:
             pass  # one of them does not decode: the rows one by one, to name it
         read: list[Envelope[E] | UndecodedEnvelope] = []
@@ -1556,16 +1573,29 @@ class EventStoreBase(ABC, Generic[E]):
         category: str | None,
         on_error: OnError,
     ) -> Iterator[Envelope[E] | UndecodedEnvelope]:
-        while True:
-            batch = self.read_all(
-                after, batch_size, event_types, category, on_error=on_error
+        query, params = self._read_all_query(after, batch_size, event_types, category)
+        with self.conn.cursor() as cursor:
+            self._run(cursor, query, params, binary=True)
+            rows = cursor.fetchall()
+        while len(rows) == batch_size:
+            # The next batch starts after this one's last row (tx_id last, global_position
+            # first, as its envelope's checkpoint). Its query is sent in pipeline mode
+            # before this batch is decoded, so the server reads while the client decodes;
+            # the pipeline ends before anything is yielded, so the consumer's own
+            # statements on this connection never run in it.
+            after = Checkpoint(rows[-1][-1], rows[-1][0])
+            query, params = self._read_all_query(
+                after, batch_size, event_types, category
             )
+            with self.conn.pipeline(), self.conn.cursor() as cursor:
+                self._run(cursor, query, params, binary=True)
+                batch = self._read_all_rows(rows, on_error)
+                rows = cursor.fetchall()
             # a loop, not `yield from`: this source is also the async twin, which has none
             for envelope in batch:  # noqa: UP028, RUF100
                 yield envelope
-            if len(batch) < batch_size:
-                return
-            after = batch[-1].checkpoint
+        for envelope in self._read_all_rows(rows, on_error):  # noqa: UP028, RUF100
+            yield envelope
 
     def subscribe(
         self,
@@ -1665,6 +1695,10 @@ class EventStoreBase(ABC, Generic[E]):
             # binary rows: psycopg's C loaders read ids, positions and times faster so
             self._run(cursor, query, params, binary=True)
             rows = cursor.fetchall()
+        try:
+            return self._envelopes(rows)
+        except CodecError:
+            pass  # one of them does not decode: the rows one by one, to name it
         return [self._envelope(row) for row in rows]
 
     def _run(
@@ -1938,6 +1972,51 @@ class EventStoreBase(ABC, Generic[E]):
             event=event,
         )
         return envelope
+
+    def _envelopes(self, rows: list[tuple[Any, ...]]) -> list[Envelope[E]]:
+        """`_envelope` of each row in one loop (a read's rows): the lookups hoisted, each
+        envelope's attributes given as one dict. A row that does not decode raises as
+        it is; call `_envelope` on it to have the error name it."""
+        new, set_attribute = object.__new__, object.__setattr__
+        codec = self.CODEC
+        readers, reader, loads = codec._readers, codec.reader, codec.loads
+        envelopes: list[Envelope[E]] = []
+        for (
+            global_position,
+            event_id,
+            stream_id,
+            stream_position,
+            event_type,
+            version,
+            data,
+            metadata,
+            correlation_id,
+            causation_id,
+            recorded_at,
+            tx_id,
+        ) in rows:
+            read = readers.get((event_type, version)) or reader(event_type, version)
+            envelope: Envelope[E] = new(Envelope)
+            set_attribute(
+                envelope,
+                "__dict__",
+                {
+                    "event_id": event_id,
+                    "stream_id": stream_id,
+                    "stream_position": stream_position,
+                    "global_position": global_position,
+                    "tx_id": tx_id,
+                    "event_type": event_type,
+                    "version": version,
+                    "recorded_at": recorded_at,
+                    "correlation_id": correlation_id,
+                    "causation_id": causation_id,
+                    "metadata": {} if metadata == "{}" else loads(metadata),
+                    "event": read(data),
+                },
+            )
+            envelopes.append(envelope)
+        return envelopes
 
 
 def _expected_code(expected: ExpectedVersion) -> int:
@@ -2703,6 +2782,20 @@ class AsyncEventStoreBase(ABC, Generic[E]):
         A stored event that does not decode raises UndecodableEventError naming it
         (`on_error="raise"`), or is given as an UndecodedEnvelope with the error in its
         place, the others decoded as usual (`on_error="yield"`)."""
+        query, params = self._read_all_query(after, max_count, event_types, category)
+        async with self.conn.cursor() as cursor:
+            await self._run(cursor, query, params, binary=True)
+            rows = await cursor.fetchall()
+        return self._read_all_rows(rows, on_error)
+
+    def _read_all_query(
+        self,
+        after: Checkpoint,
+        max_count: int,
+        event_types: Sequence[str] | None,
+        category: str | None,
+    ) -> tuple[sql.Composed, tuple[Any, ...]]:
+        """`read_all`'s query: rows of `_COLUMNS`, tx_id last and global_position first."""
         # The rule of the SQL function read_all (docs/postgres.md), as a plain query:
         # PostgreSQL never inlines a function whose search path is pinned, and would
         # collect its rows before sending the first.
@@ -2718,11 +2811,14 @@ class AsyncEventStoreBase(ABC, Generic[E]):
             "select {} from {} e where {} order by e.tx_id, e.global_position limit %s"
         ).format(_COLUMNS, self._events, sql.SQL(" and ").join(where))
         params.append(max_count)
-        async with self.conn.cursor() as cursor:
-            await self._run(cursor, query, tuple(params), binary=True)
-            rows = await cursor.fetchall()
+        return query, tuple(params)
+
+    def _read_all_rows(
+        self, rows: list[tuple[Any, ...]], on_error: OnError
+    ) -> list[Envelope[E]] | list[Envelope[E] | UndecodedEnvelope]:
+        """The envelopes of rows of `_COLUMNS`, an undecodable one as `on_error` says."""
         try:
-            return [self._envelope(row) for row in rows]
+            return self._envelopes(rows)
         except CodecError:
             pass  # one of them does not decode: the rows one by one, to name it
         read: list[Envelope[E] | UndecodedEnvelope] = []
@@ -2779,16 +2875,29 @@ class AsyncEventStoreBase(ABC, Generic[E]):
         category: str | None,
         on_error: OnError,
     ) -> AsyncIterator[Envelope[E] | UndecodedEnvelope]:
-        while True:
-            batch = await self.read_all(
-                after, batch_size, event_types, category, on_error=on_error
+        query, params = self._read_all_query(after, batch_size, event_types, category)
+        async with self.conn.cursor() as cursor:
+            await self._run(cursor, query, params, binary=True)
+            rows = await cursor.fetchall()
+        while len(rows) == batch_size:
+            # The next batch starts after this one's last row (tx_id last, global_position
+            # first, as its envelope's checkpoint). Its query is sent in pipeline mode
+            # before this batch is decoded, so the server reads while the client decodes;
+            # the pipeline ends before anything is yielded, so the consumer's own
+            # statements on this connection never run in it.
+            after = Checkpoint(rows[-1][-1], rows[-1][0])
+            query, params = self._read_all_query(
+                after, batch_size, event_types, category
             )
+            async with self.conn.pipeline(), self.conn.cursor() as cursor:
+                await self._run(cursor, query, params, binary=True)
+                batch = self._read_all_rows(rows, on_error)
+                rows = await cursor.fetchall()
             # a loop, not `yield from`: this source is also the async twin, which has none
             for envelope in batch:  # noqa: UP028, RUF100
                 yield envelope
-            if len(batch) < batch_size:
-                return
-            after = batch[-1].checkpoint
+        for envelope in self._read_all_rows(rows, on_error):  # noqa: UP028, RUF100
+            yield envelope
 
     async def subscribe(
         self,
@@ -2888,6 +2997,10 @@ class AsyncEventStoreBase(ABC, Generic[E]):
             # binary rows: psycopg's C loaders read ids, positions and times faster so
             await self._run(cursor, query, params, binary=True)
             rows = await cursor.fetchall()
+        try:
+            return self._envelopes(rows)
+        except CodecError:
+            pass  # one of them does not decode: the rows one by one, to name it
         return [self._envelope(row) for row in rows]
 
     async def _run(
@@ -3161,6 +3274,51 @@ class AsyncEventStoreBase(ABC, Generic[E]):
             event=event,
         )
         return envelope
+
+    def _envelopes(self, rows: list[tuple[Any, ...]]) -> list[Envelope[E]]:
+        """`_envelope` of each row in one loop (a read's rows): the lookups hoisted, each
+        envelope's attributes given as one dict. A row that does not decode raises as
+        it is; call `_envelope` on it to have the error name it."""
+        new, set_attribute = object.__new__, object.__setattr__
+        codec = self.CODEC
+        readers, reader, loads = codec._readers, codec.reader, codec.loads
+        envelopes: list[Envelope[E]] = []
+        for (
+            global_position,
+            event_id,
+            stream_id,
+            stream_position,
+            event_type,
+            version,
+            data,
+            metadata,
+            correlation_id,
+            causation_id,
+            recorded_at,
+            tx_id,
+        ) in rows:
+            read = readers.get((event_type, version)) or reader(event_type, version)
+            envelope: Envelope[E] = new(Envelope)
+            set_attribute(
+                envelope,
+                "__dict__",
+                {
+                    "event_id": event_id,
+                    "stream_id": stream_id,
+                    "stream_position": stream_position,
+                    "global_position": global_position,
+                    "tx_id": tx_id,
+                    "event_type": event_type,
+                    "version": version,
+                    "recorded_at": recorded_at,
+                    "correlation_id": correlation_id,
+                    "causation_id": causation_id,
+                    "metadata": {} if metadata == "{}" else loads(metadata),
+                    "event": read(data),
+                },
+            )
+            envelopes.append(envelope)
+        return envelopes
 
 
 async def wait_for_notify_async(

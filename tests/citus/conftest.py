@@ -27,9 +27,13 @@ _REQUIRED = os.environ.get("ESCODEGEN_CITUS") == "build"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """These tests run last: CI builds Citus in the background meanwhile (.ci/run)."""
+    """These tests run last, on one pytest-xdist worker (they share one cluster): CI builds
+    Citus in the background meanwhile (.ci/run)."""
     here = Path(__file__).resolve().parent
     items.sort(key=lambda item: here in item.path.parents)
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.xdist_group("citus"))
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ from escodegen.model.naming import snake
 from escodegen.model.ops import Custom, UpcastOp
 from escodegen.pytext import fit, py_str
 from escodegen.resources import template_environment
-from escodegen.upcast.operations.base import describe
+from escodegen.upcast.operations.base import describe_briefly
 from escodegen.upcast.table import operation
 
 
@@ -38,7 +38,7 @@ def _lines(version: int, ops: Sequence[UpcastOp]) -> tuple[str, ...]:
     """The statements, indented for a function body and laid out as ruff's formatter does."""
     lines: list[str] = []
     for op in ops:
-        lines.append(f"    # v{version - 1} -> v{version}: {describe(op)}")
+        lines.append(f"    # v{version - 1} -> v{version}: {describe_briefly(op)}")
         lines.extend(fit(f"    {line}") for line in operation(op).python(op))
     return tuple(lines)
 

@@ -20,6 +20,10 @@ from typing import Any, ClassVar
 WIDTH = 100
 """The longest line an expression stays on in one piece (counting what precedes it)."""
 
+_ARGUMENT_WIDTHS = (80, 60, 40, 20)
+"""The widths of a call's arguments sqlglot is asked to keep on one line, widest first (80:
+its own default)."""
+
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*(?:\s+[A-Za-z_][A-Za-z0-9_$]*)*\Z")
 """A token that is only unquoted words: a keyword (`case`, `is not`), a type or a name."""
 
@@ -85,9 +89,16 @@ def _pretty(expression: str, tokens: list[Any], quoted: Counter[str]) -> str | N
     postgres = Postgres()
     try:
         (tree,) = postgres.parser().parse(tokens, expression)
-        generator = _generator()(pretty=True, normalize_functions="lower",
-                                 unsupported_level=ErrorLevel.RAISE)
-        pretty = generator.generate(tree)
+        # sqlglot breaks a call's arguments by their own length, not by how deep the call
+        # sits: a deeply nested expression (a `variant` op's inner operations) is laid out
+        # again with narrower arguments until its lines fit
+        for argument_width in _ARGUMENT_WIDTHS:
+            generator = _generator()(pretty=True, normalize_functions="lower",
+                                     unsupported_level=ErrorLevel.RAISE,
+                                     max_text_width=argument_width)
+            pretty = generator.generate(tree)
+            if max(map(len, pretty.splitlines())) <= WIDTH:
+                break
         pretty_tokens, lowercase, pretty_quoted = _read(pretty)
         (again,) = postgres.parser().parse(pretty_tokens, pretty)
     except (SqlglotError, ValueError):  # ValueError: not exactly one expression

@@ -23,7 +23,7 @@ from escodegen.model.sqlnames import (
 )
 from escodegen.resources import template_environment
 from escodegen.sqltext import ident, install, literal
-from escodegen.upcast.operations.base import describe
+from escodegen.upcast.operations.base import describe_briefly
 from escodegen.upcast.sql_layout import layout, nested_calls
 from escodegen.upcast.table import operation
 
@@ -63,7 +63,7 @@ def _event_functions(event: Event, schema: str) -> EventFunctions:
         names: list[str] = []
         for index, op in enumerate(version.upcast, start=1):
             name = ident(schema, upcast_operation_function(event.name, n, index))
-            operations.append(Function(name, f"v{n - 1} -> v{n}: {describe(op)}",
+            operations.append(Function(name, f"v{n - 1} -> v{n}: {describe_briefly(op)}",
                                        layout(operation(op).sql(op, "data"), RETURN)))
             names.append(name)
         steps.append(Function(ident(schema, upcast_step_function(event.name, n)),

@@ -256,6 +256,17 @@ def describe(op: UpcastOp) -> str:
     return f"{op.name} {{{args}}}"
 
 
+COMMENT_WIDTH = 90
+"""The longest description a generated file's comment shows of an operation (a `variant`
+holding others can be far longer: the declaration has it whole)."""
+
+
+def describe_briefly(op: UpcastOp) -> str:
+    """`describe(op)`, cut to `COMMENT_WIDTH` characters: for the comment above its code."""
+    text = describe(op)
+    return text if len(text) <= COMMENT_WIDTH else text[:COMMENT_WIDTH - 3] + "..."
+
+
 def show(value: Any) -> str:
     """A parameter for `describe`: paths plain when they are identifiers, all else as ASCII JSON
     (so a newline or quote in a declaration cannot end the comment it is shown in)."""

@@ -197,7 +197,7 @@ def step_payment_authorized_v1_to_v2(data: Payload) -> Payload:
 def step_payment_authorized_v2_to_v3(data: Payload) -> Payload:
     """PaymentAuthorized: version 2 to version 3."""
     d = dict(data)
-    # v2 -> v3: variant {field: method, when: {"kind": "card"}, upcast: [{rename: {from: brand, to: network}}, {add: {field: funding, value: "unknown"}}]}
+    # v2 -> v3: variant {field: method, when: {"kind": "card"}, upcast: [{rename: {from: brand, to: net...
     variant = _variant(d, ("method",), "kind", "card")
     if variant is not None:
         payload0, d = d, variant
@@ -219,7 +219,7 @@ def upcast_payment_authorized_from_v1(data: Payload) -> Payload:
         _put(d, ("total", "currency"), _take(d, ("currency",)))
     # v1 -> v2: add {field: metadata, value: {}}
     d["metadata"] = {}
-    # v2 -> v3: variant {field: method, when: {"kind": "card"}, upcast: [{rename: {from: brand, to: network}}, {add: {field: funding, value: "unknown"}}]}
+    # v2 -> v3: variant {field: method, when: {"kind": "card"}, upcast: [{rename: {from: brand, to: net...
     variant = _variant(d, ("method",), "kind", "card")
     if variant is not None:
         payload0, d = d, variant
@@ -233,7 +233,7 @@ def upcast_payment_authorized_from_v1(data: Payload) -> Payload:
 def upcast_payment_authorized_from_v2(data: Payload) -> Payload:
     """PaymentAuthorized stored at version 2, to version 3."""
     d = dict(data)
-    # v2 -> v3: variant {field: method, when: {"kind": "card"}, upcast: [{rename: {from: brand, to: network}}, {add: {field: funding, value: "unknown"}}]}
+    # v2 -> v3: variant {field: method, when: {"kind": "card"}, upcast: [{rename: {from: brand, to: net...
     variant = _variant(d, ("method",), "kind", "card")
     if variant is not None:
         payload0, d = d, variant

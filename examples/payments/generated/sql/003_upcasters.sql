@@ -66,7 +66,7 @@ create or replace function "payments"."upcast_payment_authorized_v2_op3"(data js
 language sql immutable parallel safe
 return jsonb_set(data, '{"metadata"}', '{}'::jsonb);
 
--- v2 -> v3: variant {field: method, when: {"kind": "card"}, upcast: [{rename: {from: brand, to: network}}, {add: {field: funding, value: "unknown"}}]}
+-- v2 -> v3: variant {field: method, when: {"kind": "card"}, upcast: [{rename: {from: brand, to: net...
 create or replace function "payments"."upcast_payment_authorized_v3_op1"(data jsonb) returns jsonb
 language sql immutable parallel safe
 return (
@@ -83,7 +83,11 @@ return (
           case
             when ((data -> 'method') -> 'brand') is null
             then (data -> 'method')
-            else jsonb_set(((data -> 'method') - 'brand'), '{"network"}', ((data -> 'method') -> 'brand'))
+            else jsonb_set(
+              ((data -> 'method') - 'brand'),
+              '{"network"}',
+              ((data -> 'method') -> 'brand')
+            )
           end
         ),
         '{"funding"}',

@@ -5,6 +5,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
@@ -23,6 +24,29 @@ def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}
     return subprocess.run([sys.executable, "-c", code, *args], cwd=cwd, capture_output=True,
                           text=True, env=env, check=False)
+
+
+@contextmanager
+def generated_package(folder: Path, project: str, models: str, files: dict[str, str]
+                      ) -> Iterator[tuple[Path, ModuleType]]:
+    """A project of declaration `files` (name -> text) generated in `folder` as the Python
+    package `<project>_<models>`, and that package imported (its folder on sys.path while in
+    use)."""
+    package = f"{project}_{models}"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "escodegen.yaml").write_text(
+        f"escodegen: 1\nname: {project}\nsources: [{', '.join(files)}]\n"
+        f"python: {{out: generated/{package}, package: {package}, models: {models}}}\n")
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    result = run_cli("generate", "--target", "python", cwd=folder)
+    assert result.returncode == 0, result.stderr
+    out = folder / "generated" / package
+    sys.path.insert(0, str(out.parent))
+    try:
+        yield out, importlib.import_module(out.name)
+    finally:
+        sys.path.remove(str(out.parent))
 
 
 def _imported(project: Path, package: str) -> Iterator[ModuleType]:

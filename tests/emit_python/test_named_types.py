@@ -4,8 +4,6 @@ apart from a null value; mypy --strict, ruff check and ruff format --check pass.
 
 from __future__ import annotations
 
-import importlib
-import sys
 import uuid
 from collections.abc import Iterator
 from decimal import Decimal
@@ -14,7 +12,7 @@ from types import ModuleType
 
 import pytest
 
-from tests.emit_python.conftest import run_cli
+from tests.emit_python.conftest import generated_package
 from tests.emit_python.test_generated_package import mypy_errors, ruff_findings
 
 TYPES = """\
@@ -51,29 +49,13 @@ events:
 """
 
 
-def _generate(folder: Path, models: str) -> Path:
-    package = f"named_{models}"
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "escodegen.yaml").write_text(
-        f"escodegen: 1\nname: named\nsources: [types.yaml, events.yaml]\n"
-        f"python: {{out: generated/{package}, package: {package}, models: {models}}}\n")
-    (folder / "types.yaml").write_text(TYPES)
-    (folder / "events.yaml").write_text(EVENTS)
-    result = run_cli("generate", "--target", "python", cwd=folder)
-    assert result.returncode == 0, result.stderr
-    return folder / "generated" / package
-
-
 @pytest.fixture(scope="module", params=["dataclasses", "pydantic", "msgspec"])
 def package(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
             ) -> Iterator[tuple[str, Path, ModuleType]]:
     models = request.param
-    out = _generate(tmp_path_factory.mktemp(models), models)
-    sys.path.insert(0, str(out.parent))
-    try:
-        yield models, out, importlib.import_module(out.name)
-    finally:
-        sys.path.remove(str(out.parent))
+    with generated_package(tmp_path_factory.mktemp(models), "named", models,
+                           {"types.yaml": TYPES, "events.yaml": EVENTS}) as (out, module):
+        yield models, out, module
 
 
 def test_passes_mypy_strict_and_ruff(package: tuple[str, Path, ModuleType]) -> None:

@@ -4,8 +4,6 @@ variant, discriminated by the tag when decoding and writing the tag when encodin
 
 from __future__ import annotations
 
-import importlib
-import sys
 import uuid
 from collections.abc import Iterator
 from decimal import Decimal
@@ -15,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.emit_python.conftest import run_cli
+from tests.emit_python.conftest import generated_package
 from tests.emit_python.test_generated_package import mypy_errors, ruff_findings
 
 DECLARATIONS = """\
@@ -47,28 +45,13 @@ events:
 """
 
 
-def _generate(folder: Path, models: str) -> Path:
-    package = f"unions_{models}"
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "escodegen.yaml").write_text(
-        f"escodegen: 1\nname: unions\nsources: [declarations.yaml]\n"
-        f"python: {{out: generated/{package}, package: {package}, models: {models}}}\n")
-    (folder / "declarations.yaml").write_text(DECLARATIONS)
-    result = run_cli("generate", "--target", "python", cwd=folder)
-    assert result.returncode == 0, result.stderr
-    return folder / "generated" / package
-
-
 @pytest.fixture(scope="module", params=["dataclasses", "pydantic", "msgspec"])
 def package(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
             ) -> Iterator[tuple[str, Path, ModuleType]]:
     models = request.param
-    out = _generate(tmp_path_factory.mktemp(models), models)
-    sys.path.insert(0, str(out.parent))
-    try:
-        yield models, out, importlib.import_module(out.name)
-    finally:
-        sys.path.remove(str(out.parent))
+    with generated_package(tmp_path_factory.mktemp(models), "unions", models,
+                           {"declarations.yaml": DECLARATIONS}) as (out, module):
+        yield models, out, module
 
 
 def test_passes_mypy_strict_and_ruff(package: tuple[str, Path, ModuleType]) -> None:

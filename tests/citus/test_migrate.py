@@ -19,10 +19,13 @@ from psycopg.types.json import Jsonb
 
 from devtools import shop_history
 from escodegen.cli import cli
+from escodegen.db import runner
+from escodegen.diagnostics import Report
+from escodegen.emit.migrate.purge import PURGED_TEXT, plan_purge
 from escodegen.model import Project
 from escodegen.upcast import python_upcasters
 from tests.emit_postgres.events import append, event
-from tests.migrate.conftest import payload
+from tests.migrate.conftest import apply_file, payload
 
 Conn = psycopg.Connection[Any]
 ROOT = Path(__file__).resolve().parents[2]
@@ -171,3 +174,53 @@ def test_a_bad_stored_payload_blocks_the_swap_on_every_shard(
     assert code == 0, out
     assert conn.execute("select count(*) from es.events where event_type = 'OrderPlaced'"
                         " and event_version = 1").fetchone() == (0,)
+
+
+def test_the_migration_file_runs_on_the_cluster(
+        citus_store: str, project_dir: Path, fresh: Conn, tmp_path: Path) -> None:
+    conn = fresh
+    shop_history.load(conn, shop_history.history(seed=13, customers=30))
+    before = rows(conn)
+    for args, name in (([], "swap.sql"), (["--no-swap"], "no-swap.sql")):
+        code, out = migrate(project_dir, "--id", "citus_file", *args, "--out",
+                            str(tmp_path / name))
+        assert code == 0, out
+
+    out = apply_file(citus_store, tmp_path / "no-swap.sql")
+    assert out.count(" | t  | ") == 8 * 4, out  # every check of every shard, then rolled back
+    assert rows(conn) == before
+    apply_file(citus_store, tmp_path / "swap.sql")
+    assert conn.execute("select status from es.escodegen_migrations"
+                        " where migration_id = 'citus_file'").fetchone() == ("swapped",)
+    assert conn.execute("select count(*) from es.events e where e.event_version <"
+                        " case e.event_type when 'CustomerRegistered' then 3"
+                        " when 'OrderPlaced' then 2 when 'OrderShipped' then 2 else 1 end"
+                        ).fetchone() == (0,)
+    apply_file(citus_store, tmp_path / "swap.sql")  # again: nothing more to do
+
+
+def test_a_purge_after_the_swap_reaches_the_backup_on_the_workers(
+        citus_store: str, citus_project: Project, project_dir: Path, fresh: Conn) -> None:
+    conn = fresh
+    subject = str(uuid.uuid4())
+    for n in range(8):  # streams on both workers
+        append(conn, f"Customer-{subject}-{n}", -2, [event(
+            "CustomerRegistered", 1, {"customerId": subject, "name": "A B",
+                                      "email": "subject@example.org"})])
+    code, out = migrate(project_dir, "--dsn", citus_store, "--id", "citus_purge")
+    assert code == 0, out
+    assert conn.execute("select count(distinct p.nodeport) from es.events__before_citus_purge b"
+                        " join pg_dist_shard_placement p on p.shardid ="
+                        " get_shard_id_for_distribution_column('es.events', b.stream_id)"
+                        ).fetchone() == (2,)
+    plan = plan_purge(citus_project, Report())
+    assert plan is not None
+    _purge_id, counts = runner.purge(citus_store, plan, subject)
+    assert counts["events"] == 8 and counts["events_in_kept_tables"] == 8
+    assert {email for (email,) in conn.execute(
+        "select data->>'email' from es.events__before_citus_purge")} == {PURGED_TEXT}
+
+    code, out = migrate(project_dir, "--dsn", citus_store, "--id", "citus_purge", "--rollback")
+    assert code == 0, out
+    assert {(version, email) for version, email in conn.execute(
+        "select event_version, data->>'email' from es.events")} == {(1, PURGED_TEXT)}

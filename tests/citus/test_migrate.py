@@ -21,6 +21,7 @@ from devtools import shop_history
 from escodegen.cli import cli
 from escodegen.db import runner
 from escodegen.diagnostics import Report
+from escodegen.emit.migrate.events import plan_events
 from escodegen.emit.migrate.purge import PURGED_TEXT, plan_purge
 from escodegen.model import Project
 from escodegen.upcast import python_upcasters
@@ -53,6 +54,8 @@ def project_dir(tmp_path: Path) -> Path:
 def fresh(conn: Conn) -> Iterator[Conn]:
     """The emptied store, and afterwards no trace of this module's migrations."""
     yield conn
+    if conn.execute("select to_regclass('es.escodegen_migrations')").fetchone() == (None,):
+        return
     for (table,) in conn.execute("select backup_table from es.escodegen_migrations"
                                  " where migration_id like 'citus%'").fetchall():
         conn.execute(f'drop table if exists es."{table}"')
@@ -224,3 +227,33 @@ def test_a_purge_after_the_swap_reaches_the_backup_on_the_workers(
     assert code == 0, out
     assert {(version, email) for version, email in conn.execute(
         "select event_version, data->>'email' from es.events")} == {(1, PURGED_TEXT)}
+
+
+def test_appends_wait_for_the_rewrite_and_reads_do_not(
+        citus_store: str, citus_project: Project, fresh: Conn) -> None:
+    conn = fresh
+    shop_history.load(conn, shop_history.history(seed=14, customers=20))
+    stream = conn.execute("select stream_id from es.events where event_type = 'OrderPlaced'"
+                          " and event_version = 1 limit 1").fetchone()
+    assert stream is not None
+    migration = plan_events(citus_project, (), "citus_wait", Report())
+    assert migration is not None and migration.distributed
+    with psycopg.connect(citus_store, autocommit=True) as running:
+        running.execute(migration.definitions())
+        with running.transaction(force_rollback=True):
+            assert running.execute(f"select {migration.function('rewrite')}()").fetchone() != (0,)
+            conn.execute("set statement_timeout = '2s'")
+            try:
+                with pytest.raises(psycopg.errors.QueryCanceled):
+                    append(conn, stream[0], -1, [item_added_to(stream[0])])
+                # readers see the events as they were until the rewrite commits
+                assert conn.execute("select count(*) from es.events where event_type ="
+                                    " 'OrderPlaced' and event_version = 1").fetchone() != (0,)
+            finally:
+                conn.execute("reset statement_timeout")
+    assert append(conn, stream[0], -1, [item_added_to(stream[0])])
+
+
+def item_added_to(stream: str) -> dict[str, Any]:
+    return event("OrderItemAdded", 1, {"orderId": str(uuid.uuid4()), "sku": stream[:8],
+                                       "quantity": 1})

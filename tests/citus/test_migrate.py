@@ -257,3 +257,25 @@ def test_appends_wait_for_the_rewrite_and_reads_do_not(
 def item_added_to(stream: str) -> dict[str, Any]:
     return event("OrderItemAdded", 1, {"orderId": str(uuid.uuid4()), "sku": stream[:8],
                                        "quantity": 1})
+
+
+def test_a_rewrite_that_cannot_lock_in_time_changes_nothing(
+        citus_store: str, citus_project: Project, fresh: Conn) -> None:
+    conn = fresh
+    shop_history.load(conn, shop_history.history(seed=15, customers=20))
+    before = rows(conn)
+    migration = plan_events(citus_project, (), "citus_busy", Report())
+    assert migration is not None
+    with psycopg.connect(citus_store) as appender, \
+            psycopg.connect(citus_store, autocommit=True) as running:
+        running.execute(migration.definitions())
+        append(appender, "Order-busy", -1, [item_added_to("Order-busy")])  # not committed
+        with pytest.raises(psycopg.Error, match=(
+                r"migration citus_busy: could not lock \"es\".\"events\" within 1s on every "
+                r"node, nothing rewritten")) as refused:
+            running.execute(f"select {migration.function('swap')}('1s')")
+        assert refused.value.sqlstate == "ESMIG"
+        appender.rollback()
+    assert rows(conn) == before
+    assert conn.execute("select count(*) from es.escodegen_migrations"
+                        " where migration_id = 'citus_busy'").fetchone() == (0,)

@@ -32,6 +32,7 @@ from escodegen.printable import escape
 
 if TYPE_CHECKING:
     from escodegen.analyse.shapes import Contract
+    from escodegen.emit.migrate.events import EventsMigration
     from escodegen.model import Project
 
 DSN_HELP = "Run against this database (libpq URL or key=value string) instead of writing a file."
@@ -88,10 +89,17 @@ def events(ctx: click.Context, events: tuple[str, ...], out: Path | None,
         refuse_volatile_custom_sql(project, dsn)
         if dry_run:
             _print_dry_run(runner.dry_run(dsn, migration))
+            if migration.distributed:
+                _print_dry_run_shards(runner.dry_run_shards(dsn, migration))
             if not _print_invalid(runner.dry_run_invalid(dsn, migration)):
                 sys.exit(1)
+        elif rollback and migration.distributed:
+            click.echo(f"rolled back: every event the migration rewrote is at its old version "
+                       f"again (the old rows stay in {runner.rollback(dsn, migration)})")
         elif rollback:
             click.echo(f"rolled back: the rewritten table is kept as {runner.rollback(dsn, migration)}")
+        elif migration.distributed:
+            _run_on_cluster(dsn, migration, swap=not no_swap)
         else:
             outcome = runner.run(dsn, migration, batch_size, swap=not no_swap,
                                  progress=_progress_bar)
@@ -105,6 +113,35 @@ def events(ctx: click.Context, events: tuple[str, ...], out: Path | None,
             else:
                 click.echo(f"verified and swapped; the old table is kept as "
                            f"{migration.schema}.{outcome.backup_table}")
+
+
+def _run_on_cluster(dsn: str, migration: EventsMigration, swap: bool) -> None:
+    """`postgres.distribution: citus`: every shard rewritten and verified on its worker, in
+    one distributed transaction (kept, or with --no-swap rolled back); each shard's checks."""
+    from escodegen.db import runner
+
+    outcome, checks = runner.run_on_cluster(dsn, migration, swap)
+    click.echo(f"migration {migration.id}: {outcome.copied} events rewritten on "
+               f"{len({c.shard_id for c in checks})} shards")
+    for check in checks:
+        click.echo(f"  {'ok  ' if check.ok else 'DIFF'} shard {check.shard_id} ({check.node}): "
+                   f"{check.name}" + (f": {escape(check.detail)}" if check.detail else ""))
+    if outcome.backup_table is None:
+        click.echo("not swapped: the rewrite was verified and rolled back; run again without "
+                   "--no-swap to keep it")
+        if not all(check.ok for check in checks):
+            sys.exit(1)
+    else:
+        click.echo(f"verified and swapped on every shard; the old rows are kept in "
+                   f"{migration.schema}.{outcome.backup_table}")
+
+
+def _print_dry_run_shards(rows: list[dict[str, Any]]) -> None:
+    click.echo("per shard (Citus):")
+    for row in rows:
+        click.echo(f"  shard {row['shard_id']} ({row['node']}): {row['to_rewrite']} of "
+                   f"{row['events']} events would be rewritten"
+                   + (f", {row['invalid']} would not fit" if row["invalid"] else ""))
 
 
 @contextmanager

@@ -3,7 +3,8 @@ batch by batch from here so a progress bar can follow it.
 
 Every batch is its own transaction (autocommit), exactly as the file's `run` procedure
 commits after each; killing this process, or its database session, at any point leaves the
-run resumable by starting it again.
+run resumable by starting it again. On a Citus cluster (`run_on_cluster`) the rewrite is one
+distributed transaction instead: a killed run leaves nothing changed.
 """
 
 from __future__ import annotations
@@ -84,6 +85,52 @@ def run(dsn: str, migration: EventsMigration, batch_size: int = 10000, swap: boo
         # The swap itself tries a few times for its locks (see escodegen_lock_for_exchange).
         backup = str(_scalar(conn, f"select {migration.function('swap')}()")) if swap else None
         return Outcome(copied, backup)
+
+
+@dataclass(frozen=True)
+class ShardCheck:
+    """One check of one shard's rewrite on a Citus cluster."""
+
+    shard_id: int
+    node: str
+    name: str
+    ok: bool
+    detail: str
+
+
+def run_on_cluster(dsn: str, migration: EventsMigration,
+                   swap: bool = True) -> tuple[Outcome, list[ShardCheck]]:
+    """The rewrite on a Citus cluster: every shard rewritten in place on its worker and
+    verified, in one distributed transaction, kept only when every shard's checks pass (else
+    ESMIG, nothing changed). Without `swap` the rewrite is verified and rolled back. The
+    outcome (events rewritten, the backup table when kept) and each shard's checks."""
+    with _connect(dsn) as conn:
+        conn.execute(f"select pg_catalog.pg_advisory_lock({migration.lock_key})")
+        conn.execute(migration.definitions())
+        if swap:
+            backup = str(_scalar(conn, f"select {migration.function('swap')}()"))
+            copied = _scalar(conn, f"select copied from {_runs(migration)} where migration_id = %s",
+                             (migration.id,))
+            return Outcome(int(copied), backup), _shard_checks(conn, migration)
+        with conn.transaction(force_rollback=True):
+            copied = _scalar(conn, f"select {migration.function('rewrite')}()")
+            checks = _shard_checks(conn, migration)
+        return Outcome(int(copied), None), checks
+
+
+def _shard_checks(conn: psycopg.Connection[Any], migration: EventsMigration) -> list[ShardCheck]:
+    rows = conn.execute(f"select * from {migration.function('verify_shards')}()").fetchall()
+    return [ShardCheck(int(shard), str(node), str(name), bool(ok), str(detail))
+            for shard, node, name, ok, detail in rows]
+
+
+def dry_run_shards(dsn: str, migration: EventsMigration) -> list[dict[str, Any]]:
+    """On a Citus cluster: per shard, its worker, its events, those the rewrite would change
+    and those of them the latest declaration would reject."""
+    with _connect(dsn) as conn:
+        cursor = conn.execute(migration.dry_run_shards_query())
+        names = [d.name for d in cursor.description or ()]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def verify(dsn: str, migration: EventsMigration) -> list[tuple[str, bool, str]]:

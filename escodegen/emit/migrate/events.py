@@ -2,7 +2,9 @@
 
 The plan (which event types, up to which version) is fixed when the file is generated; the
 SQL finds the affected rows itself. The same SQL serves the file (`psql -f`) and the Python
-runner (`escodegen migrate events --dsn`).
+runner (`escodegen migrate events --dsn`). With `postgres.distribution: citus` the rewrite is
+the cluster's (templates/migrate/events_citus.sql.j2): every shard in place on its worker,
+verified per shard, in one distributed transaction.
 """
 
 from __future__ import annotations
@@ -44,6 +46,9 @@ class EventsMigration:
     schema: str
     project: str
     rewrites: tuple[Rewrite, ...]
+    distributed: bool = False
+    """On a Citus cluster (`postgres.distribution: citus`): every shard rewritten in place on
+    its worker, in one distributed transaction (templates/migrate/events_citus.sql.j2)."""
 
     def function(self, step: str) -> str:
         return ident(self.schema, f"migrate_{self.id}_{step}")
@@ -56,6 +61,11 @@ class EventsMigration:
     def backup_prefix(self) -> str:
         """The backup's name without the date the database adds at the swap."""
         return f"events__before_{self.id}_"
+
+    @property
+    def citus_backup_table(self) -> str:
+        """On a cluster: the old rows of the rewritten events, co-located with them."""
+        return f"events__before_{self.id}"
 
     @property
     def guard_trigger(self) -> str:
@@ -71,31 +81,57 @@ class EventsMigration:
     def definitions(self) -> str:
         """Creates (or replaces) the progress table, the fixed functions every rewrite shares
         (templates/migrate/runtime/exchange.sql) and the run's functions; moves no data."""
-        steps = ("start", "step", "catch_up", "indexes", "prepare", "verify_part", "verify",
-                 "swap", "rollback", "run")
         schema = {"s": ident(self.schema), "s_name": literal(self.schema)}
         fixed = template("runtime/exchange.sql").render(**schema).strip()
-        return fixed + "\n\n" + template("events.sql.j2").render(
-            **schema,
-            columns=[name for name, _ in EVENTS_COLUMNS],
-            kept=[name for name, _ in EVENTS_COLUMNS if name not in EVENTS_REWRITTEN_COLUMNS
-                  and name != "global_position"],
-            s_events_lit=literal(ident(self.schema, "events")),
-            id=literal(self.id),
-            standby=ident(self.schema, self.standby_table),
-            standby_lit=literal(ident(self.schema, self.standby_table)),
-            standby_name=literal(self.standby_table),
-            backup_prefix=literal(self.backup_prefix),
-            guard=ident(self.guard_trigger),
-            guard_name=literal(self.guard_trigger),
-            index_suffix=literal("_" + hashlib.sha256(self.id.encode()).hexdigest()[:8]),
-            record=jsonb([{"migration": self.id}]),
-            plan=literal(json.dumps({"rewrites": {r.event: r.latest for r in self.rewrites}},
-                                    sort_keys=True)),
-            fn={step: self.function(step) for step in steps},
-            fn_lit={step: literal(self.function(step)) for step in steps},
-            rewrites=self._rewrites_sql(),
+        if self.distributed:
+            return fixed + "\n\n" + self._citus_definitions()
+        return fixed + "\n\n" + template("events.sql.j2").render(**self._names()).strip()
+
+    def _names(self, *more_steps: str) -> dict[str, object]:
+        """What the rewrite's templates are rendered with: every SQL name and the plan."""
+        steps = ("start", "step", "catch_up", "indexes", "prepare", "verify_part", "verify",
+                 "swap", "rollback", "run", *more_steps)
+        return {
+            "s": ident(self.schema),
+            "s_name": literal(self.schema),
+            "columns": [name for name, _ in EVENTS_COLUMNS],
+            "kept": [name for name, _ in EVENTS_COLUMNS if name not in EVENTS_REWRITTEN_COLUMNS
+                     and name != "global_position"],
+            "s_events_lit": literal(ident(self.schema, "events")),
+            "id": literal(self.id),
+            "standby": ident(self.schema, self.standby_table),
+            "standby_lit": literal(ident(self.schema, self.standby_table)),
+            "standby_name": literal(self.standby_table),
+            "backup_prefix": literal(self.backup_prefix),
+            "guard": ident(self.guard_trigger),
+            "guard_name": literal(self.guard_trigger),
+            "index_suffix": literal("_" + hashlib.sha256(self.id.encode()).hexdigest()[:8]),
+            "record": jsonb([{"migration": self.id}]),
+            "plan": literal(json.dumps({"rewrites": {r.event: r.latest for r in self.rewrites}},
+                                       sort_keys=True)),
+            "fn": {step: self.function(step) for step in steps},
+            "fn_lit": {step: literal(self.function(step)) for step in steps},
+            "rewrites": self._rewrites_sql(),
+        }
+
+    def _citus_definitions(self) -> str:
+        """The cluster's rewrite. It imports the single-node template's row expressions (that
+        template is rendered with the same names to do so)."""
+        return template("events_citus.sql.j2").render(
+            **self._names("rewrite", "verify_shards", "record"),
+            backup=ident(self.schema, self.citus_backup_table),
+            backup_lit=literal(ident(self.schema, self.citus_backup_table)),
+            backup_name=literal(self.citus_backup_table),
+            rewritten_table=ident(self.schema, self.standby_table),
+            rewritten_lit=literal(ident(self.schema, self.standby_table)),
         ).strip()
+
+    def dry_run_shards_query(self) -> str:
+        """On a cluster: per shard, its worker, its events, those to rewrite and those whose
+        rewrite the latest declaration rejects."""
+        return template("events_dry_run_shards.sql.j2").render(
+            s=ident(self.schema), s_events_lit=literal(ident(self.schema, "events")),
+            rewrites=self._rewrites_sql()).strip()
 
     def dry_run_query(self) -> str:
         return template("events_dry_run.sql.j2").render(
@@ -120,6 +156,12 @@ class EventsMigration:
             dry_run_invalid_query=self.dry_run_invalid_query() if dry_run else "",
             definitions="" if dry_run else self.definitions(),
             run=self.function("run"),
+            citus=self.distributed,
+            citus_swap=self.function("swap"),
+            citus_rewrite=self.function("rewrite"),
+            citus_verify_shards=self.function("verify_shards"),
+            dry_run_shards_query=self.dry_run_shards_query() if dry_run and self.distributed
+            else "",
             lock_key=self.lock_key,
             batch_size=batch_size,
             swap="true" if swap else "false",
@@ -163,7 +205,7 @@ def plan_events(project: Project, names: tuple[str, ...], migration_id: str | No
         return None
     plan = tuple(sorted(set(rewrites), key=lambda r: r.event))
     return EventsMigration(migration_id or default_id(plan), project.postgres.schema,
-                           project.name, plan)
+                           project.name, plan, project.postgres.distribution == "citus")
 
 
 def default_id(plan: tuple[Rewrite, ...]) -> str:

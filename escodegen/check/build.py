@@ -285,6 +285,8 @@ def field_type(node: _Located) -> tuple[FieldType, bool]:
         items = field_type(node.at("values"))[0]
     elif kind == "union":
         return union_type(node), required
+    elif kind == "tuple":
+        return tuple_type(node), required
     values = tuple(spec.get("values", ())) if kind == "enum" else ()
     named_types = _NAMED.get()
     assert named_types is not None, "fields are built inside build_project"
@@ -383,6 +385,38 @@ def _untagged_union(node: _Located) -> FieldType:
                            "List its variants: `variants: [string, integer]`.")
         return FieldType("json")
     return FieldType("union", variants=tuple(variants))
+
+
+def tuple_type(node: _Located) -> FieldType:
+    """A tuple `{type: tuple, items: [string, number], rest: string}`: a type per position,
+    then any number of items of `rest` (none without it). With a rest, its Python class holds a
+    list of the union of those types, so they must be told apart by their JSON kind (ES245)."""
+    named = _NAMED.get()
+    assert named is not None, "fields are built inside build_project"
+    elements = tuple(field_type(node.at("items", i))[0] for i in range(len(node.data["items"])))
+    rest = field_type(node.at("rest"))[0] if "rest" in node.data else None
+    if rest is not None:
+        by_json: dict[str, str] = {}
+        for member in (*elements, rest):
+            name = kind_name(member)
+            if member.kind == "json":
+                continue
+            if not TYPES[member.kind].scalar or member.kind == "enum" or member.constraints:
+                named.report.error("ES245", f"{member.describe()} in a tuple with rest: its "
+                                   "items are held as a list of the union of their types, which "
+                                   "only plain scalars keep apart", node.at("rest").span,
+                                   "Use scalar types (string, number, boolean, ...) and json, "
+                                   "or drop `rest` for a closed tuple.")
+                return FieldType("json")
+            json_kind = TYPES[member.kind].check.json_kinds[0]
+            if by_json.setdefault(json_kind, name) != name:
+                named.report.error("ES245", f"{by_json[json_kind]} and {name} in a tuple with "
+                                   f"rest are both JSON {json_kind}s: a list of their union "
+                                   "cannot tell which each item is", node.at("rest").span,
+                                   "Use one type per JSON kind (an integer is a number), or drop "
+                                   "`rest` for a closed tuple.")
+                return FieldType("json")
+    return FieldType("tuple", items=rest, elements=elements)
 
 
 def _variant_record(variant: Any, at: _Located, named: _NamedTypes) -> FieldType | None:

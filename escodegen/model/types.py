@@ -90,7 +90,11 @@ PROBLEM_FRACTION = "expected {what}, got a fraction"
 PROBLEM_FORMAT = "not {what}"
 """a string that does not match the type's pattern or calendar,"""
 PROBLEM_ENUM = "not one of {values}"
-"""a string that is not an enum member (`values`: the members as JSON strings, by commas)."""
+"""a string that is not an enum member (`values`: the members as JSON strings, by commas),"""
+PROBLEM_COUNT = "expected {count} items, got "
+"""an array of another length than a closed tuple's positions (the length follows),"""
+PROBLEM_COUNT_OR_MORE = "expected {count} items or more, got "
+"""an array shorter than the positions of a tuple with a `rest` (the length follows)."""
 
 
 @dataclass(frozen=True)

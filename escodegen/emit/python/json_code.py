@@ -172,6 +172,10 @@ class JsonCode:
             if node.value.id == "list":
                 return self._define(f"_from_json_{_key(node)}",
                                     f"list_of({self.converter(node.slice)})", "list_of")
+            if node.value.id == "tuple" and isinstance(node.slice, ast.Tuple):
+                converters = ", ".join(self.converter(e) for e in node.slice.elts)
+                return self._define(f"_from_json_{_key(node)}", f"tuple_of({converters})",
+                                    "tuple_of")
             if node.value.id == "dict":
                 map_values = _map_values(node)
                 if map_values is not None:
@@ -226,6 +230,12 @@ class JsonCode:
                 if encode is None:
                     return "list"
                 return self._define(f"_to_json_{_key(node)}", f"list_to({encode})", "list_to")
+            if node.value.id == "tuple" and isinstance(node.slice, ast.Tuple):
+                encoders = [self.encoder(e) for e in node.slice.elts]
+                if all(encode is None for encode in encoders):
+                    return "list"
+                return self._define(f"_to_json_{_key(node)}",
+                                    f"tuple_to({', '.join(map(str, encoders))})", "tuple_to")
             if node.value.id == "dict":
                 values = _map_values(node)
                 if values is not None:

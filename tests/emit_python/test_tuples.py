@@ -34,6 +34,7 @@ events:
           rec: {type: tuple, items: [Point, {type: object, fields: {label: string}}, date]}
           maybe: {type: tuple, items: [uuid, boolean], required: false}
           many: {type: array, items: {type: tuple, items: [string, {type: integer, minimum: 0}]}}
+          nest: {type: tuple, items: [boolean, {type: tuple, items: [date, json]}]}
 """
 
 
@@ -65,7 +66,7 @@ def _event(module: ModuleType) -> Any:
     return module.Measured(
         pair=("a", 1), one=[Decimal("0.10")], open=["s", 1.5, "t", "u"], loose=[2.0, {"k": [1]}],
         rec=(point, label, datetime.date(2026, 1, 2)), maybe=(uuid.UUID(int=7), True),
-        many=[("x", 3)])
+        many=[("x", 3)], nest=(True, (datetime.date(2026, 3, 4), None)))
 
 
 def test_encoding_writes_arrays_and_decoding_reads_them_back(
@@ -81,6 +82,7 @@ def test_encoding_writes_arrays_and_decoding_reads_them_back(
     assert data["rec"] == [{"x": 1.0, "y": 2.5}, {"label": "a"}, "2026-01-02"]
     assert data["maybe"] == [str(uuid.UUID(int=7)), True]
     assert data["many"] == [["x", 3]]
+    assert data["nest"] == [True, ["2026-03-04", None]]
     assert module.validate("Measured", 1, data) == []
     assert module.decode(event_type, version, data) == event
 
@@ -97,6 +99,7 @@ def test_encoding_writes_arrays_and_decoding_reads_them_back(
     ("rec", [{"x": 1, "y": 2}, {}, "2026-01-02"], ("rec[1].label", "required field is missing")),
     ("many", [["x", -1]], ("many[0][1]", "less than 0")),
     ("pair", {"a": 1}, ("pair", "expected an array, got object")),
+    ("nest", [True, ["2026-13-01", 1]], ("nest[1][0]", "not a date")),
 ])
 def test_a_payload_that_breaks_a_tuple_is_refused_naming_the_position(
         package: tuple[str, Path, ModuleType], field: str, value: Any,

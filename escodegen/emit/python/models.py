@@ -439,7 +439,7 @@ _TAG = re.compile(r'^(    \w+: Literal\[("(?:[^"\\\n]|\\.)*")\])$', re.MULTILINE
 def _unions(text: str, models: ModelKind) -> str:
     """The tagged unions of a generated module as the model mode wants them."""
     if models == "pydantic":
-        text = _pydantic_unions(text)
+        text = _pydantic_unions(_pydantic_tuple_roots(text))
     if models == "dataclasses":
         text = _UNION_ALIAS.sub(_wrapped_alias, text)
     return _tag_defaults(text)
@@ -509,6 +509,32 @@ def _pydantic_unions(text: str) -> str:
         lines[first:end] = new
     text = "\n".join(lines)
     text = _import_names(text, "typing", {"Annotated", "TypeAlias"})
+    if not re.search(r"\bRootModel\[", text):
+        text = re.sub(r"(from pydantic import [^\n]*)\bRootModel, |, RootModel\b", r"\1", text)
+    return text
+
+
+def _pydantic_tuple_roots(text: str) -> str:
+    """The `RootModel` datamodel-code-generator writes for pydantic of a tuple inside a tuple
+    (a field of it would hold the root model, not the tuple) made a type alias,
+    `PairItem1: TypeAlias = tuple[str, int]`, as it writes one in the other modes."""
+    tree = ast.parse(text)
+    lines = text.split("\n")
+    edits: list[tuple[int, int, str]] = []
+    for node in tree.body:
+        base = node.bases[0] if isinstance(node, ast.ClassDef) and node.bases else None
+        if (isinstance(node, ast.ClassDef) and isinstance(base, ast.Subscript)
+                and isinstance(base.value, ast.Name) and base.value.id == "RootModel"
+                and isinstance(base.slice, ast.Subscript)
+                and isinstance(base.slice.value, ast.Name) and base.slice.value.id == "tuple"):
+            assert node.end_lineno is not None
+            edits.append((node.lineno - 1, node.end_lineno,
+                          fit(f"{node.name}: TypeAlias = {ast.unparse(base.slice)}", first=True)))
+    if not edits:
+        return text
+    for first, end, alias in reversed(edits):
+        lines[first:end] = alias.split("\n")
+    text = _import_names("\n".join(lines), "typing", {"TypeAlias"})
     if not re.search(r"\bRootModel\[", text):
         text = re.sub(r"(from pydantic import [^\n]*)\bRootModel, |, RootModel\b", r"\1", text)
     return text

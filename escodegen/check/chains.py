@@ -89,12 +89,12 @@ def _tuple_compatible(produced: FieldType, declared: FieldType) -> bool:
     if len(new) > len(old):
         return False
 
-    def fits(item: FieldType, index: int) -> bool:
+    def takes(item: FieldType, index: int) -> bool:
         target = new[index] if index < len(new) else declared.items
         return target is not None and compatible(item, target)
 
-    return (all(fits(item, index) for index, item in enumerate(old))
-            and (produced.items is None or fits(produced.items, len(old))))
+    return (all(takes(item, index) for index, item in enumerate(old))
+            and (produced.items is None or takes(produced.items, len(old))))
 
 
 def _untagged_compatible(produced: FieldType, declared: FieldType) -> bool:

@@ -27,6 +27,7 @@ events:
     versions:
       1:
         fields:
+          id: {type: uuid, required: false}
           pair: {type: tuple, items: [string, integer]}
           one: {type: tuple, items: [decimal]}
           open: {type: tuple, items: [string, number], rest: string}
@@ -35,6 +36,17 @@ events:
           maybe: {type: tuple, items: [uuid, boolean], required: false}
           many: {type: array, items: {type: tuple, items: [string, {type: integer, minimum: 0}]}}
           nest: {type: tuple, items: [boolean, {type: tuple, items: [date, json]}]}
+aggregates:
+  Meter:
+    id: {field: id, type: uuid}
+    stream: "Meter-{id}"
+    events: [Measured]
+    state:
+      version: 1
+      fields:
+        last: {type: tuple, items: [string, decimal]}
+        first: {type: tuple, items: [Point, integer], required: false}
+        all: {type: tuple, items: [number], rest: number}
 """
 
 
@@ -58,6 +70,10 @@ def test_a_closed_tuple_is_a_python_tuple(package: tuple[str, Path, ModuleType])
     text = (out / "events" / "measured.py").read_text()
     assert "pair: tuple[str, int]" in text
     assert "rec: tuple[Point, MeasuredRecItem1, date]" in text
+    state = (out / "aggregates.py").read_text()
+    assert "    last: tuple[str, Decimal]\n" in state
+    assert "    first: tuple[MeterStateFirstItem0, int] | None" in state
+    assert "    all: list[float]\n" in state
 
 
 def _event(module: ModuleType) -> Any:

@@ -393,6 +393,7 @@ def tuple_type(node: _Located) -> FieldType:
     list of the union of those types, so they must be told apart by their JSON kind (ES245)."""
     named = _NAMED.get()
     assert named is not None, "fields are built inside build_project"
+    _constraints(node, "tuple", named.report)  # none applies to a tuple itself: ES224
     elements = tuple(field_type(node.at("items", i))[0] for i in range(len(node.data["items"])))
     rest = field_type(node.at("rest"))[0] if "rest" in node.data else None
     if rest is not None:
@@ -435,14 +436,16 @@ def _variant_record(variant: Any, at: _Located, named: _NamedTypes) -> FieldType
 
 
 def _check_union_default(field: Field, node: _Located) -> None:
-    """A default of a union-typed field must be one of its variants, tag included."""
+    """A default of a union-typed field must be one of its variants, tag included; of a
+    tuple, a list of its positions' values (and the rest's)."""
     named = _NAMED.get()
     assert named is not None, "fields are built inside build_project"
     if field.has_default and not fits(field.default, field.type, not field.may_be_null):
+        hint = ("Give a list of a value per position (then any of the rest's type)."
+                if field.type.kind == "tuple" else "Give an object whose tag names a variant "
+                "and whose other keys are that variant's fields.")
         named.report.error("ES312", f"the default of '{field.name}' is not a value of "
-                     f"{field.type.describe()}", node.at("default").span,
-                     "Give an object whose tag names a variant and whose other keys are that "
-                     "variant's fields.")
+                     f"{field.type.describe()}", node.at("default").span, hint)
 
 
 def fields(node: _Located) -> tuple[Field, ...]:
@@ -464,7 +467,7 @@ def fields(node: _Located) -> tuple[Field, ...]:
             span=child.key_span,
             nullable=long_form.get("nullable"),
         ))
-        if ftype.kind == "union":
+        if ftype.kind in ("union", "tuple"):
             _check_union_default(result[-1], child)
     return tuple(result)
 

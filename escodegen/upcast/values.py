@@ -83,11 +83,12 @@ def _fits_tuple(value: Any, type_: FieldType) -> bool:
     positions = type_.elements
     if not isinstance(value, list) or len(value) < len(positions):
         return False
-    if type_.items is None:
-        return len(value) == len(positions) and all(map(fits, value, positions))
-    rest = type_.items
-    return all(fits(item, positions[i] if i < len(positions) else rest)
-               for i, item in enumerate(value))
+    if type_.items is None and len(value) > len(positions):
+        return False
+    types = [positions[i] if i < len(positions) else type_.items for i in range(len(value))]
+    # (null is a value of json, there as anywhere)
+    return all(t is not None and fits(item, t, t.kind != "json") for item, t in zip(
+        value, types, strict=True))
 
 
 def _fits_union(value: Any, type_: FieldType) -> bool:

@@ -95,8 +95,8 @@ def test_a_tuple_is_no_projection_column(tmp_path: Path) -> None:
     ("tuple[string,number]", "array<json>", True),
     ("tuple[string,...string]", "array<string>", True),
     ("array<string>", "tuple[string,...string]", False),
-    ("tuple[union[string|integer],array<integer>]", "tuple[union[string|integer|boolean],"
-     "array<number>]", True),
+    ("tuple[union[string|integer],array<integer>]",
+     "tuple[union[string|integer|boolean],array<number>]", True),
     ("tuple[string]", "tuple[string]", False),
 ])
 def test_a_tuple_widens_when_every_stored_value_fits_the_new_one(

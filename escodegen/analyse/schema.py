@@ -11,6 +11,8 @@ stores them in its registry table. Decisions (documented in docs/registry.md):
 - An optional field (`required: false`) is absent from `required`; a nullable one
   (`nullable: true`, and by default an optional one) is `anyOf: [<type>, {type: null}]`.
 - A map is an object whose `additionalProperties` is the values' schema.
+- A tuple is an array whose `prefixItems` are its positions, `items` its rest (`false`: none)
+  and `minItems` the number of positions (every position is present).
 - Named types are expanded where they are used (no `$ref`): a version's schema is all its
   stored events depend on, so its fingerprint changes exactly when an expansion it uses does.
   A named record or enum is titled by its name.

@@ -435,7 +435,7 @@ def _variant_record(variant: Any, at: _Located, named: _NamedTypes) -> FieldType
     return resolved
 
 
-def _check_union_default(field: Field, node: _Located) -> None:
+def _check_composite_default(field: Field, node: _Located) -> None:
     """A default of a union-typed field must be one of its variants, tag included; of a
     tuple, a list of its positions' values (and the rest's)."""
     named = _NAMED.get()
@@ -468,7 +468,7 @@ def fields(node: _Located) -> tuple[Field, ...]:
             nullable=long_form.get("nullable"),
         ))
         if ftype.kind in ("union", "tuple"):
-            _check_union_default(result[-1], child)
+            _check_composite_default(result[-1], child)
     return tuple(result)
 
 

@@ -125,6 +125,12 @@ CODES: dict[str, Code] = _codes(
          "An untagged union's variants are scalars of distinct JSON kinds (string, number, "
          "boolean): a value's kind says which it is. integer and number, or string and a "
          "string-carried type (decimal, uuid, date, enum), cannot be told apart."),
+    Code("ES245", "tuple with rest holds types it cannot tell apart",
+         "The class of a tuple with `rest` holds a list of the union of its positions' and "
+         "rest's types, so those are plain scalars (or json) of distinct JSON kinds, each type "
+         "as often as wanted: not records, arrays, enums or constrained types, and not "
+         "integer beside number or string beside decimal, uuid, date or datetime. A closed "
+         "tuple (no `rest`) takes any types."),
     # ES3xx: versions and upcast chains
     Code("ES301", "version numbers not consecutive", "Versions are numbered 1, 2, 3, … without gaps."),
     Code("ES302", "upcast on the first version", "Version 1 has nothing to upcast from; remove `upcast`."),

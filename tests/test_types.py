@@ -35,7 +35,7 @@ from escodegen.model.types import (
 from escodegen.sqltext import jsonb, literal, text_array, typed
 
 ROOT = Path(__file__).resolve().parent.parent
-_COLUMN_KINDS = [k for k in KINDS if k not in ("object", "array", "map", "union")]  # ES101: columns hold scalars
+_COLUMN_KINDS = [k for k in KINDS if k not in ("object", "array", "map", "union", "tuple")]  # ES101: columns hold scalars
 
 
 def _long_form(kind: TypeKind) -> dict[str, Any]:
@@ -43,7 +43,9 @@ def _long_form(kind: TypeKind) -> dict[str, Any]:
                                         "array": {"items": "integer"},
                                         "enum": {"values": ["a", "b"]},
                                         "map": {"values": "integer"},
-                                        "union": {"variants": ["string", "integer"]}}
+                                        "union": {"variants": ["string", "integer"]},
+                                        "tuple": {"items": ["string", "integer"],
+                                                  "rest": "boolean"}}
     return {"type": kind, **parts.get(kind, {})}
 
 
@@ -101,8 +103,11 @@ def test_the_meta_schema_names_the_table_s_kinds() -> None:
 def test_canonical_schema_reads_back_as_its_kind(kind: TypeKind) -> None:
     items = FieldType("integer") if kind in ("array", "map") else None
     variants = (("string", FieldType("string")),) if kind == "union" else ()
-    schema = type_schema(FieldType(kind, items=items, values=("a",), variants=variants), "T")
-    expected = {"array": "array<integer>", "map": "map<integer>", "union": "union[string]"}
+    elements = (FieldType("string"),) if kind == "tuple" else ()
+    schema = type_schema(FieldType(kind, items=items, values=("a",), variants=variants,
+                                   elements=elements), "T")
+    expected = {"array": "array<integer>", "map": "map<integer>", "union": "union[string]",
+                "tuple": "tuple[string]"}
     assert kind_of(schema) == expected.get(kind, kind)
 
 
@@ -148,8 +153,10 @@ def test_purge_places_every_kind_s_placeholder(tmp_path: Path) -> None:
     sets = dict(plan.projections[0].sets)
     for kind in KINDS:
         # an enum's first value; an untagged union's first variant's placeholder
+        # a tuple's: its positions'
         placeholder = ("a" if kind == "enum" else TYPES["string"].purge_placeholder
-                       if kind == "union" else TYPES[kind].purge_placeholder)
+                       if kind == "union" else [TYPES["string"].purge_placeholder, 0]
+                       if kind == "tuple" else TYPES[kind].purge_placeholder)
         assert f"{text_array([f'f_{kind}'])}, {jsonb(placeholder)}, false" in (purged or ""), kind
         if kind in _COLUMN_KINDS:
             assert sets[f'"c_{kind}"'] == typed(placeholder, TYPES[kind].sql_type), kind

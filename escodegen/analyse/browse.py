@@ -98,7 +98,7 @@ def _property(schema: dict[str, Any], path: str) -> dict[str, Any]:
         name = part.replace("[]", "")
         prop = current.get("properties", {}).get(name, {})
         inner = non_null(prop)
-        while inner.get("type") == "array":
+        while inner.get("type") == "array" and "prefixItems" not in inner:  # a tuple ends it
             inner = inner.get("items", {})
         current = inner
     return prop

@@ -21,6 +21,7 @@ from escodegen.model.pynames import (
     event_class,
     item_class,
     nested_class,
+    position_class,
     value_class,
 )
 from escodegen.model.types import TYPES, TypeKind
@@ -87,6 +88,8 @@ def _annotation(schema: dict[str, Any], cls: str, versioned: str, path: str, api
         inner = _annotation(schema["additionalProperties"], value_class(cls),
                             value_class(versioned), path + "{}", api, style)
         return f"dict[str, {inner}]"
+    if ftype.kind == "tuple":
+        return _tuple_annotation(schema, cls, versioned, path, api, style)
     if ftype.kind == "union":
         # A tagged union is its type alias (its variants' classes are not followed here); an
         # untagged one the union of its members' types.
@@ -95,6 +98,24 @@ def _annotation(schema: dict[str, Any], cls: str, versioned: str, path: str, api
     python = _scalar(ftype.kind)
     assert python is not None, "every scalar kind has a Python type"
     return python
+
+
+def _tuple_annotation(schema: dict[str, Any], cls: str, versioned: str, path: str,
+                      api: PythonApi, style: AttributeNames) -> str:
+    """A tuple's annotation as escodegen.emit.python.models writes it: `tuple[A, B]` when
+    closed with two positions or more, else a list of its one type or of the union of its
+    positions' and rest's (Any when one is json)."""
+    rest = schema.get("items")
+    members = [_annotation(position, position_class(cls, index),
+                           position_class(versioned, index), f"{path}[{index}]", api, style)
+               for index, position in enumerate(schema.get("prefixItems", []))]
+    if rest is False and len(members) > 1:
+        return "tuple[" + ", ".join(members) + "]"
+    if isinstance(rest, dict):
+        members.append(_annotation(rest, item_class(cls), item_class(versioned), path + "[]",
+                                   api, style))
+    unique = list(dict.fromkeys(members))
+    return "list[" + ("Any" if "Any" in unique else " | ".join(unique)) + "]"
 
 
 def _scalar(kind: TypeKind) -> str | None:

@@ -11,6 +11,8 @@ stores them in its registry table. Decisions (documented in docs/registry.md):
 - An optional field (`required: false`) is absent from `required`; a nullable one
   (`nullable: true`, and by default an optional one) is `anyOf: [<type>, {type: null}]`.
 - A map is an object whose `additionalProperties` is the values' schema.
+- A tuple is an array whose `prefixItems` are its positions, `items` its rest (`false`: none)
+  and `minItems` the number of positions (every position is present).
 - Named types are expanded where they are used (no `$ref`): a version's schema is all its
   stored events depend on, so its fingerprint changes exactly when an expansion it uses does.
   A named record or enum is titled by its name.
@@ -41,7 +43,13 @@ from escodegen.canonical import forget_shared, share
 from escodegen.model import Event, EventVersion, Field, FieldType
 from escodegen.model.constraints import CONSTRAINTS, json_number
 from escodegen.model.naming import pascal
-from escodegen.model.pynames import event_class, item_class, nested_class, value_class
+from escodegen.model.pynames import (
+    event_class,
+    item_class,
+    nested_class,
+    position_class,
+    value_class,
+)
 from escodegen.model.types import EXACT_NUMBER_KINDS, TYPES
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -123,7 +131,21 @@ def _unconstrained(field_type: FieldType, title: str) -> dict[str, Any]:
         return {"title": title, **_object(field_type.fields, title)}
     if field_type.kind == "union":
         return union_schema(field_type, title)
+    if field_type.kind == "tuple":
+        return tuple_schema(field_type, title)
     raise ValueError(f"unknown field type {field_type.kind!r}")
+
+
+def tuple_schema(field_type: FieldType, title: str) -> dict[str, Any]:
+    """A tuple: `prefixItems` its positions, `items` its rest (`false`: no more items), and
+    `minItems` the number of positions, as every position is present (JSON Schema's positions
+    alone would let an array stop early)."""
+    positions = [type_schema(element, position_class(title, index))
+                 for index, element in enumerate(field_type.elements)]
+    rest = (False if field_type.items is None
+            else type_schema(field_type.items, item_class(title)))
+    return {"type": "array", "prefixItems": positions, "items": rest,
+            "minItems": len(positions)}
 
 
 def union_schema(field_type: FieldType, title: str) -> dict[str, Any]:

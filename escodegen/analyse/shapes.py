@@ -124,7 +124,8 @@ def _flatten_inner(inner: dict[str, Any], path: str, out: dict[str, Shape]) -> N
             _flatten_inner(values, path + "{}", out)
     elif inner.get("type") == "object":
         _flatten_object(inner, path + ".", out)
-    elif inner.get("type") == "array":
+    elif inner.get("type") == "array" and "prefixItems" not in inner:
+        # a tuple is one shape: its kind (`tuple[string,number]`) names every position's type
         items = inner.get("items", {})
         if items.get("type") == "object":
             _flatten_object(items, path + "[].", out)
@@ -213,6 +214,10 @@ def _unconstrained_type_of(schema: dict[str, Any]) -> FieldType:
         if "enum" in schema:
             return FieldType("enum", values=tuple(schema["enum"]))
         return FieldType(KIND_OF_FORMAT.get(schema.get("format", ""), "string"))
+    if kind == "array" and isinstance(schema.get("prefixItems"), list):
+        rest = schema.get("items", {})
+        return FieldType("tuple", elements=tuple(type_of(e) for e in schema["prefixItems"]),
+                         items=None if rest is False else type_of(rest))
     if kind == "array":
         return FieldType("array", items=type_of(schema.get("items", {})))
     if _is_map(schema):

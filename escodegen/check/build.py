@@ -285,6 +285,8 @@ def field_type(node: _Located) -> tuple[FieldType, bool]:
         items = field_type(node.at("values"))[0]
     elif kind == "union":
         return union_type(node), required
+    elif kind == "tuple":
+        return tuple_type(node), required
     values = tuple(spec.get("values", ())) if kind == "enum" else ()
     named_types = _NAMED.get()
     assert named_types is not None, "fields are built inside build_project"
@@ -385,6 +387,39 @@ def _untagged_union(node: _Located) -> FieldType:
     return FieldType("union", variants=tuple(variants))
 
 
+def tuple_type(node: _Located) -> FieldType:
+    """A tuple `{type: tuple, items: [string, number], rest: string}`: a type per position,
+    then any number of items of `rest` (none without it). With a rest, its Python class holds a
+    list of the union of those types, so they must be told apart by their JSON kind (ES245)."""
+    named = _NAMED.get()
+    assert named is not None, "fields are built inside build_project"
+    _constraints(node, "tuple", named.report)  # none applies to a tuple itself: ES224
+    elements = tuple(field_type(node.at("items", i))[0] for i in range(len(node.data["items"])))
+    rest = field_type(node.at("rest"))[0] if "rest" in node.data else None
+    if rest is not None:
+        by_json: dict[str, str] = {}
+        for member in (*elements, rest):
+            name = kind_name(member)
+            if member.kind == "json":
+                continue
+            if not TYPES[member.kind].scalar or member.kind == "enum" or member.constraints:
+                named.report.error("ES245", f"{member.describe()} in a tuple with rest: its "
+                                   "items are held as a list of the union of their types, which "
+                                   "only plain scalars keep apart", node.at("rest").span,
+                                   "Use scalar types (string, number, boolean, ...) and json, "
+                                   "or drop `rest` for a closed tuple.")
+                return FieldType("json")
+            json_kind = TYPES[member.kind].check.json_kinds[0]
+            if by_json.setdefault(json_kind, name) != name:
+                named.report.error("ES245", f"{by_json[json_kind]} and {name} in a tuple with "
+                                   f"rest are both JSON {json_kind}s: a list of their union "
+                                   "cannot tell which each item is", node.at("rest").span,
+                                   "Use one type per JSON kind (an integer is a number), or drop "
+                                   "`rest` for a closed tuple.")
+                return FieldType("json")
+    return FieldType("tuple", items=rest, elements=elements)
+
+
 def _variant_record(variant: Any, at: _Located, named: _NamedTypes) -> FieldType | None:
     """The record of one variant; None after an error (reported)."""
     if isinstance(variant, dict):
@@ -400,15 +435,17 @@ def _variant_record(variant: Any, at: _Located, named: _NamedTypes) -> FieldType
     return resolved
 
 
-def _check_union_default(field: Field, node: _Located) -> None:
-    """A default of a union-typed field must be one of its variants, tag included."""
+def _check_composite_default(field: Field, node: _Located) -> None:
+    """A default of a union-typed field must be one of its variants, tag included; of a
+    tuple, a list of its positions' values (and the rest's)."""
     named = _NAMED.get()
     assert named is not None, "fields are built inside build_project"
     if field.has_default and not fits(field.default, field.type, not field.may_be_null):
+        hint = ("Give a list of a value per position (then any of the rest's type)."
+                if field.type.kind == "tuple" else "Give an object whose tag names a variant "
+                "and whose other keys are that variant's fields.")
         named.report.error("ES312", f"the default of '{field.name}' is not a value of "
-                     f"{field.type.describe()}", node.at("default").span,
-                     "Give an object whose tag names a variant and whose other keys are that "
-                     "variant's fields.")
+                     f"{field.type.describe()}", node.at("default").span, hint)
 
 
 def fields(node: _Located) -> tuple[Field, ...]:
@@ -430,8 +467,8 @@ def fields(node: _Located) -> tuple[Field, ...]:
             span=child.key_span,
             nullable=long_form.get("nullable"),
         ))
-        if ftype.kind == "union":
-            _check_union_default(result[-1], child)
+        if ftype.kind in ("union", "tuple"):
+            _check_composite_default(result[-1], child)
     return tuple(result)
 
 

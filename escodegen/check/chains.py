@@ -56,6 +56,9 @@ def compatible(produced: FieldType, declared: FieldType) -> bool:
         return _untagged_compatible(produced, declared)
     if produced.kind == "union" and produced.tag is None:
         return all(compatible(member, declared) for _, member in produced.variants)
+    if "tuple" in (produced.kind, declared.kind) and {produced.kind, declared.kind} <= {
+            "tuple", "array"}:
+        return _tuple_compatible(produced, declared)
     if produced.kind != declared.kind:
         return (produced.kind, declared.kind) in SAFE_WIDENINGS
     if produced.kind == "enum":
@@ -75,6 +78,23 @@ def compatible(produced: FieldType, declared: FieldType) -> bool:
                     or not compatible(old.type, field.type)):
                 return False
     return True
+
+
+def _tuple_compatible(produced: FieldType, declared: FieldType) -> bool:
+    """Every value of the tuple or array `produced` is one of the tuple or array `declared`:
+    every position `declared` requires is one `produced` has (an array has none), and each
+    produced item, a position or one of the rest, fits the declared type at its index."""
+    old = produced.elements if produced.kind == "tuple" else ()
+    new = declared.elements if declared.kind == "tuple" else ()
+    if len(new) > len(old):
+        return False
+
+    def takes(item: FieldType, index: int) -> bool:
+        target = new[index] if index < len(new) else declared.items
+        return target is not None and compatible(item, target)
+
+    return (all(takes(item, index) for index, item in enumerate(old))
+            and (produced.items is None or takes(produced.items, len(old))))
 
 
 def _untagged_compatible(produced: FieldType, declared: FieldType) -> bool:

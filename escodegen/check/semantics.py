@@ -226,7 +226,7 @@ def _check_projection(project: Project, projection: Projection, report: Report) 
     for column in projection.columns:
         _check_identifier(column.name, f"column '{_printable(column.name)}' of {projection.name}",
                           column.span, False, report)
-        if column.type.kind in ("object", "array", "map", "union"):
+        if column.type.kind in ("object", "array", "map", "union", "tuple"):
             article = "an" if column.type.kind in ("object", "array") else "a"
             report.error("ES101", f"column {projection.name}.{column.name} is {article} "
                          f"{column.type.kind}; columns hold scalars (use json for structured "

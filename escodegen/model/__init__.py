@@ -25,7 +25,9 @@ FieldPath = tuple[str, ...]
 @dataclass(frozen=True)
 class FieldType:
     """A field's type (its kind's facts are in `escodegen.model.types.TYPES`). `fields` for
-    object, `items` for array (its items) and map (its values), `values` for enum.
+    object, `items` for array (its items), map (its values) and tuple (its `rest`: the type of
+    the items after its positions; None: no more items), `values` for enum, `elements` for
+    tuple (the type of each position).
 
     A named type (`types:`) is expanded where it is used: its `name` says which one it came
     from (for the one Python class per named type, and the catalog), and takes no part in
@@ -44,6 +46,8 @@ class FieldType:
     variants: tuple[tuple[str, FieldType], ...] = ()
     """For a union: (tag value, record) of each variant, in declaration order (a record's
     fields do not hold the tag); untagged, (its type name, its type)."""
+    elements: tuple[FieldType, ...] = ()
+    """For a tuple: the type of each position, in order (every position is present)."""
 
     def field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)
@@ -67,6 +71,9 @@ class FieldType:
             return f"map<{self.items.describe()}>"
         if self.kind == "enum":
             return "enum[" + "|".join(self.values) + "]"
+        if self.kind == "tuple":
+            rest = [] if self.items is None else ["..." + self.items.describe()]
+            return "tuple[" + ", ".join([*(e.describe() for e in self.elements), *rest]) + "]"
         if self.kind == "union" and self.tag is None:
             return "union[" + "|".join(v.describe() for _, v in self.variants) + "]"
         if self.kind == "union":

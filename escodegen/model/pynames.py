@@ -38,6 +38,11 @@ def item_class(owner: str) -> str:
     return owner + "Item"
 
 
+def position_class(owner: str, index: int) -> str:
+    """The class of a tuple's item at `index` (from 0), `owner` being the tuple's class."""
+    return f"{owner}Item{index}"
+
+
 def value_class(owner: str) -> str:
     """The class of a map's values, `owner` being the class the map itself would have."""
     return owner + "Value"

@@ -109,6 +109,9 @@ def kind_name(type_: FieldType) -> str:
     values' type for an array or a map."""
     if type_.kind in ("array", "map") and type_.items is not None:
         return f"{type_.kind}<{kind_name(type_.items)}>"
+    if type_.kind == "tuple":
+        rest = [] if type_.items is None else ["..." + kind_name(type_.items)]
+        return "tuple[" + ",".join([*map(kind_name, type_.elements), *rest]) + "]"
     if type_.kind == "union" and type_.tag is None:
         return "union[" + "|".join(key for key, _ in type_.variants) + "]"
     if type_.kind == "union":

@@ -16,10 +16,11 @@ from typing import Any, Literal, TypeGuard, get_args
 
 TypeKind = Literal[
     "string", "integer", "number", "decimal", "boolean", "uuid", "date", "datetime", "json",
-    "object", "array", "enum", "map", "union",
+    "object", "array", "enum", "map", "union", "tuple",
 ]
 """Every type a field may have: the scalars, then those built from parts (a map has string
-keys and values of one type; a union is one of its variants, records told apart by a tag)."""
+keys and values of one type; a union is one of its variants, records told apart by a tag; a
+tuple is an array whose items have a type per position, then any number of a `rest` type)."""
 
 ModelMode = Literal["dataclasses", "pydantic"]
 """How the Python target writes event classes (`python.models`); a new mode is a new key of
@@ -89,7 +90,11 @@ PROBLEM_FRACTION = "expected {what}, got a fraction"
 PROBLEM_FORMAT = "not {what}"
 """a string that does not match the type's pattern or calendar,"""
 PROBLEM_ENUM = "not one of {values}"
-"""a string that is not an enum member (`values`: the members as JSON strings, by commas)."""
+"""a string that is not an enum member (`values`: the members as JSON strings, by commas),"""
+PROBLEM_COUNT = "expected {count} items, got "
+"""an array of another length than a closed tuple's positions (the length follows),"""
+PROBLEM_COUNT_OR_MORE = "expected {count} items or more, got "
+"""an array shorter than the positions of a tuple with a `rest` (the length follows)."""
 
 
 @dataclass(frozen=True)
@@ -225,6 +230,14 @@ TYPES: Mapping[TypeKind, TypeInfo] = MappingProxyType({t.kind: t for t in (
              purge_placeholder=None, column_default={},
              column_accepts=frozenset({"union"}), literal_accepts=frozenset(),
              check=SqlCheck(("object",), what="an object")),
+    # A tuple: a JSON array, one type per position (every position present), then any number
+    # of items of its `rest` type when it has one. Its purge placeholder is built from its
+    # positions' (escodegen.emit.migrate.purge).
+    TypeInfo("tuple", scalar=False, json_string=False, text=False, numeric=False,
+             schema=None, json_format=None, sql_type="jsonb", python=None,
+             purge_placeholder=None, column_default=[],
+             column_accepts=frozenset({"tuple"}), literal_accepts=frozenset(),
+             check=SqlCheck(("array",), what="an array")),
 )})
 
 KINDS: tuple[TypeKind, ...] = get_args(TypeKind)

@@ -31,10 +31,54 @@ def widens(old: str, new: str) -> bool:
     for container in ("array<", "map<"):
         if old.startswith(container) and new.startswith(container):
             return widens(old[len(container):-1], new[len(container):-1])
+    if old.startswith("tuple[") or new.startswith("tuple["):
+        return _tuple_widens(old, new)
     if new.startswith("union[") or old.startswith("union["):
         # every variant of the old is one of the new (a one-variant union is its variant)
         return set(_members(old)) <= set(_members(new))
     return False
+
+
+def _tuple_widens(old: str, new: str) -> bool:
+    """Every value of `old` is one of `new`, either a tuple (`tuple[string,number,...string]`)
+    or an array: every position `new` declares is present in every old value, and each old
+    item (a position, or one of the rest) is a value of the new type at its index."""
+    old_positions, old_rest = _tuple_parts(old)
+    new_positions, new_rest = _tuple_parts(new)
+    if old_positions is None and new_positions is None:
+        return False
+    if len(new_positions or ()) > len(old_positions or ()):
+        return False  # an old value may end before a position the new type requires
+
+    def fits(item: str, index: int) -> bool:
+        target = new_positions[index] if new_positions and index < len(new_positions) else new_rest
+        return target is not None and (item == target or widens(item, target))
+
+    items = list(old_positions or ())
+    if not all(fits(item, index) for index, item in enumerate(items)):
+        return False
+    return old_rest is None or fits(old_rest, max(len(items), len(new_positions or ())))
+
+
+def _tuple_parts(kind: str) -> tuple[list[str] | None, str | None]:
+    """(positions, rest) of a tuple's kind; an array's is (None, its items' kind): a list of
+    any length; any other kind's (None, None)."""
+    if kind.startswith("array<"):
+        return None, kind[len("array<"):-1]
+    if not kind.startswith("tuple["):
+        return None, None
+    parts, depth, start, body = [], 0, 0, kind[len("tuple["):-1]
+    for index, char in enumerate(body):
+        if char in "[<":
+            depth += 1
+        elif char in "]>":
+            depth -= 1
+        elif char == "," and depth == 0:
+            parts.append(body[start:index])
+            start = index + 1
+    parts.append(body[start:])
+    rest = parts[-1][3:] if parts[-1].startswith("...") else None
+    return (parts[:-1] if rest is not None else parts), rest
 
 
 def _members(kind: str) -> list[str]:

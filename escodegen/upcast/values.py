@@ -63,6 +63,8 @@ def _fits_kind(value: Any, type_: FieldType) -> bool:
             fits(item, type_.items) for item in value.values())
     if kind == "union":
         return _fits_union(value, type_)
+    if kind == "tuple":
+        return _fits_tuple(value, type_)
     if kind == "object":
         if not isinstance(value, dict) or set(value) - {f.name for f in type_.fields}:
             return False
@@ -74,6 +76,19 @@ def _fits_kind(value: Any, type_: FieldType) -> bool:
         return value in type_.values
     parse = _TEXT_PARSERS.get(kind)
     return parse is None or _parses(parse, value)
+
+
+def _fits_tuple(value: Any, type_: FieldType) -> bool:
+    """A tuple's value: a list of each position's value, then (with a rest) the rest's."""
+    positions = type_.elements
+    if not isinstance(value, list) or len(value) < len(positions):
+        return False
+    if type_.items is None and len(value) > len(positions):
+        return False
+    types = [positions[i] if i < len(positions) else type_.items for i in range(len(value))]
+    # (null is a value of json, there as anywhere)
+    return all(t is not None and fits(item, t, t.kind != "json") for item, t in zip(
+        value, types, strict=True))
 
 
 def _fits_union(value: Any, type_: FieldType) -> bool:

@@ -128,3 +128,29 @@ def test_a_registry_with_the_earlier_titles_breaks_nothing(tmp_path: Path) -> No
     base = Contract(events=published, label="registry")
     assert _python(compare(base, head)) == []
     assert _python(compare(contract, head)) == []
+
+
+def test_tuple_annotations_are_the_generated_ones(tmp_path: Path) -> None:
+    from escodegen.analyse.pyapi import latest_api
+    from escodegen.analyse.schema import event_version_schema
+    from escodegen.emit.python import render
+
+    declarations = """\
+events:
+  Measured:
+    versions:
+      1:
+        fields:
+          pair: {type: tuple, items: [string, integer]}
+          one: {type: tuple, items: [decimal]}
+          open: {type: tuple, items: [string, number, string], rest: boolean}
+          loose: {type: tuple, items: [number], rest: json}
+"""
+    project, report = compile_text(tmp_path, declarations, PYTHON_PROJECT_FILE)
+    assert project is not None and not report.has_errors
+    (event,) = project.events
+    api = latest_api("Measured", 1, event_version_schema(event, 1), "json")
+    module = render(project)["events/measured.py"]
+    for name, attribute in api.classes["Measured"].items():
+        assert f"    {name}: {attribute.annotation}\n" in module, (name, attribute)
+    assert api.classes["Measured"]["pair"].annotation == "tuple[str, int]"

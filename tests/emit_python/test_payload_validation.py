@@ -122,6 +122,14 @@ events:
           u: {type: union, variants: [string, integer, boolean]}
           ou: {type: union, variants: [decimal, number], required: false}
           lu: {type: array, items: {type: union, variants: [uuid, integer]}}
+  Tuples:
+    versions:
+      1:
+        fields:
+          pair: {type: tuple, items: [string, {type: integer, minimum: 0}]}
+          one: {type: tuple, items: [decimal], required: false}
+          open: {type: tuple, items: [uuid, number], rest: boolean}
+          nest: {type: array, items: {type: tuple, items: [Card, {type: tuple, items: [date, json]}]}}
 types:
   Code: {type: string, pattern: '^[A-Z]{2}(?:[0-9]|-[a-z])?$'}
   Card: {fields: {number: string, expiry: date?}}
@@ -240,6 +248,8 @@ def _valid(field_type: FieldType) -> st.SearchStrategy[Any]:
         return st.dictionaries(_TEXT, _value(field_type.items), max_size=3)
     if kind == "enum":
         return st.sampled_from(field_type.values)
+    if kind == "tuple":
+        return _tuple(field_type)
     if kind == "union" and field_type.tag is None:
         return st.one_of(*(_value(variant) for _, variant in field_type.variants))
     if kind == "union":
@@ -340,6 +350,16 @@ def _variant(union: FieldType) -> st.SearchStrategy[dict[str, Any]]:
         return result
 
     return build()
+
+
+def _tuple(field_type: FieldType) -> st.SearchStrategy[list[Any]]:
+    """A tuple's items (its rest's: up to 2), or one short, or one more of anything."""
+    rest = (st.just([]) if field_type.items is None
+            else st.lists(_value(field_type.items), max_size=2))
+    exact = st.tuples(st.tuples(*map(_value, field_type.elements)), rest).map(
+        lambda parts: [*parts[0], *parts[1]])
+    return st.one_of(exact, exact.map(lambda items: items[:-1]),
+                     st.tuples(exact, _NEAR).map(lambda parts: [*parts[0], parts[1]]))
 
 
 def _value(field_type: FieldType) -> st.SearchStrategy[Any]:

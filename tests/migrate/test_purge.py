@@ -213,6 +213,8 @@ def test_pii_inside_a_map_of_a_named_record_is_refused(shop: Path) -> None:
 @pytest.mark.parametrize(("field", "message"), [
     ("{type: union, tag: kind, variants: {card: Contact}}",
      "'ContactsImported' has a pii field inside a variant of the union 'contact'"),
+    ("{type: tuple, items: [string, Contact]}",
+     "'ContactsImported' has a pii field inside the tuple 'contact'"),
     ("{type: union, tag: kind, pii: true, variants: {card: {fields: {n: string}}}}",
      ("'ContactsImported' marks the union 'contact' pii but it cannot be null: a purge has no "
      "variant to put in its place")),

@@ -213,6 +213,11 @@ def _pii_paths(fields: tuple[Field, ...], prefix: tuple[str, ...], report: Repor
         elif f.type.kind in ("array", "map") and _array_has_pii(f.type):
             report.error("ES706", f"'{owner}' has a pii field inside the {f.type.kind} "
                          f"'{'.'.join(path)}'", f.span)
+        elif f.type.kind == "tuple" and any(
+                _array_has_pii(FieldType("array", items=item))
+                for item in (*f.type.elements, *filter(None, [f.type.items]))):
+            report.error("ES706", f"'{owner}' has a pii field inside the tuple "
+                         f"'{'.'.join(path)}'", f.span)
         elif f.type.kind == "union" and _union_has_pii(f.type):
             report.error("ES706", f"'{owner}' has a pii field inside a variant of the union "
                          f"'{'.'.join(path)}'", f.span)
@@ -307,6 +312,8 @@ def _column_placeholder(field_type: FieldType) -> Any:
         return field_type.values[0]
     if field_type.kind == "union" and field_type.variants:
         return _column_placeholder(field_type.variants[0][1])  # untagged: its first variant
+    if field_type.kind == "tuple":
+        return [_column_placeholder(element) for element in field_type.elements]
     return TYPES[field_type.kind].purge_placeholder
 
 

@@ -36,6 +36,8 @@ from escodegen.model.sqlnames import (
     validate_items_function,
 )
 from escodegen.model.types import (
+    PROBLEM_COUNT,
+    PROBLEM_COUNT_OR_MORE,
     PROBLEM_ENUM,
     PROBLEM_FORMAT,
     PROBLEM_FRACTION,
@@ -66,6 +68,10 @@ class _Path:
 
     def index(self, expression: str) -> _Path:
         return _Path((*self.pieces, (False, "["), (True, expression), (False, "]")))
+
+    def position(self, index: int) -> _Path:
+        """A tuple's item at a position known when the SQL is written."""
+        return _Path((*self.pieces, (False, f"[{index}]")))
 
     def entry(self, expression: str) -> _Path:
         """A map's value at the key that SQL text `expression` holds."""
@@ -133,6 +139,8 @@ class ItemsFunction:
     problem: str
     map: bool = False
     """Of a map's values (`v_item` at key `v_key`), not an array's items."""
+    start: int = 0
+    """The index of the first item checked (a tuple's rest: after its positions)."""
 
 
 @dataclass(frozen=True)
@@ -254,12 +262,21 @@ class _Builder:
                 path.message(PROBLEM_ENUM.format(values=members), pad=then_at), inner_at))
         for condition, problem in constraint_cases(field_type, value, text):
             cases.append(self._case(condition, path.message(problem, pad=then_at), inner_at))
+        if field_type.kind == "tuple":
+            count = len(field_type.elements)
+            closed = field_type.items is None
+            problem = (PROBLEM_COUNT if closed else PROBLEM_COUNT_OR_MORE).format(count=count)
+            cases.append(self._case(
+                f"jsonb_array_length({value}) {'<>' if closed else '<'} {count}",
+                path.message(problem, f"jsonb_array_length({value})::text", then_at), inner_at))
         otherwise = None
         if field_type.kind == "union":
             union_cases, otherwise = self._union(field_type, value, path, inner)
             cases += union_cases
         if field_type.kind == "object":
             otherwise = self._fields(field_type.fields, value, path, inner)
+        elif field_type.kind == "tuple":
+            otherwise = self._positions(field_type, value, path, inner)
         elif field_type.kind in ("array", "map"):
             assert field_type.items is not None, "the check stage gives every one its items"
             otherwise = self._items(field_type.items, value, path, field_type.kind == "map")
@@ -329,6 +346,28 @@ class _Builder:
         at = pad if self.layout else None
         return opener + _break(at, 1) + f"{separator}{_break(at, 1)}".join(problems) + ")"
 
+    def _positions(self, tuple_type: FieldType, value: str, path: _Path,
+                   pad: str) -> str | None:
+        """The first problem of a tuple's items (its length checked already): each position's
+        by its type, then the rest's (an items function from the first item after them)."""
+        own = pad + "    "
+        problems = [problem for index, element in enumerate(tuple_type.elements)
+                    if (problem := self.value(element, f"({value} -> {index})",
+                                              path.position(index), pad=own)) is not None]
+        if tuple_type.items is not None:
+            rest = self._items(tuple_type.items, value, path, False, len(tuple_type.elements))
+            if rest is not None:
+                problems.append(rest)
+        if len(problems) <= 1:
+            return problems[0] if problems else None
+        # the first problem; the twin: every item fits
+        opener, separator = ("(", " and") if self.valid else ("coalesce(", ",")
+        one_line = opener + f"{separator} ".join(problems) + ")"
+        if _fits(pad if self.layout else None, one_line):
+            return one_line
+        at = pad if self.layout else None
+        return opener + _break(at, 1) + f"{separator}{_break(at, 1)}".join(problems) + ")"
+
     def _either(self, union: FieldType, value: str, path: _Path, pad: str) -> str:
         """An untagged union: the check of the variant of the value's JSON kind, else a problem
         naming every variant's kind."""
@@ -387,7 +426,8 @@ class _Builder:
                        + (f"{_break(at, 1)}else {self._fits}" if self.valid else "")
                        + f"{_break(at, 0)}end)")
 
-    def _items(self, items: FieldType, value: str, path: _Path, is_map: bool) -> str | None:
+    def _items(self, items: FieldType, value: str, path: _Path, is_map: bool,
+               start: int = 0) -> str | None:
         """A call of the items function of the array or map (plpgsql: a loop, not a
         sub-select, keeps the version's validator inlinable and its plan small)."""
         at = _Path(((True, "p_path"),))
@@ -400,7 +440,7 @@ class _Builder:
         name = ident(self.schema, named(self.event, self.version, self.arrays))
         self.items.append(ItemsFunction(
             name, f"{self.event} version {self.version}: the items of array {self.arrays}",
-            problem, is_map))
+            problem, is_map, start))
         return f"{name}({value})" if self.valid else f"{name}({value}, {path.text()})"
 
 

@@ -17,6 +17,7 @@ from escodegen.model.pynames import (
     event_class,
     item_class,
     nested_class,
+    position_class,
     value_class,
 )
 from escodegen.model.sqlnames import RESERVED_COLUMNS, ProjectionNames, column_name
@@ -62,6 +63,16 @@ class _Imports:
             return f"dict[str, {self.annotation(ftype.items, value_class(name))}]"
         if ftype.kind == "union" and ftype.tag is None:
             return " | ".join(self.annotation(variant, name) for _, variant in ftype.variants)
+        if ftype.kind == "tuple":
+            # as the event classes hold it (docs/language.md#tuples)
+            members = [self.annotation(element, position_class(name, index))
+                       for index, element in enumerate(ftype.elements)]
+            if ftype.items is None and len(members) > 1:
+                return "tuple[" + ", ".join(members) + "]"
+            if ftype.items is not None:
+                members.append(self.annotation(ftype.items, item_class(name)))
+            unique = list(dict.fromkeys(members))
+            return "list[" + ("Any" if "Any" in unique else " | ".join(unique)) + "]"
         # object: a class of its own, typed as an event's nested record is (snapshots keep
         # the types a replay gives)
         self.records.append(_record(name, ftype.fields, self))

@@ -69,6 +69,8 @@ class JsonCode:
     """A tagged union's alias -> its variants' classes (`Method: TypeAlias = Card | Wire`)."""
     records: dict[str, Record] = field(default_factory=dict)
     """Every record by name (a union's converter reads its variants' tags)."""
+    aliases: dict[str, ast.expr] = field(default_factory=dict)
+    """An alias of a generic type -> that type (`NestItem: TypeAlias = tuple[str, Any]`)."""
     annotated: dict[str, str] = field(default_factory=dict)
     """Definitions whose type mypy cannot infer (a union's converter) -> their annotation."""
 
@@ -151,6 +153,8 @@ class JsonCode:
 
     def converter(self, node: ast.expr) -> str:
         """The name of the function that converts parsed JSON to a value of `node`."""
+        if isinstance(node, ast.Name) and node.id in self.aliases:
+            return self.converter(self.aliases[node.id])
         inner = _optional_inner(node)
         if inner is not None:
             return self._define(f"_from_json_optional_{_key(inner)}",
@@ -172,6 +176,10 @@ class JsonCode:
             if node.value.id == "list":
                 return self._define(f"_from_json_{_key(node)}",
                                     f"list_of({self.converter(node.slice)})", "list_of")
+            if node.value.id == "tuple" and isinstance(node.slice, ast.Tuple):
+                converters = ", ".join(self.converter(e) for e in node.slice.elts)
+                return self._define(f"_from_json_{_key(node)}", f"tuple_of({converters})",
+                                    "tuple_of")
             if node.value.id == "dict":
                 map_values = _map_values(node)
                 if map_values is not None:
@@ -190,6 +198,8 @@ class JsonCode:
 
     def encoder(self, node: ast.expr) -> str | None:
         """The name of the function that makes a value of `node` JSON-ready (None: as it is)."""
+        if isinstance(node, ast.Name) and node.id in self.aliases:
+            return self.encoder(self.aliases[node.id])
         inner = _optional_inner(node)
         if inner is not None:
             encode = self.encoder(inner)
@@ -226,6 +236,12 @@ class JsonCode:
                 if encode is None:
                     return "list"
                 return self._define(f"_to_json_{_key(node)}", f"list_to({encode})", "list_to")
+            if node.value.id == "tuple" and isinstance(node.slice, ast.Tuple):
+                encoders = [self.encoder(e) for e in node.slice.elts]
+                if all(encode is None for encode in encoders):
+                    return "list"
+                return self._define(f"_to_json_{_key(node)}",
+                                    f"tuple_to({', '.join(map(str, encoders))})", "tuple_to")
             if node.value.id == "dict":
                 values = _map_values(node)
                 if values is not None:
@@ -322,13 +338,22 @@ def _literal(node: ast.expr) -> str:
 
 def unions_of_module(text: str) -> dict[str, tuple[str, ...]]:
     """The unions of classes of a module's text: `Method: TypeAlias = Card | Wire`."""
-    unions: dict[str, tuple[str, ...]] = {}
-    for node in ast.parse(text).body:
-        if (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
-                and isinstance(node.annotation, ast.Name) and node.annotation.id == "TypeAlias"
-                and node.value is not None):
-            unions[node.target.id] = tuple(_union_members(node.value))
-    return unions
+    return {name: tuple(_union_members(value)) for name, value in _type_aliases(text).items()
+            if not isinstance(value, ast.Subscript)}
+
+
+def subscript_aliases(text: str) -> dict[str, ast.expr]:
+    """The aliases of a module's text that name a generic type, not a union of classes:
+    `NestItem: TypeAlias = tuple[str, Any]` (a tuple's item in an array)."""
+    return {name: value for name, value in _type_aliases(text).items()
+            if isinstance(value, ast.Subscript)}
+
+
+def _type_aliases(text: str) -> dict[str, ast.expr]:
+    return {node.target.id: node.value for node in ast.parse(text).body
+            if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
+            and isinstance(node.annotation, ast.Name) and node.annotation.id == "TypeAlias"
+            and node.value is not None}
 
 
 def _union_members(node: ast.expr) -> list[str]:
@@ -394,6 +419,8 @@ def event_json(module_texts: list[str], absent: frozenset[tuple[str, str]] = fro
     code.records = {record.name: record for records, _ in parsed for record in records}
     code.unions = {name: members for text in module_texts
                    for name, members in unions_of_module(text).items()}
+    code.aliases = {name: value for text in module_texts
+                    for name, value in subscript_aliases(text).items()}
     for records, _ in parsed:
         for record in records:
             code.add(record)

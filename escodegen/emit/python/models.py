@@ -92,9 +92,10 @@ def _referenced(schema: Any, reference: Callable[[str], dict[str, Any] | None]) 
         if key in ("properties", "$defs") and isinstance(value, dict):
             # Names here are properties, not keywords: each value is a schema.
             result[key] = {name: _replaced(sub, reference) for name, sub in value.items()}
-        elif key in ("items", "additionalProperties", "anyOf", "oneOf"):
+        elif key in ("items", "additionalProperties", "anyOf", "oneOf", "prefixItems"):
+            # (a tuple's `items` may be `false`: no more items)
             result[key] = _replaced(value, reference) if isinstance(value, dict) else [
-                _replaced(sub, reference) for sub in value]
+                _replaced(sub, reference) for sub in value] if isinstance(value, list) else value
         else:
             result[key] = value
     return result
@@ -123,7 +124,8 @@ def absent_only(schema: Any) -> Iterable[tuple[str, str]]:
             if key == "properties" and isinstance(value, dict):
                 for prop in value.values():
                     yield from absent_only(prop)
-            elif key in ("items", "additionalProperties", "anyOf", "oneOf", "$defs"):
+            elif key in ("items", "additionalProperties", "anyOf", "oneOf", "$defs",
+                         "prefixItems"):
                 values = value.values() if key == "$defs" else (
                     value if isinstance(value, list) else [value])
                 for sub in values:
@@ -141,7 +143,7 @@ def _properties(schema: Any) -> Iterable[tuple[str, str]]:
             if key in ("properties", "$defs") and isinstance(value, dict):
                 for sub in value.values():
                     yield from _properties(sub)
-            elif key in ("items", "additionalProperties", "anyOf"):
+            elif key in ("items", "additionalProperties", "anyOf", "prefixItems"):
                 for sub in value if isinstance(value, list) else [value]:
                     yield from _properties(sub)
 
@@ -277,18 +279,26 @@ def _without_constraints(schema: Any) -> Any:
     the codec checks them, with the SQL validators' meaning, in every model mode, so the
     classes get none (pydantic's and msgspec's own checks would differ: other regular
     expression engines, other format rules, float bounds on decimals). A type's own `pattern`
-    and `format` (a decimal's, a uuid's) stay."""
+    and `format` (a decimal's, a uuid's) stay, and a tuple's `minItems` (its positions: with it
+    a closed tuple of two positions or more is a `tuple[A, B]`)."""
     if isinstance(schema, list):
         return [_without_constraints(item) for item in schema]
     if not isinstance(schema, dict):
         return schema
+    prefix = schema.get("prefixItems")
+    if isinstance(prefix, list) and len(prefix) == 1 and schema.get("items") is False:
+        # datamodel-code-generator writes no one-position tuple (it would write a list whose
+        # item is an alias of its own): the class holds a list of the one type, and the codec
+        # checks its length (`_runtime.payload_check`)
+        return {"type": "array", "items": _without_constraints(prefix[0])}
     result: dict[str, Any] = {}
     for key, value in schema.items():
         if key in ("properties", "$defs") and isinstance(value, dict):
             result[key] = {name: _without_constraints(sub) for name, sub in value.items()}
         elif key in CONSTRAINTS and not (
                 (key == "pattern" and value == DECIMAL_PATTERN)
-                or (key == "format" and value not in FORMATS)):
+                or (key == "format" and value not in FORMATS)
+                or (key == "minItems" and "prefixItems" in schema)):
             continue
         else:
             result[key] = _without_constraints(value)
@@ -322,8 +332,9 @@ def _generate(schema_text: str, models: ModelKind,
                    "msgspec": DataModelType.MsgspecStruct}[models]
     with warnings.catch_warnings():
         # msgspec's Meta cannot hold a pattern on a Decimal (the exact-decimal string): the
-        # class still holds a Decimal, which msgspec parses from that string
-        warnings.filterwarnings("ignore", "msgspec.Meta does not take pattern", UserWarning)
+        # class still holds a Decimal, which msgspec parses from that string; nor a length on
+        # a tuple[A, B], whose positions say it
+        warnings.filterwarnings("ignore", "msgspec.Meta does not take", UserWarning)
         result = generate(
             schema_text,
             input_file_type=InputFileType.JsonSchema,
@@ -351,6 +362,8 @@ def _generate(schema_text: str, models: ModelKind,
             snake_case_field=False,
             capitalise_enum_members=False,
             use_subclass_enum=False,
+            # a closed tuple (escodegen.analyse.schema.tuple_schema) as `tuple[A, B]`
+            use_tuple_for_closed_arrays=True,
         )
     assert isinstance(result, str), "one input schema gives one module"
     if models == "msgspec":
@@ -426,7 +439,7 @@ _TAG = re.compile(r'^(    \w+: Literal\[("(?:[^"\\\n]|\\.)*")\])$', re.MULTILINE
 def _unions(text: str, models: ModelKind) -> str:
     """The tagged unions of a generated module as the model mode wants them."""
     if models == "pydantic":
-        text = _pydantic_unions(text)
+        text = _pydantic_unions(_pydantic_tuple_roots(text))
     if models == "dataclasses":
         text = _UNION_ALIAS.sub(_wrapped_alias, text)
     return _tag_defaults(text)
@@ -496,6 +509,32 @@ def _pydantic_unions(text: str) -> str:
         lines[first:end] = new
     text = "\n".join(lines)
     text = _import_names(text, "typing", {"Annotated", "TypeAlias"})
+    if not re.search(r"\bRootModel\[", text):
+        text = re.sub(r"(from pydantic import [^\n]*)\bRootModel, |, RootModel\b", r"\1", text)
+    return text
+
+
+def _pydantic_tuple_roots(text: str) -> str:
+    """The `RootModel` datamodel-code-generator writes for pydantic of a tuple inside a tuple
+    (a field of it would hold the root model, not the tuple) made a type alias,
+    `PairItem1: TypeAlias = tuple[str, int]`, as it writes one in the other modes."""
+    tree = ast.parse(text)
+    lines = text.split("\n")
+    edits: list[tuple[int, int, str]] = []
+    for node in tree.body:
+        base = node.bases[0] if isinstance(node, ast.ClassDef) and node.bases else None
+        if (isinstance(node, ast.ClassDef) and isinstance(base, ast.Subscript)
+                and isinstance(base.value, ast.Name) and base.value.id == "RootModel"
+                and isinstance(base.slice, ast.Subscript)
+                and isinstance(base.slice.value, ast.Name) and base.slice.value.id == "tuple"):
+            assert node.end_lineno is not None
+            edits.append((node.lineno - 1, node.end_lineno,
+                          fit(f"{node.name}: TypeAlias = {ast.unparse(base.slice)}", first=True)))
+    if not edits:
+        return text
+    for first, end, alias in reversed(edits):
+        lines[first:end] = alias.split("\n")
+    text = _import_names("\n".join(lines), "typing", {"TypeAlias"})
     if not re.search(r"\bRootModel\[", text):
         text = re.sub(r"(from pydantic import [^\n]*)\bRootModel, |, RootModel\b", r"\1", text)
     return text

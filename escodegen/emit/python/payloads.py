@@ -10,6 +10,8 @@ from escodegen.model import Event, Field, FieldType
 from escodegen.model.constraints import CONSTRAINTS, FORMATS, json_number, number, problem
 from escodegen.model.patterns import python_form
 from escodegen.model.types import (
+    PROBLEM_COUNT,
+    PROBLEM_COUNT_OR_MORE,
     PROBLEM_ENUM,
     PROBLEM_FORMAT,
     PROBLEM_FRACTION,
@@ -22,7 +24,8 @@ from escodegen.pytext import LINE_LENGTH, py_literal
 
 def type_spec(field_type: FieldType) -> Any:
     """A kind name, `("enum", values)`, `("array", items)`, `("map", values)`, a union's
-    `("union", tag, variants)` or an object's fields; with constraints,
+    `("union", tag, variants)`, a tuple's `("tuple", positions, rest)` or an object's fields;
+    with constraints,
     `("where", <that>, kind, constraints)` (`constraints_spec`)."""
     spec = _unconstrained_spec(field_type)
     if field_type.constraints:
@@ -49,10 +52,14 @@ def constraints_spec(field_type: FieldType) -> tuple[tuple[str, Any, str], ...]:
 
 
 def constrained_versions(events: list[Event] | tuple[Event, ...]) -> list[tuple[str, int]]:
-    """(event type, version) of every version with a constraint anywhere in its fields."""
+    """(event type, version) of every version with a constraint anywhere in its fields, or a
+    tuple: its class does not hold every position's type (a list of one type, or of the union
+    of them), so the codec checks the positions as it checks constraints."""
     def constrained(field_type: FieldType) -> bool:
-        return bool(field_type.constraints) or any(constrained(f.type) for f in field_type.fields) or (
-            field_type.items is not None and constrained(field_type.items))
+        return bool(field_type.constraints) or field_type.kind == "tuple" or any(
+            constrained(f.type) for f in field_type.fields) or (
+            field_type.items is not None and constrained(field_type.items)) or any(
+            constrained(e) for e in field_type.elements)
 
     return [(event.name, version.number) for event in events for version in event.versions
             if any(constrained(f.type) for f in version.fields)]
@@ -71,6 +78,10 @@ def _unconstrained_spec(field_type: FieldType) -> Any:
         return fields_spec(field_type.fields)
     if field_type.kind == "union":
         return union_spec(field_type)
+    if field_type.kind == "tuple":
+        # `("tuple", (each position's spec, ...), the rest's spec or None)`
+        rest = None if field_type.items is None else type_spec(field_type.items)
+        return ("tuple", tuple(type_spec(e) for e in field_type.elements), rest)
     return field_type.kind
 
 
@@ -118,7 +129,8 @@ def runtime_context() -> dict[str, Any]:
     return {
         "problems": {"missing": PROBLEM_MISSING, "kind": PROBLEM_KIND,
                      "fraction": PROBLEM_FRACTION, "format": PROBLEM_FORMAT,
-                     "enum": PROBLEM_ENUM},
+                     "enum": PROBLEM_ENUM, "count": PROBLEM_COUNT,
+                     "count_or_more": PROBLEM_COUNT_OR_MORE},
         "patterns": [(kind, info.check.pattern) for kind, info in TYPES.items()
                      if info.check.pattern is not None],
         "whats": [(kind, info.check.what) for kind, info in TYPES.items()

@@ -317,6 +317,40 @@ def enum_to_json(value: enum.Enum) -> Any:
         return value
 
 
+def tuple_of(*converts: Callable[[Any], Any]) -> Convert[Any]:
+    """The converter of a closed tuple, one converter per position (Any: the type checker
+    knows the field's); DecodeError names every bad item."""
+
+    def convert_tuple(value: Any) -> Any:
+        if not isinstance(value, list) or len(value) != len(converts):
+            raise _expected(f"a list of {len(converts)} items", value)
+        items: list[Any] = []
+        problems: list[tuple[str, str]] = []
+        for i, (convert, item) in enumerate(zip(converts, value, strict=True)):
+            try:
+                items.append(convert(item))
+            except DecodeError as error:
+                problems += _within(i, error.problems)
+        if problems:
+            raise DecodeError(*problems[0], *problems[1:])
+        return tuple(items)
+
+    return convert_tuple
+
+
+def tuple_to(*encoders: Callable[[Any], Any] | None) -> Callable[[Any], list[Any]]:
+    """The encoder of a closed tuple: each position made JSON-ready by its encoder (None: the
+    value as it is)."""
+
+    def encode_tuple(value: Any) -> list[Any]:
+        return [
+            item if encode is None else encode(item)
+            for encode, item in zip(encoders, value, strict=True)
+        ]
+
+    return encode_tuple
+
+
 def list_to(encode: Callable[[Any], Any]) -> Callable[[list[Any]], list[Any]]:
     """The encoder of a list whose items `encode` makes JSON-ready."""
 
@@ -363,6 +397,8 @@ _KIND = "expected {what}, got {got}"
 _FRACTION = "expected {what}, got a fraction"
 _FORMAT = "not {what}"
 _ENUM = "not one of {values}"
+_COUNT = "expected {count} items, got "
+_COUNT_OR_MORE = "expected {count} items or more, got "
 _PATTERN_TEXTS = {
     "decimal": "^-?[0-9]+(\\.[0-9]+)?$",
     "uuid": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
@@ -384,6 +420,7 @@ _WHAT = {
     "enum": "a string",
     "map": "an object",
     "union": "an object",
+    "tuple": "an array",
 }
 
 
@@ -544,6 +581,8 @@ def payload_check(spec: Any) -> PayloadCheck:
         return _union_check(spec[1], spec[2])
     if spec and spec[0] == "either":
         return _either_check(spec[1])
+    if spec and spec[0] == "tuple":
+        return _tuple_check(spec[1], spec[2])
     fields = [
         (name, required, nullable, payload_check(kind))
         for name, required, nullable, kind in spec
@@ -666,6 +705,31 @@ def _json_key(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return ("array", tuple(_json_key(v) for v in value))
     return ("object", frozenset((k, _json_key(v)) for k, v in value.items()))
+
+
+def _tuple_check(positions: Any, rest: Any) -> PayloadCheck:
+    """The validator of a tuple: an array of at least its positions (exactly, without a
+    rest), each position's item checked by its type, any further item by the rest's."""
+    checks = [payload_check(spec) for spec in positions]
+    rest_check = None if rest is None else payload_check(rest)
+    count = len(checks)
+    what = _WHAT["tuple"]
+
+    def items(value: Any) -> Problems | None:
+        if not isinstance(value, list | tuple):
+            return _wrong_kind(what, value)
+        if len(value) < count or (rest_check is None and len(value) > count):
+            problem = _COUNT if rest_check is None else _COUNT_OR_MORE
+            return [("", problem.format(count=count) + str(len(value)))]
+        found: Problems | None = None
+        for i, each in enumerate(value):
+            check = checks[i] if i < count else rest_check
+            problems = check(each) if check is not None else None
+            if problems:
+                found = (found or []) + _within(i, problems)
+        return found
+
+    return items
 
 
 def _either_check(variants: Any) -> PayloadCheck:

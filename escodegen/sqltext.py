@@ -74,21 +74,6 @@ def text_array(items: tuple[str, ...] | list[str]) -> str:
     return literal("{" + elements + "}")
 
 
-def jsonpath_string(text: str) -> str:
-    """A jsonpath string literal (a compared value, a key after `.`, a `like_regex` pattern)
-    inside jsonpath text, which `literal` then quotes as SQL: `\\` and `"` escaped, every
-    control character and DEL as `\\u00XX`, so no value ends the string or breaks the line."""
-    out = []
-    for char in _no_nul(text, "jsonpath strings"):
-        if char in '\\"':
-            out.append("\\" + char)
-        elif ord(char) < 0x20 or ord(char) == 0x7F:
-            out.append(f"\\u{ord(char):04x}")
-        else:
-            out.append(char)
-    return '"' + "".join(out) + '"'
-
-
 def scalar(value: Any) -> str:
     """A literal of a scalar (str, int, float, Decimal, bool) as text, for a cast after it."""
     if isinstance(value, bool):
@@ -153,5 +138,5 @@ def _body_block(text: str) -> str:
 
 
 __all__ = ["PIN_SEARCH_PATH", "SEARCH_PATH", "SEARCH_PATH_CLAUSE", "SqlTextError", "comment",
-           "function_body", "ident", "install", "json_text", "jsonb", "jsonpath_string", "literal",
-           "scalar", "text_array", "typed"]
+           "function_body", "ident", "install", "json_text", "jsonb", "literal", "scalar", "text_array",
+           "typed"]

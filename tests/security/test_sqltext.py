@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import json
 import re
 
 import psycopg
@@ -11,15 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from escodegen.sqltext import (
-    SqlTextError,
-    comment,
-    function_body,
-    ident,
-    jsonb,
-    jsonpath_string,
-    literal,
-)
+from escodegen.sqltext import SqlTextError, comment, function_body, ident, jsonb, literal
 from tests.conftest import ROOT
 
 SQL_TEMPLATES = sorted((ROOT / "templates").glob("*/*.sql.j2"))
@@ -131,7 +122,7 @@ def test_comment_text_stays_on_its_line_and_shows_what_it_says() -> None:
 
 
 def test_nul_is_refused() -> None:
-    for quote in (literal, ident, function_body, jsonpath_string):
+    for quote in (literal, ident, function_body):
         with pytest.raises(SqlTextError):
             quote("a\x00b")
 
@@ -143,30 +134,3 @@ def test_literals_identifiers_and_bodies_read_back_unchanged(pg_server: str, tex
                            f"{jsonb(text)} #>> '{{}}', 1 as {ident('c' + text)}").fetchone()
         assert row == (text, text, text, 1)
         assert conn.execute(f"select ({jsonb([text])}) ->> 0").fetchone() == (text,)
-
-
-HOSTILE_JSONPATH = ['"', '\\', '" || true || "', "'", "$", "\n", "\x7f", "\\u0041", "é日本",
-                    '") || exists($ ? (@ == "', "\\\"", "\u2028"]
-
-
-@given(st.one_of(text_without_nul, st.sampled_from(HOSTILE_JSONPATH)))
-def test_jsonpath_strings_read_back_as_values_and_keys(pg_server: str, text: str) -> None:
-    """A jsonpath string is the one value it quotes: compared with it, as a key, never more."""
-    value = f"$ == {jsonpath_string(text)}"
-    key = f"$.{jsonpath_string(text)} == 1"
-    with psycopg.connect(pg_server) as conn:
-        row = conn.execute(
-            "select %(v)s::jsonb @@ %(value)s::jsonpath, %(o)s::jsonb @@ %(key)s::jsonpath, "
-            "%(other)s::jsonb @@ %(value)s::jsonpath",
-            {"v": json.dumps(text), "o": json.dumps({text: 1}), "other": json.dumps(text + "x"),
-             "value": value, "key": key}).fetchone()
-        assert row == (True, True, False)
-
-
-def test_a_jsonpath_pattern_is_the_pattern_it_quotes(pg_server: str) -> None:
-    pattern = '^a"b\\\\c$'  # a, a quote, b, an escaped backslash, c
-    quoted = f"$ like_regex {jsonpath_string(pattern)}"
-    with psycopg.connect(pg_server) as conn:
-        row = conn.execute("select %s::jsonb @@ %s::jsonpath, %s::jsonb @@ %s::jsonpath",
-                           (json.dumps('a"b\\c'), quoted, json.dumps('a"bc'), quoted)).fetchone()
-        assert row == (True, False)

@@ -13,12 +13,10 @@ are the canonical JSON Schema's (escodegen.analyse.schema): required keys, JSON 
 generated Python's validators (`_runtime.payload_check`) take the same steps and report the
 same words (escodegen.model.types, PROBLEM_*).
 
-Every validator has a boolean twin (`valid_<event>_v<n>`, `valid_event`): true when the
-payload fits, nothing built for a message. It is one constant jsonpath predicate
-(escodegen.emit.postgres.jsonpath, evaluated in C) where the version's checks all have an exact
-jsonpath form, else built from the same checks as the validator (`valid_<event>_v<n>_items<k>`
-for its arrays). The append and verify-store filter with it and ask the text validator only for
-the payloads it refuses, so a valid payload costs its yes/no check alone."""
+Every validator has a boolean twin built from the same checks (`valid_<event>_v<n>`,
+`valid_<event>_v<n>_items<k>`, `valid_event`): true when the payload fits, nothing built for a
+message. The append and verify-store filter with it and ask the text validator only for the
+payloads it refuses, so a valid payload costs its checks alone."""
 
 from __future__ import annotations
 
@@ -26,7 +24,6 @@ import json
 from dataclasses import dataclass
 
 from escodegen.emit.postgres.constraints import constraint_cases
-from escodegen.emit.postgres.jsonpath import fast_check
 from escodegen.emit.postgres.sqltext import _calendar, text_matches
 from escodegen.model import Event, Field, FieldType
 from escodegen.model.sqlnames import (
@@ -180,12 +177,10 @@ def validation_sql(events: tuple[Event, ...], schema: str, layout: bool = True) 
             functions.append(ValidatorFunction(name, comment, body or "null::text"))
             versions.append((version.number, name))
             name = ident(schema, valid_function(event.name, version.number))
-            fast = fast_check(version.fields, layout=layout)
-            if fast is None:  # no exact jsonpath form: the checks above, as booleans
-                builder = _Builder(schema, event.name, version.number, valid_items,
-                                   layout=layout, valid=True)
-                fast = builder.value(whole, "data", _Path(), pad="") or "true"
-            valid_functions.append(ValidatorFunction(name, comment, fast))
+            builder = _Builder(schema, event.name, version.number, valid_items, layout=layout,
+                               valid=True)
+            body = builder.value(whole, "data", _Path(), pad="")
+            valid_functions.append(ValidatorFunction(name, comment, body or "true"))
             valid_versions.append((version.number, name))
         branches.append((literal(event.name), tuple(versions)))
         valid_branches.append((literal(event.name), tuple(valid_versions)))

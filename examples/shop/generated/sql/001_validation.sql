@@ -978,85 +978,375 @@ end;
 -- The boolean twins: the same checks, true when a payload fits, no message built. The append
 -- and verify-store filter with them and ask the validators above only for the refused payloads.
 
+-- OrderSubmitted version 1: the items of array 1: whether every one fits.
+create or replace function "es"."valid_order_submitted_v1_items1"(p_items jsonb)
+returns boolean
+language plpgsql immutable parallel safe
+set search_path = pg_catalog, pg_temp
+as $esc$
+declare
+    v_item jsonb;
+begin
+    for v_i in 0 .. jsonb_array_length(p_items) - 1 loop
+        v_item := p_items -> v_i;
+        if not (case
+            when jsonb_typeof(v_item) not in ('object') then false
+            else (
+                (case
+                    when coalesce(jsonb_typeof((v_item -> 'sku')), 'null') not in ('string')
+                    then false
+                    else true
+                end) and
+                (case
+                    when coalesce(jsonb_typeof((v_item -> 'quantity')), 'null') not in ('number')
+                    then false
+                    when mod(((v_item -> 'quantity'))::numeric, 1) <> 0 then false
+                    else true
+                end) and
+                (case
+                    when coalesce(jsonb_typeof((v_item -> 'unitPrice')), 'null') not in ('string')
+                    then false
+                    when not (v_item ->> 'unitPrice') ~ '^-?[0-9]+(\.[0-9]+)?$' then false
+                    else true
+                end))
+        end) then
+            return false;
+        end if;
+    end loop;
+    return true;
+end
+$esc$;
+
+-- OrderPaid version 1: the items of array 1: whether every one fits.
+create or replace function "es"."valid_order_paid_v1_items1"(p_items jsonb)
+returns boolean
+language plpgsql immutable parallel safe
+set search_path = pg_catalog, pg_temp
+as $esc$
+declare
+    v_item jsonb;
+begin
+    for v_item in select e.value from jsonb_each(p_items) as e loop
+        if not (case
+            when jsonb_typeof(v_item) not in ('object') then false
+            else (
+                (case
+                    when coalesce(jsonb_typeof((v_item -> 'amount')), 'null') not in ('string')
+                    then false
+                    when not (v_item ->> 'amount') ~ '^-?[0-9]+(\.[0-9]+)?$' then false
+                    else true
+                end) and
+                (case
+                    when coalesce(jsonb_typeof((v_item -> 'currency')), 'null') not in ('string')
+                    then false
+                    else true
+                end))
+        end) then
+            return false;
+        end if;
+    end loop;
+    return true;
+end
+$esc$;
+
 -- CustomerRegistered version 1: whether a payload fits.
 create or replace function "es"."valid_customer_registered_v1"(data jsonb) returns boolean
 language sql immutable parallel safe
-return coalesce(data @@ 'lax $.type() == "object"
-    && ($."customerId".type() == "string" && $."customerId" like_regex "^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$")
-    && $."name".type() == "string"
-    && $."email".type() == "string"'::jsonpath, false)
-    and coalesce((data #>> '{"customerId"}') like '________-____-____-____-____________', true);
+return (case
+    when jsonb_typeof(data) not in ('object') then false
+    else (
+        (case
+            when coalesce(jsonb_typeof((data -> 'customerId')), 'null') not in ('string') then false
+            when not ((data ->> 'customerId') like '________-____-____-____-____________'
+                    and replace((data ->> 'customerId'), '-', '') like '________________________________'
+                    and (data ->> 'customerId') ~ '^[-0-9a-fA-F]+$')
+            then false
+            else true
+        end) and
+        (case
+            when coalesce(jsonb_typeof((data -> 'name')), 'null') not in ('string') then false
+            else true
+        end) and
+        (case
+            when coalesce(jsonb_typeof((data -> 'email')), 'null') not in ('string') then false
+            else true
+        end))
+end);
 
 -- CustomerRegistered version 2: whether a payload fits.
 create or replace function "es"."valid_customer_registered_v2"(data jsonb) returns boolean
 language sql immutable parallel safe
-return coalesce(data @@ 'lax $.type() == "object"
-    && ($."customerId".type() == "string" && $."customerId" like_regex "^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$")
-    && $."firstName".type() == "string"
-    && $."lastName".type() == "string"
-    && $."email".type() == "string"'::jsonpath, false)
-    and coalesce((data #>> '{"customerId"}') like '________-____-____-____-____________', true);
+return (case
+    when jsonb_typeof(data) not in ('object') then false
+    else (
+        (case
+            when coalesce(jsonb_typeof((data -> 'customerId')), 'null') not in ('string') then false
+            when not ((data ->> 'customerId') like '________-____-____-____-____________'
+                    and replace((data ->> 'customerId'), '-', '') like '________________________________'
+                    and (data ->> 'customerId') ~ '^[-0-9a-fA-F]+$')
+            then false
+            else true
+        end) and
+        (case
+            when coalesce(jsonb_typeof((data -> 'firstName')), 'null') not in ('string') then false
+            else true
+        end) and
+        (case
+            when coalesce(jsonb_typeof((data -> 'lastName')), 'null') not in ('string') then false
+            else true
+        end) and
+        (case
+            when coalesce(jsonb_typeof((data -> 'email')), 'null') not in ('string') then false
+            else true
+        end))
+end);
 
 -- CustomerRegistered version 3: whether a payload fits.
 create or replace function "es"."valid_customer_registered_v3"(data jsonb) returns boolean
 language sql immutable parallel safe
-return coalesce(data @@ 'lax $.type() == "object"
-    && ($."customerId".type() == "string" && $."customerId" like_regex "^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$")
-    && $."firstName".type() == "string"
-    && $."lastName".type() == "string"
-    && $."email".type() == "string"
-    && ($."tier".type() == "string" && ($."tier" == "standard" || $."tier" == "premium" || $."tier" == "enterprise"))'::jsonpath, false)
-    and coalesce((data #>> '{"customerId"}') like '________-____-____-____-____________', true);
+return (case
+    when jsonb_typeof(data) not in ('object') then false
+    else (
+        (case
+            when coalesce(jsonb_typeof((data -> 'customerId')), 'null') not in ('string') then false
+            when not ((data ->> 'customerId') like '________-____-____-____-____________'
+                    and replace((data ->> 'customerId'), '-', '') like '________________________________'
+                    and (data ->> 'customerId') ~ '^[-0-9a-fA-F]+$')
+            then false
+            else true
+        end) and
+        (case
+            when coalesce(jsonb_typeof((data -> 'firstName')), 'null') not in ('string') then false
+            else true
+        end) and
+        (case
+            when coalesce(jsonb_typeof((data -> 'lastName')), 'null') not in ('string') then false
+            else true
+        end) and
+        (case
+            when coalesce(jsonb_typeof((data -> 'email')), 'null') not in ('string') then false
+            else true
+        end) and
+        (case
+            when coalesce(jsonb_typeof((data -> 'tier')), 'null') not in ('string') then false
+            when not ((data ->> 'tier') = any ('{"standard","premium","enterprise"}'::text[]))
+            then false
+            else true
+        end))
+end);
 
 -- CustomerTierChanged version 1: whether a payload fits.
 create or replace function "es"."valid_customer_tier_changed_v1"(data jsonb) returns boolean
 language sql immutable parallel safe
-return coalesce(data @@ 'lax $.type() == "object"
-    && ($."customerId".type() == "string" && $."customerId" like_regex "^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$")
-    && ($."tier".type() == "string" && ($."tier" == "standard" || $."tier" == "premium" || $."tier" == "enterprise"))'::jsonpath, false)
-    and coalesce((data #>> '{"customerId"}') like '________-____-____-____-____________', true);
+return (case
+    when jsonb_typeof(data) not in ('object') then false
+    else (
+        (case
+            when coalesce(jsonb_typeof((data -> 'customerId')), 'null') not in ('string') then false
+            when not ((data ->> 'customerId') like '________-____-____-____-____________'
+                    and replace((data ->> 'customerId'), '-', '') like '________________________________'
+                    and (data ->> 'customerId') ~ '^[-0-9a-fA-F]+$')
+            then false
+            else true
+        end) and
+        (case
+            when coalesce(jsonb_typeof((data -> 'tier')), 'null') not in ('string') then false
+            when not ((data ->> 'tier') = any ('{"standard","premium","enterprise"}'::text[]))
+            then false
+            else true
+        end))
+end);
 
 -- OrderPlaced version 1: whether a payload fits.
 create or replace function "es"."valid_order_placed_v1"(data jsonb) returns boolean
 language sql immutable parallel safe
-return coalesce(data @@ 'lax $.type() == "object"
-    && ($."orderId".type() == "string" && $."orderId" like_regex "^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$")
-    && ($."customerId".type() == "string" && $."customerId" like_regex "^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$")
-    && ($."totalAmount".type() == "string" && $."totalAmount" like_regex "^-?[0-9]+(\\.[0-9]+)?$")'::jsonpath, false)
-    and coalesce((data #>> '{"orderId"}') like '________-____-____-____-____________', true)
-    and coalesce((data #>> '{"customerId"}') like '________-____-____-____-____________', true);
+return (case
+    when jsonb_typeof(data) not in ('object') then false
+    else (
+        (case
+            when coalesce(jsonb_typeof((data -> 'orderId')), 'null') not in ('string') then false
+            when not ((data ->> 'orderId') like '________-____-____-____-____________'
+                    and replace((data ->> 'orderId'), '-', '') like '________________________________'
+                    and (data ->> 'orderId') ~ '^[-0-9a-fA-F]+$')
+            then false
+            else true
+        end) and
+        (case
+            when coalesce(jsonb_typeof((data -> 'customerId')), 'null') not in ('string') then false
+            when not ((data ->> 'customerId') like '________-____-____-____-____________'
+                    and replace((data ->> 'customerId'), '-', '') like '________________________________'
+                    and (data ->> 'customerId') ~ '^[-0-9a-fA-F]+$')
+            then false
+            else true
+        end) and
+        (case
+            when coalesce(jsonb_typeof((data -> 'totalAmount')), 'null') not in ('string')
+            then false
+            when not (data ->> 'totalAmount') ~ '^-?[0-9]+(\.[0-9]+)?$' then false
+            else true
+        end))
+end);
 
 -- OrderPlaced version 2: whether a payload fits.
 create or replace function "es"."valid_order_placed_v2"(data jsonb) returns boolean
 language sql immutable parallel safe
-return coalesce(data @@ 'lax $.type() == "object"
-    && ($."orderId".type() == "string" && $."orderId" like_regex "^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$")
-    && ($."customerId".type() == "string" && $."customerId" like_regex "^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$")
-    && ($."totalAmount".type() == "string" && $."totalAmount" like_regex "^-?[0-9]+(\\.[0-9]+)?$")
-    && (!exists($."currency") || $."currency".type() == "null" || $."currency".type() == "string")
-    && (!exists($."shippingAddress") || $."shippingAddress".type() == "null" || ($."shippingAddress".type() == "object" && $."shippingAddress"."street".type() == "string" && $."shippingAddress"."city".type() == "string" && $."shippingAddress"."country".type() == "string" && (!exists($."shippingAddress"."postcode") || $."shippingAddress"."postcode".type() == "null" || $."shippingAddress"."postcode".type() == "string")))'::jsonpath, false)
-    and coalesce((data #>> '{"orderId"}') like '________-____-____-____-____________', true)
-    and coalesce((data #>> '{"customerId"}') like '________-____-____-____-____________', true);
+return (case
+    when jsonb_typeof(data) not in ('object') then false
+    else (
+        (case
+            when coalesce(jsonb_typeof((data -> 'orderId')), 'null') not in ('string') then false
+            when not ((data ->> 'orderId') like '________-____-____-____-____________'
+                    and replace((data ->> 'orderId'), '-', '') like '________________________________'
+                    and (data ->> 'orderId') ~ '^[-0-9a-fA-F]+$')
+            then false
+            else true
+        end) and
+        (case
+            when coalesce(jsonb_typeof((data -> 'customerId')), 'null') not in ('string') then false
+            when not ((data ->> 'customerId') like '________-____-____-____-____________'
+                    and replace((data ->> 'customerId'), '-', '') like '________________________________'
+                    and (data ->> 'customerId') ~ '^[-0-9a-fA-F]+$')
+            then false
+            else true
+        end) and
+        (case
+            when coalesce(jsonb_typeof((data -> 'totalAmount')), 'null') not in ('string')
+            then false
+            when not (data ->> 'totalAmount') ~ '^-?[0-9]+(\.[0-9]+)?$' then false
+            else true
+        end) and
+        (case when coalesce(jsonb_typeof((data -> 'currency')), 'null') = 'null'
+            then true
+            else (case
+                when jsonb_typeof((data -> 'currency')) not in ('string') then false
+                else true
+            end)
+        end) and
+        (case when coalesce(jsonb_typeof((data -> 'shippingAddress')), 'null') = 'null'
+            then true
+            else (case
+                when jsonb_typeof((data -> 'shippingAddress')) not in ('object') then false
+                else (
+                    (case
+                        when coalesce(jsonb_typeof(((data -> 'shippingAddress') -> 'street')), 'null') not in ('string')
+                        then false
+                        else true
+                    end) and
+                    (case
+                        when coalesce(jsonb_typeof(((data -> 'shippingAddress') -> 'city')), 'null') not in ('string')
+                        then false
+                        else true
+                    end) and
+                    (case
+                        when coalesce(jsonb_typeof(((data -> 'shippingAddress') -> 'country')), 'null') not in ('string')
+                        then false
+                        else true
+                    end) and
+                    (case when coalesce(jsonb_typeof(((data -> 'shippingAddress') -> 'postcode')), 'null') = 'null'
+                        then true
+                        else (case
+                            when jsonb_typeof(((data -> 'shippingAddress') -> 'postcode')) not in ('string')
+                            then false
+                            else true
+                        end)
+                    end))
+            end)
+        end))
+end);
 
 -- OrderSubmitted version 1: whether a payload fits.
 create or replace function "es"."valid_order_submitted_v1"(data jsonb) returns boolean
 language sql immutable parallel safe
-return coalesce(data @@ 'lax $.type() == "object"
-    && ($."orderId".type() == "string" && $."orderId" like_regex "^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$")
-    && ($."customer".type() == "object" && ($."customer"."customerId".type() == "string" && $."customer"."customerId" like_regex "^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$") && (!exists($."customer"."email") || $."customer"."email".type() == "null" || $."customer"."email".type() == "string"))
-    && ($."lineItems".type() == "array" && !($."lineItems"[*].type() == "array") && !exists($."lineItems"[*] ? (!(@.type() == "object" && @."sku".type() == "string" && (@."quantity".type() == "number" && @."quantity".floor() == @."quantity") && (@."unitPrice".type() == "string" && @."unitPrice" like_regex "^-?[0-9]+(\\.[0-9]+)?$")))))
-    && ($."pricing".type() == "object" && ($."pricing"."subtotal".type() == "string" && $."pricing"."subtotal" like_regex "^-?[0-9]+(\\.[0-9]+)?$") && ($."pricing"."tax".type() == "string" && $."pricing"."tax" like_regex "^-?[0-9]+(\\.[0-9]+)?$") && ($."pricing"."total".type() == "string" && $."pricing"."total" like_regex "^-?[0-9]+(\\.[0-9]+)?$") && $."pricing"."currency".type() == "string")'::jsonpath, false)
-    and coalesce((data #>> '{"orderId"}') like '________-____-____-____-____________', true)
-    and coalesce((data #>> '{"customer","customerId"}') like '________-____-____-____-____________', true);
+return (case
+    when jsonb_typeof(data) not in ('object') then false
+    else (
+        (case
+            when coalesce(jsonb_typeof((data -> 'orderId')), 'null') not in ('string') then false
+            when not ((data ->> 'orderId') like '________-____-____-____-____________'
+                    and replace((data ->> 'orderId'), '-', '') like '________________________________'
+                    and (data ->> 'orderId') ~ '^[-0-9a-fA-F]+$')
+            then false
+            else true
+        end) and
+        (case
+            when coalesce(jsonb_typeof((data -> 'customer')), 'null') not in ('object') then false
+            else (
+                (case
+                    when coalesce(jsonb_typeof(((data -> 'customer') -> 'customerId')), 'null') not in ('string')
+                    then false
+                    when not (((data -> 'customer') ->> 'customerId') like '________-____-____-____-____________'
+                            and replace(((data -> 'customer') ->> 'customerId'), '-', '') like '________________________________'
+                            and ((data -> 'customer') ->> 'customerId') ~ '^[-0-9a-fA-F]+$')
+                    then false
+                    else true
+                end) and
+                (case when coalesce(jsonb_typeof(((data -> 'customer') -> 'email')), 'null') = 'null'
+                    then true
+                    else (case
+                        when jsonb_typeof(((data -> 'customer') -> 'email')) not in ('string')
+                        then false
+                        else true
+                    end)
+                end))
+        end) and
+        (case
+            when coalesce(jsonb_typeof((data -> 'lineItems')), 'null') not in ('array') then false
+            else "es"."valid_order_submitted_v1_items1"((data -> 'lineItems'))
+        end) and
+        (case
+            when coalesce(jsonb_typeof((data -> 'pricing')), 'null') not in ('object') then false
+            else (
+                (case
+                    when coalesce(jsonb_typeof(((data -> 'pricing') -> 'subtotal')), 'null') not in ('string')
+                    then false
+                    when not ((data -> 'pricing') ->> 'subtotal') ~ '^-?[0-9]+(\.[0-9]+)?$'
+                    then false
+                    else true
+                end) and
+                (case
+                    when coalesce(jsonb_typeof(((data -> 'pricing') -> 'tax')), 'null') not in ('string')
+                    then false
+                    when not ((data -> 'pricing') ->> 'tax') ~ '^-?[0-9]+(\.[0-9]+)?$' then false
+                    else true
+                end) and
+                (case
+                    when coalesce(jsonb_typeof(((data -> 'pricing') -> 'total')), 'null') not in ('string')
+                    then false
+                    when not ((data -> 'pricing') ->> 'total') ~ '^-?[0-9]+(\.[0-9]+)?$' then false
+                    else true
+                end) and
+                (case
+                    when coalesce(jsonb_typeof(((data -> 'pricing') -> 'currency')), 'null') not in ('string')
+                    then false
+                    else true
+                end))
+        end))
+end);
 
 -- OrderItemAdded version 1: whether a payload fits.
 create or replace function "es"."valid_order_item_added_v1"(data jsonb) returns boolean
 language sql immutable parallel safe
-return coalesce(data @@ 'lax $.type() == "object"
-    && ($."orderId".type() == "string" && $."orderId" like_regex "^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$")
-    && $."sku".type() == "string"
-    && ($."quantity".type() == "number" && $."quantity".floor() == $."quantity")'::jsonpath, false)
-    and coalesce((data #>> '{"orderId"}') like '________-____-____-____-____________', true);
+return (case
+    when jsonb_typeof(data) not in ('object') then false
+    else (
+        (case
+            when coalesce(jsonb_typeof((data -> 'orderId')), 'null') not in ('string') then false
+            when not ((data ->> 'orderId') like '________-____-____-____-____________'
+                    and replace((data ->> 'orderId'), '-', '') like '________________________________'
+                    and (data ->> 'orderId') ~ '^[-0-9a-fA-F]+$')
+            then false
+            else true
+        end) and
+        (case
+            when coalesce(jsonb_typeof((data -> 'sku')), 'null') not in ('string') then false
+            else true
+        end) and
+        (case
+            when coalesce(jsonb_typeof((data -> 'quantity')), 'null') not in ('number') then false
+            when mod(((data -> 'quantity'))::numeric, 1) <> 0 then false
+            else true
+        end))
+end);
 
 -- OrderShipped version 1: whether a payload fits.
 create or replace function "es"."valid_order_shipped_v1"(data jsonb) returns boolean
@@ -1176,28 +1466,118 @@ end);
 -- OrderCancelled version 1: whether a payload fits.
 create or replace function "es"."valid_order_cancelled_v1"(data jsonb) returns boolean
 language sql immutable parallel safe
-return coalesce(data @@ 'lax $.type() == "object"
-    && ($."orderId".type() == "string" && $."orderId" like_regex "^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$")
-    && (!exists($."reason") || $."reason".type() == "null" || $."reason".type() == "string")'::jsonpath, false)
-    and coalesce((data #>> '{"orderId"}') like '________-____-____-____-____________', true);
+return (case
+    when jsonb_typeof(data) not in ('object') then false
+    else (
+        (case
+            when coalesce(jsonb_typeof((data -> 'orderId')), 'null') not in ('string') then false
+            when not ((data ->> 'orderId') like '________-____-____-____-____________'
+                    and replace((data ->> 'orderId'), '-', '') like '________________________________'
+                    and (data ->> 'orderId') ~ '^[-0-9a-fA-F]+$')
+            then false
+            else true
+        end) and
+        (case when coalesce(jsonb_typeof((data -> 'reason')), 'null') = 'null'
+            then true
+            else (case when jsonb_typeof((data -> 'reason')) not in ('string') then false else true end)
+        end))
+end);
 
 -- OrderPaid version 1: whether a payload fits.
 create or replace function "es"."valid_order_paid_v1"(data jsonb) returns boolean
 language sql immutable parallel safe
-return coalesce(data @@ 'lax $.type() == "object"
-    && ($."orderId".type() == "string" && $."orderId" like_regex "^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$")
-    && ($."paid".type() == "object" && ($."paid"."amount".type() == "string" && $."paid"."amount" like_regex "^-?[0-9]+(\\.[0-9]+)?$") && $."paid"."currency".type() == "string")
-    && ($."fees".type() == "object" && !($."fees".*.type() == "array") && !exists($."fees".* ? (!(@.type() == "object" && (@."amount".type() == "string" && @."amount" like_regex "^-?[0-9]+(\\.[0-9]+)?$") && @."currency".type() == "string"))))'::jsonpath, false)
-    and coalesce((data #>> '{"orderId"}') like '________-____-____-____-____________', true);
+return (case
+    when jsonb_typeof(data) not in ('object') then false
+    else (
+        (case
+            when coalesce(jsonb_typeof((data -> 'orderId')), 'null') not in ('string') then false
+            when not ((data ->> 'orderId') like '________-____-____-____-____________'
+                    and replace((data ->> 'orderId'), '-', '') like '________________________________'
+                    and (data ->> 'orderId') ~ '^[-0-9a-fA-F]+$')
+            then false
+            else true
+        end) and
+        (case
+            when coalesce(jsonb_typeof((data -> 'paid')), 'null') not in ('object') then false
+            else (
+                (case
+                    when coalesce(jsonb_typeof(((data -> 'paid') -> 'amount')), 'null') not in ('string')
+                    then false
+                    when not ((data -> 'paid') ->> 'amount') ~ '^-?[0-9]+(\.[0-9]+)?$' then false
+                    else true
+                end) and
+                (case
+                    when coalesce(jsonb_typeof(((data -> 'paid') -> 'currency')), 'null') not in ('string')
+                    then false
+                    else true
+                end))
+        end) and
+        (case
+            when coalesce(jsonb_typeof((data -> 'fees')), 'null') not in ('object') then false
+            else "es"."valid_order_paid_v1_items1"((data -> 'fees'))
+        end))
+end);
 
 -- OrderRefunded version 1: whether a payload fits.
 create or replace function "es"."valid_order_refunded_v1"(data jsonb) returns boolean
 language sql immutable parallel safe
-return coalesce(data @@ 'lax $.type() == "object"
-    && ($."orderId".type() == "string" && $."orderId" like_regex "^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$")
-    && ($."refund".type() == "object" && ($."refund"."amount".type() == "string" && $."refund"."amount" like_regex "^-?[0-9]+(\\.[0-9]+)?$") && $."refund"."currency".type() == "string")
-    && (!exists($."returnTo") || ($."returnTo".type() == "object" && $."returnTo"."street".type() == "string" && $."returnTo"."city".type() == "string" && $."returnTo"."country".type() == "string" && (!exists($."returnTo"."postcode") || $."returnTo"."postcode".type() == "null" || $."returnTo"."postcode".type() == "string")))'::jsonpath, false)
-    and coalesce((data #>> '{"orderId"}') like '________-____-____-____-____________', true);
+return (case
+    when jsonb_typeof(data) not in ('object') then false
+    else (
+        (case
+            when coalesce(jsonb_typeof((data -> 'orderId')), 'null') not in ('string') then false
+            when not ((data ->> 'orderId') like '________-____-____-____-____________'
+                    and replace((data ->> 'orderId'), '-', '') like '________________________________'
+                    and (data ->> 'orderId') ~ '^[-0-9a-fA-F]+$')
+            then false
+            else true
+        end) and
+        (case
+            when coalesce(jsonb_typeof((data -> 'refund')), 'null') not in ('object') then false
+            else (
+                (case
+                    when coalesce(jsonb_typeof(((data -> 'refund') -> 'amount')), 'null') not in ('string')
+                    then false
+                    when not ((data -> 'refund') ->> 'amount') ~ '^-?[0-9]+(\.[0-9]+)?$' then false
+                    else true
+                end) and
+                (case
+                    when coalesce(jsonb_typeof(((data -> 'refund') -> 'currency')), 'null') not in ('string')
+                    then false
+                    else true
+                end))
+        end) and
+        (case when (data -> 'returnTo') is null
+            then true
+            else (case
+                when jsonb_typeof((data -> 'returnTo')) not in ('object') then false
+                else (
+                    (case
+                        when coalesce(jsonb_typeof(((data -> 'returnTo') -> 'street')), 'null') not in ('string')
+                        then false
+                        else true
+                    end) and
+                    (case
+                        when coalesce(jsonb_typeof(((data -> 'returnTo') -> 'city')), 'null') not in ('string')
+                        then false
+                        else true
+                    end) and
+                    (case
+                        when coalesce(jsonb_typeof(((data -> 'returnTo') -> 'country')), 'null') not in ('string')
+                        then false
+                        else true
+                    end) and
+                    (case when coalesce(jsonb_typeof(((data -> 'returnTo') -> 'postcode')), 'null') = 'null'
+                        then true
+                        else (case
+                            when jsonb_typeof(((data -> 'returnTo') -> 'postcode')) not in ('string')
+                            then false
+                            else true
+                        end)
+                    end))
+            end)
+        end))
+end);
 
 -- Whether a stored event's payload fits its own (type, version); inlined like validate_event.
 create or replace function "es"."valid_event"(event_type text, event_version integer,

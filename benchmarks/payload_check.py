@@ -31,6 +31,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from store import _backend_cpu, _item, _submitted, install
 
 from devtools.postgres import benchmark_database
+from escodegen.model.sqlnames import valid_function
+from escodegen.sqltext import ident
 
 _UUID = r'like_regex "^[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+-[0-9a-fA-F]+$"'
 _DECIMAL = r'like_regex "^-?[0-9]+(\\.[0-9]+)?$"'
@@ -97,7 +99,7 @@ def main() -> None:
                 conn.execute("update v set data = jsonb_set(data, '{orderId}', "
                              "to_jsonb(gen_random_uuid()::text))")
                 conn.execute("vacuum analyze v")
-                twin = f"es.valid_{'order_submitted' if event == 'OrderSubmitted' else 'order_item_added'}_v1(data)"
+                twin = f"{ident('es', valid_function(event, 1))}(data)"
                 for path, value in NEAR[event]:
                     row = conn.execute(
                         f"select {twin}, {JSONPATH[event]} from "

@@ -130,7 +130,42 @@ events:
           one: {type: tuple, items: [decimal], required: false}
           open: {type: tuple, items: [uuid, number], rest: boolean}
           nest: {type: array, items: {type: tuple, items: [Card, {type: tuple, items: [date, json]}]}}
+  Plain:
+    versions:
+      1:
+        fields:
+          s: string
+          i: integer
+          n: number
+          d: decimal
+          b: boolean
+          u: uuid
+          j: json
+          e: {type: enum, values: [a, "b c", "é", 'q"\\', "", 日本]}
+          o: {type: object, fields: {x: uuid, y: string?, z: {type: array, items: integer}}}
+          l: {type: array, items: {type: object, fields: {k: decimal, w: uuid?}}}
+          os: string?
+          oi: integer?
+          oj: json?
+          oo: {type: object, required: false, fields: {p: uuid, q: boolean?}}
+          ol: {type: array, required: false, items: uuid}
+          m: {type: map, values: {type: object, fields: {amount: decimal, cur: {type: enum, values: [EUR, USD]}}}}
+          mi: {type: map, required: false, values: integer}
+          rn: {type: string, nullable: true}
+          an: {type: integer, required: false, nullable: false}
+          mt: Pay
+          lm: {type: array, items: Pay}
+          eu: {type: union, variants: [string, integer, boolean]}
+          lu: {type: array, items: {type: union, variants: [uuid, integer]}}
+          la: {type: array, items: json}
 types:
+  Pay:
+    type: union
+    tag: kind
+    variants:
+      card: {fields: {number: string, cvc: integer?}}
+      wire: {fields: {iban: string, amount: decimal}}
+      cash: {fields: {}}
   Code: {type: string, pattern: '^[A-Z]{2}(?:[0-9]|-[a-z])?$'}
   Card: {fields: {number: string, expiry: date?}}
   Method:
@@ -587,4 +622,63 @@ def test_problems_name_the_path(conns: dict[str, psycopg.Connection[Any]],
         {"t": event_type, "v": version, "d": json.dumps(data)}).fetchone()
     assert row == (problem, problem is None, problem is None)
     found = packages["synthetic"].validate(event_type, version, data)
+    assert (": ".join(p for p in found[0] if p) if found else None) == problem
+
+
+_PLAIN = {"s": "", "i": 3.0, "n": -1.5, "d": "-0.50", "b": False,
+         "u": "123e4567-E89B-12d3-a456-426614174000", "j": None, "e": 'q"\\',
+         "o": {"x": "123e4567-e89b-12d3-a456-426614174000", "z": []},
+         "l": [{"k": "1", "w": None}], "m": {"é": {"amount": "2", "cur": "EUR"}},
+         "rn": None, "mt": {"kind": "cash"}, "lm": [{"kind": "card", "number": "4"}],
+         "eu": True, "lu": [1, "123e4567-e89b-12d3-a456-426614174000"], "la": [[1], None]}
+
+
+@pytest.mark.parametrize(("change", "problem"), [
+    ({}, None),
+    # a value wrapped in an array (what jsonpath's lax mode would read as the value)
+    ({"s": [""]}, "s: expected a string, got array"),
+    ({"u": ["123e4567-e89b-12d3-a456-426614174000"]}, "u: expected a uuid, got array"),
+    ({"e": ["a"]}, "e: expected a string, got array"),
+    ({"i": [3]}, "i: expected an integer, got array"),
+    ({"o": [{"x": "123e4567-e89b-12d3-a456-426614174000", "z": []}]},
+     "o: expected an object, got array"),
+    ({"l": [[{"k": "1"}]]}, "l[0]: expected an object, got array"),
+    ({"l": [[]]}, "l[0]: expected an object, got array"),
+    ({"m": {"k": [{"amount": "2", "cur": "EUR"}]}}, "m.k: expected an object, got array"),
+    ({"mt": [{"kind": "cash"}]}, "mt: expected an object, got array"),
+    ({"mt": {"kind": ["cash"]}}, "mt.kind: expected a string, got array"),
+    ({"lu": [[1]]}, "lu[0]: expected a uuid or an integer, got array"),
+    ({"eu": [True]}, "eu: expected a string or an integer or a boolean, got array"),
+    # formats and kinds as the validators read them
+    ({"u": "123e4567-e89b-12d3-a456-42661417400"}, "u: not a uuid"),
+    ({"u": "123e4567e-89b-12d3-a456-426614174000"}, "u: not a uuid"),
+    ({"u": "123e4567-e89b-12d3-a456-4266141740000"}, "u: not a uuid"),
+    ({"u": "123e4567-e89b-12d3-a456-42661417400g"}, "u: not a uuid"),
+    ({"o": {"x": "123e4567-e89b-12d3-a456-42661417400é", "z": []}}, "o.x: not a uuid"),
+    ({"d": "1.5\n"}, "d: not a decimal"),
+    ({"d": 1.5}, "d: expected a decimal, got number"),
+    ({"i": 2.5}, "i: expected an integer, got a fraction"),
+    ({"i": "3"}, "i: expected an integer, got string"),
+    ({"e": "q"}, 'e: not one of "a", "b c", "é", "q\\"\\\\", "", "日本"'),
+    ({"e": "日本"}, None),
+    ({"s": None}, "s: expected a string, got null"),
+    ({"rn": 1}, "rn: expected a string, got number"),
+    ({"an": None}, "an: expected an integer, got null"),
+    ({"os": None, "oi": None, "oj": [1]}, None),
+    ({"mt": {"kind": "wire", "iban": "x"}}, "mt.amount: required field is missing"),
+    ({"mt": {"kind": "card", "number": "4", "cvc": "1"}},
+     "mt.cvc: expected an integer, got string"),
+    ({"ol": None}, None),
+])
+def test_a_value_of_every_plain_type_is_read_as_written(
+        conns: dict[str, psycopg.Connection[Any]], packages: dict[str, ModuleType],
+        change: dict[str, Any], problem: str | None) -> None:
+    """Arrays for scalars and items, hostile enum members, non-ASCII keys, every kind of null:
+    the validators, their boolean twins and the Python agree on the first problem."""
+    data = {**_PLAIN, **change}
+    row = conns["synthetic"].execute(
+        "select es.validate_event('Plain', 1, %(d)s::jsonb), es.valid_plain_v1(%(d)s::jsonb), "
+        "es.payload_fits('Plain', 1, %(d)s::jsonb)", {"d": json.dumps(data)}).fetchone()
+    assert row == (problem, problem is None, problem is None)
+    found = packages["synthetic"].validate("Plain", 1, data)
     assert (": ".join(p for p in found[0] if p) if found else None) == problem

@@ -84,6 +84,26 @@ def test_the_catch_up_from_the_feeds_applies_every_event_of_every_worker_once(
                               for i, o in enumerate(orders)}
     assert catch_up(store) == 0  # nothing twice
     assert summary(store)[orders[1]] == ("placed", 1)
+    # the table is distributed by its key: its rows are in shards on both workers
+    counts = rows_per_worker(store, "es.order_summary")
+    assert len(counts) == 2 and sum(counts) == 16
+
+
+def rows_per_worker(conn: Conn, table: str) -> list[int]:
+    """How many rows of a distributed table each worker holds (its shards' rows)."""
+    return [int(n) for n, in conn.execute(
+        "select sum(r.result::bigint) from run_command_on_shards(%s, 'select count(*) from %%s') r"
+        "  join pg_dist_shard_placement p using (shardid)"
+        " where r.result::bigint > 0 group by p.nodeport order by p.nodeport", (table,))]
+
+
+def test_the_projection_tables_are_distributed_by_their_key(store: Conn) -> None:
+    assert store.execute(
+        "select logicalrelid::text, partmethod, column_to_column_name(logicalrelid, partkey)"
+        "  from pg_dist_partition where logicalrelid in"
+        "       ('es.order_summary'::regclass, 'es.customer_directory'::regclass)"
+        " order by 1").fetchall() == [("es.customer_directory", "h", "customer_id"),
+                                      ("es.order_summary", "h", "order_id")]
 
 
 def test_the_single_node_catch_up_refuses_on_the_cluster(store: Conn) -> None:

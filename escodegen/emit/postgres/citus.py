@@ -55,6 +55,8 @@ class ProjectionFeedSql:
     p: ProjectionSql
     apply_feed: str
     """The function applying a batch of one feed, qualified."""
+    rebuild_step_text: str
+    """Its rebuild's step (the one of a feed on the cluster), qualified, as a string literal."""
     distribution: Distribution | None
     """None: the table stays a table of the coordinator."""
 
@@ -122,7 +124,9 @@ def citus_sql(schema: str,
         read_feed=name("read_feed(text, xid8, bigint, integer)"),
         read_feed_json=name("read_feed_json(text, xid8, bigint, integer)"),
         projections=tuple(
-            ProjectionFeedSql(sql, ident(schema, apply_feed_function(declared.name)),
-                              projection_distribution(declared))
+            ProjectionFeedSql(
+                sql, ident(schema, apply_feed_function(declared.name)),
+                literal(ident(schema, ProjectionNames.of(declared.name).function("rebuild_step"))),
+                projection_distribution(declared))
             for declared, sql in projections),
     )

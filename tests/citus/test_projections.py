@@ -332,3 +332,26 @@ def test_projection_status_and_caught_up_compare_the_vector_with_each_feed(
     assert status(store, "order_summary")[1:] == (0, 0)
     assert store.execute("select es.projection_caught_up('order_summary', %s, %s)",
                          (f"Order-{orders[0]}", late[0])).fetchone() == (True,)
+
+
+def test_a_skipped_event_retried_is_applied_in_the_projections_order(store: Conn) -> None:
+    store.execute("truncate es.customer_directory")
+    store.execute("delete from es.checkpoints where name like 'customer\\_directory%'")
+    customer = str(uuid.uuid4())
+    stream = f"Customer-{customer}"
+    stored_raw(store, stream, "CustomerRegistered", {
+        "customerId": "not-a-uuid", "firstName": "A", "lastName": "B", "tier": "standard"})
+    directory = {"name": "customer_directory", "apply": "es.apply_feed_customer_directory"}
+    assert catch_up(store, **directory) == 1  # skipped, recorded
+    store.execute("update es.events set data = jsonb_set(data, '{customerId}', to_jsonb(%s::text))"
+                  " where stream_id = %s", (customer, stream))  # the event fixed
+    assert store.execute("select applied from es.retry_customer_directory()").fetchall() == [
+        (True,)]
+    append(store, stream, ANY, [event("CustomerTierChanged", 1,
+                                      {"customerId": customer, "tier": "premium"})])
+    assert catch_up(store, **directory) == 1
+    # applied after the retried one: the retry took the projection's order, not the event's
+    assert store.execute("select tier from es.customer_directory where customer_id = %s",
+                         (customer,)).fetchall() == [("premium",)]
+    assert store.execute("select count(*) from es.projection_failures"
+                         " where projection = 'customer_directory'").fetchone() == (0,)

@@ -10,7 +10,7 @@
 3. A projection's catch-up (order_summary, its table distributed by its key on the cluster):
    `catch_up_order_summary` on one node; on the cluster each feed's batches read on its worker
    (`read_feed_json`) and applied on the coordinator (`apply_feed_order_summary`), whose
-   writes go to the projection's shards.
+   writes go to the projection's shards; then the same with the table kept on the coordinator.
 
 On a machine with few cores the cluster's three servers share them, so it is not faster; the
 point is the cost per event and where it is spent. Needs the Citus build
@@ -246,6 +246,13 @@ def main() -> None:
             project = project_single if label == "single node" else project_feeds
             measure(f"projection catch-up, {label}", nodes,
                     lambda project=project, dsn=dsn: project(dsn), events)
+        # the same with the projection's table kept on the coordinator: what distributing it
+        # costs the apply
+        with psycopg.connect(cluster_dsn, autocommit=True) as conn:
+            conn.execute("select undistribute_table('es.order_summary')")
+        nodes, dsn = targets["citus 2 workers"]
+        measure("projection catch-up, citus, table on coordinator", nodes,
+                lambda: project_feeds(dsn), events)
     print(f"load average after: {os.getloadavg()}")
 
 

@@ -5,7 +5,12 @@
    event, split between the coordinator and the workers (the coordinator only routes: nothing
    serializes appends there).
 2. Catch-up: reading every event back, page by page, through `read_all` on one node and
-   through the per-shard feeds (`read_feed`, a checkpoint per feed) on the cluster.
+   through the per-shard feeds (`read_feed`, a checkpoint per feed) on the cluster; the same
+   per feed (the events per second of one feed read alone, the spread over the feeds).
+3. A projection's catch-up (order_summary, its table distributed by its key on the cluster):
+   `catch_up_order_summary` on one node; on the cluster each feed's batches read on its worker
+   (`read_feed_json`) and applied on the coordinator (`apply_feed_order_summary`), whose
+   writes go to the projection's shards; then the same with the table kept on the coordinator.
 
 On a machine with few cores the cluster's three servers share them, so it is not faster; the
 point is the cost per event and where it is spent. Needs the Citus build
@@ -64,11 +69,19 @@ def item(order: str) -> dict[str, Any]:
             "data": {"orderId": order, "sku": "sku-1", "quantity": 1}}
 
 
+def placed(order: str) -> dict[str, Any]:
+    return {"event_id": str(uuid.uuid4()), "event_type": "OrderPlaced", "event_version": 1,
+            "data": {"orderId": order, "customerId": str(uuid.uuid4()), "totalAmount": "10.5"}}
+
+
 def appends(dsn: str, appends_count: int, batch: int, streams: int, clients: int) -> float:
     """Seconds for `appends_count` appends of `batch` events, spread over `streams` streams and
-    `clients` connections."""
+    `clients` connections (a stream's first append starts with its OrderPlaced, so that the
+    projection has rows to update)."""
     orders = [str(uuid.uuid4()) for _ in range(streams)]
-    work = [(orders[i % streams], [item(orders[i % streams]) for _ in range(batch)])
+    work = [(orders[i % streams],
+             ([placed(orders[i])] if i < streams else [])
+             + [item(orders[i % streams]) for _ in range(batch - (i < streams))])
             for i in range(appends_count)]
     chunks = [work[i::clients] for i in range(clients)]
 
@@ -111,6 +124,70 @@ def read_feeds(dsn: str) -> int:
                 count += len(rows)
                 after = (str(rows[-1][0]), rows[-1][1])
     return count
+
+
+def read_feed(dsn: str, key: str) -> int:
+    """One feed, from its start, pages of 1,000."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        after: tuple[Any, int] = ("0", 0)
+        count = 0
+        while rows := conn.execute(
+                "select tx_id, global_position from es.read_feed(%s, %s::xid8, %s, 1000)",
+                (key, *after)).fetchall():
+            count += len(rows)
+            after = (str(rows[-1][0]), rows[-1][1])
+    return count
+
+
+def per_feed(dsn: str) -> None:
+    """Each feed read alone: its events per second (the spread over the feeds)."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        keys = [r[0] for r in conn.execute("select feed_key from es.feeds()").fetchall()]
+    rates = []
+    for key in keys:
+        started = time.perf_counter()
+        count = read_feed(dsn, key)
+        rates.append(count / (time.perf_counter() - started))
+    rates.sort()
+    print(f"{'catch-up per feed (' + str(len(keys)) + ' feeds)':<34} events/s of one feed: "
+          f"min {rates[0]:,.0f}, median {rates[len(rates) // 2]:,.0f}, max {rates[-1]:,.0f}")
+
+
+def project_single(dsn: str) -> int:
+    """order_summary caught up on one node, batches of 1,000."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("truncate es.order_summary")
+        conn.execute("update es.checkpoints set tx_id = '0', global_position = 0"
+                     " where name = 'order_summary'")
+        total = 0
+        while row := conn.execute("select es.catch_up_order_summary(1000)").fetchone():
+            if not row[0]:
+                break
+            total += row[0]
+    return total
+
+
+def project_feeds(dsn: str) -> int:
+    """order_summary caught up from the feeds, batches of 1,000: each read on the feed's
+    worker, applied on the coordinator with the feed's checkpoint."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("truncate es.order_summary")
+        conn.execute("delete from es.checkpoints where name like 'order\\_summary@%'")
+        keys = [r[0] for r in conn.execute("select feed_key from es.feeds()").fetchall()]
+        total = 0
+        for key in keys:
+            after: tuple[Any, int] = ("0", 0)
+            while True:
+                row = conn.execute("select es.read_feed_json(%s, %s::xid8, %s, 1000)",
+                                   (key, *after)).fetchone()
+                if row is None or not row[0]:
+                    break
+                applied = conn.execute(
+                    "select es.apply_feed_order_summary(%s, %s::xid8, %s, %s)",
+                    (key, *after, Jsonb(row[0]))).fetchone()
+                total += applied[0] if applied else 0
+                after = (str(row[0][-1]["tx_id"]), row[0][-1]["global_position"])
+    return total
 
 
 def measure(label: str, nodes: dict[str, str], action: Callable[[], Any],
@@ -161,6 +238,21 @@ def main() -> None:
             measure(f"catch-up ({reader}), {label}", nodes,
                     lambda dsn=dsn, label=label: (read_all if label == "single node"
                                                   else read_feeds)(dsn), total)
+        per_feed(cluster_dsn)
+        with psycopg.connect(single) as conn:
+            row = conn.execute("select count(*) from es.events").fetchone()
+        events = int(row[0]) if row else 0
+        for label, (nodes, dsn) in targets.items():
+            project = project_single if label == "single node" else project_feeds
+            measure(f"projection catch-up, {label}", nodes,
+                    lambda project=project, dsn=dsn: project(dsn), events)
+        # the same with the projection's table kept on the coordinator: what distributing it
+        # costs the apply
+        with psycopg.connect(cluster_dsn, autocommit=True) as conn:
+            conn.execute("select undistribute_table('es.order_summary')")
+        nodes, dsn = targets["citus 2 workers"]
+        measure("projection catch-up, citus, table on coordinator", nodes,
+                lambda: project_feeds(dsn), events)
     print(f"load average after: {os.getloadavg()}")
 
 

@@ -36,27 +36,29 @@ def store(conn: Conn) -> Conn:
     return conn
 
 
-def vector(conn: Conn) -> dict[str, tuple[str, int]]:
+def vector(conn: Conn, name: str = "order_summary") -> dict[str, tuple[str, int]]:
     """The projection's checkpoint per feed (a feed not read yet starts at the beginning)."""
     rows = conn.execute(
         "select f.feed_key, coalesce(c.tx_id, '0')::text, coalesce(c.global_position, 0)"
         "  from es.feeds() f left join es.checkpoints c"
-        "    on c.name = 'order_summary@' || f.feed_key order by f.feed_key").fetchall()
+        "    on c.name = %s || '@' || f.feed_key order by f.feed_key", (name,)).fetchall()
     return {key: (tx, position) for key, tx, position in rows}
 
 
-def catch_up(conn: Conn, batch: int = 3) -> int:
-    """What a consumer does: each feed from its checkpoint, batch by batch."""
+def catch_up(conn: Conn, batch: int = 3, name: str = "order_summary",
+             apply: str = "es.apply_feed_order_summary") -> int:
+    """What a consumer does: each feed from its checkpoint, batch by batch (`name`, `apply`:
+    the checkpoints and the function, the live table's or the rebuild's)."""
     applied = 0
-    for key in vector(conn):
+    for key in vector(conn, name):
         while True:
-            tx_id, position = vector(conn)[key]
+            tx_id, position = vector(conn, name)[key]
             row = conn.execute("select es.read_feed_json(%s, %s::xid8, %s, %s)",
                                (key, tx_id, position, batch)).fetchone()
             assert row is not None
             if not row[0]:
                 break
-            done = conn.execute("select es.apply_feed_order_summary(%s, %s::xid8, %s, %s)",
+            done = conn.execute(f"select {apply}(%s, %s::xid8, %s, %s)",
                                 (key, tx_id, position, Jsonb(row[0]))).fetchone()
             assert done is not None
             applied += done[0]
@@ -84,13 +86,39 @@ def test_the_catch_up_from_the_feeds_applies_every_event_of_every_worker_once(
                               for i, o in enumerate(orders)}
     assert catch_up(store) == 0  # nothing twice
     assert summary(store)[orders[1]] == ("placed", 1)
+    # the table is distributed by its key: its rows are in shards on both workers
+    counts = rows_per_worker(store, "es.order_summary")
+    assert len(counts) == 2 and sum(counts) == 16
 
 
-def test_the_single_node_catch_up_refuses_on_the_cluster(store: Conn) -> None:
+def rows_per_worker(conn: Conn, table: str) -> list[int]:
+    """How many rows of a distributed table each worker holds (its shards' rows)."""
+    return [int(n) for n, in conn.execute(
+        "select sum(r.result::bigint) from run_command_on_shards(%s, 'select count(*) from %%s') r"
+        "  join pg_dist_shard_placement p using (shardid)"
+        " where r.result::bigint > 0 group by p.nodeport order by p.nodeport", (table,))]
+
+
+def test_the_projection_tables_are_distributed_by_their_key(store: Conn) -> None:
+    assert store.execute(
+        "select logicalrelid::text, partmethod, column_to_column_name(logicalrelid, partkey)"
+        "  from pg_dist_partition where logicalrelid in"
+        "       ('es.order_summary'::regclass, 'es.customer_directory'::regclass)"
+        " order by 1").fetchall() == [("es.customer_directory", "h", "customer_id"),
+                                      ("es.order_summary", "h", "order_id")]
+
+
+@pytest.mark.parametrize(("call", "way"), [
+    ("es.catch_up_order_summary()", "apply_feed_order_summary"),
+    ("es.catch_up_part_order_summary(0, 2)", "apply_feed_order_summary"),
+    ("es.partition_order_summary(2)", "apply_feed_order_summary"),
+    ("es.rebuild_step_order_summary(100)", 'rebuild_step_order_summary"(feed_key')])
+def test_the_single_node_catch_ups_refuse_on_the_cluster(store: Conn, call: str,
+                                                         way: str) -> None:
     with pytest.raises(psycopg.Error) as raised:
-        store.execute("select es.catch_up_order_summary()")
+        store.execute(f"select {call}")
     assert raised.value.sqlstate == "ESDIS"
-    assert "apply_feed_order_summary" in str(raised.value.diag.message_hint)
+    assert way in str(raised.value.diag.message_hint)  # the way on the cluster
 
 
 def test_an_event_committed_late_on_a_worker_is_applied_not_skipped(
@@ -172,14 +200,23 @@ def test_the_generated_runner_catches_up_from_the_feeds(
         assert runner.catch_up() == 0
         append(store, f"Order-{orders[0]}", ANY, [item_added(orders[0])])
         assert runner.catch_up() == 1
-        append(store, f"Order-{orders[1]}", ANY, [item_added(orders[1])])
+        [last] = append(store, f"Order-{orders[1]}", ANY, [item_added(orders[1])])
     with psycopg.connect(citus_store, autocommit=True) as runner_conn:
         runner = citus_package.projections.OrderSummaryProjection(runner_conn)
+        assert not runner.caught_up(last[2])
         rounds = iter([False, True])  # one round, then stop
         assert runner.run(stop=lambda: next(rounds), idle_seconds=0.1) == 1
     assert summary(store)[orders[0]] == ("placed", 2)
     assert summary(store)[orders[1]] == ("placed", 2)
     assert set(summary(store)) == set(orders)
+    store.execute("update es.order_summary set item_count = 0")
+    with psycopg.connect(citus_store, autocommit=True) as runner_conn:
+        runner = citus_package.projections.OrderSummaryProjection(runner_conn)
+        assert runner.rebuild(batch_size=4) == 18  # from every feed, then swapped in
+        assert runner.lag().events_behind == 0
+        assert runner.caught_up(last[2])
+    assert summary(store)[orders[0]] == ("placed", 2)
+    assert summary(store)[orders[2]] == ("placed", 1)
 
 
 def _feed_batch(conn: Conn, stream: str) -> tuple[str, Any]:
@@ -219,3 +256,102 @@ def test_an_event_a_projection_cannot_apply_stops_it_or_is_recorded(store: Conn)
     assert store.execute("select event_id::text, global_position from es.projection_failures"
                          " where projection = 'customer_directory'").fetchall() == [
         (bad["event_id"], bad["global_position"])]
+
+
+def test_a_rebuild_fills_a_fresh_table_from_every_feed_and_goes_live_at_its_vector(
+        store: Conn) -> None:
+    orders = [str(uuid.uuid4()) for _ in range(12)]
+    for order in orders:
+        append(store, f"Order-{order}", NO_STREAM, [placed(order), item_added(order)])
+    assert catch_up(store) == 24
+    store.execute("update es.order_summary set item_count = 99")  # a table gone wrong
+    store.execute("select es.begin_rebuild_order_summary()")
+    live, rebuilt = store.execute(
+        "select colocationid from pg_dist_partition where logicalrelid in"
+        " ('es.order_summary'::regclass, 'es.order_summary__rebuild'::regclass)").fetchall()
+    assert live == rebuilt  # distributed as the live table, its rows beside the live ones
+    rebuild = {"name": "order_summary__rebuild", "apply": "es.rebuild_step_order_summary"}
+    assert catch_up(store, batch=5, **rebuild) == 24  # from every feed, from zero
+    for order in orders[:4]:  # events after the rebuild's vector: the live table's to apply
+        append(store, f"Order-{order}", ANY, [item_added(order)])
+    assert summary(store)[orders[0]] == ("placed", 99)  # the live table is still the old one
+    vector_of_rebuild = vector(store, "order_summary__rebuild")
+    store.execute("select es.finish_rebuild_order_summary()")
+    assert vector(store) == vector_of_rebuild
+    assert store.execute("select count(*) from es.checkpoints"
+                         " where name like 'order_summary\\_\\_rebuild%'").fetchone() == (0,)
+    assert store.execute("select to_regclass('es.order_summary__rebuild')").fetchone() == (None,)
+    assert summary(store) == {o: ("placed", 1) for o in orders}
+    assert catch_up(store) == 4  # the live consumer goes on from the rebuild's vector
+    assert summary(store) == {o: ("placed", 2 if i < 4 else 1) for i, o in enumerate(orders)}
+    assert store.execute("select partmethod from pg_dist_partition"
+                         " where logicalrelid = 'es.order_summary'::regclass").fetchone() == ("h",)
+    with pytest.raises(psycopg.Error) as raised:
+        store.execute("select es.finish_rebuild_order_summary()")
+    assert raised.value.sqlstate == "ESARG"  # no rebuild in progress
+
+
+def status(conn: Conn, name: str) -> tuple[int, int, float]:
+    """projection_status's head, events behind and seconds behind of checkpoint `name`."""
+    row = conn.execute("select head_position, events_behind, seconds_behind"
+                       "  from es.projection_status(%s)", (name,)).fetchone()
+    assert row is not None
+    return row
+
+
+def test_projection_status_and_caught_up_compare_the_vector_with_each_feed(
+        store: Conn) -> None:
+    orders = [str(uuid.uuid4()) for _ in range(10)]
+    stored = [append(store, f"Order-{o}", NO_STREAM, [placed(o), item_added(o)]) for o in orders]
+    head = store.execute("select max(global_position) from es.events").fetchone()
+    assert head is not None
+    first = stored[0][0]  # (event id, stream position, global position) of a stored event
+    store.execute("insert into es.checkpoints (name) values ('order_summary')")  # as applied
+    assert status(store, "order_summary")[:2] == (head[0], 20)  # nothing applied yet
+    assert store.execute("select es.projection_caught_up('order_summary', %s)",
+                         (first[2],)).fetchone() == (False,)
+    catch_up(store)
+    assert status(store, "order_summary") == (head[0], 0, 0)
+    assert store.execute("select es.projection_caught_up('order_summary', %s)",
+                         (first[2],)).fetchone() == (True,)
+    append(store, f"Order-{orders[0]}", ANY, [item_added(orders[0]), item_added(orders[0])])
+    late = store.execute("select global_position from es.events where stream_id = %s"
+                         " order by stream_position desc limit 1",
+                         (f"Order-{orders[0]}",)).fetchone()
+    assert late is not None
+    behind = status(store, "order_summary")
+    # the head: the largest of the feeds' (each worker has its own range of positions)
+    assert behind[0] == max(head[0], late[0]) and behind[1] == 2 and behind[2] > 0
+    # the feed of orders[0] is 2 behind, and only it
+    rows = store.execute("select name, events_behind from es.projection_status()"
+                         " where name like 'order\\_summary@%'").fetchall()
+    assert sorted(n for _, n in rows if n) == [2]
+    assert store.execute("select es.projection_caught_up('order_summary', %s, %s)",
+                         (f"Order-{orders[0]}", late[0])).fetchone() == (False,)
+    catch_up(store)
+    assert status(store, "order_summary")[1:] == (0, 0)
+    assert store.execute("select es.projection_caught_up('order_summary', %s, %s)",
+                         (f"Order-{orders[0]}", late[0])).fetchone() == (True,)
+
+
+def test_a_skipped_event_retried_is_applied_in_the_projections_order(store: Conn) -> None:
+    store.execute("truncate es.customer_directory")
+    store.execute("delete from es.checkpoints where name like 'customer\\_directory%'")
+    customer = str(uuid.uuid4())
+    stream = f"Customer-{customer}"
+    stored_raw(store, stream, "CustomerRegistered", {
+        "customerId": "not-a-uuid", "firstName": "A", "lastName": "B", "tier": "standard"})
+    directory = {"name": "customer_directory", "apply": "es.apply_feed_customer_directory"}
+    assert catch_up(store, **directory) == 1  # skipped, recorded
+    store.execute("update es.events set data = jsonb_set(data, '{customerId}', to_jsonb(%s::text))"
+                  " where stream_id = %s", (customer, stream))  # the event fixed
+    assert store.execute("select applied from es.retry_customer_directory()").fetchall() == [
+        (True,)]
+    append(store, stream, ANY, [event("CustomerTierChanged", 1,
+                                      {"customerId": customer, "tier": "premium"})])
+    assert catch_up(store, **directory) == 1
+    # applied after the retried one: the retry took the projection's order, not the event's
+    assert store.execute("select tier from es.customer_directory where customer_id = %s",
+                         (customer,)).fetchall() == [("premium",)]
+    assert store.execute("select count(*) from es.projection_failures"
+                         " where projection = 'customer_directory'").fetchone() == (0,)

@@ -1,6 +1,6 @@
-"""`postgres.roles` on the cluster: 006_citus.sql grants the feeds to the reader and the
-writer, and the projections' apply_feed to the writer only; the replaced append stays the
-writer's only way in (security definer)."""
+"""`postgres.roles` on the cluster: 006_citus.sql grants the feeds and the per-feed monitoring
+to the reader and the writer, and the projections' apply_feed to the writer only (the rebuild
+to neither); the replaced append stays the writer's only way in (security definer)."""
 
 from __future__ import annotations
 
@@ -57,3 +57,17 @@ def test_the_reader_reads_the_feeds_and_the_writer_also_appends_and_applies_them
                       (key[0], Jsonb(batch[0])))
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             append(r, stream, -1, [item_added(stream[6:])])
+        # the reader sees how far a projection is, per feed (counted on the workers)
+        assert r.execute("select events_behind from es.projection_status('order_summary')"
+                         ).fetchone() == (0,)
+        assert r.execute("select es.projection_caught_up('order_summary', %s, %s)",
+                         (stream, batch[0][0]["global_position"])).fetchone() == (True,)
+    for role in (reader, writer):  # a rebuild is the schema owner's, as on one node
+        with psycopg.connect(as_role(dsn, role), autocommit=True) as conn, pytest.raises(
+                psycopg.errors.InsufficientPrivilege):
+            conn.execute("select es.rebuild_step_order_summary(%s, '0', 0, %s)",
+                         (key[0], Jsonb(batch[0])))
+    with psycopg.connect(dsn, autocommit=True) as owner:
+        owner.execute("select es.begin_rebuild_order_summary()")
+        assert owner.execute("select es.rebuild_step_order_summary(%s, '0', 0, %s)",
+                             (key[0], Jsonb(batch[0]))).fetchone() == (1,)

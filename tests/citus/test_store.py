@@ -37,7 +37,9 @@ def test_the_stream_tables_are_distributed_and_co_located(conn: Conn) -> None:
         " order by 1").fetchall()
     by_table = {r[0]: r[1:] for r in rows}
     assert set(by_table) == {"es.archived_streams", "es.event_registry", "es.events",
-                             "es.snapshots", "es.streams"}
+                             "es.snapshots", "es.streams",
+                             # the projections' tables, by their key (test_projections.py)
+                             "es.customer_directory", "es.order_summary"}
     assert by_table["es.event_registry"][0] == "n"  # a reference table: a copy on every node
     hashed = ["es.archived_streams", "es.events", "es.snapshots", "es.streams"]
     assert {by_table[t][:2] for t in hashed} == {("h", "stream_id")}

@@ -25,7 +25,7 @@ from escodegen.emit.postgres.projection import (
 from escodegen.emit.postgres.roles import FILE as ROLES_FILE
 from escodegen.emit.postgres.roles import roles_sql
 from escodegen.emit.postgres.validation import validation_sql
-from escodegen.model import Project
+from escodegen.model import Project, Projection
 from escodegen.model.naming import snake
 from escodegen.model.sqlnames import EVENTS_COLUMNS, RESERVED_COLUMNS, RESERVED_TABLES
 from escodegen.resources import template_environment
@@ -65,10 +65,10 @@ def render(project: Project) -> dict[str, str]:
         "003_upcasters.sql": _template("upcasters.sql.j2").render(
             upcasters=_upcasters(project, schema), events=_events(project, schema), **common),
     }
-    projections: list[tuple[str, ProjectionSql]] = []
+    projections: list[tuple[Projection, ProjectionSql]] = []
     for projection in sorted(project.projections, key=lambda p: snake(p.name)):
         sql: ProjectionSql = projection_sql(project, projection, schema)
-        projections.append((projection.name, sql))
+        projections.append((projection, sql))
         files[f"004_projection_{sql.name}.sql"] = _template("projection.sql.j2").render(
             p=sql, **common)
     roles = roles_sql(project)

@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from escodegen.emit.postgres.projection import ProjectionSql
-from escodegen.model.sqlnames import ProjectionNames
+from escodegen.model import EnvelopeRef, Projection
+from escodegen.model.sqlnames import ProjectionNames, column_name
 from escodegen.sqltext import ident, literal
 
 FILE = "006_citus.sql"
@@ -37,12 +38,52 @@ class StreamFunction:
 
 
 @dataclass(frozen=True)
+class Distribution:
+    """How a projection's table is distributed on the cluster (docs/scale-out.md)."""
+
+    column: str
+    """The distribution column, a key column, as a string literal (Citus takes its name)."""
+    with_events: bool
+    """Co-located with the events: the column is the stream id (set from `$stream` by every
+    handler, a text), hashed as the events' `stream_id`."""
+
+
+@dataclass(frozen=True)
 class ProjectionFeedSql:
     """A projection's catch-up from the feeds: `apply_feed_<projection>`."""
 
     p: ProjectionSql
     apply_feed: str
     """The function applying a batch of one feed, qualified."""
+    rebuild_step_text: str
+    """Its rebuild's step (the one of a feed on the cluster), qualified, as a string literal."""
+    distribution: Distribution | None
+    """None: the table stays a table of the coordinator."""
+
+
+def projection_distribution(projection: Projection) -> Distribution | None:
+    """The rule for a projection's table on the cluster. Every handler finds its row by the
+    whole key (an upsert sets it, an update or delete matches it), so any key column can be
+    the distribution column: each write goes to one shard. Chosen, in order:
+
+    1. a key column every handler sets (or matches) from `$stream` and of type string: the
+       rows are hashed as the events' `stream_id`, co-located with them;
+    2. else the first key column that is not a boolean (two values would put every row in
+       at most two shards);
+    3. else (a key of booleans only: at most a few rows) none: the table stays on the
+       coordinator."""
+    for key in projection.key:
+        column = projection.column(key)
+        if column is not None and column.type.kind == "string" and all(
+                isinstance(a.value, EnvelopeRef) and a.value.name == "stream"
+                for h in projection.handlers
+                for a in (h.set if h.action == "upsert" else h.where) if a.column == key):
+            return Distribution(literal(column_name(key)), with_events=True)
+    for key in projection.key:
+        column = projection.column(key)
+        if column is not None and column.type.kind != "boolean":
+            return Distribution(literal(column_name(key)), with_events=False)
+    return None
 
 
 def apply_feed_function(projection: str) -> str:
@@ -65,8 +106,9 @@ class CitusSql:
     projections: tuple[ProjectionFeedSql, ...]
 
 
-def citus_sql(schema: str, projections: tuple[tuple[str, ProjectionSql], ...] = ()) -> CitusSql:
-    """`projections`: (declared name, its SQL) of each projection."""
+def citus_sql(schema: str,
+              projections: tuple[tuple[Projection, ProjectionSql], ...] = ()) -> CitusSql:
+    """`projections`: each projection with its SQL."""
 
     def name(obj: str) -> str:
         return literal(f"{ident(schema)}.{obj}")
@@ -82,6 +124,9 @@ def citus_sql(schema: str, projections: tuple[tuple[str, ProjectionSql], ...] = 
         read_feed=name("read_feed(text, xid8, bigint, integer)"),
         read_feed_json=name("read_feed_json(text, xid8, bigint, integer)"),
         projections=tuple(
-            ProjectionFeedSql(sql, ident(schema, apply_feed_function(declared)))
+            ProjectionFeedSql(
+                sql, ident(schema, apply_feed_function(declared.name)),
+                literal(ident(schema, ProjectionNames.of(declared.name).function("rebuild_step"))),
+                projection_distribution(declared))
             for declared, sql in projections),
     )

@@ -2323,7 +2323,11 @@ class ProjectionRunner:
     # the worker holding it (`read_feed_json`, a transaction of that worker), then applied
     # with the feed's checkpoint on the coordinator (`apply_feed_<projection>`), which
     # leaves a batch alone (0) when another runner moved the checkpoint meanwhile.
-    def _catch_up_feeds(self, batch_size: int) -> int:
+    # A rebuild goes the same way, with its checkpoints (`<rebuild>@<feed>`) and function
+    # (`rebuild_step_<projection>` of a feed).
+    def _catch_up_feeds(
+        self, batch_size: int, kind: str = "apply_feed", checkpoint: str | None = None
+    ) -> int:
         total = 0
         with self.conn.transaction():
             cursor = self.conn.execute(
@@ -2333,14 +2337,20 @@ class ProjectionRunner:
             )
             feeds = [str(row[0]) for row in cursor.fetchall()]
         for feed in feeds:
-            while (applied := self._feed_step(feed, batch_size)) is not None:
+            while (
+                applied := self._feed_step(
+                    feed, batch_size, kind, checkpoint or self.NAME
+                )
+            ) is not None:
                 total += applied
         return total
 
-    def _feed_step(self, feed: str, batch_size: int) -> int | None:
+    def _feed_step(
+        self, feed: str, batch_size: int, kind: str, checkpoint: str
+    ) -> int | None:
         """One batch of `feed`, the number of events applied; None once the feed has nothing
         after its checkpoint."""
-        name = f"{self.NAME}@{feed}"
+        name = f"{checkpoint}@{feed}"
         with self.conn.transaction():
             cursor = self.conn.execute(
                 sql.SQL(
@@ -2361,9 +2371,7 @@ class ProjectionRunner:
             batch = cursor.fetchone()
         if batch is None or not batch[0]:
             return None
-        query = sql.SQL("select {}(%s, %s::xid8, %s, %s)").format(
-            self._function("apply_feed")
-        )
+        query = sql.SQL("select {}(%s, %s::xid8, %s, %s)").format(self._function(kind))
         try:
             with self.conn.transaction(), self.conn.cursor() as cursor:
                 cursor.execute(query, (feed, *after, Jsonb(batch[0])))
@@ -2522,8 +2530,11 @@ class ProjectionRunner:
                     sql.SQL("select {}()").format(self._function("begin_rebuild"))
                 )
         total = 0
-        while count := self._step("rebuild_step", batch_size):
-            total += count
+        if "apply_feed" in self.FUNCTIONS:  # on a Citus cluster, from every feed
+            total = self._catch_up_feeds(batch_size, "rebuild_step", self.REBUILD)
+        else:
+            while count := self._step("rebuild_step", batch_size):
+                total += count
         with self.conn.transaction():
             self.conn.execute(
                 sql.SQL("select {}()").format(self._function("finish_rebuild"))
@@ -3482,7 +3493,11 @@ class AsyncProjectionRunner:
     # the worker holding it (`read_feed_json`, a transaction of that worker), then applied
     # with the feed's checkpoint on the coordinator (`apply_feed_<projection>`), which
     # leaves a batch alone (0) when another runner moved the checkpoint meanwhile.
-    async def _catch_up_feeds(self, batch_size: int) -> int:
+    # A rebuild goes the same way, with its checkpoints (`<rebuild>@<feed>`) and function
+    # (`rebuild_step_<projection>` of a feed).
+    async def _catch_up_feeds(
+        self, batch_size: int, kind: str = "apply_feed", checkpoint: str | None = None
+    ) -> int:
         total = 0
         async with self.conn.transaction():
             cursor = await self.conn.execute(
@@ -3492,14 +3507,20 @@ class AsyncProjectionRunner:
             )
             feeds = [str(row[0]) for row in await cursor.fetchall()]
         for feed in feeds:
-            while (applied := await self._feed_step(feed, batch_size)) is not None:
+            while (
+                applied := await self._feed_step(
+                    feed, batch_size, kind, checkpoint or self.NAME
+                )
+            ) is not None:
                 total += applied
         return total
 
-    async def _feed_step(self, feed: str, batch_size: int) -> int | None:
+    async def _feed_step(
+        self, feed: str, batch_size: int, kind: str, checkpoint: str
+    ) -> int | None:
         """One batch of `feed`, the number of events applied; None once the feed has nothing
         after its checkpoint."""
-        name = f"{self.NAME}@{feed}"
+        name = f"{checkpoint}@{feed}"
         async with self.conn.transaction():
             cursor = await self.conn.execute(
                 sql.SQL(
@@ -3520,9 +3541,7 @@ class AsyncProjectionRunner:
             batch = await cursor.fetchone()
         if batch is None or not batch[0]:
             return None
-        query = sql.SQL("select {}(%s, %s::xid8, %s, %s)").format(
-            self._function("apply_feed")
-        )
+        query = sql.SQL("select {}(%s, %s::xid8, %s, %s)").format(self._function(kind))
         try:
             async with self.conn.transaction(), self.conn.cursor() as cursor:
                 await cursor.execute(query, (feed, *after, Jsonb(batch[0])))
@@ -3681,8 +3700,11 @@ class AsyncProjectionRunner:
                     sql.SQL("select {}()").format(self._function("begin_rebuild"))
                 )
         total = 0
-        while count := await self._step("rebuild_step", batch_size):
-            total += count
+        if "apply_feed" in self.FUNCTIONS:  # on a Citus cluster, from every feed
+            total = await self._catch_up_feeds(batch_size, "rebuild_step", self.REBUILD)
+        else:
+            while count := await self._step("rebuild_step", batch_size):
+                total += count
         async with self.conn.transaction():
             await self.conn.execute(
                 sql.SQL("select {}()").format(self._function("finish_rebuild"))

@@ -5,10 +5,11 @@ from __future__ import annotations
 import click
 
 from escodegen.commands.check import existing_project_file, fail
+from escodegen.commands.common import DSN
 
 
 @click.command()
-@click.option("--dsn", envvar="ESCODEGEN_DSN", metavar="URL", default=None,
+@click.option("--dsn", envvar="ESCODEGEN_DSN", type=DSN, metavar="URL", default=None,
               help="The live database; without it the database items are skipped.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="text for people, json for tools.")

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from escodegen.commands.common import (
+    DSN,
     file_errors,
     load_project_or_exit,
     open_registry_or_exit,
@@ -57,7 +58,7 @@ def migrate() -> None:
               help="Copy, prepare and verify (reporting each check), but leave the swap "
                    "for later.")
 @click.option("--dry-run", is_flag=True, help="Only report what would change.")
-@click.option("--dsn", envvar="ESCODEGEN_DSN", metavar="URL", help=DSN_HELP)
+@click.option("--dsn", envvar="ESCODEGEN_DSN", type=DSN, metavar="URL", help=DSN_HELP)
 @click.option("--rollback", is_flag=True,
               help="With --dsn: swap back to the backup kept by the swap.")
 @click.pass_context
@@ -176,7 +177,7 @@ def _database_errors() -> Iterator[None]:
               help="The data subject's id, as stored in the field each event's `subject` names.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the purge file here (default: standard output).")
-@click.option("--dsn", envvar="ESCODEGEN_DSN", metavar="URL", help=DSN_HELP)
+@click.option("--dsn", envvar="ESCODEGEN_DSN", type=DSN, metavar="URL", help=DSN_HELP)
 @click.option("--allow-no-match", is_flag=True,
               help="Purge (and record the audit row) even when no stored event has the subject.")
 @click.option("--dry-run", is_flag=True,
@@ -344,7 +345,7 @@ def _archive_errors(path: Path | None) -> Iterator[None]:
 
 
 @migrate.command()
-@click.option("--dsn", envvar="ESCODEGEN_DSN", required=True, metavar="URL",
+@click.option("--dsn", envvar="ESCODEGEN_DSN", type=DSN, required=True, metavar="URL",
               help="The database whose streams are archived (or $ESCODEGEN_DSN).")
 @click.option("--category", metavar="C",
               help="Streams whose id starts with `C-` (with --older-than).")
@@ -407,7 +408,7 @@ def archive(ctx: click.Context, dsn: str, category: str | None, older_than: str 
 
 
 @migrate.command()
-@click.option("--dsn", envvar="ESCODEGEN_DSN", required=True, metavar="URL",
+@click.option("--dsn", envvar="ESCODEGEN_DSN", type=DSN, required=True, metavar="URL",
               help="The database the streams were archived from (or $ESCODEGEN_DSN).")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.pass_context

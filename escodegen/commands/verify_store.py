@@ -6,11 +6,11 @@ import sys
 
 import click
 
-from escodegen.commands.common import project_schema, require_postgres_driver
+from escodegen.commands.common import DSN, project_schema, require_postgres_driver
 
 
 @click.command("verify-store")
-@click.option("--dsn", envvar="ESCODEGEN_DSN", metavar="URL", required=True,
+@click.option("--dsn", envvar="ESCODEGEN_DSN", type=DSN, metavar="URL", required=True,
               help="The database (libpq URL or key=value string).")
 @click.option("--schema", default=None,
               help="The store's schema (default: postgres.schema of the project, else es).")

@@ -8,6 +8,7 @@ import sys
 import click
 
 from escodegen.commands.common import (
+    DSN,
     load_project_or_exit,
     refuse_volatile_custom_sql,
     require_postgres_driver,
@@ -16,7 +17,7 @@ from escodegen.printable import escape_lines
 
 
 @click.command("verify-upcasters")
-@click.option("--dsn", envvar="ESCODEGEN_DSN", required=True,
+@click.option("--dsn", envvar="ESCODEGEN_DSN", type=DSN, required=True,
               help="PostgreSQL connection string (or $ESCODEGEN_DSN). Nothing is left behind: "
                    "the functions are created in a scratch schema inside a transaction that is "
                    "rolled back.")

@@ -111,8 +111,7 @@ def test_every_command_with_a_dsn_finds_some() -> None:
 
 
 @pytest.mark.parametrize("command", DSN_COMMANDS)
-@pytest.mark.parametrize("dsn", ["nonsense", "host='unterminated", "postgresql://%zz",
-                                 "host=a\x00b"])
+@pytest.mark.parametrize("dsn", ["nonsense", "host='unterminated", "postgresql://%zz"])
 def test_an_unparseable_dsn_is_a_usage_error_of_every_command(
         tmp_path: Path, command: str, dsn: str, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
@@ -125,8 +124,6 @@ def test_an_unparseable_dsn_is_a_usage_error_of_every_command(
     err = capsys.readouterr().err
     assert exit_info.value.code == 2, err
     assert "Invalid value for '--dsn'" in err and "Traceback" not in err
-    if "\x00" in dsn:
-        return  # no environment variable can hold it
     monkeypatch.setenv("ESCODEGEN_DSN", dsn)
     with pytest.raises(SystemExit) as exit_info:
         main(["-C", str(tmp_path), *command.split(), *placeholders])

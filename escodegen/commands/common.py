@@ -48,8 +48,6 @@ class ConnectionString(click.ParamType):
         if ctx is not None and param is not None and param.name and param.envvar and (
                 ctx.get_parameter_source(param.name) == click.core.ParameterSource.ENVIRONMENT):
             origin = f" (from ${param.envvar})"
-        if "\x00" in value:
-            self.fail(f"a connection string cannot hold a NUL character{origin}", param, ctx)
         try:
             import psycopg
             from psycopg.conninfo import conninfo_to_dict
@@ -64,6 +62,25 @@ class ConnectionString(click.ParamType):
 
 
 DSN = ConnectionString()
+
+
+class Text(click.ParamType):
+    """A word of the command line that becomes a name or a value (a stream id, a schema, an
+    event type; not a path): refused, exit 2, when it holds bytes that are not UTF-8 (Python
+    keeps those as lone surrogates, which no database or file accepts)."""
+
+    name = "text"
+
+    def convert(self, value: str, param: click.Parameter | None,
+                ctx: click.Context | None) -> str:
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as error:
+            self.fail(f"it is not UTF-8 text (byte {error.start + 1} is not)", param, ctx)
+        return value
+
+
+TEXT = Text()
 
 
 def require_postgres_driver(command: str) -> None:

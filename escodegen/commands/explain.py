@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import click
 
+from escodegen.commands.common import TEXT
+
 
 @click.command()
-@click.argument("rule")
+@click.argument("rule", type=TEXT)
 @click.pass_context
 def explain(ctx: click.Context, rule: str) -> None:
     """Print the documentation of RULE (an id such as ESD105, or its name)."""

@@ -93,18 +93,16 @@ def test_no_module_but_sqltext_quotes_sql() -> None:
 def _psycopg_composition(source: str) -> list[int]:
     """Lines importing psycopg's own SQL composition (`psycopg.sql`: Identifier, Literal): a
     second way to quote, beside sqltext."""
-    found = []
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.ImportFrom) and (
-                node.module == "psycopg.sql"
-                or node.module == "psycopg" and any(a.name == "sql" for a in node.names)):
-            found.append(node.lineno)
-        elif isinstance(node, ast.Import) and any(a.name == "psycopg.sql" for a in node.names):
-            found.append(node.lineno)
-        elif (isinstance(node, ast.Attribute) and node.attr == "sql"
-              and isinstance(node.value, ast.Name) and node.value.id == "psycopg"):
-            found.append(node.lineno)
-    return found
+    def composes(node: ast.AST) -> bool:
+        if isinstance(node, ast.ImportFrom):
+            return node.module == "psycopg.sql" or (
+                node.module == "psycopg" and any(a.name == "sql" for a in node.names))
+        if isinstance(node, ast.Import):
+            return any(a.name == "psycopg.sql" for a in node.names)
+        return (isinstance(node, ast.Attribute) and node.attr == "sql"
+                and isinstance(node.value, ast.Name) and node.value.id == "psycopg")
+
+    return sorted(node.lineno for node in ast.walk(ast.parse(source)) if composes(node))
 
 
 def test_the_database_layer_quotes_through_sqltext_only() -> None:

@@ -128,3 +128,10 @@ def test_an_unparseable_dsn_is_a_usage_error_of_every_command(
     with pytest.raises(SystemExit) as exit_info:
         main(["-C", str(tmp_path), *command.split(), *placeholders])
     assert exit_info.value.code == 2 and "(from $ESCODEGEN_DSN)" in capsys.readouterr().err
+
+
+def test_an_unknown_rule_is_shown_escaped_on_one_line() -> None:
+    result = CliRunner().invoke(cli, ["explain", "ESD\nerror ES999: forged"])
+    assert result.exit_code == 2
+    assert "ESD\\nerror ES999: forged" in result.output
+    assert not any(line.startswith("error ES999") for line in result.output.splitlines())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from escodegen.commands.common import TEXT
+from escodegen.printable import escape
 
 
 @click.command()
@@ -17,6 +18,7 @@ def explain(ctx: click.Context, rule: str) -> None:
 
     found = find_rule(rule)
     if found is None:
-        click.echo(f"escodegen: unknown rule '{rule}'; `escodegen rules` lists them", err=True)
+        click.echo(f"escodegen: unknown rule '{escape(rule)}'; `escodegen rules` lists them",
+                   err=True)
         ctx.exit(2)
     click.echo(rule_page(found), nl=False)

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from escodegen.cli import main
+from tests.command_tree import main_exit
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,14 +46,6 @@ def published(tmp: Path) -> Path:
     project = shop(tmp)
     assert main_exit(["-C", str(project), "publish"]) == 0
     return project
-
-
-def main_exit(argv: list[str]) -> int:
-    try:
-        main(argv)
-    except SystemExit as exit_:
-        return int(exit_.code or 0)
-    return 0
 
 
 def _fifo(tmp: Path) -> list[str]:

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from escodegen.cli import cli, main
-from tests.command_tree import LEAVES
+from tests.command_tree import LEAVES, main_exit
 from tests.conftest import EXAMPLES, ROOT
 
 SHOP_FILES = sorted((EXAMPLES / "shop").rglob("*.yaml"))
@@ -178,14 +178,6 @@ def swept(tmp_path_factory: pytest.TempPathFactory, pg_server: str) -> Iterator[
     with fresh_database(pg_server, "sweep") as dsn:
         apply(dsn, render(compiled))
         yield {"root": str(root), "project": str(project), "dsn": dsn}
-
-
-def main_exit(argv: list[str]) -> int:
-    try:
-        main(argv)
-    except SystemExit as exit_:
-        return int(exit_.code or 0)
-    return 0
 
 
 LONG = "x" * 5000

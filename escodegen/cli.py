@@ -41,6 +41,13 @@ COMMANDS: dict[str, str] = {
 
 
 class LazyGroup(click.Group):
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # No command line holds a NUL (the OS cannot pass one); a caller of `main` can, and no
+        # path, name or value may: a usage error here, not a ValueError deep in a command.
+        if any("\x00" in arg for arg in args):
+            ctx.fail("an argument holds a NUL character")
+        return super().parse_args(ctx, args)
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
 

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from escodegen import __version__
 from escodegen.cli import cli, main
+from tests.command_tree import DSN_COMMANDS, LEAVES, required_arguments
 from tests.conftest import EXAMPLES
 
 
@@ -103,3 +104,34 @@ def test_objects_are_frozen_at_exit_so_the_last_collections_skip_them() -> None:
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert "FROZEN BEFORE 0" in out.stdout and "FROZEN AT EXIT True" in out.stdout, out.stdout
+
+
+def test_every_command_with_a_dsn_finds_some() -> None:
+    assert {"stats", "doctor", "migrate archive", "migrate restore"} <= set(DSN_COMMANDS)
+
+
+@pytest.mark.parametrize("command", DSN_COMMANDS)
+@pytest.mark.parametrize("dsn", ["nonsense", "host='unterminated", "postgresql://%zz"])
+def test_an_unparseable_dsn_is_a_usage_error_of_every_command(
+        tmp_path: Path, command: str, dsn: str, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Parsed by libpq when the option is read: exit 2 naming --dsn, before anything runs
+    (no project here, so a command that got further would answer something else)."""
+    monkeypatch.delenv("ESCODEGEN_DSN", raising=False)
+    placeholders = required_arguments(LEAVES[command], but="dsn")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["-C", str(tmp_path), *command.split(), "--dsn", dsn, *placeholders])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2, err
+    assert "Invalid value for '--dsn'" in err and "Traceback" not in err
+    monkeypatch.setenv("ESCODEGEN_DSN", dsn)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["-C", str(tmp_path), *command.split(), *placeholders])
+    assert exit_info.value.code == 2 and "(from $ESCODEGEN_DSN)" in capsys.readouterr().err
+
+
+def test_an_unknown_rule_is_shown_escaped_on_one_line() -> None:
+    result = CliRunner().invoke(cli, ["explain", "ESD\nerror ES999: forged"])
+    assert result.exit_code == 2
+    assert "ESD\\nerror ES999: forged" in result.output
+    assert not any(line.startswith("error ES999") for line in result.output.splitlines())

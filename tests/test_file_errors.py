@@ -6,14 +6,16 @@ stand in for it."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from escodegen.cli import main
+from tests.command_tree import main_exit
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,14 +46,6 @@ def published(tmp: Path) -> Path:
     project = shop(tmp)
     assert main_exit(["-C", str(project), "publish"]) == 0
     return project
-
-
-def main_exit(argv: list[str]) -> int:
-    try:
-        main(argv)
-    except SystemExit as exit_:
-        return int(exit_.code or 0)
-    return 0
 
 
 def _fifo(tmp: Path) -> list[str]:
@@ -124,6 +118,31 @@ def _declaration_source_is_a_folder(tmp: Path) -> list[str]:
     return ["-C", str(project), "check"]
 
 
+def _registry_file(tmp: Path, name: str, change: Callable[[bytes], bytes],
+                   *command: str) -> list[str]:
+    project = published(tmp)
+    path = project / "registry" / name
+    path.write_bytes(change(path.read_bytes()))
+    return ["-C", str(project), *command]
+
+
+def _wrong_types(data: bytes) -> bytes:
+    """Every number a string and every string its length: the JSON still parses."""
+    def flip(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {key: flip(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [flip(item) for item in value]
+        if isinstance(value, str):
+            return len(value)
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+    return json.dumps(flip(json.loads(data))).encode()
+
+
+DEEP = b"[" * 100_000 + b"]" * 100_000
+"""Deeper than Python's JSON reader can recurse."""
+SCHEMA = "events/OrderPlaced/v2.schema.json"
+
 CASES: dict[str, tuple[Callable[[Path], list[str]], int, str]] = {
     "check -o under /proc": (lambda t: ["-C", str(shop(t)), "check", "-o", "/proc/x.json"],
                              2, "cannot write the report to /proc/x.json"),
@@ -162,6 +181,31 @@ CASES: dict[str, tuple[Callable[[Path], list[str]], int, str]] = {
                          "--out", str(t / "m")), 1, "error ES803"),
     "publish with index.json not UTF-8": (lambda t: _index(t, b"\xff", "publish"), 1,
                                           "index.json is not valid UTF-8"),
+    "registry list with index.json truncated": (
+        lambda t: _registry_file(t, "index.json", lambda d: d[:len(d) // 2], "registry",
+                                 "list"), 1, "error ES802"),
+    "check with index.json of the wrong types": (
+        lambda t: _registry_file(t, "index.json", _wrong_types, "check"), 1, "ES803"),
+    "publish with index.json nested too deeply": (
+        lambda t: _registry_file(t, "index.json", lambda d: DEEP, "publish", "--dry-run"),
+        1, "error ES802"),
+    "doctor with index.json null": (
+        lambda t: _registry_file(t, "index.json", lambda d: b"null", "doctor"), 1,
+        "ES803 registry/index.json holds null"),
+    "registry show with a log line null": (
+        lambda t: _registry_file(t, "log.jsonl", lambda d: d + b"null\n", "registry", "show",
+                                 "OrderPlaced"), 1, "error ES803"),
+    "catalog with a log line nested too deeply": (
+        lambda t: _registry_file(t, "log.jsonl", lambda d: DEEP + b"\n", "catalog", "--out",
+                                 str(t / "cat")), 1, "error ES802"),
+    "migrate projections with a schema file truncated": (
+        lambda t: _registry_file(t, SCHEMA, lambda d: d[:len(d) // 2], "migrate",
+                                 "projections", "--out", str(t / "m")), 1, "error ES802"),
+    "registry show with a schema file null": (
+        lambda t: _registry_file(t, SCHEMA, lambda d: b"null", "registry", "show",
+                                 "OrderPlaced"), 1, "ES803"),
+    "check with a schema file not UTF-8": (
+        lambda t: _registry_file(t, SCHEMA, lambda d: b"\xff" + d, "check"), 1, "ES801"),
     "project file not UTF-8": (_project_file_not_utf8, 1, "error ES004"),
     "project file a FIFO": (_project_file_is_a_fifo, 1, "error ES006"),
     "declaration source a folder": (_declaration_source_is_a_folder, 1, "ES007"),

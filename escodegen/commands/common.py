@@ -34,6 +34,55 @@ class ProjectLocation:
         return cls((base / PROJECT_FILE).absolute())
 
 
+class ConnectionString(click.ParamType):
+    """`--dsn`: a libpq URL or key=value string, parsed by libpq itself when the option is read,
+    so every command answers one that cannot be parsed the same way: a usage error, exit 2,
+    before anything runs. Without psycopg the value passes: the command then says the driver
+    is missing (`require_postgres_driver`)."""
+
+    name = "dsn"
+
+    def convert(self, value: str, param: click.Parameter | None,
+                ctx: click.Context | None) -> str:
+        origin = ""
+        if ctx is not None and param is not None and param.name and param.envvar and (
+                ctx.get_parameter_source(param.name) == click.core.ParameterSource.ENVIRONMENT):
+            origin = f" (from ${param.envvar})"
+        try:
+            import psycopg
+            from psycopg.conninfo import conninfo_to_dict
+        except ImportError:
+            return value
+        try:
+            conninfo_to_dict(value)
+        except psycopg.ProgrammingError as error:
+            self.fail(f"not a connection string (a libpq URL or key=value string){origin}: "
+                      f"{str(error).strip()}", param, ctx)
+        return value
+
+
+DSN = ConnectionString()
+
+
+class Text(click.ParamType):
+    """A word of the command line that becomes a name or a value (a stream id, a schema, an
+    event type; not a path): refused, exit 2, when it holds bytes that are not UTF-8 (Python
+    keeps those as lone surrogates, which no database or file accepts)."""
+
+    name = "text"
+
+    def convert(self, value: str, param: click.Parameter | None,
+                ctx: click.Context | None) -> str:
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as error:
+            self.fail(f"it is not UTF-8 text (byte {error.start + 1} is not)", param, ctx)
+        return value
+
+
+TEXT = Text()
+
+
 def require_postgres_driver(command: str) -> None:
     """Exit 2 with the install line when psycopg, an optional dependency, is missing: only the
     commands that connect to a database need it."""

@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+import math
+
 import click
 
 from escodegen.commands.check import existing_project_file, fail
+from escodegen.commands.common import DSN
+
+
+def _finite_seconds(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    """FloatRange lets nan through (no comparison is true of it), and a limit of nan or inf
+    would pass any lag: a number of seconds is finite."""
+    if not math.isfinite(value):
+        raise click.BadParameter(f"{value} is not a number of seconds")
+    return value
 
 
 @click.command()
-@click.option("--dsn", envvar="ESCODEGEN_DSN", metavar="URL", default=None,
+@click.option("--dsn", envvar="ESCODEGEN_DSN", type=DSN, metavar="URL", default=None,
               help="The live database; without it the database items are skipped.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="text for people, json for tools.")
 @click.option("--max-lag", type=click.FloatRange(min=0), default=60.0, show_default=True,
-              metavar="SECONDS", help="The most a projection may be behind the store.")
+              metavar="SECONDS", callback=_finite_seconds,
+              help="The most a projection may be behind the store.")
 @click.pass_context
 def doctor(ctx: click.Context, dsn: str | None, fmt: str, max_lag: float) -> None:
     """Run the production checklist against the declarations and, with --dsn, the database.

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import click
 
+from escodegen.commands.common import TEXT
+from escodegen.printable import escape
+
 
 @click.command()
-@click.argument("rule")
+@click.argument("rule", type=TEXT)
 @click.pass_context
 def explain(ctx: click.Context, rule: str) -> None:
     """Print the documentation of RULE (an id such as ESD105, or its name)."""
@@ -15,6 +18,7 @@ def explain(ctx: click.Context, rule: str) -> None:
 
     found = find_rule(rule)
     if found is None:
-        click.echo(f"escodegen: unknown rule '{rule}'; `escodegen rules` lists them", err=True)
+        click.echo(f"escodegen: unknown rule '{escape(rule)}'; `escodegen rules` lists them",
+                   err=True)
         ctx.exit(2)
     click.echo(rule_page(found), nl=False)

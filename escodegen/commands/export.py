@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from escodegen.commands.check import fail
-from escodegen.commands.common import load_project_or_exit
+from escodegen.commands.common import TEXT, load_project_or_exit
 
 
 @click.group()
@@ -20,7 +20,7 @@ def export() -> None:
               show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the document to this file instead of standard output.")
-@click.option("--api-version", default="1.0.0", show_default=True,
+@click.option("--api-version", type=TEXT, default="1.0.0", show_default=True,
               help="The document's info.version.")
 @click.pass_context
 def asyncapi(ctx: click.Context, fmt: str, output: Path | None, api_version: str) -> None:

@@ -8,14 +8,14 @@ from pathlib import Path
 
 import click
 
-from escodegen.commands.common import file_errors
+from escodegen.commands.common import TEXT, file_errors
 from escodegen.model.naming import is_identifier
 from escodegen.resources import data_dir, template_dir
 
 
 @click.command()
 @click.argument("directory", default=".", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--name", help="Project identifier (default: the folder's name).")
+@click.option("--name", type=TEXT, help="Project identifier (default: the folder's name).")
 def init(directory: Path, name: str | None) -> None:
     """Create escodegen.yaml and example declarations in DIRECTORY (default: here)."""
     import jinja2
@@ -27,7 +27,8 @@ def init(directory: Path, name: str | None) -> None:
     source = template_dir("init")
     templates = sorted(source.rglob("*.j2"))
     targets = [directory / t.relative_to(source).with_suffix("") for t in templates]
-    existing = [t for t in targets if t.exists() or t.is_symlink()]
+    with file_errors("create the project in", directory):  # a name too long, say
+        existing = [t for t in targets if t.exists() or t.is_symlink()]
     if existing:
         click.echo(f"error: {existing[0]} already exists; nothing written", err=True)
         sys.exit(1)

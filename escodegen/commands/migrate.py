@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from escodegen.commands.common import (
+    DSN,
+    TEXT,
     file_errors,
     load_project_or_exit,
     open_registry_or_exit,
@@ -44,21 +46,21 @@ def migrate() -> None:
 
 
 @migrate.command()
-@click.option("--event", "events", multiple=True, metavar="NAME",
+@click.option("--event", "events", type=TEXT, multiple=True, metavar="NAME",
               help="Rewrite this event type (repeatable). Default: every event with more than "
                    "one version.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the migration file here (default: standard output).")
-@click.option("--id", "migration_id", metavar="ID",
+@click.option("--id", "migration_id", type=TEXT, metavar="ID",
               help="The migration's id (names its tables and functions). Default: derived "
                    "from the plan.")
-@click.option("--batch-size", default=10000, show_default=True, type=click.IntRange(1),
+@click.option("--batch-size", default=10000, show_default=True, type=click.IntRange(1, 2**31 - 1),
               help="Events per batch (one transaction each).")
 @click.option("--no-swap", is_flag=True,
               help="Copy, prepare and verify (reporting each check), but leave the swap "
                    "for later.")
 @click.option("--dry-run", is_flag=True, help="Only report what would change.")
-@click.option("--dsn", envvar="ESCODEGEN_DSN", metavar="URL", help=DSN_HELP)
+@click.option("--dsn", envvar="ESCODEGEN_DSN", type=DSN, metavar="URL", help=DSN_HELP)
 @click.option("--rollback", is_flag=True,
               help="With --dsn: swap back to the backup kept by the swap.")
 @click.pass_context
@@ -209,11 +211,11 @@ def _database_errors() -> Iterator[None]:
 
 
 @migrate.command()
-@click.option("--subject", required=True, metavar="ID",
+@click.option("--subject", type=TEXT, required=True, metavar="ID",
               help="The data subject's id, as stored in the field each event's `subject` names.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the purge file here (default: standard output).")
-@click.option("--dsn", envvar="ESCODEGEN_DSN", metavar="URL", help=DSN_HELP)
+@click.option("--dsn", envvar="ESCODEGEN_DSN", type=DSN, metavar="URL", help=DSN_HELP)
 @click.option("--allow-no-match", is_flag=True,
               help="Purge (and record the audit row) even when no stored event has the subject.")
 @click.option("--dry-run", is_flag=True,
@@ -288,7 +290,8 @@ def projections(ctx: click.Context, against: str | None, folder: Path, start: in
                        "published shape to migrate from", None)
         print_report(report)
     changes = plan_projections(project, published, rebuild)
-    files = render_files(project, changes, folder, start)
+    with file_errors("read the migrations in", folder):  # numbered after its highest V<n>__
+        files = render_files(project, changes, folder, start)
     if not files:
         click.echo("every published projection table has its declared shape: nothing to write")
         return
@@ -337,16 +340,27 @@ def _duration(text: str) -> datetime.timedelta:
         raise click.BadParameter(f"{text} is too long", param_hint="--older-than") from None
 
 
+STREAMS_FILE_MAX_BYTES = 64 * 2**20
+"""A million stream ids of 60 characters, with room to spare."""
+
+
 def _stream_list(streams: tuple[str, ...], streams_file: Path | None) -> tuple[str, ...] | None:
     chosen = list(streams)
     if streams_file is not None:
-        with file_errors("read", streams_file):
-            raw = streams_file.read_bytes()
+        with file_errors("read", streams_file), streams_file.open("rb") as listing:
+            raw = listing.read(STREAMS_FILE_MAX_BYTES + 1)  # /dev/zero would never end
+        if len(raw) > STREAMS_FILE_MAX_BYTES:
+            raise click.BadParameter(f"{streams_file} is larger than "
+                                     f"{STREAMS_FILE_MAX_BYTES // 2**20} MiB",
+                                     param_hint="--streams-file")
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
             raise click.BadParameter(f"{streams_file} is not UTF-8 text",
                                      param_hint="--streams-file") from None
+        if "\x00" in text:
+            raise click.BadParameter(f"{streams_file} is binary (it holds NUL bytes)",
+                                     param_hint="--streams-file")
         chosen += [line.strip() for line in text.splitlines() if line.strip()]
         if not chosen:
             raise click.BadParameter(f"{streams_file} names no stream",
@@ -381,14 +395,14 @@ def _archive_errors(path: Path | None) -> Iterator[None]:
 
 
 @migrate.command()
-@click.option("--dsn", envvar="ESCODEGEN_DSN", required=True, metavar="URL",
+@click.option("--dsn", envvar="ESCODEGEN_DSN", type=DSN, required=True, metavar="URL",
               help="The database whose streams are archived (or $ESCODEGEN_DSN).")
-@click.option("--category", metavar="C",
+@click.option("--category", type=TEXT, metavar="C",
               help="Streams whose id starts with `C-` (with --older-than).")
-@click.option("--older-than", metavar="DURATION",
+@click.option("--older-than", type=TEXT, metavar="DURATION",
               help="With --category: streams whose last event is older than this "
                    "(90d, 12h, 1w2d; units s, m, h, d, w).")
-@click.option("--stream", "streams", multiple=True, metavar="ID",
+@click.option("--stream", "streams", type=TEXT, multiple=True, metavar="ID",
               help="Archive this stream (repeatable).")
 @click.option("--streams-file", type=click.Path(dir_okay=False, path_type=Path),
               help="Archive the streams this file names, one id per line.")
@@ -444,7 +458,7 @@ def archive(ctx: click.Context, dsn: str, category: str | None, older_than: str 
 
 
 @migrate.command()
-@click.option("--dsn", envvar="ESCODEGEN_DSN", required=True, metavar="URL",
+@click.option("--dsn", envvar="ESCODEGEN_DSN", type=DSN, required=True, metavar="URL",
               help="The database the streams were archived from (or $ESCODEGEN_DSN).")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.pass_context
@@ -453,6 +467,9 @@ def restore(ctx: click.Context, dsn: str, file: Path) -> None:
     ids, positions, payloads and metadata), removing their tombstones."""
     require_postgres_driver("migrate restore")
     from escodegen.db import archive as archiving
+
+    if not file.name:
+        raise click.BadParameter(f"{str(file)!r} names no file", param_hint="FILE")
 
     sql = _archive_sql(ctx)
     with _archive_errors(file):

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from escodegen.commands.common import project_schema, require_postgres_driver
+from escodegen.commands.common import DSN, TEXT, project_schema, require_postgres_driver
 
 DSN_HELP = "The database (libpq URL or key=value string)."
 SCHEMA_HELP = "The store's schema (default: postgres.schema of the project, else es)."
@@ -20,9 +20,10 @@ def projections() -> None:
 
 
 @projections.command()
-@click.option("--dsn", envvar="ESCODEGEN_DSN", metavar="URL", required=True, help=DSN_HELP)
-@click.option("--schema", default=None, help=SCHEMA_HELP)
-@click.option("--projection", metavar="NAME", default=None, help=PROJECTION_HELP)
+@click.option("--dsn", envvar="ESCODEGEN_DSN", type=DSN, metavar="URL", required=True,
+              help=DSN_HELP)
+@click.option("--schema", type=TEXT, default=None, help=SCHEMA_HELP)
+@click.option("--projection", type=TEXT, metavar="NAME", default=None, help=PROJECTION_HELP)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="text for people, json for tools.")
 @click.pass_context
@@ -47,9 +48,10 @@ def failures(ctx: click.Context, dsn: str, schema: str | None, projection: str |
 
 
 @projections.command()
-@click.option("--dsn", envvar="ESCODEGEN_DSN", metavar="URL", required=True, help=DSN_HELP)
-@click.option("--schema", default=None, help=SCHEMA_HELP)
-@click.option("--projection", metavar="NAME", default=None, help=PROJECTION_HELP)
+@click.option("--dsn", envvar="ESCODEGEN_DSN", type=DSN, metavar="URL", required=True,
+              help=DSN_HELP)
+@click.option("--schema", type=TEXT, default=None, help=SCHEMA_HELP)
+@click.option("--projection", type=TEXT, metavar="NAME", default=None, help=PROJECTION_HELP)
 @click.pass_context
 def retry(ctx: click.Context, dsn: str, schema: str | None, projection: str | None) -> None:
     """Apply the skipped events again: remove those that now succeed, keep and report those

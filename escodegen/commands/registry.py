@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from escodegen.commands.check import fail
-from escodegen.commands.common import load_project_or_exit, open_registry_or_exit
+from escodegen.commands.common import TEXT, load_project_or_exit, open_registry_or_exit
 from escodegen.printable import escape, json_text
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ def _when(times: list[str | None]) -> list[str]:
 
 
 @registry.command()
-@click.argument("name")
+@click.argument("name", type=TEXT)
 @click.option("--version", "number", type=int, help="The version to show (default: latest).")
 @click.option("--diff", "between", type=int, nargs=2, metavar="FROM TO",
               help="Also show the field-level diff between two versions.")

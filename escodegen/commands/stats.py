@@ -6,13 +6,13 @@ import sys
 
 import click
 
-from escodegen.commands.common import project_schema, require_postgres_driver
+from escodegen.commands.common import DSN, TEXT, project_schema, require_postgres_driver
 
 
 @click.command()
-@click.option("--dsn", envvar="ESCODEGEN_DSN", metavar="URL", required=True,
+@click.option("--dsn", envvar="ESCODEGEN_DSN", type=DSN, metavar="URL", required=True,
               help="The database (libpq URL or key=value string).")
-@click.option("--schema", default=None,
+@click.option("--schema", type=TEXT, default=None,
               help="The store's schema (default: postgres.schema of the project, else es).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "prometheus"]),
               default="table", show_default=True,

@@ -8,6 +8,8 @@ import sys
 import click
 
 from escodegen.commands.common import (
+    DSN,
+    TEXT,
     load_project_or_exit,
     refuse_volatile_custom_sql,
     require_postgres_driver,
@@ -16,13 +18,14 @@ from escodegen.printable import escape_lines
 
 
 @click.command("verify-upcasters")
-@click.option("--dsn", envvar="ESCODEGEN_DSN", required=True,
+@click.option("--dsn", envvar="ESCODEGEN_DSN", type=DSN, required=True,
               help="PostgreSQL connection string (or $ESCODEGEN_DSN). Nothing is left behind: "
                    "the functions are created in a scratch schema inside a transaction that is "
                    "rolled back.")
 @click.option("--examples", type=click.IntRange(1, 100_000), default=200, show_default=True,
               help="Random payloads tried per event type and stored version.")
-@click.option("--event", "only", multiple=True, help="Verify only this event type (repeatable).")
+@click.option("--event", "only", type=TEXT, multiple=True,
+              help="Verify only this event type (repeatable).")
 @click.pass_context
 def verify_upcasters(ctx: click.Context, dsn: str, examples: int, only: tuple[str, ...]) -> None:
     """Run random payloads through both upcasters of every event type and stored version.

@@ -20,6 +20,7 @@ from escodegen.model import Field, FieldType, Project
 from escodegen.model.sqlnames import upcast_step_function
 from escodegen.printable import escape
 from escodegen.report.doctor import Item, Status
+from escodegen.sqltext import ident
 
 if TYPE_CHECKING:
     import psycopg
@@ -309,10 +310,7 @@ def _subfields(kind: FieldType | None) -> Iterator[Field]:
 
 
 def _table(ctx: Context, name: str) -> str:
-    from psycopg import sql
-
-    assert ctx.conn is not None
-    return sql.Identifier(ctx.schema, name).as_string(ctx.conn)
+    return ident(ctx.schema, name)
 
 
 def _functions(ctx: Context) -> set[str]:

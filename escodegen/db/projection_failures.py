@@ -10,11 +10,11 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 import psycopg
-from psycopg import sql
 from psycopg.rows import class_row
 
 from escodegen.db.session import connect
 from escodegen.model.sqlnames import RESERVED_TABLE_SUFFIXES, ProjectionNames
+from escodegen.sqltext import ident
 
 APPLICATION_NAME = "escodegen-projections"
 REBUILD_SUFFIX = RESERVED_TABLE_SUFFIXES[0]
@@ -57,12 +57,12 @@ def projection_name(declared: str) -> str:
 def read_failures(dsn: str, schema: str, projection: str | None = None) -> list[Failure]:
     """Every recorded failure (of one projection, by its declared or table name), by
     projection and position."""
-    query = sql.SQL(
+    query = (
         "select projection, global_position, event_id, stream_id, stream_position, event_type,"
-        " event_version, sqlstate, error, failed_at, attempts from {}"
+        " event_version, sqlstate, error, failed_at, attempts from "
+        f"{ident(schema, 'projection_failures')}"
         " where %(p)s::text is null or projection in (%(p)s, %(p)s || %(rebuild)s)"
-        " order by projection, global_position").format(
-            sql.Identifier(schema, "projection_failures"))
+        " order by projection, global_position")
     params = {"p": None if projection is None else projection_name(projection),
               "rebuild": REBUILD_SUFFIX}
     with connect(dsn, APPLICATION_NAME) as conn, \
@@ -73,8 +73,8 @@ def read_failures(dsn: str, schema: str, projection: str | None = None) -> list[
 def retry_failures(dsn: str, schema: str, projection: str | None = None) -> list[Retried]:
     """Each projection's recorded failures applied again by its `retry_<projection>()`, one
     transaction per projection. A rebuild's failures are left to the rebuild."""
-    names_query = sql.SQL("select distinct projection from {} order by projection").format(
-        sql.Identifier(schema, "projection_failures"))
+    names_query = (f"select distinct projection from {ident(schema, 'projection_failures')}"
+                   " order by projection")
     retried: list[Retried] = []
     with connect(dsn, APPLICATION_NAME, autocommit=False) as conn:
         names = [name for (name,) in conn.execute(names_query)
@@ -88,15 +88,14 @@ def retry_failures(dsn: str, schema: str, projection: str | None = None) -> list
 
 
 def _retry(conn: psycopg.Connection[Any], schema: str, name: str) -> list[Retried]:
-    function = sql.Identifier(schema, ProjectionNames(name).function("retry"))
-    query = sql.SQL("select global_position, event_id, applied, error from {}()").format(
-        function)
+    function = ident(schema, ProjectionNames(name).function("retry"))
+    query = f"select global_position, event_id, applied, error from {function}()"
     try:
         with conn.transaction():
             rows = conn.execute(query).fetchall()
     except psycopg.errors.UndefinedFunction:
         raise NoRetryFunction(
-            f"projection {name} has failures but no function {function.as_string(conn)}: "
+            f"projection {name} has failures but no function {function}: "
             f"apply its generated SQL (004_projection_{name}.sql)") from None
     return [Retried(name, *row) for row in rows]
 

@@ -7,10 +7,10 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from psycopg import sql
 from psycopg.rows import dict_row
 
 from escodegen.db.session import connect
+from escodegen.sqltext import ident
 
 APPLICATION_NAME = "escodegen-stats"
 
@@ -46,11 +46,11 @@ class Stats:
 
 def read_stats(dsn: str, schema: str) -> Stats:
     with connect(dsn, APPLICATION_NAME) as conn, conn.cursor(row_factory=dict_row) as cursor:
-        store = cursor.execute(sql.SQL("select * from {}()").format(
-            sql.Identifier(schema, "store_stats"))).fetchone() or {}
-        projections = cursor.execute(sql.SQL(
+        store = cursor.execute(
+            f"select * from {ident(schema, 'store_stats')}()").fetchone() or {}
+        projections = cursor.execute(
             "select name, checkpoint_position, head_position, events_behind, seconds_behind "
-            "from {}()").format(sql.Identifier(schema, "projection_status"))).fetchall()
+            f"from {ident(schema, 'projection_status')}()").fetchall()
     return Stats(dict(store), [dict(p) for p in projections])
 
 

@@ -9,10 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from psycopg import sql
-
 from escodegen.db.session import connect
 from escodegen.printable import escape
+from escodegen.sqltext import ident
 
 APPLICATION_NAME = "escodegen-verify-store"
 SLICE = 200_000
@@ -45,24 +44,26 @@ class StoreCheck:
         return sum(bad for _, bad in self.counts.values())
 
 
-def _counts(schema: str) -> sql.Composed:
+def _counts(schema: str) -> str:
     """Events per (type, version) of a slice, valid and not: the boolean `valid_event`, inlined
     and parallel safe, so PostgreSQL may split the slice among parallel workers; no message is
     built."""
-    return sql.SQL("""
+    valid, events = ident(schema, "valid_event"), ident(schema, "events")
+    return f"""
         select e.event_type, e.event_version,
                {valid}(e.event_type, e.event_version, e.data) as valid, count(*)
           from {events} e
          where e.global_position > %s and e.global_position <= %s
          group by e.event_type, e.event_version,
-                  {valid}(e.event_type, e.event_version, e.data)""").format(
-        valid=sql.Identifier(schema, "valid_event"), events=sql.Identifier(schema, "events"))
+                  {valid}(e.event_type, e.event_version, e.data)"""
 
 
-def _problems(schema: str) -> sql.Composed:
+def _problems(schema: str) -> str:
     """The first invalid events of a (type, version) in a slice, with their problem: asked only
     where the counts found some, so `validate_event` words no valid payload."""
-    return sql.SQL("""
+    validate, valid = ident(schema, "validate_event"), ident(schema, "valid_event")
+    events = ident(schema, "events")
+    return f"""
         select e.global_position, e.stream_id,
                {validate}(e.event_type, e.event_version, e.data)
           from {events} e
@@ -70,9 +71,7 @@ def _problems(schema: str) -> sql.Composed:
            and e.event_type = %s and e.event_version = %s
            and not {valid}(e.event_type, e.event_version, e.data)
          order by e.global_position
-         limit %s""").format(
-        validate=sql.Identifier(schema, "validate_event"),
-        valid=sql.Identifier(schema, "valid_event"), events=sql.Identifier(schema, "events"))
+         limit %s"""
 
 
 def verify_store(dsn: str, schema: str, first: int = 5,
@@ -81,9 +80,9 @@ def verify_store(dsn: str, schema: str, first: int = 5,
     total)` is told after each slice (positions, not events: gaps are counted too)."""
     found = StoreCheck()
     with connect(dsn, APPLICATION_NAME) as conn:
-        row = conn.execute(sql.SQL(
+        row = conn.execute(
             "select coalesce(min(global_position), 1) - 1, coalesce(max(global_position), 0) "
-            "from {}").format(sql.Identifier(schema, "events"))).fetchone()
+            f"from {ident(schema, 'events')}").fetchone()
         assert row is not None
         start, end = int(row[0]), int(row[1])
         counts, problems = _counts(schema), _problems(schema)

@@ -80,7 +80,7 @@ def open_baseline(project_file: Path, against: str, scratch: Path, *,
         raise BaselineError(f"--against {against!r} names the work tree itself (an unset CI "
                             "variable?); name a git ref (origin/main, HEAD~1) or another folder")
     folder = Path(against)
-    if folder.exists():
+    if _is_there(folder):
         base_file = project_file_in_folder(folder, project_file.name)
         if base_file.resolve() == project_file.resolve():
             raise BaselineError(f"--against {against} is the project itself; name a git ref "
@@ -93,6 +93,15 @@ def open_baseline(project_file: Path, against: str, scratch: Path, *,
     relative = base_file.parent.relative_to(scratch).as_posix()
     return Baseline(base_file, against, f"{against}:" + ("" if relative == "." else relative + "/"),
                     key, files if lazy else None)
+
+
+def _is_there(path: Path) -> bool:
+    """Whether a file or folder is at `path`; a name no file can have (too long) is not there,
+    and may be a git ref."""
+    try:
+        return path.exists()
+    except OSError:
+        return False
 
 
 def project_file_in_folder(folder: Path, project_file_name: str) -> Path:

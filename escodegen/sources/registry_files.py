@@ -158,7 +158,9 @@ class Folder:
         return None
 
     def parse(self, path: Path | str, data: bytes, line: int = 1) -> Any:
-        """Strict JSON from UTF-8 `data`; None after a diagnostic (ES801 or ES802)."""
+        """Strict JSON from UTF-8 `data`; None after a diagnostic (ES801, ES802, or ES803 for
+        a bare `null`: every registry file and log line holds an object, and None is this
+        function's answer for a refusal)."""
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as error:
@@ -166,13 +168,21 @@ class Folder:
                        f"{error.start})", line + data[:error.start].count(b"\n"))
             return None
         try:
-            return strict_loads(text)
+            value = strict_loads(text)
+        except RecursionError:
+            self.error("ES802", path, f"{self.show(path)} is not strict JSON: it nests arrays "
+                       "or objects too deeply to read", line)
+            return None
         except json.JSONDecodeError as error:
             self.error("ES802", path, f"{self.show(path)} is not JSON: {error.msg} (line "
                        f"{error.lineno}, column {error.colno})", line + error.lineno - 1)
+            return None
         except ValueError as error:  # NotStrictJson, or int()'s own digit limit
             self.error("ES802", path, f"{self.show(path)} is not strict JSON: {error}", line)
-        return None
+            return None
+        if value is None:
+            self.error("ES803", path, f"{self.show(path)} holds null, not a JSON object", line)
+        return value
 
     def check_shape(self, path: Path, data: Any, schema: str, line: int = 1) -> bool:
         """True when `data` has the format of schemas/<schema>; else ES803 for the first

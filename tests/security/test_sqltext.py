@@ -90,6 +90,43 @@ def test_no_module_but_sqltext_quotes_sql() -> None:
         assert not lines, f"{path.relative_to(ROOT)}: lines {lines}"
 
 
+def _psycopg_composition(source: str) -> list[int]:
+    """Lines importing psycopg's own SQL composition (`psycopg.sql`: Identifier, Literal): a
+    second way to quote, beside sqltext."""
+    def composes(node: ast.AST) -> bool:
+        if isinstance(node, ast.ImportFrom):
+            return node.module == "psycopg.sql" or (
+                node.module == "psycopg" and any(a.name == "sql" for a in node.names))
+        if isinstance(node, ast.Import):
+            return any(a.name == "psycopg.sql" for a in node.names)
+        return (isinstance(node, ast.Attribute) and node.attr == "sql"
+                and isinstance(node.value, ast.Name) and node.value.id == "psycopg")
+
+    return sorted(node.lineno for node in ast.walk(ast.parse(source)) if composes(node))
+
+
+def test_the_database_layer_quotes_through_sqltext_only() -> None:
+    """escodegen/db runs fixed queries naming the user's schema: the names go through
+    sqltext.ident like every other, never through psycopg.sql, and nothing quotes by hand."""
+    modules = sorted((ROOT / "escodegen").rglob("*.py"))
+    assert len([m for m in modules if m.parent.name == "db"]) > 5
+    for path in modules:
+        lines = _psycopg_composition(path.read_text())
+        assert not lines, f"{path.relative_to(ROOT)}: lines {lines} use psycopg.sql"
+    for path in sorted((ROOT / "escodegen" / "db").glob("*.py")):
+        lines = _quoting_by_formatting(path.read_text())
+        assert not lines, f"{path.relative_to(ROOT)}: lines {lines}"
+
+
+def test_the_composition_check_sees_psycopg_sql() -> None:
+    assert _psycopg_composition("from psycopg import sql\n") == [1]
+    assert _psycopg_composition("from psycopg import rows, sql\n") == [1]
+    assert _psycopg_composition("import psycopg.sql\n") == [1]
+    assert _psycopg_composition("import psycopg\nq = psycopg.sql.Identifier('s')\n") == [2]
+    assert _psycopg_composition("from psycopg.sql import Identifier\n") == [1]
+    assert _psycopg_composition("from psycopg.rows import dict_row\n") == []
+
+
 def test_the_quoting_check_sees_quoting_by_formatting() -> None:
     assert _quoting_by_formatting("x = f\"select '{value}'\"\n") == [1]
     assert _quoting_by_formatting("report.error('E', f\"name '{n}'\")\n") == []

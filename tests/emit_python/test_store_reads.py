@@ -134,3 +134,47 @@ def test_load_replays_what_read_stream_reads_and_names_a_bad_stored_event(
          "tier": "premium"})))
     with pytest.raises(shop_events.StoreError, match="is not an event of"):
         client.load(order_type(other_id))
+
+
+def test_a_read_decodes_its_rows_with_the_garbage_collector_paused(
+        client: Any, shop_events: ModuleType) -> None:
+    """A batch's envelopes are built with the cyclic collector paused (its scans of the
+    survivors cost a long read more than the decoding), and it is left as it was found: on
+    after a read, also one that raises; off when the caller had turned it off."""
+    import gc
+
+    order_id = uuid.uuid4()
+    stream = f"Order-{order_id}"
+    client.append(stream, [_item(shop_events, order_id, s) for s in "ab"])
+    key = ("OrderItemAdded", 1)
+    readers = client.CODEC._readers
+    read = client.CODEC.reader(*key)
+    seen: list[bool] = []
+
+    def watched(raw: Any) -> Any:
+        seen.append(gc.isenabled())
+        return read(raw)
+
+    readers[key] = watched
+    try:
+        assert gc.isenabled()
+        assert [e.event.sku for e in client.read_stream(stream)] == ["a", "b"]
+        assert len(list(client.iter_all(batch_size=1))) >= 2
+        assert seen and not any(seen)
+        assert gc.isenabled()
+        gc.disable()
+        try:
+            client.read_stream(stream)
+            assert not gc.isenabled()
+        finally:
+            gc.enable()
+
+        def broken(raw: Any) -> Any:
+            raise shop_events.CodecError("refused", event_type=key[0], version=key[1])
+
+        readers[key] = broken
+        with pytest.raises(shop_events.CodecError):
+            client.read_stream(stream)
+        assert gc.isenabled()
+    finally:
+        readers[key] = read

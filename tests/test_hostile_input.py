@@ -324,3 +324,21 @@ def test_a_hostile_declaration_file_is_a_user_error_of_every_command(
     assert {"validate", "check", "generate", "publish", "catalog", "doctor", "export asyncapi",
             "migrate events", "migrate projections", "verify-upcasters"} <= coded, {
                 n: a for n, a in answers.items() if n not in coded}
+
+
+def test_a_hostile_project_folder_name_is_shown_escaped_by_every_command(
+        swept: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The group's own options (-C, --project) are user words too: every command run in a
+    published project whose folder is named with a forging word, and pointed at a project
+    file so named that does not exist, shows the name escaped."""
+    project = tmp_path / FORGING
+    shutil.copytree(swept["project"], project)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ESCODEGEN_DSN", raising=False)
+    for name in sorted(LEAVES):
+        argv = _argv({**swept, "project": str(project), "root": str(tmp_path)}, name, "")
+        for run in (argv, ["--project", FORGING + ".yaml", *argv]):
+            code, output = _bounded_run(run, capsys)
+            _assert_a_user_error(code, output, run, refused=False)
+            _assert_nothing_forged(output, run)

@@ -219,3 +219,27 @@ def test_github_annotations_encode_percent_line_breaks_and_property_separators(
     assert _unescape_property(props["title"]) == f"{rule.id} {rule.name}"
     assert _unescape_data(match["data"]) == f"{escape(message)}\nstrategy: {rule.strategy}"
     assert "100%25 sure, key: value %250A\\r\\n::error file=x::" in match["data"]
+
+
+# -- what other commands print from files and the database -----------------------------------------
+
+def test_a_hand_edited_generated_file_is_shown_escaped_by_generate_check(tmp_path: Path) -> None:
+    """A generated file is committed, so anyone may edit it: `generate --check` shows its diff
+    with the control and bidi characters escaped, each diff line still a line."""
+    project = tmp_path / "shop"
+    shutil.copytree(EXAMPLES / "shop", project)
+    edited = project / "generated" / "sql" / "001_event_store.sql"
+    edited.write_text(edited.read_text() + HOSTILE + "\n")
+    result = CliRunner().invoke(cli, ["-C", str(project), "generate", "--check"])
+    assert result.exit_code == 1, result.output
+    assert_no_forged_line(result.output)
+    assert "+x\\x1b[2K\\x07\\r" in result.output or "-x\\x1b[2K\\x07\\r" in result.output
+
+
+def test_an_upcaster_counter_example_is_three_lines_whatever_its_values_hold() -> None:
+    from escodegen.upcast.verify import Mismatch
+
+    shown = str(Mismatch("Placed", 1, json.dumps({"n": HOSTILE}, ensure_ascii=False),
+                         HOSTILE, f"ERROR: invalid input syntax: \"{HOSTILE}\"\nLINE 1: x"))
+    assert len(shown.splitlines()) == 3
+    assert_no_forged_line(shown)

@@ -12,11 +12,14 @@ import gc
 import importlib
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
 
 from escodegen import __version__
+from escodegen.printable import escape
 
 # name -> "module:attribute" of a click command; add a line here for a new command.
 COMMANDS: dict[str, str] = {
@@ -40,7 +43,31 @@ COMMANDS: dict[str, str] = {
 }
 
 
+@contextmanager
+def _printable_usage_errors() -> Iterator[None]:
+    """click's usage errors quote the user's words (an unknown option, an extra argument, a
+    value a type refuses, often without `repr`): their message is shown escaped, on one line."""
+    try:
+        yield
+    except click.UsageError as error:  # exit 2, shown with the command's usage
+        raise click.UsageError(escape(error.format_message()), error.ctx) from error
+    except click.ClickException as error:  # exit 1
+        raise click.ClickException(escape(error.format_message())) from error
+
+
 class LazyGroup(click.Group):
+    """The group of every command. Its context and its invocation wrap every subcommand's, so
+    every usage error passes through `_printable_usage_errors`."""
+
+    def make_context(self, info_name: str | None, args: list[str],
+                     parent: click.Context | None = None, **extra: Any) -> click.Context:
+        with _printable_usage_errors():
+            return super().make_context(info_name, args, parent, **extra)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with _printable_usage_errors():
+            return super().invoke(ctx)
+
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         # No command line holds a NUL (the OS cannot pass one); a caller of `main` can, and no
         # path, name or value may: a usage error here, not a ValueError deep in a command.
@@ -100,7 +127,7 @@ def main(argv: list[str] | None = None) -> Any:
     except Exception as exc:
         if os.environ.get("ESCODEGEN_DEBUG"):
             raise
-        click.echo(f"escodegen: internal error: {type(exc).__name__}: {exc}\n"
+        click.echo(f"escodegen: internal error: {type(exc).__name__}: {escape(str(exc))}\n"
                    "This is a bug in escodegen. Run again with ESCODEGEN_DEBUG=1 for details "
                    "and report it.", err=True)
         sys.exit(3)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import re
@@ -19,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from escodegen.cli import cli, main
+from escodegen.printable import unsafe
 from tests.command_tree import LEAVES, main_exit
 from tests.conftest import EXAMPLES, ROOT
 
@@ -149,6 +151,16 @@ def _bounded_run(argv: list[str], capsys: pytest.CaptureFixture[str],
     return code, out + err
 
 
+def _assert_nothing_forged(output: str, argv: list[str]) -> None:
+    """No raw control, bidi or separator character (but the output's own line breaks and
+    tabs) and no line starting with the injected text: every word is shown escaped."""
+    shown = [a[:60] for a in argv]
+    raw = sorted({repr(c) for c in output if unsafe(c) and c not in "\n\t"})
+    assert not raw, (shown, raw, output[-800:])
+    forged = [line for line in output.splitlines() if line.lstrip().startswith("forged")]
+    assert not forged, (shown, forged)
+
+
 def _assert_a_user_error(code: int, output: str, argv: list[str], refused: bool) -> None:
     """Exit 0 (the word was fine after all), 1 or 2 with a message; never exit 3 or a
     traceback. `refused`: a word no command may take (exit 1 or 2)."""
@@ -182,10 +194,14 @@ def swept(tmp_path_factory: pytest.TempPathFactory, pg_server: str) -> Iterator[
 
 LONG = "x" * 5000
 NOT_UTF8 = os.fsdecode(b"\xff\xfe")  # how Python hands over argv bytes that are not UTF-8
+INJECTED = "forged: escodegen \x1b[2J\u202e"
+FORGING = "x\n" + INJECTED
+"""A word whose newline would start a line of the output's own (a forged line) holding ESC[2J
+(clear the screen) and a right-to-left override, were it printed raw."""
 WORDS = ["a\x00b", "a\nb", "../../../etc/passwd", "", LONG, NOT_UTF8, "' or 1=1; --", "\u202e",
-         "-"]
+         "-", FORGING]
 PATHS = ["a\x00b", "a\nb", "../../escaped", "missing/deeper/x", "{root}/afolder", "{root}/afile",
-         os.fsdecode(b"\xff.json"), "", LONG, "/dev/zero"]
+         os.fsdecode(b"\xff.json"), "", LONG, "/dev/zero", FORGING]
 INTEGERS = ["99999999999999999999999999", "-1", "0", "abc", "1e3", "-99999999999999999999"]
 FLOATS = ["nan", "-inf", "1e400", "-1", "abc"]
 CHOICES = ["xml", "", "a\x00b"]
@@ -249,15 +265,18 @@ def test_hostile_words_in_every_option_are_user_errors(
     monkeypatch.chdir(Path(swept["root"]) / "a" / "b" / "c")
     monkeypatch.delenv("ESCODEGEN_DSN", raising=False)
     target = next(p for p in LEAVES[command].params if p.name == param)
-    for word, refused in _words(target):
+    # The report formats a CI log shows: the default (text) and GitHub's workflow commands.
+    formats = [[], ["--format", "github"]] if command in ("check", "diff") and param != "fmt" else [[]]
+    for (word, refused), fmt in itertools.product(_words(target), formats):
         word = word.replace("{root}", swept["root"])
-        argv = _argv(swept, command, param)
+        argv = [*_argv(swept, command, param), *fmt]
         option = [target.opts[0], word] if isinstance(target, click.Option) else [word]
-        if word.encode("utf-8", "surrogateescape").isascii() or word == "\u202e":
+        if word.encode("utf-8", "surrogateescape").isascii() or word in ("\u202e", FORGING):
             code, output = _bounded_run([*argv, *option], capsys)
         else:  # bytes that are not UTF-8: as a shell hands them over, and shows them
             code, output = _run_apart([*argv, *option])
         _assert_a_user_error(code, output, [*argv, *option], refused)
+        _assert_nothing_forged(output, [*argv, *option])
 
 
 def _run_apart(argv: list[str]) -> tuple[int, str]:
@@ -305,3 +324,21 @@ def test_a_hostile_declaration_file_is_a_user_error_of_every_command(
     assert {"validate", "check", "generate", "publish", "catalog", "doctor", "export asyncapi",
             "migrate events", "migrate projections", "verify-upcasters"} <= coded, {
                 n: a for n, a in answers.items() if n not in coded}
+
+
+def test_a_hostile_project_folder_name_is_shown_escaped_by_every_command(
+        swept: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The group's own options (-C, --project) are user words too: every command run in a
+    published project whose folder is named with a forging word, and pointed at a project
+    file so named that does not exist, shows the name escaped."""
+    project = tmp_path / FORGING
+    shutil.copytree(swept["project"], project)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ESCODEGEN_DSN", raising=False)
+    for name in sorted(LEAVES):
+        argv = _argv({**swept, "project": str(project), "root": str(tmp_path)}, name, "")
+        for run in (argv, ["--project", FORGING + ".yaml", *argv]):
+            code, output = _bounded_run(run, capsys)
+            _assert_a_user_error(code, output, run, refused=False)
+            _assert_nothing_forged(output, run)

@@ -179,3 +179,67 @@ def test_generated_python_docstrings_and_literals_hold_escapes(tmp_path: Path) -
     assert aggregate_doc == shown and projection_doc == shown
     assert all(line in event_doc for line in shown.splitlines())  # indented by its class
     assert tiers[-1] == HOSTILE  # a value keeps its exact text
+
+
+# -- GitHub workflow commands --------------------------------------------------------------------
+
+def _unescape_data(text: str) -> str:
+    """The runner's reading of a workflow command's message (actions/runner, ActionCommand)."""
+    return text.replace("%0D", "\r").replace("%0A", "\n").replace("%25", "%")
+
+
+def _unescape_property(text: str) -> str:
+    return _unescape_data(text.replace("%3A", ":").replace("%2C", ","))
+
+
+def test_github_annotations_encode_percent_line_breaks_and_property_separators(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`%`, CR and LF are encoded in the message, and `:` and `,` too in a property (the file),
+    so neither can end the command, add a property or start another; declared text is
+    `escape`d first, so the only line break a message holds is the format's own."""
+    from escodegen.analyse.findings import Finding
+    from escodegen.analyse.rules import RULES
+    from escodegen.diagnostics import Span
+    from escodegen.report.formats import Outcome, render
+
+    monkeypatch.chdir(tmp_path)
+    rule = next(r for r in RULES if r.severity == "error" and r.strategy)
+    file = "a,line=9,title=x::y %0A z.yaml"
+    message = "100% sure, key: value %0A\r\n::error file=x::" + HOSTILE
+    finding = Finding(rule.id, "Placed.v1.x", message, span=Span(file, 3, 4))
+    out = render(Outcome((finding,), "registry", root=tmp_path), "github")
+    annotation, summary = out.splitlines()
+    assert summary == "1 error, 0 warnings, 0 info (against registry)"
+    assert_no_forged_line(out)
+    match = re.fullmatch(r"::error (?P<props>[^:]*)::(?P<data>.*)", annotation)
+    assert match, annotation
+    props = dict(prop.split("=", 1) for prop in match["props"].split(","))
+    assert list(props) == ["file", "line", "col", "title"]  # no property smuggled in
+    assert _unescape_property(props["file"]) == file and props["line"] == "3"
+    assert _unescape_property(props["title"]) == f"{rule.id} {rule.name}"
+    assert _unescape_data(match["data"]) == f"{escape(message)}\nstrategy: {rule.strategy}"
+    assert "100%25 sure, key: value %250A\\r\\n::error file=x::" in match["data"]
+
+
+# -- what other commands print from files and the database -----------------------------------------
+
+def test_a_hand_edited_generated_file_is_shown_escaped_by_generate_check(tmp_path: Path) -> None:
+    """A generated file is committed, so anyone may edit it: `generate --check` shows its diff
+    with the control and bidi characters escaped, each diff line still a line."""
+    project = tmp_path / "shop"
+    shutil.copytree(EXAMPLES / "shop", project)
+    edited = project / "generated" / "sql" / "001_event_store.sql"
+    edited.write_text(edited.read_text() + HOSTILE + "\n")
+    result = CliRunner().invoke(cli, ["-C", str(project), "generate", "--check"])
+    assert result.exit_code == 1, result.output
+    assert_no_forged_line(result.output)
+    assert "+x\\x1b[2K\\x07\\r" in result.output or "-x\\x1b[2K\\x07\\r" in result.output
+
+
+def test_an_upcaster_counter_example_is_three_lines_whatever_its_values_hold() -> None:
+    from escodegen.upcast.verify import Mismatch
+
+    shown = str(Mismatch("Placed", 1, json.dumps({"n": HOSTILE}, ensure_ascii=False),
+                         HOSTILE, f"ERROR: invalid input syntax: \"{HOSTILE}\"\nLINE 1: x"))
+    assert len(shown.splitlines()) == 3
+    assert_no_forged_line(shown)

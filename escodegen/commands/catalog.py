@@ -8,6 +8,7 @@ import click
 
 from escodegen.commands.check import existing_project_file, fail
 from escodegen.commands.common import load_project_or_exit, open_registry_or_exit
+from escodegen.printable import escape
 
 
 @click.command()
@@ -42,4 +43,4 @@ def catalog(ctx: click.Context, out: Path, against: str | None) -> None:
     except (SiteError, OSError) as error:
         fail(ctx, f"cannot write the catalog: {error}")
     pages = sum(1 for path in files if path.endswith(".html"))
-    click.echo(f"catalog: {pages} pages and {len(files) - pages} other files in {out}")
+    click.echo(f"catalog: {pages} pages and {len(files) - pages} other files in {escape(str(out))}")

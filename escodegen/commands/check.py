@@ -3,14 +3,14 @@ no generator imports (datamodel-code-generator, sqlglot stay unloaded)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from escodegen.commands.common import ProjectLocation, file_errors, open_registry_or_exit
-from escodegen.printable import escape_lines
+from escodegen.printable import escape
 
 if TYPE_CHECKING:
     from escodegen.report.formats import Outcome
@@ -44,9 +44,13 @@ def finish(ctx: click.Context, outcome: Outcome, fmt: str, output: Path | None) 
     ctx.exit(1 if outcome.failed else 0)
 
 
-def fail(ctx: click.Context, message: str) -> NoReturn:
-    """A tool or usage error: message to stderr, exit 2."""
-    click.echo(f"escodegen: {escape_lines(message)}", err=True)
+def fail(ctx: click.Context, message: str, details: Sequence[str] = ()) -> NoReturn:
+    """A tool or usage error: message to stderr, exit 2. The message quotes the user's words
+    (a ref, a path, git's or PostgreSQL's error text quoting them): it is shown on one line,
+    escaped. `details`: lines of their own under it (rendered diagnostics)."""
+    click.echo(f"escodegen: {escape(message)}", err=True)
+    for line in details:
+        click.echo(escape(line), err=True)
     ctx.exit(2)
 
 

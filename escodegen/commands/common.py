@@ -13,7 +13,7 @@ import click
 
 from escodegen.diagnostics import Report
 from escodegen.model import Project
-from escodegen.printable import json_text
+from escodegen.printable import escape, json_text
 
 if TYPE_CHECKING:
     from escodegen.sources.registry import Registry
@@ -94,6 +94,15 @@ def require_postgres_driver(command: str) -> None:
         sys.exit(2)
 
 
+def database_error(error: Exception) -> str:
+    """What PostgreSQL (or psycopg) says about `error`, for one line of a terminal: its primary
+    message (without the `LINE 1:` context), escaped, as it quotes the user's words (a schema,
+    a stream id) and what the database holds."""
+    diag = getattr(error, "diag", None)
+    primary = diag.message_primary if diag is not None else None
+    return escape((primary or str(error)).strip())
+
+
 def print_report(report: Report, fmt: str = "text") -> None:
     """Diagnostics to stderr as text, or to stdout as a JSON document."""
     if fmt == "json":
@@ -148,7 +157,7 @@ def file_errors(action: str, path: Path) -> Iterator[None]:
     except OSError as error:
         reason = error.strerror or str(error)
         culprit = f" ({error.filename})" if error.filename and Path(error.filename) != path else ""
-        click.echo(f"escodegen: cannot {action} {path}: {reason}{culprit}", err=True)
+        click.echo(escape(f"escodegen: cannot {action} {path}: {reason}{culprit}"), err=True)
         sys.exit(2)
 
 

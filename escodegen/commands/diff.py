@@ -66,7 +66,8 @@ def base_project(ctx: click.Context, project_file: Path, against: str) -> Projec
                 fail(ctx, str(error))
             base, base_report = compile_project(baseline.project_file)
             if base is None or base_report.has_errors:
-                fail(ctx, baseline.errors(base_report))
+                header, *details = baseline.errors(base_report)
+                fail(ctx, header, details)
             assert base is not None
             store_model(baseline, base)
     return base

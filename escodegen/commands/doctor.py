@@ -7,7 +7,7 @@ import math
 import click
 
 from escodegen.commands.check import existing_project_file, fail
-from escodegen.commands.common import DSN
+from escodegen.commands.common import DSN, database_error
 
 
 def _finite_seconds(ctx: click.Context, param: click.Parameter, value: float) -> float:
@@ -48,7 +48,7 @@ def doctor(ctx: click.Context, dsn: str | None, fmt: str, max_lag: float) -> Non
         try:
             items = run_doctor(project_file, dsn, max_lag)
         except psycopg.Error as error:
-            fail(ctx, f"cannot check the database: {str(error).strip()}")
+            fail(ctx, f"cannot check the database: {database_error(error)}")
     if fmt == "json":
         click.echo(json_text(as_json(items), indent=2))
     else:

@@ -8,6 +8,7 @@ import click
 
 from escodegen.commands.check import fail
 from escodegen.commands.common import TEXT, load_project_or_exit
+from escodegen.printable import escape
 
 
 @click.group()
@@ -54,4 +55,4 @@ def eventcatalog(ctx: click.Context, directory: Path) -> None:
             path.write_text(text, encoding="utf-8", newline="\n")
     except OSError as error:
         fail(ctx, f"cannot write into {directory}: {error}")
-    click.echo(f"eventcatalog: {len(files)} files in {directory}")
+    click.echo(f"eventcatalog: {len(files)} files in {escape(str(directory))}")

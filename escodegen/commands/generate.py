@@ -17,6 +17,7 @@ from escodegen.emit import TARGETS, EmitError, Target, project_targets
 from escodegen.emit.files import UnsafePath, changes, project_digest, up_to_date, write
 from escodegen.emit.fresh import all_up_to_date
 from escodegen.model import Project
+from escodegen.printable import escape_lines
 from escodegen.sources.project import display_path
 
 
@@ -75,7 +76,7 @@ def _run(project: Project, target: Target, check: bool, force: bool) -> int:
         for change in found:
             click.echo(f"{change.kind}: {display_path(project.root, target.out / change.relative)}")
         for change in found:
-            click.echo(change.diff, nl=False)
+            click.echo(escape_lines(change.diff), nl=False)  # the file on disk may be anyone's
         if not found:
             click.echo(f"{target.name}: {where} is up to date")
     else:

@@ -10,6 +10,7 @@ import click
 
 from escodegen.commands.common import TEXT, file_errors
 from escodegen.model.naming import is_identifier
+from escodegen.printable import escape
 from escodegen.resources import data_dir, template_dir
 
 
@@ -30,7 +31,7 @@ def init(directory: Path, name: str | None) -> None:
     with file_errors("create the project in", directory):  # a name too long, say
         existing = [t for t in targets if t.exists() or t.is_symlink()]
     if existing:
-        click.echo(f"error: {existing[0]} already exists; nothing written", err=True)
+        click.echo(f"error: {escape(str(existing[0]))} already exists; nothing written", err=True)
         sys.exit(1)
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(source), keep_trailing_newline=True,
                              undefined=jinja2.StrictUndefined, autoescape=False)
@@ -43,5 +44,5 @@ def init(directory: Path, name: str | None) -> None:
             target.write_text(text, encoding="utf-8")
             written.append(target.relative_to(directory).as_posix())
     for path in written:
-        click.echo(f"created {path}")
-    click.echo(f"next: cd {directory} && escodegen validate && escodegen generate")
+        click.echo(f"created {escape(path)}")
+    click.echo(f"next: cd {escape(str(directory))} && escodegen validate && escodegen generate")

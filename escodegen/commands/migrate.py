@@ -22,6 +22,7 @@ import click
 from escodegen.commands.common import (
     DSN,
     TEXT,
+    database_error,
     file_errors,
     load_project_or_exit,
     open_registry_or_exit,
@@ -109,7 +110,7 @@ def events(ctx: click.Context, events: tuple[str, ...], out: Path | None,
             if outcome.backup_table is None:
                 for name, ok, detail in runner.verify(dsn, migration):
                     click.echo(f"  {'ok  ' if ok else 'DIFF'} {name}"
-                               + (f": {detail}" if detail else ""))
+                               + (f": {escape(detail)}" if detail else ""))
                 click.echo(f"not swapped; swap with `escodegen migrate events --dsn ...` "
                            f"again or `select {migration.function('swap')}()`")
             else:
@@ -161,7 +162,7 @@ def _print_dry_run(rows: list[dict[str, Any]]) -> None:
     total = 0
     for row in rows:
         total += int(row["events"])
-        click.echo(f"{row['event_type']} v{row['from_version']} -> v{row['to_version']}: "
+        click.echo(f"{escape(row['event_type'])} v{row['from_version']} -> v{row['to_version']}: "
                    f"{row['events']} events")
         click.echo(f"  e.g. before: {json.dumps(row['first_before'], sort_keys=True)}")
         click.echo(f"       after:  {json.dumps(row['first_after'], sort_keys=True)}")
@@ -191,7 +192,7 @@ def _write(out: Path | None, text: str) -> None:
     with file_errors("write", out):
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(text, encoding="utf-8")
-    click.echo(f"wrote {out}")
+    click.echo(f"wrote {escape(str(out))}")
 
 
 @contextmanager
@@ -202,11 +203,11 @@ def _database_errors() -> Iterator[None]:
     try:
         yield
     except psycopg.Error as error:
-        message = (error.diag.message_primary or str(error)).strip()
         if error.sqlstate == "ESNOM":
+            message = (error.diag.message_primary or str(error)).strip()
             click.echo(Diagnostic("ES708", message).render(), err=True)
             sys.exit(1)
-        click.echo(f"escodegen: database error: {message}", err=True)
+        click.echo(f"escodegen: database error: {database_error(error)}", err=True)
         sys.exit(1)
 
 
@@ -252,7 +253,7 @@ def purge(ctx: click.Context, subject: str, out: Path | None, dsn: str | None,
     summary = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
     if dry_run:
         click.echo(f"dry run (rolled back, nothing purged): would rewrite {summary}")
-        click.echo("fields it purges: " + "; ".join(plan.fields))
+        click.echo("fields it purges: " + escape("; ".join(plan.fields)))
         return
     click.echo(f"purge {purge_id}: {summary}")
     click.echo("now VACUUM the tables (see docs/runbook-migration.md) so the old row versions "
@@ -299,7 +300,7 @@ def projections(ctx: click.Context, against: str | None, folder: Path, start: in
         folder.mkdir(parents=True, exist_ok=True)
         for name, text in files.items():
             (folder / name).write_text(text, encoding="utf-8")
-            click.echo(f"wrote {folder / name}")
+            click.echo(f"wrote {escape(str(folder / name))}")
 
 
 def _published(project: Project, against: str | None) -> Contract:
@@ -453,8 +454,9 @@ def archive(ctx: click.Context, dsn: str, category: str | None, older_than: str 
     if outcome.state == "nothing to archive":
         click.echo("nothing to archive: no stream matches")
         return
-    click.echo(f"{outcome.state}: {outcome.streams} streams, {outcome.events} events in {out} "
-               f"(manifest {out.name}.manifest.json)")
+    click.echo(f"{outcome.state}: {outcome.streams} streams, {outcome.events} events in "
+               f"{escape(str(out))} "
+               f"(manifest {escape(out.name)}.manifest.json)")
 
 
 @migrate.command()
@@ -474,4 +476,5 @@ def restore(ctx: click.Context, dsn: str, file: Path) -> None:
     sql = _archive_sql(ctx)
     with _archive_errors(file):
         outcome = archiving.restore(dsn, sql, file)
-    click.echo(f"{outcome.state}: {outcome.streams} streams, {outcome.events} events from {file}")
+    click.echo(f"{outcome.state}: {outcome.streams} streams, {outcome.events} events from "
+               f"{escape(str(file))}")

@@ -7,7 +7,13 @@ import sys
 
 import click
 
-from escodegen.commands.common import DSN, TEXT, project_schema, require_postgres_driver
+from escodegen.commands.common import (
+    DSN,
+    TEXT,
+    database_error,
+    project_schema,
+    require_postgres_driver,
+)
 
 DSN_HELP = "The database (libpq URL or key=value string)."
 SCHEMA_HELP = "The store's schema (default: postgres.schema of the project, else es)."
@@ -39,7 +45,7 @@ def failures(ctx: click.Context, dsn: str, schema: str | None, projection: str |
     try:
         found = read_failures(dsn, schema or project_schema(ctx), projection)
     except psycopg.Error as error:
-        click.echo(f"error: {str(error).strip()}", err=True)
+        click.echo(f"error: {database_error(error)}", err=True)
         sys.exit(2)
     if fmt == "json":
         click.echo(json_text(failures_json(found), indent=2))
@@ -64,7 +70,7 @@ def retry(ctx: click.Context, dsn: str, schema: str | None, projection: str | No
     try:
         retried = retry_failures(dsn, schema or project_schema(ctx), projection)
     except (psycopg.Error, NoRetryFunction) as error:
-        click.echo(f"error: {str(error).strip()}", err=True)
+        click.echo(f"error: {database_error(error)}", err=True)
         sys.exit(2)
     click.echo(retried_text(retried))
     if not all(r.applied for r in retried):

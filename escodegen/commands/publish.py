@@ -10,6 +10,7 @@ import click
 
 from escodegen.commands.check import fail
 from escodegen.commands.common import file_errors, load_project_or_exit, open_registry_or_exit
+from escodegen.printable import escape
 
 if TYPE_CHECKING:
     from escodegen.analyse.publish import Publication
@@ -46,12 +47,12 @@ def publish(ctx: click.Context, dry_run: bool) -> None:
         ctx.exit(1)
     verb = "would record" if dry_run else "recorded"
     for line in result.added:
-        click.echo(f"{verb} {line}")
+        click.echo(f"{verb} {escape(line)}")
     for line in result.revised:
-        click.echo(f"{verb} {line} (changed in place; the previous file is kept)")
+        click.echo(f"{verb} {escape(line)} (changed in place; the previous file is kept)")
     for line in result.refreshed:
-        click.echo(f"{verb} {line} (annotations only; same fingerprint)")
-    where = f"{project.registry.relative_to(project.root).as_posix()}/"
+        click.echo(f"{verb} {escape(line)} (annotations only; same fingerprint)")
+    where = f"{escape(project.registry.relative_to(project.root).as_posix())}/"
     if result.upgraded_from is not None:
         click.echo(f"{'would upgrade' if dry_run else 'upgraded'} {where} from format "
                    f"{result.upgraded_from} to format {FORMAT}: the sha256 of every schema file "

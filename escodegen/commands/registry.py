@@ -105,9 +105,10 @@ def show(ctx: click.Context, name: str, number: int | None, between: tuple[int, 
     if data["upcast_chains"]:
         click.echo("\nupcast chains to the latest version:")
         for start, steps in data["upcast_chains"].items():
-            click.echo(f"  v{start} -> v{latest}: " + ("; ".join(steps) if steps else "no operation"))
-    click.echo(f"\nproducers: {', '.join(data['producers']) or '-'}")
-    click.echo(f"consumers: {', '.join(data['consumers']) or '-'}")
+            click.echo(f"  v{start} -> v{latest}: "
+                       + (escape("; ".join(steps)) if steps else "no operation"))
+    click.echo(f"\nproducers: {escape(', '.join(data['producers'])) or '-'}")
+    click.echo(f"consumers: {escape(', '.join(data['consumers'])) or '-'}")
     if data["diff"]:
         diff = data["diff"]
         click.echo(f"\nv{diff['from']} -> v{diff['to']}:")

@@ -6,7 +6,13 @@ import sys
 
 import click
 
-from escodegen.commands.common import DSN, TEXT, project_schema, require_postgres_driver
+from escodegen.commands.common import (
+    DSN,
+    TEXT,
+    database_error,
+    project_schema,
+    require_postgres_driver,
+)
 
 
 @click.command()
@@ -31,7 +37,7 @@ def stats(ctx: click.Context, dsn: str, schema: str | None, fmt: str) -> None:
     try:
         found = read_stats(dsn, schema)
     except psycopg.Error as error:
-        click.echo(f"error: {str(error).strip()}", err=True)
+        click.echo(f"error: {database_error(error)}", err=True)
         sys.exit(2)
     if fmt == "json":
         click.echo(json_text(as_json(found), indent=2))

@@ -6,7 +6,13 @@ import sys
 
 import click
 
-from escodegen.commands.common import DSN, TEXT, project_schema, require_postgres_driver
+from escodegen.commands.common import (
+    DSN,
+    TEXT,
+    database_error,
+    project_schema,
+    require_postgres_driver,
+)
 
 
 @click.command("verify-store")
@@ -42,7 +48,7 @@ def verify_store(ctx: click.Context, dsn: str, schema: str | None, fmt: str, fir
         else:
             found = verify_store(dsn, schema, first)
     except psycopg.Error as error:
-        click.echo(f"error: {str(error).strip()}", err=True)
+        click.echo(f"error: {database_error(error)}", err=True)
         sys.exit(2)
     if fmt == "json":
         click.echo(json_text(as_json(found), indent=2))

@@ -10,11 +10,12 @@ import click
 from escodegen.commands.common import (
     DSN,
     TEXT,
+    database_error,
     load_project_or_exit,
     refuse_volatile_custom_sql,
     require_postgres_driver,
 )
-from escodegen.printable import escape_lines
+from escodegen.printable import escape, escape_lines
 
 
 @click.command("verify-upcasters")
@@ -47,13 +48,13 @@ def verify_upcasters(ctx: click.Context, dsn: str, examples: int, only: tuple[st
     project = load_project_or_exit(ctx)
     unknown = sorted(set(only) - {e.name for e in project.events})
     if unknown:
-        click.echo(f"error: no event type {', '.join(unknown)} in {project.name}", err=True)
+        click.echo(f"error: no event type {escape(', '.join(unknown))} in {project.name}", err=True)
         sys.exit(2)
     events = [e for e in project.events if not only or e.name in only]
     try:
         refuse_volatile_custom_sql(project, dsn)
     except psycopg.Error as exc:
-        click.echo(f"error: PostgreSQL: {str(exc).strip()}", err=True)
+        click.echo(f"error: PostgreSQL: {database_error(exc)}", err=True)
         sys.exit(1)
     sys.path.insert(0, str(project.root))  # custom operations import the project's own modules
     checked = 0
@@ -67,10 +68,11 @@ def verify_upcasters(ctx: click.Context, dsn: str, examples: int, only: tuple[st
         click.echo(f"counter-example: {escape_lines(str(exc.mismatch))}", err=True)
         sys.exit(1)
     except psycopg.Error as exc:
-        click.echo(f"error: PostgreSQL: {str(exc).strip()}", err=True)
+        click.echo(f"error: PostgreSQL: {database_error(exc)}", err=True)
         sys.exit(1)
     except ImportError as exc:
-        click.echo(f"error: a custom operation's module cannot be imported: {exc}", err=True)
+        click.echo(f"error: a custom operation's module cannot be imported: {escape(str(exc))}",
+                   err=True)
         sys.exit(1)
     finally:
         sys.path.remove(str(project.root))

@@ -14,6 +14,7 @@ from psycopg.rows import class_row
 
 from escodegen.db.session import connect
 from escodegen.model.sqlnames import RESERVED_TABLE_SUFFIXES, ProjectionNames
+from escodegen.printable import escape
 from escodegen.sqltext import ident
 
 APPLICATION_NAME = "escodegen-projections"
@@ -106,22 +107,25 @@ def failures_json(failures: list[Failure]) -> list[dict[str, Any]]:
 
 
 def failures_text(failures: list[Failure]) -> str:
+    """The failures for a terminal; what the database holds (stream ids, event types, error
+    text quoting payload values) is `escape`d, so no stored value starts a line of its own."""
     if not failures:
         return "no failures recorded"
     lines = []
     for f in failures:
-        lines.append(f"{f.projection}  global position {f.global_position}  "
-                     f"{f.stream_id}:{f.stream_position}  {f.event_type} version "
+        lines.append(f"{escape(f.projection)}  global position {f.global_position}  "
+                     f"{escape(f.stream_id)}:{f.stream_position}  {escape(f.event_type)} version "
                      f"{f.event_version}  id {f.event_id}")
-        lines.append(f"    {f.sqlstate}: {f.error}")
+        lines.append(f"    {escape(f.sqlstate)}: {escape(f.error)}")
         lines.append(f"    failed at {f.failed_at.isoformat()}, {f.attempts} attempt"
                      f"{'s' if f.attempts != 1 else ''}")
     return "\n".join(lines)
 
 
 def retried_text(retried: list[Retried]) -> str:
-    lines = [f"{r.projection}  global position {r.global_position}  id {r.event_id}  "
-             + ("applied" if r.applied else f"still fails: {r.error}") for r in retried]
+    lines = [f"{escape(r.projection)}  global position {r.global_position}  id {r.event_id}  "
+             + ("applied" if r.applied else f"still fails: {escape(str(r.error))}")
+             for r in retried]
     applied = sum(r.applied for r in retried)
     lines.append(f"retried {len(retried)}: {applied} applied, {len(retried) - applied} "
                  "still failing")

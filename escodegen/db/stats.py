@@ -10,6 +10,7 @@ from typing import Any
 from psycopg.rows import dict_row
 
 from escodegen.db.session import connect
+from escodegen.printable import escape
 from escodegen.sqltext import ident
 
 APPLICATION_NAME = "escodegen-stats"
@@ -67,7 +68,7 @@ def as_table(stats: Stats) -> str:
     lines = [f"{k.ljust(width)}  {v}" for k, v in rows]
     if stats.projections:
         header = ("projection", "checkpoint", "head", "events behind", "seconds behind")
-        body = [(str(p["name"]), str(p["checkpoint_position"]), str(p["head_position"]),
+        body = [(escape(str(p["name"])), str(p["checkpoint_position"]), str(p["head_position"]),
                  str(p["events_behind"]), f"{p['seconds_behind']:.3f}")
                 for p in stats.projections]
         widths = [max(len(r[i]) for r in (header, *body)) for i in range(len(header))]

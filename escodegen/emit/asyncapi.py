@@ -19,6 +19,7 @@ import yaml
 
 from escodegen.analyse.schema import event_version_schema
 from escodegen.model import Event, Project
+from escodegen.printable import json_text, unsafe
 
 ASYNCAPI_VERSION = "3.0.0"
 UNGROUPED = "events"
@@ -133,10 +134,33 @@ def _refs(channel: str, channels: dict[str, Any], only: set[str] | None = None
 
 
 def render(project: Project, fmt: str = "yaml", api_version: str = "1.0.0") -> str:
-    """The document as YAML (block style, keys in document order) or JSON."""
+    """The document as YAML (block style, keys in document order) or JSON. Declared text
+    (descriptions, values, --api-version) is in it with its control, bidi and separator
+    characters as escapes: the document is printed to terminals and CI logs."""
     doc = document(project, api_version)
     if fmt == "json":
-        import json
+        return json_text(doc, indent=2) + "\n"
+    return yaml.dump(doc, Dumper=_PrintableDumper, sort_keys=False, allow_unicode=True, width=100)
 
-        return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
-    return yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)
+
+class _PrintableDumper(yaml.SafeDumper):
+    """`yaml.safe_dump` writing a string that holds a character `printable.unsafe` names as a
+    double-quoted scalar, on one line, whose non-ASCII characters are all YAML escapes (`\\n`,
+    `\\e`, `\\u202E`): with allow_unicode PyYAML would write bidi and format characters raw,
+    and a single-quoted or block scalar would keep a line break. Other strings keep their
+    readable non-ASCII text."""
+
+    def represent_str(self, data: str) -> yaml.ScalarNode:
+        if any(unsafe(char) for char in data):
+            return self.represent_scalar("tag:yaml.org,2002:str", data, style='"')
+        return super().represent_str(data)
+
+    def write_double_quoted(self, text: str, split: bool = True) -> None:
+        keep, self.allow_unicode = self.allow_unicode, False
+        try:
+            super().write_double_quoted(text, split=False)
+        finally:
+            self.allow_unicode = keep
+
+
+_PrintableDumper.add_representer(str, _PrintableDumper.represent_str)

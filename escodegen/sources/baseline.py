@@ -57,8 +57,9 @@ class Baseline:
         """A file of the base project (relative to its folder) as the user can find it."""
         return f"{self.shown_root}{file}"
 
-    def errors(self, report: Report) -> str:
-        """Every error of the base side, each at file:line:column of the base, as one message."""
+    def errors(self, report: Report) -> list[str]:
+        """Every error of the base side, each at file:line:column of the base: a message, then
+        the lines of each diagnostic (rendered: declared text in them is escaped already)."""
         lines = [(f"the base declarations ({self.against}) are invalid, so there is nothing to "
                   "compare with; fix them there, or compare --against another ref or folder:")]
         for diagnostic in report:
@@ -69,7 +70,7 @@ class Baseline:
                 diagnostic = replace(diagnostic, span=Span(self.show(span.file), span.line,
                                                            span.column))
             lines += ["  " + line for line in diagnostic.render().splitlines()]
-        return "\n".join(lines)
+        return lines
 
 
 def open_baseline(project_file: Path, against: str, scratch: Path, *,

@@ -20,6 +20,7 @@ from typing import Any
 
 from escodegen.model import Event
 from escodegen.model.ops import UpcastOp, Variant
+from escodegen.printable import escape
 
 TRICKY_TEXT = ("", " ", "  ", "Cher", "Jean Paul Sartre", " a  b ", "a b c d", "12.5", "-0",
                "007", "-12.50", "true", "false", "1", "1e5", "é ü ß", "日本 語", "a.b|c*d",
@@ -145,9 +146,11 @@ class Mismatch:
     sql: str
 
     def __str__(self) -> str:
-        return (f"{self.event} stored at v{self.version}: payload {self.payload}\n"
-                f"  python upcaster gives {self.python}\n"
-                f"  sql upcaster gives    {self.sql}")
+        """Three lines, whatever the payloads and error texts (PostgreSQL's quote the values)
+        hold: each is `escape`d."""
+        return (f"{self.event} stored at v{self.version}: payload {escape(self.payload)}\n"
+                f"  python upcaster gives {escape(self.python)}\n"
+                f"  sql upcaster gives    {escape(self.sql)}")
 
 
 class MismatchError(AssertionError):

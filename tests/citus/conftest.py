@@ -8,9 +8,13 @@ or wait for the build another process is running (`python -m devtools.citus buil
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import os
+import shutil
+import sys
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import psycopg
@@ -18,6 +22,8 @@ import pytest
 
 from devtools import citus
 from escodegen.model import Project
+from tests.conftest import EXAMPLES
+from tests.emit_python.conftest import run_cli
 
 # Resolved at import, before tests/conftest.py points XDG_CACHE_HOME at a private folder
 # (the build is the user's, shared by every run).
@@ -85,3 +91,23 @@ def conn(citus_store: str) -> Iterator[psycopg.Connection[Any]]:
     with psycopg.connect(citus_store, autocommit=True) as connection:
         connection.execute("truncate es.events, es.streams, es.snapshots, es.archived_streams")
         yield connection
+
+
+@pytest.fixture(scope="session")
+def citus_package(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]:
+    """examples/shop generated with `distribution: citus` as package `shop_cluster`."""
+    project = tmp_path_factory.mktemp("citus_shop") / "shop"
+    shutil.copytree(EXAMPLES / "shop", project, ignore=shutil.ignore_patterns("generated"))
+    config = project / "escodegen.yaml"
+    config.write_text(config.read_text()
+                      .replace("postgres: {out: generated/sql, schema: es}",
+                               "postgres: {out: generated/sql, schema: es, distribution: citus}")
+                      .replace("generated/shop_events, package: shop_events",
+                               "generated/shop_cluster, package: shop_cluster"))
+    result = run_cli("generate", "--target", "python", cwd=project)
+    assert result.returncode == 0, result.stderr
+    sys.path.insert(0, str(project / "generated"))
+    try:
+        yield importlib.import_module("shop_cluster")
+    finally:
+        sys.path.remove(str(project / "generated"))

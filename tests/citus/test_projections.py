@@ -4,11 +4,7 @@ committed late on a worker is applied, never skipped; a restart resumes from the
 
 from __future__ import annotations
 
-import importlib
-import shutil
-import sys
 import uuid
-from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
 
@@ -16,9 +12,7 @@ import psycopg
 import pytest
 from psycopg.types.json import Jsonb
 
-from tests.conftest import EXAMPLES
 from tests.emit_postgres.events import ANY, NO_STREAM, append, event, item_added
-from tests.emit_python.conftest import run_cli
 
 Conn = psycopg.Connection[Any]
 
@@ -167,26 +161,6 @@ def test_a_batch_read_from_an_old_checkpoint_is_left_alone(store: Conn) -> None:
         store.execute("select es.apply_feed_order_summary(%s, %s::xid8, %s, %s)",
                       (key[0], *vector(store)[key[0]], Jsonb(row[0])))
     assert raised.value.sqlstate == "ESARG"
-
-
-@pytest.fixture(scope="module")
-def citus_package(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]:
-    """examples/shop generated with `distribution: citus` as package `shop_cluster`."""
-    project = tmp_path_factory.mktemp("citus_shop") / "shop"
-    shutil.copytree(EXAMPLES / "shop", project, ignore=shutil.ignore_patterns("generated"))
-    config = project / "escodegen.yaml"
-    config.write_text(config.read_text()
-                      .replace("postgres: {out: generated/sql, schema: es}",
-                               "postgres: {out: generated/sql, schema: es, distribution: citus}")
-                      .replace("generated/shop_events, package: shop_events",
-                               "generated/shop_cluster, package: shop_cluster"))
-    result = run_cli("generate", "--target", "python", cwd=project)
-    assert result.returncode == 0, result.stderr
-    sys.path.insert(0, str(project / "generated"))
-    try:
-        yield importlib.import_module("shop_cluster")
-    finally:
-        sys.path.remove(str(project / "generated"))
 
 
 def test_the_generated_runner_catches_up_from_the_feeds(

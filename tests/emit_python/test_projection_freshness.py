@@ -108,3 +108,30 @@ def test_wait_until_refuses_a_connection_inside_a_transaction(
         conn.execute("select 1")
         with pytest.raises(psycopg.ProgrammingError, match="outside a transaction"):
             shop_api.CustomerDirectoryProjection(conn).wait_until(1, timeout=0.1)
+
+
+def test_an_appended_carries_its_stream_and_caught_up_takes_it(
+        shop_api: Any, shop_events: ModuleType, shop_db: psycopg.Connection[Any],
+        store: str) -> None:
+    """The stream id rides on `Appended` (the cluster's one-shard lookup needs it); one node
+    answers by the global position as before, with or without it."""
+    appended = _register(shop_events, shop_db)
+    assert appended.stream_id is not None and appended.stream_id.startswith("Customer-")
+    # not compared: an `Appended` made without it is the same event
+    assert appended == shop_events.Appended(appended.event_id, appended.stream_position,
+                                            appended.global_position)
+    customer = uuid.uuid4()
+    [[batch]] = shop_events.EventStore(shop_db).append_to_streams([(
+        f"Customer-{customer}", [shop_events.CustomerRegistered(
+            customerId=customer, firstName="Bo", lastName="Tester", email="b@example.org",
+            tier=shop_events.CustomerRegisteredTier.standard)], "no_stream")])
+    assert batch.stream_id == f"Customer-{customer}"
+    with shop_api.connect(store, autocommit=True) as connection:
+        directory = shop_api.CustomerDirectoryProjection(connection)
+        assert not directory.caught_up(appended)
+        assert directory.catch_up() == 2
+        assert directory.caught_up(appended)
+        assert directory.caught_up(batch.global_position, stream_id=batch.stream_id)
+        assert directory.caught_up(batch.global_position)  # the old call
+        assert directory.wait_until(batch, timeout=0.1) is True
+        assert directory.wait_until(batch.global_position, 0.1, stream_id=batch.stream_id)

@@ -22,14 +22,16 @@ from typing import Any
 
 from escodegen.analyse.shapes import Contract, flatten, projection_schema
 from escodegen.emit.migrate import FILE_HEADER, template
+from escodegen.emit.postgres import citus_projection
 from escodegen.emit.postgres import render as render_postgres
 from escodegen.model import Project, Projection
 from escodegen.model.shape import Shape
 from escodegen.model.sqlnames import ProjectionNames, column_name
 from escodegen.model.types import TYPES
-from escodegen.sqltext import ident, typed
+from escodegen.sqltext import ident, literal, typed
 
 LOCK_TIMEOUT = "5s"
+REBUILD_BATCH = 10000
 VERSIONED = re.compile(r"^V(\d+)__")
 
 @dataclass(frozen=True)
@@ -131,6 +133,7 @@ def render_files(project: Project, changes: list[ProjectionChange], folder: Path
         projection_sql = generated[f"004_projection_{names.base}.sql"]
         text = template("projection.sql.j2").render(
             header=FILE_HEADER, project=project.name, change=change,
+            cluster=_cluster(project, change.projection),
             table=ident(schema, names.table), lock_timeout=LOCK_TIMEOUT,
             projection_sql=_without_header(projection_sql).strip(),
             begin_rebuild=ident(schema, names.function("begin_rebuild")),
@@ -142,6 +145,36 @@ def render_files(project: Project, changes: list[ProjectionChange], folder: Path
         files[f"V{number:04d}__escodegen_{names.base}.sql"] = text
         number += 1
     return files
+
+
+@dataclass(frozen=True)
+class ClusterSql:
+    """What a migration adds on a Citus cluster (`postgres.distribution: citus`)."""
+
+    projection_sql: str
+    """The projection's part of 006_citus.sql."""
+    events: str
+    """`S.events`, as a string literal (Citus takes the table's name)."""
+    feeds: str
+    checkpoints: str
+    rebuild_checkpoint: str
+    batch_size: int
+    """Events per feed and round of the rebuild."""
+
+
+def _cluster(project: Project, projection: str) -> ClusterSql | None:
+    assert project.postgres is not None
+    if project.postgres.distribution != "citus":
+        return None
+    schema = project.postgres.schema
+    return ClusterSql(
+        projection_sql=citus_projection(project, projection),
+        events=literal(f"{ident(schema)}.events"),
+        feeds=ident(schema, "feeds"),
+        checkpoints=ident(schema, "checkpoints"),
+        rebuild_checkpoint=literal(ProjectionNames.of(projection).rebuild_table),
+        batch_size=REBUILD_BATCH,
+    )
 
 
 def _without_header(text: str) -> str:

@@ -82,6 +82,22 @@ def render(project: Project) -> dict[str, str]:
     return files
 
 
+def citus_projection(project: Project, name: str) -> str:
+    """Projection `name`'s part of 006_citus.sql: its table distributed (once, by the rule of
+    docs/scale-out.md), its single-node catch-ups refusing, its catch-up, retry and rebuild
+    from the feeds. `migrate projections` applies it after the projection's single-node SQL
+    on a cluster, which would otherwise leave the single-node functions there."""
+    assert project.postgres is not None
+    schema = project.postgres.schema
+    [declared] = [p for p in project.projections if p.name == name]
+    c = citus_sql(schema, ((declared, projection_sql(project, declared, schema)),))
+    module = _template("citus.sql.j2").make_module({
+        "header": FILE_HEADER, "project": project.name, "s": ident(schema), "c": c,
+        "r": roles_sql(project), "validate_on_append": project.postgres.validate_on_append})
+    projection_feeds = vars(module)["projection_feeds"]  # a macro of the template
+    return str(projection_feeds(c.projections[0])).strip()
+
+
 @cache
 def _environment() -> jinja2.Environment:
     environment = template_environment("postgres")
@@ -113,4 +129,4 @@ def _upcasters(project: Project, schema: str) -> str:
     return sql_upcasters(project.events, schema).strip()
 
 
-__all__ = ["FILE_HEADER", "RESERVED_COLUMNS", "RESERVED_TABLES", "render"]
+__all__ = ["FILE_HEADER", "RESERVED_COLUMNS", "RESERVED_TABLES", "citus_projection", "render"]

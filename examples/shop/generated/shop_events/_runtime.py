@@ -1342,6 +1342,10 @@ class Appended:
     event_id: uuid.UUID
     stream_position: int
     global_position: int
+    stream_id: str | None = field(default=None, compare=False)
+    """The stream appended to: `caught_up` and `wait_until` find the event by it (on a
+    Citus cluster, in its stream's shard alone). Not compared, so an `Appended` made by hand
+    without it still equals the one `append` returned."""
 
 
 A = TypeVar("A", bound=AggregateRoot[Any, Any])
@@ -1452,7 +1456,7 @@ class EventStoreBase(ABC, Generic[E]):
                 rows = cursor.fetchall()
         except psycopg.Error as error:
             raise _store_error(error, stream_id) from None
-        return [Appended(row[0], row[1], row[2]) for row in rows]
+        return [Appended(row[0], row[1], row[2], stream_id) for row in rows]
 
     def append_to_streams(
         self,
@@ -1483,7 +1487,7 @@ class EventStoreBase(ABC, Generic[E]):
         appended: dict[str, list[Appended]] = {}
         for stream_id, event_id, stream_position, global_position in rows:
             appended.setdefault(stream_id, []).append(
-                Appended(event_id, stream_position, global_position)
+                Appended(event_id, stream_position, global_position, stream_id)
             )
         # a stream named twice gets its positions split back in the order of its appends
         result: list[list[Appended]] = []
@@ -2270,6 +2274,16 @@ def _projection_error(error: psycopg.Error) -> ProjectionError:
     return ProjectionError(message, detail if isinstance(detail, dict) else {})
 
 
+def _event_at(
+    position: int | Appended, stream_id: str | None
+) -> tuple[int, str | None]:
+    """The global position and, when known, the stream of the event `caught_up` is asked
+    about (`stream_id` given, else the one an `Appended` carries)."""
+    if isinstance(position, Appended):
+        return position.global_position, stream_id or position.stream_id
+    return position, stream_id
+
+
 class ProjectionRunner:
     NAME: ClassVar[str]
     """The projection's table, and the name of its checkpoint."""
@@ -2495,22 +2509,36 @@ class ProjectionRunner:
             raise StoreError(f"no checkpoint {self.NAME!r}: apply the projection's SQL")
         return ProjectionLag(Checkpoint(row[0], row[1]), row[2], row[3], row[4])
 
-    def caught_up(self, position: int | Appended) -> bool:
-        """Has it applied the event at this global position (as `append` returns it)?"""
-        query = sql.SQL("select {}(%s, %s)").format(
-            sql.Identifier(self.schema, "projection_caught_up")
-        )
-        target = (
-            position.global_position if isinstance(position, Appended) else position
-        )
+    def caught_up(
+        self, position: int | Appended, *, stream_id: str | None = None
+    ) -> bool:
+        """Has it applied the event at this global position (as `append` returns it)?
+
+        `stream_id`: the event's stream (an `Appended` carries it). On a Citus cluster the
+        event is then looked for in that stream's shard alone, not in every shard."""
+        target, stream = _event_at(position, stream_id)
+        args: tuple[Any, ...] = (self.NAME, target)
+        function = sql.Identifier(self.schema, "projection_caught_up")
+        query = sql.SQL("select {}(%s, %s)").format(function)
+        if stream is not None and "apply_feed" in self.FUNCTIONS:
+            # the cluster's one-shard form: by the stream, its shard's feed (docs/scale-out.md)
+            query = sql.SQL("select {}(%s, %s, %s)").format(function)
+            args = (self.NAME, stream, target)
         with self.conn.transaction(), self.conn.cursor() as cursor:
-            cursor.execute(query, (self.NAME, target))
+            cursor.execute(query, args)
             row = cursor.fetchone()
         return bool(row and row[0])
 
-    def wait_until(self, position: int | Appended, timeout: float) -> bool:
+    def wait_until(
+        self,
+        position: int | Appended,
+        timeout: float,
+        *,
+        stream_id: str | None = None,
+    ) -> bool:
         """Read your writes: wait until it has applied the event at `position` (a global
         position, or what `append` returned); False when `timeout` seconds pass first.
+        `stream_id`: the event's stream, as for `caught_up`.
 
         It does not apply events itself (a runner, e.g. `run`, does): it LISTENs on
         `<schema>_checkpoints`, which a moving checkpoint notifies, and checks again at each
@@ -2522,7 +2550,7 @@ class ProjectionRunner:
             self.conn.execute(sql.SQL("listen {}").format(channel))
         deadline = time.monotonic() + timeout
         try:
-            while not self.caught_up(position):
+            while not self.caught_up(position, stream_id=stream_id):
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return False
@@ -2770,7 +2798,7 @@ class AsyncEventStoreBase(ABC, Generic[E]):
                 rows = await cursor.fetchall()
         except psycopg.Error as error:
             raise _store_error(error, stream_id) from None
-        return [Appended(row[0], row[1], row[2]) for row in rows]
+        return [Appended(row[0], row[1], row[2], stream_id) for row in rows]
 
     async def append_to_streams(
         self,
@@ -2801,7 +2829,7 @@ class AsyncEventStoreBase(ABC, Generic[E]):
         appended: dict[str, list[Appended]] = {}
         for stream_id, event_id, stream_position, global_position in rows:
             appended.setdefault(stream_id, []).append(
-                Appended(event_id, stream_position, global_position)
+                Appended(event_id, stream_position, global_position, stream_id)
             )
         # a stream named twice gets its positions split back in the order of its appends
         result: list[list[Appended]] = []
@@ -3670,22 +3698,36 @@ class AsyncProjectionRunner:
             raise StoreError(f"no checkpoint {self.NAME!r}: apply the projection's SQL")
         return ProjectionLag(Checkpoint(row[0], row[1]), row[2], row[3], row[4])
 
-    async def caught_up(self, position: int | Appended) -> bool:
-        """Has it applied the event at this global position (as `append` returns it)?"""
-        query = sql.SQL("select {}(%s, %s)").format(
-            sql.Identifier(self.schema, "projection_caught_up")
-        )
-        target = (
-            position.global_position if isinstance(position, Appended) else position
-        )
+    async def caught_up(
+        self, position: int | Appended, *, stream_id: str | None = None
+    ) -> bool:
+        """Has it applied the event at this global position (as `append` returns it)?
+
+        `stream_id`: the event's stream (an `Appended` carries it). On a Citus cluster the
+        event is then looked for in that stream's shard alone, not in every shard."""
+        target, stream = _event_at(position, stream_id)
+        args: tuple[Any, ...] = (self.NAME, target)
+        function = sql.Identifier(self.schema, "projection_caught_up")
+        query = sql.SQL("select {}(%s, %s)").format(function)
+        if stream is not None and "apply_feed" in self.FUNCTIONS:
+            # the cluster's one-shard form: by the stream, its shard's feed (docs/scale-out.md)
+            query = sql.SQL("select {}(%s, %s, %s)").format(function)
+            args = (self.NAME, stream, target)
         async with self.conn.transaction(), self.conn.cursor() as cursor:
-            await cursor.execute(query, (self.NAME, target))
+            await cursor.execute(query, args)
             row = await cursor.fetchone()
         return bool(row and row[0])
 
-    async def wait_until(self, position: int | Appended, timeout: float) -> bool:
+    async def wait_until(
+        self,
+        position: int | Appended,
+        timeout: float,
+        *,
+        stream_id: str | None = None,
+    ) -> bool:
         """Read your writes: wait until it has applied the event at `position` (a global
         position, or what `append` returned); False when `timeout` seconds pass first.
+        `stream_id`: the event's stream, as for `caught_up`.
 
         It does not apply events itself (a runner, e.g. `run`, does): it LISTENs on
         `<schema>_checkpoints`, which a moving checkpoint notifies, and checks again at each
@@ -3697,7 +3739,7 @@ class AsyncProjectionRunner:
             await self.conn.execute(sql.SQL("listen {}").format(channel))
         deadline = time.monotonic() + timeout
         try:
-            while not await self.caught_up(position):
+            while not await self.caught_up(position, stream_id=stream_id):
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return False

@@ -178,3 +178,32 @@ def test_a_read_decodes_its_rows_with_the_garbage_collector_paused(
         assert gc.isenabled()
     finally:
         readers[key] = read
+
+
+def test_a_read_loads_its_rows_with_the_garbage_collector_paused(
+        client: Any, shop_events: ModuleType) -> None:
+    """The rows of a read are made (psycopg's loaders, in `fetchall`) with the collector
+    paused too: their tuples and ids stay alive until the envelopes are made. It runs again
+    after the read."""
+    import gc
+
+    from psycopg.types.uuid import UUIDBinaryLoader
+
+    seen: list[bool] = []
+
+    class WatchedUuidLoader(UUIDBinaryLoader):
+        def load(self, data: Any) -> uuid.UUID:
+            seen.append(gc.isenabled())
+            return super().load(data)
+
+    order_id = uuid.uuid4()
+    stream = f"Order-{order_id}"
+    client.append(stream, [_item(shop_events, order_id, s) for s in "abc"])
+    client.conn.adapters.register_loader("uuid", WatchedUuidLoader)
+    assert gc.isenabled()
+    assert [e.event.sku for e in client.read_stream(stream)] == ["a", "b", "c"]
+    assert len(client.read_all()) >= 3
+    assert len(list(client.iter_all(batch_size=1))) >= 3
+    assert len(seen) >= 18  # each row's event and correlation ids, three reads
+    assert not any(seen)
+    assert gc.isenabled()

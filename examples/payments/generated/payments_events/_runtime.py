@@ -1570,7 +1570,7 @@ class EventStoreBase(ABC, Generic[E]):
         query, params = self._read_all_query(after, max_count, event_types, category)
         with self.conn.cursor() as cursor:
             self._run(cursor, query, params, binary=True)
-            rows = cursor.fetchall()
+            rows = self._fetched(cursor)
         return self._read_all_rows(rows, on_error)
 
     def _read_all_query(
@@ -1663,7 +1663,7 @@ class EventStoreBase(ABC, Generic[E]):
         query, params = self._read_all_query(after, batch_size, event_types, category)
         with self.conn.cursor() as cursor:
             self._run(cursor, query, params, binary=True)
-            rows = cursor.fetchall()
+            rows = self._fetched(cursor)
         while len(rows) == batch_size:
             # The next batch starts after this one's last row (tx_id last, global_position
             # first, as its envelope's checkpoint). Its query is sent in pipeline mode
@@ -1677,7 +1677,7 @@ class EventStoreBase(ABC, Generic[E]):
             with self.conn.pipeline(), self.conn.cursor() as cursor:
                 self._run(cursor, query, params, binary=True)
                 batch = self._read_all_rows(rows, on_error)
-                rows = cursor.fetchall()
+                rows = self._fetched(cursor)
             # a loop, not `yield from`: this source is also the async twin, which has none
             for envelope in batch:  # noqa: UP028, RUF100
                 yield envelope
@@ -1781,12 +1781,21 @@ class EventStoreBase(ABC, Generic[E]):
         with self.conn.cursor() as cursor:
             # binary rows: psycopg's C loaders read ids, positions and times faster so
             self._run(cursor, query, params, binary=True)
-            rows = cursor.fetchall()
+            rows = self._fetched(cursor)
         try:
             return self._envelopes(rows)
         except CodecError:
             pass  # one of them does not decode: the rows one by one, to name it
         return [self._envelope(row) for row in rows]
+
+    @staticmethod
+    def _fetched(cursor: psycopg.Cursor[Any]) -> list[tuple[Any, ...]]:
+        """The rows of a read (`cursor.fetchall()`) made with the collector paused
+        (`collector_paused`): their tuples and ids are tracked objects that stay alive until
+        the batch's envelopes are made and yielded. In the async client the pause also spans
+        the wait for a pipelined batch (a few milliseconds, for every task of the loop)."""
+        with collector_paused():
+            return cursor.fetchall()
 
     def _run(
         self,
@@ -2912,7 +2921,7 @@ class AsyncEventStoreBase(ABC, Generic[E]):
         query, params = self._read_all_query(after, max_count, event_types, category)
         async with self.conn.cursor() as cursor:
             await self._run(cursor, query, params, binary=True)
-            rows = await cursor.fetchall()
+            rows = await self._fetched(cursor)
         return self._read_all_rows(rows, on_error)
 
     def _read_all_query(
@@ -3005,7 +3014,7 @@ class AsyncEventStoreBase(ABC, Generic[E]):
         query, params = self._read_all_query(after, batch_size, event_types, category)
         async with self.conn.cursor() as cursor:
             await self._run(cursor, query, params, binary=True)
-            rows = await cursor.fetchall()
+            rows = await self._fetched(cursor)
         while len(rows) == batch_size:
             # The next batch starts after this one's last row (tx_id last, global_position
             # first, as its envelope's checkpoint). Its query is sent in pipeline mode
@@ -3019,7 +3028,7 @@ class AsyncEventStoreBase(ABC, Generic[E]):
             async with self.conn.pipeline(), self.conn.cursor() as cursor:
                 await self._run(cursor, query, params, binary=True)
                 batch = self._read_all_rows(rows, on_error)
-                rows = await cursor.fetchall()
+                rows = await self._fetched(cursor)
             # a loop, not `yield from`: this source is also the async twin, which has none
             for envelope in batch:  # noqa: UP028, RUF100
                 yield envelope
@@ -3123,12 +3132,21 @@ class AsyncEventStoreBase(ABC, Generic[E]):
         async with self.conn.cursor() as cursor:
             # binary rows: psycopg's C loaders read ids, positions and times faster so
             await self._run(cursor, query, params, binary=True)
-            rows = await cursor.fetchall()
+            rows = await self._fetched(cursor)
         try:
             return self._envelopes(rows)
         except CodecError:
             pass  # one of them does not decode: the rows one by one, to name it
         return [self._envelope(row) for row in rows]
+
+    @staticmethod
+    async def _fetched(cursor: psycopg.AsyncCursor[Any]) -> list[tuple[Any, ...]]:
+        """The rows of a read (`cursor.fetchall()`) made with the collector paused
+        (`collector_paused`): their tuples and ids are tracked objects that stay alive until
+        the batch's envelopes are made and yielded. In the async client the pause also spans
+        the wait for a pipelined batch (a few milliseconds, for every task of the loop)."""
+        with collector_paused():
+            return await cursor.fetchall()
 
     async def _run(
         self,

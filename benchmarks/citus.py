@@ -115,27 +115,23 @@ def read_all(dsn: str) -> int:
 def read_feeds(dsn: str) -> int:
     with psycopg.connect(dsn, autocommit=True) as conn:
         keys = [r[0] for r in conn.execute("select feed_key from es.feeds()").fetchall()]
-        count = 0
-        for key in keys:  # one checkpoint per feed
-            after: tuple[Any, int] = ("0", 0)
-            while rows := conn.execute(
-                    "select tx_id, global_position from es.read_feed(%s, %s::xid8, %s, 1000)",
-                    (key, *after)).fetchall():
-                count += len(rows)
-                after = (str(rows[-1][0]), rows[-1][1])
-    return count
+        return sum(_read_feed(conn, key) for key in keys)  # one checkpoint per feed
 
 
 def read_feed(dsn: str, key: str) -> int:
     """One feed, from its start, pages of 1,000."""
     with psycopg.connect(dsn, autocommit=True) as conn:
-        after: tuple[Any, int] = ("0", 0)
-        count = 0
-        while rows := conn.execute(
-                "select tx_id, global_position from es.read_feed(%s, %s::xid8, %s, 1000)",
-                (key, *after)).fetchall():
-            count += len(rows)
-            after = (str(rows[-1][0]), rows[-1][1])
+        return _read_feed(conn, key)
+
+
+def _read_feed(conn: psycopg.Connection[Any], key: str) -> int:
+    after: tuple[Any, int] = ("0", 0)
+    count = 0
+    while rows := conn.execute(
+            "select tx_id, global_position from es.read_feed(%s, %s::xid8, %s, 1000)",
+            (key, *after)).fetchall():
+        count += len(rows)
+        after = (str(rows[-1][0]), rows[-1][1])
     return count
 
 

@@ -49,6 +49,22 @@ def generated_package(folder: Path, project: str, models: str, files: dict[str, 
         sys.path.remove(str(out.parent))
 
 
+MODEL_MODES = ("dataclasses", "pydantic", "msgspec")
+
+
+def package_in_every_mode(project: str, files: dict[str, str]) -> Any:
+    """A module-scoped fixture: the project of declaration `files` generated and imported once
+    per model mode, as (models, package folder, package module)."""
+    @pytest.fixture(scope="module", params=MODEL_MODES)
+    def package(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+                ) -> Iterator[tuple[str, Path, ModuleType]]:
+        models = request.param
+        with generated_package(tmp_path_factory.mktemp(models), project, models,
+                               files) as (out, module):
+            yield models, out, module
+    return package
+
+
 def _imported(project: Path, package: str) -> Iterator[ModuleType]:
     """The package generated into `project`/generated, importable while the fixture lives."""
     folder = str(project / "generated")

@@ -5,14 +5,13 @@ apart from a null value; mypy --strict, ruff check and ruff format --check pass.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-from tests.emit_python.conftest import generated_package
+from tests.emit_python.conftest import package_in_every_mode
 from tests.emit_python.test_generated_package import mypy_errors, ruff_findings
 
 TYPES = """\
@@ -49,13 +48,7 @@ events:
 """
 
 
-@pytest.fixture(scope="module", params=["dataclasses", "pydantic", "msgspec"])
-def package(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-            ) -> Iterator[tuple[str, Path, ModuleType]]:
-    models = request.param
-    with generated_package(tmp_path_factory.mktemp(models), "named", models,
-                           {"types.yaml": TYPES, "events.yaml": EVENTS}) as (out, module):
-        yield models, out, module
+package = package_in_every_mode("named", {"types.yaml": TYPES, "events.yaml": EVENTS})
 
 
 def test_passes_mypy_strict_and_ruff(package: tuple[str, Path, ModuleType]) -> None:

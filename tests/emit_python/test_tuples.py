@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime
 import json
 import uuid
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
@@ -16,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.emit_python.conftest import generated_package
+from tests.emit_python.conftest import package_in_every_mode
 from tests.emit_python.test_generated_package import mypy_errors, ruff_findings
 
 DECLARATIONS = """\
@@ -50,13 +49,7 @@ aggregates:
 """
 
 
-@pytest.fixture(scope="module", params=["dataclasses", "pydantic", "msgspec"])
-def package(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-            ) -> Iterator[tuple[str, Path, ModuleType]]:
-    models = request.param
-    with generated_package(tmp_path_factory.mktemp(models), "tuples", models,
-                           {"declarations.yaml": DECLARATIONS}) as (out, module):
-        yield models, out, module
+package = package_in_every_mode("tuples", {"declarations.yaml": DECLARATIONS})
 
 
 def test_passes_mypy_strict_and_ruff(package: tuple[str, Path, ModuleType]) -> None:

@@ -5,7 +5,6 @@ variant, discriminated by the tag when decoding and writing the tag when encodin
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
@@ -13,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.emit_python.conftest import generated_package
+from tests.emit_python.conftest import package_in_every_mode
 from tests.emit_python.test_generated_package import mypy_errors, ruff_findings
 
 DECLARATIONS = """\
@@ -45,13 +44,7 @@ events:
 """
 
 
-@pytest.fixture(scope="module", params=["dataclasses", "pydantic", "msgspec"])
-def package(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-            ) -> Iterator[tuple[str, Path, ModuleType]]:
-    models = request.param
-    with generated_package(tmp_path_factory.mktemp(models), "unions", models,
-                           {"declarations.yaml": DECLARATIONS}) as (out, module):
-        yield models, out, module
+package = package_in_every_mode("unions", {"declarations.yaml": DECLARATIONS})
 
 
 def test_passes_mypy_strict_and_ruff(package: tuple[str, Path, ModuleType]) -> None:

@@ -334,16 +334,18 @@ class _Builder:
                 f"{head}{_break(own_at, 1)}then {missing}"
                 f"{_break(own_at, 1) + extra if extra else ''}{_break(own_at, 1)}else "
                 f"{problem or self._fits}{_break(own_at, 0)}end)"))
-        if not problems:
-            return None
-        if len(problems) == 1:
-            return problems[0]
-        # the first problem; the twin: every field fits (`and` stops at the first that does not)
+        return self._first_problem(problems, pad)
+
+    def _first_problem(self, problems: list[str], pad: str) -> str | None:
+        """The first of `problems` that is not null (the twin: whether all pass; `and` stops at
+        the first that does not), laid out on one line or an argument per line."""
+        if len(problems) <= 1:
+            return problems[0] if problems else None
         opener, separator = ("(", " and") if self.valid else ("coalesce(", ",")
         one_line = opener + f"{separator} ".join(problems) + ")"
-        if _fits(pad if self.layout else None, one_line):
-            return one_line
         at = pad if self.layout else None
+        if _fits(at, one_line):
+            return one_line
         return opener + _break(at, 1) + f"{separator}{_break(at, 1)}".join(problems) + ")"
 
     def _positions(self, tuple_type: FieldType, value: str, path: _Path,
@@ -358,15 +360,7 @@ class _Builder:
             rest = self._items(tuple_type.items, value, path, False, len(tuple_type.elements))
             if rest is not None:
                 problems.append(rest)
-        if len(problems) <= 1:
-            return problems[0] if problems else None
-        # the first problem; the twin: every item fits
-        opener, separator = ("(", " and") if self.valid else ("coalesce(", ",")
-        one_line = opener + f"{separator} ".join(problems) + ")"
-        if _fits(pad if self.layout else None, one_line):
-            return one_line
-        at = pad if self.layout else None
-        return opener + _break(at, 1) + f"{separator}{_break(at, 1)}".join(problems) + ")"
+        return self._first_problem(problems, pad)
 
     def _either(self, union: FieldType, value: str, path: _Path, pad: str) -> str:
         """An untagged union: the check of the variant of the value's JSON kind, else a problem

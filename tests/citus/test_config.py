@@ -8,6 +8,8 @@ import shutil
 from pathlib import Path
 
 from escodegen.check import compile_project
+from escodegen.diagnostics import Report
+from escodegen.emit.migrate.events import plan_events
 from escodegen.emit.postgres import render
 from escodegen.emit.postgres.citus import FILE
 from escodegen.sqltext import PIN_SEARCH_PATH, SEARCH_PATH_CLAUSE
@@ -49,6 +51,20 @@ def test_every_function_of_the_citus_file_pins_its_search_path(tmp_path: Path) -
     # apply_feed, catch_up_part, partition, retry, begin_rebuild, rebuild_step (two),
     # finish_rebuild
     assert len(heads) == 27
+    assert all(SEARCH_PATH_CLAUSE in head for head in heads)
+
+
+def test_every_function_of_the_citus_events_migration_pins_its_search_path(
+        tmp_path: Path) -> None:
+    project, report = compile_project(
+        _shop(tmp_path, "postgres: {out: generated/sql, schema: es, distribution: citus}"))
+    assert project is not None, report
+    migration = plan_events(project, (), None, Report())
+    assert migration is not None
+    text = migration.file()
+    heads = re.findall(r"create or replace function (.*?)\bas \$", text, re.DOTALL)
+    # per upcast event's record function, then rewrite, verify_shards, verify, swap, rollback
+    assert len(heads) == text.count("create or replace function") > 5
     assert all(SEARCH_PATH_CLAUSE in head for head in heads)
 
 

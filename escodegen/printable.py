@@ -43,11 +43,24 @@ def escape(text: str, keep: str = "") -> str:
     """`text` with every unsafe character but those in `keep` written as a Python escape.
 
     Messages and report cells keep nothing, so a newline cannot start a line of its own;
-    multi-line documentation keeps "\\n".
+    multi-line documentation keeps "\\n". Text that starts (after spaces) with "::" has its
+    first colon written `\\x3a`: GitHub Actions runs a log line that starts so as a workflow
+    command (an annotation, `add-mask`, `stop-commands`), and declared text often starts a
+    line of escodegen's text output (a file name, a table's first cell).
     """
-    if text.isprintable():  # the common case: nothing to do (also true of plain spaces)
+    if text.isprintable() and not _starts_command(text):  # the common case: nothing to do
         return text
-    return "".join(_escape_char(c) if c not in keep and unsafe(c) else c for c in text)
+    shown = "".join(_escape_char(c) if c not in keep and unsafe(c) else c for c in text)
+    if _starts_command(shown):
+        colon = shown.index(":")
+        shown = f"{shown[:colon]}\\x3a{shown[colon + 1:]}"
+    return shown
+
+
+def _starts_command(text: str) -> bool:
+    """Would a log line starting with `text` be a GitHub Actions workflow command? The runner
+    strips leading whitespace before looking for "::"."""
+    return text.lstrip().startswith("::")
 
 
 def escape_lines(text: str) -> str:

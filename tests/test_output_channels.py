@@ -84,6 +84,24 @@ def test_validate_shows_declared_text_escaped(tmp_path: Path, fmt: str) -> None:
                          r"ES999: forged", result.output, re.MULTILINE), result.output
 
 
+def test_no_line_of_text_output_is_a_github_workflow_command(tmp_path: Path) -> None:
+    """GitHub Actions runs a log line starting with "::" (after spaces) as a workflow command:
+    a declared file name that starts a diagnostic's line, or a table's first cell, must not
+    make one (an annotation, `add-mask`, `stop-commands`)."""
+    name = "::error title=forged::x.yaml"
+    (tmp_path / "escodegen.yaml").write_text(
+        f"escodegen: 1\nname: p\nsources: [{json.dumps(name)}]\n")
+    (tmp_path / name).write_text("events: [\n")
+    result = CliRunner().invoke(cli, ["-C", str(tmp_path), "validate"])
+    assert result.exit_code == 1, result.output
+    assert "x.yaml" in result.output
+    assert not [line for line in result.output.splitlines() if line.lstrip().startswith("::")]
+    assert "\\x3a:error title=forged::x.yaml" in result.output
+    for text in ("::add-mask::secret", "  ::stop-commands::t"):
+        shown = escape(text)
+        assert not shown.lstrip().startswith("::") and eval(f'"{shown}"') == text
+
+
 # -- check and diff: every report format -----------------------------------------------------------
 
 def hostile_diff(tmp_path: Path) -> Path:

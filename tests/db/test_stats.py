@@ -13,6 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from devtools.postgres import apply
 from escodegen.cli import cli
+from escodegen.db.stats import Stats, as_prometheus, as_table
 from escodegen.emit.postgres import render
 from escodegen.model import Project
 from tests.conftest import EXAMPLES
@@ -69,3 +70,19 @@ def test_an_unreachable_database_is_exit_2() -> None:
                                       "postgresql://nobody@127.0.0.1:1/none"])
     assert result.exit_code == 2, result.output
     assert "error:" in result.output
+
+
+def test_a_hostile_checkpoint_name_is_one_label_value_and_one_table_row() -> None:
+    """A checkpoint's name comes from the database: quotes, backslashes and line breaks stay
+    inside its label value (prometheus_client escapes them), and the table shows it escaped,
+    on its own line, not as a GitHub workflow command."""
+    name = '::error::x" } 1\nescodegen_events 999\n\\'
+    projection = {"name": name, "events_behind": 7, "seconds_behind": 1.5,
+                  "checkpoint_position": 3, "head_position": 10}
+    stats = Stats(store={"events": 1}, projections=[projection])
+    samples = [s for family in text_string_to_metric_families(as_prometheus(stats))
+               for s in family.samples]
+    assert [s.value for s in samples if s.name == "escodegen_events"] == [1]
+    assert {s.labels["projection"] for s in samples if s.labels} == {name}
+    rows = [line for line in as_table(stats).splitlines() if "error" in line]
+    assert len(rows) == 1 and rows[0].startswith("\\x3a:error::x")

@@ -196,3 +196,19 @@ def test_a_blue_green_rebuild_while_events_arrive(store: str) -> None:
         assert live == rows(conn, "order_summary__rebuild")
         assert len(live) > 50
 
+
+
+def test_catch_up_rebuild_and_their_repeats_send_the_client_no_notice(conn: Conn) -> None:
+    """A runner calls catch-up all day: `drop table if exists` of its batch table would send a
+    NOTICE ("does not exist, skipping") at every call, to psql, pg_cron and client logs."""
+    notices: list[str] = []
+    conn.add_notice_handler(lambda diag: notices.append(str(diag.message_primary)))
+    write(conn, seed=7, orders=3, customers=2)
+    for projection in PROJECTIONS:
+        with conn.transaction():  # twice in one transaction: the second drops the first's table
+            catch_up(conn, projection, 2)
+            catch_up(conn, projection, 2)
+        rebuild(conn, projection)
+        rebuild(conn, projection)
+    assert conn.execute("select count(*) from es.order_summary").fetchone() != (0,)
+    assert notices == []

@@ -111,6 +111,8 @@ class ProjectionSql:
     on_error: Literal["stop", "skip"]
     batch: str
     """The temporary table a catch-up fills with its batch of events (in pg_temp)."""
+    batch_text: str
+    """`pg_temp.<batch>` as a literal, for to_regclass."""
     catch_up: str
     apply: str
     begin_rebuild: str
@@ -179,6 +181,7 @@ def projection_sql(project: Project, projection: Projection, schema: str) -> Pro
         handlers=handlers,
         on_error=projection.on_error,
         batch=ident(names.batch),
+        batch_text=literal(f"pg_temp.{ident(names.batch)}"),
         catch_up=ident(schema, names.function("catch_up")),
         apply=ident(schema, names.function("apply")),
         begin_rebuild=ident(schema, names.function("begin_rebuild")),

@@ -100,7 +100,10 @@ begin
         -- upsert or delete (the first may be updates only). A segment's events compose into one
         -- write: per column, the last value set plus the increments after it. Segment n of every
         -- row is written in round n: each row is written once per segment, not once per event.
-        drop table if exists pg_temp."customer_directory__batch";
+        -- (not `drop ... if exists`: its notice would reach the client at every call)
+        if to_regclass('pg_temp."customer_directory__batch"') is not null then
+            drop table pg_temp."customer_directory__batch";
+        end if;
         create temporary table "customer_directory__batch" on commit drop as
         with b as (
             select e.global_position, e.tx_id, e.stream_id, e.recorded_at, e.metadata, e.event_type,
@@ -425,7 +428,10 @@ begin
         -- upsert or delete (the first may be updates only). A segment's events compose into one
         -- write: per column, the last value set plus the increments after it. Segment n of every
         -- row is written in round n: each row is written once per segment, not once per event.
-        drop table if exists pg_temp."customer_directory__batch";
+        -- (not `drop ... if exists`: its notice would reach the client at every call)
+        if to_regclass('pg_temp."customer_directory__batch"') is not null then
+            drop table pg_temp."customer_directory__batch";
+        end if;
         create temporary table "customer_directory__batch" on commit drop as
         with b as (
             select e.global_position, e.tx_id, e.stream_id, e.recorded_at, e.metadata, e.event_type,
@@ -923,7 +929,9 @@ language plpgsql
 set search_path = pg_catalog, pg_temp
 as $esc$
 begin
-    drop table if exists "es"."customer_directory__rebuild";
+    if to_regclass('"es"."customer_directory__rebuild"') is not null then
+        drop table "es"."customer_directory__rebuild";
+    end if;
     create table if not exists "es"."customer_directory__rebuild" (
         "customer_id" uuid not null,
         "first_name" text not null,
@@ -983,7 +991,10 @@ begin
         -- upsert or delete (the first may be updates only). A segment's events compose into one
         -- write: per column, the last value set plus the increments after it. Segment n of every
         -- row is written in round n: each row is written once per segment, not once per event.
-        drop table if exists pg_temp."customer_directory__batch";
+        -- (not `drop ... if exists`: its notice would reach the client at every call)
+        if to_regclass('pg_temp."customer_directory__batch"') is not null then
+            drop table pg_temp."customer_directory__batch";
+        end if;
         create temporary table "customer_directory__batch" on commit drop as
         with b as (
             select e.global_position, e.tx_id, e.stream_id, e.recorded_at, e.metadata, e.event_type,

@@ -99,7 +99,10 @@ begin
         -- upsert or delete (the first may be updates only). A segment's events compose into one
         -- write: per column, the last value set plus the increments after it. Segment n of every
         -- row is written in round n: each row is written once per segment, not once per event.
-        drop table if exists pg_temp."order_summary__batch";
+        -- (not `drop ... if exists`: its notice would reach the client at every call)
+        if to_regclass('pg_temp."order_summary__batch"') is not null then
+            drop table pg_temp."order_summary__batch";
+        end if;
         create temporary table "order_summary__batch" on commit drop as
         with b as (
             select e.global_position, e.tx_id, e.stream_id, e.recorded_at, e.metadata, e.event_type,
@@ -506,7 +509,10 @@ begin
         -- upsert or delete (the first may be updates only). A segment's events compose into one
         -- write: per column, the last value set plus the increments after it. Segment n of every
         -- row is written in round n: each row is written once per segment, not once per event.
-        drop table if exists pg_temp."order_summary__batch";
+        -- (not `drop ... if exists`: its notice would reach the client at every call)
+        if to_regclass('pg_temp."order_summary__batch"') is not null then
+            drop table pg_temp."order_summary__batch";
+        end if;
         create temporary table "order_summary__batch" on commit drop as
         with b as (
             select e.global_position, e.tx_id, e.stream_id, e.recorded_at, e.metadata, e.event_type,
@@ -1172,7 +1178,9 @@ language plpgsql
 set search_path = pg_catalog, pg_temp
 as $esc$
 begin
-    drop table if exists "es"."order_summary__rebuild";
+    if to_regclass('"es"."order_summary__rebuild"') is not null then
+        drop table "es"."order_summary__rebuild";
+    end if;
     create table if not exists "es"."order_summary__rebuild" (
         "order_id" uuid not null,
         "status" text not null,
@@ -1231,7 +1239,10 @@ begin
         -- upsert or delete (the first may be updates only). A segment's events compose into one
         -- write: per column, the last value set plus the increments after it. Segment n of every
         -- row is written in round n: each row is written once per segment, not once per event.
-        drop table if exists pg_temp."order_summary__batch";
+        -- (not `drop ... if exists`: its notice would reach the client at every call)
+        if to_regclass('pg_temp."order_summary__batch"') is not null then
+            drop table pg_temp."order_summary__batch";
+        end if;
         create temporary table "order_summary__batch" on commit drop as
         with b as (
             select e.global_position, e.tx_id, e.stream_id, e.recorded_at, e.metadata, e.event_type,

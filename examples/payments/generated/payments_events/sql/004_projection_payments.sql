@@ -101,7 +101,10 @@ begin
         -- upsert or delete (the first may be updates only). A segment's events compose into one
         -- write: per column, the last value set plus the increments after it. Segment n of every
         -- row is written in round n: each row is written once per segment, not once per event.
-        drop table if exists pg_temp."payments__batch";
+        -- (not `drop ... if exists`: its notice would reach the client at every call)
+        if to_regclass('pg_temp."payments__batch"') is not null then
+            drop table pg_temp."payments__batch";
+        end if;
         create temporary table "payments__batch" on commit drop as
         with b as (
             select e.global_position, e.tx_id, e.stream_id, e.recorded_at, e.metadata, e.event_type,
@@ -503,7 +506,10 @@ begin
         -- upsert or delete (the first may be updates only). A segment's events compose into one
         -- write: per column, the last value set plus the increments after it. Segment n of every
         -- row is written in round n: each row is written once per segment, not once per event.
-        drop table if exists pg_temp."payments__batch";
+        -- (not `drop ... if exists`: its notice would reach the client at every call)
+        if to_regclass('pg_temp."payments__batch"') is not null then
+            drop table pg_temp."payments__batch";
+        end if;
         create temporary table "payments__batch" on commit drop as
         with b as (
             select e.global_position, e.tx_id, e.stream_id, e.recorded_at, e.metadata, e.event_type,
@@ -1132,7 +1138,9 @@ language plpgsql
 set search_path = pg_catalog, pg_temp
 as $esc$
 begin
-    drop table if exists "payments"."payments__rebuild";
+    if to_regclass('"payments"."payments__rebuild"') is not null then
+        drop table "payments"."payments__rebuild";
+    end if;
     create table if not exists "payments"."payments__rebuild" (
         "payment_id" uuid not null,
         "order_id" uuid not null,
@@ -1193,7 +1201,10 @@ begin
         -- upsert or delete (the first may be updates only). A segment's events compose into one
         -- write: per column, the last value set plus the increments after it. Segment n of every
         -- row is written in round n: each row is written once per segment, not once per event.
-        drop table if exists pg_temp."payments__batch";
+        -- (not `drop ... if exists`: its notice would reach the client at every call)
+        if to_regclass('pg_temp."payments__batch"') is not null then
+            drop table pg_temp."payments__batch";
+        end if;
         create temporary table "payments__batch" on commit drop as
         with b as (
             select e.global_position, e.tx_id, e.stream_id, e.recorded_at, e.metadata, e.event_type,

@@ -119,7 +119,7 @@ def validate(folder: Path) -> tuple[int, str]:
 
 def test_the_template_is_valid_with_plain_names(tmp_path: Path) -> None:
     write(tmp_path, VALID)
-    assert validate(tmp_path) == (0, "shop: 2 events, 1 aggregates, 1 projections - valid\n")
+    assert validate(tmp_path) == (0, "shop: 2 events, 1 aggregate, 1 projection - valid\n")
 
 
 def test_every_slot_of_the_template_is_tested() -> None:

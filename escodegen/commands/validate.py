@@ -7,6 +7,7 @@ import sys
 import click
 
 from escodegen.commands.common import ProjectLocation, print_report
+from escodegen.report.formats import plural
 
 
 @click.command()
@@ -30,6 +31,7 @@ def validate(ctx: click.Context, fmt: str) -> None:
         sys.exit(1)
     if fmt == "text":
         click.echo(
-            f"{project.name}: {len(project.events)} events, {len(project.aggregates)} aggregates, "
-            f"{len(project.projections)} projections - valid"
+            f"{project.name}: {plural(len(project.events), 'event')}, "
+            f"{plural(len(project.aggregates), 'aggregate')}, "
+            f"{plural(len(project.projections), 'projection')} - valid"
         )

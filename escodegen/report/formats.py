@@ -88,7 +88,7 @@ def render(outcome: Outcome, fmt: str) -> str:
 
 def summary_line(outcome: Outcome) -> str:
     counts = outcome.counts()
-    parts = [_plural(counts["error"], "error"), _plural(counts["warning"], "warning"),
+    parts = [plural(counts["error"], "error"), plural(counts["warning"], "warning"),
              f"{counts['info']} info"]
     if outcome.ignored:
         parts.append(f"{len(outcome.ignored)} ignored")
@@ -98,7 +98,8 @@ def summary_line(outcome: Outcome) -> str:
     return ", ".join(parts) + f" (against {escape(outcome.against)})"
 
 
-def _plural(n: int, word: str) -> str:
+def plural(n: int, word: str) -> str:
+    """`1 error`, `2 errors`."""
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 

@@ -35,6 +35,12 @@ def _codes(*codes: Code) -> dict[str, Code]:
     return {c.code: c for c in codes}
 
 
+_NO_PLACEHOLDER_HINT = (
+    "A purge replaces a required pii value with a value of its type that meets its "
+    "constraints; none does here (a pattern, or an array or map that may not be empty). Make "
+    "the field optional (a purge sets it to null), or loosen the constraint.")
+"""The hint of ES306 (validate warns) and ES713 (migrate purge refuses)."""
+
 # The catalogue of checks. Codes are stable: never renumber, only add.
 CODES: dict[str, Code] = _codes(
     # ES0xx: reading files
@@ -142,6 +148,8 @@ CODES: dict[str, Code] = _codes(
     Code("ES305", "pii fields without a subject",
          "Name the event's `subject` (the top-level field holding the data subject's id): "
          "`migrate purge` only purges events that have one (docs/language.md)."),
+    Code("ES306", "no purge placeholder fits a pii field",
+         _NO_PLACEHOLDER_HINT),
     Code("ES310", "upcast chain does not produce the declared fields",
          "Add the operations that turn the previous version into this one."),
     Code("ES311", "upcast operation reads a missing field",
@@ -221,6 +229,8 @@ CODES: dict[str, Code] = _codes(
          "Apply the event store SQL of this escodegen version (`001_event_store.sql`): it "
          "creates the `archived_streams` tombstones that readers and appenders check."),
     # ES8xx: the registry folder (docs/registry.md). Never edit it by hand: restore it from git.
+    Code("ES713", "no purge placeholder fits a pii field",
+         _NO_PLACEHOLDER_HINT),
     Code("ES801", "registry file cannot be read",
          "Restore the file from git (`git checkout -- <file>`); registry files are UTF-8 JSON "
          "files that only `escodegen publish` writes."),

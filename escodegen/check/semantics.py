@@ -24,6 +24,7 @@ from escodegen.model import (
     Projection,
 )
 from escodegen.model.naming import is_identifier, is_pascal, snake
+from escodegen.model.placeholders import NoPlaceholder, payload_placeholder
 from escodegen.model.pynames import attribute_problem, event_classes
 from escodegen.model.types import ENVELOPE_KINDS, TYPES, TypeKind
 from escodegen.upcast.values import kind_of
@@ -126,6 +127,7 @@ def _check_event(project: Project, event: Event, pydantic: bool, report: Report)
                      "which is not declared", event.span)
     _check_pii_in_every_version(event, report)
     _check_pii_has_subject(event, report)
+    _check_pii_placeholders(event, report)
     if event.subject is not None and event.latest.field(event.subject) is None:
         report.error("ES207", f"{event.name} names subject '{event.subject}', which its latest "
                      f"version v{event.latest.number} does not declare", event.span)
@@ -156,6 +158,24 @@ def _check_pii_has_subject(event: Event, report: Report) -> None:
                        f"{', ...' if len(pii) > 3 else ''}) but no `subject`: "
                        "`migrate purge` cannot tell whose they are, and leaves them",
                        event.span)
+
+
+def _check_pii_placeholders(event: Event, report: Report) -> None:
+    """A purge puts a value that fits the declaration in place of a required pii value (so the
+    purged events still pass the validators and decode): warn of one whose constraints no
+    value a purge tries can meet, before a purge is needed (`migrate purge` refuses it)."""
+    if event.subject is None:
+        return
+    for version in event.versions:
+        for path, f in _field_paths(version.fields):
+            if not f.pii or f.may_be_null or f.type.kind == "union":
+                continue  # null is purged to null; a union's pii is ES706's
+            try:
+                payload_placeholder(f.type)
+            except NoPlaceholder as problem:
+                report.warning("ES306", f"{event.name} v{version.number} marks {path} pii, but "
+                               f"no value of its type meets its constraints ({problem}): "
+                               "`migrate purge` refuses to run", f.span)
 
 
 def _field_paths(fields: tuple[Field, ...], prefix: str = "") -> Iterator[tuple[str, Field]]:

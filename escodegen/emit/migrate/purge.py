@@ -20,6 +20,7 @@ from escodegen.diagnostics import Report
 from escodegen.emit.migrate import FILE_HEADER, template
 from escodegen.emit.postgres.sqltext import column_type, value
 from escodegen.model import Field, FieldType, PayloadRef, Project, Projection
+from escodegen.model.placeholders import NoPlaceholder, payload_placeholder
 from escodegen.model.sqlnames import ProjectionNames, column_name, upcast_function
 from escodegen.model.types import PURGED_TEXT, TYPES, TypeKind
 from escodegen.sqltext import ident, jsonb, literal, text_array, typed
@@ -206,6 +207,10 @@ def _pii_paths(fields: tuple[Field, ...], prefix: tuple[str, ...], report: Repor
         if f.pii and f.type.kind == "union" and f.type.tag is not None and not f.may_be_null:
             report.error("ES706", f"'{owner}' marks the union '{'.'.join(path)}' pii but it "
                          "cannot be null: a purge has no variant to put in its place", f.span)
+        elif f.pii and not f.may_be_null and (problem := _no_placeholder(f.type)):
+            report.error("ES713", f"'{owner}' marks '{'.'.join(path)}' pii, but no value of its "
+                         f"type meets its constraints ({problem}): a purge has nothing valid to "
+                         "put in its place", f.span)
         elif f.pii:
             found.append((path, f))
         elif f.type.kind == "object":
@@ -251,7 +256,16 @@ def _subject(event: str, subject: str, has_field: bool, version: int, latest: in
 
 
 def _placeholder(f: Field) -> Any:
-    return None if f.may_be_null else _column_placeholder(f.type)
+    """Null where the field may be null, else a value that fits its declaration."""
+    return None if f.may_be_null else payload_placeholder(f.type)
+
+
+def _no_placeholder(field_type: FieldType) -> str | None:
+    try:
+        payload_placeholder(field_type)
+    except NoPlaceholder as error:
+        return str(error)
+    return None
 
 
 def _purged(source: str, paths: list[tuple[tuple[str, ...], Field]]) -> str:

@@ -4,7 +4,9 @@ the generated package having the same methods and parameters."""
 
 from __future__ import annotations
 
+import ast
 import inspect
+from pathlib import Path
 from textwrap import dedent
 from types import ModuleType
 
@@ -63,3 +65,21 @@ def test_each_sync_class_has_an_async_twin_with_the_same_methods(
             awaited += 1
             assert not inspect.iscoroutinefunction(function), name
     assert awaited >= 2  # load and save, or get and find
+
+
+@pytest.mark.parametrize("names", [("EventStoreBase", "AsyncEventStoreBase"),
+                                   ("ProjectionRunner", "AsyncProjectionRunner")])
+def test_the_runtime_holds_what_does_no_io_once(
+        shop_events: ModuleType, names: tuple[str, str]) -> None:
+    """A method (or class variable) the same in a sync class and its async twin does no I/O:
+    it belongs to their shared base, outside the async source, not in the module twice."""
+    tree = ast.parse(Path(shop_events._runtime.__file__).read_text(encoding="utf-8"))
+    classes = {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
+
+    def members(name: str) -> set[str]:
+        return {ast.dump(node) for node in classes[name].body
+                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.AnnAssign)}
+
+    sync, twin = names
+    assert members(sync) & members(twin) == set()
+    assert members(sync) and members(twin)

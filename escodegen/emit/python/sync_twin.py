@@ -6,6 +6,8 @@ apart (issue 19: the async API is generated from the same templates, not copied 
 unasync rewrites tokens, leaving layout and comments as they are: `async def` and `async with`
 lose `async`, `await x` becomes `x`, `asynccontextmanager` becomes `contextmanager`, and the
 names of `_RENAMED` (and those a template passes) their sync names. Every other name is kept.
+A method that does no I/O needs no twin: the runtime template writes it outside the async
+source, in a base both twins inherit, so the generated module holds it once.
 """
 
 from __future__ import annotations

@@ -1351,24 +1351,22 @@ class Appended:
 A = TypeVar("A", bound=AggregateRoot[Any, Any])
 
 
-class EventStoreBase(ABC, Generic[E]):
-    """The event store client; the generated `EventStore` (and `AsyncEventStore`, on psycopg's
-    AsyncConnection) binds it to the package's codec.
+C = TypeVar("C", bound=psycopg.BaseConnection[Any])
+"""The connection of a store client or projection runner: psycopg's Connection (the sync
+classes) or AsyncConnection (the async ones)."""
 
-    Transactions: a method owns its transaction (it commits on success) when the connection
-    is outside one, or runs inside the transaction it is handed: `with store.transaction():`
-    or a `with conn.transaction():` the caller opened (then it commits with that one). A
-    write (`append`, `append_to_streams`, `save`, `update`, `snapshot`) refuses a connection
-    inside a transaction it was not handed (TransactionError): one an earlier query opened
-    implicitly on a connection without autocommit.
-    """
+
+# The store client is written once, as async source, and the sync one derived from it (see
+# the end of the module). Its methods that do no I/O (the encoding of new events, the
+# queries, the envelopes of rows, the transaction rules, which only read the connection's
+# status) are written here instead, outside that source, so both share one definition.
+class _EventStoreCore(ABC, Generic[E, C]):
+    """The part of `EventStoreBase` and `AsyncEventStoreBase` that does no I/O."""
 
     SCHEMA: ClassVar[str]
     """The schema of the PostgreSQL target, used when none is given."""
 
-    def __init__(
-        self, conn: psycopg.Connection[Any], schema: str | None = None
-    ) -> None:
+    def __init__(self, conn: C, schema: str | None = None) -> None:
         self.conn = conn
         self.schema = self.SCHEMA if schema is None else schema
         self._blocks = 0
@@ -1389,18 +1387,6 @@ class EventStoreBase(ABC, Generic[E]):
         return sql.SQL("{}.{}").format(
             sql.Identifier(self.schema), sql.Identifier(function)
         )
-
-    @contextmanager
-    def transaction(self) -> Iterator[psycopg.Transaction]:
-        """One transaction around several calls: it commits when the block ends, rolls back
-        when it raises. Refused (TransactionError) inside a transaction opened implicitly."""
-        self._refuse_implicit("transaction")
-        with self.conn.transaction() as transaction:
-            self._blocks += 1
-            try:
-                yield transaction
-            finally:
-                self._blocks -= 1
 
     def _handed_transaction(self) -> bool:
         """Is the connection inside a transaction block opened explicitly (psycopg's
@@ -1433,6 +1419,240 @@ class EventStoreBase(ABC, Generic[E]):
             "the transaction explicitly: `with store.transaction():` or "
             "`with conn.transaction():`"
         )
+
+    def _read_all_query(
+        self,
+        after: Checkpoint,
+        max_count: int,
+        event_types: Sequence[str] | None,
+        category: str | None,
+    ) -> tuple[sql.Composed, tuple[Any, ...]]:
+        """`read_all`'s query: rows of `_COLUMNS`, tx_id last and global_position first."""
+        # The rule of the SQL function read_all (docs/postgres.md), as a plain query:
+        # PostgreSQL never inlines a function whose search path is pinned, and would
+        # collect its rows before sending the first.
+        where = [_COMMITTED_AFTER]
+        params: list[Any] = [str(after.tx_id), after.global_position]
+        if event_types is not None:
+            where.append(sql.SQL("e.event_type = any(%s::text[])"))
+            params.append(list(event_types))
+        if category is not None:
+            where.append(sql.SQL("pg_catalog.starts_with(e.stream_id, %s)"))
+            params.append(category)
+        query = sql.SQL(
+            "select {} from {} e where {} order by e.tx_id, e.global_position limit %s"
+        ).format(_COLUMNS, self._events, sql.SQL(" and ").join(where))
+        params.append(max_count)
+        return query, tuple(params)
+
+    def _read_all_rows(
+        self, rows: list[tuple[Any, ...]], on_error: OnError
+    ) -> list[Envelope[E]] | list[Envelope[E] | UndecodedEnvelope]:
+        """The envelopes of rows of `_COLUMNS`, an undecodable one as `on_error` says."""
+        try:
+            return self._envelopes(rows)
+        except CodecError:
+            pass  # one of them does not decode: the rows one by one, to name it
+        read: list[Envelope[E] | UndecodedEnvelope] = []
+        for row in rows:
+            try:
+                read.append(self._envelope(row))
+            except CodecError as error:
+                undecoded = self._undecoded(row, error)
+                if on_error == "raise":
+                    raise undecoded.error from error
+                read.append(undecoded)
+        return read
+
+    def _undecoded(self, row: tuple[Any, ...], error: CodecError) -> UndecodedEnvelope:
+        """The envelope of a row of `_COLUMNS` whose payload does not decode."""
+        (
+            global_position,
+            event_id,
+            stream_id,
+            stream_position,
+            event_type,
+            version,
+            data,
+            metadata,
+            correlation_id,
+            causation_id,
+            recorded_at,
+            tx_id,
+        ) = row
+        return UndecodedEnvelope(
+            event_id=event_id,
+            stream_id=stream_id,
+            stream_position=stream_position,
+            global_position=global_position,
+            tx_id=tx_id,
+            event_type=event_type,
+            version=version,
+            recorded_at=recorded_at,
+            correlation_id=correlation_id,
+            causation_id=causation_id,
+            metadata=json.loads(metadata),
+            data=data,
+            error=UndecodableEventError(
+                error,
+                global_position=global_position,
+                stream_id=stream_id,
+                stream_position=stream_position,
+                event_id=event_id,
+            ),
+        )
+
+    def _new_events(self, events: Iterable[NewEvent[E] | E]) -> list[dict[str, Any]]:
+        return [
+            self._new_event(e) if isinstance(e, NewEvent) else self._plain_event(e)
+            for e in events
+        ]
+
+    def _plain_event(self, event: E) -> dict[str, Any]:
+        """`_new_event` of `NewEvent(event=event)`, without making the NewEvent."""
+        event_type, version, data = self._encode(event)
+        event_id = str(uuid.uuid4())
+        return {
+            "event_id": event_id,
+            "event_type": event_type,
+            "event_version": version,
+            "data": data,
+            "metadata": {},
+            "correlation_id": event_id,
+            "causation_id": None,
+        }
+
+    def _new_event(self, new: NewEvent[E]) -> dict[str, Any]:
+        event_type, version, data = self._encode(new.event)
+        event_id = str(new.event_id)
+        correlation_id = str(new.correlation_id) if new.correlation_id else event_id
+        return {
+            "event_id": event_id,
+            "event_type": event_type,
+            "event_version": version,
+            "data": data,
+            "metadata": new.metadata,
+            "correlation_id": correlation_id,
+            "causation_id": str(new.causation_id) if new.causation_id else None,
+        }
+
+    def _envelope(self, row: tuple[Any, ...]) -> Envelope[E]:
+        """An envelope of a row of `_COLUMNS` (data and metadata as JSON text)."""
+        (
+            global_position,
+            event_id,
+            stream_id,
+            stream_position,
+            event_type,
+            version,
+            data,
+            metadata,
+            correlation_id,
+            causation_id,
+            recorded_at,
+            tx_id,
+        ) = row
+        try:
+            event = self.CODEC.reader(event_type, version)(data)
+        except CodecError as error:
+            error.add_note(
+                f"stored as {stream_id}:{stream_position} "
+                f"(global position {global_position}, id {event_id})"
+            )
+            raise
+        # Filled at once: a frozen dataclass's __init__ sets each field through
+        # object.__setattr__, several times slower for the rows of a read.
+        envelope: Envelope[E] = object.__new__(Envelope)
+        vars(envelope).update(
+            event_id=event_id,
+            stream_id=stream_id,
+            stream_position=stream_position,
+            global_position=global_position,
+            tx_id=tx_id,
+            event_type=event_type,
+            version=version,
+            recorded_at=recorded_at,
+            correlation_id=correlation_id,
+            causation_id=causation_id,
+            metadata={} if metadata == "{}" else self.CODEC.loads(metadata),
+            event=event,
+        )
+        return envelope
+
+    def _envelopes(self, rows: list[tuple[Any, ...]]) -> list[Envelope[E]]:
+        """`_envelope` of each row in one loop (a read's rows): the lookups hoisted, each
+        envelope's attributes given as one dict, the garbage collector paused
+        (`collector_paused`). A row that does not decode raises as it is; call `_envelope`
+        on it to have the error name it."""
+        with collector_paused():
+            return self._envelopes_of(rows)
+
+    def _envelopes_of(self, rows: list[tuple[Any, ...]]) -> list[Envelope[E]]:
+        new, set_attribute = object.__new__, object.__setattr__
+        codec = self.CODEC
+        readers, reader, loads = codec._readers, codec.reader, codec.loads
+        envelopes: list[Envelope[E]] = []
+        for (
+            global_position,
+            event_id,
+            stream_id,
+            stream_position,
+            event_type,
+            version,
+            data,
+            metadata,
+            correlation_id,
+            causation_id,
+            recorded_at,
+            tx_id,
+        ) in rows:
+            read = readers.get((event_type, version)) or reader(event_type, version)
+            envelope: Envelope[E] = new(Envelope)
+            set_attribute(
+                envelope,
+                "__dict__",
+                {
+                    "event_id": event_id,
+                    "stream_id": stream_id,
+                    "stream_position": stream_position,
+                    "global_position": global_position,
+                    "tx_id": tx_id,
+                    "event_type": event_type,
+                    "version": version,
+                    "recorded_at": recorded_at,
+                    "correlation_id": correlation_id,
+                    "causation_id": causation_id,
+                    "metadata": {} if metadata == "{}" else loads(metadata),
+                    "event": read(data),
+                },
+            )
+            envelopes.append(envelope)
+        return envelopes
+
+
+class EventStoreBase(_EventStoreCore[E, psycopg.Connection[Any]]):
+    """The event store client; the generated `EventStore` (and `AsyncEventStore`, on psycopg's
+    AsyncConnection) binds it to the package's codec.
+
+    Transactions: a method owns its transaction (it commits on success) when the connection
+    is outside one, or runs inside the transaction it is handed: `with store.transaction():`
+    or a `with conn.transaction():` the caller opened (then it commits with that one). A
+    write (`append`, `append_to_streams`, `save`, `update`, `snapshot`) refuses a connection
+    inside a transaction it was not handed (TransactionError): one an earlier query opened
+    implicitly on a connection without autocommit.
+    """
+
+    @contextmanager
+    def transaction(self) -> Iterator[psycopg.Transaction]:
+        """One transaction around several calls: it commits when the block ends, rolls back
+        when it raises. Refused (TransactionError) inside a transaction opened implicitly."""
+        self._refuse_implicit("transaction")
+        with self.conn.transaction() as transaction:
+            self._blocks += 1
+            try:
+                yield transaction
+            finally:
+                self._blocks -= 1
 
     def append(
         self,
@@ -1573,50 +1793,6 @@ class EventStoreBase(ABC, Generic[E]):
             rows = self._fetched(cursor)
         return self._read_all_rows(rows, on_error)
 
-    def _read_all_query(
-        self,
-        after: Checkpoint,
-        max_count: int,
-        event_types: Sequence[str] | None,
-        category: str | None,
-    ) -> tuple[sql.Composed, tuple[Any, ...]]:
-        """`read_all`'s query: rows of `_COLUMNS`, tx_id last and global_position first."""
-        # The rule of the SQL function read_all (docs/postgres.md), as a plain query:
-        # PostgreSQL never inlines a function whose search path is pinned, and would
-        # collect its rows before sending the first.
-        where = [_COMMITTED_AFTER]
-        params: list[Any] = [str(after.tx_id), after.global_position]
-        if event_types is not None:
-            where.append(sql.SQL("e.event_type = any(%s::text[])"))
-            params.append(list(event_types))
-        if category is not None:
-            where.append(sql.SQL("pg_catalog.starts_with(e.stream_id, %s)"))
-            params.append(category)
-        query = sql.SQL(
-            "select {} from {} e where {} order by e.tx_id, e.global_position limit %s"
-        ).format(_COLUMNS, self._events, sql.SQL(" and ").join(where))
-        params.append(max_count)
-        return query, tuple(params)
-
-    def _read_all_rows(
-        self, rows: list[tuple[Any, ...]], on_error: OnError
-    ) -> list[Envelope[E]] | list[Envelope[E] | UndecodedEnvelope]:
-        """The envelopes of rows of `_COLUMNS`, an undecodable one as `on_error` says."""
-        try:
-            return self._envelopes(rows)
-        except CodecError:
-            pass  # one of them does not decode: the rows one by one, to name it
-        read: list[Envelope[E] | UndecodedEnvelope] = []
-        for row in rows:
-            try:
-                read.append(self._envelope(row))
-            except CodecError as error:
-                undecoded = self._undecoded(row, error)
-                if on_error == "raise":
-                    raise undecoded.error from error
-                read.append(undecoded)
-        return read
-
     @overload
     def iter_all(
         self,
@@ -1734,44 +1910,6 @@ class EventStoreBase(ABC, Generic[E]):
             if not self.conn.closed:
                 with self.conn.transaction():
                     self.conn.execute(sql.SQL("unlisten {}").format(channel))
-
-    def _undecoded(self, row: tuple[Any, ...], error: CodecError) -> UndecodedEnvelope:
-        """The envelope of a row of `_COLUMNS` whose payload does not decode."""
-        (
-            global_position,
-            event_id,
-            stream_id,
-            stream_position,
-            event_type,
-            version,
-            data,
-            metadata,
-            correlation_id,
-            causation_id,
-            recorded_at,
-            tx_id,
-        ) = row
-        return UndecodedEnvelope(
-            event_id=event_id,
-            stream_id=stream_id,
-            stream_position=stream_position,
-            global_position=global_position,
-            tx_id=tx_id,
-            event_type=event_type,
-            version=version,
-            recorded_at=recorded_at,
-            correlation_id=correlation_id,
-            causation_id=causation_id,
-            metadata=json.loads(metadata),
-            data=data,
-            error=UndecodableEventError(
-                error,
-                global_position=global_position,
-                stream_id=stream_id,
-                stream_position=stream_position,
-                event_id=event_id,
-            ),
-        )
 
     def _read(
         self,
@@ -1992,133 +2130,6 @@ class EventStoreBase(ABC, Generic[E]):
             aggregate.snapshot_taken_at = datetime.datetime.now(datetime.UTC)
         return stored
 
-    def _new_events(self, events: Iterable[NewEvent[E] | E]) -> list[dict[str, Any]]:
-        return [
-            self._new_event(e) if isinstance(e, NewEvent) else self._plain_event(e)
-            for e in events
-        ]
-
-    def _plain_event(self, event: E) -> dict[str, Any]:
-        """`_new_event` of `NewEvent(event=event)`, without making the NewEvent."""
-        event_type, version, data = self._encode(event)
-        event_id = str(uuid.uuid4())
-        return {
-            "event_id": event_id,
-            "event_type": event_type,
-            "event_version": version,
-            "data": data,
-            "metadata": {},
-            "correlation_id": event_id,
-            "causation_id": None,
-        }
-
-    def _new_event(self, new: NewEvent[E]) -> dict[str, Any]:
-        event_type, version, data = self._encode(new.event)
-        event_id = str(new.event_id)
-        correlation_id = str(new.correlation_id) if new.correlation_id else event_id
-        return {
-            "event_id": event_id,
-            "event_type": event_type,
-            "event_version": version,
-            "data": data,
-            "metadata": new.metadata,
-            "correlation_id": correlation_id,
-            "causation_id": str(new.causation_id) if new.causation_id else None,
-        }
-
-    def _envelope(self, row: tuple[Any, ...]) -> Envelope[E]:
-        """An envelope of a row of `_COLUMNS` (data and metadata as JSON text)."""
-        (
-            global_position,
-            event_id,
-            stream_id,
-            stream_position,
-            event_type,
-            version,
-            data,
-            metadata,
-            correlation_id,
-            causation_id,
-            recorded_at,
-            tx_id,
-        ) = row
-        try:
-            event = self.CODEC.reader(event_type, version)(data)
-        except CodecError as error:
-            error.add_note(
-                f"stored as {stream_id}:{stream_position} "
-                f"(global position {global_position}, id {event_id})"
-            )
-            raise
-        # Filled at once: a frozen dataclass's __init__ sets each field through
-        # object.__setattr__, several times slower for the rows of a read.
-        envelope: Envelope[E] = object.__new__(Envelope)
-        vars(envelope).update(
-            event_id=event_id,
-            stream_id=stream_id,
-            stream_position=stream_position,
-            global_position=global_position,
-            tx_id=tx_id,
-            event_type=event_type,
-            version=version,
-            recorded_at=recorded_at,
-            correlation_id=correlation_id,
-            causation_id=causation_id,
-            metadata={} if metadata == "{}" else self.CODEC.loads(metadata),
-            event=event,
-        )
-        return envelope
-
-    def _envelopes(self, rows: list[tuple[Any, ...]]) -> list[Envelope[E]]:
-        """`_envelope` of each row in one loop (a read's rows): the lookups hoisted, each
-        envelope's attributes given as one dict, the garbage collector paused
-        (`collector_paused`). A row that does not decode raises as it is; call `_envelope`
-        on it to have the error name it."""
-        with collector_paused():
-            return self._envelopes_of(rows)
-
-    def _envelopes_of(self, rows: list[tuple[Any, ...]]) -> list[Envelope[E]]:
-        new, set_attribute = object.__new__, object.__setattr__
-        codec = self.CODEC
-        readers, reader, loads = codec._readers, codec.reader, codec.loads
-        envelopes: list[Envelope[E]] = []
-        for (
-            global_position,
-            event_id,
-            stream_id,
-            stream_position,
-            event_type,
-            version,
-            data,
-            metadata,
-            correlation_id,
-            causation_id,
-            recorded_at,
-            tx_id,
-        ) in rows:
-            read = readers.get((event_type, version)) or reader(event_type, version)
-            envelope: Envelope[E] = new(Envelope)
-            set_attribute(
-                envelope,
-                "__dict__",
-                {
-                    "event_id": event_id,
-                    "stream_id": stream_id,
-                    "stream_position": stream_position,
-                    "global_position": global_position,
-                    "tx_id": tx_id,
-                    "event_type": event_type,
-                    "version": version,
-                    "recorded_at": recorded_at,
-                    "correlation_id": correlation_id,
-                    "causation_id": causation_id,
-                    "metadata": {} if metadata == "{}" else loads(metadata),
-                    "event": read(data),
-                },
-            )
-            envelopes.append(envelope)
-        return envelopes
-
 
 def _expected_code(expected: ExpectedVersion) -> int:
     """`p_expected_version` of the append functions."""
@@ -2293,7 +2304,10 @@ def _event_at(
     return position, stream_id
 
 
-class ProjectionRunner:
+# The projection runner's methods that do no I/O, shared as `_EventStoreCore`'s are.
+class _ProjectionRunnerCore(Generic[C]):
+    """The part of `ProjectionRunner` and `AsyncProjectionRunner` that does no I/O."""
+
     NAME: ClassVar[str]
     """The projection's table, and the name of its checkpoint."""
     REBUILD: ClassVar[str]
@@ -2306,9 +2320,7 @@ class ProjectionRunner:
     SCHEMA: ClassVar[str]
     """The schema of the PostgreSQL target, used when none is given."""
 
-    def __init__(
-        self, conn: psycopg.Connection[Any], schema: str | None = None
-    ) -> None:
+    def __init__(self, conn: C, schema: str | None = None) -> None:
         self.conn = conn
         self.schema = self.SCHEMA if schema is None else schema
 
@@ -2317,6 +2329,19 @@ class ProjectionRunner:
             sql.Identifier(self.schema), sql.Identifier(self.FUNCTIONS[kind])
         )
 
+    def _require_idle(self, method: str) -> None:
+        if self.conn.info.transaction_status != pq.TransactionStatus.IDLE:
+            raise psycopg.ProgrammingError(
+                f"{type(self).__name__}.{method} needs a connection outside a transaction "
+                "(autocommit, or commit first)"
+            )
+
+    COLUMNS: ClassVar[tuple[str, ...]]
+    """The table's declared columns, in declaration order (the row class's fields)."""
+    KEY: ClassVar[tuple[str, ...]]
+
+
+class ProjectionRunner(_ProjectionRunnerCore[psycopg.Connection[Any]]):
     def _step(self, kind: str, *args: int) -> int:
         """One batch in one transaction: rows and checkpoint commit together. Raises
         ProjectionError naming a stored event the projection cannot apply."""
@@ -2498,13 +2523,6 @@ class ProjectionRunner:
         """Until a notification, `idle_seconds`, or `stop()`, whichever comes first."""
         wait_for_notify(self.conn, stop, idle_seconds, stop_check_seconds)
 
-    def _require_idle(self, method: str) -> None:
-        if self.conn.info.transaction_status != pq.TransactionStatus.IDLE:
-            raise psycopg.ProgrammingError(
-                f"{type(self).__name__}.{method} needs a connection outside a transaction "
-                "(autocommit, or commit first)"
-            )
-
     def lag(self) -> ProjectionLag:
         """Its checkpoint, the store's head, and how many events and seconds it is behind."""
         query = sql.SQL(
@@ -2602,10 +2620,6 @@ class ProjectionRunner:
             )
         return total
 
-    COLUMNS: ClassVar[tuple[str, ...]]
-    """The table's declared columns, in declaration order (the row class's fields)."""
-    KEY: ClassVar[tuple[str, ...]]
-
     def _get(self, row: type[R], key: tuple[Any, ...]) -> R | None:
         found = self._find(row, dict(zip(self.KEY, key, strict=True)), None)
         return found[0] if found else None
@@ -2699,10 +2713,11 @@ def apply_sql(
 # same methods and guarantees as the sync one. The template holds the store client, the
 # notification wait and the projection runner once, as this async source; the sync classes
 # above are its unasync rewrite (escodegen/emit/python/sync_twin.py), made when the package
-# is generated.
+# is generated. Both inherit the methods that do no I/O from `_EventStoreCore` and
+# `_ProjectionRunnerCore`.
 
 
-class AsyncEventStoreBase(ABC, Generic[E]):
+class AsyncEventStoreBase(_EventStoreCore[E, psycopg.AsyncConnection[Any]]):
     """The event store client; the generated `EventStore` (and `AsyncEventStore`, on psycopg's
     AsyncConnection) binds it to the package's codec.
 
@@ -2713,33 +2728,6 @@ class AsyncEventStoreBase(ABC, Generic[E]):
     inside a transaction it was not handed (TransactionError): one an earlier query opened
     implicitly on a connection without autocommit.
     """
-
-    SCHEMA: ClassVar[str]
-    """The schema of the PostgreSQL target, used when none is given."""
-
-    def __init__(
-        self, conn: psycopg.AsyncConnection[Any], schema: str | None = None
-    ) -> None:
-        self.conn = conn
-        self.schema = self.SCHEMA if schema is None else schema
-        self._blocks = 0
-        """How many `transaction()` blocks of this store are open."""
-
-    @abstractmethod
-    def _encode(self, event: E) -> tuple[str, int, dict[str, Any]]:
-        """(type, latest version, JSON-ready payload) of an event object."""
-
-    CODEC: ClassVar[Codec]
-    """The package's codec (decodes stored events to `E`)."""
-
-    @property
-    def _events(self) -> sql.Identifier:
-        return sql.Identifier(self.schema, "events")
-
-    def _call(self, function: str) -> sql.Composed:
-        return sql.SQL("{}.{}").format(
-            sql.Identifier(self.schema), sql.Identifier(function)
-        )
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[psycopg.AsyncTransaction]:
@@ -2752,38 +2740,6 @@ class AsyncEventStoreBase(ABC, Generic[E]):
                 yield transaction
             finally:
                 self._blocks -= 1
-
-    def _handed_transaction(self) -> bool:
-        """Is the connection inside a transaction block opened explicitly (psycopg's
-        `Connection.transaction()`, which `transaction()` uses)?"""
-        # psycopg counts the open transaction blocks of a connection; no public API says it
-        # (the store's own blocks are counted here too, should that count go away)
-        return self._blocks > 0 or int(getattr(self.conn, "_num_transactions", 0)) > 0
-
-    def _writable(self) -> bool:
-        """May a write run now: outside a transaction, or inside one it was handed."""
-        status = self.conn.info.transaction_status
-        return status == pq.TransactionStatus.IDLE or (
-            status == pq.TransactionStatus.INTRANS and self._handed_transaction()
-        )
-
-    def _refuse_implicit(self, method: str) -> None:
-        if self._writable():
-            return
-        status = self.conn.info.transaction_status
-        if status == pq.TransactionStatus.INERROR:
-            raise TransactionError(
-                f"{type(self).__name__}.{method}: the connection's transaction has failed; "
-                "roll it back first"
-            )
-        raise TransactionError(
-            f"{type(self).__name__}.{method} refused: the connection is inside a "
-            "transaction that was not opened explicitly (an earlier query on a connection "
-            "without autocommit opened it), so the events would be lost unless it is "
-            "committed. Commit or roll back first, connect with autocommit=True, or open "
-            "the transaction explicitly: `with store.transaction():` or "
-            "`with conn.transaction():`"
-        )
 
     async def append(
         self,
@@ -2924,50 +2880,6 @@ class AsyncEventStoreBase(ABC, Generic[E]):
             rows = await self._fetched(cursor)
         return self._read_all_rows(rows, on_error)
 
-    def _read_all_query(
-        self,
-        after: Checkpoint,
-        max_count: int,
-        event_types: Sequence[str] | None,
-        category: str | None,
-    ) -> tuple[sql.Composed, tuple[Any, ...]]:
-        """`read_all`'s query: rows of `_COLUMNS`, tx_id last and global_position first."""
-        # The rule of the SQL function read_all (docs/postgres.md), as a plain query:
-        # PostgreSQL never inlines a function whose search path is pinned, and would
-        # collect its rows before sending the first.
-        where = [_COMMITTED_AFTER]
-        params: list[Any] = [str(after.tx_id), after.global_position]
-        if event_types is not None:
-            where.append(sql.SQL("e.event_type = any(%s::text[])"))
-            params.append(list(event_types))
-        if category is not None:
-            where.append(sql.SQL("pg_catalog.starts_with(e.stream_id, %s)"))
-            params.append(category)
-        query = sql.SQL(
-            "select {} from {} e where {} order by e.tx_id, e.global_position limit %s"
-        ).format(_COLUMNS, self._events, sql.SQL(" and ").join(where))
-        params.append(max_count)
-        return query, tuple(params)
-
-    def _read_all_rows(
-        self, rows: list[tuple[Any, ...]], on_error: OnError
-    ) -> list[Envelope[E]] | list[Envelope[E] | UndecodedEnvelope]:
-        """The envelopes of rows of `_COLUMNS`, an undecodable one as `on_error` says."""
-        try:
-            return self._envelopes(rows)
-        except CodecError:
-            pass  # one of them does not decode: the rows one by one, to name it
-        read: list[Envelope[E] | UndecodedEnvelope] = []
-        for row in rows:
-            try:
-                read.append(self._envelope(row))
-            except CodecError as error:
-                undecoded = self._undecoded(row, error)
-                if on_error == "raise":
-                    raise undecoded.error from error
-                read.append(undecoded)
-        return read
-
     @overload
     def iter_all(
         self,
@@ -3085,44 +2997,6 @@ class AsyncEventStoreBase(ABC, Generic[E]):
             if not self.conn.closed:
                 async with self.conn.transaction():
                     await self.conn.execute(sql.SQL("unlisten {}").format(channel))
-
-    def _undecoded(self, row: tuple[Any, ...], error: CodecError) -> UndecodedEnvelope:
-        """The envelope of a row of `_COLUMNS` whose payload does not decode."""
-        (
-            global_position,
-            event_id,
-            stream_id,
-            stream_position,
-            event_type,
-            version,
-            data,
-            metadata,
-            correlation_id,
-            causation_id,
-            recorded_at,
-            tx_id,
-        ) = row
-        return UndecodedEnvelope(
-            event_id=event_id,
-            stream_id=stream_id,
-            stream_position=stream_position,
-            global_position=global_position,
-            tx_id=tx_id,
-            event_type=event_type,
-            version=version,
-            recorded_at=recorded_at,
-            correlation_id=correlation_id,
-            causation_id=causation_id,
-            metadata=json.loads(metadata),
-            data=data,
-            error=UndecodableEventError(
-                error,
-                global_position=global_position,
-                stream_id=stream_id,
-                stream_position=stream_position,
-                event_id=event_id,
-            ),
-        )
 
     async def _read(
         self,
@@ -3343,133 +3217,6 @@ class AsyncEventStoreBase(ABC, Generic[E]):
             aggregate.snapshot_taken_at = datetime.datetime.now(datetime.UTC)
         return stored
 
-    def _new_events(self, events: Iterable[NewEvent[E] | E]) -> list[dict[str, Any]]:
-        return [
-            self._new_event(e) if isinstance(e, NewEvent) else self._plain_event(e)
-            for e in events
-        ]
-
-    def _plain_event(self, event: E) -> dict[str, Any]:
-        """`_new_event` of `NewEvent(event=event)`, without making the NewEvent."""
-        event_type, version, data = self._encode(event)
-        event_id = str(uuid.uuid4())
-        return {
-            "event_id": event_id,
-            "event_type": event_type,
-            "event_version": version,
-            "data": data,
-            "metadata": {},
-            "correlation_id": event_id,
-            "causation_id": None,
-        }
-
-    def _new_event(self, new: NewEvent[E]) -> dict[str, Any]:
-        event_type, version, data = self._encode(new.event)
-        event_id = str(new.event_id)
-        correlation_id = str(new.correlation_id) if new.correlation_id else event_id
-        return {
-            "event_id": event_id,
-            "event_type": event_type,
-            "event_version": version,
-            "data": data,
-            "metadata": new.metadata,
-            "correlation_id": correlation_id,
-            "causation_id": str(new.causation_id) if new.causation_id else None,
-        }
-
-    def _envelope(self, row: tuple[Any, ...]) -> Envelope[E]:
-        """An envelope of a row of `_COLUMNS` (data and metadata as JSON text)."""
-        (
-            global_position,
-            event_id,
-            stream_id,
-            stream_position,
-            event_type,
-            version,
-            data,
-            metadata,
-            correlation_id,
-            causation_id,
-            recorded_at,
-            tx_id,
-        ) = row
-        try:
-            event = self.CODEC.reader(event_type, version)(data)
-        except CodecError as error:
-            error.add_note(
-                f"stored as {stream_id}:{stream_position} "
-                f"(global position {global_position}, id {event_id})"
-            )
-            raise
-        # Filled at once: a frozen dataclass's __init__ sets each field through
-        # object.__setattr__, several times slower for the rows of a read.
-        envelope: Envelope[E] = object.__new__(Envelope)
-        vars(envelope).update(
-            event_id=event_id,
-            stream_id=stream_id,
-            stream_position=stream_position,
-            global_position=global_position,
-            tx_id=tx_id,
-            event_type=event_type,
-            version=version,
-            recorded_at=recorded_at,
-            correlation_id=correlation_id,
-            causation_id=causation_id,
-            metadata={} if metadata == "{}" else self.CODEC.loads(metadata),
-            event=event,
-        )
-        return envelope
-
-    def _envelopes(self, rows: list[tuple[Any, ...]]) -> list[Envelope[E]]:
-        """`_envelope` of each row in one loop (a read's rows): the lookups hoisted, each
-        envelope's attributes given as one dict, the garbage collector paused
-        (`collector_paused`). A row that does not decode raises as it is; call `_envelope`
-        on it to have the error name it."""
-        with collector_paused():
-            return self._envelopes_of(rows)
-
-    def _envelopes_of(self, rows: list[tuple[Any, ...]]) -> list[Envelope[E]]:
-        new, set_attribute = object.__new__, object.__setattr__
-        codec = self.CODEC
-        readers, reader, loads = codec._readers, codec.reader, codec.loads
-        envelopes: list[Envelope[E]] = []
-        for (
-            global_position,
-            event_id,
-            stream_id,
-            stream_position,
-            event_type,
-            version,
-            data,
-            metadata,
-            correlation_id,
-            causation_id,
-            recorded_at,
-            tx_id,
-        ) in rows:
-            read = readers.get((event_type, version)) or reader(event_type, version)
-            envelope: Envelope[E] = new(Envelope)
-            set_attribute(
-                envelope,
-                "__dict__",
-                {
-                    "event_id": event_id,
-                    "stream_id": stream_id,
-                    "stream_position": stream_position,
-                    "global_position": global_position,
-                    "tx_id": tx_id,
-                    "event_type": event_type,
-                    "version": version,
-                    "recorded_at": recorded_at,
-                    "correlation_id": correlation_id,
-                    "causation_id": causation_id,
-                    "metadata": {} if metadata == "{}" else loads(metadata),
-                    "event": read(data),
-                },
-            )
-            envelopes.append(envelope)
-        return envelopes
-
 
 async def wait_for_notify_async(
     conn: psycopg.AsyncConnection[Any],
@@ -3491,30 +3238,7 @@ async def wait_for_notify_async(
             return
 
 
-class AsyncProjectionRunner:
-    NAME: ClassVar[str]
-    """The projection's table, and the name of its checkpoint."""
-    REBUILD: ClassVar[str]
-    """The table a rebuild fills beside the live one, and the name of its checkpoint."""
-    FUNCTIONS: ClassVar[dict[str, str]]
-    """Its SQL functions: catch_up, begin_rebuild, rebuild_step, finish_rebuild, retry,
-    catch_up_part and partition."""
-    EVENT_TYPES: ClassVar[tuple[str, ...]]
-
-    SCHEMA: ClassVar[str]
-    """The schema of the PostgreSQL target, used when none is given."""
-
-    def __init__(
-        self, conn: psycopg.AsyncConnection[Any], schema: str | None = None
-    ) -> None:
-        self.conn = conn
-        self.schema = self.SCHEMA if schema is None else schema
-
-    def _function(self, kind: str) -> sql.Composed:
-        return sql.SQL("{}.{}").format(
-            sql.Identifier(self.schema), sql.Identifier(self.FUNCTIONS[kind])
-        )
-
+class AsyncProjectionRunner(_ProjectionRunnerCore[psycopg.AsyncConnection[Any]]):
     async def _step(self, kind: str, *args: int) -> int:
         """One batch in one transaction: rows and checkpoint commit together. Raises
         ProjectionError naming a stored event the projection cannot apply."""
@@ -3696,13 +3420,6 @@ class AsyncProjectionRunner:
         """Until a notification, `idle_seconds`, or `stop()`, whichever comes first."""
         await wait_for_notify_async(self.conn, stop, idle_seconds, stop_check_seconds)
 
-    def _require_idle(self, method: str) -> None:
-        if self.conn.info.transaction_status != pq.TransactionStatus.IDLE:
-            raise psycopg.ProgrammingError(
-                f"{type(self).__name__}.{method} needs a connection outside a transaction "
-                "(autocommit, or commit first)"
-            )
-
     async def lag(self) -> ProjectionLag:
         """Its checkpoint, the store's head, and how many events and seconds it is behind."""
         query = sql.SQL(
@@ -3799,10 +3516,6 @@ class AsyncProjectionRunner:
                 sql.SQL("select {}()").format(self._function("finish_rebuild"))
             )
         return total
-
-    COLUMNS: ClassVar[tuple[str, ...]]
-    """The table's declared columns, in declaration order (the row class's fields)."""
-    KEY: ClassVar[tuple[str, ...]]
 
     async def _get(self, row: type[R], key: tuple[Any, ...]) -> R | None:
         found = await self._find(row, dict(zip(self.KEY, key, strict=True)), None)

@@ -100,7 +100,16 @@ def database_error(error: Exception) -> str:
     a stream id) and what the database holds."""
     diag = getattr(error, "diag", None)
     primary = diag.message_primary if diag is not None else None
-    return escape((primary or str(error)).strip())
+    text = escape((primary or str(error)).strip())
+    if diag is not None and diag.sqlstate in _NO_STORE:
+        text += (": is the store's SQL of this escodegen version applied to this database "
+                 "(the generated postgres files), and is its schema the one given?")
+    return text
+
+
+_NO_STORE = frozenset({"3F000", "42P01", "42883"})
+"""invalid_schema_name, undefined_table, undefined_function: what a command meets where the
+store is missing, older than the command, or in another schema."""
 
 
 def print_report(report: Report, fmt: str = "text") -> None:

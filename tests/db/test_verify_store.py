@@ -84,6 +84,15 @@ def test_a_clean_store_passes_and_slices_cover_every_event(store: str,
     assert "all 7 events fit their declaration" in result.output
 
 
+def test_a_schema_without_a_store_exits_2_with_the_remedy(store: str) -> None:
+    result = CliRunner().invoke(cli, ["verify-store", "--dsn", store, "--schema", "nope"])
+    assert result.exit_code == 2
+    assert result.output == (
+        'error: relation "nope.events" does not exist: is the store\'s SQL of this escodegen '
+        "version applied to this database (the generated postgres files), and is its schema "
+        "the one given?\n")
+
+
 def test_an_unreachable_database_exits_2(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["verify-store", "--dsn", "host=/nonexistent dbname=x"])
     assert result.exit_code == 2

@@ -34,33 +34,35 @@ class NoPlaceholder(Exception):
     which constraint stood in the way."""
 
 
-def payload_placeholder(field_type: FieldType) -> Any:
+def payload_placeholder(field_type: FieldType, constrained: bool = True) -> Any:
     """The value a purge puts in place of a required, non-null value of `field_type`; raises
-    NoPlaceholder when none fits."""
+    NoPlaceholder when none fits. `constrained=False` for an aggregate's state, whose
+    constraints nothing checks (ES101): the first value tried of each type."""
     kind = field_type.kind
     if kind == "object":
-        return {f.name: None if f.may_be_null else payload_placeholder(f.type)
+        return {f.name: None if f.may_be_null else payload_placeholder(f.type, constrained)
                 for f in field_type.fields if f.required}
     if kind == "tuple":
-        return [payload_placeholder(element) for element in field_type.elements]
+        return [payload_placeholder(element, constrained) for element in field_type.elements]
     if kind == "union":
-        return _union_placeholder(field_type)
+        return _union_placeholder(field_type, constrained)
     if kind == "enum":
         return field_type.values[0]
     candidates = _candidates(field_type)
+    constraints = field_type.constraints if constrained else ()
     for candidate in candidates:
-        if violation(kind, field_type.constraints, candidate) is None:
+        if violation(kind, constraints, candidate) is None:
             return candidate
-    raise NoPlaceholder(violation(kind, field_type.constraints, candidates[0]) or kind)
+    raise NoPlaceholder(violation(kind, constraints, candidates[0]) or kind)
 
 
-def _union_placeholder(union: FieldType) -> Any:
+def _union_placeholder(union: FieldType, constrained: bool) -> Any:
     """A tagged union's first variant (its tag set), or an untagged one's first variant that
     has a placeholder."""
     problems = []
     for tag, variant in union.variants:
         try:
-            value = payload_placeholder(variant)
+            value = payload_placeholder(variant, constrained)
         except NoPlaceholder as error:
             problems.append(str(error))
             continue

@@ -133,3 +133,20 @@ def test_a_required_pii_field_without_a_placeholder_is_warned_of_and_refused(
         ("ES713", ("'CodeSet' marks 'code' pii, but no value of its type meets its constraints "
                    "(does not match \"^[A-Z]{3}$\"): a purge has nothing valid to put in its "
                    "place"))]
+
+
+def test_an_aggregate_states_constraints_do_not_stop_a_purge(shop: Path) -> None:
+    """Nothing checks a state field's constraints (ES101), so a purge clears it with its
+    type's first placeholder whatever they say, and runs."""
+    aggregates = shop / "aggregates" / "aggregates.yaml"
+    old = "fields: {email: {type: string, pii: true}, tier: string}"
+    assert old in aggregates.read_text()
+    aggregates.write_text(aggregates.read_text().replace(
+        old, "fields: {email: {type: string, pattern: '^[a-z]+@', pii: true}, tier: string}"))
+    project, report = compile_project(shop / "escodegen.yaml")
+    assert project is not None and "ES101" in [d.code for d in report]
+    report = Report()
+    plan = plan_purge(project, report)
+    assert plan is not None, [d.render() for d in report]
+    [snapshot] = plan.snapshots
+    assert f"'\"{PURGED_TEXT}\"'" in snapshot.purged

@@ -115,7 +115,7 @@ def plan_purge(project: Project, report: Report) -> PurgePlan | None:
     versions: list[VersionSql] = []
     fields: list[str] = []
     for event in project.events:
-        pii_by_version = {v.number: _pii_paths(v.fields, (), report, event.name)
+        pii_by_version = {v.number: _pii_paths(v.fields, (), report, event.name, payload=True)
                           for v in event.versions}
         if event.subject is None:
             if any(pii_by_version.values()):
@@ -129,7 +129,7 @@ def plan_purge(project: Project, report: Report) -> PurgePlan | None:
                 literal(event.name), version.number,
                 _subject(event.name, event.subject, version.field(event.subject) is not None,
                          version.number, event.latest.number, schema),
-                _purged("e.data", paths) if paths else None))
+                _purged("e.data", paths, constrained=True) if paths else None))
     subject_types = {e.name for e in project.events if e.subject is not None}
     snapshots = []
     for aggregate in project.aggregates:
@@ -141,7 +141,7 @@ def plan_purge(project: Project, report: Report) -> PurgePlan | None:
             snapshots.append(SnapshotSql(
                 aggregate.name, literal(f"snapshots {aggregate.name}"),
                 "array[" + ", ".join(literal(t) for t in types) + "]",
-                aggregate.state.version, _purged("s.state", paths)))
+                aggregate.state.version, _purged("s.state", paths, constrained=False)))
     projections = []
     for projection in project.projections:
         purge = _projection(project, projection, schema, subject_types, report)
@@ -200,21 +200,22 @@ def subject_id(project: Project, subject: str, report: Report) -> str | None:
 
 
 def _pii_paths(fields: tuple[Field, ...], prefix: tuple[str, ...], report: Report,
-               owner: str) -> list[tuple[tuple[str, ...], Field]]:
+               owner: str, payload: bool = False) -> list[tuple[tuple[str, ...], Field]]:
+    """The pii fields' paths; `payload`: an event's, whose constraints a placeholder meets."""
     found: list[tuple[tuple[str, ...], Field]] = []
     for f in fields:
         path = (*prefix, f.name)
         if f.pii and f.type.kind == "union" and f.type.tag is not None and not f.may_be_null:
             report.error("ES706", f"'{owner}' marks the union '{'.'.join(path)}' pii but it "
                          "cannot be null: a purge has no variant to put in its place", f.span)
-        elif f.pii and not f.may_be_null and (problem := _no_placeholder(f.type)):
+        elif f.pii and payload and not f.may_be_null and (problem := _no_placeholder(f.type)):
             report.error("ES713", f"'{owner}' marks '{'.'.join(path)}' pii, but no value of its "
                          f"type meets its constraints ({problem}): a purge has nothing valid to "
                          "put in its place", f.span)
         elif f.pii:
             found.append((path, f))
         elif f.type.kind == "object":
-            found += _pii_paths(f.type.fields, path, report, owner)
+            found += _pii_paths(f.type.fields, path, report, owner, payload)
         elif f.type.kind in ("array", "map") and _array_has_pii(f.type):
             report.error("ES706", f"'{owner}' has a pii field inside the {f.type.kind} "
                          f"'{'.'.join(path)}'", f.span)
@@ -255,9 +256,10 @@ def _subject(event: str, subject: str, has_field: bool, version: int, latest: in
     return f"{upcaster}(e.data, {version}) ->> {literal(subject)}"
 
 
-def _placeholder(f: Field) -> Any:
-    """Null where the field may be null, else a value that fits its declaration."""
-    return None if f.may_be_null else payload_placeholder(f.type)
+def _placeholder(f: Field, constrained: bool) -> Any:
+    """Null where the field may be null, else a value of its type (meeting its constraints
+    when `constrained`: an event's)."""
+    return None if f.may_be_null else payload_placeholder(f.type, constrained)
 
 
 def _no_placeholder(field_type: FieldType) -> str | None:
@@ -268,13 +270,13 @@ def _no_placeholder(field_type: FieldType) -> str | None:
     return None
 
 
-def _purged(source: str, paths: list[tuple[tuple[str, ...], Field]]) -> str:
+def _purged(source: str, paths: list[tuple[tuple[str, ...], Field]], constrained: bool) -> str:
     """`source` with every path that is present replaced by its placeholder (jsonb_set with
     create_missing false never adds a field that was absent)."""
     expr = source
     for path, f in paths:
         expr = (f"jsonb_set({expr}, {text_array(path)}, "
-                f"{jsonb(_placeholder(f))}, false)")
+                f"{jsonb(_placeholder(f, constrained))}, false)")
     return expr
 
 

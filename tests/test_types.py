@@ -151,15 +151,18 @@ def test_purge_places_every_kind_s_placeholder(tmp_path: Path) -> None:
     assert set(plan.fields) >= {f"Everything v1: f_{kind}" for kind in KINDS}
     purged = next(v.purged for v in plan.versions if v.type == literal("Everything"))
     sets = dict(plan.projections[0].sets)
+    text = TYPES["string"].purge_placeholder
+    # In a payload, a value that fits the field's declaration (escodegen.model.placeholders):
+    # an enum's first value, an untagged union's first variant's, a tuple's positions', an
+    # object of its required fields', a decimal's text.
+    in_payload = {"enum": "a", "union": text, "tuple": [text, 0], "object": {"x": text},
+                  "decimal": "0"}
     for kind in KINDS:
-        # an enum's first value; an untagged union's first variant's placeholder
-        # a tuple's: its positions'
-        placeholder = ("a" if kind == "enum" else TYPES["string"].purge_placeholder
-                       if kind == "union" else [TYPES["string"].purge_placeholder, 0]
-                       if kind == "tuple" else TYPES[kind].purge_placeholder)
+        placeholder = in_payload.get(kind, TYPES[kind].purge_placeholder)
         assert f"{text_array([f'f_{kind}'])}, {jsonb(placeholder)}, false" in (purged or ""), kind
-        if kind in _COLUMN_KINDS:
-            assert sets[f'"c_{kind}"'] == typed(placeholder, TYPES[kind].sql_type), kind
+        if kind in _COLUMN_KINDS:  # a column of the SQL type: a decimal's is numeric 0
+            column = "a" if kind == "enum" else TYPES[kind].purge_placeholder
+            assert sets[f'"c_{kind}"'] == typed(column, TYPES[kind].sql_type), kind
 
 
 def test_projection_migration_adds_a_column_of_every_kind(tmp_path: Path) -> None:

@@ -57,8 +57,7 @@ def payload_placeholder(field_type: FieldType, constrained: bool = True) -> Any:
 
 
 def _union_placeholder(union: FieldType, constrained: bool) -> Any:
-    """A tagged union's first variant (its tag set), or an untagged one's first variant that
-    has a placeholder."""
+    """The first variant that has a placeholder; a tagged union's with its tag set."""
     problems = []
     for tag, variant in union.variants:
         try:

@@ -30,6 +30,7 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from decimal import Decimal
 from pathlib import Path
@@ -105,43 +106,58 @@ def same_start(dsn: str) -> None:
             conn.execute(f"analyze {schema}.streams")
 
 
-def validation_cost(dsn: str, seconds: float) -> list[tuple[str, int, float, float, float]]:
-    """(event, batch, server CPU seconds per append with validation, without, median of the
-    rounds' ratios): the same appends alternating between the two schemas in rounds on one
-    connection."""
+Cost = tuple[float, float, float]
+"""CPU seconds per append with validation, without, and the median of the rounds' ratios."""
+
+
+def alternate(seconds: float, appends: int, clock: Callable[[], float],
+              append: Callable[[str], None]) -> Cost:
+    """`append(schema)` `appends` times a turn, turns alternating between the checked schema
+    and the unchecked one (which goes first swaps each round), for at least `seconds` and six
+    rounds; `clock` is the CPU time measured."""
+    cpu = {"es": 0.0, UNCHECKED: 0.0}
+    ratios = []
+    rounds = 0
+    ended = time.perf_counter() + seconds
+    while time.perf_counter() < ended or rounds < 6:
+        turn = {}
+        for schema in ("es", UNCHECKED) if rounds % 2 else (UNCHECKED, "es"):
+            began = clock()
+            for _ in range(appends):
+                append(schema)
+            turn[schema] = (clock() - began) / appends
+            cpu[schema] += turn[schema]
+        ratios.append(turn["es"] / turn[UNCHECKED])
+        rounds += 1
+    return cpu["es"] / rounds, cpu[UNCHECKED] / rounds, statistics.median(ratios)
+
+
+def _measuring(conn: psycopg.Connection[Any]) -> int:
+    """The server process id of `conn`, set up for measuring."""
+    # no wait for the WAL flush: the disk's latency varies more than the check costs
+    conn.execute("set synchronous_commit = off")
+    row = conn.execute("select pg_backend_pid()").fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def validation_cost(dsn: str, seconds: float) -> list[tuple[str, int, Cost]]:
+    """Per event and batch, what the server process's CPU spends on appends sent as JSON,
+    with and without the check."""
     results = []
     with psycopg.connect(dsn, autocommit=True) as conn:
-        # no wait for the WAL flush: the disk's latency would hide what the CPU spends
-        conn.execute("set synchronous_commit = off")
-        row = conn.execute("select pg_backend_pid()").fetchone()
-        assert row is not None
-        pid = row[0]
+        pid = _measuring(conn)
         for label, make in (("OrderSubmitted", _submitted), ("OrderItemAdded", _item)):
             for size in (1, 10, 100):
                 events = Jsonb([make() for _ in range(size)])
-                cpu = {"es": 0.0, UNCHECKED: 0.0}
-                appends = {"es": 0, UNCHECKED: 0}
-                ratios = []
-                rounds = 0
-                ended = time.perf_counter() + seconds
-                while time.perf_counter() < ended or rounds < 6:
-                    turn = {}
-                    for schema in ("es", UNCHECKED) if rounds % 2 else (UNCHECKED, "es"):
-                        statement = (f"select count(*) from {schema}.append_to_stream"
-                                     "(%s, -1, %s)")
-                        # ~2,000 events a turn: well above the CPU clock's 10 ms tick
-                        n = max(1, 2000 // size)
-                        began = _backend_cpu(pid)
-                        for i in range(n):
-                            conn.execute(statement, (f"Order-{uuid.uuid4()}", events),
-                                         prepare=True)
-                        turn[schema] = (_backend_cpu(pid) - began) / n
-                        cpu[schema] += turn[schema] * n
-                        appends[schema] += n
-                    ratios.append(turn["es"] / turn[UNCHECKED])
-                    rounds += 1
-                results.append((label, size, cpu["es"] / appends["es"],
-                                cpu[UNCHECKED] / appends[UNCHECKED], statistics.median(ratios)))
+
+                def append(schema: str, events: Jsonb = events) -> None:
+                    conn.execute(f"select count(*) from {schema}.append_to_stream(%s, -1, %s)",
+                                 (f"Order-{uuid.uuid4()}", events), prepare=True)
+
+                # ~2,000 events a turn: well above the CPU clock's 10 ms tick
+                results.append((label, size, alternate(
+                    seconds, max(1, 2000 // size), lambda: _backend_cpu(pid), append)))
     return results
 
 
@@ -161,46 +177,28 @@ def _client_item(events: Any) -> Any:
     return events.OrderItemAdded(orderId=uuid.uuid4(), sku="sku", quantity=1)
 
 
-def client_validation_cost(dsn: str, seconds: float) -> list[tuple[str, int, float, float,
-                                                                   float]]:
-    """(event, batch, client + server CPU seconds per append with validation, without, median
-    of the rounds' ratios): `EventStore.append` of the generated package, the same appends
-    alternating between the two schemas in rounds on one connection."""
+def client_validation_cost(dsn: str, seconds: float) -> list[tuple[str, int, Cost]]:
+    """Per event and batch, the CPU of this process and the server's for `EventStore.append`
+    of the generated package, with and without the check."""
     import shop_events
     from shop_events import events
 
     results = []
     with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute("set synchronous_commit = off")
-        row = conn.execute("select pg_backend_pid()").fetchone()
-        assert row is not None
-        pid = row[0]
+        pid = _measuring(conn)
         stores = {"es": shop_events.EventStore(conn, "es"),
                   UNCHECKED: shop_events.EventStore(conn, UNCHECKED)}
         for label, make in (("OrderSubmitted", _client_submitted), ("OrderItemAdded", _client_item)):
             for size in (1, 10, 100):
                 batch = [make(events) for _ in range(size)]
-                cpu = {"es": 0.0, UNCHECKED: 0.0}
-                appends = {"es": 0, UNCHECKED: 0}
-                ratios = []
-                rounds = 0
-                ended = time.perf_counter() + seconds
-                while time.perf_counter() < ended or rounds < 6:
-                    turn = {}
-                    for schema in ("es", UNCHECKED) if rounds % 2 else (UNCHECKED, "es"):
-                        # >= 100 ms of CPU a turn at every size: well above the server's tick
-                        n = max(1, (1000 if size == 1 else 3000) // size)
-                        began = time.process_time() + _backend_cpu(pid)
-                        for _ in range(n):
-                            stores[schema].append(f"Order-{uuid.uuid4()}", batch,
-                                                  expected="no_stream")
-                        turn[schema] = (time.process_time() + _backend_cpu(pid) - began) / n
-                        cpu[schema] += turn[schema] * n
-                        appends[schema] += n
-                    ratios.append(turn["es"] / turn[UNCHECKED])
-                    rounds += 1
-                results.append((label, size, cpu["es"] / appends["es"],
-                                cpu[UNCHECKED] / appends[UNCHECKED], statistics.median(ratios)))
+
+                def append(schema: str, batch: list[Any] = batch) -> None:
+                    stores[schema].append(f"Order-{uuid.uuid4()}", batch, expected="no_stream")
+
+                # >= 100 ms of CPU a turn at every size: well above the server's tick
+                results.append((label, size, alternate(
+                    seconds, max(1, (1000 if size == 1 else 3000) // size),
+                    lambda: time.process_time() + _backend_cpu(pid), append)))
     return results
 
 
@@ -330,12 +328,12 @@ def main() -> None:
         same_start(dsn)
         print("payload validation as a user's append costs it: EventStore.append of the "
               "generated package, CPU of client and server per append:")
-        for label, size, on, off, ratio in client_validation_cost(dsn, args.seconds):
+        for label, size, (on, off, ratio) in client_validation_cost(dsn, args.seconds):
             print(f"  {label:<15} batch {size:>3}: validated {on * 1000:7.3f} ms, "
                   f"unchecked {off * 1000:7.3f} ms, cost {(ratio - 1) * 100:+6.1f}% "
                   "(median of rounds; goal at batch 100: <= 15%)")
         print("payload validation, the server's share: server CPU per append, one connection:")
-        for label, size, on, off, ratio in validation_cost(dsn, args.seconds):
+        for label, size, (on, off, ratio) in validation_cost(dsn, args.seconds):
             print(f"  {label:<15} batch {size:>3}: validated {on * 1000:7.3f} ms, "
                   f"unchecked {off * 1000:7.3f} ms, cost {(on / off - 1) * 100:+6.1f}% "
                   f"of the sums, {(ratio - 1) * 100:+6.1f}% median of rounds "

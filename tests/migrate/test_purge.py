@@ -5,6 +5,8 @@ snapshots or projection rows; everybody else's data is untouched."""
 from __future__ import annotations
 
 import subprocess
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -399,3 +401,58 @@ def test_the_purge_file_refuses_a_subject_without_events(store: str, shop_projec
     allowed.write_text(plan.file("0b9c4f43-0d0f-4a53-9a57-7e1f4b0e8f11", allow_no_match=True))
     apply_file(store, allowed)
     assert audit_rows(store) == 1
+
+
+def _sessions_waiting_for_a_lock(dsn: str, count: int) -> None:
+    """Until `count` sessions other than this one wait for a lock (a purge's), or fail."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        for _ in range(600):
+            row = conn.execute("select count(*) from pg_stat_activity where datname = "
+                               "current_database() and wait_event_type = 'Lock'").fetchone()
+            if row is not None and row[0] >= count:
+                return
+            time.sleep(0.05)
+    raise AssertionError(f"{count} purges never waited")
+
+
+@pytest.mark.parametrize("machinery", ["first purge", "installed"])
+def test_purges_started_together_wait_for_each_other(store: str, shop_project: Project,
+                                                     machinery: str) -> None:
+    """Erasure requests worked in parallel (`migrate purge --dsn`, each one transaction): a
+    purge started while another runs waits for it and then succeeds, rather than failing on
+    the other's uncommitted (re)creation of the audit table and functions ("duplicate key
+    value violates unique constraint pg_type_typname_nsp_index" on a store's first purges,
+    "tuple concurrently updated" later). The first purge is held once its machinery is
+    created (a writer holds the events table), the second started meanwhile."""
+    with psycopg.connect(store, autocommit=True) as conn:
+        seed(conn)
+        subjects = [row[0] for row in conn.execute(
+            "select distinct data ->> 'customerId' from es.events "
+            "where event_type = 'CustomerRegistered' order by 1 limit 2")]
+    plan = plan_purge(shop_project, Report())
+    assert plan is not None and len(subjects) == 2
+    if machinery == "installed":
+        runner.purge(store, plan, "0b9c4f43-0d0f-4a53-9a57-7e1f4b0e8f11", allow_no_match=True)
+    failures: list[str] = []
+
+    def purge(subject: str) -> None:
+        try:
+            runner.purge(store, plan, subject)
+        except psycopg.Error as error:
+            failures.append(str(error))
+
+    with psycopg.connect(store) as writer:
+        writer.execute("lock table es.events in access exclusive mode")
+        workers = []
+        for waiting, subject in enumerate(subjects, 1):
+            workers.append(threading.Thread(target=purge, args=(subject,)))
+            workers[-1].start()
+            _sessions_waiting_for_a_lock(store, waiting)
+    for worker in workers:
+        worker.join(timeout=120)
+    assert failures == []
+    assert audit_rows(store) == 2 + (machinery == "installed")
+    with psycopg.connect(store) as conn:
+        assert conn.execute("select count(*) from es.events where event_type = "
+                            "'CustomerRegistered' and data ->> 'customerId' = any(%s) and "
+                            "data ->> 'email' = %s", (subjects, PURGED_TEXT)).fetchone() == (2,)

@@ -76,6 +76,12 @@ class PurgePlan:
     def audit_table(self) -> str:
         return ident(self.schema, "escodegen_purges")
 
+    @property
+    def lock_key(self) -> str:
+        """The advisory lock a purge run with `--dsn` holds for its transaction: one purge of
+        the store at a time (each (re)creates the audit table and the functions)."""
+        return f"pg_catalog.hashtextextended({literal('escodegen purge ' + self.schema)}, 0)"
+
     def definitions(self) -> str:
         return template("purge.sql.j2").render(
             s=ident(self.schema), s_name=literal(self.schema),

@@ -355,6 +355,45 @@ def test_a_subject_id_of_the_wrong_type_is_refused(store: str) -> None:
     assert audit_rows(store) == 0 and content(store) == before
 
 
+NOT_UUIDS = {
+    "Arabic-Indic digits": "\u0660" * 32,
+    "underscores": "8d9c4f43_0d0f_4a53_9a57_7e1f4b0e8f1",
+    "0x prefix": "0x9c4f430d0f4a539a577e1f4b0e8f11",
+    "a sign": "+8d9c4f430d0f4a539a577e1f4b0e8f1",
+    "a space inside": " 8d9c4f430d0f4a539a577e1f4b0e8f1",
+    "unbalanced braces": "{{8d9c4f43-0d0f-4a53-9a57-7e1f4b0e8f11",
+    "hyphens anywhere": "8-d-9-c-4-f-4-3-0d0f4a539a577e1f4b0e8f11",
+}
+"""Words Python's uuid.UUID reads as some UUID (int() takes any Unicode digit, `_`, a sign,
+`0x` and spaces; braces and hyphens are stripped wherever they are) though none is one:
+a mistyped id read as another subject's."""
+
+
+@pytest.mark.parametrize("word", sorted(NOT_UUIDS))
+def test_a_subject_id_python_reads_as_a_uuid_but_is_none_is_refused(store: str,
+                                                                    word: str) -> None:
+    result = purge_command(store, "--subject", NOT_UUIDS[word], "--allow-no-match")
+    assert result.exit_code == 1, result.output
+    assert "ES707" in result.output
+    assert audit_rows(store) == 0
+
+
+@pytest.mark.parametrize("form", ["{8D9C4F43-0D0F-4A53-9A57-7E1F4B0E8F11}",
+                                  "8d9c4f430d0f4a539a577e1f4b0e8f11",
+                                  "urn:uuid:8d9c4f43-0d0f-4a53-9a57-7e1f4b0e8f11"])
+def test_the_written_forms_of_a_uuid_are_one_subject(tmp_path: Path, form: str) -> None:
+    """Braces, capitals, no hyphens, the URN: the id in its stored form in the purge file."""
+    from click.testing import CliRunner
+
+    from escodegen.cli import cli
+
+    out = tmp_path / "purge.sql"
+    result = CliRunner().invoke(cli, ["-C", str(Path(__file__).parents[2] / "examples" / "shop"),
+                                      "migrate", "purge", "--subject", form, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "escodegen_purge_subject\"('8d9c4f43-0d0f-4a53-9a57-7e1f4b0e8f11', " in out.read_text()
+
+
 def test_a_purge_matching_no_event_is_refused_unless_allowed(store: str) -> None:
     with psycopg.connect(store, autocommit=True) as conn:
         seed(conn)

@@ -168,6 +168,47 @@ def test_a_purge_during_a_rewrite_reaches_the_new_table(store: str, shop_project
     assert SUBJECT_EMAIL not in dump(store)
 
 
+def test_a_purge_and_a_rewrite_preparing_its_table_do_not_deadlock(
+        store: str, shop_project: Project) -> None:
+    """The rewrite's prepare holds its new table in SHARE mode (building indexes) and then
+    takes it ACCESS EXCLUSIVE (adding their constraints). A purge reaching that table in
+    between must wait for it holding nothing there: were it to read the table (ACCESS SHARE)
+    before asking to write it, each would wait for the other, and PostgreSQL would end one
+    of them (deadlock detected)."""
+    with psycopg.connect(store, autocommit=True) as conn:
+        subject = seed(conn)
+    rewrite = plan_events(shop_project, (), None, Report())
+    plan = plan_purge(shop_project, Report())
+    assert rewrite is not None and plan is not None
+    with psycopg.connect(store, autocommit=True) as conn:
+        conn.execute(rewrite.definitions())
+        conn.execute(f"select {rewrite.function('start')}()")
+        conn.execute(f"select {rewrite.function('step')}(100000)")
+    failures: list[str] = []
+
+    def purge() -> None:
+        try:
+            runner.purge(store, plan, subject)
+        except psycopg.Error as error:
+            failures.append(f"purge: {error}")
+
+    with psycopg.connect(store) as preparing:
+        preparing.execute(f"lock table es.{rewrite.standby_table} in share mode")
+        purging = threading.Thread(target=purge)
+        purging.start()
+        _sessions_waiting_for_a_lock(store, 1)
+        try:
+            preparing.execute(f"select {rewrite.function('indexes')}()")
+        except psycopg.Error as error:
+            failures.append(f"prepare: {error}")
+    purging.join(timeout=120)
+    assert failures == []
+    with psycopg.connect(store) as conn:
+        for table in ("events", rewrite.standby_table):
+            assert conn.execute(f"select count(*) from es.{table} where data ->> 'email' = %s",
+                                (SUBJECT_EMAIL,)).fetchone() == (0,), table
+
+
 def with_event(shop: Path, name: str, declaration: str) -> Project:
     """The shop with one more events file, checked."""
     (shop / "events" / name).write_text(declaration)

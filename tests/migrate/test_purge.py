@@ -7,6 +7,7 @@ from __future__ import annotations
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -202,6 +203,53 @@ def test_a_purge_and_a_rewrite_preparing_its_table_do_not_deadlock(
         except psycopg.Error as error:
             failures.append(f"prepare: {error}")
     purging.join(timeout=120)
+    assert failures == []
+    with psycopg.connect(store) as conn:
+        for table in ("events", rewrite.standby_table):
+            assert conn.execute(f"select count(*) from es.{table} where data ->> 'email' = %s",
+                                (SUBJECT_EMAIL,)).fetchone() == (0,), table
+
+
+def test_a_purge_holding_the_rewrite_progress_row_and_prepare_do_not_deadlock(
+        store: str, shop_project: Project) -> None:
+    """A purge takes the copying rewrite's progress row first (as each batch and the swap
+    do), then the tables. Prepare must take that row first too: were it to build the new
+    table's indexes first (holding the table) and ask for the row after, a purge holding the
+    row and reaching the table would wait for it while it waits for the purge. The purge is
+    held after taking the row (a writer holds the events table), prepare started meanwhile."""
+    with psycopg.connect(store, autocommit=True) as conn:
+        subject = seed(conn)
+    rewrite = plan_events(shop_project, (), None, Report())
+    plan = plan_purge(shop_project, Report())
+    assert rewrite is not None and plan is not None
+    with psycopg.connect(store, autocommit=True) as conn:
+        conn.execute(rewrite.definitions())
+        conn.execute(f"select {rewrite.function('start')}()")
+        conn.execute(f"select {rewrite.function('step')}(100000)")
+    failures: list[str] = []
+
+    def run(name: str, call: Callable[[], object]) -> threading.Thread:
+        def guarded() -> None:
+            try:
+                call()
+            except psycopg.Error as error:
+                failures.append(f"{name}: {error}")
+        thread = threading.Thread(target=guarded)
+        thread.start()
+        return thread
+
+    def prepare() -> None:
+        with psycopg.connect(store, autocommit=True) as conn:
+            conn.execute(f"select {rewrite.function('prepare')}()")
+
+    with psycopg.connect(store) as writer:
+        writer.execute("lock table es.events in access exclusive mode")
+        purging = run("purge", lambda: runner.purge(store, plan, subject))
+        _sessions_waiting_for_a_lock(store, 1)
+        preparing = run("prepare", prepare)
+        _sessions_waiting_for_a_lock(store, 2)
+    for thread in (purging, preparing):
+        thread.join(timeout=120)
     assert failures == []
     with psycopg.connect(store) as conn:
         for table in ("events", rewrite.standby_table):

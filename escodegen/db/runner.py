@@ -173,6 +173,9 @@ def purge(dsn: str, plan: PurgePlan, subject: str, allow_no_match: bool = False,
     """Runs the purge in one transaction; the audit row's id and its counts. A dry run rolls
     it all back (its counts are what the purge would write; the id is never kept)."""
     with _connect(dsn, autocommit=False) as conn:
+        # Purges started together queue here: the second would otherwise fail on the first's
+        # uncommitted (re)creation of the same table and functions.
+        conn.execute(f"select pg_catalog.pg_advisory_xact_lock({plan.lock_key})")
         conn.execute(plan.definitions())
         purge_id = _scalar(conn, f"select {plan.function}(%s, %s)", (subject, allow_no_match))
         counts = _scalar(conn, f"select counts from {plan.audit_table} where purge_id = %s",

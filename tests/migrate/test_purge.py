@@ -5,6 +5,9 @@ snapshots or projection rows; everybody else's data is untouched."""
 from __future__ import annotations
 
 import subprocess
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -164,6 +167,94 @@ def test_a_purge_during_a_rewrite_reaches_the_new_table(store: str, shop_project
     runner.purge(store, plan, subject)
     runner.run(store, rewrite, batch_size=300)
     assert SUBJECT_EMAIL not in dump(store)
+
+
+def test_a_purge_and_a_rewrite_preparing_its_table_do_not_deadlock(
+        store: str, shop_project: Project) -> None:
+    """The rewrite's prepare holds its new table in SHARE mode (building indexes) and then
+    takes it ACCESS EXCLUSIVE (adding their constraints). A purge reaching that table in
+    between must wait for it holding nothing there: were it to read the table (ACCESS SHARE)
+    before asking to write it, each would wait for the other, and PostgreSQL would end one
+    of them (deadlock detected)."""
+    with psycopg.connect(store, autocommit=True) as conn:
+        subject = seed(conn)
+    rewrite = plan_events(shop_project, (), None, Report())
+    plan = plan_purge(shop_project, Report())
+    assert rewrite is not None and plan is not None
+    with psycopg.connect(store, autocommit=True) as conn:
+        conn.execute(rewrite.definitions())
+        conn.execute(f"select {rewrite.function('start')}()")
+        conn.execute(f"select {rewrite.function('step')}(100000)")
+    failures: list[str] = []
+
+    def purge() -> None:
+        try:
+            runner.purge(store, plan, subject)
+        except psycopg.Error as error:
+            failures.append(f"purge: {error}")
+
+    with psycopg.connect(store) as preparing:
+        preparing.execute(f"lock table es.{rewrite.standby_table} in share mode")
+        purging = threading.Thread(target=purge)
+        purging.start()
+        _sessions_waiting_for_a_lock(store, 1)
+        try:
+            preparing.execute(f"select {rewrite.function('indexes')}()")
+        except psycopg.Error as error:
+            failures.append(f"prepare: {error}")
+    purging.join(timeout=120)
+    assert failures == []
+    with psycopg.connect(store) as conn:
+        for table in ("events", rewrite.standby_table):
+            assert conn.execute(f"select count(*) from es.{table} where data ->> 'email' = %s",
+                                (SUBJECT_EMAIL,)).fetchone() == (0,), table
+
+
+def test_a_purge_holding_the_rewrite_progress_row_and_prepare_do_not_deadlock(
+        store: str, shop_project: Project) -> None:
+    """A purge takes the copying rewrite's progress row first (as each batch and the swap
+    do), then the tables. Prepare must take that row first too: were it to build the new
+    table's indexes first (holding the table) and ask for the row after, a purge holding the
+    row and reaching the table would wait for it while it waits for the purge. The purge is
+    held after taking the row (a writer holds the events table), prepare started meanwhile."""
+    with psycopg.connect(store, autocommit=True) as conn:
+        subject = seed(conn)
+    rewrite = plan_events(shop_project, (), None, Report())
+    plan = plan_purge(shop_project, Report())
+    assert rewrite is not None and plan is not None
+    with psycopg.connect(store, autocommit=True) as conn:
+        conn.execute(rewrite.definitions())
+        conn.execute(f"select {rewrite.function('start')}()")
+        conn.execute(f"select {rewrite.function('step')}(100000)")
+    failures: list[str] = []
+
+    def run(name: str, call: Callable[[], object]) -> threading.Thread:
+        def guarded() -> None:
+            try:
+                call()
+            except psycopg.Error as error:
+                failures.append(f"{name}: {error}")
+        thread = threading.Thread(target=guarded)
+        thread.start()
+        return thread
+
+    def prepare() -> None:
+        with psycopg.connect(store, autocommit=True) as conn:
+            conn.execute(f"select {rewrite.function('prepare')}()")
+
+    with psycopg.connect(store) as writer:
+        writer.execute("lock table es.events in access exclusive mode")
+        purging = run("purge", lambda: runner.purge(store, plan, subject))
+        _sessions_waiting_for_a_lock(store, 1)
+        preparing = run("prepare", prepare)
+        _sessions_waiting_for_a_lock(store, 2)
+    for thread in (purging, preparing):
+        thread.join(timeout=120)
+    assert failures == []
+    with psycopg.connect(store) as conn:
+        for table in ("events", rewrite.standby_table):
+            assert conn.execute(f"select count(*) from es.{table} where data ->> 'email' = %s",
+                                (SUBJECT_EMAIL,)).fetchone() == (0,), table
 
 
 def with_event(shop: Path, name: str, declaration: str) -> Project:
@@ -353,6 +444,45 @@ def test_a_subject_id_of_the_wrong_type_is_refused(store: str) -> None:
     assert audit_rows(store) == 0 and content(store) == before
 
 
+NOT_UUIDS = {
+    "Arabic-Indic digits": "\u0660" * 32,
+    "underscores": "8d9c4f43_0d0f_4a53_9a57_7e1f4b0e8f1",
+    "0x prefix": "0x9c4f430d0f4a539a577e1f4b0e8f11",
+    "a sign": "+8d9c4f430d0f4a539a577e1f4b0e8f1",
+    "a space inside": " 8d9c4f430d0f4a539a577e1f4b0e8f1",
+    "unbalanced braces": "{{8d9c4f43-0d0f-4a53-9a57-7e1f4b0e8f11",
+    "hyphens anywhere": "8-d-9-c-4-f-4-3-0d0f4a539a577e1f4b0e8f11",
+}
+"""Words Python's uuid.UUID reads as some UUID (int() takes any Unicode digit, `_`, a sign,
+`0x` and spaces; braces and hyphens are stripped wherever they are) though none is one:
+a mistyped id read as another subject's."""
+
+
+@pytest.mark.parametrize("word", sorted(NOT_UUIDS))
+def test_a_subject_id_python_reads_as_a_uuid_but_is_none_is_refused(store: str,
+                                                                    word: str) -> None:
+    result = purge_command(store, "--subject", NOT_UUIDS[word], "--allow-no-match")
+    assert result.exit_code == 1, result.output
+    assert "ES707" in result.output
+    assert audit_rows(store) == 0
+
+
+@pytest.mark.parametrize("form", ["{8D9C4F43-0D0F-4A53-9A57-7E1F4B0E8F11}",
+                                  "8d9c4f430d0f4a539a577e1f4b0e8f11",
+                                  "urn:uuid:8d9c4f43-0d0f-4a53-9a57-7e1f4b0e8f11"])
+def test_the_written_forms_of_a_uuid_are_one_subject(tmp_path: Path, form: str) -> None:
+    """Braces, capitals, no hyphens, the URN: the id in its stored form in the purge file."""
+    from click.testing import CliRunner
+
+    from escodegen.cli import cli
+
+    out = tmp_path / "purge.sql"
+    result = CliRunner().invoke(cli, ["-C", str(Path(__file__).parents[2] / "examples" / "shop"),
+                                      "migrate", "purge", "--subject", form, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "escodegen_purge_subject\"('8d9c4f43-0d0f-4a53-9a57-7e1f4b0e8f11', " in out.read_text()
+
+
 def test_a_purge_matching_no_event_is_refused_unless_allowed(store: str) -> None:
     with psycopg.connect(store, autocommit=True) as conn:
         seed(conn)
@@ -399,3 +529,58 @@ def test_the_purge_file_refuses_a_subject_without_events(store: str, shop_projec
     allowed.write_text(plan.file("0b9c4f43-0d0f-4a53-9a57-7e1f4b0e8f11", allow_no_match=True))
     apply_file(store, allowed)
     assert audit_rows(store) == 1
+
+
+def _sessions_waiting_for_a_lock(dsn: str, count: int) -> None:
+    """Until `count` sessions other than this one wait for a lock (a purge's), or fail."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        for _ in range(600):
+            row = conn.execute("select count(*) from pg_stat_activity where datname = "
+                               "current_database() and wait_event_type = 'Lock'").fetchone()
+            if row is not None and row[0] >= count:
+                return
+            time.sleep(0.05)
+    raise AssertionError(f"{count} purges never waited")
+
+
+@pytest.mark.parametrize("machinery", ["first purge", "installed"])
+def test_purges_started_together_wait_for_each_other(store: str, shop_project: Project,
+                                                     machinery: str) -> None:
+    """Erasure requests worked in parallel (`migrate purge --dsn`, each one transaction): a
+    purge started while another runs waits for it and then succeeds, rather than failing on
+    the other's uncommitted (re)creation of the audit table and functions ("duplicate key
+    value violates unique constraint pg_type_typname_nsp_index" on a store's first purges,
+    "tuple concurrently updated" later). The first purge is held once its machinery is
+    created (a writer holds the events table), the second started meanwhile."""
+    with psycopg.connect(store, autocommit=True) as conn:
+        seed(conn)
+        subjects = [row[0] for row in conn.execute(
+            "select distinct data ->> 'customerId' from es.events "
+            "where event_type = 'CustomerRegistered' order by 1 limit 2")]
+    plan = plan_purge(shop_project, Report())
+    assert plan is not None and len(subjects) == 2
+    if machinery == "installed":
+        runner.purge(store, plan, "0b9c4f43-0d0f-4a53-9a57-7e1f4b0e8f11", allow_no_match=True)
+    failures: list[str] = []
+
+    def purge(subject: str) -> None:
+        try:
+            runner.purge(store, plan, subject)
+        except psycopg.Error as error:
+            failures.append(str(error))
+
+    with psycopg.connect(store) as writer:
+        writer.execute("lock table es.events in access exclusive mode")
+        workers = []
+        for waiting, subject in enumerate(subjects, 1):
+            workers.append(threading.Thread(target=purge, args=(subject,)))
+            workers[-1].start()
+            _sessions_waiting_for_a_lock(store, waiting)
+    for worker in workers:
+        worker.join(timeout=120)
+    assert failures == []
+    assert audit_rows(store) == 2 + (machinery == "installed")
+    with psycopg.connect(store) as conn:
+        assert conn.execute("select count(*) from es.events where event_type = "
+                            "'CustomerRegistered' and data ->> 'customerId' = any(%s) and "
+                            "data ->> 'email' = %s", (subjects, PURGED_TEXT)).fetchone() == (2,)

@@ -77,6 +77,12 @@ class PurgePlan:
     def audit_table(self) -> str:
         return ident(self.schema, "escodegen_purges")
 
+    @property
+    def lock_key(self) -> str:
+        """The advisory lock a purge run with `--dsn` holds for its transaction: one purge of
+        the store at a time (each (re)creates the audit table and the functions)."""
+        return f"pg_catalog.hashtextextended({literal('escodegen purge ' + self.schema)}, 0)"
+
     def definitions(self) -> str:
         return template("purge.sql.j2").render(
             s=ident(self.schema), s_name=literal(self.schema),
@@ -158,6 +164,11 @@ def plan_purge(project: Project, report: Report) -> PurgePlan | None:
 
 
 _INTEGER = re.compile(r"-?[0-9]+")
+_UUID = re.compile(r"(?:urn:uuid:)?(\{)?[0-9A-Fa-f]{8}(-?)(?:[0-9A-Fa-f]{4}\2){3}[0-9A-Fa-f]{12}"
+                   r"(?(1)\})")
+"""A UUID as it is written: hex digits, hyphenated or not, in braces or as a URN. uuid.UUID
+alone reads more as one (any Unicode digit, `_`, a sign, `0x`, spaces; braces and hyphens
+anywhere): a mistyped id must not become another subject's."""
 
 
 def _canonical(kind: str, values: tuple[str, ...], subject: str) -> str | None:
@@ -165,7 +176,7 @@ def _canonical(kind: str, values: tuple[str, ...], subject: str) -> str | None:
     is no value of the type."""
     try:
         if kind == "uuid":
-            return str(uuid.UUID(subject))
+            return str(uuid.UUID(subject)) if _UUID.fullmatch(subject) else None
         if kind == "integer":
             return str(int(subject)) if _INTEGER.fullmatch(subject) else None
         if kind == "date":

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
+from click.core import ParameterSource
 
 from escodegen.commands.common import (
     DSN,
@@ -72,6 +73,7 @@ def events(ctx: click.Context, events: tuple[str, ...], out: Path | None,
     verified, swapped."""
     from escodegen.emit.migrate.events import plan_events
 
+    dsn = _run_against(ctx, out, dsn)
     if dsn is not None:
         require_postgres_driver("migrate events --dsn")
 
@@ -185,6 +187,18 @@ def _print_invalid(rows: list[dict[str, Any]]) -> bool:
     return False
 
 
+def _run_against(ctx: click.Context, out: Path | None, dsn: str | None) -> str | None:
+    """The database to run against now, or None to write the file. `--out` asks for a file to
+    review and apply later: a DSN from ESCODEGEN_DSN is then left unused (a purge or a rewrite
+    must not run when a file was asked for), and `--dsn` beside it is refused."""
+    if out is None or dsn is None:
+        return dsn
+    if ctx.get_parameter_source("dsn") is ParameterSource.ENVIRONMENT:
+        return None
+    raise click.UsageError("--out writes the file to apply later and --dsn runs it now: "
+                           "pass one of them")
+
+
 def _write(out: Path | None, text: str) -> None:
     if out is None:
         click.echo(text, nl=False)
@@ -228,6 +242,7 @@ def purge(ctx: click.Context, subject: str, out: Path | None, dsn: str | None,
     kept, snapshots and projection rows; with an audit row that holds no purged value."""
     from escodegen.emit.migrate.purge import plan_purge, subject_id
 
+    dsn = _run_against(ctx, out, dsn)
     if dsn is not None:
         require_postgres_driver("migrate purge --dsn")
     if dry_run and dsn is None:

@@ -19,8 +19,8 @@ from devtools import shop_history
 from escodegen.check import compile_project
 from escodegen.db import runner
 from escodegen.diagnostics import Report
-from escodegen.emit.migrate.events import plan_events
-from escodegen.emit.migrate.purge import PURGED_TEXT, plan_purge
+from escodegen.emit.migrate.events import EventsMigration, plan_events
+from escodegen.emit.migrate.purge import PURGED_TEXT, PurgePlan, plan_purge
 from escodegen.model import Project
 from tests.migrate.conftest import apply_file, apply_store, psql
 
@@ -169,6 +169,21 @@ def test_a_purge_during_a_rewrite_reaches_the_new_table(store: str, shop_project
     assert SUBJECT_EMAIL not in dump(store)
 
 
+def _copied_rewrite(store: str, project: Project) -> tuple[str, EventsMigration, PurgePlan]:
+    """The seeded shop's subject, a rewrite of its events that has copied them all (its
+    progress row still `copying`), and the purge plan."""
+    with psycopg.connect(store, autocommit=True) as conn:
+        subject = seed(conn)
+    rewrite = plan_events(project, (), None, Report())
+    plan = plan_purge(project, Report())
+    assert rewrite is not None and plan is not None
+    with psycopg.connect(store, autocommit=True) as conn:
+        conn.execute(rewrite.definitions())
+        conn.execute(f"select {rewrite.function('start')}()")
+        conn.execute(f"select {rewrite.function('step')}(100000)")
+    return subject, rewrite, plan
+
+
 def test_a_purge_and_a_rewrite_preparing_its_table_do_not_deadlock(
         store: str, shop_project: Project) -> None:
     """The rewrite's prepare holds its new table in SHARE mode (building indexes) and then
@@ -176,15 +191,7 @@ def test_a_purge_and_a_rewrite_preparing_its_table_do_not_deadlock(
     between must wait for it holding nothing there: were it to read the table (ACCESS SHARE)
     before asking to write it, each would wait for the other, and PostgreSQL would end one
     of them (deadlock detected)."""
-    with psycopg.connect(store, autocommit=True) as conn:
-        subject = seed(conn)
-    rewrite = plan_events(shop_project, (), None, Report())
-    plan = plan_purge(shop_project, Report())
-    assert rewrite is not None and plan is not None
-    with psycopg.connect(store, autocommit=True) as conn:
-        conn.execute(rewrite.definitions())
-        conn.execute(f"select {rewrite.function('start')}()")
-        conn.execute(f"select {rewrite.function('step')}(100000)")
+    subject, rewrite, plan = _copied_rewrite(store, shop_project)
     failures: list[str] = []
 
     def purge() -> None:
@@ -217,15 +224,7 @@ def test_a_purge_holding_the_rewrite_progress_row_and_prepare_do_not_deadlock(
     table's indexes first (holding the table) and ask for the row after, a purge holding the
     row and reaching the table would wait for it while it waits for the purge. The purge is
     held after taking the row (a writer holds the events table), prepare started meanwhile."""
-    with psycopg.connect(store, autocommit=True) as conn:
-        subject = seed(conn)
-    rewrite = plan_events(shop_project, (), None, Report())
-    plan = plan_purge(shop_project, Report())
-    assert rewrite is not None and plan is not None
-    with psycopg.connect(store, autocommit=True) as conn:
-        conn.execute(rewrite.definitions())
-        conn.execute(f"select {rewrite.function('start')}()")
-        conn.execute(f"select {rewrite.function('step')}(100000)")
+    subject, rewrite, plan = _copied_rewrite(store, shop_project)
     failures: list[str] = []
 
     def run(name: str, call: Callable[[], object]) -> threading.Thread:

@@ -149,29 +149,10 @@ def test_a_hostile_subject_is_only_a_value(store: str, shop_project: Project,
         assert conn.execute("select count(*) from es.events").fetchone() == (0,)
 
 
-def test_a_purge_during_a_rewrite_reaches_the_new_table(store: str, shop_project: Project
-                                                        ) -> None:
-    """Events already copied are purged in the new table too; a batch waiting for the purge
-    copies the purged rows."""
-    with psycopg.connect(store, autocommit=True) as conn:
-        subject = seed(conn)
-    rewrite = plan_events(shop_project, (), None, Report())
-    plan = plan_purge(shop_project, Report())
-    assert rewrite is not None and plan is not None
-    with psycopg.connect(store, autocommit=True) as conn:
-        conn.execute(rewrite.definitions())
-        conn.execute(f"select {rewrite.function('start')}()")
-        conn.execute(f"select {rewrite.function('step')}(300)")  # part of it copied
-        assert conn.execute(f"select count(*) from es.{rewrite.standby_table} "
-                            "where data ->> 'email' = %s", (SUBJECT_EMAIL,)).fetchone() == (1,)
-    runner.purge(store, plan, subject)
-    runner.run(store, rewrite, batch_size=300)
-    assert SUBJECT_EMAIL not in dump(store)
-
-
-def _copied_rewrite(store: str, project: Project) -> tuple[str, EventsMigration, PurgePlan]:
-    """The seeded shop's subject, a rewrite of its events that has copied them all (its
-    progress row still `copying`), and the purge plan."""
+def _started_rewrite(store: str, project: Project, copied: int
+                     ) -> tuple[str, EventsMigration, PurgePlan]:
+    """The seeded shop's subject, a rewrite of its events that has copied the first `copied`
+    (its progress row still `copying`), and the purge plan."""
     with psycopg.connect(store, autocommit=True) as conn:
         subject = seed(conn)
     rewrite = plan_events(project, (), None, Report())
@@ -180,8 +161,21 @@ def _copied_rewrite(store: str, project: Project) -> tuple[str, EventsMigration,
     with psycopg.connect(store, autocommit=True) as conn:
         conn.execute(rewrite.definitions())
         conn.execute(f"select {rewrite.function('start')}()")
-        conn.execute(f"select {rewrite.function('step')}(100000)")
+        conn.execute(f"select {rewrite.function('step')}(%s)", (copied,))
     return subject, rewrite, plan
+
+
+def test_a_purge_during_a_rewrite_reaches_the_new_table(store: str, shop_project: Project
+                                                        ) -> None:
+    """Events already copied are purged in the new table too; a batch waiting for the purge
+    copies the purged rows."""
+    subject, rewrite, plan = _started_rewrite(store, shop_project, copied=300)  # a part
+    with psycopg.connect(store) as conn:
+        assert conn.execute(f"select count(*) from es.{rewrite.standby_table} "
+                            "where data ->> 'email' = %s", (SUBJECT_EMAIL,)).fetchone() == (1,)
+    runner.purge(store, plan, subject)
+    runner.run(store, rewrite, batch_size=300)
+    assert SUBJECT_EMAIL not in dump(store)
 
 
 def test_a_purge_and_a_rewrite_preparing_its_table_do_not_deadlock(
@@ -191,7 +185,7 @@ def test_a_purge_and_a_rewrite_preparing_its_table_do_not_deadlock(
     between must wait for it holding nothing there: were it to read the table (ACCESS SHARE)
     before asking to write it, each would wait for the other, and PostgreSQL would end one
     of them (deadlock detected)."""
-    subject, rewrite, plan = _copied_rewrite(store, shop_project)
+    subject, rewrite, plan = _started_rewrite(store, shop_project, copied=100_000)  # all
     failures: list[str] = []
 
     def purge() -> None:
@@ -224,7 +218,7 @@ def test_a_purge_holding_the_rewrite_progress_row_and_prepare_do_not_deadlock(
     table's indexes first (holding the table) and ask for the row after, a purge holding the
     row and reaching the table would wait for it while it waits for the purge. The purge is
     held after taking the row (a writer holds the events table), prepare started meanwhile."""
-    subject, rewrite, plan = _copied_rewrite(store, shop_project)
+    subject, rewrite, plan = _started_rewrite(store, shop_project, copied=100_000)  # all
     failures: list[str] = []
 
     def run(name: str, call: Callable[[], object]) -> threading.Thread:

@@ -7,7 +7,6 @@ import sys
 import click
 
 from escodegen.commands.common import ProjectLocation, print_report
-from escodegen.report.formats import plural
 
 
 @click.command()
@@ -30,6 +29,8 @@ def validate(ctx: click.Context, fmt: str) -> None:
     if report.has_errors or project is None:
         sys.exit(1)
     if fmt == "text":
+        from escodegen.report.formats import plural
+
         click.echo(
             f"{project.name}: {plural(len(project.events), 'event')}, "
             f"{plural(len(project.aggregates), 'aggregate')}, "

@@ -84,6 +84,8 @@ class Format:
     name: str
     what: str
     pattern: str
+    purge_placeholder: str
+    """A value of the format that names no one: what a purge puts in place of a pii one."""
     max_length: int | None = None
 
 
@@ -109,11 +111,11 @@ _URI_CHAR = "(?:[A-Za-z0-9._~:/?#\\[\\]@!$&'()*+,;=-]|%[0-9A-Fa-f]{2})"
 FORMATS: Mapping[str, Format] = MappingProxyType({f.name: f for f in (
     Format("email", "an email address",
            f"^[A-Za-z0-9!#$%&'*+/=?^_`{{|}}~-]+(?:\\.[A-Za-z0-9!#$%&'*+/=?^_`{{|}}~-]+)*"
-           f"@{_HOSTNAME}$", 254),
-    Format("uri", "a URI", f"^[A-Za-z][A-Za-z0-9+.-]*:{_URI_CHAR}*$"),
-    Format("hostname", "a hostname", f"^{_HOSTNAME}$", 253),
-    Format("ipv4", "an IPv4 address", f"^{_IPV4}$"),
-    Format("ipv6", "an IPv6 address", f"^{_IPV6}$"),
+           f"@{_HOSTNAME}$", "purged@purged.invalid", 254),
+    Format("uri", "a URI", f"^[A-Za-z][A-Za-z0-9+.-]*:{_URI_CHAR}*$", "urn:purged"),
+    Format("hostname", "a hostname", f"^{_HOSTNAME}$", "purged.invalid", 253),
+    Format("ipv4", "an IPv4 address", f"^{_IPV4}$", "0.0.0.0"),
+    Format("ipv6", "an IPv6 address", f"^{_IPV6}$", "::"),
 )})
 """The `format` values: what each accepts is its pattern (docs/language.md#formats)."""
 

@@ -13,17 +13,8 @@ from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
 from escodegen.model import FieldType
-from escodegen.model.constraints import number, violation
+from escodegen.model.constraints import FORMATS, number, violation
 from escodegen.model.types import PURGED_TEXT, TYPES
-
-FORMAT_PLACEHOLDERS = {
-    "email": "purged@purged.invalid",
-    "uri": "urn:purged",
-    "hostname": "purged.invalid",
-    "ipv4": "0.0.0.0",
-    "ipv6": "::",
-}
-"""A value of each string format (escodegen.model.constraints.FORMATS) that names no one."""
 
 _TEXTS = ("PURGED", "purged", "x", "0", "")
 """Tried after "[purged]" and the format's own, in order, against a string's constraints."""
@@ -75,7 +66,7 @@ def _candidates(field_type: FieldType) -> list[Any]:
     if kind == "string":
         texts = [PURGED_TEXT]
         if "format" in limits:
-            texts.append(FORMAT_PLACEHOLDERS[limits["format"]])
+            texts.append(FORMATS[limits["format"]].purge_placeholder)
         if limits.get("minLength", 0) > len(PURGED_TEXT):
             texts.append(PURGED_TEXT.ljust(limits["minLength"], "_"))
         return [*texts, *_TEXTS]
@@ -113,4 +104,4 @@ def _as_payload(kind: str, value: Decimal) -> Any:
     return float(value)
 
 
-__all__ = ["FORMAT_PLACEHOLDERS", "NoPlaceholder", "payload_placeholder"]
+__all__ = ["NoPlaceholder", "payload_placeholder"]

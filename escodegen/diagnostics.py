@@ -228,9 +228,13 @@ CODES: dict[str, Code] = _codes(
     Code("ES712", "the event store has no archive support",
          "Apply the event store SQL of this escodegen version (`001_event_store.sql`): it "
          "creates the `archived_streams` tombstones that readers and appenders check."),
-    # ES8xx: the registry folder (docs/registry.md). Never edit it by hand: restore it from git.
     Code("ES713", "no purge placeholder fits a pii field",
          _NO_PLACEHOLDER_HINT),
+    Code("ES714", "the purge waited too long for a lock",
+         "Run the purge again; end a session left idle in its transaction "
+         "(`select pg_terminate_backend(<pid>)`, the pid the message names), or allow a longer "
+         "wait with --lock-timeout."),
+    # ES8xx: the registry folder (docs/registry.md). Never edit it by hand: restore it from git.
     Code("ES801", "registry file cannot be read",
          "Restore the file from git (`git checkout -- <file>`); registry files are UTF-8 JSON "
          "files that only `escodegen publish` writes."),

@@ -209,6 +209,10 @@ def _write(out: Path | None, text: str) -> None:
     click.echo(f"wrote {escape(str(out))}")
 
 
+_REFUSALS = {"ESNOM": "ES708", "ESLCK": "ES714"}
+"""The SQLSTATEs the migration SQL raises for a refusal the user can act on, and their codes."""
+
+
 @contextmanager
 def _database_errors() -> Iterator[None]:
     """A database's refusal (verification failed, lock timeout, no connection) in one line."""
@@ -217,9 +221,10 @@ def _database_errors() -> Iterator[None]:
     try:
         yield
     except psycopg.Error as error:
-        if error.sqlstate == "ESNOM":
-            message = (error.diag.message_primary or str(error)).strip()
-            click.echo(Diagnostic("ES708", message).render(), err=True)
+        if error.sqlstate in _REFUSALS:
+            message = "; ".join(filter(None, (error.diag.message_primary or str(error),
+                                              error.diag.message_detail)))
+            click.echo(Diagnostic(_REFUSALS[error.sqlstate], message.strip()).render(), err=True)
             sys.exit(1)
         click.echo(f"escodegen: database error: {database_error(error)}", err=True)
         sys.exit(1)
@@ -235,12 +240,16 @@ def _database_errors() -> Iterator[None]:
               help="Purge (and record the audit row) even when no stored event has the subject.")
 @click.option("--dry-run", is_flag=True,
               help="With --dsn: count what would be purged, then roll back (no value is shown).")
+@click.option("--lock-timeout", type=TEXT, metavar="DURATION",
+              help="Give up (ES714, nothing purged) when another session holds a table the "
+                   "purge writes for longer than this, e.g. 30s, 2m; 0s waits without a limit. "
+                   "Default: 10s.")
 @click.pass_context
 def purge(ctx: click.Context, subject: str, out: Path | None, dsn: str | None,
-          allow_no_match: bool, dry_run: bool) -> None:
+          allow_no_match: bool, dry_run: bool, lock_timeout: str | None) -> None:
     """Purge every `pii` field of one data subject: events of every version, tables a rewrite
     kept, snapshots and projection rows; with an audit row that holds no purged value."""
-    from escodegen.emit.migrate.purge import plan_purge, subject_id
+    from escodegen.emit.migrate.purge import LOCK_TIMEOUT, plan_purge, subject_id
 
     dsn = _run_against(ctx, out, dsn)
     if dsn is not None:
@@ -249,6 +258,7 @@ def purge(ctx: click.Context, subject: str, out: Path | None, dsn: str | None,
         raise click.UsageError("--dry-run needs --dsn")
     if not subject.strip():
         raise click.BadParameter("the subject id is empty", param_hint="--subject")
+    lock_timeout = LOCK_TIMEOUT if lock_timeout is None else _lock_timeout(lock_timeout)
 
     project = load_project_or_exit(ctx)
     report = Report()
@@ -258,13 +268,14 @@ def purge(ctx: click.Context, subject: str, out: Path | None, dsn: str | None,
     if plan is None or stored_id is None:
         sys.exit(1)
     if dsn is None:
-        _write(out, plan.file(stored_id, allow_no_match))
+        _write(out, plan.file(stored_id, allow_no_match, lock_timeout))
         return
     from escodegen.db import runner
 
     with _database_errors():
         refuse_volatile_custom_sql(project, dsn)
-        purge_id, counts = runner.purge(dsn, plan, stored_id, allow_no_match, dry_run)
+        purge_id, counts = runner.purge(dsn, plan, stored_id, allow_no_match, dry_run,
+                                         lock_timeout)
     summary = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
     if dry_run:
         click.echo(f"dry run (rolled back, nothing purged): would rewrite {summary}")
@@ -344,16 +355,30 @@ DURATION = re.compile(r"(?:(\d{1,9})([smhdw]))+")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
-def _duration(text: str) -> datetime.timedelta:
+def _duration(text: str, option: str) -> datetime.timedelta:
     """`90d`, `12h`, `1w2d`: units s, m, h, d, w."""
     if not DURATION.fullmatch(text):
         raise click.BadParameter(f"{json.dumps(text)} is not a duration such as 90d, 12h or 1w2d "
-                                 "(units s, m, h, d, w)", param_hint="--older-than")
+                                 "(units s, m, h, d, w)", param_hint=option)
     seconds = sum(int(n) * _UNIT_SECONDS[unit] for n, unit in re.findall(r"(\d+)([smhdw])", text))
     try:
         return datetime.timedelta(seconds=seconds)
     except OverflowError:
-        raise click.BadParameter(f"{text} is too long", param_hint="--older-than") from None
+        raise click.BadParameter(f"{text} is too long", param_hint=option) from None
+
+
+LOCK_TIMEOUT_MAX = datetime.timedelta(days=24)
+"""PostgreSQL's lock_timeout holds at most 2^31 - 1 milliseconds (24.8 days)."""
+
+
+def _lock_timeout(text: str) -> str:
+    """`--lock-timeout` as PostgreSQL's `lock_timeout` setting (its minutes are `min`, not
+    `m`): whole seconds, `0s` for no limit."""
+    timeout = _duration(text, "--lock-timeout")
+    if timeout > LOCK_TIMEOUT_MAX:
+        raise click.BadParameter(f"{text} is longer than PostgreSQL waits for a lock (24d at "
+                                 "most; 0s waits without a limit)", param_hint="--lock-timeout")
+    return f"{int(timeout.total_seconds())}s"
 
 
 STREAMS_FILE_MAX_BYTES = 64 * 2**20
@@ -446,7 +471,7 @@ def archive(ctx: click.Context, dsn: str, category: str | None, older_than: str 
         raise click.BadParameter("the category is empty", param_hint="--category")
     if out is None and not dry_run:
         raise click.UsageError("--out FILE.jsonl.gz is needed (or --dry-run)")
-    criteria = archiving.Criteria(category, None if older_than is None else _duration(older_than),
+    criteria = archiving.Criteria(category, None if older_than is None else _duration(older_than, "--older-than"),
                                   listed)
     sql = _archive_sql(ctx)
     with _archive_errors(out):

@@ -18,7 +18,7 @@ import psycopg
 
 from escodegen.db.session import connect
 from escodegen.emit.migrate.events import EventsMigration
-from escodegen.emit.migrate.purge import PurgePlan
+from escodegen.emit.migrate.purge import LOCK_TIMEOUT, PurgePlan
 from escodegen.sqltext import ident
 
 APPLICATION_NAME = "escodegen-migrate"
@@ -169,15 +169,17 @@ def _scalar(conn: psycopg.Connection[Any], query: str, params: tuple[Any, ...] =
 
 
 def purge(dsn: str, plan: PurgePlan, subject: str, allow_no_match: bool = False,
-          dry_run: bool = False) -> tuple[str, dict[str, Any]]:
+          dry_run: bool = False, lock_timeout: str = LOCK_TIMEOUT) -> tuple[str, dict[str, Any]]:
     """Runs the purge in one transaction; the audit row's id and its counts. A dry run rolls
-    it all back (its counts are what the purge would write; the id is never kept)."""
+    it all back (its counts are what the purge would write; the id is never kept). A lock
+    held longer than `lock_timeout` by another session ends it (SQLSTATE ESLCK)."""
     with _connect(dsn, autocommit=False) as conn:
         # Purges started together queue here: the second would otherwise fail on the first's
         # uncommitted (re)creation of the same table and functions.
         conn.execute(f"select pg_catalog.pg_advisory_xact_lock({plan.lock_key})")
         conn.execute(plan.definitions())
-        purge_id = _scalar(conn, f"select {plan.function}(%s, %s)", (subject, allow_no_match))
+        purge_id = _scalar(conn, f"select {plan.function}(%s, %s, %s)",
+                           (subject, allow_no_match, lock_timeout))
         counts = _scalar(conn, f"select counts from {plan.audit_table} where purge_id = %s",
                          (purge_id,))
         if dry_run:

@@ -25,6 +25,10 @@ from escodegen.model.sqlnames import ProjectionNames, column_name, upcast_functi
 from escodegen.model.types import PURGED_TEXT, TYPES, TypeKind
 from escodegen.sqltext import ident, jsonb, literal, text_array, typed
 
+LOCK_TIMEOUT = "10s"
+"""How long a purge waits for a lock another session holds before it gives up (ESLCK), unless
+told otherwise: as long as the rewrite's swap waits for each of its locks."""
+
 
 @dataclass(frozen=True)
 class VersionSql:
@@ -56,6 +60,11 @@ class ProjectionPurgeSql:
     """(event type literal, key expressions over the subject's events `b`) per handler."""
     sets: tuple[tuple[str, str], ...]
     """(column, purged value)."""
+
+    @property
+    def table_name(self) -> str:
+        """The table as a text literal, for `to_regclass`."""
+        return literal(self.table)
 
 
 @dataclass(frozen=True)
@@ -92,13 +101,15 @@ class PurgePlan:
             fields=jsonb(list(self.fields)),
             purge=self.function,
             purge_events=ident(self.schema, "escodegen_purge_events"),
+            lock_timeout=literal(LOCK_TIMEOUT),
         ).strip()
 
-    def file(self, subject: str, allow_no_match: bool = False) -> str:
+    def file(self, subject: str, allow_no_match: bool = False,
+             lock_timeout: str = LOCK_TIMEOUT) -> str:
         return template("purge_file.sql.j2").render(
             header=FILE_HEADER, project=self.project, fields=self.fields,
             definitions=self.definitions(), purge=self.function, subject=literal(subject),
-            allow_no_match=typed(allow_no_match, "boolean"))
+            allow_no_match=typed(allow_no_match, "boolean"), lock_timeout=literal(lock_timeout))
 
 
 def _events_statement(plan: PurgePlan) -> str:

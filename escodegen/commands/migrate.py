@@ -90,6 +90,7 @@ def events(ctx: click.Context, events: tuple[str, ...], out: Path | None,
         return
     from escodegen.db import runner
 
+    waiting = _waiting_for(f"another run of migration {migration.id}")
     with _database_errors():
         refuse_volatile_custom_sql(project, dsn)
         if dry_run:
@@ -99,15 +100,18 @@ def events(ctx: click.Context, events: tuple[str, ...], out: Path | None,
             if not _print_invalid(runner.dry_run_invalid(dsn, migration)):
                 sys.exit(1)
         elif rollback and migration.distributed:
+            kept = runner.rollback(dsn, migration, waiting)
             click.echo(f"rolled back: every event the migration rewrote is at its old version "
-                       f"again (the old rows stay in {runner.rollback(dsn, migration)})")
+                       f"again (the old rows stay in {kept})")
         elif rollback:
-            click.echo(f"rolled back: the rewritten table is kept as {runner.rollback(dsn, migration)}")
+            kept = runner.rollback(dsn, migration, waiting)
+            click.echo(f"rolled back: the rewritten table is kept as {kept}")
         elif migration.distributed:
-            _run_on_cluster(dsn, migration, swap=not no_swap)
+            _run_on_cluster(dsn, migration, not no_swap, waiting)
         else:
             outcome = runner.run(dsn, migration, batch_size, swap=not no_swap,
-                                 progress=_progress_bar)
+                                 progress=_progress_bar,
+                                 waiting=waiting)
             click.echo(f"migration {migration.id}: {outcome.copied} events copied by this run")
             if outcome.backup_table is None:
                 for name, ok, detail in runner.verify(dsn, migration):
@@ -120,12 +124,13 @@ def events(ctx: click.Context, events: tuple[str, ...], out: Path | None,
                            f"{migration.schema}.{outcome.backup_table}")
 
 
-def _run_on_cluster(dsn: str, migration: EventsMigration, swap: bool) -> None:
+def _run_on_cluster(dsn: str, migration: EventsMigration, swap: bool,
+                    waiting: Callable[[list[int]], None]) -> None:
     """`postgres.distribution: citus`: every shard rewritten and verified on its worker, in
     one distributed transaction (kept, or with --no-swap rolled back); each shard's checks."""
     from escodegen.db import runner
 
-    outcome, checks = runner.run_on_cluster(dsn, migration, swap)
+    outcome, checks = runner.run_on_cluster(dsn, migration, swap, waiting)
     click.echo(f"migration {migration.id}: {outcome.copied} events rewritten on "
                f"{len({c.shard_id for c in checks})} shards")
     for check in checks:
@@ -209,6 +214,15 @@ def _write(out: Path | None, text: str) -> None:
     click.echo(f"wrote {escape(str(out))}")
 
 
+def _waiting_for(run: str) -> Callable[[list[int]], None]:
+    """What a run behind another prints before it waits for its turn."""
+    def tell(pids: list[int]) -> None:
+        sessions = ", ".join(str(pid) for pid in pids)
+        click.echo(f"waiting for {run} to end first (session pid {sessions}; if it is "
+                   "stuck, pg_cancel_backend(pid) stops it)", err=True)
+    return tell
+
+
 _REFUSALS = {"ESNOM": "ES708", "ESLCK": "ES714"}
 """The SQLSTATEs the migration SQL raises for a refusal the user can act on, and their codes."""
 
@@ -275,7 +289,7 @@ def purge(ctx: click.Context, subject: str, out: Path | None, dsn: str | None,
     with _database_errors():
         refuse_volatile_custom_sql(project, dsn)
         purge_id, counts = runner.purge(dsn, plan, stored_id, allow_no_match, dry_run,
-                                         lock_timeout)
+                                         lock_timeout, _waiting_for("another purge of this store"))
     summary = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
     if dry_run:
         click.echo(f"dry run (rolled back, nothing purged): would rewrite {summary}")

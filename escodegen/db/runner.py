@@ -28,6 +28,14 @@ Progress = Callable[[int], AbstractContextManager[Callable[[int], None]]]
 """Given the number of events to copy, a context giving a callback `advance(n)`."""
 
 
+Waiting = Callable[[list[int]], None]
+"""Told, before a run waits for its turn, the pids of the sessions of the run it waits for."""
+
+
+def wait_silently(pids: list[int]) -> None:
+    pass
+
+
 @dataclass(frozen=True)
 class Outcome:
     copied: int
@@ -60,11 +68,11 @@ def dry_run_invalid(dsn: str, migration: EventsMigration) -> list[dict[str, Any]
 
 
 def run(dsn: str, migration: EventsMigration, batch_size: int = 10000, swap: bool = True,
-        progress: Progress = no_progress) -> Outcome:
+        progress: Progress = no_progress, waiting: Waiting = wait_silently) -> Outcome:
     with _connect(dsn) as conn:
         _stop_when_orphaned(conn)
         # One run at a time: a restart waits for a killed client's session to finish.
-        conn.execute(f"select pg_catalog.pg_advisory_lock({migration.lock_key})")
+        _one_at_a_time(conn, migration.lock_key, waiting)
         conn.execute(migration.definitions())
         _scalar(conn, f"select {migration.function('start')}()")
         total = _scalar(conn, f"""
@@ -98,14 +106,14 @@ class ShardCheck:
     detail: str
 
 
-def run_on_cluster(dsn: str, migration: EventsMigration,
-                   swap: bool = True) -> tuple[Outcome, list[ShardCheck]]:
+def run_on_cluster(dsn: str, migration: EventsMigration, swap: bool = True,
+                   waiting: Waiting = wait_silently) -> tuple[Outcome, list[ShardCheck]]:
     """The rewrite on a Citus cluster: every shard rewritten in place on its worker and
     verified, in one distributed transaction, kept only when every shard's checks pass (else
     ESMIG, nothing changed). Without `swap` the rewrite is verified and rolled back. The
     outcome (events rewritten, the backup table when kept) and each shard's checks."""
     with _connect(dsn) as conn:
-        conn.execute(f"select pg_catalog.pg_advisory_lock({migration.lock_key})")
+        _one_at_a_time(conn, migration.lock_key, waiting)
         conn.execute(migration.definitions())
         if swap:
             backup = str(_scalar(conn, f"select {migration.function('swap')}()"))
@@ -139,11 +147,31 @@ def verify(dsn: str, migration: EventsMigration) -> list[tuple[str, bool, str]]:
         return [(str(name), bool(ok), str(detail)) for name, ok, detail in rows]
 
 
-def rollback(dsn: str, migration: EventsMigration) -> str:
+def rollback(dsn: str, migration: EventsMigration, waiting: Waiting = wait_silently) -> str:
     with _connect(dsn) as conn:
-        conn.execute(f"select pg_catalog.pg_advisory_lock({migration.lock_key})")
+        _one_at_a_time(conn, migration.lock_key, waiting)
         conn.execute(migration.definitions())
         return str(_scalar(conn, f"select {migration.function('rollback')}()"))
+
+
+def _one_at_a_time(conn: psycopg.Connection[Any], lock_key: str, waiting: Waiting) -> None:
+    """Takes the advisory lock `lock_key` (a SQL bigint expression) that lets one run at a
+    time: for the session in autocommit, else for the transaction. When another run holds it,
+    `waiting` is told its sessions first, so a run behind another does not wait unexplained."""
+    scope = "" if conn.autocommit else "xact_"
+    if _scalar(conn, f"select pg_catalog.pg_try_advisory_{scope}lock({lock_key})"):
+        return
+    # pg_locks shows a bigint advisory key as its high and low halves (objsubid 1).
+    holders = [int(row[0]) for row in conn.execute(f"""
+        select pid from pg_catalog.pg_locks
+         where locktype = 'advisory' and granted and objsubid = 1
+           and database = (select oid from pg_catalog.pg_database
+                            where datname = pg_catalog.current_database())
+           and ((classid::bigint << 32) | objid::bigint) = {lock_key}
+         order by pid""")]
+    if holders:
+        waiting(holders)
+    conn.execute(f"select pg_catalog.pg_advisory_{scope}lock({lock_key})")
 
 
 def _stop_when_orphaned(conn: psycopg.Connection[Any]) -> None:
@@ -169,14 +197,15 @@ def _scalar(conn: psycopg.Connection[Any], query: str, params: tuple[Any, ...] =
 
 
 def purge(dsn: str, plan: PurgePlan, subject: str, allow_no_match: bool = False,
-          dry_run: bool = False, lock_timeout: str = LOCK_TIMEOUT) -> tuple[str, dict[str, Any]]:
+          dry_run: bool = False, lock_timeout: str = LOCK_TIMEOUT,
+          waiting: Waiting = wait_silently) -> tuple[str, dict[str, Any]]:
     """Runs the purge in one transaction; the audit row's id and its counts. A dry run rolls
     it all back (its counts are what the purge would write; the id is never kept). A lock
     held longer than `lock_timeout` by another session ends it (SQLSTATE ESLCK)."""
     with _connect(dsn, autocommit=False) as conn:
         # Purges started together queue here: the second would otherwise fail on the first's
         # uncommitted (re)creation of the same table and functions.
-        conn.execute(f"select pg_catalog.pg_advisory_xact_lock({plan.lock_key})")
+        _one_at_a_time(conn, plan.lock_key, waiting)
         conn.execute(plan.definitions())
         purge_id = _scalar(conn, f"select {plan.function}(%s, %s, %s)",
                            (subject, allow_no_match, lock_timeout))

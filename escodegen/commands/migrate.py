@@ -110,8 +110,7 @@ def events(ctx: click.Context, events: tuple[str, ...], out: Path | None,
             _run_on_cluster(dsn, migration, not no_swap, waiting)
         else:
             outcome = runner.run(dsn, migration, batch_size, swap=not no_swap,
-                                 progress=_progress_bar,
-                                 waiting=waiting)
+                                 progress=_progress_bar, waiting=waiting)
             click.echo(f"migration {migration.id}: {outcome.copied} events copied by this run")
             if outcome.backup_table is None:
                 for name, ok, detail in runner.verify(dsn, migration):
@@ -485,8 +484,8 @@ def archive(ctx: click.Context, dsn: str, category: str | None, older_than: str 
         raise click.BadParameter("the category is empty", param_hint="--category")
     if out is None and not dry_run:
         raise click.UsageError("--out FILE.jsonl.gz is needed (or --dry-run)")
-    criteria = archiving.Criteria(category, None if older_than is None else _duration(older_than, "--older-than"),
-                                  listed)
+    older = None if older_than is None else _duration(older_than, "--older-than")
+    criteria = archiving.Criteria(category, older, listed)
     sql = _archive_sql(ctx)
     with _archive_errors(out):
         if dry_run:

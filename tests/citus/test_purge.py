@@ -3,6 +3,7 @@ runs) reaches the subject's events and snapshots on every worker, and nobody els
 
 from __future__ import annotations
 
+import threading
 import uuid
 from typing import Any
 
@@ -53,3 +54,35 @@ def test_a_purge_reaches_the_subjects_events_on_every_worker(
                         (f"Customer-{subject}",)).fetchone() == (PURGED_TEXT,)
     _purge_id, counts = runner.purge(citus_store, plan, subject)
     assert counts["events"] == 0  # nothing left
+
+
+
+def test_a_purge_behind_a_writer_left_idle_gives_up_naming_it(
+        citus_store: str, citus_project: Project, conn: Conn) -> None:
+    """The lock timeout holds where the locks wait, on the workers (the writer's lock reaches
+    them), and the coordinator names the writer's session."""
+    subject = str(uuid.uuid4())
+    append(conn, f"Customer-{subject}", NO_STREAM, [registered(subject, "idle@example.org")])
+    plan = plan_purge(citus_project, Report())
+    assert plan is not None
+    errors: list[psycopg.Error] = []
+
+    def purge() -> None:
+        try:
+            runner.purge(citus_store, plan, subject, lock_timeout="1s")
+        except psycopg.Error as error:
+            errors.append(error)
+
+    with psycopg.connect(citus_store, application_name="idle writer") as writer:
+        writer.execute("lock table es.events in row exclusive mode")
+        purging = threading.Thread(target=purge)
+        purging.start()
+        purging.join(timeout=60)
+        gave_up = not purging.is_alive()
+        writer_pid = writer.info.backend_pid
+    purging.join()  # the writer's end lets a purge that ignored its timeout finish
+    assert gave_up, "the purge waited past its lock timeout"
+    assert [e.sqlstate for e in errors] == ["ESLCK"], errors
+    assert f"held by pid {writer_pid} (role " in str(errors[0].diag.message_detail)
+    assert conn.execute("select data->>'email' from es.events where stream_id = %s",
+                        (f"Customer-{subject}",)).fetchone() == ("idle@example.org",)

@@ -76,6 +76,8 @@ class PurgePlan:
     projections: tuple[ProjectionPurgeSql, ...]
     fields: tuple[str, ...]
     """What is purged, for the audit row: `CustomerRegistered v1: email`, never a value."""
+    distributed: bool = False
+    """On a Citus cluster, where the locks wait on the workers (their lock timeout too)."""
 
     @property
     def function(self) -> str:
@@ -101,7 +103,7 @@ class PurgePlan:
             fields=jsonb(list(self.fields)),
             purge=self.function,
             purge_events=ident(self.schema, "escodegen_purge_events"),
-            lock_timeout=literal(LOCK_TIMEOUT),
+            lock_timeout=literal(LOCK_TIMEOUT), distributed=self.distributed,
         ).strip()
 
     def file(self, subject: str, allow_no_match: bool = False,
@@ -171,7 +173,7 @@ def plan_purge(project: Project, report: Report) -> PurgePlan | None:
     if report.has_errors:
         return None
     return PurgePlan(schema, project.name, tuple(versions), tuple(snapshots),
-                     tuple(projections), tuple(fields))
+                     tuple(projections), tuple(fields), project.postgres.distribution == "citus")
 
 
 _INTEGER = re.compile(r"-?[0-9]+")

@@ -1082,8 +1082,21 @@ class Codec:
         """`decode` of a payload still in JSON text, as the store reads it: a payload stored at
         the latest version goes straight from text to its class when the models can."""
         if type(version) is not int:  # True == 1 would find version 1's reader
-            return self.decode(event_type, version, self.loads(raw))
+            return self.decode(event_type, version, self.parse(event_type, version, raw))
         return self.reader(event_type, version)(raw)
+
+    def parse(self, event_type: str, version: object, raw: bytes | str) -> Any:
+        """`loads` of a stored payload. A text the parser refuses is a CodecError naming
+        the event: PostgreSQL's jsonb holds numbers of any size, Python's `int` reads at most
+        4,300 digits (and msgspec and pydantic less), and the validators accept either."""
+        try:
+            return self.loads(raw)
+        except ValueError as error:
+            raise CodecError(
+                f"{event_type} version {version}: the payload cannot be parsed: {error}",
+                event_type=event_type,
+                version=version,
+            ) from error
 
     def reader(self, event_type: str, version: int) -> Callable[[bytes | str], Any]:
         """`decode_json` for one stored (type, version), made once and kept: the checks of
@@ -1099,10 +1112,11 @@ class Codec:
     def _reader(self, event_type: str, version: int) -> Callable[[bytes | str], Any]:
         latest, cls = self._latest(event_type, version)
         loads, validate, decode = self.loads, self.validate, self.decode
+        parse = self.parse
         if version < latest:
 
             def upcast(raw: bytes | str) -> Any:
-                return decode(event_type, version, loads(raw))
+                return decode(event_type, version, parse(event_type, version, raw))
 
             return upcast
         straight: Callable[[bytes | str], Any]
@@ -1118,7 +1132,7 @@ class Codec:
                 return straight(raw)
             except (InvalidPayload, ValueError):
                 pass  # `decode` names what is wrong in the codec's terms
-            return decode(event_type, version, loads(raw))
+            return decode(event_type, version, parse(event_type, version, raw))
 
         return read
 

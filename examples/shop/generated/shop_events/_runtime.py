@@ -1315,7 +1315,9 @@ class InvalidEvent(CodecError, StoreError):
     """A payload that does not fit its (type, version) declaration: refused by `encode`
     before it is sent, or by the store's append (SQLSTATE ESPAY, when the database validates:
     `postgres.validate_on_append`). `fields` are the bad fields' paths, `index` the event's
-    place in the appended batch (from 1; None from `encode`)."""
+    place in the appended batch (from 1; None from `encode` called on its own; when the
+    store client's `encode` refuses an event of a batch, a note says which, and of which
+    append of `append_to_streams`)."""
 
     def __init__(
         self,
@@ -1516,11 +1518,25 @@ class _EventStoreCore(ABC, Generic[E, C]):
             ),
         )
 
-    def _new_events(self, events: Iterable[NewEvent[E] | E]) -> list[dict[str, Any]]:
-        return [
-            self._new_event(e) if isinstance(e, NewEvent) else self._plain_event(e)
-            for e in events
-        ]
+    def _new_events(
+        self, events: Iterable[NewEvent[E] | E], append: int | None = None
+    ) -> list[dict[str, Any]]:
+        encoded: list[dict[str, Any]] = []
+        for index, e in enumerate(events, 1):
+            try:
+                encoded.append(
+                    self._new_event(e) if isinstance(e, NewEvent) else self._plain_event(e)
+                )
+            except InvalidEvent as error:
+                # `encode` refused it: which event of the batch, as the store's ESPAY says
+                error.index = index
+                error.add_note(
+                    f"event {index} of the batch"
+                    if append is None
+                    else f"event {index} of append {append}"
+                )
+                raise
+        return encoded
 
     def _plain_event(self, event: E) -> dict[str, Any]:
         """`_new_event` of `NewEvent(event=event)`, without making the NewEvent."""
@@ -1701,12 +1717,12 @@ class EventStoreBase(_EventStoreCore[E, psycopg.Connection[Any]]):
         first stream whose expectation fails; returns each append's positions."""
         self._refuse_implicit("append_to_streams")
         batches: list[dict[str, Any]] = []
-        for stream_id, events, expected in appends:
+        for number, (stream_id, events, expected) in enumerate(appends, 1):
             batches.append(
                 {
                     "stream_id": stream_id,
                     "expected_version": _expected_code(expected),
-                    "events": self._new_events(events),
+                    "events": self._new_events(events, number),
                 }
             )
         query = sql.SQL(
@@ -2788,12 +2804,12 @@ class AsyncEventStoreBase(_EventStoreCore[E, psycopg.AsyncConnection[Any]]):
         first stream whose expectation fails; returns each append's positions."""
         self._refuse_implicit("append_to_streams")
         batches: list[dict[str, Any]] = []
-        for stream_id, events, expected in appends:
+        for number, (stream_id, events, expected) in enumerate(appends, 1):
             batches.append(
                 {
                     "stream_id": stream_id,
                     "expected_version": _expected_code(expected),
-                    "events": self._new_events(events),
+                    "events": self._new_events(events, number),
                 }
             )
         query = sql.SQL(

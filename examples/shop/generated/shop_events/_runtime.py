@@ -1311,6 +1311,13 @@ OnError = Literal["raise", "yield"]
 UndecodableEventError naming it, or give an UndecodedEnvelope in its place and go on."""
 
 
+def _check_on_error(on_error: object) -> None:
+    """Raise ValueError unless `on_error` is an OnError: another word would act as "yield"
+    (code that mypy does not check, a value from a configuration file)."""
+    if on_error not in ("raise", "yield"):
+        raise ValueError(f'on_error must be "raise" or "yield", not {short(on_error)}')
+
+
 class InvalidEvent(CodecError, StoreError):
     """A payload that does not fit its (type, version) declaration: refused by `encode`
     before it is sent, or by the store's append (SQLSTATE ESPAY, when the database validates:
@@ -1817,6 +1824,7 @@ class EventStoreBase(_EventStoreCore[E, psycopg.Connection[Any]]):
         A stored event that does not decode raises UndecodableEventError naming it
         (`on_error="raise"`), or is given as an UndecodedEnvelope with the error in its
         place, the others decoded as usual (`on_error="yield"`)."""
+        _check_on_error(on_error)
         query, params = self._read_all_query(after, max_count, event_types, category)
         with self.conn.cursor() as cursor:
             self._run(cursor, query, params, binary=True)
@@ -1856,6 +1864,7 @@ class EventStoreBase(_EventStoreCore[E, psycopg.Connection[Any]]):
     ) -> Iterator[Envelope[E]] | Iterator[Envelope[E] | UndecodedEnvelope]:
         """Every event after `after`, fetched `batch_size` at a time, until caught up; a
         stored event that does not decode as `read_all` treats it (`on_error`)."""
+        _check_on_error(on_error)
         return self._iter_all(after, batch_size, event_types, category, on_error)
 
     def _iter_all(
@@ -2904,6 +2913,7 @@ class AsyncEventStoreBase(_EventStoreCore[E, psycopg.AsyncConnection[Any]]):
         A stored event that does not decode raises UndecodableEventError naming it
         (`on_error="raise"`), or is given as an UndecodedEnvelope with the error in its
         place, the others decoded as usual (`on_error="yield"`)."""
+        _check_on_error(on_error)
         query, params = self._read_all_query(after, max_count, event_types, category)
         async with self.conn.cursor() as cursor:
             await self._run(cursor, query, params, binary=True)
@@ -2943,6 +2953,7 @@ class AsyncEventStoreBase(_EventStoreCore[E, psycopg.AsyncConnection[Any]]):
     ) -> AsyncIterator[Envelope[E]] | AsyncIterator[Envelope[E] | UndecodedEnvelope]:
         """Every event after `after`, fetched `batch_size` at a time, until caught up; a
         stored event that does not decode as `read_all` treats it (`on_error`)."""
+        _check_on_error(on_error)
         return self._iter_all(after, batch_size, event_types, category, on_error)
 
     async def _iter_all(

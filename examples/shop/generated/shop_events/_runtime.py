@@ -1997,8 +1997,10 @@ class EventStoreBase(_EventStoreCore[E, psycopg.Connection[Any]]):
         the events after it; a snapshot of another state version is never read."""
         started = time.perf_counter()
         stale_snapshot = False
+        # the state as JSON text, parsed below where a failure replays the stream (a number
+        # of more digits than Python's int reads fails in the parser, not the decoder)
         query = sql.SQL(
-            "select state_version, stream_version, taken_at, state from {} "
+            "select state_version, stream_version, taken_at, state::text from {} "
             "where stream_id = %s"
         ).format(sql.Identifier(self.schema, "snapshots"))
         with self.conn.cursor() as cursor:
@@ -2010,7 +2012,7 @@ class EventStoreBase(_EventStoreCore[E, psycopg.Connection[Any]]):
             stale_snapshot = state_version != aggregate.STATE_VERSION
             if not stale_snapshot:
                 try:
-                    aggregate.state = aggregate.state_from_json(state)
+                    aggregate.state = aggregate.state_from_json(self.CODEC.loads(state))
                 # The state's decoder refused it (every model library's errors are
                 # ValueErrors): the events still hold the state, replay them instead.
                 except (ValueError, TypeError, KeyError) as error:
@@ -3086,8 +3088,10 @@ class AsyncEventStoreBase(_EventStoreCore[E, psycopg.AsyncConnection[Any]]):
         the events after it; a snapshot of another state version is never read."""
         started = time.perf_counter()
         stale_snapshot = False
+        # the state as JSON text, parsed below where a failure replays the stream (a number
+        # of more digits than Python's int reads fails in the parser, not the decoder)
         query = sql.SQL(
-            "select state_version, stream_version, taken_at, state from {} "
+            "select state_version, stream_version, taken_at, state::text from {} "
             "where stream_id = %s"
         ).format(sql.Identifier(self.schema, "snapshots"))
         async with self.conn.cursor() as cursor:
@@ -3099,7 +3103,7 @@ class AsyncEventStoreBase(_EventStoreCore[E, psycopg.AsyncConnection[Any]]):
             stale_snapshot = state_version != aggregate.STATE_VERSION
             if not stale_snapshot:
                 try:
-                    aggregate.state = aggregate.state_from_json(state)
+                    aggregate.state = aggregate.state_from_json(self.CODEC.loads(state))
                 # The state's decoder refused it (every model library's errors are
                 # ValueErrors): the events still hold the state, replay them instead.
                 except (ValueError, TypeError, KeyError) as error:

@@ -1082,7 +1082,9 @@ class Codec:
         """`decode` of a payload still in JSON text, as the store reads it: a payload stored at
         the latest version goes straight from text to its class when the models can."""
         if type(version) is not int:  # True == 1 would find version 1's reader
-            return self.decode(event_type, version, self.parse(event_type, version, raw))
+            return self.decode(
+                event_type, version, self.parse(event_type, version, raw)
+            )
         return self.reader(event_type, version)(raw)
 
     def parse(self, event_type: str, version: object, raw: bytes | str) -> Any:
@@ -1532,7 +1534,9 @@ class _EventStoreCore(ABC, Generic[E, C]):
         for index, e in enumerate(events, 1):
             try:
                 encoded.append(
-                    self._new_event(e) if isinstance(e, NewEvent) else self._plain_event(e)
+                    self._new_event(e)
+                    if isinstance(e, NewEvent)
+                    else self._plain_event(e)
                 )
             except InvalidEvent as error:
                 # `encode` refused it: which event of the batch, as the store's ESPAY says
@@ -1712,7 +1716,17 @@ class EventStoreBase(_EventStoreCore[E, psycopg.Connection[Any]]):
                 )
                 rows = cursor.fetchall()
         except psycopg.Error as error:
-            raise _store_error(error, stream_id) from None
+            unstorable = (
+                _unstorable([payload], True)
+                if error.sqlstate in _UNSTORABLE_STATES
+                else None
+            )
+            raise unstorable or _store_error(error, stream_id) from None
+        except ValueError as error:  # the JSON encoder refused a value
+            unstorable = _unstorable([payload], True)
+            if unstorable is None:
+                raise
+            raise unstorable from error
         return [Appended(row[0], row[1], row[2], stream_id) for row in rows]
 
     def append_to_streams(
@@ -1740,7 +1754,17 @@ class EventStoreBase(_EventStoreCore[E, psycopg.Connection[Any]]):
                 self._run(cursor, query, (Jsonb(batches, self.CODEC.dumps),))
                 rows = cursor.fetchall()
         except psycopg.Error as error:
-            raise _store_error(error, _failed_stream(error)) from None
+            unstorable = (
+                _unstorable([b["events"] for b in batches], False)
+                if error.sqlstate in _UNSTORABLE_STATES
+                else None
+            )
+            raise unstorable or _store_error(error, _failed_stream(error)) from None
+        except ValueError as error:  # the JSON encoder refused a value
+            unstorable = _unstorable([b["events"] for b in batches], False)
+            if unstorable is None:
+                raise
+            raise unstorable from error
         appended: dict[str, list[Appended]] = {}
         for stream_id, event_id, stream_position, global_position in rows:
             appended.setdefault(stream_id, []).append(
@@ -2213,6 +2237,67 @@ def _store_error(error: psycopg.Error, stream_id: str) -> StoreError:
             message, detail.get("stream_id", stream_id), detail.get("archive_file", "")
         )
     return StoreError(message)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+"""A code point of a UTF-16 surrogate: in a `str` it pairs with nothing (Python joins a
+pair into one code point), and neither UTF-8 nor PostgreSQL's JSON holds it."""
+_UNSTORABLE_STATES = frozenset({"22P05", "22P02"})
+"""untranslatable_character (`\\u0000`), invalid_text_representation (a lone surrogate's
+escape): how PostgreSQL refuses JSON text that no jsonb value can hold."""
+
+
+def _unstorable_value(value: Any, where: str) -> tuple[str, str] | None:
+    """The path and problem of the first value in `value` that no JSON PostgreSQL stores can
+    hold, or that Python cannot write as JSON; None when there is none."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return where, "contains U+0000, which PostgreSQL's jsonb cannot store"
+        if _SURROGATE.search(value):
+            return where, "contains an unpaired surrogate, which is no Unicode text"
+    elif isinstance(value, int) and not isinstance(value, bool):
+        try:
+            str(value)
+        except ValueError:
+            return where, "an integer of more digits than Python writes as JSON"
+    elif isinstance(value, dict):
+        for key, each in value.items():
+            found = _unstorable_value(key, field_path(where, str(key)))
+            found = found or _unstorable_value(each, field_path(where, str(key)))
+            if found:
+                return found
+    elif isinstance(value, list | tuple):
+        for i, each in enumerate(value):
+            found = _unstorable_value(each, field_path(where, i))
+            if found:
+                return found
+    return None
+
+
+def _unstorable(batches: list[list[dict[str, Any]]], one: bool) -> StoreError | None:
+    """What a refused append sent that no stored JSON can hold (a NUL character, an unpaired
+    surrogate: PostgreSQL refuses the whole parameter without saying where; an integer the
+    JSON encoder cannot write), named in the words of ESPAY: the event (of the batch, `one`,
+    or of which append of append_to_streams), its path and the problem. None when there is
+    none: the refusal was another."""
+    for number, events in enumerate(batches, 1):
+        for index, event in enumerate(events, 1):
+            place = f"event {index} of " + ("the batch" if one else f"append {number}")
+            found = _unstorable_value(event["data"], "")
+            if found is not None:
+                path, problem = found
+                return InvalidEvent(
+                    f"invalid payload: {place} ({json.dumps(event['event_type'])} version "
+                    f"{event['event_version']}): {path}: {problem}",
+                    event_type=event["event_type"],
+                    version=event["event_version"],
+                    fields=(path,),
+                    index=index,
+                )
+            found = _unstorable_value(event["metadata"], "metadata")
+            if found is not None:
+                return StoreError(f"invalid metadata: {place}: {found[0]}: {found[1]}")
+    return None
 
 
 _EXPECTED_NAMES: dict[int, ExpectedVersion] = {
@@ -2803,7 +2888,17 @@ class AsyncEventStoreBase(_EventStoreCore[E, psycopg.AsyncConnection[Any]]):
                 )
                 rows = await cursor.fetchall()
         except psycopg.Error as error:
-            raise _store_error(error, stream_id) from None
+            unstorable = (
+                _unstorable([payload], True)
+                if error.sqlstate in _UNSTORABLE_STATES
+                else None
+            )
+            raise unstorable or _store_error(error, stream_id) from None
+        except ValueError as error:  # the JSON encoder refused a value
+            unstorable = _unstorable([payload], True)
+            if unstorable is None:
+                raise
+            raise unstorable from error
         return [Appended(row[0], row[1], row[2], stream_id) for row in rows]
 
     async def append_to_streams(
@@ -2831,7 +2926,17 @@ class AsyncEventStoreBase(_EventStoreCore[E, psycopg.AsyncConnection[Any]]):
                 await self._run(cursor, query, (Jsonb(batches, self.CODEC.dumps),))
                 rows = await cursor.fetchall()
         except psycopg.Error as error:
-            raise _store_error(error, _failed_stream(error)) from None
+            unstorable = (
+                _unstorable([b["events"] for b in batches], False)
+                if error.sqlstate in _UNSTORABLE_STATES
+                else None
+            )
+            raise unstorable or _store_error(error, _failed_stream(error)) from None
+        except ValueError as error:  # the JSON encoder refused a value
+            unstorable = _unstorable([b["events"] for b in batches], False)
+            if unstorable is None:
+                raise
+            raise unstorable from error
         appended: dict[str, list[Appended]] = {}
         for stream_id, event_id, stream_position, global_position in rows:
             appended.setdefault(stream_id, []).append(

@@ -1320,6 +1320,13 @@ def _check_on_error(on_error: object) -> None:
         raise ValueError(f'on_error must be "raise" or "yield", not {short(on_error)}')
 
 
+def _check_count(name: str, value: object, least: int) -> None:
+    """Raise ValueError unless `value` is an int of at least `least`: a negative count was
+    PostgreSQL's "LIMIT must not be negative", a batch of 0 read nothing and stopped."""
+    if type(value) is not int or value < least:
+        raise ValueError(f"{name} must be an int from {least}, not {short(value)}")
+
+
 class InvalidEvent(CodecError, StoreError):
     """A payload that does not fit its (type, version) declaration: refused by `encode`
     before it is sent, or by the store's append (SQLSTATE ESPAY, when the database validates:
@@ -1849,6 +1856,7 @@ class EventStoreBase(_EventStoreCore[E, psycopg.Connection[Any]]):
         (`on_error="raise"`), or is given as an UndecodedEnvelope with the error in its
         place, the others decoded as usual (`on_error="yield"`)."""
         _check_on_error(on_error)
+        _check_count("max_count", max_count, 0)
         query, params = self._read_all_query(after, max_count, event_types, category)
         with self.conn.cursor() as cursor:
             self._run(cursor, query, params, binary=True)
@@ -1889,6 +1897,7 @@ class EventStoreBase(_EventStoreCore[E, psycopg.Connection[Any]]):
         """Every event after `after`, fetched `batch_size` at a time, until caught up; a
         stored event that does not decode as `read_all` treats it (`on_error`)."""
         _check_on_error(on_error)
+        _check_count("batch_size", batch_size, 1)
         return self._iter_all(after, batch_size, event_types, category, on_error)
 
     def _iter_all(
@@ -1946,6 +1955,7 @@ class EventStoreBase(_EventStoreCore[E, psycopg.Connection[Any]]):
         outside a transaction (LISTEN takes effect once committed); it stops listening when
         the iteration ends (also when the consumer stops iterating early; an async iterator
         once closed: `contextlib.aclosing`)."""
+        _check_count("batch_size", batch_size, 1)  # 0 would poll without ever waiting
         if self.conn.info.transaction_status != pq.TransactionStatus.IDLE:
             raise TransactionError(
                 f"{type(self).__name__}.subscribe needs a connection outside a "
@@ -2198,10 +2208,15 @@ class EventStoreBase(_EventStoreCore[E, psycopg.Connection[Any]]):
 
 def _expected_code(expected: ExpectedVersion) -> int:
     """`p_expected_version` of the append functions."""
-    code = _EXPECTED[expected] if isinstance(expected, str) else expected
-    if code < 0 and not isinstance(expected, str):
-        raise StoreError(f"an exact expected version is >= 0, got {expected}")
-    return code
+    if isinstance(expected, str) and expected in _EXPECTED:
+        return _EXPECTED[expected]
+    # a bool is an int, and a version read from a header a str: neither is a version
+    if type(expected) is not int or not 0 <= expected < 2**63:
+        raise StoreError(
+            'the expected version is "any", "no_stream", "stream_exists" or the exact '
+            f"version, an int from 0, not {short(expected)}"
+        )
+    return expected
 
 
 def _failed_stream(error: psycopg.Error) -> str:
@@ -3021,6 +3036,7 @@ class AsyncEventStoreBase(_EventStoreCore[E, psycopg.AsyncConnection[Any]]):
         (`on_error="raise"`), or is given as an UndecodedEnvelope with the error in its
         place, the others decoded as usual (`on_error="yield"`)."""
         _check_on_error(on_error)
+        _check_count("max_count", max_count, 0)
         query, params = self._read_all_query(after, max_count, event_types, category)
         async with self.conn.cursor() as cursor:
             await self._run(cursor, query, params, binary=True)
@@ -3061,6 +3077,7 @@ class AsyncEventStoreBase(_EventStoreCore[E, psycopg.AsyncConnection[Any]]):
         """Every event after `after`, fetched `batch_size` at a time, until caught up; a
         stored event that does not decode as `read_all` treats it (`on_error`)."""
         _check_on_error(on_error)
+        _check_count("batch_size", batch_size, 1)
         return self._iter_all(after, batch_size, event_types, category, on_error)
 
     async def _iter_all(
@@ -3118,6 +3135,7 @@ class AsyncEventStoreBase(_EventStoreCore[E, psycopg.AsyncConnection[Any]]):
         outside a transaction (LISTEN takes effect once committed); it stops listening when
         the iteration ends (also when the consumer stops iterating early; an async iterator
         once closed: `contextlib.aclosing`)."""
+        _check_count("batch_size", batch_size, 1)  # 0 would poll without ever waiting
         if self.conn.info.transaction_status != pq.TransactionStatus.IDLE:
             raise TransactionError(
                 f"{type(self).__name__}.subscribe needs a connection outside a "

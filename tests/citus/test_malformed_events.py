@@ -35,3 +35,4 @@ def test_a_malformed_event_is_esarg_naming_it(conn: Conn, changes: dict[str, Any
     assert (many.value.sqlstate, many.value.diag.message_primary) == (
         "ESARG", f"event 2 of append 2 {problem}")
     assert conn.execute("select count(*) from es.events").fetchone() == (0,)
+

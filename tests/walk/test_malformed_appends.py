@@ -66,3 +66,10 @@ def test_every_form_of_uuid_postgresql_reads_is_taken(store: str) -> None:
     assert row == ("8d9c4f43-1111-4111-8111-111111111111",
                    "8d9c4f43-1111-4111-8111-1111111111ff",
                    "8d9c4f43-1111-4111-8111-1111111111ee")
+
+
+def test_a_null_stream_id_is_esarg(store: str) -> None:
+    with psycopg.connect(store, autocommit=True) as conn, pytest.raises(psycopg.Error) as caught:
+        conn.execute("select * from es.append_to_stream(null, -1, %s)", (Jsonb([_event()]),))
+    assert (caught.value.sqlstate, caught.value.diag.message_primary) == (
+        "ESARG", "the stream id is null")

@@ -64,3 +64,21 @@ def test_the_async_client_too(shop_events: ModuleType, store: str) -> None:
                 await anext(aiter(client.subscribe(batch_size=0)))
 
     asyncio.run(run())
+
+
+def test_a_stream_id_that_is_no_str(shop_events: ModuleType, store: str) -> None:
+    """Refused before anything is sent: a NULL stream id crashes a Citus coordinator's backend
+    (Citus routes the delegated call by hashing the NULL), on one node it read nothing."""
+    _stream, event = _added(shop_events)
+    with psycopg.connect(store, autocommit=True) as conn:
+        client = shop_events.EventStore(conn)
+        calls = [lambda: client.append(None, [event]),
+                 lambda: client.append_to_streams([("Order-1", [event], "any"), (7, [event], "any")]),
+                 lambda: client.read_stream(None),
+                 lambda: client.stream_version(None)]
+        for call in calls:
+            with pytest.raises(shop_events.StoreError) as caught:
+                call()
+            assert str(caught.value) in ("a stream id is a str, not None",
+                                         "a stream id is a str, not 7")
+        assert conn.execute("select count(*) from es.events").fetchone() == (0,)

@@ -1320,6 +1320,14 @@ def _check_on_error(on_error: object) -> None:
         raise ValueError(f'on_error must be "raise" or "yield", not {short(on_error)}')
 
 
+def _check_stream_id(stream_id: object) -> None:
+    """Raise StoreError unless `stream_id` is a str, before anything is sent: on a Citus
+    cluster a NULL stream id crashes the coordinator's backend (Citus routes the call by
+    hashing the NULL constant), and the whole node restarts."""
+    if type(stream_id) is not str:
+        raise StoreError(f"a stream id is a str, not {short(stream_id)}")
+
+
 def _check_count(name: str, value: object, least: int) -> None:
     """Raise ValueError unless `value` is an int of at least `least`: a negative count was
     PostgreSQL's "LIMIT must not be negative", a batch of 0 read nothing and stopped."""
@@ -1711,6 +1719,7 @@ class EventStoreBase(_EventStoreCore[E, psycopg.Connection[Any]]):
         """Append in order; raises ConcurrencyError when `expected` is not met. Retrying a
         batch with the same event ids returns the original positions and writes nothing."""
         self._refuse_implicit("append")
+        _check_stream_id(stream_id)
         code = _expected_code(expected)
         payload = self._new_events(events)
         query = sql.SQL(
@@ -1746,6 +1755,7 @@ class EventStoreBase(_EventStoreCore[E, psycopg.Connection[Any]]):
         self._refuse_implicit("append_to_streams")
         batches: list[dict[str, Any]] = []
         for number, (stream_id, events, expected) in enumerate(appends, 1):
+            _check_stream_id(stream_id)
             batches.append(
                 {
                     "stream_id": stream_id,
@@ -1787,6 +1797,7 @@ class EventStoreBase(_EventStoreCore[E, psycopg.Connection[Any]]):
         return result
 
     def stream_version(self, stream_id: str) -> int:
+        _check_stream_id(stream_id)
         query = sql.SQL("select {}(%s)").format(self._call("stream_version"))
         with self.conn.transaction(), self.conn.cursor() as cursor:
             cursor.execute(query, (stream_id,))
@@ -1797,6 +1808,7 @@ class EventStoreBase(_EventStoreCore[E, psycopg.Connection[Any]]):
         self, stream_id: str, from_position: int = 1, max_count: int = 2147483647
     ) -> list[Envelope[E]]:
         """Events of one stream from `from_position` on, decoded to their latest versions."""
+        _check_stream_id(stream_id)
         query = sql.SQL(
             "select {} from {} e where e.stream_id = %s and e.stream_position >= %s "
             "order by e.stream_position limit %s"
@@ -2891,6 +2903,7 @@ class AsyncEventStoreBase(_EventStoreCore[E, psycopg.AsyncConnection[Any]]):
         """Append in order; raises ConcurrencyError when `expected` is not met. Retrying a
         batch with the same event ids returns the original positions and writes nothing."""
         self._refuse_implicit("append")
+        _check_stream_id(stream_id)
         code = _expected_code(expected)
         payload = self._new_events(events)
         query = sql.SQL(
@@ -2926,6 +2939,7 @@ class AsyncEventStoreBase(_EventStoreCore[E, psycopg.AsyncConnection[Any]]):
         self._refuse_implicit("append_to_streams")
         batches: list[dict[str, Any]] = []
         for number, (stream_id, events, expected) in enumerate(appends, 1):
+            _check_stream_id(stream_id)
             batches.append(
                 {
                     "stream_id": stream_id,
@@ -2967,6 +2981,7 @@ class AsyncEventStoreBase(_EventStoreCore[E, psycopg.AsyncConnection[Any]]):
         return result
 
     async def stream_version(self, stream_id: str) -> int:
+        _check_stream_id(stream_id)
         query = sql.SQL("select {}(%s)").format(self._call("stream_version"))
         async with self.conn.transaction(), self.conn.cursor() as cursor:
             await cursor.execute(query, (stream_id,))
@@ -2977,6 +2992,7 @@ class AsyncEventStoreBase(_EventStoreCore[E, psycopg.AsyncConnection[Any]]):
         self, stream_id: str, from_position: int = 1, max_count: int = 2147483647
     ) -> list[Envelope[E]]:
         """Events of one stream from `from_position` on, decoded to their latest versions."""
+        _check_stream_id(stream_id)
         query = sql.SQL(
             "select {} from {} e where e.stream_id = %s and e.stream_position >= %s "
             "order by e.stream_position limit %s"

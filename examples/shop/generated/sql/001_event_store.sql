@@ -194,6 +194,9 @@ declare
     v_bad record;
     v_other record;
 begin
+    if p_stream_id is null then
+        raise exception using errcode = 'ESARG', message = 'the stream id is null';
+    end if;
     if p_expected_version is null or p_expected_version < -3 then
         raise exception using errcode = 'ESARG',
             message = format('invalid expected version %s', coalesce(p_expected_version::text, 'null'));

@@ -30,7 +30,7 @@ def test_an_expected_version_of_the_wrong_kind(shop_events: ModuleType, store: s
             client.append(stream, [event], expected=expected)
         assert str(single.value) == (
             'the expected version is "any", "no_stream", "stream_exists" or the exact version,'
-            f" an int from 0, not {expected!r}")
+            f" an int >= 0, not {expected!r}")
         with pytest.raises(shop_events.StoreError):
             client.append_to_streams([(stream, [event], expected)])
         assert client.append(stream, [event], expected="no_stream")[0].stream_position == 1

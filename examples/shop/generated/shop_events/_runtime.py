@@ -2226,7 +2226,7 @@ def _expected_code(expected: ExpectedVersion) -> int:
     if type(expected) is not int or not 0 <= expected < 2**63:
         raise StoreError(
             'the expected version is "any", "no_stream", "stream_exists" or the exact '
-            f"version, an int from 0, not {short(expected)}"
+            f"version, an int >= 0, not {short(expected)}"
         )
     return expected
 

@@ -167,6 +167,7 @@ _FIXED = {
     "notify_events", "save_snapshot", "load_snapshot", "replace_snapshot", "upcast",
     "events_notify", "events_registered_fkey", "projection_caught_up", "notify_checkpoint",
     "checkpoints_notify", VALIDATE_EVENT, VALID_EVENT, PAYLOAD_FITS, "refuse_archived_stream",
+    "refuse_malformed_event",
 }
 
 

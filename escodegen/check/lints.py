@@ -41,9 +41,13 @@ _COMMAND_VERBS = frozenset({
 })
 _WORD = re.compile(r"[A-Z][a-z0-9]*|[a-z0-9]+")
 # Past participles that do not end in -ed.
-_PARTICIPLES = frozenset({"Begun", "Built", "Done", "Drawn", "Given", "Held", "Kept", "Left",
-                          "Lost", "Made", "Paid", "Put", "Read", "Run", "Sent", "Set", "Sold",
-                          "Spent", "Taken", "Won", "Written"})
+_PARTICIPLES = frozenset({
+    "Begun", "Bound", "Bought", "Broken", "Brought", "Built", "Caught", "Chosen", "Cut", "Dealt",
+    "Done", "Drawn", "Found", "Forgotten", "Frozen", "Given", "Gone", "Got", "Held", "Hidden",
+    "Kept", "Known", "Laid", "Led", "Left", "Lent", "Lost", "Made", "Met", "Paid", "Put",
+    "Read", "Run", "Said", "Seen", "Sent", "Set", "Shown", "Shut", "Sold", "Spent", "Split",
+    "Stolen", "Taken", "Taught", "Thrown", "Told", "Torn", "Undone", "Withdrawn", "Won", "Worn",
+    "Written"})
 # {every: N}: below this, the snapshot is rewritten at (almost) every save.
 _SNAPSHOT_MIN_EVENTS = 2
 

@@ -100,7 +100,9 @@ def database_error(error: Exception) -> str:
     a stream id) and what the database holds."""
     diag = getattr(error, "diag", None)
     primary = diag.message_primary if diag is not None else None
-    text = escape((primary or str(error)).strip())
+    # psycopg's own message (a failed connection) spans lines: one line, not `\n\t` escapes
+    text = escape(primary.strip() if primary else
+                  " ".join(line.strip() for line in str(error).splitlines()))
     if diag is not None and diag.sqlstate in _NO_STORE:
         text += (": is the store's SQL of this escodegen version applied to this database "
                  "(the generated postgres files), and is its schema the one given?")

@@ -179,8 +179,11 @@ def _print_invalid(rows: list[dict[str, Any]]) -> bool:
     """The events whose rewrite would not fit the latest declaration; whether there is none."""
     if not rows:
         return True
-    click.echo(f"{rows[0]['invalid']} events would not fit their latest version after the "
-               "rewrite (the swap would be refused):")
+    invalid = rows[0]["invalid"]
+    click.echo(f"{invalid} event would not fit its latest version after the rewrite (the swap "
+               "would be refused):" if invalid == 1 else
+               f"{invalid} events would not fit their latest version after the rewrite (the "
+               "swap would be refused):")
     for row in rows:
         click.echo(f"  position {row['global_position']} in stream "
                    f"{escape(row['stream_id'])} ({escape(row['event_type'])} "

@@ -39,12 +39,17 @@ def failures(ctx: click.Context, dsn: str, schema: str | None, projection: str |
     require_postgres_driver("projections failures")
     import psycopg
 
-    from escodegen.db.projection_failures import failures_json, failures_text, read_failures
+    from escodegen.db.projection_failures import (
+        UnknownProjection,
+        failures_json,
+        failures_text,
+        read_failures,
+    )
     from escodegen.printable import json_text
 
     try:
         found = read_failures(dsn, schema or project_schema(ctx), projection)
-    except psycopg.Error as error:
+    except (psycopg.Error, UnknownProjection) as error:
         click.echo(f"error: {database_error(error)}", err=True)
         sys.exit(2)
     if fmt == "json":
@@ -65,11 +70,16 @@ def retry(ctx: click.Context, dsn: str, schema: str | None, projection: str | No
     require_postgres_driver("projections retry")
     import psycopg
 
-    from escodegen.db.projection_failures import NoRetryFunction, retried_text, retry_failures
+    from escodegen.db.projection_failures import (
+        NoRetryFunction,
+        UnknownProjection,
+        retried_text,
+        retry_failures,
+    )
 
     try:
         retried = retry_failures(dsn, schema or project_schema(ctx), projection)
-    except (psycopg.Error, NoRetryFunction) as error:
+    except (psycopg.Error, NoRetryFunction, UnknownProjection) as error:
         click.echo(f"error: {database_error(error)}", err=True)
         sys.exit(2)
     click.echo(retried_text(retried))

@@ -50,6 +50,33 @@ class NoRetryFunction(Exception):
     """The database has failures of a projection whose retry function it lacks."""
 
 
+class UnknownProjection(Exception):
+    """`--projection` names no projection of the store (a typo lists nothing otherwise)."""
+
+
+def check_projection(conn: psycopg.Connection[Any], schema: str, projection: str | None) -> None:
+    """Raise UnknownProjection unless `projection` (when given) has its retry function in
+    `schema`, naming the projections that have one."""
+    if projection is None:
+        return
+    name = projection_name(projection)
+    retry = ProjectionNames(name).function("retry")
+    (found,) = conn.execute("select to_regproc(%s) is not null",
+                            (ident(schema, retry),)).fetchone() or (False,)
+    if found:
+        return
+    prefix = ProjectionNames("").function("retry")
+    known = [row[0].removeprefix(prefix) for row in conn.execute(
+        "select p.proname from pg_proc p join pg_namespace n on n.oid = p.pronamespace"
+        " where n.nspname = %s and starts_with(p.proname, %s) and p.pronargs = 0"
+        " order by p.proname", (schema, prefix))]
+    raise UnknownProjection(
+        f"no projection {projection} in schema {schema} (no function "
+        f"{ident(schema, retry)}: check the name, or apply its 004_projection_{name}.sql); "
+        + (f"the projections there: {', '.join(known)}" if known
+           else "it has no projection"))
+
+
 def projection_name(declared: str) -> str:
     """The name a projection's checkpoint and failures go by (its table's name)."""
     return ProjectionNames.of(declared).base
@@ -66,9 +93,10 @@ def read_failures(dsn: str, schema: str, projection: str | None = None) -> list[
         " order by projection, global_position")
     params = {"p": None if projection is None else projection_name(projection),
               "rebuild": REBUILD_SUFFIX}
-    with connect(dsn, APPLICATION_NAME) as conn, \
-            conn.cursor(row_factory=class_row(Failure)) as cursor:
-        return cursor.execute(query, params).fetchall()
+    with connect(dsn, APPLICATION_NAME) as conn:
+        check_projection(conn, schema, projection)
+        with conn.cursor(row_factory=class_row(Failure)) as cursor:
+            return cursor.execute(query, params).fetchall()
 
 
 def retry_failures(dsn: str, schema: str, projection: str | None = None) -> list[Retried]:
@@ -78,6 +106,7 @@ def retry_failures(dsn: str, schema: str, projection: str | None = None) -> list
                    " order by projection")
     retried: list[Retried] = []
     with connect(dsn, APPLICATION_NAME, autocommit=False) as conn:
+        check_projection(conn, schema, projection)
         names = [name for (name,) in conn.execute(names_query)
                  if not name.endswith(REBUILD_SUFFIX)]
         conn.commit()

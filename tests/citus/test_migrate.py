@@ -156,7 +156,7 @@ def test_a_bad_stored_payload_blocks_the_swap_on_every_shard(
 
     code, out = migrate(project_dir, "--dsn", citus_store, "--id", "citus_bad", "--dry-run")
     assert code == 1, out
-    assert "1 events would not fit their latest version after the rewrite" in out
+    assert "1 event would not fit its latest version after the rewrite" in out
     assert re.search(r"shard \d+ \(127\.0\.0\.1:\d+\): \d+ of \d+ events would be rewritten,"
                      r" 1 would not fit", out), out
 
@@ -165,7 +165,7 @@ def test_a_bad_stored_payload_blocks_the_swap_on_every_shard(
     assert "verified and swapped" not in out
     assert "verification failed, nothing swapped" in out
     assert re.search(r"shard \d+ \(127\.0\.0\.1:\d+\): rewritten payloads fit the latest "
-                     r"declaration \(1 rewritten events do not fit it, the first: position \d+ "
+                     r"declaration \(1 rewritten event does not fit it: position \d+ "
                      r'in stream "Order-bad": totalAmount', out), out
     assert rows(conn) == before, "no shard was rewritten"
     assert conn.execute("select count(*) from es.escodegen_migrations"

@@ -1082,8 +1082,23 @@ class Codec:
         """`decode` of a payload still in JSON text, as the store reads it: a payload stored at
         the latest version goes straight from text to its class when the models can."""
         if type(version) is not int:  # True == 1 would find version 1's reader
-            return self.decode(event_type, version, self.loads(raw))
+            return self.decode(
+                event_type, version, self.parse(event_type, version, raw)
+            )
         return self.reader(event_type, version)(raw)
+
+    def parse(self, event_type: str, version: object, raw: bytes | str) -> Any:
+        """`loads` of a stored payload. A text the parser refuses is a CodecError naming
+        the event: PostgreSQL's jsonb holds numbers of any size, Python's `int` reads at most
+        4,300 digits (and msgspec and pydantic less), and the validators accept either."""
+        try:
+            return self.loads(raw)
+        except ValueError as error:
+            raise CodecError(
+                f"{event_type} version {version}: the payload cannot be parsed: {error}",
+                event_type=event_type,
+                version=version,
+            ) from error
 
     def reader(self, event_type: str, version: int) -> Callable[[bytes | str], Any]:
         """`decode_json` for one stored (type, version), made once and kept: the checks of
@@ -1099,10 +1114,11 @@ class Codec:
     def _reader(self, event_type: str, version: int) -> Callable[[bytes | str], Any]:
         latest, cls = self._latest(event_type, version)
         loads, validate, decode = self.loads, self.validate, self.decode
+        parse = self.parse
         if version < latest:
 
             def upcast(raw: bytes | str) -> Any:
-                return decode(event_type, version, loads(raw))
+                return decode(event_type, version, parse(event_type, version, raw))
 
             return upcast
         straight: Callable[[bytes | str], Any]
@@ -1118,7 +1134,7 @@ class Codec:
                 return straight(raw)
             except (InvalidPayload, ValueError):
                 pass  # `decode` names what is wrong in the codec's terms
-            return decode(event_type, version, loads(raw))
+            return decode(event_type, version, parse(event_type, version, raw))
 
         return read
 
@@ -1297,11 +1313,35 @@ OnError = Literal["raise", "yield"]
 UndecodableEventError naming it, or give an UndecodedEnvelope in its place and go on."""
 
 
+def _check_on_error(on_error: object) -> None:
+    """Raise ValueError unless `on_error` is an OnError: another word would act as "yield"
+    (code that mypy does not check, a value from a configuration file)."""
+    if on_error not in ("raise", "yield"):
+        raise ValueError(f'on_error must be "raise" or "yield", not {short(on_error)}')
+
+
+def _check_stream_id(stream_id: object) -> None:
+    """Raise StoreError unless `stream_id` is a str, before anything is sent: on a Citus
+    cluster a NULL stream id crashes the coordinator's backend (Citus routes the call by
+    hashing the NULL constant), and the whole node restarts."""
+    if type(stream_id) is not str:
+        raise StoreError(f"a stream id is a str, not {short(stream_id)}")
+
+
+def _check_count(name: str, value: object, least: int) -> None:
+    """Raise ValueError unless `value` is an int of at least `least`: a negative count was
+    PostgreSQL's "LIMIT must not be negative", a batch of 0 read nothing and stopped."""
+    if type(value) is not int or value < least:
+        raise ValueError(f"{name} must be an int from {least}, not {short(value)}")
+
+
 class InvalidEvent(CodecError, StoreError):
     """A payload that does not fit its (type, version) declaration: refused by `encode`
     before it is sent, or by the store's append (SQLSTATE ESPAY, when the database validates:
     `postgres.validate_on_append`). `fields` are the bad fields' paths, `index` the event's
-    place in the appended batch (from 1; None from `encode`)."""
+    place in the appended batch (from 1; None from `encode` called on its own; when the
+    store client's `encode` refuses an event of a batch, a note says which, and of which
+    append of `append_to_streams`)."""
 
     def __init__(
         self,
@@ -1502,11 +1542,27 @@ class _EventStoreCore(ABC, Generic[E, C]):
             ),
         )
 
-    def _new_events(self, events: Iterable[NewEvent[E] | E]) -> list[dict[str, Any]]:
-        return [
-            self._new_event(e) if isinstance(e, NewEvent) else self._plain_event(e)
-            for e in events
-        ]
+    def _new_events(
+        self, events: Iterable[NewEvent[E] | E], append: int | None = None
+    ) -> list[dict[str, Any]]:
+        encoded: list[dict[str, Any]] = []
+        for index, e in enumerate(events, 1):
+            try:
+                encoded.append(
+                    self._new_event(e)
+                    if isinstance(e, NewEvent)
+                    else self._plain_event(e)
+                )
+            except InvalidEvent as error:
+                # `encode` refused it: which event of the batch, as the store's ESPAY says
+                error.index = index
+                error.add_note(
+                    f"event {index} of the batch"
+                    if append is None
+                    else f"event {index} of append {append}"
+                )
+                raise
+        return encoded
 
     def _plain_event(self, event: E) -> dict[str, Any]:
         """`_new_event` of `NewEvent(event=event)`, without making the NewEvent."""
@@ -1663,6 +1719,7 @@ class EventStoreBase(_EventStoreCore[E, psycopg.Connection[Any]]):
         """Append in order; raises ConcurrencyError when `expected` is not met. Retrying a
         batch with the same event ids returns the original positions and writes nothing."""
         self._refuse_implicit("append")
+        _check_stream_id(stream_id)
         code = _expected_code(expected)
         payload = self._new_events(events)
         query = sql.SQL(
@@ -1675,7 +1732,17 @@ class EventStoreBase(_EventStoreCore[E, psycopg.Connection[Any]]):
                 )
                 rows = cursor.fetchall()
         except psycopg.Error as error:
-            raise _store_error(error, stream_id) from None
+            unstorable = (
+                _unstorable([payload], True)
+                if error.sqlstate in _UNSTORABLE_STATES
+                else None
+            )
+            raise unstorable or _store_error(error, stream_id) from None
+        except ValueError as error:  # the JSON encoder refused a value
+            unstorable = _unstorable([payload], True)
+            if unstorable is None:
+                raise
+            raise unstorable from error
         return [Appended(row[0], row[1], row[2], stream_id) for row in rows]
 
     def append_to_streams(
@@ -1687,12 +1754,13 @@ class EventStoreBase(_EventStoreCore[E, psycopg.Connection[Any]]):
         first stream whose expectation fails; returns each append's positions."""
         self._refuse_implicit("append_to_streams")
         batches: list[dict[str, Any]] = []
-        for stream_id, events, expected in appends:
+        for number, (stream_id, events, expected) in enumerate(appends, 1):
+            _check_stream_id(stream_id)
             batches.append(
                 {
                     "stream_id": stream_id,
                     "expected_version": _expected_code(expected),
-                    "events": self._new_events(events),
+                    "events": self._new_events(events, number),
                 }
             )
         query = sql.SQL(
@@ -1703,7 +1771,17 @@ class EventStoreBase(_EventStoreCore[E, psycopg.Connection[Any]]):
                 self._run(cursor, query, (Jsonb(batches, self.CODEC.dumps),))
                 rows = cursor.fetchall()
         except psycopg.Error as error:
-            raise _store_error(error, _failed_stream(error)) from None
+            unstorable = (
+                _unstorable([b["events"] for b in batches], False)
+                if error.sqlstate in _UNSTORABLE_STATES
+                else None
+            )
+            raise unstorable or _store_error(error, _failed_stream(error)) from None
+        except ValueError as error:  # the JSON encoder refused a value
+            unstorable = _unstorable([b["events"] for b in batches], False)
+            if unstorable is None:
+                raise
+            raise unstorable from error
         appended: dict[str, list[Appended]] = {}
         for stream_id, event_id, stream_position, global_position in rows:
             appended.setdefault(stream_id, []).append(
@@ -1719,6 +1797,7 @@ class EventStoreBase(_EventStoreCore[E, psycopg.Connection[Any]]):
         return result
 
     def stream_version(self, stream_id: str) -> int:
+        _check_stream_id(stream_id)
         query = sql.SQL("select {}(%s)").format(self._call("stream_version"))
         with self.conn.transaction(), self.conn.cursor() as cursor:
             cursor.execute(query, (stream_id,))
@@ -1729,6 +1808,7 @@ class EventStoreBase(_EventStoreCore[E, psycopg.Connection[Any]]):
         self, stream_id: str, from_position: int = 1, max_count: int = 2147483647
     ) -> list[Envelope[E]]:
         """Events of one stream from `from_position` on, decoded to their latest versions."""
+        _check_stream_id(stream_id)
         query = sql.SQL(
             "select {} from {} e where e.stream_id = %s and e.stream_position >= %s "
             "order by e.stream_position limit %s"
@@ -1787,6 +1867,8 @@ class EventStoreBase(_EventStoreCore[E, psycopg.Connection[Any]]):
         A stored event that does not decode raises UndecodableEventError naming it
         (`on_error="raise"`), or is given as an UndecodedEnvelope with the error in its
         place, the others decoded as usual (`on_error="yield"`)."""
+        _check_on_error(on_error)
+        _check_count("max_count", max_count, 0)
         query, params = self._read_all_query(after, max_count, event_types, category)
         with self.conn.cursor() as cursor:
             self._run(cursor, query, params, binary=True)
@@ -1826,6 +1908,8 @@ class EventStoreBase(_EventStoreCore[E, psycopg.Connection[Any]]):
     ) -> Iterator[Envelope[E]] | Iterator[Envelope[E] | UndecodedEnvelope]:
         """Every event after `after`, fetched `batch_size` at a time, until caught up; a
         stored event that does not decode as `read_all` treats it (`on_error`)."""
+        _check_on_error(on_error)
+        _check_count("batch_size", batch_size, 1)
         return self._iter_all(after, batch_size, event_types, category, on_error)
 
     def _iter_all(
@@ -1883,6 +1967,7 @@ class EventStoreBase(_EventStoreCore[E, psycopg.Connection[Any]]):
         outside a transaction (LISTEN takes effect once committed); it stops listening when
         the iteration ends (also when the consumer stops iterating early; an async iterator
         once closed: `contextlib.aclosing`)."""
+        _check_count("batch_size", batch_size, 1)  # 0 would poll without ever waiting
         if self.conn.info.transaction_status != pq.TransactionStatus.IDLE:
             raise TransactionError(
                 f"{type(self).__name__}.subscribe needs a connection outside a "
@@ -1958,8 +2043,10 @@ class EventStoreBase(_EventStoreCore[E, psycopg.Connection[Any]]):
         the events after it; a snapshot of another state version is never read."""
         started = time.perf_counter()
         stale_snapshot = False
+        # the state as JSON text, parsed below where a failure replays the stream (a number
+        # of more digits than Python's int reads fails in the parser, not the decoder)
         query = sql.SQL(
-            "select state_version, stream_version, taken_at, state from {} "
+            "select state_version, stream_version, taken_at, state::text from {} "
             "where stream_id = %s"
         ).format(sql.Identifier(self.schema, "snapshots"))
         with self.conn.cursor() as cursor:
@@ -1971,7 +2058,7 @@ class EventStoreBase(_EventStoreCore[E, psycopg.Connection[Any]]):
             stale_snapshot = state_version != aggregate.STATE_VERSION
             if not stale_snapshot:
                 try:
-                    aggregate.state = aggregate.state_from_json(state)
+                    aggregate.state = aggregate.state_from_json(self.CODEC.loads(state))
                 # The state's decoder refused it (every model library's errors are
                 # ValueErrors): the events still hold the state, replay them instead.
                 except (ValueError, TypeError, KeyError) as error:
@@ -2133,10 +2220,15 @@ class EventStoreBase(_EventStoreCore[E, psycopg.Connection[Any]]):
 
 def _expected_code(expected: ExpectedVersion) -> int:
     """`p_expected_version` of the append functions."""
-    code = _EXPECTED[expected] if isinstance(expected, str) else expected
-    if code < 0 and not isinstance(expected, str):
-        raise StoreError(f"an exact expected version is >= 0, got {expected}")
-    return code
+    if isinstance(expected, str) and expected in _EXPECTED:
+        return _EXPECTED[expected]
+    # a bool is an int, and a version read from a header a str: neither is a version
+    if type(expected) is not int or not 0 <= expected < 2**63:
+        raise StoreError(
+            'the expected version is "any", "no_stream", "stream_exists" or the exact '
+            f"version, an int >= 0, not {short(expected)}"
+        )
+    return expected
 
 
 def _failed_stream(error: psycopg.Error) -> str:
@@ -2172,6 +2264,67 @@ def _store_error(error: psycopg.Error, stream_id: str) -> StoreError:
             message, detail.get("stream_id", stream_id), detail.get("archive_file", "")
         )
     return StoreError(message)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+"""A code point of a UTF-16 surrogate: in a `str` it pairs with nothing (Python joins a
+pair into one code point), and neither UTF-8 nor PostgreSQL's JSON holds it."""
+_UNSTORABLE_STATES = frozenset({"22P05", "22P02"})
+"""untranslatable_character (`\\u0000`), invalid_text_representation (a lone surrogate's
+escape): how PostgreSQL refuses JSON text that no jsonb value can hold."""
+
+
+def _unstorable_value(value: Any, where: str) -> tuple[str, str] | None:
+    """The path and problem of the first value in `value` that no JSON PostgreSQL stores can
+    hold, or that Python cannot write as JSON; None when there is none."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return where, "contains U+0000, which PostgreSQL's jsonb cannot store"
+        if _SURROGATE.search(value):
+            return where, "contains an unpaired surrogate, which is no Unicode text"
+    elif isinstance(value, int) and not isinstance(value, bool):
+        try:
+            str(value)
+        except ValueError:
+            return where, "an integer of more digits than Python writes as JSON"
+    elif isinstance(value, dict):
+        for key, each in value.items():
+            found = _unstorable_value(key, field_path(where, str(key)))
+            found = found or _unstorable_value(each, field_path(where, str(key)))
+            if found:
+                return found
+    elif isinstance(value, list | tuple):
+        for i, each in enumerate(value):
+            found = _unstorable_value(each, field_path(where, i))
+            if found:
+                return found
+    return None
+
+
+def _unstorable(batches: list[list[dict[str, Any]]], one: bool) -> StoreError | None:
+    """What a refused append sent that no stored JSON can hold (a NUL character, an unpaired
+    surrogate: PostgreSQL refuses the whole parameter without saying where; an integer the
+    JSON encoder cannot write), named in the words of ESPAY: the event (of the batch, `one`,
+    or of which append of append_to_streams), its path and the problem. None when there is
+    none: the refusal was another."""
+    for number, events in enumerate(batches, 1):
+        for index, event in enumerate(events, 1):
+            place = f"event {index} of " + ("the batch" if one else f"append {number}")
+            found = _unstorable_value(event["data"], "")
+            if found is not None:
+                path, problem = found
+                return InvalidEvent(
+                    f"invalid payload: {place} ({json.dumps(event['event_type'])} version "
+                    f"{event['event_version']}): {path}: {problem}",
+                    event_type=event["event_type"],
+                    version=event["event_version"],
+                    fields=(path,),
+                    index=index,
+                )
+            found = _unstorable_value(event["metadata"], "metadata")
+            if found is not None:
+                return StoreError(f"invalid metadata: {place}: {found[0]}: {found[1]}")
+    return None
 
 
 _EXPECTED_NAMES: dict[int, ExpectedVersion] = {
@@ -2750,6 +2903,7 @@ class AsyncEventStoreBase(_EventStoreCore[E, psycopg.AsyncConnection[Any]]):
         """Append in order; raises ConcurrencyError when `expected` is not met. Retrying a
         batch with the same event ids returns the original positions and writes nothing."""
         self._refuse_implicit("append")
+        _check_stream_id(stream_id)
         code = _expected_code(expected)
         payload = self._new_events(events)
         query = sql.SQL(
@@ -2762,7 +2916,17 @@ class AsyncEventStoreBase(_EventStoreCore[E, psycopg.AsyncConnection[Any]]):
                 )
                 rows = await cursor.fetchall()
         except psycopg.Error as error:
-            raise _store_error(error, stream_id) from None
+            unstorable = (
+                _unstorable([payload], True)
+                if error.sqlstate in _UNSTORABLE_STATES
+                else None
+            )
+            raise unstorable or _store_error(error, stream_id) from None
+        except ValueError as error:  # the JSON encoder refused a value
+            unstorable = _unstorable([payload], True)
+            if unstorable is None:
+                raise
+            raise unstorable from error
         return [Appended(row[0], row[1], row[2], stream_id) for row in rows]
 
     async def append_to_streams(
@@ -2774,12 +2938,13 @@ class AsyncEventStoreBase(_EventStoreCore[E, psycopg.AsyncConnection[Any]]):
         first stream whose expectation fails; returns each append's positions."""
         self._refuse_implicit("append_to_streams")
         batches: list[dict[str, Any]] = []
-        for stream_id, events, expected in appends:
+        for number, (stream_id, events, expected) in enumerate(appends, 1):
+            _check_stream_id(stream_id)
             batches.append(
                 {
                     "stream_id": stream_id,
                     "expected_version": _expected_code(expected),
-                    "events": self._new_events(events),
+                    "events": self._new_events(events, number),
                 }
             )
         query = sql.SQL(
@@ -2790,7 +2955,17 @@ class AsyncEventStoreBase(_EventStoreCore[E, psycopg.AsyncConnection[Any]]):
                 await self._run(cursor, query, (Jsonb(batches, self.CODEC.dumps),))
                 rows = await cursor.fetchall()
         except psycopg.Error as error:
-            raise _store_error(error, _failed_stream(error)) from None
+            unstorable = (
+                _unstorable([b["events"] for b in batches], False)
+                if error.sqlstate in _UNSTORABLE_STATES
+                else None
+            )
+            raise unstorable or _store_error(error, _failed_stream(error)) from None
+        except ValueError as error:  # the JSON encoder refused a value
+            unstorable = _unstorable([b["events"] for b in batches], False)
+            if unstorable is None:
+                raise
+            raise unstorable from error
         appended: dict[str, list[Appended]] = {}
         for stream_id, event_id, stream_position, global_position in rows:
             appended.setdefault(stream_id, []).append(
@@ -2806,6 +2981,7 @@ class AsyncEventStoreBase(_EventStoreCore[E, psycopg.AsyncConnection[Any]]):
         return result
 
     async def stream_version(self, stream_id: str) -> int:
+        _check_stream_id(stream_id)
         query = sql.SQL("select {}(%s)").format(self._call("stream_version"))
         async with self.conn.transaction(), self.conn.cursor() as cursor:
             await cursor.execute(query, (stream_id,))
@@ -2816,6 +2992,7 @@ class AsyncEventStoreBase(_EventStoreCore[E, psycopg.AsyncConnection[Any]]):
         self, stream_id: str, from_position: int = 1, max_count: int = 2147483647
     ) -> list[Envelope[E]]:
         """Events of one stream from `from_position` on, decoded to their latest versions."""
+        _check_stream_id(stream_id)
         query = sql.SQL(
             "select {} from {} e where e.stream_id = %s and e.stream_position >= %s "
             "order by e.stream_position limit %s"
@@ -2874,6 +3051,8 @@ class AsyncEventStoreBase(_EventStoreCore[E, psycopg.AsyncConnection[Any]]):
         A stored event that does not decode raises UndecodableEventError naming it
         (`on_error="raise"`), or is given as an UndecodedEnvelope with the error in its
         place, the others decoded as usual (`on_error="yield"`)."""
+        _check_on_error(on_error)
+        _check_count("max_count", max_count, 0)
         query, params = self._read_all_query(after, max_count, event_types, category)
         async with self.conn.cursor() as cursor:
             await self._run(cursor, query, params, binary=True)
@@ -2913,6 +3092,8 @@ class AsyncEventStoreBase(_EventStoreCore[E, psycopg.AsyncConnection[Any]]):
     ) -> AsyncIterator[Envelope[E]] | AsyncIterator[Envelope[E] | UndecodedEnvelope]:
         """Every event after `after`, fetched `batch_size` at a time, until caught up; a
         stored event that does not decode as `read_all` treats it (`on_error`)."""
+        _check_on_error(on_error)
+        _check_count("batch_size", batch_size, 1)
         return self._iter_all(after, batch_size, event_types, category, on_error)
 
     async def _iter_all(
@@ -2970,6 +3151,7 @@ class AsyncEventStoreBase(_EventStoreCore[E, psycopg.AsyncConnection[Any]]):
         outside a transaction (LISTEN takes effect once committed); it stops listening when
         the iteration ends (also when the consumer stops iterating early; an async iterator
         once closed: `contextlib.aclosing`)."""
+        _check_count("batch_size", batch_size, 1)  # 0 would poll without ever waiting
         if self.conn.info.transaction_status != pq.TransactionStatus.IDLE:
             raise TransactionError(
                 f"{type(self).__name__}.subscribe needs a connection outside a "
@@ -3045,8 +3227,10 @@ class AsyncEventStoreBase(_EventStoreCore[E, psycopg.AsyncConnection[Any]]):
         the events after it; a snapshot of another state version is never read."""
         started = time.perf_counter()
         stale_snapshot = False
+        # the state as JSON text, parsed below where a failure replays the stream (a number
+        # of more digits than Python's int reads fails in the parser, not the decoder)
         query = sql.SQL(
-            "select state_version, stream_version, taken_at, state from {} "
+            "select state_version, stream_version, taken_at, state::text from {} "
             "where stream_id = %s"
         ).format(sql.Identifier(self.schema, "snapshots"))
         async with self.conn.cursor() as cursor:
@@ -3058,7 +3242,7 @@ class AsyncEventStoreBase(_EventStoreCore[E, psycopg.AsyncConnection[Any]]):
             stale_snapshot = state_version != aggregate.STATE_VERSION
             if not stale_snapshot:
                 try:
-                    aggregate.state = aggregate.state_from_json(state)
+                    aggregate.state = aggregate.state_from_json(self.CODEC.loads(state))
                 # The state's decoder refused it (every model library's errors are
                 # ValueErrors): the events still hold the state, replay them instead.
                 except (ValueError, TypeError, KeyError) as error:

@@ -128,6 +128,52 @@ begin
 end
 $esc$;
 
+-- Raises ESARG naming the first event of `p_events` (of append `p_append` of a call of
+-- append_to_streams) whose event_version is no integer column value or whose event_id,
+-- correlation_id or causation_id is no uuid: asked only after such a cast failed (the appends
+-- cast every event's values first, in a block that catches the failure, instead of matching
+-- each id against a pattern). Returns when it finds none.
+create or replace function "es".refuse_malformed_event(p_events jsonb, p_append bigint)
+returns void
+language plpgsql stable
+set search_path = pg_catalog, pg_temp
+as $esc$
+declare
+    v_bad record;
+begin
+    select b.i,
+           case when scale((b.e ->> 'event_version')::numeric) > 0
+                  or (b.e ->> 'event_version')::numeric not between 1 and 2147483647
+                then format('has an invalid event_version %s (not an integer from 1 to '
+                            '2147483647)', b.e -> 'event_version')
+                else format('has an invalid %s %s (not a uuid)', k.key, b.e -> k.key)
+           end as problem
+      into v_bad
+      from jsonb_array_elements(p_events) with ordinality as b(e, i)
+      left join lateral (
+          select k.key
+            from unnest(array['event_id', 'correlation_id', 'causation_id'])
+                 with ordinality as k(key, n)
+           where b.e ->> k.key is not null
+             and b.e ->> k.key !~ ('^(\{[0-9a-fA-F]{4}(-?[0-9a-fA-F]{4}){7}\}'
+                                   '|[0-9a-fA-F]{4}(-?[0-9a-fA-F]{4}){7})$')
+           order by k.n
+           limit 1) k on true
+     where k.key is not null
+        or scale((b.e ->> 'event_version')::numeric) > 0
+        or (b.e ->> 'event_version')::numeric not between 1 and 2147483647
+     order by b.i
+     limit 1;
+    if found then
+        raise exception using errcode = 'ESARG',
+            message = case when p_append is null
+                           then format('event %s %s', v_bad.i, v_bad.problem)
+                           else format('event %s of append %s %s', v_bad.i, p_append,
+                                       v_bad.problem) end;
+    end if;
+end
+$esc$;
+
 create or replace function "es".append_to_stream(
     p_stream_id text, p_expected_version bigint, p_events jsonb)
 returns table (event_id uuid, stream_position bigint, global_position bigint)
@@ -148,6 +194,9 @@ declare
     v_bad record;
     v_other record;
 begin
+    if p_stream_id is null then
+        raise exception using errcode = 'ESARG', message = 'the stream id is null';
+    end if;
     if p_expected_version is null or p_expected_version < -3 then
         raise exception using errcode = 'ESARG',
             message = format('invalid expected version %s', coalesce(p_expected_version::text, 'null'));
@@ -155,14 +204,23 @@ begin
     if jsonb_typeof(p_events) is distinct from 'array' then
         raise exception using errcode = 'ESARG', message = 'events must be a JSON array';
     end if;
-    select b.i into v_bad
-      from jsonb_array_elements(p_events) with ordinality as b(e, i)
-     where jsonb_typeof(b.e) is distinct from 'object'
-        or jsonb_typeof(b.e -> 'event_type') is distinct from 'string'
-        or jsonb_typeof(b.e -> 'event_version') is distinct from 'number'
-        or jsonb_typeof(b.e -> 'data') is distinct from 'object'
-     order by b.i
-     limit 1;
+    begin
+        select b.i into v_bad
+          from jsonb_array_elements(p_events) with ordinality as b(e, i)
+         where jsonb_typeof(b.e) is distinct from 'object'
+            or jsonb_typeof(b.e -> 'event_type') is distinct from 'string'
+            or jsonb_typeof(b.e -> 'event_version') is distinct from 'number'
+            or jsonb_typeof(b.e -> 'data') is distinct from 'object'
+            -- never true: the casts of the values the insert reads, so that a malformed one
+            -- fails here, before anything is locked, and is named (refuse_malformed_event)
+            or num_nulls((b.e ->> 'event_version')::integer, (b.e ->> 'event_id')::uuid,
+                         (b.e ->> 'correlation_id')::uuid, (b.e ->> 'causation_id')::uuid) > 4
+         order by b.i
+         limit 1;
+    exception when invalid_text_representation or numeric_value_out_of_range then
+        perform "es".refuse_malformed_event(p_events, null);
+        raise;
+    end;
     if found then
         raise exception using errcode = 'ESARG',
             message = format('event %s has no event_type, event_version or data', v_bad.i);
@@ -406,16 +464,28 @@ begin
         raise exception using errcode = 'ESARG',
             message = format('append %s %s', v_bad.ord, v_bad.problem);
     end if;
-    select a.ord, b.i into v_bad
-      from jsonb_array_elements(p_appends) with ordinality as a(x, ord)
-     cross join lateral jsonb_array_elements(coalesce(a.x -> 'events', '[]'))
-           with ordinality as b(e, i)
-     where jsonb_typeof(b.e) is distinct from 'object'
-        or jsonb_typeof(b.e -> 'event_type') is distinct from 'string'
-        or jsonb_typeof(b.e -> 'event_version') is distinct from 'number'
-        or jsonb_typeof(b.e -> 'data') is distinct from 'object'
-     order by a.ord, b.i
-     limit 1;
+    begin
+        select a.ord, b.i into v_bad
+          from jsonb_array_elements(p_appends) with ordinality as a(x, ord)
+         cross join lateral jsonb_array_elements(coalesce(a.x -> 'events', '[]'))
+               with ordinality as b(e, i)
+         where jsonb_typeof(b.e) is distinct from 'object'
+            or jsonb_typeof(b.e -> 'event_type') is distinct from 'string'
+            or jsonb_typeof(b.e -> 'event_version') is distinct from 'number'
+            or jsonb_typeof(b.e -> 'data') is distinct from 'object'
+            -- never true: the casts, as in append_to_stream
+            or num_nulls((b.e ->> 'event_version')::integer, (b.e ->> 'event_id')::uuid,
+                         (b.e ->> 'correlation_id')::uuid, (b.e ->> 'causation_id')::uuid) > 4
+         order by a.ord, b.i
+         limit 1;
+    exception when invalid_text_representation or numeric_value_out_of_range then
+        for v_bad in select a.ord, a.x -> 'events' as events
+                       from jsonb_array_elements(p_appends) with ordinality as a(x, ord)
+                      order by a.ord loop
+            perform "es".refuse_malformed_event(coalesce(v_bad.events, '[]'), v_bad.ord);
+        end loop;
+        raise;
+    end;
     if found then
         raise exception using errcode = 'ESARG',
             message = format('event %s of append %s has no event_type, event_version or data',

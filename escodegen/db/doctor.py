@@ -10,13 +10,14 @@ the declarations do not compile.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from escodegen.diagnostics import Report
-from escodegen.model import Field, FieldType, Project
+from escodegen.model import Project
+from escodegen.model.pii import field_holds_pii
 from escodegen.model.sqlnames import upcast_step_function
 from escodegen.printable import escape
 from escodegen.report.doctor import Item, Status
@@ -278,7 +279,7 @@ def monitoring(ctx: Context) -> Outcome:
 
 def pii_subjects(ctx: Context) -> Outcome:
     with_pii = [e for e in _project(ctx).events
-                if any(_has_pii(f) for v in e.versions for f in v.fields)]
+                if any(field_holds_pii(f) for v in e.versions for f in v.fields)]
     missing = [e.name for e in with_pii if e.subject is None]
     if missing:
         return "fail", (f"{', '.join(missing)} carry pii fields but declare no `subject:` "
@@ -297,16 +298,6 @@ def lag(ctx: Context) -> Outcome:
         return "fail", (f"{len(behind)} checkpoint(s) over {ctx.max_lag:g} s behind, "
                         f"{worst[0]} by {worst[1]:.1f} s")
     return "pass", f"{len(status)} checkpoint(s), each under {ctx.max_lag:g} s behind"
-
-
-def _has_pii(field: Field) -> bool:
-    return field.pii or any(_has_pii(f) for f in _subfields(field.type))
-
-
-def _subfields(kind: FieldType | None) -> Iterator[Field]:
-    while kind is not None:
-        yield from kind.fields
-        kind = kind.items
 
 
 def _table(ctx: Context, name: str) -> str:

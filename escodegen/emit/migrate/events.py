@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from escodegen.diagnostics import Report
 from escodegen.emit.migrate import FILE_HEADER, MIGRATION_ID, template
 from escodegen.model import Project
+from escodegen.model.pii import PII_SHOWN_AS, hidden_paths
 from escodegen.model.sqlnames import EVENTS_COLUMNS, EVENTS_REWRITTEN_COLUMNS, upcast_function
-from escodegen.sqltext import ident, jsonb, literal
+from escodegen.sqltext import ident, jsonb, literal, text_array
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,8 @@ class Rewrite:
 
     event: str
     latest: int
+    hidden: tuple[tuple[int, tuple[tuple[str, ...], ...]], ...] = ()
+    """Per version with personal data, the paths the dry run's examples do not show."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,10 @@ class RewriteSql:
     upcaster: str
     records: tuple[tuple[int, str], ...]
     """Per declared older version, the metadata a first migration adds, as a jsonb literal."""
+    shown_before: str
+    """`e.data` as the dry run shows it: every value marked pii in its version hidden."""
+    shown_after: str
+    """The upcast `e.data` (an object) as the dry run shows it, its latest pii hidden."""
 
 
 @dataclass(frozen=True)
@@ -168,11 +175,19 @@ class EventsMigration:
         )
 
     def _rewrites_sql(self) -> list[RewriteSql]:
-        return [RewriteSql(r.event, literal(r.event), r.latest,
-                           ident(self.schema, upcast_function(r.event)),
-                           tuple((version, jsonb(self._record(version, r.latest)))
-                                 for version in range(1, r.latest)))
-                for r in self.rewrites]
+        rewrites = []
+        for r in self.rewrites:
+            upcaster = ident(self.schema, upcast_function(r.event))
+            hidden = dict(r.hidden)
+            before = "".join(f" when {version} then {_shown('e.data', paths)}"
+                             for version, paths in r.hidden if version < r.latest)
+            rewrites.append(RewriteSql(
+                r.event, literal(r.event), r.latest, upcaster,
+                tuple((version, jsonb(self._record(version, r.latest)))
+                      for version in range(1, r.latest)),
+                f"case e.event_version{before} else e.data end" if before else "e.data",
+                _shown(f"{upcaster}(e.data, e.event_version)", hidden.get(r.latest, ()))))
+        return rewrites
 
     def _record(self, from_version: int, to_version: int) -> dict[str, object]:
         return {"escodegen_migrations": [{"migration": self.id, "from_version": from_version,
@@ -195,7 +210,8 @@ def plan_events(project: Project, names: tuple[str, ...], migration_id: str | No
             report.error("ES702", f"event '{name}' has only one version: nothing to rewrite",
                          event.span)
         else:
-            rewrites.append(Rewrite(event.name, event.latest.number))
+            rewrites.append(Rewrite(event.name, event.latest.number, tuple(
+                (v.number, paths) for v in event.versions if (paths := hidden_paths(v.fields)))))
     if not rewrites and not report.has_errors:
         report.error("ES702", "no event has more than one version: nothing to rewrite", None)
     if migration_id is not None and not MIGRATION_ID.fullmatch(migration_id):
@@ -206,6 +222,25 @@ def plan_events(project: Project, names: tuple[str, ...], migration_id: str | No
     plan = tuple(sorted(set(rewrites), key=lambda r: r.event))
     return EventsMigration(migration_id or default_id(plan), project.postgres.schema,
                            project.name, plan, project.postgres.distribution == "citus")
+
+
+def _shown(payload: str, paths: tuple[tuple[str, ...], ...]) -> str:
+    """SQL of `payload` (an expression, evaluated once per path: the dry run shows one row per
+    type and version) with the value at each path replaced by PII_SHOWN_AS. A stored payload
+    need not fit its declaration: where a path meets something other than an object, that
+    value is hidden whole, and so is a payload that is no object (jsonb_set with
+    create_missing false leaves a missing key missing)."""
+    if not paths:
+        return payload
+    hidden = jsonb(PII_SHOWN_AS)
+    shown = payload
+    for path in paths:
+        cut = " ".join(f"when jsonb_typeof({payload} #> {text_array(path[:depth])}) is distinct "
+                       f"from 'object' then {text_array(path[:depth])}"
+                       for depth in range(1, len(path)))
+        target = f"(case {cut} else {text_array(path)} end)::text[]" if cut else text_array(path)
+        shown = f"jsonb_set({shown}, {target}, {hidden}, false)"
+    return f"(case when jsonb_typeof({payload}) = 'object' then {shown} else {hidden} end)"
 
 
 def default_id(plan: tuple[Rewrite, ...]) -> str:

@@ -20,6 +20,7 @@ from escodegen.diagnostics import Report
 from escodegen.emit.migrate import FILE_HEADER, template
 from escodegen.emit.postgres.sqltext import column_type, value
 from escodegen.model import Field, FieldType, PayloadRef, Project, Projection
+from escodegen.model.pii import holds_pii
 from escodegen.model.placeholders import NoPlaceholder, payload_placeholder
 from escodegen.model.sqlnames import ProjectionNames, column_name, upcast_function
 from escodegen.model.types import PURGED_TEXT, TYPES, TypeKind
@@ -240,34 +241,13 @@ def _pii_paths(fields: tuple[Field, ...], prefix: tuple[str, ...], report: Repor
             found.append((path, f))
         elif f.type.kind == "object":
             found += _pii_paths(f.type.fields, path, report, owner, payload)
-        elif f.type.kind in ("array", "map") and _array_has_pii(f.type):
-            report.error("ES706", f"'{owner}' has a pii field inside the {f.type.kind} "
-                         f"'{'.'.join(path)}'", f.span)
-        elif f.type.kind == "tuple" and any(
-                _array_has_pii(FieldType("array", items=item))
-                for item in (*f.type.elements, *filter(None, [f.type.items]))):
-            report.error("ES706", f"'{owner}' has a pii field inside the tuple "
-                         f"'{'.'.join(path)}'", f.span)
-        elif f.type.kind == "union" and _union_has_pii(f.type):
+        elif f.type.kind == "union" and holds_pii(f.type):
             report.error("ES706", f"'{owner}' has a pii field inside a variant of the union "
                          f"'{'.'.join(path)}'", f.span)
+        elif holds_pii(f.type):
+            report.error("ES706", f"'{owner}' has a pii field inside the {f.type.kind} "
+                         f"'{'.'.join(path)}'", f.span)
     return found
-
-
-def _union_has_pii(field_type: FieldType) -> bool:
-    """Whether a variant of a union holds pii (a purge's placeholder would depend on which)."""
-    return any(_array_has_pii(FieldType("array", items=record)) for _, record in field_type.variants)
-
-
-def _array_has_pii(field_type: FieldType | None) -> bool:
-    """Whether the items of an array (or the values of a map), at any depth, hold pii."""
-    while field_type is not None and field_type.kind in ("array", "map"):
-        field_type = field_type.items
-    if field_type is None or field_type.kind != "object":
-        return False
-    return any(f.pii or _array_has_pii(f.type) or
-               (f.type.kind == "object" and _array_has_pii(FieldType("array", items=f.type)))
-               for f in field_type.fields)
 
 
 def _subject(event: str, subject: str, has_field: bool, version: int, latest: int,

@@ -139,7 +139,7 @@ def plan_purge(project: Project, report: Report) -> PurgePlan | None:
                           for v in event.versions}
         if event.subject is None:
             if any(pii_by_version.values()):
-                report.warning("ES704", f"event '{event.name}' has pii fields but no `subject`: "
+                report.warning("ES305", f"event '{event.name}' has pii fields but no `subject`: "
                                "a purge cannot tell whose they are, and leaves them", event.span)
             continue
         for version in event.versions:

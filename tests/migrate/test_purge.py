@@ -135,7 +135,7 @@ def test_purge_needs_pii_fields_with_a_subject(shop: Path) -> None:
     assert project is not None
     report = Report()
     assert plan_purge(project, report) is None
-    assert [d.code for d in report] == ["ES305", "ES704"]
+    assert sorted(d.code for d in report) == ["ES305", "ES704"]
 
 
 @pytest.mark.parametrize("subject", ["'; drop table es.events; --", "%1$s %s"])

@@ -15,9 +15,9 @@ from psycopg.types.json import Jsonb
 
 from devtools import shop_history
 from devtools.postgres import apply
-from escodegen.check import compile_project
 from escodegen.cli import cli
 from escodegen.emit.postgres import render
+from tests.analyse.helpers import compile_text
 from tests.conftest import EXAMPLES
 
 MEMBERS = """\
@@ -68,12 +68,8 @@ def test_the_shops_dry_run_hides_the_email_and_shows_the_rest(store: str) -> Non
 
 def test_nested_pii_and_arrays_holding_it_are_hidden_even_in_payloads_that_do_not_fit(
         tmp_path: Path, pg_dsn: str) -> None:
-    (tmp_path / "escodegen.yaml").write_text(
-        "escodegen: 1\nname: members\nsources: [events]\n"
-        "postgres: {out: generated/sql, schema: es}\n")
-    (tmp_path / "events").mkdir()
-    (tmp_path / "events" / "members.yaml").write_text(MEMBERS)
-    project, report = compile_project(tmp_path / "escodegen.yaml")
+    project, report = compile_text(tmp_path, MEMBERS, "escodegen: 1\nname: members\nsources: "
+                                   "[declarations.yaml]\npostgres: {out: sql, schema: es}\n")
     assert project is not None, list(report)
     apply(pg_dsn, render(project))
     member = str(uuid.uuid4())

@@ -19,6 +19,7 @@ Conn = psycopg.Connection[Any]
     ({"event_version": 2.5}, ("has an invalid event_version 2.5 (not an integer from 1 to "
                              "2147483647)")),
     ({"event_id": "nope"}, 'has an invalid event_id "nope" (not a uuid)'),
+    ({"metadata": ["tenant", "a"]}, "has metadata that is not a JSON object"),
 ])
 def test_a_malformed_event_is_esarg_naming_it(conn: Conn, changes: dict[str, Any],
                                               problem: str) -> None:

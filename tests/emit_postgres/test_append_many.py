@@ -192,6 +192,9 @@ def test_a_raw_insert_counts_in_the_version(conn: psycopg.Connection[Any]) -> No
      "append 1 has events that are not a JSON array"),
     (('[{"stream_id": "s", "expected_version": -1, "events": [{"event_type": "OrderItemAdded",'
      ' "data": {}}]}]'), "event 1 of append 1 has no event_type, event_version or data"),
+    (('[{"stream_id": "s", "expected_version": -1, "events": [{"event_type": "OrderItemAdded",'
+      ' "event_version": 1, "data": {}, "metadata": ["tenant", "a"]}]}]'),
+     "event 1 of append 1 has metadata that is not a JSON object"),
 ])
 def test_malformed_appends_say_which(conn: psycopg.Connection[Any], appends: str,
                                      message: str) -> None:

@@ -28,6 +28,8 @@ def _event(**changes: Any) -> dict[str, Any]:
     ({"event_id": "nope"}, 'has an invalid event_id "nope" (not a uuid)'),
     ({"correlation_id": 5}, "has an invalid correlation_id 5 (not a uuid)"),
     ({"causation_id": "1111-1111"}, 'has an invalid causation_id "1111-1111" (not a uuid)'),
+    ({"metadata": ["tenant", "a"]}, "has metadata that is not a JSON object"),
+    ({"metadata": "tenant a"}, "has metadata that is not a JSON object"),
 ])
 def test_a_malformed_event_is_esarg_naming_it(store: str, changes: dict[str, Any],
                                               problem: str) -> None:

@@ -205,12 +205,17 @@ begin
         raise exception using errcode = 'ESARG', message = 'events must be a JSON array';
     end if;
     begin
-        select b.i into v_bad
+        select b.i,
+               case when jsonb_typeof(b.e -> 'metadata') not in ('object', 'null')
+                    then 'has metadata that is not a JSON object'
+                    else 'has no event_type, event_version or data' end as problem
+          into v_bad
           from jsonb_array_elements(p_events) with ordinality as b(e, i)
          where jsonb_typeof(b.e) is distinct from 'object'
             or jsonb_typeof(b.e -> 'event_type') is distinct from 'string'
             or jsonb_typeof(b.e -> 'event_version') is distinct from 'number'
             or jsonb_typeof(b.e -> 'data') is distinct from 'object'
+            or jsonb_typeof(b.e -> 'metadata') not in ('object', 'null')
             -- never true: the casts of the values the insert reads, so that a malformed one
             -- fails here, before anything is locked, and is named (refuse_malformed_event)
             or num_nulls((b.e ->> 'event_version')::integer, (b.e ->> 'event_id')::uuid,
@@ -223,7 +228,7 @@ begin
     end;
     if found then
         raise exception using errcode = 'ESARG',
-            message = format('event %s has no event_type, event_version or data', v_bad.i);
+            message = format('event %s %s', v_bad.i, v_bad.problem);
     end if;
     v_count := jsonb_array_length(p_events);
 
@@ -465,7 +470,11 @@ begin
             message = format('append %s %s', v_bad.ord, v_bad.problem);
     end if;
     begin
-        select a.ord, b.i into v_bad
+        select a.ord, b.i,
+               case when jsonb_typeof(b.e -> 'metadata') not in ('object', 'null')
+                    then 'has metadata that is not a JSON object'
+                    else 'has no event_type, event_version or data' end as problem
+          into v_bad
           from jsonb_array_elements(p_appends) with ordinality as a(x, ord)
          cross join lateral jsonb_array_elements(coalesce(a.x -> 'events', '[]'))
                with ordinality as b(e, i)
@@ -473,6 +482,7 @@ begin
             or jsonb_typeof(b.e -> 'event_type') is distinct from 'string'
             or jsonb_typeof(b.e -> 'event_version') is distinct from 'number'
             or jsonb_typeof(b.e -> 'data') is distinct from 'object'
+            or jsonb_typeof(b.e -> 'metadata') not in ('object', 'null')
             -- never true: the casts, as in append_to_stream
             or num_nulls((b.e ->> 'event_version')::integer, (b.e ->> 'event_id')::uuid,
                          (b.e ->> 'correlation_id')::uuid, (b.e ->> 'causation_id')::uuid) > 4
@@ -488,8 +498,7 @@ begin
     end;
     if found then
         raise exception using errcode = 'ESARG',
-            message = format('event %s of append %s has no event_type, event_version or data',
-                             v_bad.i, v_bad.ord);
+            message = format('event %s of append %s %s', v_bad.i, v_bad.ord, v_bad.problem);
     end if;
 
     -- 2. An event id given twice in the call (a retry repeats a whole append, never an

@@ -113,11 +113,14 @@ def events(ctx: click.Context, events: tuple[str, ...], out: Path | None,
                                  progress=_progress_bar, waiting=waiting)
             click.echo(f"migration {migration.id}: {outcome.copied} events copied by this run")
             if outcome.backup_table is None:
-                for name, ok, detail in runner.verify(dsn, migration):
+                checks = runner.verify(dsn, migration)
+                for name, ok, detail in checks:
                     click.echo(f"  {'ok  ' if ok else 'DIFF'} {name}"
                                + (f": {escape(detail)}" if detail else ""))
                 click.echo(f"not swapped; swap with `escodegen migrate events --dsn ...` "
                            f"again or `select {migration.function('swap')}()`")
+                if not all(ok for _, ok, _ in checks):
+                    sys.exit(1)
             else:
                 click.echo(f"verified and swapped; the old table is kept as "
                            f"{migration.schema}.{outcome.backup_table}")

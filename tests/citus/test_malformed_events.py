@@ -37,3 +37,15 @@ def test_a_malformed_event_is_esarg_naming_it(conn: Conn, changes: dict[str, Any
         "ESARG", f"event 2 of append 2 {problem}")
     assert conn.execute("select count(*) from es.events").fetchone() == (0,)
 
+
+
+def test_an_empty_stream_id_is_esarg(conn: Conn) -> None:
+    with pytest.raises(psycopg.Error) as single:
+        conn.execute("select * from es.append_to_stream('', -1, %s)", (Jsonb([_event()]),))
+    assert (single.value.sqlstate, single.value.diag.message_primary) == (
+        "ESARG", "the stream id is empty")
+    with pytest.raises(psycopg.Error) as many:
+        conn.execute("select * from es.append_to_streams(%s)", (Jsonb([
+            {"stream_id": "", "expected_version": -1, "events": [_event()]}]),))
+    assert (many.value.sqlstate, many.value.diag.message_primary) == (
+        "ESARG", "append 1 has an empty stream_id")

@@ -75,3 +75,20 @@ def test_a_null_stream_id_is_esarg(store: str) -> None:
         conn.execute("select * from es.append_to_stream(null, -1, %s)", (Jsonb([_event()]),))
     assert (caught.value.sqlstate, caught.value.diag.message_primary) == (
         "ESARG", "the stream id is null")
+
+
+def test_an_empty_stream_id_is_esarg(store: str) -> None:
+    """An empty stream id is a missing one (an unset variable, a failed lookup), never a
+    stream's name: refused by both appends, and nothing is stored."""
+    with psycopg.connect(store, autocommit=True) as conn:
+        with pytest.raises(psycopg.Error) as single:
+            conn.execute("select * from es.append_to_stream('', -1, %s)", (Jsonb([_event()]),))
+        assert (single.value.sqlstate, single.value.diag.message_primary) == (
+            "ESARG", "the stream id is empty")
+        with pytest.raises(psycopg.Error) as many:
+            conn.execute("select * from es.append_to_streams(%s)", (Jsonb([
+                {"stream_id": "Order-a", "expected_version": -1, "events": [_event()]},
+                {"stream_id": "", "expected_version": -1, "events": [_event()]}]),))
+        assert (many.value.sqlstate, many.value.diag.message_primary) == (
+            "ESARG", "append 2 has an empty stream_id")
+        assert conn.execute("select count(*) from es.events").fetchone() == (0,)

@@ -197,6 +197,9 @@ begin
     if p_stream_id is null then
         raise exception using errcode = 'ESARG', message = 'the stream id is null';
     end if;
+    if p_stream_id = '' then
+        raise exception using errcode = 'ESARG', message = 'the stream id is empty';
+    end if;
     if p_expected_version is null or p_expected_version < -3 then
         raise exception using errcode = 'ESARG',
             message = format('invalid expected version %s', coalesce(p_expected_version::text, 'null'));
@@ -453,6 +456,8 @@ begin
                    case when jsonb_typeof(a.x -> 'stream_id') is distinct from 'string'
                           or jsonb_typeof(a.x -> 'expected_version') is distinct from 'number'
                         then 'needs a stream_id (string) and an expected_version (number)'
+                        when a.x ->> 'stream_id' = ''
+                        then 'has an empty stream_id'
                         when (a.x ->> 'expected_version')::numeric
                              not between -3 and 9223372036854775807
                           or scale((a.x ->> 'expected_version')::numeric) > 0

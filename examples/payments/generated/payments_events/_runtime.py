@@ -1732,12 +1732,7 @@ class EventStoreBase(_EventStoreCore[E, psycopg.Connection[Any]]):
                 )
                 rows = cursor.fetchall()
         except psycopg.Error as error:
-            unstorable = (
-                _unstorable([payload], True)
-                if error.sqlstate in _UNSTORABLE_STATES
-                else None
-            )
-            raise unstorable or _store_error(error, stream_id) from None
+            raise _refused_append(error, [payload], True, stream_id) from None
         except ValueError as error:  # the JSON encoder refused a value
             unstorable = _unstorable([payload], True)
             if unstorable is None:
@@ -1771,12 +1766,8 @@ class EventStoreBase(_EventStoreCore[E, psycopg.Connection[Any]]):
                 self._run(cursor, query, (Jsonb(batches, self.CODEC.dumps),))
                 rows = cursor.fetchall()
         except psycopg.Error as error:
-            unstorable = (
-                _unstorable([b["events"] for b in batches], False)
-                if error.sqlstate in _UNSTORABLE_STATES
-                else None
-            )
-            raise unstorable or _store_error(error, _failed_stream(error)) from None
+            sent = [b["events"] for b in batches]
+            raise _refused_append(error, sent, False, _failed_stream(error)) from None
         except ValueError as error:  # the JSON encoder refused a value
             unstorable = _unstorable([b["events"] for b in batches], False)
             if unstorable is None:
@@ -2299,6 +2290,17 @@ def _unstorable_value(value: Any, where: str) -> tuple[str, str] | None:
             if found:
                 return found
     return None
+
+
+def _refused_append(
+    error: psycopg.Error, batches: list[list[dict[str, Any]]], one: bool, stream_id: str
+) -> StoreError:
+    """The StoreError of an append the database refused: the value no stored JSON holds,
+    named, when the refusal was for one (`_unstorable`), else `_store_error`'s."""
+    unstorable = (
+        _unstorable(batches, one) if error.sqlstate in _UNSTORABLE_STATES else None
+    )
+    return unstorable or _store_error(error, stream_id)
 
 
 def _unstorable(batches: list[list[dict[str, Any]]], one: bool) -> StoreError | None:
@@ -2916,12 +2918,7 @@ class AsyncEventStoreBase(_EventStoreCore[E, psycopg.AsyncConnection[Any]]):
                 )
                 rows = await cursor.fetchall()
         except psycopg.Error as error:
-            unstorable = (
-                _unstorable([payload], True)
-                if error.sqlstate in _UNSTORABLE_STATES
-                else None
-            )
-            raise unstorable or _store_error(error, stream_id) from None
+            raise _refused_append(error, [payload], True, stream_id) from None
         except ValueError as error:  # the JSON encoder refused a value
             unstorable = _unstorable([payload], True)
             if unstorable is None:
@@ -2955,12 +2952,8 @@ class AsyncEventStoreBase(_EventStoreCore[E, psycopg.AsyncConnection[Any]]):
                 await self._run(cursor, query, (Jsonb(batches, self.CODEC.dumps),))
                 rows = await cursor.fetchall()
         except psycopg.Error as error:
-            unstorable = (
-                _unstorable([b["events"] for b in batches], False)
-                if error.sqlstate in _UNSTORABLE_STATES
-                else None
-            )
-            raise unstorable or _store_error(error, _failed_stream(error)) from None
+            sent = [b["events"] for b in batches]
+            raise _refused_append(error, sent, False, _failed_stream(error)) from None
         except ValueError as error:  # the JSON encoder refused a value
             unstorable = _unstorable([b["events"] for b in batches], False)
             if unstorable is None:
